@@ -1,0 +1,341 @@
+/*
+ * loa.h: the types shared by loa's modules: the service config, the plan
+ * and the jobs a plan expands into.
+ *
+ * Data flows one way: config text -> struct service and struct plan
+ * (config.c) -> resolved times and jobs (plan.c, slots.c) -> output
+ * (timeline.c). Every string here is UTF-8 in NFC, owned by the struct's
+ * arena unless said otherwise.
+ */
+#ifndef LOA_H
+#define LOA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timex.h"
+
+struct arena;
+struct tmpl;
+
+enum channel {
+	CH_EMAIL,
+	CH_SMS,
+	CH_BROADCAST,
+	CH__N
+};
+#define CHM(c)	(1u << (c))
+
+enum job_kind {
+	JK_DISTRIBUTION,
+	JK_INVITATION,
+	JK_UPDATE,
+	JK_CANCEL,
+	JK_EVENT_REMINDER,
+	JK_TASK_REMINDER,
+	JK_OVERDUE,
+	JK_BROADCAST,
+	JK__N
+};
+
+enum job_state {
+	JS_HELD,
+	JS_PENDING,
+	JS_SENDING,
+	JS_SENT,
+	JS_DELIVERED,
+	JS_FAILED,
+	JS_DEAD,
+	JS_EXPIRED,
+	JS_CANCELLED,
+	JS_SKIPPED,
+	JS__N
+};
+
+enum priority {
+	PRIO_NORMAL,
+	PRIO_HIGH,
+	PRIO_EMERGENCY
+};
+
+enum ev_status {
+	EV_CONFIRMED,
+	EV_TENTATIVE,
+	EV_CANCELLED
+};
+
+/* Where a value came from, for messages. */
+struct loc {
+	const char	*file;
+	int		 line;
+};
+
+/* A time expression as written, parsed, and once resolved, its value. */
+struct when {
+	char		*src;		/* NULL: not given */
+	struct loc	 loc;
+	const char	*key;		/* "start", "due", "remind[1]" ... */
+	struct texpr	 x;
+	int64_t		 t;		/* UTC; TIMEX_NONE until resolved */
+	char		*tentative;	/* why it is not exact, or NULL */
+	int		 state;		/* resolution: 0 new, 1 busy, 2 done */
+};
+
+/* A reference to an id, where it was written. */
+struct idref {
+	char		*id;
+	struct loc	 loc;
+};
+
+struct idlist {
+	struct idref	*v;
+	size_t		 n;
+};
+
+/*
+ * Somebody loa can send to: a person of the directory, or an agency's
+ * shared mailbox.
+ */
+struct contact {
+	char		*id;
+	char		*name;
+	char		*title;
+	char		*email;		/* NULL: none */
+	char		*phone;		/* E.164, NULL: none */
+	unsigned	 channels;	/* accepted: CHM(CH_EMAIL) ... */
+	int		 mailbox;	/* an agency's mailbox */
+	const struct agency *agency;	/* the mailbox's agency */
+	struct loc	 loc;
+	unsigned	 mark;		/* expansion scratch */
+	unsigned	 warned;	/* channels warned about */
+};
+
+struct group {
+	char		*id;
+	char		*name;
+	struct idlist	 members;
+	struct loc	 loc;
+	int		 visiting;	/* expansion scratch */
+};
+
+struct agency {
+	char		*id;
+	char		*name;
+	struct idref	 head;		/* head.id NULL: none */
+	struct idlist	 members;
+	struct contact	*mailbox;	/* NULL: none */
+	struct loc	 loc;
+	int		 visiting;
+};
+
+struct distribution {
+	int		 present;
+	struct when	 at;
+	struct idlist	 to;
+	char		**attachments;
+	size_t		 nattachments;
+	unsigned	 channels;
+	struct loc	 loc;
+};
+
+struct event {
+	char		*id;
+	char		*title;
+	char		*description;
+	char		*location;
+	struct when	 start;
+	struct when	 end;
+	int64_t		 duration;	/* seconds, or -1 */
+	struct idref	 organizer;
+	struct idlist	 attendees;
+	struct idlist	 optional;
+	char		**agenda;
+	size_t		 nagenda;
+	struct when	 invite;
+	struct when	*reminders;
+	size_t		 nreminders;
+	unsigned	 reminder_channels;
+	enum ev_status	 status;
+	struct loc	 loc;
+};
+
+struct task {
+	char		*id;
+	char		*title;
+	char		*description;
+	struct idlist	 owner;
+	struct idlist	 with;
+	struct when	 due;
+	struct when	*remind;
+	size_t		 nremind;
+	struct when	 overdue;
+	unsigned	 channels;
+	int		 done;
+	struct loc	 loc;
+};
+
+struct broadcast {
+	char		*id;
+	char		*title;
+	char		*text;
+	struct when	*air;
+	size_t		 nair;
+	struct when	 expires;
+	enum priority	 priority;
+	struct loc	 loc;
+};
+
+struct plan {
+	struct arena	*arena;
+	const char	*file;
+	char		*dir;		/* folder of the plan file */
+	char		*id;
+	char		*title;
+	char		*issuer;
+	struct idref	 signed_by;
+	struct when	 issued;
+	const struct tz	*tz;
+	struct calendar	 cal;
+
+	struct contact	**contacts;	/* people, then agency mailboxes */
+	size_t		  ncontacts;
+	size_t		  npeople;
+	struct group	 *groups;
+	size_t		  ngroups;
+	struct agency	 *agencies;
+	size_t		  nagencies;
+	struct distribution distribution;
+	struct event	 *events;
+	size_t		  nevents;
+	struct task	 *tasks;
+	size_t		  ntasks;
+	struct broadcast *broadcasts;
+	size_t		  nbroadcasts;
+
+	/* id -> struct contact / group / agency / event / task. */
+	struct strmap	 *names;
+};
+
+enum gw_kind {
+	GW_SMTP,
+	GW_HTTP,
+	GW_FILE,
+	GW_SPOOL,
+	GW__N
+};
+
+struct gateway {
+	char		*id;
+	enum gw_kind	 kind;
+	char		*url;
+	char		*preset;
+	char		*from;
+	char		*sender;
+	char		*dir;
+	char		*tls;
+	char		*user;
+	char		*user_env;
+	char		*password_env;
+	char		*password_file;
+	char		*method;
+	int		 fold;
+	int		 insecure;
+	int		 concurrency;
+	double		 rate;		/* per second, 0: unlimited */
+	int64_t		 timeout;	/* seconds */
+	int		 max_parts;
+	int		 embedded;	/* made up: no gateways configured */
+	struct loc	 loc;
+};
+
+struct slot {
+	char		*name;
+	unsigned	 days;		/* bit 0 Monday .. bit 6 Sunday */
+	int		 start;		/* minute of the day */
+	int		 end;
+	struct loc	 loc;
+};
+
+struct service {
+	struct arena	*arena;
+	char		*file;
+	char		*dir;
+	const struct tz	*tz;
+	char		*store;		/* path, resolved against dir */
+	char		**plans;	/* paths, resolved against dir */
+	struct loc	 *plan_locs;
+	size_t		  nplans;
+	struct quiet	  quiet;
+	int64_t		 *holidays;	/* sorted day numbers */
+	size_t		  nholidays;
+	struct when	 *default_remind;
+	size_t		  ndefault_remind;
+	char		 *http_listen;
+	char		 *http_token_file;
+	int		  max_parts;
+
+	struct gateway	 *gateways;
+	size_t		  ngateways;
+	struct gateway	 *channel_gw[CH__N];
+
+	struct slot	 *slots;
+	size_t		  nslots;
+	int		  words_per_minute;
+	int64_t		  gap;		/* seconds */
+	char		 *tts_engine;
+	char		 *tts_voice;
+
+	struct tmpl	 *templates;	/* see tmpl.h */
+};
+
+/* What a plan-wide id names. */
+enum named_kind {
+	N_PERSON,
+	N_GROUP,
+	N_AGENCY,
+	N_EVENT,
+	N_TASK,
+	N_BROADCAST
+};
+
+struct named {
+	enum named_kind	 kind;
+	void		*p;
+	struct loc	 loc;
+};
+
+/* A job: one message to one recipient on one channel at one time. */
+struct job {
+	char			 id[17];	/* 16 hex digits */
+	unsigned char		 kind;		/* enum job_kind */
+	unsigned char		 channel;	/* enum channel */
+	unsigned char		 state;		/* enum job_state */
+	unsigned char		 sms_encoding;	/* enum sms_encoding */
+	unsigned char		 priority;	/* broadcast: enum priority */
+	int			 ordinal;	/* which reminder, air time */
+	int			 sms_parts;	/* 0 unless SMS */
+	const struct plan	*plan;
+	const char		*object;	/* event, task, broadcast id */
+	const struct contact	*to;		/* NULL for a broadcast */
+	const char		*address;
+	int64_t			 due;		/* UTC */
+	int64_t			 refers;	/* deadline, start or (for a
+						   broadcast) expiry, or NONE */
+	const char		*reason;	/* NULL, or why held/skipped */
+	const char		*slot;		/* broadcast: slot name */
+	int			 duration;	/* broadcast: seconds */
+};
+
+struct jobs {
+	struct job	*v;
+	size_t		 n;
+	size_t		 cap;
+	struct arena	*arena;		/* reasons */
+};
+
+extern const char *const channel_names[CH__N];
+extern const char *const job_kind_names[JK__N];
+extern const char *const job_state_names[JS__N];
+extern const char *const priority_names[3];
+
+#endif

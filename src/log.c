@@ -1,0 +1,107 @@
+/*
+ * log.c: diagnostics to stderr, prefixed with "loa: ".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static int verbosity;
+
+static void vlog(const char *, va_list, const char *) LOA_PRINTF(1, 0);
+
+void
+log_init(int verbose)
+{
+	verbosity = verbose;
+}
+
+int
+log_verbose(void)
+{
+	return verbosity;
+}
+
+/* Print one line: "loa: MESSAGE[: SUFFIX]". */
+static void
+vlog(const char *fmt, va_list ap, const char *suffix)
+{
+	char	 line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (suffix != NULL)
+		fprintf(stderr, "loa: %s: %s\n", line, suffix);
+	else
+		fprintf(stderr, "loa: %s\n", line);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, strerror(saved));
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(3);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+	exit(3);
+}

@@ -1,0 +1,46 @@
+/*
+ * plan.h: from a loaded plan to its jobs (SPEC §2, §3, §6). Pure: the
+ * current time is an argument, nothing is read or written.
+ */
+#ifndef LOA_PLAN_H
+#define LOA_PLAN_H
+
+#include "config.h"
+#include "loa.h"
+
+/*
+ * Resolve every time of plan p against svc (holidays, defaults) and now:
+ * references, chains, cycles, the ends of events. Also checks that groups
+ * and agencies do not contain themselves. Returns 0, or -1 with the errors
+ * reported to d.
+ */
+int	plan_resolve(struct plan *p, const struct service *svc, int64_t now,
+	    struct diag *d);
+
+/*
+ * Append the jobs of resolved plan p to js: distribution, invitations,
+ * event and task reminders, overdue notices and broadcasts (placed later
+ * by slots_place). Warnings (a channel without an address, an SMS longer
+ * than max_parts, a reminder after its deadline) go to d, once each.
+ * Can't fail.
+ */
+void	plan_expand(struct plan *p, const struct service *svc, struct jobs *js,
+	    struct diag *d);
+
+/*
+ * The recipients of the ids in l, through groups and agencies, each once,
+ * in the order first met, leaving out skip (may be NULL). The array is
+ * appended to *v (of *n, capacity *cap).
+ */
+void	plan_recipients(struct plan *p, const struct idlist *l,
+	    const struct contact *skip, const struct contact ***v, size_t *n,
+	    size_t *cap);
+
+/* The message text of an SMS job, rendered and folded as its gateway
+ * wants; caller frees. */
+char	*plan_sms_text(const struct plan *, const struct service *,
+	    const struct job *);
+
+void	jobs_free(struct jobs *);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * slots.c: greedy placement of broadcast items into air slots.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slots.h"
+#include "xmalloc.h"
+
+/* One slot on one day, as filled so far. */
+struct inst {
+	int64_t	 day;
+	int	 slot;
+	int64_t	 used;		/* seconds, gaps included */
+	int	 count;
+};
+
+struct placed {
+	size_t	 job;		/* index into js->v */
+	int64_t	 day;
+	int	 slot;
+};
+
+static const struct jobs *sort_js;
+
+static int
+cmp_air(const void *a, const void *b)
+{
+	const struct job	*x = &sort_js->v[*(const size_t *)a];
+	const struct job	*y = &sort_js->v[*(const size_t *)b];
+
+	if (x->priority != y->priority)
+		return y->priority - x->priority;
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static int
+cmp_placed(const void *a, const void *b)
+{
+	const struct placed	*x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->slot != y->slot)
+		return x->slot - y->slot;
+	return cmp_air(&x->job, &y->job);
+}
+
+static const struct loc *
+job_loc(const struct job *j)
+{
+	const struct named	*n = strmap_get(j->plan->names, j->object);
+
+	return n != NULL ? &n->loc : NULL;
+}
+
+int64_t
+slots_start(const struct service *svc, const struct slot *s, int64_t day)
+{
+	return tz_to_utc(svc->tz, day * 86400 + (int64_t)s->start * 60);
+}
+
+static struct inst *
+inst_get(struct inst **v, size_t *n, size_t *cap, int64_t day, int slot)
+{
+	size_t	 i;
+
+	/* Newest first: placements cluster around recent instances. */
+	for (i = *n; i-- > 0;)
+		if ((*v)[i].day == day && (*v)[i].slot == slot)
+			return &(*v)[i];
+	xgrow(v, cap, *n + 1, sizeof(**v));
+	(*v)[*n].day = day;
+	(*v)[*n].slot = slot;
+	(*v)[*n].used = 0;
+	(*v)[*n].count = 0;
+	return &(*v)[(*n)++];
+}
+
+/* Slot indexes in order of start time. */
+static int *
+slot_order(const struct service *svc)
+{
+	int	*o = xcalloc(svc->nslots ? svc->nslots : 1, sizeof(int));
+	size_t	 i, j;
+
+	for (i = 0; i < svc->nslots; i++)
+		o[i] = (int)i;
+	for (i = 1; i < svc->nslots; i++)
+		for (j = i; j > 0 && svc->slots[o[j - 1]].start >
+		    svc->slots[o[j]].start; j--) {
+			int	 t = o[j];
+
+			o[j] = o[j - 1];
+			o[j - 1] = t;
+		}
+	return o;
+}
+
+void
+slots_place(const struct service *svc, struct jobs *js, struct diag *d)
+{
+	size_t		*todo = NULL, ntodo = 0, captodo = 0, i, k;
+	struct inst	*inst = NULL;
+	size_t		 ninst = 0, capinst = 0;
+	struct placed	*pl = NULL;
+	size_t		 npl = 0, cappl = 0;
+	int64_t		 maxlen = 0;
+	int		*order = slot_order(svc);
+	int64_t		 at = 0;
+
+	if (js->arena == NULL)
+		js->arena = arena_new();
+	for (i = 0; i < svc->nslots; i++)
+		if ((int64_t)(svc->slots[i].end - svc->slots[i].start) * 60 >
+		    maxlen)
+			maxlen = (int64_t)(svc->slots[i].end -
+			    svc->slots[i].start) * 60;
+	for (i = 0; i < js->n; i++) {
+		struct job	*j = &js->v[i];
+
+		if (j->kind != JK_BROADCAST || j->state != JS_PENDING ||
+		    j->priority == PRIO_EMERGENCY)
+			continue;
+		xgrow(&todo, &captodo, ntodo + 1, sizeof(*todo));
+		todo[ntodo++] = i;
+	}
+	sort_js = js;
+	qsort(todo, ntodo, sizeof(*todo), cmp_air);
+
+	for (k = 0; k < ntodo; k++) {
+		struct job	*j = &js->v[todo[k]];
+		int64_t		 day, last;
+		int		 placed = 0;
+
+		if (j->duration > maxlen) {
+			j->state = JS_SKIPPED;
+			j->reason = arena_printf(js->arena, "longer (%d s) than "
+			    "any slot (%lld s)", j->duration,
+			    (long long)maxlen);
+			diag_warn(d, job_loc(j), j->object, "broadcast is %s",
+			    j->reason);
+			continue;
+		}
+		day = civil_day_of(tz_to_local(svc->tz, j->due));
+		last = j->refers != TIMEX_NONE ?
+		    civil_day_of(tz_to_local(svc->tz, j->refers)) : day + 366;
+		for (; day <= last && !placed; day++) {
+			size_t	 s;
+
+			for (s = 0; s < svc->nslots; s++) {
+				const struct slot	*sl = &svc->slots[order[s]];
+				int64_t			 st, need;
+				struct inst		*in;
+
+				if (!(sl->days & (1u << civil_weekday(day))))
+					continue;
+				st = slots_start(svc, sl, day);
+				if (st < j->due)
+					continue;
+				if (j->refers != TIMEX_NONE && st >= j->refers)
+					break;
+				in = inst_get(&inst, &ninst, &capinst, day,
+				    order[s]);
+				need = in->used + (in->count > 0 ? svc->gap :
+				    0) + j->duration;
+				if (need > (int64_t)(sl->end - sl->start) * 60)
+					continue;
+				in->used = need;
+				in->count++;
+				xgrow(&pl, &cappl, npl + 1, sizeof(*pl));
+				pl[npl].job = todo[k];
+				pl[npl].day = day;
+				pl[npl].slot = order[s];
+				npl++;
+				placed = 1;
+				break;
+			}
+		}
+		if (!placed) {
+			j->state = JS_SKIPPED;
+			j->reason = j->refers != TIMEX_NONE ?
+			    "no slot with room before it expires" :
+			    "no slot with room within a year";
+			diag_warn(d, job_loc(j), j->object, "air[%d]: %s",
+			    j->ordinal, j->reason);
+		}
+	}
+
+	/* Running order inside each slot instance. */
+	qsort(pl, npl, sizeof(*pl), cmp_placed);
+	for (k = 0; k < npl; k++) {
+		struct job		*j = &js->v[pl[k].job];
+		const struct slot	*sl = &svc->slots[pl[k].slot];
+
+		if (k == 0 || pl[k].day != pl[k - 1].day ||
+		    pl[k].slot != pl[k - 1].slot)
+			at = slots_start(svc, sl, pl[k].day);
+		else
+			at += svc->gap;
+		j->due = at;
+		j->slot = sl->name;
+		at += j->duration;
+	}
+	free(order);
+	free(todo);
+	free(inst);
+	free(pl);
+}

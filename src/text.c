@@ -1,0 +1,100 @@
+/*
+ * text.c: UTF-8 helpers over utf8proc.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "text.h"
+#include "xmalloc.h"
+
+long
+text_utf8_check(const char *s, size_t n)
+{
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	size_t			 i = 0;
+	utf8proc_int32_t	 cp;
+	utf8proc_ssize_t	 len;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			if (p[i] == 0)
+				return (long)i;
+			i++;
+			continue;
+		}
+		len = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (len <= 0)
+			return (long)i;
+		i += (size_t)len;
+	}
+	return -1;
+}
+
+int
+text_line_of(const char *s, size_t off)
+{
+	int	 line = 1;
+	size_t	 i;
+
+	for (i = 0; i < off && s[i] != '\0'; i++)
+		if (s[i] == '\n')
+			line++;
+	return line;
+}
+
+char *
+text_nfc(const char *s)
+{
+	utf8proc_uint8_t	*out;
+	char			*r;
+
+	/* Pure ASCII is already NFC: skip the library call. */
+	const unsigned char	*p;
+	for (p = (const unsigned char *)s; *p != '\0' && *p < 0x80; p++)
+		;
+	if (*p == '\0')
+		return xstrdup(s);
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE) < 0)
+		return NULL;
+	r = xstrdup((char *)out);
+	free(out);
+	return r;
+}
+
+char *
+text_fold(const char *s)
+{
+	utf8proc_uint8_t	*out;
+	struct buf		 b = { 0 };
+	const char		*p;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_DECOMPOSE |
+	    UTF8PROC_STRIPMARK) < 0)
+		return NULL;
+	/* U+0111 đ and U+0110 Đ have no decomposition: map them here. */
+	for (p = (char *)out; *p != '\0'; p++) {
+		if ((unsigned char)p[0] == 0xc4 &&
+		    ((unsigned char)p[1] == 0x91 || (unsigned char)p[1] == 0x90)) {
+			buf_addc(&b, (unsigned char)p[1] == 0x91 ? 'd' : 'D');
+			p++;
+		} else
+			buf_addc(&b, *p);
+	}
+	free(out);
+	return buf_take(&b);
+}
+
+size_t
+text_codepoints(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}

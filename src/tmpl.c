@@ -1,0 +1,352 @@
+/*
+ * tmpl.c: templates and their Vietnamese defaults.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tmpl.h"
+#include "xmalloc.h"
+
+#define TIME_FMT	"%H:%M ngày %d/%m/%Y"
+
+static const char *const tmpl_keys[T__N] = {
+	"distribution_subject", "distribution_body", "distribution_sms",
+	"invitation_subject", "invitation_body", "invitation_sms",
+	"update_subject", "update_body", "update_sms",
+	"cancel_subject", "cancel_body", "cancel_sms",
+	"event_reminder_subject", "event_reminder_body", "event_reminder_sms",
+	"task_reminder_subject", "task_reminder_body", "task_reminder_sms",
+	"overdue_subject", "overdue_body", "overdue_sms",
+};
+
+static const char *const tmpl_builtin[T__N] = {
+	/* distribution */
+	"{plan.id}: {plan.title}",
+	"Kính gửi {person.name},\n\n{plan.issuer} gửi Kế hoạch số {plan.id}: "
+	"{plan.title}.\n\nTrân trọng.\n{plan.issuer}",
+	"{plan.issuer} đã gửi Kế hoạch số {plan.id} tới hộp thư của "
+	"Quý cơ quan.",
+	/* invitation */
+	"Giấy mời: {event.title}",
+	"Kính gửi {person.name},\n\n{plan.issuer} trân trọng kính mời tham dự "
+	"{event.title}.\n\nThời gian: {event.start:" TIME_FMT "}.\n"
+	"Địa điểm: {event.location}.\n\nTrân trọng.\n{plan.issuer}",
+	"Giấy mời: {event.title}. {event.start:" TIME_FMT "}, "
+	"{event.location}.",
+	/* update */
+	"Thay đổi: {event.title}",
+	"Kính gửi {person.name},\n\n{event.title} có thay đổi: {changes}.\n\n"
+	"Thời gian: {event.start:" TIME_FMT "}.\nĐịa điểm: {event.location}."
+	"\n\nTrân trọng.\n{plan.issuer}",
+	"Thay đổi: {event.title}: {changes}.",
+	/* cancel */
+	"Hủy: {event.title}",
+	"Kính gửi {person.name},\n\n{event.title} dự kiến "
+	"{event.start:" TIME_FMT "} không còn mời Quý vị hoặc đã bị hủy.\n\n"
+	"Trân trọng.\n{plan.issuer}",
+	"Thông báo hủy: {event.title}, {event.start:" TIME_FMT "}.",
+	/* event reminder */
+	"Nhắc lịch: {event.title}",
+	"Kính gửi {person.name},\n\nXin nhắc: {event.title} diễn ra lúc "
+	"{event.start:" TIME_FMT "} tại {event.location}.\n\nTrân trọng.\n"
+	"{plan.issuer}",
+	"Nhắc lịch: {event.title}, {event.start:" TIME_FMT "}, "
+	"{event.location}.",
+	/* task reminder */
+	"Nhắc việc: {task.title} (hạn {task.due:%d/%m/%Y})",
+	"Kính gửi {person.name},\n\nTheo Kế hoạch số {plan.id}, {agency.name} "
+	"có nhiệm vụ: {task.title}.\nHạn hoàn thành: {task.due:" TIME_FMT
+	"} (còn {days_left} ngày).\n\nTrân trọng.\n{plan.issuer}",
+	"Nhắc việc KH {plan.id}: {task.title}. Hạn {task.due:" TIME_FMT
+	"}, còn {days_left} ngày.",
+	/* overdue */
+	"Quá hạn: {task.title}",
+	"Kính gửi {person.name},\n\nNhiệm vụ \"{task.title}\" theo Kế hoạch "
+	"số {plan.id} đã quá hạn ({task.due:" TIME_FMT "}) mà chưa báo "
+	"hoàn thành.\n\nTrân trọng.\n{plan.issuer}",
+	"Quá hạn KH {plan.id}: {task.title} (hạn {task.due:" TIME_FMT "}).",
+};
+
+enum tmpl_var {
+	V_PLAN_ID, V_PLAN_TITLE, V_PLAN_ISSUER, V_EVENT_TITLE, V_EVENT_START,
+	V_EVENT_END, V_EVENT_LOCATION, V_TASK_TITLE, V_TASK_DUE, V_PERSON_NAME,
+	V_PERSON_TITLE, V_AGENCY_NAME, V_DAYS_LEFT, V_CHANGES, V__N
+};
+
+static const char *const tmpl_vars[V__N] = {
+	"plan.id", "plan.title", "plan.issuer", "event.title", "event.start",
+	"event.end", "event.location", "task.title", "task.due", "person.name",
+	"person.title", "agency.name", "days_left", "changes",
+};
+
+void
+tmpl_defaults(struct tmpl *t)
+{
+	int	 i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < T__N; i++)
+		t->text[i] = tmpl_builtin[i];
+}
+
+int
+tmpl_lookup(const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < T__N; i++)
+		if (strcmp(tmpl_keys[i], key) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+tmpl_key(enum tmpl_name n)
+{
+	return tmpl_keys[n];
+}
+
+enum tmpl_name
+tmpl_sms_of(enum job_kind k)
+{
+	switch (k) {
+	case JK_DISTRIBUTION:
+		return T_DISTRIBUTION_SMS;
+	case JK_INVITATION:
+		return T_INVITATION_SMS;
+	case JK_UPDATE:
+		return T_UPDATE_SMS;
+	case JK_CANCEL:
+		return T_CANCEL_SMS;
+	case JK_EVENT_REMINDER:
+		return T_EVENT_REMINDER_SMS;
+	case JK_TASK_REMINDER:
+		return T_TASK_REMINDER_SMS;
+	default:
+		return T_OVERDUE_SMS;
+	}
+}
+
+static int
+tmpl_var(const char *name, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < V__N; i++)
+		if (strlen(tmpl_vars[i]) == len &&
+		    strncmp(tmpl_vars[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+static int
+tmpl_is_time(int v)
+{
+	return v == V_EVENT_START || v == V_EVENT_END || v == V_TASK_DUE;
+}
+
+/*
+ * Walk template s. For each literal run call lit, for each placeholder
+ * var; stop at the first error. Shared by validation and rendering.
+ */
+static int
+tmpl_walk(const char *s, char *err, size_t errlen,
+    void (*lit)(void *, const char *, size_t),
+    void (*var)(void *, int, const char *, size_t), void *arg)
+{
+	const char	*p = s, *start = s;
+
+	while (*p != '\0') {
+		const char	*close, *colon;
+		int		 v;
+
+		if ((p[0] == '{' && p[1] == '{') ||
+		    (p[0] == '}' && p[1] == '}')) {
+			lit(arg, start, (size_t)(p - start) + 1);
+			p += 2;
+			start = p;
+			continue;
+		}
+		if (*p == '}') {
+			snprintf(err, errlen, "unmatched '}' (write '}}' for "
+			    "a brace)");
+			return -1;
+		}
+		if (*p != '{') {
+			p++;
+			continue;
+		}
+		lit(arg, start, (size_t)(p - start));
+		if ((close = strchr(p, '}')) == NULL) {
+			snprintf(err, errlen, "unclosed '{' (write '{{' for a "
+			    "brace)");
+			return -1;
+		}
+		colon = memchr(p, ':', (size_t)(close - p));
+		v = tmpl_var(p + 1, (size_t)((colon ? colon : close) - p - 1));
+		if (v < 0) {
+			snprintf(err, errlen, "unknown placeholder {%.*s}; "
+			    "known: {plan.id}, {plan.title}, {plan.issuer}, "
+			    "{event.title}, {event.start}, {event.end}, "
+			    "{event.location}, {task.title}, {task.due}, "
+			    "{person.name}, {person.title}, {agency.name}, "
+			    "{days_left}, {changes}",
+			    (int)((colon ? colon : close) - p - 1), p + 1);
+			return -1;
+		}
+		if (colon != NULL && !tmpl_is_time(v)) {
+			snprintf(err, errlen, "{%s} takes no format: only "
+			    "{event.start}, {event.end} and {task.due} do",
+			    tmpl_vars[v]);
+			return -1;
+		}
+		if (colon != NULL)
+			var(arg, v, colon + 1, (size_t)(close - colon - 1));
+		else
+			var(arg, v, NULL, 0);
+		p = close + 1;
+		start = p;
+	}
+	lit(arg, start, (size_t)(p - start));
+	return 0;
+}
+
+static void
+tmpl_nolit(void *arg, const char *s, size_t n)
+{
+}
+
+static void
+tmpl_novar(void *arg, int v, const char *fmt, size_t n)
+{
+}
+
+int
+tmpl_validate(const char *s, char *err, size_t errlen)
+{
+	return tmpl_walk(s, err, errlen, tmpl_nolit, tmpl_novar, NULL);
+}
+
+struct tmpl_out {
+	const struct tmpl_ctx	*c;
+	struct buf		*b;
+};
+
+static void
+tmpl_lit(void *arg, const char *s, size_t n)
+{
+	buf_add(((struct tmpl_out *)arg)->b, s, n);
+}
+
+static void
+tmpl_time(struct buf *b, const struct plan *p, int64_t t, const char *fmt,
+    size_t fmtlen)
+{
+	struct tm	 tm;
+	char		 f[128], out[256];
+	int64_t		 local, days, rem;
+
+	if (t == TIMEX_NONE)
+		return;
+	if (fmt == NULL || fmtlen == 0 || fmtlen >= sizeof(f))
+		snprintf(f, sizeof(f), "%s", TIME_FMT);
+	else
+		snprintf(f, sizeof(f), "%.*s", (int)fmtlen, fmt);
+	local = tz_to_local(p->tz, t);
+	days = civil_day_of(local);
+	rem = local - days * 86400;
+	memset(&tm, 0, sizeof(tm));
+	civil_from_days(days, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = (int)(rem / 3600);
+	tm.tm_min = (int)(rem % 3600 / 60);
+	tm.tm_sec = (int)(rem % 60);
+	tm.tm_wday = (civil_weekday(days) + 1) % 7;
+	tm.tm_yday = (int)(days - civil_days(tm.tm_year + 1900, 1, 1));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (strftime(out, sizeof(out), f, &tm) > 0)
+		buf_adds(b, out);
+#pragma GCC diagnostic pop
+}
+
+static void
+tmpl_put(struct buf *b, const char *s)
+{
+	if (s != NULL)
+		buf_adds(b, s);
+}
+
+static void
+tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
+{
+	const struct tmpl_ctx	*c = ((struct tmpl_out *)arg)->c;
+	struct buf		*b = ((struct tmpl_out *)arg)->b;
+	int64_t			 ref = TIMEX_NONE;
+
+	switch (v) {
+	case V_PLAN_ID:
+		tmpl_put(b, c->plan->id);
+		break;
+	case V_PLAN_TITLE:
+		tmpl_put(b, c->plan->title);
+		break;
+	case V_PLAN_ISSUER:
+		tmpl_put(b, c->plan->issuer);
+		break;
+	case V_EVENT_TITLE:
+		tmpl_put(b, c->event ? c->event->title : NULL);
+		break;
+	case V_EVENT_START:
+		if (c->event)
+			tmpl_time(b, c->plan, c->event->start.t, fmt, fmtlen);
+		break;
+	case V_EVENT_END:
+		if (c->event)
+			tmpl_time(b, c->plan, c->event->end.t, fmt, fmtlen);
+		break;
+	case V_EVENT_LOCATION:
+		tmpl_put(b, c->event ? c->event->location : NULL);
+		break;
+	case V_TASK_TITLE:
+		tmpl_put(b, c->task ? c->task->title : NULL);
+		break;
+	case V_TASK_DUE:
+		if (c->task)
+			tmpl_time(b, c->plan, c->task->due.t, fmt, fmtlen);
+		break;
+	case V_PERSON_NAME:
+		tmpl_put(b, c->person ? c->person->name : NULL);
+		break;
+	case V_PERSON_TITLE:
+		tmpl_put(b, c->person ? c->person->title : NULL);
+		break;
+	case V_AGENCY_NAME:
+		tmpl_put(b, c->agency ? c->agency->name : NULL);
+		break;
+	case V_DAYS_LEFT:
+		if (c->task)
+			ref = c->task->due.t;
+		else if (c->event)
+			ref = c->event->start.t;
+		if (ref != TIMEX_NONE)
+			buf_printf(b, "%lld", (long long)(civil_day_of(
+			    tz_to_local(c->plan->tz, ref)) - civil_day_of(
+			    tz_to_local(c->plan->tz, c->at))));
+		break;
+	case V_CHANGES:
+		tmpl_put(b, c->changes);
+		break;
+	}
+}
+
+void
+tmpl_render(const char *s, const struct tmpl_ctx *c, struct buf *b)
+{
+	struct tmpl_out	 o = { c, b };
+	char		 err[8];
+
+	(void)tmpl_walk(s, err, sizeof(err), tmpl_lit, tmpl_var_out, &o);
+}

@@ -1,0 +1,76 @@
+/*
+ * tmpl.h: message templates (SPEC §5): Vietnamese defaults, overrides
+ * from the service config, validation and rendering.
+ *
+ * A template is text with placeholders {name} or {name:strftime-format};
+ * "{{" and "}}" stand for literal braces.
+ */
+#ifndef LOA_TMPL_H
+#define LOA_TMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loa.h"
+
+struct buf;
+
+enum tmpl_name {
+	T_DISTRIBUTION_SUBJECT,
+	T_DISTRIBUTION_BODY,
+	T_DISTRIBUTION_SMS,
+	T_INVITATION_SUBJECT,
+	T_INVITATION_BODY,
+	T_INVITATION_SMS,
+	T_UPDATE_SUBJECT,
+	T_UPDATE_BODY,
+	T_UPDATE_SMS,
+	T_CANCEL_SUBJECT,
+	T_CANCEL_BODY,
+	T_CANCEL_SMS,
+	T_EVENT_REMINDER_SUBJECT,
+	T_EVENT_REMINDER_BODY,
+	T_EVENT_REMINDER_SMS,
+	T_TASK_REMINDER_SUBJECT,
+	T_TASK_REMINDER_BODY,
+	T_TASK_REMINDER_SMS,
+	T_OVERDUE_SUBJECT,
+	T_OVERDUE_BODY,
+	T_OVERDUE_SMS,
+	T__N
+};
+
+struct tmpl {
+	const char	*text[T__N];
+	struct loc	 loc[T__N];	/* file NULL: the built-in default */
+};
+
+/* Fill t with the built-in Vietnamese templates. Can't fail. */
+void		 tmpl_defaults(struct tmpl *t);
+/* The index of a template key such as "invitation_subject", or -1. */
+int		 tmpl_lookup(const char *key);
+const char	*tmpl_key(enum tmpl_name);
+/* The SMS template of a job kind. */
+enum tmpl_name	 tmpl_sms_of(enum job_kind);
+
+/*
+ * Check a template: braces balanced, every placeholder known, a format only
+ * on a time. Returns 0, or -1 with the first problem in err.
+ */
+int	tmpl_validate(const char *s, char *err, size_t errlen);
+
+/* What a template is rendered against; NULL members are left empty. */
+struct tmpl_ctx {
+	const struct plan	*plan;
+	const struct event	*event;
+	const struct task	*task;
+	const struct contact	*person;
+	const struct agency	*agency;
+	int64_t			 at;		/* when the message goes */
+	const char		*changes;	/* update: what changed */
+};
+
+/* Append the rendering of template s to out. Can't fail. */
+void	tmpl_render(const char *s, const struct tmpl_ctx *, struct buf *out);
+
+#endif
