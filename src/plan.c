@@ -485,6 +485,8 @@ struct batch {
 	const char		*key;
 	int			 warned_parts;
 	int			 warned_late;
+	struct sms_info		 sms;		/* cached when the text is */
+	int			 sms_cached;	/* the same for everybody */
 };
 
 static const struct gateway *
@@ -572,11 +574,28 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 		}
 	}
 	if (ch == CH_SMS) {
-		char		*text = plan_sms_text(bt->p, bt->svc, j);
 		struct sms_info	 si;
 
-		sms_analyse(text, &si);
-		free(text);
+		if (bt->sms_cached)
+			si = bt->sms;
+		else {
+			char	*text = plan_sms_text(bt->p, bt->svc, j);
+
+			sms_analyse(text, &si);
+			free(text);
+			/*
+			 * Without {person.*} or {agency.*} (which follows a
+			 * mailbox) the text is the same for every recipient.
+			 */
+			const char	*t = bt->svc->templates->text[
+					    tmpl_sms_of(bt->kind)];
+
+			if (strstr(t, "{person.") == NULL &&
+			    strstr(t, "{agency.") == NULL) {
+				bt->sms = si;
+				bt->sms_cached = 1;
+			}
+		}
 		j->sms_parts = si.parts;
 		j->sms_encoding = (unsigned char)si.encoding;
 		max_parts = sms_gateway(bt->svc) ?
@@ -603,6 +622,7 @@ batch_run(struct batch *bt, const struct contact **rcpt, size_t n)
 	if (due == TIMEX_NONE)
 		return;
 	due_sms = quiet_adjust(&bt->p->cal, &bt->svc->quiet, due, bt->refers);
+	bt->sms_cached = 0;
 	for (i = 0; i < n; i++)
 		for (ch = CH_EMAIL; ch <= CH_SMS; ch++)
 			if ((bt->channels & CHM(ch)) &&

@@ -94,7 +94,8 @@ xgrow(void *vp, size_t *cap, size_t n, size_t sz)
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
-	xgrow(&b->s, &b->cap, b->len + n + 1, 1);
+	if (b->len + n + 1 > b->cap)
+		xgrow(&b->s, &b->cap, b->len + n + 1, 1);
 	memcpy(b->s + b->len, p, n);
 	b->len += n;
 	b->s[b->len] = '\0';
