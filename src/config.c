@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -1384,8 +1385,25 @@ plan_distribution(struct cfg *c, config_t *cf, struct plan *p)
 	if (config_setting_get_member(g, "to") == NULL)
 		cfg_error(c, g, "distribution", "to", "missing; expected the "
 		    "list of recipients [ \"id\", ... ]");
-	d->nattachments = cfg_strlist(c, g, "distribution", "attachments",
-	    &d->attachments, NULL);
+	{
+		struct loc	*locs;
+		size_t		 i;
+
+		d->nattachments = cfg_strlist(c, g, "distribution",
+		    "attachments", &d->attachments, &locs);
+		/* Attachments are files beside the plan: they must exist. */
+		for (i = 0; i < d->nattachments; i++) {
+			char	*path = cfg_resolve_path(c->a, p->dir,
+				    d->attachments[i]);
+
+			if (access(path, R_OK) == -1)
+				diag_error(c->d, &locs[i],
+				    "distribution.attachments", "cannot read "
+				    "\"%s\" (%s): %s", d->attachments[i], path,
+				    strerror(errno));
+			d->attachments[i] = path;
+		}
+	}
 	d->channels = cfg_channels(c, g, "distribution", "channels",
 	    CHM(CH_EMAIL), CHM(CH_EMAIL) | CHM(CH_SMS), NULL);
 }

@@ -165,13 +165,21 @@ parse_opts(int argc, char **argv, int allow_json_range, struct opts *o)
 	return 0;
 }
 
+static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void
 count_plan(const struct plan *p)
 {
-	printf("plan %s (%s): %zu people, %zu groups, %zu agencies, "
-	    "%zu events, %zu tasks, %zu broadcasts\n", p->id, p->file,
-	    p->npeople, p->ngroups, p->nagencies, p->nevents, p->ntasks,
-	    p->nbroadcasts);
+	printf("plan %s (%s): %zu %s, %zu group%s, %zu agenc%s, %zu event%s, "
+	    "%zu task%s, %zu broadcast%s\n", p->id, p->file, p->npeople,
+	    p->npeople == 1 ? "person" : "people", p->ngroups,
+	    plural(p->ngroups), p->nagencies, p->nagencies == 1 ? "y" : "ies",
+	    p->nevents, plural(p->nevents), p->ntasks, plural(p->ntasks),
+	    p->nbroadcasts, plural(p->nbroadcasts));
 }
 
 static void
