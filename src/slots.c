@@ -129,7 +129,8 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 		todo[ntodo++] = i;
 	}
 	sort_js = js;
-	qsort(todo, ntodo, sizeof(*todo), cmp_air);
+	if (ntodo > 1)
+		qsort(todo, ntodo, sizeof(*todo), cmp_air);
 
 	for (k = 0; k < ntodo; k++) {
 		struct job	*j = &js->v[todo[k]];
@@ -191,7 +192,8 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 	}
 
 	/* Running order inside each slot instance. */
-	qsort(pl, npl, sizeof(*pl), cmp_placed);
+	if (npl > 1)
+		qsort(pl, npl, sizeof(*pl), cmp_placed);
 	for (k = 0; k < npl; k++) {
 		struct job		*j = &js->v[pl[k].job];
 		const struct slot	*sl = &svc->slots[pl[k].slot];

@@ -33,7 +33,8 @@ cmp_job(const void *a, const void *b)
 void
 timeline_sort(struct jobs *js)
 {
-	qsort(js->v, js->n, sizeof(*js->v), cmp_job);
+	if (js->n > 1)
+		qsort(js->v, js->n, sizeof(*js->v), cmp_job);
 }
 
 static int
