@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "ical.h"
 #include "log.h"
 #include "plan.h"
 #include "slots.h"
@@ -26,6 +27,8 @@ static const char usage_text[] =
 "  check [--now T]                      validate the config and its plans\n"
 "  timeline [--json] [--from T] [--to T] [--now T]\n"
 "                                       every job in time order\n"
+"  ics [--event ID | --tasks | --all] [--method M] [--now T]\n"
+"                                       iCalendar to stdout\n"
 "\n"
 "Options:\n"
 "  -c FILE     the service config (default $LOA_CONFIG, else conf/loa.cfg)\n"
@@ -50,6 +53,16 @@ static const char timeline_usage[] =
 "Print every job of every plan in time order: as a table, or with --json\n"
 "as one JSON array (SPEC §10). --from and --to keep the jobs due in\n"
 "[from, to).\n";
+
+static const char ics_usage[] =
+"usage: loa [-c FILE] ics [--event ID | --tasks | --all] [--method M] "
+"[--now T]\n"
+"\n"
+"Print iCalendar (RFC 5545) on stdout: with --event, the invitation of one\n"
+"event (--method REQUEST, the default), its cancellation (CANCEL) or the\n"
+"event alone as published (PUBLISH); with --tasks, every task as a VTODO\n"
+"and a VEVENT at its due time; with --all (the default), the feed of every\n"
+"event and task. --now sets DTSTAMP (default: the clock).\n";
 
 /* Everything loaded from one config. */
 struct world {
@@ -282,6 +295,123 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	return 0;
 }
 
+static int
+cmd_ics(const char *cfg, int argc, char **argv)
+{
+	struct world	 w;
+	struct diag	 d = { 0 };
+	const char	*event = NULL, *method = NULL, *nowarg = NULL;
+	int64_t		 now = (int64_t)time(NULL);
+	int		 tasks = 0, all = 0, i;
+	char		*out = NULL;
+	FILE		*devnull;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			fputs(ics_usage, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--event") == 0 && i + 1 < argc)
+			event = argv[++i];
+		else if (strcmp(argv[i], "--method") == 0 && i + 1 < argc)
+			method = argv[++i];
+		else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
+			nowarg = argv[++i];
+		else if (strcmp(argv[i], "--tasks") == 0)
+			tasks = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else {
+			fprintf(stderr, "loa: unknown or incomplete option "
+			    "\"%s\"\n%s", argv[i], ics_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if ((event != NULL) + tasks + all > 1) {
+		fprintf(stderr, "loa: ics: give one of --event, --tasks, "
+		    "--all\n");
+		return EXIT_USAGE;
+	}
+	if (method != NULL && strcmp(method, "REQUEST") != 0 &&
+	    strcmp(method, "CANCEL") != 0 && strcmp(method, "PUBLISH") != 0) {
+		fprintf(stderr, "loa: ics: unknown method \"%s\"; expected "
+		    "REQUEST, CANCEL or PUBLISH\n", method);
+		return EXIT_USAGE;
+	}
+	if (method != NULL && event == NULL && strcmp(method, "PUBLISH") != 0) {
+		fprintf(stderr, "loa: ics: --tasks and --all are published "
+		    "(PUBLISH); %s needs --event\n", method);
+		return EXIT_USAGE;
+	}
+	if (nowarg != NULL && arg_time("--now", nowarg,
+	    tz_get("Asia/Ho_Chi_Minh"), &now) == -1)
+		return EXIT_USAGE;
+	/* Warnings belong to `check`; here only errors are shown. */
+	devnull = fopen("/dev/null", "w");
+	d.out = devnull;
+	if (world_load(&w, cfg, now, &d) == -1) {
+		d.out = NULL;
+		fclose(devnull);
+		/* Load again, loudly, to show what is wrong. */
+		world_free(&w);
+		memset(&d, 0, sizeof(d));
+		world_load(&w, cfg, now, &d);
+		fprintf(stderr, "%s: %d error%s\n", cfg, d.errors,
+		    d.errors == 1 ? "" : "s");
+		world_free(&w);
+		return EXIT_INVALID;
+	}
+	fclose(devnull);
+	if (nowarg != NULL && w.svc->tz != tz_get("Asia/Ho_Chi_Minh"))
+		arg_time("--now", nowarg, w.svc->tz, &now);
+	if (event != NULL) {
+		size_t		 p, e;
+		struct event	*ev = NULL;
+		struct plan	*pl = NULL;
+
+		for (p = 0; p < w.nplans && ev == NULL; p++)
+			for (e = 0; e < w.plans[p]->nevents; e++)
+				if (strcmp(w.plans[p]->events[e].id, event) ==
+				    0) {
+					pl = w.plans[p];
+					ev = &pl->events[e];
+					break;
+				}
+		if (ev == NULL) {
+			fprintf(stderr, "loa: ics: no event \"%s\" in %s\n",
+			    event, cfg);
+			world_free(&w);
+			return EXIT_INVALID;
+		}
+		if (method == NULL || strcmp(method, "REQUEST") == 0)
+			out = ical_request(pl, ev, 0, now);
+		else if (strcmp(method, "CANCEL") == 0)
+			out = ical_cancel(pl, ev, 1, now, NULL);
+		else {
+			struct plan	 one = *pl;
+
+			/* The feed of a plan that holds this event alone. */
+			one.events = ev;
+			one.nevents = 1;
+			one.ntasks = 0;
+			{
+				struct plan	*pp = &one;
+
+				out = ical_feed(&pp, 1, 0, now);
+			}
+		}
+	} else
+		out = ical_feed(w.plans, w.nplans, tasks, now);
+	fputs(out, stdout);
+	free(out);
+	world_free(&w);
+	if (fflush(stdout) != 0) {
+		log_warn("writing the output");
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -317,6 +447,8 @@ main(int argc, char **argv)
 		rc = cmd_check_timeline(cfg, argc - i - 1, argv + i + 1, 0);
 	else if (strcmp(argv[i], "timeline") == 0)
 		rc = cmd_check_timeline(cfg, argc - i - 1, argv + i + 1, 1);
+	else if (strcmp(argv[i], "ics") == 0)
+		rc = cmd_ics(cfg, argc - i - 1, argv + i + 1);
 	else {
 		fprintf(stderr, "loa: unknown command \"%s\"\n%s", argv[i],
 		    usage_text);

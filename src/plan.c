@@ -647,9 +647,8 @@ recipients2(struct plan *p, const struct idlist *a, const struct idlist *b,
 	free(all.v);
 }
 
-/* The contact that organises ev, who gets no invitation. */
-static const struct contact *
-organizer_contact(struct plan *p, const struct event *ev)
+const struct contact *
+plan_organizer(struct plan *p, const struct event *ev)
 {
 	const struct named	*n;
 
@@ -680,7 +679,7 @@ expand_event(struct batch *bt, struct event *ev)
 
 	/* Attendees and optional attendees, deduplicated together. */
 	recipients2(bt->p, &ev->attendees, &ev->optional,
-	    organizer_contact(bt->p, ev), &rcpt, &n, &cap);
+	    plan_organizer(bt->p, ev), &rcpt, &n, &cap);
 
 	bt->object = ev->id;
 	bt->refers = ev->start.t;

@@ -36,6 +36,12 @@ void	plan_recipients(struct plan *p, const struct idlist *l,
 	    const struct contact *skip, const struct contact ***v, size_t *n,
 	    size_t *cap);
 
+/*
+ * The contact that organises ev, who gets no invitation: a person, or an
+ * agency's mailbox, else its head. NULL when there is none.
+ */
+const struct contact *plan_organizer(struct plan *p, const struct event *ev);
+
 /* The message text of an SMS job, rendered and folded as its gateway
  * wants; caller frees. */
 char	*plan_sms_text(const struct plan *, const struct service *,

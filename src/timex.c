@@ -170,6 +170,19 @@ tz_to_utc(const struct tz *z, int64_t local)
 	return local - icaltimezone_get_utc_offset(z->zone, &t, &dst);
 }
 
+int
+tz_fixed(const struct tz *z, int *offset)
+{
+	*offset = z->fixed_offset;
+	return z->fixed;
+}
+
+void *
+tz_libical(const struct tz *z)
+{
+	return z->zone;
+}
+
 void
 tz_cleanup(void)
 {

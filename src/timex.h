@@ -34,6 +34,10 @@ int64_t		 tz_to_utc(const struct tz *, int64_t local);
 /* Offset east of UTC in seconds at the instant utc. */
 int		 tz_offset(const struct tz *, int64_t utc);
 void		 tz_cleanup(void);
+/* 1 and the offset when the zone has kept one offset since 1976. */
+int		 tz_fixed(const struct tz *, int *offset);
+/* The zone's libical icaltimezone (for its VTIMEZONE component). */
+void		*tz_libical(const struct tz *);
 
 /* Format utc as RFC 3339 local time with its offset into out (>= 26). */
 void	tz_rfc3339(const struct tz *, int64_t utc, char *out, size_t len);

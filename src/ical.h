@@ -1,0 +1,63 @@
+/*
+ * ical.h: the iCalendar objects loa sends and serves (SPEC §7), built with
+ * libical: invitations and updates (METHOD:REQUEST), cancellations
+ * (METHOD:CANCEL), task deadlines (VTODO and VEVENT, METHOD:PUBLISH) and the
+ * feed. Every function returns CRLF text folded at 75 octets, never inside
+ * a UTF-8 sequence, with non-ASCII CN parameters double-quoted; the caller
+ * frees it. They are pure functions of their arguments.
+ */
+#ifndef LOA_ICAL_H
+#define LOA_ICAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loa.h"
+
+struct buf;
+
+/*
+ * The invitation, or with seq > 0 the update, of event ev of plan p: one
+ * VEVENT listing every invitee that has an email address, stamped now.
+ */
+char	*ical_request(struct plan *p, const struct event *ev, int seq,
+	    int64_t now);
+
+/*
+ * The cancellation of event ev: of the whole event (only == NULL), or for
+ * the one removed attendee only.
+ */
+char	*ical_cancel(struct plan *p, const struct event *ev, int seq,
+	    int64_t now, const struct contact *only);
+
+/* Task t as a VTODO and a VEVENT at its due time, METHOD:PUBLISH. */
+char	*ical_task(struct plan *p, const struct task *t, int64_t now);
+
+/*
+ * The feed: every event and task of the plans, METHOD:PUBLISH, with a
+ * calendar name and refresh interval, no ORGANIZER and no RSVP. With
+ * tasks_only, the tasks alone.
+ */
+char	*ical_feed(struct plan **plans, size_t nplans, int tasks_only,
+	    int64_t now);
+
+/* The UID of an event or task (kind "event", "todo", "due"). Stable. */
+void	 ical_uid(const struct plan *p, const char *kind, const char *id,
+	    char *out, size_t len);
+
+/*
+ * Fold one content line (no CRLF) into b: at most 75 octets a line,
+ * continuation lines start with a space, no UTF-8 sequence is split.
+ */
+void	 ical_fold_line(struct buf *b, const char *line, size_t len);
+
+/* Remove folding (CRLF or LF followed by a space or tab). Caller frees. */
+char	*ical_unfold(const char *);
+
+/*
+ * Rewrite libical's serialisation: unfold, double-quote non-ASCII CN
+ * parameter values, refold. Caller frees.
+ */
+char	*ical_finish(const char *);
+
+#endif
