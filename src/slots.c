@@ -29,11 +29,14 @@ cmp_air(const void *a, const void *b)
 {
 	const struct job	*x = &sort_js->v[*(const size_t *)a];
 	const struct job	*y = &sort_js->v[*(const size_t *)b];
+	int			 c;
 
 	if (x->priority != y->priority)
 		return y->priority - x->priority;
 	if (x->due != y->due)
 		return x->due < y->due ? -1 : 1;
+	if ((c = strcmp(x->object, y->object)) != 0)
+		return c;
 	return strcmp(x->id, y->id);
 }
 

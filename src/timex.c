@@ -259,7 +259,8 @@ timex_hhmm_at(const char **sp, int *minute, char *err, size_t errlen)
 	const char	*s = *sp;
 	int		 h, m;
 
-	if (timex_digits(&s, isdigit((unsigned char)s[1]) ? 2 : 1, &h) == -1 ||
+	if (!isdigit((unsigned char)s[0]) ||
+	    timex_digits(&s, isdigit((unsigned char)s[1]) ? 2 : 1, &h) == -1 ||
 	    *s++ != ':' || timex_digits(&s, 2, &m) == -1) {
 		snprintf(err, errlen, "expected a time of day HH:MM");
 		return -1;
@@ -425,7 +426,8 @@ timex_parse(const char *s0, struct texpr *x, char *err, size_t errlen)
 				    "%04d-%02d-%02d", x->y, x->mo, x->d);
 				return -1;
 			}
-			if (*s == ' ' || *s == 'T') {
+			if (*s == 'T' || (*s == ' ' &&
+			    isdigit((unsigned char)s[strspn(s, " ")]))) {
 				s++;
 				timex_skip_space(&s);
 				if (timex_hhmm_at(&s, &x->minute, err,
@@ -469,9 +471,9 @@ timex_parse(const char *s0, struct texpr *x, char *err, size_t errlen)
 
 			n = 0;
 			while (isdigit((unsigned char)*s)) {
-				if (n > 100000) {
+				if (n > 9999) {
 					snprintf(err, errlen, "offset too "
-					    "large");
+					    "large (at most 99999)");
 					goto fail;
 				}
 				n = n * 10 + (*s++ - '0');
