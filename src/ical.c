@@ -420,6 +420,16 @@ ical_task(struct plan *p, const struct task *t, int64_t now)
 }
 
 char *
+ical_task_event(struct plan *p, const struct task *t, int64_t now)
+{
+	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
+
+	ical_add_vtimezone(cal, p->tz);
+	ical_add_task(cal, p, t, now, 0);
+	return ical_text(cal);
+}
+
+char *
 ical_feed(struct plan **plans, size_t nplans, int tasks_only, int64_t now)
 {
 	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);

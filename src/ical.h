@@ -33,6 +33,9 @@ char	*ical_cancel(struct plan *p, const struct event *ev, int seq,
 /* Task t as a VTODO and a VEVENT at its due time, METHOD:PUBLISH. */
 char	*ical_task(struct plan *p, const struct task *t, int64_t now);
 
+/* The deadline VEVENT alone, METHOD:PUBLISH: what a reminder carries. */
+char	*ical_task_event(struct plan *p, const struct task *t, int64_t now);
+
 /*
  * The feed: every event and task of the plans, METHOD:PUBLISH, with a
  * calendar name and refresh interval, no ORGANIZER and no RSVP. With

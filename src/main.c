@@ -7,13 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "config.h"
+#include "engine.h"
+#include "outbox.h"
 #include "ical.h"
 #include "log.h"
 #include "plan.h"
 #include "slots.h"
 #include "timeline.h"
+#include "world.h"
 #include "xmalloc.h"
 
 #define EXIT_INVALID	1
@@ -29,6 +36,13 @@ static const char usage_text[] =
 "                                       every job in time order\n"
 "  ics [--event ID | --tasks | --all] [--method M] [--now T]\n"
 "                                       iCalendar to stdout\n"
+"  run [--once] [--now T] [--dry-run]   the service; --once: what is due,\n"
+"                                       then exit\n"
+"  simulate [--from T] [--to T] [--out DIR]\n"
+"                                       the whole timeline on a virtual clock\n"
+"                                       into files under DIR (var/simulate)\n"
+"  outbox [--state S] [--json]          the jobs in the outbox\n"
+"  task done [PLAN:]ID                  stop a task's reminders\n"
 "\n"
 "Options:\n"
 "  -c FILE     the service config (default $LOA_CONFIG, else conf/loa.cfg)\n"
@@ -64,66 +78,29 @@ static const char ics_usage[] =
 "and a VEVENT at its due time; with --all (the default), the feed of every\n"
 "event and task. --now sets DTSTAMP (default: the clock).\n";
 
-/* Everything loaded from one config. */
-struct world {
-	struct service	 *svc;
-	struct plan	**plans;
-	size_t		  nplans;
-	struct jobs	  jobs;
-};
-
+/* Remove the files of a folder tree (a simulation's old output). */
 static void
-world_free(struct world *w)
+remove_tree(const char *path)
 {
-	size_t	 i;
+	DIR		*d = opendir(path);
+	struct dirent	*de;
 
-	for (i = 0; i < w->nplans; i++)
-		plan_free(w->plans[i]);
-	free(w->plans);
-	jobs_free(&w->jobs);
-	service_free(w->svc);
-	memset(w, 0, sizeof(*w));
-}
-
-/*
- * Load the service config, its plans, resolve and expand them. Returns 0,
- * or -1 when anything failed to validate (reported to d).
- */
-static int
-world_load(struct world *w, const char *path, int64_t now, struct diag *d)
-{
-	size_t	 i, k;
-
-	memset(w, 0, sizeof(*w));
-	if ((w->svc = service_load(path, d)) == NULL)
-		return -1;
-	w->plans = xcalloc(w->svc->nplans ? w->svc->nplans : 1,
-	    sizeof(*w->plans));
-	for (i = 0; i < w->svc->nplans; i++) {
-		struct plan	*p;
-
-		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
-		    d);
-		if (p == NULL)
-			continue;
-		for (k = 0; k < w->nplans; k++)
-			if (strcmp(w->plans[k]->id, p->id) == 0) {
-				struct loc	 l = { p->file, 0 };
-
-				diag_error(d, &l, "plan.id", "duplicate plan id "
-				    "\"%s\" (also in %s)", p->id,
-				    w->plans[k]->file);
-			}
-		w->plans[w->nplans++] = p;
-		plan_resolve(p, w->svc, now, d);
+	if (d == NULL) {
+		unlink(path);
+		return;
 	}
-	if (d->errors > 0)
-		return -1;
-	for (i = 0; i < w->nplans; i++)
-		plan_expand(w->plans[i], w->svc, &w->jobs, d);
-	slots_place(w->svc, &w->jobs, d);
-	timeline_sort(&w->jobs);
-	return 0;
+	while ((de = readdir(d)) != NULL) {
+		char	*sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
+		    0)
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		remove_tree(sub);
+		free(sub);
+	}
+	closedir(d);
+	rmdir(path);
 }
 
 /* Parse a time argument; NULL arg keeps *out. Returns 0 or -1. */
@@ -412,6 +389,433 @@ cmd_ics(const char *cfg, int argc, char **argv)
 	return 0;
 }
 
+static const char run_usage[] =
+"usage: loa [-c FILE] run [--once] [--now T] [--dry-run]\n"
+"\n"
+"Reconcile the plans with the outbox and send every job when it is due,\n"
+"until SIGTERM or SIGINT; SIGHUP reloads the config (a config that fails\n"
+"`check` is refused and the running one stays). --once sends what is due\n"
+"and exits; --now pretends the clock reads T; --dry-run prints what is\n"
+"due and changes nothing.\n";
+
+static const char simulate_usage[] =
+"usage: loa [-c FILE] simulate [--from T] [--to T] [--out DIR]\n"
+"\n"
+"Play the whole timeline on a virtual clock into file gateways under DIR\n"
+"(default var/simulate, emptied first), never a real gateway, printing\n"
+"each send, then a summary.\n";
+
+static const char outbox_usage[] =
+"usage: loa [-c FILE] outbox [--state S] [--json]\n"
+"\n"
+"List the jobs in the outbox in time order, with their state, attempts,\n"
+"sending time and last error. --json prints SPEC §10's objects with\n"
+"attempts, sent_at and last_error added.\n";
+
+/* Load the config quietly (warnings are for `check`); on errors, load it
+ * again loudly and return -1. */
+static int
+load_quiet(struct world *w, const char *cfg, int64_t now)
+{
+	struct diag	 d = { 0 };
+	FILE		*devnull = fopen("/dev/null", "w");
+
+	d.out = devnull;
+	if (world_load(w, cfg, now, &d) == 0) {
+		if (devnull != NULL)
+			fclose(devnull);
+		return 0;
+	}
+	if (devnull != NULL)
+		fclose(devnull);
+	world_free(w);
+	memset(&d, 0, sizeof(d));
+	world_load(w, cfg, now, &d);
+	fprintf(stderr, "%s: %d error%s; nothing is sent from a config that "
+	    "does not validate\n", cfg, d.errors, d.errors == 1 ? "" : "s");
+	world_free(w);
+	return -1;
+}
+
+static const char *
+opt_arg(int argc, char **argv, int *i)
+{
+	return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
+static int
+cmd_run(const char *cfg, int argc, char **argv)
+{
+	struct world		*w = xcalloc(1, sizeof(*w));
+	struct engine		*e;
+	struct engine_opts	 o = { 0 };
+	const char		*nowarg = NULL;
+	int64_t			 now = (int64_t)time(NULL), offset = 0;
+	int			 once = 0, dry = 0, i, rc;
+	char			 err[512];
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(run_usage, stdout);
+			free(w);
+			return 0;
+		} else if (strcmp(argv[i], "--once") == 0)
+			once = 1;
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			dry = 1;
+		else if (strcmp(argv[i], "--now") == 0 &&
+		    (nowarg = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else {
+			fprintf(stderr, "loa: run: unknown or incomplete "
+			    "option \"%s\"\n%s", argv[i], run_usage);
+			free(w);
+			return EXIT_USAGE;
+		}
+	}
+	if (nowarg != NULL && arg_time("--now", nowarg,
+	    tz_get("Asia/Ho_Chi_Minh"), &now) == -1) {
+		free(w);
+		return EXIT_USAGE;
+	}
+	offset = now - (int64_t)time(NULL);
+	if (load_quiet(w, cfg, now) == -1) {
+		free(w);
+		return EXIT_INVALID;
+	}
+	o.config = cfg;
+	o.dry_run = dry;
+	o.trace = log_verbose() > 0 || once || dry ? stdout : NULL;
+	if ((e = engine_new(w, w->svc->store, &o, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return EXIT_RUNTIME;
+	}
+	if (dry)
+		rc = engine_dry_run(e, now, stdout) == -1 ? EXIT_RUNTIME : 0;
+	else
+		rc = engine_run(e, once, offset);
+	engine_free(e);
+	return rc;
+}
+
+static void
+simulate_summary(struct engine *e, const char *out)
+{
+	const struct engine_stats	*st = engine_stats(e);
+	struct ob_job			*v;
+	size_t				 n, i;
+	int				 k, c, states[JS__N] = { 0 };
+
+	printf("\nsent:\n");
+	for (k = 0; k < JK__N; k++)
+		for (c = 0; c < CH__N; c++)
+			if (st->sent[k][c] > 0)
+				printf("  %-16s %-9s %d\n", job_kind_names[k],
+				    channel_names[c], st->sent[k][c]);
+	if (outbox_list(engine_outbox(e), NULL, &v, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			for (k = 0; k < JS__N; k++)
+				if (strcmp(job_state_names[k], v[i].state) ==
+				    0)
+					states[k]++;
+			ob_job_clear(&v[i]);
+		}
+		free(v);
+		printf("jobs by state:");
+		for (k = 0; k < JS__N; k++)
+			if (states[k] > 0)
+				printf(" %s %d", job_state_names[k],
+				    states[k]);
+		printf("\n");
+	}
+	printf("files: %s/outbox/mail/*.eml, %s/outbox/sms.jsonl, "
+	    "%s/broadcast/*.json; outbox %s/loa.db\n", out, out, out, out);
+}
+
+static int
+cmd_simulate(const char *cfg, int argc, char **argv)
+{
+	struct world		*w = xcalloc(1, sizeof(*w));
+	struct engine		*e;
+	struct engine_opts	 o = { 0 };
+	struct reconcile_stats	 rs;
+	const char		*fromarg = NULL, *toarg = NULL;
+	const char		*out = "var/simulate";
+	int64_t			 from = TIMEX_NONE, to = TIMEX_NONE, now;
+	const struct tz		*z = tz_get("Asia/Ho_Chi_Minh");
+	char			 err[512], *store;
+	int			 i, rc = 0;
+	size_t			 k;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(simulate_usage, stdout);
+			free(w);
+			return 0;
+		} else if (strcmp(argv[i], "--from") == 0 &&
+		    (fromarg = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else if (strcmp(argv[i], "--to") == 0 &&
+		    (toarg = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else if (strcmp(argv[i], "--out") == 0 &&
+		    (out = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else {
+			fprintf(stderr, "loa: simulate: unknown or incomplete "
+			    "option \"%s\"\n%s", argv[i], simulate_usage);
+			free(w);
+			return EXIT_USAGE;
+		}
+	}
+	if ((fromarg && arg_time("--from", fromarg, z, &from) == -1) ||
+	    (toarg && arg_time("--to", toarg, z, &to) == -1)) {
+		free(w);
+		return EXIT_USAGE;
+	}
+	now = from != TIMEX_NONE ? from : (int64_t)time(NULL);
+	if (load_quiet(w, cfg, now) == -1) {
+		free(w);
+		return EXIT_INVALID;
+	}
+	/* The virtual clock starts at the first job unless told. */
+	if (from == TIMEX_NONE) {
+		from = INT64_MAX;
+		for (k = 0; k < w->jobs.n; k++)
+			if (w->jobs.v[k].due < from)
+				from = w->jobs.v[k].due;
+		if (from == INT64_MAX)
+			from = now;
+	}
+	/* A fresh outbox every time: a simulation never resumes. */
+	store = xasprintf("%s/loa.db", out);
+	for (i = 0; i < 3; i++) {
+		char	*f = xasprintf("%s%s", store, i == 0 ? "" : i == 1 ?
+			    "-wal" : "-shm");
+
+		unlink(f);
+		free(f);
+	}
+	{
+		char	*cmd = xasprintf("%s/outbox", out), *cmd2 =
+			    xasprintf("%s/broadcast", out);
+
+		/* Old files of an earlier run would read as sends. */
+		remove_tree(cmd);
+		remove_tree(cmd2);
+		free(cmd);
+		free(cmd2);
+	}
+	o.config = cfg;
+	o.files = out;
+	o.trace = stdout;
+	e = engine_new(w, store, &o, err, sizeof(err));
+	free(store);
+	if (e == NULL) {
+		log_warnx("%s", err);
+		return EXIT_RUNTIME;
+	}
+	if (engine_reconcile(e, from, &rs) == -1) {
+		engine_free(e);
+		return EXIT_RUNTIME;
+	}
+	printf("simulating from %s: %d jobs\n", fromarg ? fromarg :
+	    "the first job", rs.added);
+	now = from;
+	for (;;) {
+		int64_t	 next = engine_next(e);
+
+		if (next == TIMEX_NONE || (to != TIMEX_NONE && next >= to))
+			break;
+		if (next > now)
+			now = next;
+		if (engine_step(e, now) == -1) {
+			rc = EXIT_RUNTIME;
+			break;
+		}
+	}
+	simulate_summary(e, out);
+	engine_free(e);
+	return rc;
+}
+
+static int
+cmd_outbox(const char *cfg, int argc, char **argv)
+{
+	struct world	 w;
+	struct outbox	*ob;
+	struct ob_job	*v;
+	const char	*state = NULL;
+	size_t		 n, i;
+	int		 json = 0, k;
+	char		 err[512];
+
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--help") == 0) {
+			fputs(outbox_usage, stdout);
+			return 0;
+		} else if (strcmp(argv[k], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[k], "--state") == 0 &&
+		    (state = opt_arg(argc, argv, &k)) != NULL)
+			;
+		else {
+			fprintf(stderr, "loa: outbox: unknown or incomplete "
+			    "option \"%s\"\n%s", argv[k], outbox_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (state != NULL) {
+		for (k = 0; k < JS__N && strcmp(job_state_names[k], state);
+		    k++)
+			;
+		if (k == JS__N) {
+			fprintf(stderr, "loa: outbox: unknown state \"%s\"\n",
+			    state);
+			return EXIT_USAGE;
+		}
+	}
+	if (load_quiet(&w, cfg, (int64_t)time(NULL)) == -1)
+		return EXIT_INVALID;
+	if ((ob = outbox_open(w.svc->store, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		world_free(&w);
+		return EXIT_RUNTIME;
+	}
+	if (outbox_list(ob, state, &v, &n) == -1) {
+		log_warnx("%s", outbox_error(ob));
+		outbox_close(ob);
+		world_free(&w);
+		return EXIT_RUNTIME;
+	}
+	if (json)
+		fputs("[", stdout);
+	for (i = 0; i < n; i++) {
+		struct plan	*p = world_plan(&w, v[i].plan);
+		const struct tz	*z = p ? p->tz : w.svc->tz;
+		char		 due[40], sent[40] = "";
+
+		tz_rfc3339(z, v[i].due, due, sizeof(due));
+		if (v[i].sent_at != TIMEX_NONE)
+			tz_rfc3339(z, v[i].sent_at, sent, sizeof(sent));
+		if (json) {
+			json_t	*o = json_object();
+			char	*s;
+
+			json_object_set_new(o, "id", json_string(v[i].id));
+			json_object_set_new(o, "plan", json_string(v[i].plan));
+			json_object_set_new(o, "kind", json_string(v[i].kind));
+			json_object_set_new(o, "object",
+			    json_string(v[i].object));
+			json_object_set_new(o, "recipient", v[i].recipient ?
+			    json_string(v[i].recipient) : json_null());
+			json_object_set_new(o, "channel",
+			    json_string(v[i].channel));
+			json_object_set_new(o, "address", v[i].address ?
+			    json_string(v[i].address) : json_null());
+			json_object_set_new(o, "due", json_string(due));
+			json_object_set_new(o, "state", json_string(v[i].state));
+			json_object_set_new(o, "reason", v[i].reason ?
+			    json_string(v[i].reason) : json_null());
+			if (strcmp(v[i].channel, "sms") == 0)
+				json_object_set_new(o, "sms_parts",
+				    json_integer(v[i].sms_parts));
+			json_object_set_new(o, "attempts",
+			    json_integer(v[i].attempts));
+			json_object_set_new(o, "sent_at", *sent ?
+			    json_string(sent) : json_null());
+			json_object_set_new(o, "last_error", v[i].last_error ?
+			    json_string(v[i].last_error) : json_null());
+			s = json_dumps(o, JSON_PRESERVE_ORDER);
+			printf("%s\n%s", i ? "," : "", s);
+			free(s);
+			json_decref(o);
+		} else {
+			due[16] = '\0';
+			due[10] = ' ';
+			printf("%s  %-10s %-14s %-16s %-14s %-6s %-30s %d%s%s\n",
+			    due, v[i].state, v[i].kind, v[i].object,
+			    v[i].recipient ? v[i].recipient : "-",
+			    v[i].channel, v[i].address ? v[i].address : "-",
+			    v[i].attempts, v[i].reason ? "  " : "",
+			    v[i].reason ? v[i].reason : (v[i].last_error ?
+			    v[i].last_error : ""));
+		}
+		ob_job_clear(&v[i]);
+	}
+	if (json)
+		fputs(n ? "\n]\n" : "]\n", stdout);
+	free(v);
+	outbox_close(ob);
+	world_free(&w);
+	return 0;
+}
+
+static int
+cmd_task(const char *cfg, int argc, char **argv)
+{
+	struct world	 w;
+	struct outbox	*ob;
+	const char	*arg, *colon;
+	struct plan	*found = NULL;
+	size_t		 i, k;
+	int		 cancelled = 0, matches = 0;
+	char		 err[512], *plan_id = NULL, *task_id;
+
+	if (argc != 2 || strcmp(argv[0], "done") != 0) {
+		fprintf(stderr, "usage: loa [-c FILE] task done [PLAN:]ID\n");
+		return argc == 1 && strcmp(argv[0], "--help") == 0 ? 0 :
+		    EXIT_USAGE;
+	}
+	arg = argv[1];
+	/* Plan ids hold '/' but never ':'; task ids hold neither. */
+	if ((colon = strrchr(arg, ':')) != NULL) {
+		plan_id = xstrndup(arg, (size_t)(colon - arg));
+		task_id = xstrdup(colon + 1);
+	} else
+		task_id = xstrdup(arg);
+	if (load_quiet(&w, cfg, (int64_t)time(NULL)) == -1) {
+		free(plan_id);
+		free(task_id);
+		return EXIT_INVALID;
+	}
+	for (i = 0; i < w.nplans; i++) {
+		if (plan_id != NULL && strcmp(w.plans[i]->id, plan_id) != 0)
+			continue;
+		for (k = 0; k < w.plans[i]->ntasks; k++)
+			if (strcmp(w.plans[i]->tasks[k].id, task_id) == 0) {
+				found = w.plans[i];
+				matches++;
+			}
+	}
+	if (matches != 1) {
+		fprintf(stderr, "loa: task done: %s task \"%s\" in %s%s\n",
+		    matches == 0 ? "no" : "more than one", arg, cfg,
+		    matches == 0 ? "" : "; name it as PLAN:ID");
+		free(plan_id);
+		free(task_id);
+		world_free(&w);
+		return EXIT_INVALID;
+	}
+	if ((ob = outbox_open(w.svc->store, err, sizeof(err))) == NULL ||
+	    outbox_begin(ob) == -1 || outbox_task_done(ob, found->id, task_id,
+	    (int64_t)time(NULL), &cancelled) == -1 || outbox_commit(ob) == -1) {
+		log_warnx("%s", ob ? outbox_error(ob) : err);
+		outbox_close(ob);
+		free(plan_id);
+		free(task_id);
+		world_free(&w);
+		return EXIT_RUNTIME;
+	}
+	printf("%s %s: done; %d reminder%s cancelled\n", found->id, task_id,
+	    cancelled, cancelled == 1 ? "" : "s");
+	outbox_close(ob);
+	free(plan_id);
+	free(task_id);
+	world_free(&w);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -449,6 +853,14 @@ main(int argc, char **argv)
 		rc = cmd_check_timeline(cfg, argc - i - 1, argv + i + 1, 1);
 	else if (strcmp(argv[i], "ics") == 0)
 		rc = cmd_ics(cfg, argc - i - 1, argv + i + 1);
+	else if (strcmp(argv[i], "run") == 0)
+		rc = cmd_run(cfg, argc - i - 1, argv + i + 1);
+	else if (strcmp(argv[i], "simulate") == 0)
+		rc = cmd_simulate(cfg, argc - i - 1, argv + i + 1);
+	else if (strcmp(argv[i], "outbox") == 0)
+		rc = cmd_outbox(cfg, argc - i - 1, argv + i + 1);
+	else if (strcmp(argv[i], "task") == 0)
+		rc = cmd_task(cfg, argc - i - 1, argv + i + 1);
 	else {
 		fprintf(stderr, "loa: unknown command \"%s\"\n%s", argv[i],
 		    usage_text);

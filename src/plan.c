@@ -420,8 +420,9 @@ plan_recipients(struct plan *p, const struct idlist *l,
 		expand_id(p, l->v[i].id, gen, skip, v, n, cap, 0);
 }
 
-static void
-job_id(struct job *j)
+void
+plan_job_id(const struct plan *p, enum job_kind kind, const char *object,
+    int ordinal, const char *recipient, enum channel ch, char out[17])
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned long long	 h = HASH_INIT;
@@ -429,21 +430,27 @@ job_id(struct job *j)
 	int			 i;
 
 	/* Content only, never the time: a moved job keeps its id. */
-	h = hash_bytes(h, j->plan->id, strlen(j->plan->id) + 1);
-	h = hash_bytes(h, job_kind_names[j->kind],
-	    strlen(job_kind_names[j->kind]) + 1);
-	h = hash_bytes(h, j->object, strlen(j->object) + 1);
-	snprintf(ord, sizeof(ord), "%d", j->ordinal);
+	h = hash_bytes(h, p->id, strlen(p->id) + 1);
+	h = hash_bytes(h, job_kind_names[kind], strlen(job_kind_names[kind]) +
+	    1);
+	h = hash_bytes(h, object, strlen(object) + 1);
+	snprintf(ord, sizeof(ord), "%d", ordinal);
 	h = hash_bytes(h, ord, strlen(ord) + 1);
-	if (j->to != NULL)
-		h = hash_bytes(h, j->to->id, strlen(j->to->id) + 1);
-	h = hash_bytes(h, channel_names[j->channel],
-	    strlen(channel_names[j->channel]) + 1);
+	if (recipient != NULL)
+		h = hash_bytes(h, recipient, strlen(recipient) + 1);
+	h = hash_bytes(h, channel_names[ch], strlen(channel_names[ch]) + 1);
 	for (i = 15; i >= 0; i--) {
-		j->id[i] = hex[h & 15];
+		out[i] = hex[h & 15];
 		h >>= 4;
 	}
-	j->id[16] = '\0';
+	out[16] = '\0';
+}
+
+static void
+job_id(struct job *j)
+{
+	plan_job_id(j->plan, (enum job_kind)j->kind, j->object, j->ordinal,
+	    j->to ? j->to->id : NULL, (enum channel)j->channel, j->id);
 }
 
 static struct job *
@@ -496,18 +503,18 @@ sms_gateway(const struct service *svc)
 }
 
 char *
-plan_sms_text(const struct plan *p, const struct service *svc,
-    const struct job *j)
+plan_render(const struct plan *p, const struct service *svc, int which,
+    const char *object, const struct contact *to, int64_t at,
+    const char *changes)
 {
 	struct tmpl_ctx		 c = { 0 };
-	const struct gateway	*gw = sms_gateway(svc);
-	const struct named	*n = strmap_get(p->names, j->object);
+	const struct named	*n = strmap_get(p->names, object);
 	struct buf		 b = { 0 };
-	char			*folded;
 
 	c.plan = p;
-	c.person = j->to;
-	c.at = j->due;
+	c.person = to;
+	c.at = at;
+	c.changes = changes;
 	if (n != NULL && n->kind == N_EVENT)
 		c.event = n->p;
 	if (n != NULL && n->kind == N_TASK) {
@@ -518,15 +525,26 @@ plan_sms_text(const struct plan *p, const struct service *svc,
 		    c.task->owner.v[0].id)) != NULL && o->kind == N_AGENCY)
 			c.agency = o->p;
 	}
-	if (j->to != NULL && j->to->mailbox)
-		c.agency = j->to->agency;
-	tmpl_render(svc->templates->text[tmpl_sms_of(j->kind)], &c, &b);
-	if (gw != NULL && gw->fold && b.s != NULL &&
-	    (folded = text_fold(b.s)) != NULL) {
-		buf_free(&b);
+	if (to != NULL && to->mailbox)
+		c.agency = to->agency;
+	tmpl_render(svc->templates->text[which], &c, &b);
+	return buf_take(&b);
+}
+
+char *
+plan_sms_text(const struct plan *p, const struct service *svc,
+    enum job_kind kind, const char *object, const struct contact *to,
+    int64_t at, const char *changes)
+{
+	const struct gateway	*gw = sms_gateway(svc);
+	char			*text, *folded;
+
+	text = plan_render(p, svc, tmpl_sms_of(kind), object, to, at, changes);
+	if (gw != NULL && gw->fold && (folded = text_fold(text)) != NULL) {
+		free(text);
 		return folded;
 	}
-	return buf_take(&b);
+	return text;
 }
 
 static void
@@ -579,7 +597,9 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 		if (bt->sms_cached)
 			si = bt->sms;
 		else {
-			char	*text = plan_sms_text(bt->p, bt->svc, j);
+			char	*text = plan_sms_text(bt->p, bt->svc,
+				    (enum job_kind)j->kind, j->object, j->to,
+				    j->due, NULL);
 
 			sms_analyse(text, &si);
 			free(text);

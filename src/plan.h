@@ -42,10 +42,22 @@ void	plan_recipients(struct plan *p, const struct idlist *l,
  */
 const struct contact *plan_organizer(struct plan *p, const struct event *ev);
 
-/* The message text of an SMS job, rendered and folded as its gateway
- * wants; caller frees. */
+/*
+ * Render template `which` (enum tmpl_name) for a message about object to
+ * contact to, sent at `at`; changes fills {changes}. Caller frees.
+ */
+char	*plan_render(const struct plan *, const struct service *, int which,
+	    const char *object, const struct contact *to, int64_t at,
+	    const char *changes);
+
+/* The text of an SMS, rendered and folded as its gateway wants. */
 char	*plan_sms_text(const struct plan *, const struct service *,
-	    const struct job *);
+	    enum job_kind kind, const char *object, const struct contact *to,
+	    int64_t at, const char *changes);
+
+/* The id of a job with this content (see README: never the time). */
+void	plan_job_id(const struct plan *, enum job_kind, const char *object,
+	    int ordinal, const char *recipient, enum channel, char out[17]);
 
 void	jobs_free(struct jobs *);
 

@@ -1,0 +1,1008 @@
+/*
+ * engine.c: reconciliation and the send loop.
+ *
+ * The order of every send is: claim (the job becomes `sending`, committed
+ * and synced), render, hand to the gateway, record the outcome (committed).
+ * A crash anywhere leaves the job `sending` or finished; on restart
+ * `sending` goes back to `pending` and is sent again with the same id, so
+ * delivery is at least once and a duplicate carries the same idempotency
+ * key.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "gw.h"
+#include "ical.h"
+#include "mime.h"
+#include "outbox.h"
+#include "plan.h"
+#include "sms.h"
+#include "tmpl.h"
+#include "xmalloc.h"
+
+#define CLAIM_BATCH	256
+
+struct engine {
+	struct world		*w;
+	struct outbox		*ob;
+	struct engine_opts	 o;
+	struct gw		 gw[CH__N];
+	struct bucket		 bucket[CH__N];
+	struct engine_stats	 st;
+	unsigned int		 seed;
+};
+
+int64_t
+retry_delay(int attempt, double r, int64_t retry_after)
+{
+	double	 cap = 3600, base = 30, ceiling;
+	int64_t	 d;
+
+	if (attempt < 1)
+		attempt = 1;
+	ceiling = attempt > 20 ? cap : fmin(cap, base * ldexp(1, attempt - 1));
+	d = (int64_t)(r * ceiling) + 1;
+	if (retry_after > d)
+		d = retry_after;
+	return d;
+}
+
+void
+bucket_init(struct bucket *b, double rate, double burst)
+{
+	b->rate = rate;
+	b->burst = burst > 0 ? burst : (rate > 1 ? rate : 1);
+	b->tokens = b->burst;
+	b->last = 0;
+}
+
+double
+bucket_take(struct bucket *b, double now)
+{
+	if (b->rate <= 0)
+		return 0;
+	if (now > b->last) {
+		b->tokens = fmin(b->burst, b->tokens + (now - b->last) *
+		    b->rate);
+		b->last = now;
+	}
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		return 0;
+	}
+	return (1 - b->tokens) / b->rate;
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char	*s = strrchr(path, '/');
+
+	return s == NULL ? xstrdup(".") : xstrndup(path, (size_t)(s - path));
+}
+
+struct engine *
+engine_new(struct world *w, const char *store, const struct engine_opts *o,
+    char *err, size_t errlen)
+{
+	struct engine	*e = xcalloc(1, sizeof(*e));
+	char		*base = dir_of(store);
+	int		 ch;
+
+	e->w = w;
+	e->o = *o;
+	e->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	for (ch = 0; ch < CH__N; ch++) {
+		const struct gateway	*g = w->svc->channel_gw[ch];
+		struct gw		*gw = &e->gw[ch];
+
+		if (o->files != NULL || g == NULL) {
+			/* The embedded default, and every simulation. */
+			const char	*root = o->files ? o->files : base;
+
+			gw->dir = ch == CH_BROADCAST ?
+			    xasprintf("%s/broadcast", root) :
+			    xasprintf("%s/outbox", root);
+			gw->backend = gw_lookup("file");
+		} else {
+			static const char *const kinds[] = { "smtp", "http",
+			    "file", "spool" };
+
+			gw->backend = gw_lookup(kinds[g->kind]);
+			if (gw->backend == NULL) {
+				snprintf(err, errlen, "gateway %s: kind %s is "
+				    "not available in this build; use file or "
+				    "spool", g->id, kinds[g->kind]);
+				free(base);
+				engine_free(e);
+				return NULL;
+			}
+			gw->dir = xstrdup(g->dir);
+			bucket_init(&e->bucket[ch], g->rate, 0);
+		}
+		if (gw->backend->init(gw, err, errlen) == -1) {
+			free(base);
+			engine_free(e);
+			return NULL;
+		}
+	}
+	free(base);
+	if ((e->ob = outbox_open(store, err, errlen)) == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	int	 ch;
+
+	if (e == NULL)
+		return;
+	for (ch = 0; ch < CH__N; ch++) {
+		if (e->gw[ch].backend != NULL)
+			e->gw[ch].backend->shutdown(&e->gw[ch]);
+		free(e->gw[ch].dir);
+	}
+	outbox_close(e->ob);
+	if (e->w != NULL) {
+		world_free(e->w);
+		free(e->w);
+	}
+	free(e);
+}
+
+const struct engine_stats *
+engine_stats(const struct engine *e)
+{
+	return &e->st;
+}
+
+struct outbox *
+engine_outbox(struct engine *e)
+{
+	return e->ob;
+}
+
+/* Reconciliation. */
+
+/* What an invitation said: its fingerprint, and the same in words. */
+static char *
+event_fingerprint(struct plan *p, const struct event *ev)
+{
+	return xasprintf("%lld|%lld|%s|%s|%s", (long long)ev->start.t,
+	    (long long)ev->end.t, ev->location ? ev->location : "",
+	    ev->title ? ev->title : "", ev->status == EV_CANCELLED ?
+	    "cancelled" : "live");
+}
+
+static void
+fmt_when(const struct plan *p, int64_t t, char *out, size_t len)
+{
+	int64_t	 local = tz_to_local(p->tz, t), day = civil_day_of(local);
+	int	 y, m, d, min = (int)((local - day * 86400) / 60);
+
+	civil_from_days(day, &y, &m, &d);
+	snprintf(out, len, "%02d:%02d ngày %02d/%02d/%04d", min / 60, min % 60,
+	    d, m, y);
+}
+
+/* Vietnamese words for what changed between fingerprints. */
+static char *
+event_changes(struct plan *p, const char *old, const char *new)
+{
+	long long	 os, oe, ns, ne;
+	char		 ol[512] = "", nl[512] = "", ot[512] = "", nt[512] = "";
+	char		 a[64], b[64];
+	struct buf	 out = { 0 };
+
+	if (sscanf(old, "%lld|%lld|%511[^|]|%511[^|]", &os, &oe, ol, ot) < 2 ||
+	    sscanf(new, "%lld|%lld|%511[^|]|%511[^|]", &ns, &ne, nl, nt) < 2)
+		return xstrdup("nội dung thay đổi");
+	if (os != ns || oe != ne) {
+		fmt_when(p, os, a, sizeof(a));
+		fmt_when(p, ns, b, sizeof(b));
+		buf_printf(&out, "thời gian %s → %s", a, b);
+	}
+	if (strcmp(ol, nl) != 0 && ol[0] != '|')
+		buf_printf(&out, "%sđịa điểm %s → %s", out.len ? "; " : "",
+		    ol, nl);
+	if (strcmp(ot, nt) != 0)
+		buf_printf(&out, "%stên: %s", out.len ? "; " : "", nt);
+	if (out.len == 0)
+		buf_adds(&out, "nội dung thay đổi");
+	return buf_take(&out);
+}
+
+/* Insert the update or cancel job of kind k to one recipient. */
+static int
+add_itip_job(struct engine *e, struct plan *p, const struct event *ev,
+    enum job_kind k, int seq, const char *rid, const char *name,
+    const char *addr, enum channel ch, const char *payload, int64_t now)
+{
+	struct ob_job	 j;
+
+	memset(&j, 0, sizeof(j));
+	plan_job_id(p, k, ev->id, seq, rid, ch, j.id);
+	j.plan = p->id;
+	j.kind = (char *)job_kind_names[k];
+	j.object = ev->id;
+	j.ordinal = seq;
+	j.recipient = (char *)rid;
+	j.name = (char *)name;
+	j.channel = (char *)channel_names[ch];
+	j.address = (char *)addr;
+	j.due = j.next_at = now;
+	j.refers = k == JK_UPDATE ? ev->start.t : ev->end.t;
+	j.state = "pending";
+	j.seq = seq;
+	j.payload = (char *)payload;
+	return outbox_insert(e->ob, &j);
+}
+
+static int
+reconcile_event(struct engine *e, struct plan *p, struct event *ev,
+    int64_t now, struct reconcile_stats *rs)
+{
+	struct ob_event		 oe;
+	const struct contact	**rc = NULL, **opt = NULL;
+	size_t			 nrc = 0, caprc = 0, nopt = 0, capopt = 0;
+	char			**ids = NULL, **names = NULL, **emails = NULL;
+	size_t			 nsent = 0, i, k;
+	int			 found, seq, rcode = -1, removed = 0;
+	char			*fp = NULL, *changes = NULL;
+
+	if (outbox_event_get(e->ob, p->id, ev->id, &oe, &found) == -1)
+		return -1;
+	if (!found)
+		return 0;	/* no invitation has gone out yet */
+	fp = event_fingerprint(p, ev);
+	if (outbox_attendees(e->ob, p->id, ev->id, &ids, &names, &emails,
+	    &nsent) == -1)
+		goto out;
+	{
+		const struct contact	*skip = plan_organizer(p, ev);
+
+		plan_recipients(p, &ev->attendees, skip, &rc, &nrc, &caprc);
+		plan_recipients(p, &ev->optional, skip, &opt, &nopt, &capopt);
+		for (i = 0; i < nopt; i++) {
+			for (k = 0; k < nrc && rc[k] != opt[i]; k++)
+				;
+			if (k == nrc) {
+				xgrow(&rc, &caprc, nrc + 1, sizeof(*rc));
+				rc[nrc++] = opt[i];
+			}
+		}
+	}
+	seq = oe.seq;
+	if (ev->status == EV_CANCELLED) {
+		if (strstr(oe.fingerprint, "|cancelled") != NULL) {
+			rcode = 0;
+			goto out;
+		}
+		seq++;
+		/* Everybody who was invited hears it is off. */
+		for (i = 0; i < nsent; i++) {
+			const struct named	*n = strmap_get(p->names,
+						    ids[i]);
+			const struct contact	*c = NULL;
+
+			if (emails[i] != NULL && add_itip_job(e, p, ev,
+			    JK_CANCEL, seq, ids[i], names[i], emails[i],
+			    CH_EMAIL, "cancelled", now) == -1)
+				goto out;
+			if (n != NULL && n->kind == N_PERSON)
+				c = n->p;
+			else if (n != NULL && n->kind == N_AGENCY)
+				c = ((struct agency *)n->p)->mailbox;
+			if (c != NULL && c->phone != NULL &&
+			    (c->channels & CHM(CH_SMS)) && add_itip_job(e, p,
+			    ev, JK_CANCEL, seq, ids[i], names[i], c->phone,
+			    CH_SMS, "cancelled", now) == -1)
+				goto out;
+			rs->cancels++;
+		}
+		rcode = outbox_event_put(e->ob, p->id, ev->id, seq, fp, NULL);
+		goto out;
+	}
+	/* Attendees invited before and no longer on the list. */
+	for (i = 0; i < nsent; i++) {
+		for (k = 0; k < nrc && strcmp(rc[k]->id, ids[i]) != 0; k++)
+			;
+		if (k < nrc)
+			continue;
+		if (!removed++)
+			seq++;
+		if (emails[i] != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq,
+		    ids[i], names[i], emails[i], CH_EMAIL, "removed", now) ==
+		    -1)
+			goto out;
+		if (outbox_attendee_drop(e->ob, p->id, ev->id, ids[i]) == -1)
+			goto out;
+		rs->cancels++;
+	}
+	if (strcmp(oe.fingerprint, fp) != 0) {
+		if (!removed)
+			seq++;
+		changes = event_changes(p, oe.fingerprint, fp);
+		for (i = 0; i < nrc; i++) {
+			const struct contact	*c = rc[i];
+
+			if (c->email != NULL && (c->channels & CHM(CH_EMAIL)) &&
+			    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id,
+			    c->name, c->email, CH_EMAIL, changes, now) == -1)
+				goto out;
+			if (c->phone != NULL && (c->channels & CHM(CH_SMS)) &&
+			    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id,
+			    c->name, c->phone, CH_SMS, changes, now) == -1)
+				goto out;
+			rs->updates++;
+		}
+	}
+	rcode = seq != oe.seq ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
+	    changes) : 0;
+out:
+	for (i = 0; i < nsent; i++) {
+		free(ids[i]);
+		free(names[i]);
+		free(emails[i]);
+	}
+	free(ids);
+	free(names);
+	free(emails);
+	free(rc);
+	free(opt);
+	free(fp);
+	free(changes);
+	ob_event_clear(&oe);
+	return rcode;
+}
+
+/* Reconcile inside the caller's transaction. */
+static int
+reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
+{
+	struct world	*w = e->w;
+	size_t		 i, k;
+	int		 changed, n;
+
+	memset(rs, 0, sizeof(*rs));
+	if (outbox_seen_reset(e->ob) == -1)
+		goto fail;
+	for (i = 0; i < w->nplans; i++)
+		for (k = 0; k < w->plans[i]->ntasks; k++) {
+			struct task	*t = &w->plans[i]->tasks[k];
+
+			if (outbox_task_is_done(e->ob, w->plans[i]->id, t->id,
+			    &t->done) == -1)
+				goto fail;
+		}
+	for (i = 0; i < w->jobs.n; i++) {
+		struct job		*j = &w->jobs.v[i];
+		const struct named	*nm;
+
+		if ((j->kind == JK_TASK_REMINDER || j->kind == JK_OVERDUE) &&
+		    (nm = strmap_get(j->plan->names, j->object)) != NULL &&
+		    ((struct task *)nm->p)->done && j->state != JS_SKIPPED) {
+			j->state = JS_CANCELLED;
+			j->reason = "task done";
+		}
+		if (outbox_upsert(e->ob, j, &changed) == -1 ||
+		    outbox_seen(e->ob, j->id) == -1)
+			goto fail;
+		if (changed == 1)
+			rs->added++;
+		else if (changed == 2)
+			rs->moved++;
+	}
+	for (i = 0; i < w->nplans; i++)
+		for (k = 0; k < w->plans[i]->nevents; k++)
+			if (reconcile_event(e, w->plans[i],
+			    &w->plans[i]->events[k], now, rs) == -1)
+				goto fail;
+	if (outbox_cancel_unseen(e->ob, now, &n) == -1)
+		goto fail;
+	rs->cancelled = n;
+	return 0;
+fail:
+	return -1;
+}
+
+int
+engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
+{
+	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, rs) == -1 ||
+	    outbox_commit(e->ob) == -1) {
+		log_warnx("reconcile: %s", outbox_error(e->ob));
+		outbox_rollback(e->ob);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rendering. */
+
+static enum job_kind
+kind_of(const char *name)
+{
+	int	 k;
+
+	for (k = 0; k < JK__N; k++)
+		if (strcmp(job_kind_names[k], name) == 0)
+			return (enum job_kind)k;
+	return JK_DISTRIBUTION;
+}
+
+static enum channel
+channel_of(const char *name)
+{
+	int	 c;
+
+	for (c = 0; c < CH__N; c++)
+		if (strcmp(channel_names[c], name) == 0)
+			return (enum channel)c;
+	return CH_EMAIL;
+}
+
+/* The recipient as the plan knows them now, or NULL. */
+static const struct contact *
+contact_of(const struct plan *p, const char *id)
+{
+	const struct named	*n;
+
+	if (id == NULL || (n = strmap_get(p->names, id)) == NULL)
+		return NULL;
+	if (n->kind == N_PERSON)
+		return n->p;
+	if (n->kind == N_AGENCY)
+		return ((struct agency *)n->p)->mailbox;
+	return NULL;
+}
+
+static const char *
+mail_from(const struct engine *e, const struct plan *p, char *buf,
+    size_t len)
+{
+	const struct gateway	*g = e->w->svc->channel_gw[CH_EMAIL];
+	const struct contact	*s = contact_of(p, p->signed_by.id);
+
+	if (g != NULL && g->from != NULL)
+		return g->from;
+	snprintf(buf, len, "%s <%s>", *p->issuer ? p->issuer : "loa",
+	    s != NULL && s->email != NULL ? s->email : "loa@localhost");
+	return buf;
+}
+
+/* Render the email of job j into *out. Returns 0, or -1 with why. */
+static int
+render_email(struct engine *e, struct plan *p, const struct ob_job *j,
+    enum job_kind k, int64_t now, char **out, char *why, size_t whylen)
+{
+	const struct named	*n = strmap_get(p->names, j->object);
+	const struct contact	*to = contact_of(p, j->recipient);
+	struct mime_mail	 m;
+	int			 subj, body;
+	char			*subject, *text, *ics = NULL, from[512];
+
+	memset(&m, 0, sizeof(m));
+	switch (k) {
+	case JK_DISTRIBUTION:
+		subj = T_DISTRIBUTION_SUBJECT;
+		break;
+	case JK_INVITATION:
+		subj = T_INVITATION_SUBJECT;
+		break;
+	case JK_UPDATE:
+		subj = T_UPDATE_SUBJECT;
+		break;
+	case JK_CANCEL:
+		subj = T_CANCEL_SUBJECT;
+		break;
+	case JK_EVENT_REMINDER:
+		subj = T_EVENT_REMINDER_SUBJECT;
+		break;
+	case JK_TASK_REMINDER:
+		subj = T_TASK_REMINDER_SUBJECT;
+		break;
+	default:
+		subj = T_OVERDUE_SUBJECT;
+		break;
+	}
+	body = subj + 1;
+	if (k != JK_DISTRIBUTION && n == NULL) {
+		snprintf(why, whylen, "%s is no longer in the plan", j->object);
+		return -1;
+	}
+	subject = plan_render(p, e->w->svc, subj, j->object, to, now,
+	    j->payload);
+	text = plan_render(p, e->w->svc, body, j->object, to, now, j->payload);
+	if (k == JK_INVITATION || k == JK_UPDATE) {
+		int	 found = 0;
+		struct ob_event oe;
+
+		/* An invitation carries the sequence already announced. */
+		memset(&oe, 0, sizeof(oe));
+		if (outbox_event_get(e->ob, p->id, j->object, &oe, &found) ==
+		    -1)
+			found = 0;
+		ics = ical_request(p, n->p, k == JK_UPDATE ? j->seq :
+		    (found ? oe.seq : 0), now);
+		ob_event_clear(&oe);
+		m.method = "REQUEST";
+	} else if (k == JK_CANCEL) {
+		ics = ical_cancel(p, n->p, j->seq, now,
+		    strcmp(j->payload ? j->payload : "", "removed") == 0 ?
+		    to : NULL);
+		m.method = "CANCEL";
+	} else if ((k == JK_TASK_REMINDER || k == JK_OVERDUE) &&
+	    n->kind == N_TASK) {
+		ics = ical_task_event(p, n->p, now);
+		m.method = "PUBLISH";
+	}
+	m.from = mail_from(e, p, from, sizeof(from));
+	m.to_name = to ? to->name : j->name;
+	m.to = j->address;
+	m.subject = subject;
+	m.body = text;
+	m.ics = ics;
+	m.id = j->id;
+	m.date = now;
+	if (k == JK_DISTRIBUTION) {
+		m.attach = p->distribution.attachments;
+		m.nattach = p->distribution.nattachments;
+	}
+	*out = mime_build(&m, why, whylen);
+	free(subject);
+	free(text);
+	free(ics);
+	return *out != NULL ? 0 : -1;
+}
+
+static char *
+render_broadcast(struct engine *e, struct plan *p, const struct ob_job *j)
+{
+	const struct named	*n = strmap_get(p->names, j->object);
+	const struct broadcast	*b = n ? n->p : NULL;
+	json_t			*o;
+	char			 planned[40], *s;
+	size_t			 i;
+	const char		*slot = NULL;
+	int			 dur = 0;
+
+	for (i = 0; i < e->w->jobs.n; i++)
+		if (strcmp(e->w->jobs.v[i].id, j->id) == 0) {
+			slot = e->w->jobs.v[i].slot;
+			dur = e->w->jobs.v[i].duration;
+			break;
+		}
+	tz_rfc3339(p->tz, j->due, planned, sizeof(planned));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:i, "
+	    "s:n}", "id", j->id, "plan", p->id, "object", j->object, "title",
+	    b && b->title ? b->title : "", "text", b && b->text ? b->text : "",
+	    "spoken", b && b->text ? b->text : "", "priority",
+	    priority_names[b ? b->priority : 0], "slot",
+	    slot ? json_string(slot) : json_null(), "planned", planned,
+	    "duration_s", dur, "audio");
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+	json_decref(o);
+	return s;
+}
+
+/* Sending. */
+
+struct sendctx {
+	struct ob_job		 job;
+	struct gw_answer	 ans;
+	enum channel		 ch;
+	enum job_kind		 kind;
+	int			 skip;	/* released or finished already */
+	char			*file;
+};
+
+static void
+trace_send(struct engine *e, const struct ob_job *j, const char *what,
+    const char *detail)
+{
+	char		 due[40];
+	struct plan	*p = world_plan(e->w, j->plan);
+
+	if (e->o.trace == NULL)
+		return;
+	if (p != NULL)
+		tz_rfc3339(p->tz, j->due, due, sizeof(due));
+	else
+		snprintf(due, sizeof(due), "%lld", (long long)j->due);
+	due[16] = '\0';
+	due[10] = ' ';
+	fprintf(e->o.trace, "%s  %-8s %-14s %-16s %-14s %-9s %s%s%s\n", due,
+	    what, j->kind, j->object, j->recipient ? j->recipient : "-",
+	    j->channel, j->address ? j->address : "-", detail ? "  " : "",
+	    detail ? detail : "");
+}
+
+/* Record an invitation or update that went out, for later updates. */
+static int
+note_invited(struct engine *e, struct plan *p, const struct ob_job *j)
+{
+	const struct named	*n = strmap_get(p->names, j->object);
+	struct ob_event		 oe;
+	int			 found;
+	char			*fp;
+
+	if (n == NULL || n->kind != N_EVENT)
+		return 0;
+	if (outbox_event_get(e->ob, p->id, j->object, &oe, &found) == -1)
+		return -1;
+	ob_event_clear(&oe);
+	if (!found) {
+		fp = event_fingerprint(p, n->p);
+		if (outbox_event_put(e->ob, p->id, j->object, 0, fp, NULL) ==
+		    -1) {
+			free(fp);
+			return -1;
+		}
+		free(fp);
+	}
+	return outbox_attendee_put(e->ob, p->id, j->object, j->recipient,
+	    j->name, j->address);
+}
+
+static int
+record(struct engine *e, struct sendctx *c, int64_t now)
+{
+	struct ob_job	*j = &c->job;
+	struct plan	*p = world_plan(e->w, j->plan);
+	char		 why[300];
+
+	switch (c->ans.result) {
+	case GW_OK:
+		if (outbox_sent(e->ob, j->id, now, c->ans.text) == -1)
+			return -1;
+		if (p != NULL && c->ch == CH_EMAIL && (c->kind ==
+		    JK_INVITATION || c->kind == JK_UPDATE) &&
+		    note_invited(e, p, j) == -1)
+			return -1;
+		e->st.sent[c->kind][c->ch]++;
+		trace_send(e, j, "sent", c->ans.text);
+		return 0;
+	case GW_TEMPFAIL:
+		if (j->attempts >= RETRY_MAX_ATTEMPTS ||
+		    now - j->first_at >= RETRY_MAX_AGE) {
+			snprintf(why, sizeof(why), "gave up after %d attempts: "
+			    "%s", j->attempts, c->ans.text);
+			e->st.dead++;
+			trace_send(e, j, "dead", why);
+			return outbox_finish(e->ob, j->id, now, "dead", why);
+		}
+		e->st.failed++;
+		trace_send(e, j, "retry", c->ans.text);
+		return outbox_retry(e->ob, j->id, now, now + retry_delay(
+		    j->attempts, (double)rand_r(&e->seed) / ((double)RAND_MAX +
+		    1), c->ans.retry_after), c->ans.text);
+	default:
+		e->st.dead++;
+		trace_send(e, j, "dead", c->ans.text);
+		return outbox_finish(e->ob, j->id, now, "dead", c->ans.text);
+	}
+}
+
+/* Prepare and submit one claimed job. */
+static void
+send_one(struct engine *e, struct sendctx *c, int64_t now)
+{
+	struct ob_job	*j = &c->job;
+	struct plan	*p = world_plan(e->w, j->plan);
+	struct gw_msg	 m;
+	char		*data = NULL, *text = NULL;
+	struct sms_info	 si;
+	struct calendar	 cal;
+
+	c->ch = channel_of(j->channel);
+	c->kind = kind_of(j->kind);
+	memset(&c->ans, 0, sizeof(c->ans));
+	c->ans.id = j->id;
+	if (p == NULL) {
+		c->ans.result = GW_PERMFAIL;
+		snprintf(c->ans.text, sizeof(c->ans.text), "plan %s is no "
+		    "longer loaded", j->plan);
+		return;
+	}
+	cal = p->cal;
+	if (c->ch == CH_SMS) {
+		int64_t	 t = quiet_adjust(&cal, &e->w->svc->quiet, now,
+			    j->refers);
+
+		if (t != now) {
+			c->skip = 1;
+			if (t < now) {
+				outbox_finish(e->ob, j->id, now, "expired",
+				    "quiet hours until its moment passed");
+				e->st.expired++;
+			} else
+				outbox_release(e->ob, j->id, t);
+			return;
+		}
+	}
+	{
+		double	 wait = bucket_take(&e->bucket[c->ch], (double)now);
+
+		if (wait > 0) {
+			c->skip = 1;
+			outbox_release(e->ob, j->id, now + (int64_t)ceil(wait));
+			return;
+		}
+	}
+	memset(&m, 0, sizeof(m));
+	m.id = j->id;
+	m.channel = j->channel;
+	m.to = j->address;
+	switch (c->ch) {
+	case CH_EMAIL:
+		if (render_email(e, p, j, c->kind, now, &data, c->ans.text,
+		    sizeof(c->ans.text)) == -1) {
+			c->ans.result = GW_PERMFAIL;
+			return;
+		}
+		m.data = data;
+		break;
+	case CH_SMS:
+		text = plan_sms_text(p, e->w->svc, c->kind, j->object,
+		    contact_of(p, j->recipient), now, j->payload);
+		sms_analyse(text, &si);
+		m.data = text;
+		m.encoding = sms_encoding_name(si.encoding);
+		m.parts = si.parts;
+		break;
+	default:
+		data = render_broadcast(e, p, j);
+		m.data = data;
+		{
+			const struct named	*n = strmap_get(p->names,
+						    j->object);
+
+			m.text = n ? ((struct broadcast *)n->p)->text : NULL;
+		}
+		break;
+	}
+	e->gw[c->ch].backend->submit(&e->gw[c->ch], &m, &c->ans);
+	free(data);
+	free(text);
+}
+
+int
+engine_step(struct engine *e, int64_t now)
+{
+	int	 n;
+
+	if (outbox_expire(e->ob, now, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return -1;
+	}
+	e->st.expired += n;
+	for (;;) {
+		struct ob_job	*v;
+		struct sendctx	*c;
+		size_t		 nv, i;
+
+		if (outbox_claim(e->ob, now, NULL, CLAIM_BATCH, &v, &nv) ==
+		    -1) {
+			log_warnx("%s", outbox_error(e->ob));
+			return -1;
+		}
+		if (nv == 0) {
+			free(v);
+			return 0;
+		}
+		c = xcalloc(nv, sizeof(*c));
+		for (i = 0; i < nv; i++) {
+			c[i].job = v[i];
+			send_one(e, &c[i], now);
+		}
+		free(v);
+		if (outbox_begin(e->ob) == -1)
+			goto fail;
+		for (i = 0; i < nv; i++)
+			if (!c[i].skip && record(e, &c[i], now) == -1)
+				goto fail;
+		if (outbox_commit(e->ob) == -1)
+			goto fail;
+		for (i = 0; i < nv; i++)
+			ob_job_clear(&c[i].job);
+		free(c);
+		continue;
+fail:
+		log_warnx("%s", outbox_error(e->ob));
+		outbox_rollback(e->ob);
+		for (i = 0; i < nv; i++)
+			ob_job_clear(&c[i].job);
+		free(c);
+		return -1;
+	}
+}
+
+int64_t
+engine_next(struct engine *e)
+{
+	int64_t	 at;
+
+	if (outbox_next(e->ob, &at) == -1)
+		return TIMEX_NONE;
+	return at;
+}
+
+int
+engine_dry_run(struct engine *e, int64_t now, FILE *f)
+{
+	struct reconcile_stats	 rs;
+	struct ob_job		*v;
+	size_t			 n, i;
+	int			 due = 0;
+
+	/* Reconcile inside a transaction that is rolled back. */
+	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, &rs) == -1 ||
+	    outbox_list(e->ob, NULL, &v, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		outbox_rollback(e->ob);
+		return -1;
+	}
+	outbox_rollback(e->ob);
+	for (i = 0; i < n; i++) {
+		if ((strcmp(v[i].state, "pending") == 0 ||
+		    strcmp(v[i].state, "failed") == 0) && v[i].next_at <= now) {
+			trace_send(e, &v[i], "would", NULL);
+			if (e->o.trace == NULL)
+				fprintf(f, "%s %s %s %s\n", v[i].id, v[i].kind,
+				    v[i].channel, v[i].address ?
+				    v[i].address : "-");
+			due++;
+		}
+		ob_job_clear(&v[i]);
+	}
+	free(v);
+	fprintf(f, "dry run: %d job%s due, nothing sent\n", due,
+	    due == 1 ? "" : "s");
+	return 0;
+}
+
+/* The service loop. */
+
+static int	sigpipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_hup, got_term;
+
+static void
+on_signal(int sig)
+{
+	int	 saved = errno;
+	char	 c = (char)sig;
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	if (write(sigpipe[1], &c, 1) == -1) {
+		/* The pipe is full: the flags say it all. */
+	}
+	errno = saved;
+}
+
+static int64_t
+clock_now(int64_t offset)
+{
+	return (int64_t)time(NULL) + offset;
+}
+
+/* SIGHUP: load the config again; keep the old one when the new fails. */
+static void
+reload(struct engine *e, int64_t now)
+{
+	struct world		*nw = xcalloc(1, sizeof(*nw));
+	struct diag		 d = { 0 };
+	struct reconcile_stats	 rs;
+
+	log_warnx("SIGHUP: reloading %s", e->o.config);
+	if (world_load(nw, e->o.config, now, &d) == -1) {
+		log_warnx("reload refused: %s has %d error%s; the running "
+		    "config stays", e->o.config, d.errors,
+		    d.errors == 1 ? "" : "s");
+		world_free(nw);
+		free(nw);
+		return;
+	}
+	world_free(e->w);
+	free(e->w);
+	e->w = nw;
+	if (engine_reconcile(e, now, &rs) == 0)
+		log_warnx("reloaded: %d added, %d moved, %d cancelled, "
+		    "%d updates, %d cancellations", rs.added, rs.moved,
+		    rs.cancelled, rs.updates, rs.cancels);
+}
+
+int
+engine_run(struct engine *e, int once, int64_t offset)
+{
+	struct reconcile_stats	 rs;
+	struct sigaction	 sa;
+	int64_t			 now = clock_now(offset);
+	int			 n, rc = 0;
+
+	if (outbox_requeue_sending(e->ob, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return 3;
+	}
+	if (n > 0)
+		log_warnx("%d job%s in flight at the last stop will be sent "
+		    "again with the same id", n, n == 1 ? "" : "s");
+	if (engine_reconcile(e, now, &rs) == -1)
+		return 3;
+	log_info("reconciled: %d added, %d moved, %d cancelled, %d updates, "
+	    "%d cancellations", rs.added, rs.moved, rs.cancelled, rs.updates,
+	    rs.cancels);
+	if (once)
+		return engine_step(e, now) == -1 ? 3 : 0;
+
+	if (pipe(sigpipe) == -1) {
+		log_warn("pipe");
+		return 3;
+	}
+	fcntl(sigpipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(sigpipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	log_info("running: %zu plan%s", e->w->nplans,
+	    e->w->nplans == 1 ? "" : "s");
+	while (!got_term) {
+		struct pollfd	 pfd;
+		int64_t		 next;
+		int		 timeout;
+		char		 drain[64];
+
+		now = clock_now(offset);
+		if (got_hup) {
+			got_hup = 0;
+			reload(e, now);
+		}
+		if (engine_step(e, now) == -1) {
+			rc = 3;
+			break;
+		}
+		if (got_term)
+			break;
+		/* Sleep until the next due job or a signal; no polling. */
+		next = engine_next(e);
+		now = clock_now(offset);
+		if (next == TIMEX_NONE)
+			timeout = -1;
+		else if (next <= now)
+			timeout = 0;
+		else
+			timeout = next - now > 3600 ? 3600 * 1000 :
+			    (int)(next - now) * 1000;
+		pfd.fd = sigpipe[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, timeout) > 0)
+			while (read(sigpipe[0], drain, sizeof(drain)) > 0)
+				;
+	}
+	log_info("stopping: nothing is in flight");
+	close(sigpipe[0]);
+	close(sigpipe[1]);
+	sigpipe[0] = sigpipe[1] = -1;
+	return rc;
+}

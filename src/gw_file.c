@@ -1,0 +1,192 @@
+/*
+ * gw_file.c: the file gateway (email as DIR/mail/ID.eml, SMS as one JSON
+ * line in DIR/sms.jsonl) and the spool gateway (a broadcast as DIR/ID.json
+ * and DIR/ID.txt). Files are written atomically and named by job id.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gw.h"
+#include "xmalloc.h"
+
+static void
+mkdirs(const char *dir)
+{
+	char	*p = xstrdup(dir), *s;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	mkdir(p, 0755);
+	free(p);
+}
+
+int
+gw_write_atomic(const char *dir, const char *name, const char *data,
+    size_t len, char *err, size_t errlen)
+{
+	char	*tmp = xasprintf("%s/.%s.tmp", dir, name);
+	char	*dst = xasprintf("%s/%s", dir, name);
+	int	 fd, rc = -1;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, dst) == -1) {
+		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(dst);
+	return rc;
+}
+
+static int
+file_init(struct gw *g, char *err, size_t errlen)
+{
+	struct stat	 st;
+
+	mkdirs(g->dir);
+	if (stat(g->dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a folder loa can use", g->dir);
+		return -1;
+	}
+	return 0;
+}
+
+static enum gw_result
+file_fail(struct gw_answer *a, const char *what)
+{
+	snprintf(a->text, sizeof(a->text), "%s: %s", what, strerror(errno));
+	/* A full disk or a lost mount may heal: try again later. */
+	a->result = GW_TEMPFAIL;
+	return a->result;
+}
+
+/* The broadcast's text beside its JSON, as ID.txt. */
+static int
+file_text(const char *dir, const char *id, const char *text, char *err,
+    size_t errlen)
+{
+	char	*name = xasprintf("%s.txt", id);
+	int	 rc = gw_write_atomic(dir, name, text, strlen(text), err,
+		    errlen);
+
+	free(name);
+	return rc;
+}
+
+static enum gw_result
+file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
+{
+	char	 err[256];
+
+	a->id = m->id;
+	a->retry_after = 0;
+	if (strcmp(m->channel, "sms") == 0) {
+		json_t	*o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "id",
+			    m->id, "to", m->to, "text", m->data, "encoding",
+			    m->encoding ? m->encoding : "ucs2", "parts",
+			    m->parts);
+		char	*line, *path;
+		int	 fd;
+		size_t	 len;
+
+		line = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+		json_decref(o);
+		len = strlen(line);
+		line = xreallocarray(line, len + 2, 1);
+		line[len++] = '\n';
+		line[len] = '\0';
+		path = xasprintf("%s/sms.jsonl", g->dir);
+		/* One write with O_APPEND: lines never interleave. */
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd == -1 || write(fd, line, len) != (ssize_t)len ||
+		    fsync(fd) == -1) {
+			file_fail(a, path);
+			if (fd != -1)
+				close(fd);
+			free(path);
+			free(line);
+			return a->result;
+		}
+		close(fd);
+		snprintf(a->text, sizeof(a->text), "%s", path);
+		free(path);
+		free(line);
+	} else {
+		char	*sub = strcmp(m->channel, "email") == 0 ?
+			    xasprintf("%s/mail", g->dir) : xstrdup(g->dir);
+		char	*name = xasprintf("%s.%s", m->id,
+			    strcmp(m->channel, "email") == 0 ? "eml" : "json");
+
+		mkdirs(sub);
+		if (gw_write_atomic(sub, name, m->data, strlen(m->data), err,
+		    sizeof(err)) == -1 || (m->text != NULL &&
+		    strcmp(m->channel, "broadcast") == 0 &&
+		    file_text(sub, m->id, m->text, err, sizeof(err)) == -1)) {
+			snprintf(a->text, sizeof(a->text), "%s", err);
+			a->result = GW_TEMPFAIL;
+			free(sub);
+			free(name);
+			return a->result;
+		}
+		snprintf(a->text, sizeof(a->text), "%s/%s", sub, name);
+		free(sub);
+		free(name);
+	}
+	a->result = GW_OK;
+	return GW_OK;
+}
+
+static int
+file_pollfds(struct gw *g, struct pollfd *p, int max, int *timeout)
+{
+	return 0;
+}
+
+static void
+file_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
+    void *arg)
+{
+}
+
+static void
+file_shutdown(struct gw *g)
+{
+}
+
+static const struct gw_backend gw_backend_file = {
+	"file", file_init, file_submit, file_pollfds, file_poll,
+	file_shutdown,
+};
+
+const struct gw_backend *
+gw_lookup(const char *kind)
+{
+	if (strcmp(kind, "file") == 0 || strcmp(kind, "spool") == 0)
+		return &gw_backend_file;
+	return NULL;
+}

@@ -1,0 +1,891 @@
+/*
+ * outbox.c: the outbox in SQLite. WAL journal, synchronous=FULL: a commit
+ * is on disk when outbox_commit returns. The schema is versioned with
+ * PRAGMA user_version and migrated forward on open.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "outbox.h"
+#include "xmalloc.h"
+
+struct outbox {
+	sqlite3		*db;
+	char		 err[512];
+	sqlite3_stmt	*upsert_get;
+	sqlite3_stmt	*insert;
+	sqlite3_stmt	*update_unsent;
+	sqlite3_stmt	*seen;
+	sqlite3_stmt	*sent;
+	sqlite3_stmt	*retry;
+	sqlite3_stmt	*finish;
+	sqlite3_stmt	*attempt;
+};
+
+/* Forward migrations: migrations[i] takes user_version i to i + 1. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE jobs ("
+	"  id TEXT PRIMARY KEY,"
+	"  plan TEXT NOT NULL, kind TEXT NOT NULL, object TEXT NOT NULL,"
+	"  ordinal INTEGER NOT NULL, recipient TEXT, name TEXT,"
+	"  channel TEXT NOT NULL, address TEXT,"
+	"  due INTEGER NOT NULL, refers INTEGER, next_at INTEGER NOT NULL,"
+	"  first_at INTEGER, sent_at INTEGER,"
+	"  state TEXT NOT NULL, reason TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0,"
+	"  payload TEXT, last_error TEXT, sms_parts INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER);"
+	"CREATE INDEX jobs_ready ON jobs(state, next_at);"
+	"CREATE INDEX jobs_due ON jobs(due);"
+	"CREATE TABLE attempts ("
+	"  job TEXT NOT NULL, at INTEGER NOT NULL, outcome TEXT NOT NULL,"
+	"  answer TEXT);"
+	"CREATE INDEX attempts_job ON attempts(job);"
+	"CREATE TABLE events ("
+	"  plan TEXT NOT NULL, event TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  fingerprint TEXT NOT NULL, summary TEXT,"
+	"  PRIMARY KEY (plan, event));"
+	"CREATE TABLE attendees ("
+	"  plan TEXT NOT NULL, event TEXT NOT NULL, recipient TEXT NOT NULL,"
+	"  name TEXT, email TEXT, PRIMARY KEY (plan, event, recipient));"
+	"CREATE TABLE tasks_done ("
+	"  plan TEXT NOT NULL, task TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY (plan, task));",
+};
+
+static int ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
+
+static int
+ob_fail(struct outbox *ob, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 n;
+
+	va_start(ap, fmt);
+	vsnprintf(ob->err, sizeof(ob->err), fmt, ap);
+	va_end(ap);
+	n = strlen(ob->err);
+	if (ob->db != NULL && sqlite3_errcode(ob->db) != SQLITE_OK)
+		snprintf(ob->err + n, sizeof(ob->err) - n, ": %s",
+		    sqlite3_errmsg(ob->db));
+	return -1;
+}
+
+const char *
+outbox_error(const struct outbox *ob)
+{
+	return ob->err;
+}
+
+static int
+ob_exec(struct outbox *ob, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(ob->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(ob->err, sizeof(ob->err), "outbox: %s",
+		    msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ob_prepare(struct outbox *ob, sqlite3_stmt **st, const char *sql)
+{
+	if (*st != NULL) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(ob->db, sql, -1, st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	return 0;
+}
+
+static void
+mkdir_parents(const char *path)
+{
+	char	*p = xstrdup(path), *s;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	free(p);
+}
+
+struct outbox *
+outbox_open(const char *path, char *err, size_t errlen)
+{
+	struct outbox	*ob = xcalloc(1, sizeof(*ob));
+	sqlite3_stmt	*st;
+	int		 v;
+
+	mkdir_parents(path);
+	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, ob->db ?
+		    sqlite3_errmsg(ob->db) : "cannot open");
+		outbox_close(ob);
+		return NULL;
+	}
+	sqlite3_busy_timeout(ob->db, 5000);
+	if (ob_exec(ob, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON;") == -1)
+		goto fail;
+	if (sqlite3_prepare_v2(ob->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		ob_fail(ob, "outbox: reading the schema version");
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v > OUTBOX_SCHEMA) {
+		snprintf(ob->err, sizeof(ob->err), "schema version %d is newer "
+		    "than this loa understands (%d)", v, OUTBOX_SCHEMA);
+		goto fail;
+	}
+	for (; v < OUTBOX_SCHEMA; v++) {
+		char	 sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d;", v + 1);
+		if (ob_exec(ob, "BEGIN IMMEDIATE") == -1 ||
+		    ob_exec(ob, migrations[v]) == -1 ||
+		    ob_exec(ob, sql) == -1 || ob_exec(ob, "COMMIT") == -1) {
+			ob_exec(ob, "ROLLBACK");
+			goto fail;
+		}
+	}
+	if (ob_exec(ob, "CREATE TEMP TABLE IF NOT EXISTS seen "
+	    "(id TEXT PRIMARY KEY, plan TEXT)") == -1)
+		goto fail;
+	return ob;
+fail:
+	snprintf(err, errlen, "%s: %s", path, ob->err);
+	outbox_close(ob);
+	return NULL;
+}
+
+void
+outbox_close(struct outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	sqlite3_finalize(ob->upsert_get);
+	sqlite3_finalize(ob->insert);
+	sqlite3_finalize(ob->update_unsent);
+	sqlite3_finalize(ob->seen);
+	sqlite3_finalize(ob->sent);
+	sqlite3_finalize(ob->retry);
+	sqlite3_finalize(ob->finish);
+	sqlite3_finalize(ob->attempt);
+	sqlite3_close(ob->db);
+	free(ob);
+}
+
+int
+outbox_begin(struct outbox *ob)
+{
+	return ob_exec(ob, "BEGIN IMMEDIATE");
+}
+
+int
+outbox_commit(struct outbox *ob)
+{
+	return ob_exec(ob, "COMMIT");
+}
+
+void
+outbox_rollback(struct outbox *ob)
+{
+	char	*msg = NULL;
+
+	sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, &msg);
+	sqlite3_free(msg);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	if (t == TIMEX_NONE)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, t);
+}
+
+static char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+
+	return s != NULL ? xstrdup((const char *)s) : NULL;
+}
+
+static int64_t
+col_time(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return TIMEX_NONE;
+	return sqlite3_column_int64(st, i);
+}
+
+static int
+ob_step_done(struct outbox *ob, sqlite3_stmt *st, const char *what)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: %s", what);
+	return 0;
+}
+
+void
+ob_job_clear(struct ob_job *j)
+{
+	free(j->plan);
+	free(j->kind);
+	free(j->object);
+	free(j->recipient);
+	free(j->name);
+	free(j->channel);
+	free(j->address);
+	free(j->state);
+	free(j->reason);
+	free(j->payload);
+	free(j->last_error);
+	memset(j, 0, sizeof(*j));
+}
+
+#define JOB_COLS	"id, plan, kind, object, ordinal, recipient, name, " \
+			"channel, address, due, refers, next_at, first_at, " \
+			"sent_at, state, reason, attempts, seq, payload, " \
+			"last_error, sms_parts"
+
+static void
+ob_row(sqlite3_stmt *st, struct ob_job *j)
+{
+	const unsigned char	*id = sqlite3_column_text(st, 0);
+
+	memset(j, 0, sizeof(*j));
+	snprintf(j->id, sizeof(j->id), "%s", id ? (const char *)id : "");
+	j->plan = col_text(st, 1);
+	j->kind = col_text(st, 2);
+	j->object = col_text(st, 3);
+	j->ordinal = sqlite3_column_int(st, 4);
+	j->recipient = col_text(st, 5);
+	j->name = col_text(st, 6);
+	j->channel = col_text(st, 7);
+	j->address = col_text(st, 8);
+	j->due = sqlite3_column_int64(st, 9);
+	j->refers = col_time(st, 10);
+	j->next_at = sqlite3_column_int64(st, 11);
+	j->first_at = col_time(st, 12);
+	j->sent_at = col_time(st, 13);
+	j->state = col_text(st, 14);
+	j->reason = col_text(st, 15);
+	j->attempts = sqlite3_column_int(st, 16);
+	j->seq = sqlite3_column_int(st, 17);
+	j->payload = col_text(st, 18);
+	j->last_error = col_text(st, 19);
+	j->sms_parts = sqlite3_column_int(st, 20);
+}
+
+static int
+unsent(const char *state)
+{
+	return strcmp(state, "held") == 0 || strcmp(state, "pending") == 0 ||
+	    strcmp(state, "failed") == 0;
+}
+
+int
+outbox_insert(struct outbox *ob, const struct ob_job *j)
+{
+	sqlite3_stmt	*st;
+
+	if (ob_prepare(ob, &ob->insert, "INSERT OR IGNORE INTO jobs (" JOB_COLS
+	    ", updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, NULL, NULL, ?13, ?14, 0, ?15, ?16, NULL, ?17, ?12)") == -1)
+		return -1;
+	st = ob->insert;
+	bind_text(st, 1, j->id);
+	bind_text(st, 2, j->plan);
+	bind_text(st, 3, j->kind);
+	bind_text(st, 4, j->object);
+	sqlite3_bind_int(st, 5, j->ordinal);
+	bind_text(st, 6, j->recipient);
+	bind_text(st, 7, j->name);
+	bind_text(st, 8, j->channel);
+	bind_text(st, 9, j->address);
+	sqlite3_bind_int64(st, 10, j->due);
+	bind_time(st, 11, j->refers);
+	sqlite3_bind_int64(st, 12, j->next_at);
+	bind_text(st, 13, j->state);
+	bind_text(st, 14, j->reason);
+	sqlite3_bind_int(st, 15, j->seq);
+	bind_text(st, 16, j->payload);
+	sqlite3_bind_int(st, 17, j->sms_parts);
+	return ob_step_done(ob, st, "inserting a job");
+}
+
+int
+outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*changed = 0;
+	if (ob_prepare(ob, &ob->upsert_get, "SELECT state, due, address, "
+	    "reason FROM jobs WHERE id = ?1") == -1)
+		return -1;
+	st = ob->upsert_get;
+	bind_text(st, 1, j->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char	*state = (const char *)sqlite3_column_text(st,
+				    0);
+		const char	*addr = (const char *)sqlite3_column_text(st,
+				    2);
+		const char	*reason = (const char *)sqlite3_column_text(st,
+				    3);
+		const char	*nstate = job_state_names[j->state];
+		int		 same;
+
+		same = sqlite3_column_int64(st, 1) == j->due &&
+		    strcmp(state, nstate) == 0 &&
+		    ((addr == NULL && j->address == NULL) || (addr != NULL &&
+		    j->address != NULL && strcmp(addr, j->address) == 0)) &&
+		    ((reason == NULL && j->reason == NULL) ||
+		    (reason != NULL && j->reason != NULL &&
+		    strcmp(reason, j->reason) == 0));
+		if (!unsent(state) || same) {
+			sqlite3_reset(st);
+			return 0;
+		}
+		/* A failed job keeps retrying on its own schedule. */
+		if (strcmp(state, "failed") == 0 &&
+		    j->state == JS_PENDING && sqlite3_column_int64(st, 1) ==
+		    j->due) {
+			sqlite3_reset(st);
+			return 0;
+		}
+		sqlite3_reset(st);
+		if (ob_prepare(ob, &ob->update_unsent, "UPDATE jobs SET due = "
+		    "?2, next_at = ?2, refers = ?3, address = ?4, state = ?5, "
+		    "reason = ?6, sms_parts = ?7 WHERE id = ?1") == -1)
+			return -1;
+		st = ob->update_unsent;
+		bind_text(st, 1, j->id);
+		sqlite3_bind_int64(st, 2, j->due);
+		bind_time(st, 3, j->refers);
+		bind_text(st, 4, j->address);
+		bind_text(st, 5, nstate);
+		bind_text(st, 6, j->reason);
+		sqlite3_bind_int(st, 7, j->sms_parts);
+		*changed = 2;
+		return ob_step_done(ob, st, "rescheduling a job");
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: reading a job");
+	{
+		struct ob_job	 o;
+
+		memset(&o, 0, sizeof(o));
+		memcpy(o.id, j->id, sizeof(o.id));
+		o.plan = j->plan->id;
+		o.kind = (char *)job_kind_names[j->kind];
+		o.object = (char *)j->object;
+		o.ordinal = j->ordinal;
+		o.recipient = j->to ? j->to->id : NULL;
+		o.name = j->to ? j->to->name : NULL;
+		o.channel = (char *)channel_names[j->channel];
+		o.address = (char *)j->address;
+		o.due = o.next_at = j->due;
+		o.refers = j->refers;
+		o.state = (char *)job_state_names[j->state];
+		o.reason = (char *)j->reason;
+		o.sms_parts = j->sms_parts;
+		*changed = 1;
+		return outbox_insert(ob, &o);
+	}
+}
+
+int
+outbox_seen_reset(struct outbox *ob)
+{
+	return ob_exec(ob, "DELETE FROM temp.seen");
+}
+
+int
+outbox_seen(struct outbox *ob, const char *id)
+{
+	if (ob_prepare(ob, &ob->seen, "INSERT OR IGNORE INTO temp.seen (id) "
+	    "VALUES (?1)") == -1)
+		return -1;
+	bind_text(ob->seen, 1, id);
+	return ob_step_done(ob, ob->seen, "marking a job seen");
+}
+
+int
+outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	/* Updates and cancellations are made by reconciliation itself. */
+	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'cancelled', "
+	    "reason = 'no longer in the plan', updated = ?1 WHERE state IN "
+	    "('held', 'pending', 'failed') AND kind NOT IN ('update', "
+	    "'cancel') AND id NOT IN (SELECT id FROM temp.seen)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: cancelling vanished jobs");
+	*n = sqlite3_changes(ob->db);
+	return 0;
+}
+
+int
+outbox_requeue_sending(struct outbox *ob, int *n)
+{
+	if (ob_exec(ob, "UPDATE jobs SET state = 'pending' WHERE state = "
+	    "'sending'") == -1)
+		return -1;
+	*n = sqlite3_changes(ob->db);
+	return 0;
+}
+
+int
+outbox_claim(struct outbox *ob, int64_t now, const char *ch, int max,
+    struct ob_job **v, size_t *n)
+{
+	sqlite3_stmt	*st = NULL, *up = NULL;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (outbox_begin(ob) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(ob->db, "SELECT " JOB_COLS " FROM jobs WHERE "
+	    "state IN ('pending', 'failed') AND next_at <= ?1 AND "
+	    "(?2 IS NULL OR channel = ?2) ORDER BY next_at, id LIMIT ?3", -1,
+	    &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'sending', "
+	    "attempts = attempts + 1, first_at = coalesce(first_at, ?2), "
+	    "updated = ?2 WHERE id = ?1", -1, &up, NULL) != SQLITE_OK) {
+		ob_fail(ob, "outbox: prepare");
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, ch);
+	sqlite3_bind_int(st, 3, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		ob_row(st, &(*v)[*n]);
+		(*v)[*n].attempts++;
+		if ((*v)[*n].first_at == TIMEX_NONE)
+			(*v)[*n].first_at = now;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE) {
+		ob_fail(ob, "outbox: claiming jobs");
+		goto fail;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		bind_text(up, 1, (*v)[i].id);
+		sqlite3_bind_int64(up, 2, now);
+		if (ob_step_done(ob, up, "claiming a job") == -1)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	/* Committed (and synced) before anything is sent. */
+	if (outbox_commit(ob) == -1)
+		goto fail2;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+fail2:
+	outbox_rollback(ob);
+	for (size_t i = 0; i < *n; i++)
+		ob_job_clear(&(*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+	return -1;
+}
+
+static int
+ob_attempt(struct outbox *ob, const char *id, int64_t now, const char *outcome,
+    const char *answer)
+{
+	if (ob_prepare(ob, &ob->attempt, "INSERT INTO attempts (job, at, "
+	    "outcome, answer) VALUES (?1, ?2, ?3, ?4)") == -1)
+		return -1;
+	bind_text(ob->attempt, 1, id);
+	sqlite3_bind_int64(ob->attempt, 2, now);
+	bind_text(ob->attempt, 3, outcome);
+	bind_text(ob->attempt, 4, answer);
+	return ob_step_done(ob, ob->attempt, "recording an attempt");
+}
+
+int
+outbox_sent(struct outbox *ob, const char *id, int64_t now, const char *answer)
+{
+	if (ob_prepare(ob, &ob->sent, "UPDATE jobs SET state = 'sent', "
+	    "sent_at = ?2, reason = NULL, updated = ?2 WHERE id = ?1") == -1)
+		return -1;
+	bind_text(ob->sent, 1, id);
+	sqlite3_bind_int64(ob->sent, 2, now);
+	if (ob_step_done(ob, ob->sent, "recording a send") == -1)
+		return -1;
+	return ob_attempt(ob, id, now, "sent", answer);
+}
+
+int
+outbox_retry(struct outbox *ob, const char *id, int64_t now, int64_t next_at,
+    const char *answer)
+{
+	if (ob_prepare(ob, &ob->retry, "UPDATE jobs SET state = 'failed', "
+	    "next_at = ?2, last_error = ?3, updated = ?4 WHERE id = ?1") == -1)
+		return -1;
+	bind_text(ob->retry, 1, id);
+	sqlite3_bind_int64(ob->retry, 2, next_at);
+	bind_text(ob->retry, 3, answer);
+	sqlite3_bind_int64(ob->retry, 4, now);
+	if (ob_step_done(ob, ob->retry, "recording a failure") == -1)
+		return -1;
+	return ob_attempt(ob, id, now, "tempfail", answer);
+}
+
+int
+outbox_finish(struct outbox *ob, const char *id, int64_t now,
+    const char *state, const char *reason)
+{
+	if (ob_prepare(ob, &ob->finish, "UPDATE jobs SET state = ?2, "
+	    "reason = ?3, last_error = coalesce(?3, last_error), updated = ?4 "
+	    "WHERE id = ?1") == -1)
+		return -1;
+	bind_text(ob->finish, 1, id);
+	bind_text(ob->finish, 2, state);
+	bind_text(ob->finish, 3, reason);
+	sqlite3_bind_int64(ob->finish, 4, now);
+	if (ob_step_done(ob, ob->finish, "finishing a job") == -1)
+		return -1;
+	return strcmp(state, "dead") == 0 ?
+	    ob_attempt(ob, id, now, "permfail", reason) : 0;
+}
+
+int
+outbox_release(struct outbox *ob, const char *id, int64_t next_at)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'pending', "
+	    "attempts = max(attempts - 1, 0), next_at = ?2 WHERE id = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, next_at);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: releasing a job");
+}
+
+int
+outbox_next(struct outbox *ob, int64_t *at)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*at = TIMEX_NONE;
+	if (sqlite3_prepare_v2(ob->db, "SELECT min(next_at) FROM jobs WHERE "
+	    "state IN ('pending', 'failed')", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*at = col_time(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : ob_fail(ob, "outbox: next due job");
+}
+
+int
+outbox_expire(struct outbox *ob, int64_t now, int *n)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	/*
+	 * Reminders and invitations are worthless once what they are about
+	 * has begun; other kinds keep a day's grace (broadcasts: until they
+	 * expire, else an hour).
+	 */
+	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'expired', "
+	    "reason = CASE WHEN refers IS NOT NULL AND refers <= ?1 AND kind "
+	    "IN ('invitation', 'update', 'event-reminder', 'task-reminder') "
+	    "THEN 'its moment passed before it could be sent' ELSE "
+	    "'too late to send' END, updated = ?1 WHERE state IN ('pending', "
+	    "'failed', 'held') AND ((kind IN ('invitation', 'update', "
+	    "'event-reminder', 'task-reminder') AND refers IS NOT NULL AND "
+	    "refers <= ?1) OR (kind = 'broadcast' AND ((refers IS NOT NULL "
+	    "AND refers <= ?1) OR (refers IS NULL AND due + 3600 <= ?1))) OR "
+	    "(kind IN ('distribution', 'overdue', 'cancel') AND due + 86400 "
+	    "<= ?1))", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: expiring jobs");
+	*n = sqlite3_changes(ob->db);
+	return 0;
+}
+
+int
+outbox_list(struct outbox *ob, const char *state, struct ob_job **v,
+    size_t *n)
+{
+	sqlite3_stmt	*st;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT " JOB_COLS " FROM jobs WHERE "
+	    "?1 IS NULL OR state = ?1 ORDER BY due, plan, kind, object, "
+	    "ordinal, recipient, channel", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, state);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		ob_row(st, &(*v)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: listing jobs");
+}
+
+int
+outbox_get(struct outbox *ob, const char *id, struct ob_job *j)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(ob->db, "SELECT " JOB_COLS " FROM jobs WHERE "
+	    "id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ob_row(st, j);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		snprintf(ob->err, sizeof(ob->err), "no job %s", id);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+void
+ob_event_clear(struct ob_event *e)
+{
+	free(e->fingerprint);
+	free(e->summary);
+	memset(e, 0, sizeof(*e));
+}
+
+int
+outbox_event_get(struct outbox *ob, const char *plan, const char *event,
+    struct ob_event *e, int *found)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(e, 0, sizeof(*e));
+	*found = 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT seq, fingerprint, summary FROM "
+	    "events WHERE plan = ?1 AND event = ?2", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, event);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		e->seq = sqlite3_column_int(st, 0);
+		e->fingerprint = col_text(st, 1);
+		e->summary = col_text(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    ob_fail(ob, "outbox: reading an event");
+}
+
+int
+outbox_event_put(struct outbox *ob, const char *plan, const char *event,
+    int seq, const char *fingerprint, const char *summary)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO events (plan, "
+	    "event, seq, fingerprint, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, event);
+	sqlite3_bind_int(st, 3, seq);
+	bind_text(st, 4, fingerprint);
+	bind_text(st, 5, summary);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: writing an event");
+}
+
+int
+outbox_attendee_put(struct outbox *ob, const char *plan, const char *event,
+    const char *recipient, const char *name, const char *email)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO attendees "
+	    "(plan, event, recipient, name, email) VALUES (?1, ?2, ?3, ?4, "
+	    "?5)", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, event);
+	bind_text(st, 3, recipient);
+	bind_text(st, 4, name);
+	bind_text(st, 5, email);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: writing an "
+	    "attendee");
+}
+
+int
+outbox_attendees(struct outbox *ob, const char *plan, const char *event,
+    char ***ids, char ***names, char ***emails, size_t *n)
+{
+	sqlite3_stmt	*st;
+	size_t		 cap = 0, cap2 = 0, cap3 = 0;
+	int		 rc;
+
+	*ids = *names = *emails = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT recipient, name, email FROM "
+	    "attendees WHERE plan = ?1 AND event = ?2 ORDER BY recipient", -1,
+	    &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, event);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(ids, &cap, *n + 1, sizeof(char *));
+		xgrow(names, &cap2, *n + 1, sizeof(char *));
+		xgrow(emails, &cap3, *n + 1, sizeof(char *));
+		(*ids)[*n] = col_text(st, 0);
+		(*names)[*n] = col_text(st, 1);
+		(*emails)[*n] = col_text(st, 2);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: attendees");
+}
+
+int
+outbox_attendee_drop(struct outbox *ob, const char *plan, const char *event,
+    const char *recipient)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(ob->db, "DELETE FROM attendees WHERE plan = ?1 "
+	    "AND event = ?2 AND recipient = ?3", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, event);
+	bind_text(st, 3, recipient);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: attendees");
+}
+
+int
+outbox_task_done(struct outbox *ob, const char *plan, const char *task,
+    int64_t now, int *cancelled)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(ob->db, "INSERT OR IGNORE INTO tasks_done "
+	    "(plan, task, at) VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, task);
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: marking a task done");
+	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'cancelled', "
+	    "reason = 'task done', updated = ?3 WHERE plan = ?1 AND object = "
+	    "?2 AND kind IN ('task-reminder', 'overdue') AND state IN "
+	    "('held', 'pending', 'failed')", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, task);
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: cancelling reminders");
+	*cancelled = sqlite3_changes(ob->db);
+	return 0;
+}
+
+int
+outbox_task_is_done(struct outbox *ob, const char *plan, const char *task,
+    int *done)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(ob->db, "SELECT 1 FROM tasks_done WHERE plan = "
+	    "?1 AND task = ?2", -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, task);
+	rc = sqlite3_step(st);
+	*done = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    ob_fail(ob, "outbox: reading tasks done");
+}

@@ -1,0 +1,132 @@
+/*
+ * outbox.h: the durable outbox (SPEC §6), in SQLite with WAL. It is the
+ * only owner of job state: every change is committed (and fsynced:
+ * synchronous=FULL) before the caller acts on it.
+ *
+ * Every function returns 0 on success or -1 with a message in the
+ * outbox's error buffer (outbox_error); none of them aborts.
+ */
+#ifndef LOA_OUTBOX_H
+#define LOA_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loa.h"
+
+#define OUTBOX_SCHEMA	1
+
+struct outbox;
+
+/* A job as stored. Strings are owned by the row (ob_job_clear frees). */
+struct ob_job {
+	char		 id[17];
+	char		*plan;
+	char		*kind;
+	char		*object;
+	int		 ordinal;
+	char		*recipient;
+	char		*name;
+	char		*channel;
+	char		*address;
+	int64_t		 due;
+	int64_t		 refers;	/* TIMEX_NONE: none */
+	int64_t		 next_at;
+	int64_t		 first_at;	/* TIMEX_NONE: never tried */
+	int64_t		 sent_at;	/* TIMEX_NONE: not sent */
+	char		*state;
+	char		*reason;
+	int		 attempts;
+	int		 seq;		/* iTIP SEQUENCE of an update/cancel */
+	char		*payload;	/* update: what changed */
+	char		*last_error;
+	int		 sms_parts;
+};
+
+void	ob_job_clear(struct ob_job *);
+
+/*
+ * Open (creating, migrating) the outbox at path; its folder is created.
+ * Returns NULL with a message in err.
+ */
+struct outbox	*outbox_open(const char *path, char *err, size_t errlen);
+void		 outbox_close(struct outbox *);
+const char	*outbox_error(const struct outbox *);
+
+int	outbox_begin(struct outbox *);
+int	outbox_commit(struct outbox *);
+void	outbox_rollback(struct outbox *);
+
+/*
+ * Reconciliation primitives, used inside one transaction. upsert: a job the
+ * plan derives now. A new one is inserted; an unsent one (held, pending,
+ * failed) takes the new time, address and state; a finished one is left.
+ * *changed tells whether the row was added (1) or moved (2).
+ */
+int	outbox_upsert(struct outbox *, const struct job *, int *changed);
+/* Insert a job made by reconciliation (update, cancel) if new. */
+int	outbox_insert(struct outbox *, const struct ob_job *);
+/* Start a new set of "seen" ids for outbox_cancel_unseen. */
+int	outbox_seen_reset(struct outbox *);
+int	outbox_seen(struct outbox *, const char *id);
+/* Cancel the unsent jobs of plans that reconciliation did not see. */
+int	outbox_cancel_unseen(struct outbox *, int64_t now, int *n);
+
+/* Jobs in state `sending` after a crash go back to pending. */
+int	outbox_requeue_sending(struct outbox *, int *n);
+
+/*
+ * Claim up to max jobs due at now (pending or failed, next_at <= now) of
+ * the channel ch ("email", "sms", "broadcast", NULL for any): they become
+ * `sending`, committed before this returns. *v is allocated.
+ */
+int	outbox_claim(struct outbox *, int64_t now, const char *ch, int max,
+	    struct ob_job **v, size_t *n);
+/* The outcome of a claimed job, inside a transaction the caller holds. */
+int	outbox_sent(struct outbox *, const char *id, int64_t now,
+	    const char *answer);
+int	outbox_retry(struct outbox *, const char *id, int64_t now,
+	    int64_t next_at, const char *answer);
+int	outbox_finish(struct outbox *, const char *id, int64_t now,
+	    const char *state, const char *reason);
+/* Give a claimed job back, untried (shutdown, quiet hours). */
+int	outbox_release(struct outbox *, const char *id, int64_t next_at);
+
+/* The earliest next_at of a job that can be sent, or TIMEX_NONE. */
+int	outbox_next(struct outbox *, int64_t *at);
+
+/* Unsent jobs whose moment has passed become expired (SPEC §6). */
+int	outbox_expire(struct outbox *, int64_t now, int *n);
+
+/* Rows for `loa outbox`, in due order; state NULL for all. */
+int	outbox_list(struct outbox *, const char *state, struct ob_job **v,
+	    size_t *n);
+int	outbox_get(struct outbox *, const char *id, struct ob_job *);
+
+/* Event sequence and what was sent (for updates and cancellations). */
+struct ob_event {
+	int	 seq;
+	char	*fingerprint;
+	char	*summary;	/* human words of the state sent */
+};
+int	outbox_event_get(struct outbox *, const char *plan, const char *event,
+	    struct ob_event *, int *found);
+int	outbox_event_put(struct outbox *, const char *plan, const char *event,
+	    int seq, const char *fingerprint, const char *summary);
+void	ob_event_clear(struct ob_event *);
+/* Attendees an event's invitation reached: add one, or list them. */
+int	outbox_attendee_put(struct outbox *, const char *plan,
+	    const char *event, const char *recipient, const char *name,
+	    const char *email);
+int	outbox_attendees(struct outbox *, const char *plan, const char *event,
+	    char ***ids, char ***names, char ***emails, size_t *n);
+int	outbox_attendee_drop(struct outbox *, const char *plan,
+	    const char *event, const char *recipient);
+
+/* Tasks marked done. */
+int	outbox_task_done(struct outbox *, const char *plan, const char *task,
+	    int64_t now, int *cancelled);
+int	outbox_task_is_done(struct outbox *, const char *plan,
+	    const char *task, int *done);
+
+#endif

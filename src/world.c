@@ -1,0 +1,76 @@
+/*
+ * world.c: loading a whole config: service, plans, jobs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "slots.h"
+#include "timeline.h"
+#include "world.h"
+#include "xmalloc.h"
+
+void
+world_free(struct world *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->nplans; i++)
+		plan_free(w->plans[i]);
+	free(w->plans);
+	jobs_free(&w->jobs);
+	service_free(w->svc);
+	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * Load the service config, its plans, resolve and expand them. Returns 0,
+ * or -1 when anything failed to validate (reported to d).
+ */
+int
+world_load(struct world *w, const char *path, int64_t now, struct diag *d)
+{
+	size_t	 i, k;
+
+	memset(w, 0, sizeof(*w));
+	if ((w->svc = service_load(path, d)) == NULL)
+		return -1;
+	w->plans = xcalloc(w->svc->nplans ? w->svc->nplans : 1,
+	    sizeof(*w->plans));
+	for (i = 0; i < w->svc->nplans; i++) {
+		struct plan	*p;
+
+		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
+		    d);
+		if (p == NULL)
+			continue;
+		for (k = 0; k < w->nplans; k++)
+			if (strcmp(w->plans[k]->id, p->id) == 0) {
+				struct loc	 l = { p->file, 0 };
+
+				diag_error(d, &l, "plan.id", "duplicate plan id "
+				    "\"%s\" (also in %s)", p->id,
+				    w->plans[k]->file);
+			}
+		w->plans[w->nplans++] = p;
+		plan_resolve(p, w->svc, now, d);
+	}
+	if (d->errors > 0)
+		return -1;
+	for (i = 0; i < w->nplans; i++)
+		plan_expand(w->plans[i], w->svc, &w->jobs, d);
+	slots_place(w->svc, &w->jobs, d);
+	timeline_sort(&w->jobs);
+	return 0;
+}
+
+struct plan *
+world_plan(const struct world *w, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->nplans; i++)
+		if (strcmp(w->plans[i]->id, id) == 0)
+			return w->plans[i];
+	return NULL;
+}
