@@ -31,7 +31,7 @@
 #include "tmpl.h"
 #include "xmalloc.h"
 
-#define CLAIM_BATCH	256
+#define CLAIM_BATCH	32
 
 struct engine {
 	struct world		*w;
