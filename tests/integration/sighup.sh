@@ -1,0 +1,69 @@
+#!/bin/sh
+# `loa run` as a service: SIGHUP with a broken config keeps the old plan
+# running and logs why; SIGHUP with a good one reconciles (a new job due
+# now goes out); SIGTERM exits 0.
+set -u
+: "${LOA:?}"
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+mkdir -p "$tmp/conf"
+cat >"$tmp/conf/loa.cfg" <<'CFG'
+loa = { store = "../var/loa.db"; plans = [ "plan.cfg" ]; };
+CFG
+plan() {
+	cat >"$tmp/conf/plan.cfg" <<PLAN
+plan = { id = "HUP/KH"; issued = "2026-03-02"; title = "Thử tải lại"; };
+people = ( { id = "lan"; name = "Nguyễn Thị Lan"; phone = "0912 345 678"; } );
+tasks = ( { id = "bao-cao"; title = "Báo cáo"; owner = [ "lan" ];
+            due = "$1"; remind = [ "$2" ]; } );
+PLAN
+}
+# A reminder far ahead: the service sleeps.
+plan "2030-01-10 17:00" "due - 1d at 08:00"
+"$LOA" -c "$tmp/conf/loa.cfg" check >/dev/null || ko "first config"
+"$LOA" -v -c "$tmp/conf/loa.cfg" run --now "2026-03-02 10:00" \
+    >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -0 "$pid" 2>/dev/null && ok "the service is running" || ko "not running"
+
+echo 'plan = { id = "HUP/KH"; issued = "2026-02-30"; };' >"$tmp/conf/plan.cfg"
+kill -HUP "$pid"
+sleep 1
+if kill -0 "$pid" 2>/dev/null && grep -q "reload refused" "$tmp/err" &&
+    grep -q "impossible date" "$tmp/err"; then
+	ok "a broken config is refused, with the error, and the old one runs"
+else
+	ko "broken reload: $(cat "$tmp/err")"
+fi
+
+# Now a reminder due at once.
+plan "2026-03-05 17:00" "due - 3d at 08:00"
+kill -HUP "$pid"
+sleep 1
+if grep -q "reloaded" "$tmp/err" && [ -s "$tmp/var/outbox/sms.jsonl" ] &&
+    grep -q "Báo cáo" "$tmp/var/outbox/sms.jsonl"; then
+	ok "a good config is reloaded and its due reminder sent"
+else
+	ko "good reload: $(cat "$tmp/err")"
+fi
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+[ "$rc" -eq 0 ] && ok "SIGTERM exits 0" || ko "SIGTERM exit $rc"
+if grep -q -e AddressSanitizer -e 'runtime error' "$tmp/err"; then
+	ko "sanitizer report"
+fi
+"$LOA" -c "$tmp/conf/loa.cfg" outbox --state sent | grep -q "bao-cao" &&
+    ok "the outbox shows the reminder sent" || ko "outbox"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
