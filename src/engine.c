@@ -107,6 +107,7 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 		const struct gateway	*g = w->svc->channel_gw[ch];
 		struct gw		*gw = &e->gw[ch];
 
+		gw->fd = -1;
 		if (o->files != NULL || g == NULL) {
 			/* The embedded default, and every simulation. */
 			const char	*root = o->files ? o->files : base;
@@ -812,6 +813,22 @@ engine_step(struct engine *e, int64_t now)
 			send_one(e, &c[i], now);
 		}
 		free(v);
+		/* What the gateways took must be durable before it is
+		 * recorded as sent. */
+		for (int ch = 0; ch < CH__N; ch++) {
+			char	 err[256];
+
+			if (e->gw[ch].backend->flush(&e->gw[ch], err,
+			    sizeof(err)) == 0)
+				continue;
+			for (i = 0; i < nv; i++)
+				if (c[i].ch == (enum channel)ch &&
+				    c[i].ans.result == GW_OK) {
+					c[i].ans.result = GW_TEMPFAIL;
+					snprintf(c[i].ans.text,
+					    sizeof(c[i].ans.text), "%s", err);
+				}
+		}
 		if (outbox_begin(e->ob) == -1)
 			goto fail;
 		for (i = 0; i < nv; i++)

@@ -54,6 +54,9 @@ struct gw_backend {
 	/* Drive in-flight sends; report finished ones through done. */
 	void		 (*poll)(struct gw *, void (*done)(void *,
 			    const struct gw_answer *), void *arg);
+	/* Make what was accepted durable (before the outbox records it as
+	 * sent); 0 or -1. */
+	int		 (*flush)(struct gw *, char *err, size_t errlen);
 	void		 (*shutdown)(struct gw *);
 };
 
@@ -61,6 +64,8 @@ struct gw {
 	const struct gw_backend	*backend;
 	char			*dir;		/* file, spool */
 	int			 inflight;
+	int			 fd;		/* file: sms.jsonl */
+	int			 dirty;		/* written, not synced */
 	void			*priv;
 };
 

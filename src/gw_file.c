@@ -68,6 +68,7 @@ file_init(struct gw *g, char *err, size_t errlen)
 {
 	struct stat	 st;
 
+	g->fd = -1;
 	mkdirs(g->dir);
 	if (stat(g->dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a folder loa can use", g->dir);
@@ -111,7 +112,6 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			    m->encoding ? m->encoding : "ucs2", "parts",
 			    m->parts);
 		char	*line, *path;
-		int	 fd;
 		size_t	 len;
 
 		line = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
@@ -121,18 +121,25 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		line[len++] = '\n';
 		line[len] = '\0';
 		path = xasprintf("%s/sms.jsonl", g->dir);
-		/* One write with O_APPEND: lines never interleave. */
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd == -1 || write(fd, line, len) != (ssize_t)len ||
-		    fsync(fd) == -1) {
+		/*
+		 * One write with O_APPEND: lines never interleave. The file is
+		 * synced once a batch, in file_flush, before the outbox
+		 * records the batch as sent.
+		 */
+		if (g->fd == -1 && (g->fd = open(path, O_WRONLY | O_CREAT |
+		    O_APPEND | O_CLOEXEC, 0644)) == -1) {
 			file_fail(a, path);
-			if (fd != -1)
-				close(fd);
 			free(path);
 			free(line);
 			return a->result;
 		}
-		close(fd);
+		if (write(g->fd, line, len) != (ssize_t)len) {
+			file_fail(a, path);
+			free(path);
+			free(line);
+			return a->result;
+		}
+		g->dirty = 1;
 		snprintf(a->text, sizeof(a->text), "%s", path);
 		free(path);
 		free(line);
@@ -173,13 +180,30 @@ file_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
 {
 }
 
+static int
+file_flush(struct gw *g, char *err, size_t errlen)
+{
+	if (!g->dirty)
+		return 0;
+	g->dirty = 0;
+	if (fsync(g->fd) == -1) {
+		snprintf(err, errlen, "%s/sms.jsonl: %s", g->dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void
 file_shutdown(struct gw *g)
 {
+	if (g->fd != -1)
+		close(g->fd);
+	g->fd = -1;
 }
 
 static const struct gw_backend gw_backend_file = {
-	"file", file_init, file_submit, file_pollfds, file_poll,
+	"file", file_init, file_submit, file_pollfds, file_poll, file_flush,
 	file_shutdown,
 };
 

@@ -7,7 +7,8 @@
 set -u
 : "${LOA:?}"
 tmp=$(mktemp -d)
-trap 'kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok $1"; }

@@ -786,7 +786,8 @@ START_TEST(test_sms_parts)
 		w = world_open(want[i].cfg);
 		j = job_get(w, JK_TASK_REMINDER, "tong-hop", 0, "hoa",
 		    CH_SMS);
-		text = plan_sms_text(w->plans[0], w->svc, j);
+		text = plan_sms_text(w->plans[0], w->svc, (enum job_kind)j->kind,
+		    j->object, j->to, j->due, NULL);
 		ck_assert_str_eq(text, want[i].text);
 		free(text);
 		ck_assert_msg(j->sms_encoding == want[i].enc, "%s: %s",
