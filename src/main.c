@@ -521,12 +521,11 @@ simulate_summary(struct engine *e, const char *out)
 			ob_job_clear(&v[i]);
 		}
 		free(v);
-		printf("jobs by state:");
-		for (k = 0; k < JS__N; k++)
-			if (states[k] > 0)
-				printf(" %s %d", job_state_names[k],
-				    states[k]);
-		printf("\n");
+		printf("jobs: %zu; sent %d, held %d, expired %d, skipped %d, "
+		    "cancelled %d, dead %d, still pending %d\n", n,
+		    states[JS_SENT], states[JS_HELD], states[JS_EXPIRED],
+		    states[JS_SKIPPED], states[JS_CANCELLED], states[JS_DEAD],
+		    states[JS_PENDING] + states[JS_FAILED]);
 	}
 	printf("files: %s/outbox/mail/*.eml, %s/outbox/sms.jsonl, "
 	    "%s/broadcast/*.json; outbox %s/loa.db\n", out, out, out, out);
