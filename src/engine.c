@@ -544,9 +544,16 @@ render_email(struct engine *e, struct plan *p, const struct ob_job *j,
 		ob_event_clear(&oe);
 		m.method = "REQUEST";
 	} else if (k == JK_CANCEL) {
+		struct contact	 gone;
+
+		/* The removed attendee as the outbox remembers them. */
+		memset(&gone, 0, sizeof(gone));
+		gone.id = j->recipient;
+		gone.name = j->name ? j->name : j->recipient;
+		gone.email = j->address;
 		ics = ical_cancel(p, n->p, j->seq, now,
 		    strcmp(j->payload ? j->payload : "", "removed") == 0 ?
-		    to : NULL);
+		    &gone : NULL);
 		m.method = "CANCEL";
 	} else if ((k == JK_TASK_REMINDER || k == JK_OVERDUE) &&
 	    n->kind == N_TASK) {

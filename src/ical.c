@@ -242,22 +242,27 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		icalproperty_add_parameter(o, icalparameter_new_cn(org->name));
 		icalcomponent_add_property(ve, o);
 	}
-	if (use != USE_FEED) {
+	if (only != NULL) {
+		/* A removed attendee: listed alone, whoever is on the list
+		 * now. */
+		if (only->email != NULL)
+			icalcomponent_add_property(ve, ical_attendee(only,
+			    ICAL_ROLE_REQPARTICIPANT, 1, only->mailbox ?
+			    ICAL_CUTYPE_GROUP : ICAL_CUTYPE_INDIVIDUAL));
+	} else if (use != USE_FEED) {
 		const struct contact	*skip = plan_organizer(p, ev);
 
 		plan_recipients(p, &ev->attendees, skip, &req, &nreq, &capreq);
 		plan_recipients(p, &ev->optional, skip, &opt, &nopt, &capopt);
 		for (i = 0; i < nreq; i++)
-			if (req[i]->email != NULL &&
-			    (only == NULL || only == req[i]))
+			if (req[i]->email != NULL)
 				icalcomponent_add_property(ve, ical_attendee(
 				    req[i], ICAL_ROLE_REQPARTICIPANT, 1,
 				    req[i]->mailbox ? ICAL_CUTYPE_GROUP :
 				    ICAL_CUTYPE_INDIVIDUAL));
 		for (i = 0; i < nopt; i++)
 			if (opt[i]->email != NULL &&
-			    !ical_is_member(req, nreq, opt[i]) &&
-			    (only == NULL || only == opt[i]))
+			    !ical_is_member(req, nreq, opt[i]))
 				icalcomponent_add_property(ve, ical_attendee(
 				    opt[i], ICAL_ROLE_OPTPARTICIPANT, 1,
 				    opt[i]->mailbox ? ICAL_CUTYPE_GROUP :
@@ -437,8 +442,10 @@ ical_feed(struct plan **plans, size_t nplans, int tasks_only, int64_t now)
 	char		*name;
 	size_t		 i, j, k;
 
-	if (nplans == 1)
+	if (nplans == 1 && *plans[0]->issuer != '\0')
 		name = xasprintf("%s %s", plans[0]->issuer, plans[0]->id);
+	else if (nplans == 1)
+		name = xstrdup(plans[0]->id);
 	else
 		name = xasprintf("%s", nplans > 0 && *plans[0]->issuer ?
 		    plans[0]->issuer : "loa");

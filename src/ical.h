@@ -25,7 +25,8 @@ char	*ical_request(struct plan *p, const struct event *ev, int seq,
 
 /*
  * The cancellation of event ev: of the whole event (only == NULL), or for
- * the one removed attendee only.
+ * one removed attendee, who is listed alone (only need not be on the
+ * event's list any more: pass a contact with their name and address).
  */
 char	*ical_cancel(struct plan *p, const struct event *ev, int seq,
 	    int64_t now, const struct contact *only);
