@@ -88,6 +88,7 @@ struct cfg {
 	const char	*file;
 	struct diag	*d;
 	struct arena	*a;
+	int		 keep_space;	/* templates: white space is theirs */
 };
 
 static struct loc
@@ -195,15 +196,26 @@ cfg_keys(struct cfg *c, const config_setting_t *g, const char *path,
 	}
 }
 
-/* A string from the arena, NFC; or NULL. */
+/* A string from the arena, NFC, without white space at either end
+ * (except in templates); or NULL. */
 static char *
 cfg_nfc(struct cfg *c, const char *s)
 {
-	char	*n = text_nfc(s), *r;
+	char	*n = text_nfc(s), *r, *p;
+	size_t	 len;
 
 	if (n == NULL)		/* the file was checked: cannot happen */
-		return arena_strdup(c->a, s);
-	r = arena_strdup(c->a, n);
+		n = xstrdup(s);
+	p = n;
+	if (!c->keep_space) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		len = strlen(p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
+		    p[len - 1] == '\n' || p[len - 1] == '\r'))
+			p[--len] = '\0';
+	}
+	r = arena_strdup(c->a, p);
 	free(n);
 	return r;
 }
@@ -981,6 +993,7 @@ svc_templates(struct cfg *c, config_t *cf, struct service *svc)
 	tmpl_defaults(svc->templates);
 	if (g == NULL)
 		return;
+	c->keep_space = 1;
 	n = config_setting_length(g);
 	for (i = 0; i < n; i++) {
 		config_setting_t	*e = config_setting_get_elem(g, i);
@@ -1001,6 +1014,7 @@ svc_templates(struct cfg *c, config_t *cf, struct service *svc)
 		svc->templates->text[k] = text;
 		svc->templates->loc[k] = cfg_loc(c, e);
 	}
+	c->keep_space = 0;
 }
 
 struct service *
@@ -1024,6 +1038,7 @@ service_load(const char *path, struct diag *d)
 	c.file = svc->file;
 	c.d = d;
 	c.a = svc->arena;
+	c.keep_space = 0;
 	root = config_root_setting(&cf);
 	cfg_keys(&c, root, NULL, svc_top_keys);
 	svc->max_parts = 3;
@@ -1646,6 +1661,7 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 	c.file = p->file;
 	c.d = d;
 	c.a = p->arena;
+	c.keep_space = 0;
 	root = config_root_setting(&cf);
 	cfg_keys(&c, root, NULL, plan_top_keys);
 

@@ -360,6 +360,9 @@ cmd_ics(const char *cfg, int argc, char **argv)
 			world_free(&w);
 			return EXIT_INVALID;
 		}
+		/* A cancelled event is announced as cancelled. */
+		if (method == NULL && ev->status == EV_CANCELLED)
+			method = "CANCEL";
 		if (method == NULL || strcmp(method, "REQUEST") == 0)
 			out = ical_request(pl, ev, 0, now);
 		else if (strcmp(method, "CANCEL") == 0)

@@ -4,9 +4,10 @@
  *
  * The seed plan ($LOA_SRC/conf/loa.cfg) and every test config under
  * $LOA_TESTDATA that validates are loaded the way main.c's world_load does
- * (service_load, plan_load, plan_resolve, then plan_expand for the jobs),
- * and every object ical_request, ical_cancel, ical_task and ical_feed make
- * of them is checked three ways:
+ * (service_load, plan_load, plan_resolve, then plan_expand for the jobs;
+ * world.c's world_load since), and every object ical_request, ical_cancel,
+ * ical_task, ical_task_event and ical_feed make of them is checked three
+ * ways:
  *
  *   - as bytes: every physical line ends in CRLF, holds at most 75 octets
  *     and is valid UTF-8 on its own, so no fold splits a UTF-8 sequence;
@@ -58,7 +59,7 @@
 enum pool_kind {
 	POOL_FREE,
 	POOL_ICAL,
-	POOL_WORLD,
+	POOL_LOADED,
 };
 
 struct pool_item {
@@ -70,7 +71,7 @@ static struct pool_item	*pool;
 static size_t		 npool, cappool;
 
 /* A service config, its plans and their jobs, as main.c loads them. */
-struct world {
+struct loaded {
 	char		 *path;
 	struct service	 *svc;
 	struct plan	**plans;
@@ -85,14 +86,14 @@ struct world {
 struct doc {
 	const char	 *what;		/* for messages */
 	const char	 *raw;		/* as ical.c made it */
-	char		 *unfolded;
+	char		 *unfolded;	/* NULs where the CRLFs were */
 	char		**line;		/* unfolded content lines */
 	const char	**comp;		/* the component each line is in */
 	size_t		  n;
 	icalcomponent	 *cal;		/* libical's parse */
 };
 
-static void	world_free(struct world *);
+static void	loaded_free(struct loaded *);
 
 static void *
 keep(enum pool_kind kind, void *p)
@@ -122,8 +123,8 @@ release_to(size_t mark)
 		case POOL_ICAL:
 			icalcomponent_free(it->p);
 			break;
-		case POOL_WORLD:
-			world_free(it->p);
+		case POOL_LOADED:
+			loaded_free(it->p);
 			break;
 		}
 	}
@@ -193,7 +194,7 @@ local_stamp(const struct tz *z, int64_t t)
 /* Worlds. */
 
 static void
-world_free(struct world *w)
+loaded_free(struct loaded *w)
 {
 	size_t	 i;
 
@@ -210,19 +211,19 @@ world_free(struct world *w)
 }
 
 /*
- * Load the service config at path as main.c's world_load does. Returns the
- * world, or with may_fail NULL when the config does not validate (what
+ * Load the service config at path as main.c's world_load does. Returns it,
+ * or with may_fail NULL when the config does not validate (what
  * `loa check` rejects); otherwise an error fails the test.
  */
-static struct world *
-world_try(const char *path, int may_fail)
+static struct loaded *
+loaded_try(const char *path, int may_fail)
 {
-	struct world	*w;
+	struct loaded	*w;
 	size_t		 i;
 
 	w = calloc(1, sizeof(*w));
 	ck_assert_ptr_nonnull(w);
-	keep(POOL_WORLD, w);
+	keep(POOL_LOADED, w);
 	w->path = strdup(path);
 	w->d.out = open_memstream(&w->log, &w->loglen);
 	ck_assert_ptr_nonnull(w->d.out);
@@ -264,10 +265,10 @@ data_path(const char *env, const char *rel)
 	return kprintf("%s/%s", dir, rel);
 }
 
-static struct world *
-seed_world(void)
+static struct loaded *
+seed_loaded(void)
 {
-	return world_try(data_path("LOA_SRC", "conf/loa.cfg"), 0);
+	return loaded_try(data_path("LOA_SRC", "conf/loa.cfg"), 0);
 }
 
 static struct event *
@@ -313,12 +314,13 @@ utf8_ok(const char *s, size_t n)
 
 /*
  * The folding rules of SPEC §7 on text ics: every physical line ends in
- * CRLF and has no other CR or LF, holds 1 to 75 octets and is valid UTF-8
- * by itself (so a continuation line never starts with a 10xxxxxx byte and
- * no line ends inside a sequence).
+ * CRLF and has no other CR or LF, holds at most 75 octets and is valid
+ * UTF-8 by itself (so a continuation line never starts with a 10xxxxxx
+ * byte and no line ends inside a sequence). For a whole object (whole),
+ * also: no empty line, and the first line is not a continuation line.
  */
 static void
-check_physical(const char *ics, const char *what)
+check_lines(const char *ics, const char *what, int whole)
 {
 	const char	*p = ics, *e;
 	int		 lineno = 1;
@@ -334,15 +336,17 @@ check_physical(const char *ics, const char *what)
 		ck_assert_msg(memchr(p, '\n', len) == NULL &&
 		    memchr(p, '\r', len) == NULL,
 		    "%s: line %d holds a bare CR or LF", what, lineno);
-		ck_assert_msg(len >= 1, "%s: line %d is empty", what, lineno);
+		ck_assert_msg(len >= 1 || !whole, "%s: line %d is empty", what,
+		    lineno);
 		ck_assert_msg(len <= 75, "%s: line %d has %zu octets (> 75): "
 		    "%.*s", what, lineno, len, (int)len, p);
-		ck_assert_msg(((unsigned char)p[0] & 0xc0) != 0x80,
-		    "%s: line %d starts inside a UTF-8 sequence", what,
-		    lineno);
+		if (lineno > 1 || whole)
+			ck_assert_msg(((unsigned char)p[0] & 0xc0) != 0x80,
+			    "%s: line %d starts inside a UTF-8 sequence", what,
+			    lineno);
 		if (p[0] == ' ' || p[0] == '\t') {
-			ck_assert_msg(lineno > 1, "%s: starts with a "
-			    "continuation line", what);
+			ck_assert_msg(lineno > 1 || !whole, "%s: starts with "
+			    "a continuation line", what);
 			ck_assert_msg(len < 2 ||
 			    ((unsigned char)p[1] & 0xc0) != 0x80,
 			    "%s: continuation line %d starts with a 10xxxxxx "
@@ -354,6 +358,12 @@ check_physical(const char *ics, const char *what)
 		p = e + 2;
 		lineno++;
 	}
+}
+
+static void
+check_physical(const char *ics, const char *what)
+{
+	check_lines(ics, what, 1);
 }
 
 /* RFC 5545 §3.1 unfolding: drop every CRLF followed by a space or tab. */
@@ -862,12 +872,11 @@ check_attendees(const struct doc *d, const char *comp, icalcomponent *c,
 	    doc_count(d, comp, "ATTENDEE"), comp, n);
 	for (i = 0; i < n; i++) {
 		char		*to = kprintf("mailto:%s", v[i].c->email);
-		const char	*line = NULL;
+		const char	*line = NULL, *l;
 		char		*par;
 
-		for (k = 0, found = 0; k < doc_count(d, comp, "ATTENDEE"); k++) {
-			const char	*l = doc_line(d, comp, "ATTENDEE", k);
-
+		for (k = 0, found = 0; (l = doc_line(d, comp, "ATTENDEE",
+		    k)) != NULL; k++) {
 			if (strcmp(prop_value(l), to) == 0) {
 				line = l;
 				found++;
@@ -933,7 +942,7 @@ check_organizer_not_invited(const struct doc *d, const struct contact *org)
  * goes to).
  */
 static void
-check_jobs_are_attendees(const struct doc *d, const struct world *w,
+check_jobs_are_attendees(const struct doc *d, const struct loaded *w,
     const struct plan *p, const struct event *ev)
 {
 	size_t	 i, k, found;
@@ -1015,7 +1024,7 @@ event_status(const struct event *ev)
 
 /* Every check of an invitation of ev. */
 static struct doc *
-check_request(const struct world *w, struct plan *p, const struct event *ev,
+check_request(const struct loaded *w, struct plan *p, const struct event *ev,
     int seq, int quote_all)
 {
 	char		*what = kprintf("%s: ical_request(%s, %d)", w->path,
@@ -1043,7 +1052,7 @@ check_request(const struct world *w, struct plan *p, const struct event *ev,
 
 /* Every check of the cancellation of the whole event ev. */
 static struct doc *
-check_cancel(const struct world *w, struct plan *p, const struct event *ev,
+check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
     int seq, int quote_all)
 {
 	char		*what = kprintf("%s: ical_cancel(%s, %d)", w->path,
@@ -1175,7 +1184,7 @@ check_task_in(const struct doc *d, struct plan *p, const struct task *t)
 
 /* Every check of ical_task(t). */
 static struct doc *
-check_task(const struct world *w, struct plan *p, const struct task *t)
+check_task(const struct loaded *w, struct plan *p, const struct task *t)
 {
 	char		*what = kprintf("%s: ical_task(%s)", w->path, t->id);
 	struct doc	*d = doc_open(ical_task(p, t, local_time(STAMP_NOW)),
@@ -1202,12 +1211,44 @@ check_task(const struct world *w, struct plan *p, const struct task *t)
 }
 
 /*
+ * Every check of ical_task_event(t): the deadline VEVENT alone, PUBLISH,
+ * what a task reminder to an agency carries (SPEC §7).
+ */
+static struct doc *
+check_task_event(const struct loaded *w, struct plan *p, const struct task *t)
+{
+	char		*what = kprintf("%s: ical_task_event(%s)", w->path,
+			    t->id);
+	struct doc	*d = doc_open(ical_task_event(p, t,
+			    local_time(STAMP_NOW)), what);
+	char		 uid[80];
+
+	check_vcalendar(d, "PUBLISH");
+	check_vtimezone(d);
+	ck_assert_uint_eq(doc_ncomp(d, "VTODO"), 0);
+	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
+	ical_uid(p, "due", t->id, uid, sizeof(uid));
+	ck_assert_str_eq(prop_value(doc_one(d, "VEVENT", "UID")), uid);
+	check_dtstamp(d, doc_one(d, "VEVENT", "DTSTAMP"), STAMP_UTC);
+	check_local_time(d, doc_one(d, "VEVENT", "DTSTART"), "DTSTART",
+	    local_stamp(p->tz, t->due.t));
+	ck_assert_msg(strstr(icalcomponent_get_summary(doc_vevent(d)),
+	    t->title ? t->title : t->id) != NULL, "%s: SUMMARY \"%s\"", what,
+	    icalcomponent_get_summary(doc_vevent(d)));
+	ck_assert_str_eq(prop_value(doc_one(d, "VEVENT", "STATUS")),
+	    t->due.tentative ? "TENTATIVE" : "CONFIRMED");
+	ck_assert_msg(!doc_has(d, "RSVP"), "%s: RSVP", what);
+	ck_assert_uint_eq(doc_count(d, NULL, "ORGANIZER"), 0);
+	return d;
+}
+
+/*
  * Every check of a feed of plans: the calendar properties of SPEC §7, one
  * VEVENT an event (unless tasks_only), a VTODO and a VEVENT a task, no
  * ORGANIZER and no RSVP.
  */
 static struct doc *
-check_feed(const struct world *w, struct plan **plans, size_t nplans,
+check_feed(const struct loaded *w, struct plan **plans, size_t nplans,
     int tasks_only)
 {
 	char		*what = kprintf("%s: ical_feed(%s)", w->path,
@@ -1270,7 +1311,7 @@ fold_roundtrip(const char *s, size_t len, const char *what)
 
 	ical_fold_line(&b, s, len);
 	ck_assert_ptr_nonnull(b.s);
-	check_physical(b.s, what);
+	check_lines(b.s, what, 0);
 	ck_assert_msg(b.len >= 2 && memcmp(b.s + b.len - 2, "\r\n", 2) == 0,
 	    "%s: no final CRLF", what);
 	un = unfold(b.s);
@@ -1449,8 +1490,8 @@ START_TEST(test_finish_quotes)
 	/* A non-ASCII CN gets quotes; an ASCII one keeps none. */
 	finish_is("ORGANIZER;CN=Đào Văn Soái:mailto:soai@x.example\r\n",
 	    "ORGANIZER;CN=\"Đào Văn Soái\":mailto:soai@x.example\r\n");
-	finish_is("ATTENDEE;CN=Mai Kim Oanh;ROLE=REQ-PARTICIPANT:mailto:o@x\r\n",
-	    "ATTENDEE;CN=Mai Kim Oanh;ROLE=REQ-PARTICIPANT:mailto:o@x\r\n");
+	finish_is("ATTENDEE;CN=Mai Kim Oanh;ROLE=CHAIR:mailto:o@x\r\n",
+	    "ATTENDEE;CN=Mai Kim Oanh;ROLE=CHAIR:mailto:o@x\r\n");
 	/* In the middle of the parameters. */
 	finish_is("ATTENDEE;ROLE=REQ-PARTICIPANT;CN=Lê Lan;RSVP=TRUE:mailto:l@x"
 	    "\r\n", "ATTENDEE;ROLE=REQ-PARTICIPANT;CN=\"Lê Lan\";RSVP=TRUE:"
@@ -1498,7 +1539,7 @@ END_TEST
 
 START_TEST(test_request_calendar)
 {
-	struct world	*w = seed_world();
+	struct loaded	*w = seed_loaded();
 	struct plan	*p = w->plans[0];
 	struct doc	*d;
 
@@ -1522,7 +1563,7 @@ END_TEST
 
 START_TEST(test_request_uid_sequence_dtstamp)
 {
-	struct world	*w = seed_world();
+	struct loaded	*w = seed_loaded();
 	struct plan	*p = w->plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	struct doc	*a, *b, *c;
@@ -1556,7 +1597,7 @@ END_TEST
 
 START_TEST(test_request_organizer_attendees)
 {
-	struct world		*w = seed_world();
+	struct loaded		*w = seed_loaded();
 	struct plan		*p = w->plans[0];
 	struct event		*ev = event_get(p, "hoi-nghi");
 	struct doc		*d = check_request(w, p, ev, 0, 1);
@@ -1589,7 +1630,7 @@ END_TEST
 
 START_TEST(test_request_valarm)
 {
-	struct world	*w = seed_world();
+	struct loaded	*w = seed_loaded();
 	struct plan	*p = w->plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	struct doc	*d = check_request(w, p, ev, 0, 1);
@@ -1619,7 +1660,7 @@ END_TEST
 
 START_TEST(test_cancel_whole)
 {
-	struct world	*w = seed_world();
+	struct loaded	*w = seed_loaded();
 	struct plan	*p = w->plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	struct doc	*r, *c;
@@ -1658,7 +1699,7 @@ check_cancel_one(const struct doc *d, const struct contact *who)
 
 START_TEST(test_cancel_one_listed)
 {
-	struct world		*w = seed_world();
+	struct loaded		*w = seed_loaded();
 	struct plan		*p = w->plans[0];
 	struct event		*ev = event_get(p, "hoi-nghi");
 	const struct contact	*ha = person_get(p, "ha-ntt");
@@ -1681,7 +1722,7 @@ END_TEST
  */
 START_TEST(test_cancel_one_removed)
 {
-	struct world		*w = seed_world();
+	struct loaded		*w = seed_loaded();
 	struct plan		*p = w->plans[0];
 	struct event		*ev = event_get(p, "hoi-nghi");
 	struct event		 changed = *ev;
@@ -1719,7 +1760,7 @@ END_TEST
 
 START_TEST(test_tasks)
 {
-	struct world	*w = seed_world();
+	struct loaded	*w = seed_loaded();
 	struct plan	*p = w->plans[0];
 	struct doc	*d, *again;
 	size_t		 i;
@@ -1747,9 +1788,28 @@ START_TEST(test_tasks)
 }
 END_TEST
 
+START_TEST(test_task_events)
+{
+	struct loaded	*w = seed_loaded();
+	struct plan	*p = w->plans[0];
+	struct doc	*d, *full;
+	size_t		 i;
+
+	for (i = 0; i < p->ntasks; i++) {
+		d = check_task_event(w, p, &p->tasks[i]);
+		/* The same VEVENT as in ical_task and the feed. */
+		full = check_task(w, p, &p->tasks[i]);
+		ck_assert_str_eq(doc_one(d, "VEVENT", "UID"),
+		    doc_one(full, "VEVENT", "UID"));
+		ck_assert_str_eq(doc_one(d, "VEVENT", "DTSTART"),
+		    doc_one(full, "VEVENT", "DTSTART"));
+	}
+}
+END_TEST
+
 START_TEST(test_feed_seed)
 {
-	struct world	*w = seed_world();
+	struct loaded	*w = seed_loaded();
 	struct plan	*p = w->plans[0];
 	struct doc	*d, *r;
 
@@ -1770,7 +1830,7 @@ END_TEST
 
 START_TEST(test_feed_tentative)
 {
-	struct world	*w = world_try(data_path("LOA_TESTDATA",
+	struct loaded	*w = loaded_try(data_path("LOA_TESTDATA",
 			    "plans/tentative/loa.cfg"), 0);
 	struct plan	*p = w->plans[0];
 	struct doc	*d = check_feed(w, w->plans, w->nplans, 0);
@@ -1807,7 +1867,7 @@ END_TEST
  */
 START_TEST(test_feed_name_trimmed)
 {
-	struct world	*w = world_try(data_path("LOA_TESTDATA",
+	struct loaded	*w = loaded_try(data_path("LOA_TESTDATA",
 			    "plans/tentative/loa.cfg"), 0);
 	struct doc	*d = check_feed(w, w->plans, w->nplans, 0);
 	const char	*v = prop_value(doc_one(d, "VCALENDAR",
@@ -1878,7 +1938,7 @@ START_TEST(test_every_config)
 
 	for (i = 0; i < n; i++) {
 		size_t		 mark = npool, k, e;
-		struct world	*w = world_try(v[i], 1);
+		struct loaded	*w = loaded_try(v[i], 1);
 
 		if (w == NULL) {
 			release_to(mark);
@@ -1907,8 +1967,10 @@ START_TEST(test_every_config)
 				one.ntasks = 0;
 				check_feed(w, &pp, 1, 0);
 			}
-			for (e = 0; e < p->ntasks; e++)
+			for (e = 0; e < p->ntasks; e++) {
 				check_task(w, p, &p->tasks[e]);
+				check_task_event(w, p, &p->tasks[e]);
+			}
 		}
 		check_feed(w, w->plans, w->nplans, 0);
 		check_feed(w, w->plans, w->nplans, 1);
@@ -1947,6 +2009,7 @@ vi_random(size_t max)
 	struct buf	 b = { 0 };
 	size_t		 n = 1 + rng((unsigned)max), i;
 	unsigned	 heavy = rng(4);	/* 0: punctuation-heavy */
+	size_t		 start;
 	char		*nfc;
 
 	for (i = 0; i < n; i++) {
@@ -1966,11 +2029,24 @@ vi_random(size_t max)
 		else
 			buf_adds(&b, punct[rng(NELEM(punct))]);
 	}
-	nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)b.s);
+	/*
+	 * No white space at either end: libical's parser drops it from a
+	 * value (RFC 5545 keeps it; python3-icalendar does too), so it could
+	 * not be read back whatever loa wrote.
+	 */
+	while (b.len > 0 && b.s[b.len - 1] == ' ')
+		b.s[--b.len] = '\0';
+	start = strspn(b.s, " ");
+	if (b.s[start] == '\0')
+		buf_addc(&b, 'x');
+	nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)b.s + start);
 	ck_assert_ptr_nonnull(nfc);
 	buf_free(&b);
 	return nfc;
 }
+
+/* Runs whose NFD form differs from the NFC one. */
+static size_t	nfd_differs;
 
 /*
  * Put NFC text want through the form it arrives in (NFD when nfd) and
@@ -1984,6 +2060,8 @@ as_loaded(const char *want, int nfd, size_t run)
 	if (nfd) {
 		in = (char *)utf8proc_NFD((const utf8proc_uint8_t *)want);
 		ck_assert_ptr_nonnull(in);
+		if (strcmp(in, want) != 0)
+			nfd_differs++;
 	} else
 		in = strdup(want);
 	out = text_nfc(in);
@@ -1996,7 +2074,7 @@ as_loaded(const char *want, int nfd, size_t run)
 
 START_TEST(test_property_vietnamese)
 {
-	struct world	*w = seed_world();
+	struct loaded	*w = seed_loaded();
 	struct plan	*p = w->plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	const char	*env = getenv("LOA_ICAL_SEED");
@@ -2004,6 +2082,7 @@ START_TEST(test_property_vietnamese)
 	size_t		 run, nfd_runs = 0, folded = 0;
 
 	rng_state = seed ? seed : PROP_SEED;
+	nfd_differs = 0;
 	for (run = 0; run < PROP_RUNS; run++) {
 		size_t		 mark = npool, i, nsum = 0;
 		char		*title = kstr(vi_random(PROP_MAXLEN));
@@ -2024,8 +2103,6 @@ START_TEST(test_property_vietnamese)
 		/* Lines, UTF-8 and libical's 0 errors: doc_open. */
 		d = doc_open(ical_request(p, &copy, 0, local_time(STAMP_NOW)),
 		    what);
-		if (strstr(d->raw, "\r\n ") != NULL)
-			folded++;
 
 		/* libical reads the title and description back exactly. */
 		ve = doc_vevent(d);
@@ -2044,6 +2121,8 @@ START_TEST(test_property_vietnamese)
 				nsum++;
 			}
 		ck_assert_msg(nsum == 1, "%s: %zu SUMMARY lines", what, nsum);
+		if (strlen(sum) > 75)
+			folded++;
 		{
 			char	*one = kprintf("BEGIN:VCALENDAR\r\n"
 				    "VERSION:2.0\r\nPRODID:x\r\n"
@@ -2062,7 +2141,7 @@ START_TEST(test_property_vietnamese)
 			    "differently", what);
 		}
 		/* And the whole unfolded object parses the same. */
-		cal2 = icalparser_parse_string(d->unfolded);
+		cal2 = icalparser_parse_string(kstr(unfold(d->raw)));
 		ck_assert_ptr_nonnull(cal2);
 		keep(POOL_ICAL, cal2);
 		ck_assert_int_eq(icalcomponent_count_errors(cal2), 0);
@@ -2071,8 +2150,10 @@ START_TEST(test_property_vietnamese)
 		    ICAL_VEVENT_COMPONENT)), title);
 		release_to(mark);
 	}
+	/* The test tested what it says: NFD input, folded titles. */
 	ck_assert_uint_eq(nfd_runs, PROP_RUNS / 2);
-	ck_assert_uint_ge(folded, PROP_RUNS - 10);
+	ck_assert_uint_ge(nfd_differs, 2 * (PROP_RUNS / 2) * 9 / 10);
+	ck_assert_uint_ge(folded, PROP_RUNS * 3 / 4);
 }
 END_TEST
 
@@ -2110,6 +2191,7 @@ ical_suite(void)
 	tc = tcase_create("publish");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_tasks);
+	tcase_add_test(tc, test_task_events);
 	tcase_add_test(tc, test_feed_seed);
 	tcase_add_test(tc, test_feed_tentative);
 	tcase_add_test(tc, test_feed_name_trimmed);
