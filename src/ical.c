@@ -476,7 +476,8 @@ ical_feed(struct plan **plans, size_t nplans, int tasks_only, int64_t now)
 		if (!tasks_only)
 			for (j = 0; j < p->nevents; j++)
 				icalcomponent_add_component(cal, ical_vevent(p,
-				    &p->events[j], 0, now, USE_FEED, NULL));
+				    &p->events[j], p->events[j].seq, now,
+				    USE_FEED, NULL));
 		for (j = 0; j < p->ntasks; j++)
 			ical_add_task(cal, p, &p->tasks[j], now, 1);
 	}

@@ -156,6 +156,7 @@ struct event {
 	size_t		 nreminders;
 	unsigned	 reminder_channels;
 	enum ev_status	 status;
+	int		 seq;		/* SEQUENCE announced (outbox) */
 	struct loc	 loc;
 };
 

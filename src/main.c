@@ -341,6 +341,26 @@ cmd_ics(const char *cfg, int argc, char **argv)
 	fclose(devnull);
 	if (nowarg != NULL && w.svc->tz != tz_get("Asia/Ho_Chi_Minh"))
 		arg_time("--now", nowarg, w.svc->tz, &now);
+	/* SEQUENCE is what the outbox has announced; 0 before any send. */
+	if (access(w.svc->store, F_OK) == 0) {
+		char		 err[512];
+		struct outbox	*ob = outbox_open(w.svc->store, err,
+				    sizeof(err));
+		size_t		 p, k;
+
+		for (p = 0; ob != NULL && p < w.nplans; p++)
+			for (k = 0; k < w.plans[p]->nevents; k++) {
+				struct ob_event	 oe;
+				int		 found = 0;
+
+				if (outbox_event_get(ob, w.plans[p]->id,
+				    w.plans[p]->events[k].id, &oe, &found) ==
+				    0 && found)
+					w.plans[p]->events[k].seq = oe.seq;
+				ob_event_clear(&oe);
+			}
+		outbox_close(ob);
+	}
 	if (event != NULL) {
 		size_t		 p, e;
 		struct event	*ev = NULL;
@@ -364,9 +384,11 @@ cmd_ics(const char *cfg, int argc, char **argv)
 		if (method == NULL && ev->status == EV_CANCELLED)
 			method = "CANCEL";
 		if (method == NULL || strcmp(method, "REQUEST") == 0)
-			out = ical_request(pl, ev, 0, now);
+			out = ical_request(pl, ev, ev->seq, now);
 		else if (strcmp(method, "CANCEL") == 0)
-			out = ical_cancel(pl, ev, 1, now, NULL);
+			/* The cancellation sent, or the next one. */
+			out = ical_cancel(pl, ev, ev->status == EV_CANCELLED &&
+			    ev->seq > 0 ? ev->seq : ev->seq + 1, now, NULL);
 		else {
 			struct plan	 one = *pl;
 
