@@ -380,7 +380,16 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		    ((reason == NULL && j->reason == NULL) ||
 		    (reason != NULL && j->reason != NULL &&
 		    strcmp(reason, j->reason) == 0));
-		if (!unsent(state) || same) {
+		/*
+		 * A finished job stays finished, except one the plan brings
+		 * back: an expired job moved to a new time, or a cancelled one
+		 * the plan derives again (an event no longer cancelled).
+		 */
+		if (same || (!unsent(state) && !((strcmp(state, "expired") ==
+		    0 && sqlite3_column_int64(st, 1) != j->due &&
+		    (j->state == JS_PENDING || j->state == JS_HELD)) ||
+		    (strcmp(state, "cancelled") == 0 && (j->state ==
+		    JS_PENDING || j->state == JS_HELD))))) {
 			sqlite3_reset(st);
 			return 0;
 		}
@@ -647,14 +656,15 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	/*
 	 * Reminders and invitations are worthless once what they are about
 	 * has begun; other kinds keep a day's grace (broadcasts: until they
-	 * expire, else an hour).
+	 * expire, else an hour). Held jobs wait for their date: their time
+	 * is only a guess.
 	 */
 	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'expired', "
 	    "reason = CASE WHEN refers IS NOT NULL AND refers <= ?1 AND kind "
 	    "IN ('invitation', 'update', 'event-reminder', 'task-reminder') "
 	    "THEN 'its moment passed before it could be sent' ELSE "
 	    "'too late to send' END, updated = ?1 WHERE state IN ('pending', "
-	    "'failed', 'held') AND ((kind IN ('invitation', 'update', "
+	    "'failed') AND ((kind IN ('invitation', 'update', "
 	    "'event-reminder', 'task-reminder') AND refers IS NOT NULL AND "
 	    "refers <= ?1) OR (kind = 'broadcast' AND ((refers IS NOT NULL "
 	    "AND refers <= ?1) OR (refers IS NULL AND due + 3600 <= ?1))) OR "
