@@ -251,6 +251,48 @@ col_time(sqlite3_stmt *st, int i)
 	return sqlite3_column_int64(st, i);
 }
 
+/*
+ * Run one statement that writes, binding its parameters in order from the
+ * type string: 's' text (NULL binds NULL), 'i' int, 'I' int64, 't' a time
+ * (TIMEX_NONE binds NULL). *changes, unless NULL, gets the rows changed.
+ */
+static int
+ob_write(struct outbox *ob, const char *what, int *changes, const char *sql,
+    const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 i, rc;
+
+	if (sqlite3_prepare_v2(ob->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare (%s)", what);
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		switch (types[i]) {
+		case 's':
+			bind_text(st, i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+			break;
+		case 'I':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		default:
+			bind_time(st, i + 1, va_arg(ap, int64_t));
+			break;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: %s", what);
+	if (changes != NULL)
+		*changes = sqlite3_changes(ob->db);
+	return 0;
+}
+
 static int
 ob_step_done(struct outbox *ob, sqlite3_stmt *st, const char *what)
 {
@@ -461,23 +503,12 @@ outbox_seen(struct outbox *ob, const char *id)
 int
 outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
 	/* Updates and cancellations are made by reconciliation itself. */
-	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'cancelled', "
-	    "reason = 'no longer in the plan', updated = ?1 WHERE state IN "
-	    "('held', 'pending', 'failed') AND kind NOT IN ('update', "
-	    "'cancel') AND id NOT IN (SELECT id FROM temp.seen)", -1, &st,
-	    NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	sqlite3_bind_int64(st, 1, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ob_fail(ob, "outbox: cancelling vanished jobs");
-	*n = sqlite3_changes(ob->db);
-	return 0;
+	return ob_write(ob, "cancelling vanished jobs", n, "UPDATE jobs SET "
+	    "state = 'cancelled', reason = 'no longer in the plan', updated = "
+	    "?1 WHERE state IN ('held', 'pending', 'failed') AND kind NOT IN "
+	    "('update', 'cancel') AND id NOT IN (SELECT id FROM temp.seen)",
+	    "I", now);
 }
 
 int
@@ -616,18 +647,9 @@ outbox_finish(struct outbox *ob, const char *id, int64_t now,
 int
 outbox_release(struct outbox *ob, const char *id, int64_t next_at)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'pending', "
-	    "attempts = max(attempts - 1, 0), next_at = ?2 WHERE id = ?1",
-	    -1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, next_at);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: releasing a job");
+	return ob_write(ob, "releasing a job", NULL, "UPDATE jobs SET state = "
+	    "'pending', attempts = max(attempts - 1, 0), next_at = ?2 WHERE "
+	    "id = ?1", "sI", id, next_at);
 }
 
 int
@@ -650,16 +672,14 @@ outbox_next(struct outbox *ob, int64_t *at)
 int
 outbox_expire(struct outbox *ob, int64_t now, int *n)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
 	/*
 	 * Reminders and invitations are worthless once what they are about
 	 * has begun; other kinds keep a day's grace (broadcasts: until they
 	 * expire, else an hour). Held jobs wait for their date: their time
 	 * is only a guess.
 	 */
-	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'expired', "
+	return ob_write(ob, "expiring jobs", n,
+	    "UPDATE jobs SET state = 'expired', "
 	    "reason = CASE WHEN refers IS NOT NULL AND refers <= ?1 AND kind "
 	    "IN ('invitation', 'update', 'event-reminder', 'task-reminder') "
 	    "THEN 'its moment passed before it could be sent' ELSE "
@@ -669,15 +689,7 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	    "refers <= ?1) OR (kind = 'broadcast' AND ((refers IS NOT NULL "
 	    "AND refers <= ?1) OR (refers IS NULL AND due + 3600 <= ?1))) OR "
 	    "(kind IN ('distribution', 'overdue', 'cancel') AND due + 86400 "
-	    "<= ?1))", -1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	sqlite3_bind_int64(st, 1, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ob_fail(ob, "outbox: expiring jobs");
-	*n = sqlite3_changes(ob->db);
-	return 0;
+	    "<= ?1))", "I", now);
 }
 
 int
@@ -761,43 +773,18 @@ int
 outbox_event_put(struct outbox *ob, const char *plan, const char *event,
     int seq, const char *fingerprint, const char *summary)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO events (plan, "
-	    "event, seq, fingerprint, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
-	    -1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	bind_text(st, 1, plan);
-	bind_text(st, 2, event);
-	sqlite3_bind_int(st, 3, seq);
-	bind_text(st, 4, fingerprint);
-	bind_text(st, 5, summary);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: writing an event");
+	return ob_write(ob, "writing an event", NULL, "INSERT OR REPLACE INTO "
+	    "events (plan, event, seq, fingerprint, summary) VALUES (?1, ?2, "
+	    "?3, ?4, ?5)", "ssiss", plan, event, seq, fingerprint, summary);
 }
 
 int
 outbox_attendee_put(struct outbox *ob, const char *plan, const char *event,
     const char *recipient, const char *name, const char *email)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO attendees "
-	    "(plan, event, recipient, name, email) VALUES (?1, ?2, ?3, ?4, "
-	    "?5)", -1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	bind_text(st, 1, plan);
-	bind_text(st, 2, event);
-	bind_text(st, 3, recipient);
-	bind_text(st, 4, name);
-	bind_text(st, 5, email);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: writing an "
-	    "attendee");
+	return ob_write(ob, "writing an attendee", NULL, "INSERT OR REPLACE "
+	    "INTO attendees (plan, event, recipient, name, email) VALUES (?1, "
+	    "?2, ?3, ?4, ?5)", "sssss", plan, event, recipient, name, email);
 }
 
 int
@@ -833,52 +820,24 @@ int
 outbox_attendee_drop(struct outbox *ob, const char *plan, const char *event,
     const char *recipient)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if (sqlite3_prepare_v2(ob->db, "DELETE FROM attendees WHERE plan = ?1 "
-	    "AND event = ?2 AND recipient = ?3", -1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	bind_text(st, 1, plan);
-	bind_text(st, 2, event);
-	bind_text(st, 3, recipient);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: attendees");
+	return ob_write(ob, "dropping an attendee", NULL, "DELETE FROM "
+	    "attendees WHERE plan = ?1 AND event = ?2 AND recipient = ?3",
+	    "sss", plan, event, recipient);
 }
 
 int
 outbox_task_done(struct outbox *ob, const char *plan, const char *task,
     int64_t now, int *cancelled)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if (sqlite3_prepare_v2(ob->db, "INSERT OR IGNORE INTO tasks_done "
-	    "(plan, task, at) VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	bind_text(st, 1, plan);
-	bind_text(st, 2, task);
-	sqlite3_bind_int64(st, 3, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ob_fail(ob, "outbox: marking a task done");
-	if (sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'cancelled', "
-	    "reason = 'task done', updated = ?3 WHERE plan = ?1 AND object = "
-	    "?2 AND kind IN ('task-reminder', 'overdue') AND state IN "
-	    "('held', 'pending', 'failed')", -1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	bind_text(st, 1, plan);
-	bind_text(st, 2, task);
-	sqlite3_bind_int64(st, 3, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ob_fail(ob, "outbox: cancelling reminders");
-	*cancelled = sqlite3_changes(ob->db);
-	return 0;
+	if (ob_write(ob, "marking a task done", NULL, "INSERT OR IGNORE INTO "
+	    "tasks_done (plan, task, at) VALUES (?1, ?2, ?3)", "ssI", plan,
+	    task, now) == -1)
+		return -1;
+	return ob_write(ob, "cancelling reminders", cancelled, "UPDATE jobs "
+	    "SET state = 'cancelled', reason = 'task done', updated = ?3 WHERE "
+	    "plan = ?1 AND object = ?2 AND kind IN ('task-reminder', "
+	    "'overdue') AND state IN ('held', 'pending', 'failed')", "ssI",
+	    plan, task, now);
 }
 
 int
