@@ -14,7 +14,7 @@
 
 #include "loa.h"
 
-#define OUTBOX_SCHEMA	1
+#define OUTBOX_SCHEMA	2
 
 struct outbox;
 
