@@ -221,6 +221,24 @@ cfg_nfc(struct cfg *c, const char *s)
 }
 
 /*
+ * The text of string setting s, NFC, or NULL with an error: the file is
+ * UTF-8, but a \x escape can still spell bytes that are not.
+ */
+static char *
+cfg_text(struct cfg *c, const config_setting_t *s, const char *path,
+    const char *key)
+{
+	const char	*v = config_setting_get_string(s);
+
+	if (text_utf8_check(v, strlen(v)) >= 0) {
+		cfg_error(c, s, path, key, "invalid UTF-8 (written with an "
+		    "escape); the text must be UTF-8");
+		return NULL;
+	}
+	return cfg_nfc(c, v);
+}
+
+/*
  * The string member key of group g. Missing: NULL, and an error when
  * required. Wrong type: NULL and an error.
  */
@@ -241,7 +259,7 @@ cfg_str(struct cfg *c, const config_setting_t *g, const char *path,
 		    cfg_type_name(s));
 		return NULL;
 	}
-	return cfg_nfc(c, config_setting_get_string(s));
+	return cfg_text(c, s, path, key);
 }
 
 /* A string that must not be empty: an id. */
@@ -291,8 +309,9 @@ cfg_strlist(struct cfg *c, const config_setting_t *g, const char *path,
 	if (s == NULL)
 		return 0;
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-		*out = arena_alloc(c->a, sizeof(char *));
-		(*out)[0] = cfg_nfc(c, config_setting_get_string(s));
+		if (((*out) = arena_alloc(c->a, sizeof(char *)),
+		    (*out)[0] = cfg_text(c, s, path, key)) == NULL)
+			return 0;
 		if (locs != NULL) {
 			*locs = arena_alloc(c->a, sizeof(struct loc));
 			(*locs)[0] = cfg_loc(c, s);
@@ -318,7 +337,9 @@ cfg_strlist(struct cfg *c, const config_setting_t *g, const char *path,
 			    cfg_type_name(e));
 			continue;
 		}
-		(*out)[k] = cfg_nfc(c, config_setting_get_string(e));
+		if (((*out)[k] = cfg_text(c, e, path, arena_printf(c->a,
+		    "%s[%zu]", key, i))) == NULL)
+			continue;
 		if (locs != NULL)
 			(*locs)[k] = cfg_loc(c, e);
 		k++;
@@ -585,7 +606,6 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 	long	 len, bad;
 	struct loc l = { path, 0 };
 
-	config_init(cf);
 	if ((f = fopen(path, "rb")) == NULL) {
 		if (from != NULL)
 			diag_error(d, from, what, "cannot read \"%s\": %s",
@@ -618,6 +638,8 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 		return -1;
 	}
 	free(data);
+	/* Initialised only now: every earlier return has nothing to free. */
+	config_init(cf);
 	if (config_read_file(cf, path) != CONFIG_TRUE) {
 		l.file = config_error_file(cf) ? config_error_file(cf) : path;
 		l.line = config_error_line(cf);
@@ -632,7 +654,7 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 static char *
 cfg_resolve_path(struct arena *a, const char *dir, const char *p)
 {
-	if (p[0] == '/' || dir[0] == '\0')
+	if (p[0] == '/' || dir[0] == '\0' || strcmp(dir, ".") == 0)
 		return arena_strdup(a, p);
 	return arena_printf(a, "%s/%s", dir, p);
 }
@@ -1651,7 +1673,7 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 	size_t			 room = 0;
 	int			 errors = d->errors;
 
-	if (cfg_read(&cf, path, from, "plans", d) == -1)
+	if (cfg_read(&cf, path, from, "loa.plans", d) == -1)
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
 	p->arena = arena_new();
@@ -1687,7 +1709,8 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 	if (p->issuer == NULL)
 		p->issuer = arena_strdup(p->arena, "");
 	if (cfg_when(&c, g, "plan", "issued", &p->issued, 1) == 0 &&
-	    p->issued.src != NULL && p->issued.x.kind != TIMEX_ABS)
+	    p->issued.src != NULL && (p->issued.x.kind != TIMEX_ABS ||
+	    p->issued.x.minute >= 0))
 		cfg_error(&c, config_setting_get_member(g, "issued"), "plan",
 		    "issued", "\"%s\" is not a date; expected YYYY-MM-DD",
 		    p->issued.src);

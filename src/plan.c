@@ -250,7 +250,9 @@ member_cycles(struct rctx *r, const struct idlist *l, const char *path)
 			return -1;
 		}
 		*visiting = 1;
-		if (member_cycles(r, sub, l->v[i].id) == -1)
+		if (member_cycles(r, sub, arena_printf(r->p->arena,
+		    "%s.%s.members", n->kind == N_GROUP ? "groups" :
+		    "agencies", l->v[i].id)) == -1)
 			rc = -1;
 		*visiting = 2;
 		if (rc == -1)
