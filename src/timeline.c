@@ -44,111 +44,103 @@ in_range(const struct job *j, int64_t from, int64_t to)
 	    (to == TIMEX_NONE || j->due < to);
 }
 
-static json_t *
-json_str_or_null(const char *s)
+/*
+ * JSON text of strings, each encoded by jansson once: most strings of a
+ * timeline (plan, kinds, objects, recipients, addresses) repeat on every
+ * line, so the lines are assembled from cached pieces.
+ */
+struct jcache {
+	struct strmap	 map;
+	struct arena	*a;
+};
+
+static const char *
+jstr(struct jcache *c, const char *s)
 {
-	/* Everything here is UTF-8 checked on load: skip jansson's check. */
-	return s != NULL ? json_string_nocheck(s) : json_null();
+	const char	*v;
+	json_t		*j;
+	char		*enc;
+
+	if (s == NULL)
+		return "null";
+	if ((v = strmap_get(&c->map, s)) != NULL)
+		return v;
+	j = json_string_nocheck(s);
+	enc = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	v = arena_strdup(c->a, enc);
+	free(enc);
+	strmap_put(&c->map, arena_strdup(c->a, s), (void *)v);
+	return v;
 }
 
-/*
- * Set the members of o from job j. o may hold the members of an earlier
- * job: fixed members are replaced in place (keeping their order), the
- * optional ones are removed first.
- */
+/* One job as its JSON line, the same text json_dumps would give. */
 static void
-job_json_fill(json_t *o, const struct job *j)
+job_json_line(struct buf *b, struct jcache *c, const struct job *j)
 {
 	char	 due[40];
 
-	json_object_del(o, "sms_parts");
-	json_object_del(o, "sms_encoding");
-	json_object_del(o, "slot");
-	json_object_del(o, "priority");
-	json_object_del(o, "duration_s");
 	tz_rfc3339(j->plan->tz, j->due, due, sizeof(due));
-	json_object_set_new_nocheck(o, "id", json_string_nocheck(j->id));
-	json_object_set_new_nocheck(o, "plan", json_str_or_null(j->plan->id));
-	json_object_set_new_nocheck(o, "kind",
-	    json_string_nocheck(job_kind_names[j->kind]));
-	json_object_set_new_nocheck(o, "object", json_str_or_null(j->object));
-	json_object_set_new_nocheck(o, "recipient",
-	    json_str_or_null(j->to ? j->to->id : NULL));
-	json_object_set_new_nocheck(o, "channel",
-	    json_string_nocheck(channel_names[j->channel]));
-	json_object_set_new_nocheck(o, "address", json_str_or_null(j->address));
-	json_object_set_new_nocheck(o, "due", json_string_nocheck(due));
-	json_object_set_new_nocheck(o, "state",
-	    json_string_nocheck(job_state_names[j->state]));
-	json_object_set_new_nocheck(o, "reason", json_str_or_null(j->reason));
-	if (j->channel == CH_SMS && j->sms_parts > 0) {
-		json_object_set_new_nocheck(o, "sms_parts",
-		    json_integer(j->sms_parts));
-		json_object_set_new_nocheck(o, "sms_encoding",
-		    json_string_nocheck(sms_encoding_name(
-		    (enum sms_encoding)j->sms_encoding)));
-	}
-	if (j->kind == JK_BROADCAST) {
-		json_object_set_new_nocheck(o, "slot",
-		    json_str_or_null(j->slot));
-		json_object_set_new_nocheck(o, "priority",
-		    json_string_nocheck(priority_names[j->priority]));
-		json_object_set_new_nocheck(o, "duration_s",
-		    json_integer(j->duration));
-	}
+	buf_printf(b, "{\"id\": \"%s\", \"plan\": %s, \"kind\": \"%s\", "
+	    "\"object\": %s, \"recipient\": %s, \"channel\": \"%s\", "
+	    "\"address\": %s, \"due\": \"%s\", \"state\": \"%s\", "
+	    "\"reason\": %s", j->id, jstr(c, j->plan->id),
+	    job_kind_names[j->kind], jstr(c, j->object),
+	    jstr(c, j->to ? j->to->id : NULL), channel_names[j->channel],
+	    jstr(c, j->address), due, job_state_names[j->state],
+	    jstr(c, j->reason));
+	if (j->channel == CH_SMS && j->sms_parts > 0)
+		buf_printf(b, ", \"sms_parts\": %d, \"sms_encoding\": \"%s\"",
+		    j->sms_parts, sms_encoding_name((enum sms_encoding)
+		    j->sms_encoding));
+	if (j->kind == JK_BROADCAST)
+		buf_printf(b, ", \"slot\": %s, \"priority\": \"%s\", "
+		    "\"duration_s\": %d", jstr(c, j->slot),
+		    priority_names[j->priority], j->duration);
+	buf_addc(b, '}');
 }
 
 json_t *
 timeline_job_json(const struct job *j)
 {
-	json_t	*o = json_object();
+	struct buf	 b = { 0 };
+	struct jcache	 c = { { 0 }, arena_new() };
+	json_t		*o;
 
-	job_json_fill(o, j);
+	/* The same text as the timeline: one definition of the shape. */
+	job_json_line(&b, &c, j);
+	o = json_loads(b.s, 0, NULL);
+	buf_free(&b);
+	strmap_free(&c.map);
+	arena_free(c.a);
 	return o;
-}
-
-/* jansson's dump callback: collect into a struct buf. */
-static int
-dump_to_buf(const char *s, size_t n, void *arg)
-{
-	buf_add(arg, s, n);
-	return 0;
 }
 
 int
 timeline_print_json(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 {
 	struct buf	 b = { 0 };
-	json_t		*o = json_object();
-	char		 scratch[4096];
-	size_t		 i, n;
+	struct jcache	 c = { { 0 }, arena_new() };
+	size_t		 i;
 	int		 first = 1;
 
-	/* jansson writes a FILE token by token: batch into a buffer. */
 	buf_addc(&b, '[');
 	for (i = 0; i < js->n; i++) {
 		if (!in_range(&js->v[i], from, to))
 			continue;
-		/* One object, refilled: no hash table built per job. */
-		job_json_fill(o, &js->v[i]);
 		buf_adds(&b, first ? "\n" : ",\n");
 		first = 0;
-		n = json_dumpb(o, scratch, sizeof(scratch),
-		    JSON_PRESERVE_ORDER);
-		if (n <= sizeof(scratch))
-			buf_add(&b, scratch, n);
-		else
-			json_dump_callback(o, dump_to_buf, &b,
-			    JSON_PRESERVE_ORDER);
+		job_json_line(&b, &c, &js->v[i]);
 		if (b.len > 60000) {
 			fwrite(b.s, 1, b.len, f);
 			buf_reset(&b);
 		}
 	}
-	json_decref(o);
 	buf_adds(&b, first ? "]\n" : "\n]\n");
 	fwrite(b.s, 1, b.len, f);
 	buf_free(&b);
+	strmap_free(&c.map);
+	arena_free(c.a);
 	return ferror(f) ? -1 : 0;
 }
 
