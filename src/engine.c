@@ -201,34 +201,69 @@ fmt_when(const struct plan *p, int64_t t, char *out, size_t len)
 	    d, m, y);
 }
 
-/* Vietnamese words for what changed between fingerprints. */
+/*
+ * Vietnamese words for what changed between fingerprints. Only the new
+ * values are named: a recipient whose last update was superseded unsent
+ * never saw the old ones.
+ */
+/* Split a fingerprint: start|end|location|title|status. */
+struct fprint {
+	long long	 start, end;
+	char		*loc, *title;	/* in buf */
+	char		 buf[1024];
+};
+
+static int
+fprint_parse(const char *s, struct fprint *f)
+{
+	char	*p, *q, *last;
+
+	if (sscanf(s, "%lld|%lld|", &f->start, &f->end) != 2)
+		return -1;
+	snprintf(f->buf, sizeof(f->buf), "%s", s);
+	if ((p = strchr(f->buf, '|')) == NULL ||
+	    (p = strchr(p + 1, '|')) == NULL ||
+	    (last = strrchr(p + 1, '|')) == NULL)
+		return -1;
+	*last = '\0';
+	f->loc = p + 1;
+	if ((q = strchr(f->loc, '|')) == NULL)
+		return -1;
+	*q = '\0';
+	f->title = q + 1;
+	return 0;
+}
+
 static char *
 event_changes(struct plan *p, const char *old, const char *new)
 {
-	long long	 os, oe, ns, ne;
-	char		 ol[512] = "", nl[512] = "", ot[512] = "", nt[512] = "";
+	struct fprint	 o, n;
 	char		 a[64], b[64];
 	struct buf	 out = { 0 };
 
-	if (sscanf(old, "%lld|%lld|%511[^|]|%511[^|]", &os, &oe, ol, ot) < 2 ||
-	    sscanf(new, "%lld|%lld|%511[^|]|%511[^|]", &ns, &ne, nl, nt) < 2)
+	if (fprint_parse(old, &o) == -1 || fprint_parse(new, &n) == -1)
 		return xstrdup("nội dung thay đổi");
-	if (os != ns || oe != ne) {
-		fmt_when(p, os, a, sizeof(a));
-		fmt_when(p, ns, b, sizeof(b));
-		buf_printf(&out, "thời gian %s → %s", a, b);
+	if (o.start != n.start || o.end != n.end) {
+		fmt_when(p, n.start, a, sizeof(a));
+		fmt_when(p, n.end, b, sizeof(b));
+		buf_printf(&out, "thời gian mới %s đến %s", a, b);
 	}
-	if (strcmp(ol, nl) != 0 && ol[0] != '|')
-		buf_printf(&out, "%sđịa điểm %s → %s", out.len ? "; " : "",
-		    ol, nl);
-	if (strcmp(ot, nt) != 0)
-		buf_printf(&out, "%stên: %s", out.len ? "; " : "", nt);
+	if (strcmp(o.loc, n.loc) != 0)
+		buf_printf(&out, "%sđịa điểm mới %s", out.len ? "; " : "",
+		    n.loc);
+	if (strcmp(o.title, n.title) != 0)
+		buf_printf(&out, "%stên mới: %s", out.len ? "; " : "",
+		    n.title);
 	if (out.len == 0)
 		buf_adds(&out, "nội dung thay đổi");
 	return buf_take(&out);
 }
 
-/* Insert the update or cancel job of kind k to one recipient. */
+/*
+ * Insert the update or cancel job of kind k to one recipient; what older
+ * sequence of the event the recipient has not yet been sent on that
+ * channel is superseded by it.
+ */
 static int
 add_itip_job(struct engine *e, struct plan *p, const struct event *ev,
     enum job_kind k, int seq, const char *rid, const char *name,
@@ -236,6 +271,9 @@ add_itip_job(struct engine *e, struct plan *p, const struct event *ev,
 {
 	struct ob_job	 j;
 
+	if (outbox_supersede(e->ob, p->id, ev->id, rid, channel_names[ch],
+	    seq, now) == -1)
+		return -1;
 	memset(&j, 0, sizeof(j));
 	plan_job_id(p, k, ev->id, seq, rid, ch, j.id);
 	j.plan = p->id;
@@ -254,16 +292,73 @@ add_itip_job(struct engine *e, struct plan *p, const struct event *ev,
 	return outbox_insert(e->ob, &j);
 }
 
+/* Tell one attendee the event is off for them, on every channel that
+ * reached them with the invitation. */
+static int
+cancel_attendee(struct engine *e, struct plan *p, const struct event *ev,
+    int seq, const struct ob_attendee *a, const char *why, int64_t now)
+{
+	if (a->email != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq, a->id,
+	    a->name, a->email, CH_EMAIL, why, now) == -1)
+		return -1;
+	if (a->phone != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq, a->id,
+	    a->name, a->phone, CH_SMS, why, now) == -1)
+		return -1;
+	return 0;
+}
+
+/* Send one current attendee the event as it now stands. */
+static int
+update_attendee(struct engine *e, struct plan *p, const struct event *ev,
+    int seq, const struct contact *c, const char *changes, int64_t now)
+{
+	if (c->email != NULL && (c->channels & CHM(CH_EMAIL)) &&
+	    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id, c->name, c->email,
+	    CH_EMAIL, changes, now) == -1)
+		return -1;
+	if (c->phone != NULL && (c->channels & CHM(CH_SMS)) &&
+	    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id, c->name, c->phone,
+	    CH_SMS, changes, now) == -1)
+		return -1;
+	return 0;
+}
+
+/* Did the first invitation reach c (who is not among the attendees on
+ * record, so was taken off the list since)? */
+static int
+invitation_sent(struct engine *e, struct plan *p, const struct event *ev,
+    const struct contact *c, int *sent)
+{
+	enum channel	 chs[] = { CH_EMAIL, CH_SMS };
+	struct ob_job	 j;
+	char		 id[17];
+	size_t		 i;
+
+	*sent = 0;
+	for (i = 0; i < sizeof(chs) / sizeof(chs[0]) && !*sent; i++) {
+		plan_job_id(p, JK_INVITATION, ev->id, 0, c->id, chs[i], id);
+		memset(&j, 0, sizeof(j));
+		if (outbox_get(e->ob, id, &j) == -1)
+			continue;	/* never made */
+		*sent = strcmp(j.state, "sent") == 0;
+		ob_job_clear(&j);
+	}
+	return 0;
+}
+
+/* "You are on the list again", said to an attendee taken off and put back. */
+#define T_BACK_ON_LIST	"anh/chị lại có tên trong danh sách mời"
+
 static int
 reconcile_event(struct engine *e, struct plan *p, struct event *ev,
     int64_t now, struct reconcile_stats *rs)
 {
 	struct ob_event		 oe;
+	struct ob_attendee	*sent = NULL;
 	const struct contact	**rc = NULL, **opt = NULL;
 	size_t			 nrc = 0, caprc = 0, nopt = 0, capopt = 0;
-	char			**ids = NULL, **names = NULL, **emails = NULL;
 	size_t			 nsent = 0, i, k;
-	int			 found, seq, rcode = -1, removed = 0;
+	int			 found, seq, rcode = -1, was;
 	char			*fp = NULL, *changes = NULL;
 
 	if (outbox_event_get(e->ob, p->id, ev->id, &oe, &found) == -1)
@@ -271,8 +366,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 	if (!found)
 		return 0;	/* no invitation has gone out yet */
 	fp = event_fingerprint(p, ev);
-	if (outbox_attendees(e->ob, p->id, ev->id, &ids, &names, &emails,
-	    &nsent) == -1)
+	if (outbox_attendees(e->ob, p->id, ev->id, &sent, &nsent) == -1)
 		goto out;
 	{
 		const struct contact	*skip = plan_organizer(p, ev);
@@ -288,82 +382,71 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 			}
 		}
 	}
-	seq = oe.seq;
+	/* One new SEQUENCE for whatever this version changed. */
+	seq = oe.seq + 1;
 	if (ev->status == EV_CANCELLED) {
 		if (strstr(oe.fingerprint, "|cancelled") != NULL) {
 			rcode = 0;
 			goto out;
 		}
-		seq++;
 		/* Everybody who was invited hears it is off. */
 		for (i = 0; i < nsent; i++) {
-			const struct named	*n = strmap_get(p->names,
-						    ids[i]);
-			const struct contact	*c = NULL;
-
-			if (emails[i] != NULL && add_itip_job(e, p, ev,
-			    JK_CANCEL, seq, ids[i], names[i], emails[i],
-			    CH_EMAIL, "cancelled", now) == -1)
-				goto out;
-			if (n != NULL && n->kind == N_PERSON)
-				c = n->p;
-			else if (n != NULL && n->kind == N_AGENCY)
-				c = ((struct agency *)n->p)->mailbox;
-			if (c != NULL && c->phone != NULL &&
-			    (c->channels & CHM(CH_SMS)) && add_itip_job(e, p,
-			    ev, JK_CANCEL, seq, ids[i], names[i], c->phone,
-			    CH_SMS, "cancelled", now) == -1)
+			if (cancel_attendee(e, p, ev, seq, &sent[i],
+			    "cancelled", now) == -1)
 				goto out;
 			rs->cancels++;
 		}
 		rcode = outbox_event_put(e->ob, p->id, ev->id, seq, fp, NULL);
 		goto out;
 	}
+	changes = strcmp(oe.fingerprint, fp) != 0 ? event_changes(p,
+	    oe.fingerprint, fp) : NULL;
+	if (changes != NULL && strstr(oe.fingerprint, "|cancelled") != NULL) {
+		/* Called off, then on again: everybody gets it back. */
+		free(changes);
+		changes = xstrdup("sự kiện được tổ chức trở lại");
+	}
 	/* Attendees invited before and no longer on the list. */
 	for (i = 0; i < nsent; i++) {
-		for (k = 0; k < nrc && strcmp(rc[k]->id, ids[i]) != 0; k++)
+		for (k = 0; k < nrc && strcmp(rc[k]->id, sent[i].id) != 0; k++)
 			;
 		if (k < nrc)
 			continue;
-		if (!removed++)
-			seq++;
-		if (emails[i] != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq,
-		    ids[i], names[i], emails[i], CH_EMAIL, "removed", now) ==
+		if (cancel_attendee(e, p, ev, seq, &sent[i], "removed",
+		    now) == -1 ||
+		    outbox_attendee_drop(e->ob, p->id, ev->id, sent[i].id) ==
 		    -1)
 			goto out;
-		if (outbox_attendee_drop(e->ob, p->id, ev->id, ids[i]) == -1)
-			goto out;
 		rs->cancels++;
+		found = 2;	/* the sequence moved */
 	}
-	if (strcmp(oe.fingerprint, fp) != 0) {
-		if (!removed)
-			seq++;
-		changes = event_changes(p, oe.fingerprint, fp);
-		for (i = 0; i < nrc; i++) {
-			const struct contact	*c = rc[i];
+	for (i = 0; i < nrc; i++) {
+		const struct contact	*c = rc[i];
+		const char		*what = changes;
 
-			if (c->email != NULL && (c->channels & CHM(CH_EMAIL)) &&
-			    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id,
-			    c->name, c->email, CH_EMAIL, changes, now) == -1)
+		if (changes == NULL) {
+			/* Unchanged event: only someone put back on the list
+			 * (their calendar holds it cancelled) hears again. */
+			for (k = 0; k < nsent &&
+			    strcmp(sent[k].id, c->id) != 0; k++)
+				;
+			if (k < nsent)
+				continue;
+			if (invitation_sent(e, p, ev, c, &was) == -1)
 				goto out;
-			if (c->phone != NULL && (c->channels & CHM(CH_SMS)) &&
-			    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id,
-			    c->name, c->phone, CH_SMS, changes, now) == -1)
-				goto out;
-			rs->updates++;
+			if (!was)
+				continue;	/* new: the invitation goes */
+			what = T_BACK_ON_LIST;
 		}
+		if (update_attendee(e, p, ev, seq, c, what, now) == -1)
+			goto out;
+		rs->updates++;
+		found = 2;
 	}
-	rcode = seq != oe.seq ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
+	rcode = found == 2 ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
 	    changes) : 0;
 out:
-	for (i = 0; i < nsent; i++) {
-		free(ids[i]);
-		free(names[i]);
-		free(emails[i]);
-	}
-	free(ids);
-	free(names);
-	free(emails);
+	ob_attendees_free(sent, nsent);
 	free(rc);
 	free(opt);
 	free(fp);
@@ -649,9 +732,12 @@ note_invited(struct engine *e, struct plan *p, const struct ob_job *j)
 	struct ob_event		 oe;
 	int			 found;
 	char			*fp;
+	const char		*email, *phone;
 
 	if (n == NULL || n->kind != N_EVENT)
 		return 0;
+	email = strcmp(j->channel, "email") == 0 ? j->address : NULL;
+	phone = strcmp(j->channel, "sms") == 0 ? j->address : NULL;
 	if (outbox_event_get(e->ob, p->id, j->object, &oe, &found) == -1)
 		return -1;
 	ob_event_clear(&oe);
@@ -665,7 +751,7 @@ note_invited(struct engine *e, struct plan *p, const struct ob_job *j)
 		free(fp);
 	}
 	return outbox_attendee_put(e->ob, p->id, j->object, j->recipient,
-	    j->name, j->address);
+	    j->name, email, phone);
 }
 
 static int
@@ -679,8 +765,8 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 	case GW_OK:
 		if (outbox_sent(e->ob, j->id, now, c->ans.text) == -1)
 			return -1;
-		if (p != NULL && c->ch == CH_EMAIL && (c->kind ==
-		    JK_INVITATION || c->kind == JK_UPDATE) &&
+		if (p != NULL && (c->ch == CH_EMAIL || c->ch == CH_SMS) &&
+		    (c->kind == JK_INVITATION || c->kind == JK_UPDATE) &&
 		    note_invited(e, p, j) == -1)
 			return -1;
 		e->st.sent[c->kind][c->ch]++;

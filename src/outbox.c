@@ -61,6 +61,16 @@ static const char *const migrations[] = {
 	/* 1 -> 2: claims walk the index in order instead of sorting. */
 	"DROP INDEX jobs_ready;"
 	"CREATE INDEX jobs_ready ON jobs(state, next_at, id);",
+	/* 2 -> 3: attendees keep the phone their SMS went to; an event's
+	 * jobs for one recipient are found without a scan. */
+	"ALTER TABLE attendees ADD COLUMN phone TEXT;"
+	"INSERT INTO attendees (plan, event, recipient, name, phone) "
+	"  SELECT plan, object, recipient, max(name), max(address) FROM jobs"
+	"  WHERE kind IN ('invitation', 'update') AND channel = 'sms' AND"
+	"  state = 'sent' GROUP BY plan, object, recipient"
+	"  ON CONFLICT (plan, event, recipient) DO UPDATE SET"
+	"  phone = excluded.phone;"
+	"CREATE INDEX jobs_recipient ON jobs(plan, object, recipient);",
 };
 
 static int ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
@@ -787,40 +797,72 @@ outbox_event_put(struct outbox *ob, const char *plan, const char *event,
 
 int
 outbox_attendee_put(struct outbox *ob, const char *plan, const char *event,
-    const char *recipient, const char *name, const char *email)
+    const char *recipient, const char *name, const char *email,
+    const char *phone)
 {
-	return ob_write(ob, "writing an attendee", NULL, "INSERT OR REPLACE "
-	    "INTO attendees (plan, event, recipient, name, email) VALUES (?1, "
-	    "?2, ?3, ?4, ?5)", "sssss", plan, event, recipient, name, email);
+	/* One row a recipient, whichever channel reached them first. */
+	return ob_write(ob, "writing an attendee", NULL, "INSERT INTO "
+	    "attendees (plan, event, recipient, name, email, phone) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (plan, event, recipient) DO "
+	    "UPDATE SET name = excluded.name, email = coalesce(excluded.email, "
+	    "email), phone = coalesce(excluded.phone, phone)", "ssssss", plan,
+	    event, recipient, name, email, phone);
+}
+
+int
+outbox_supersede(struct outbox *ob, const char *plan, const char *event,
+    const char *recipient, const char *channel, int seq, int64_t now)
+{
+	return ob_write(ob, "superseding older messages", NULL, "UPDATE jobs "
+	    "SET state = 'cancelled', reason = 'superseded', updated = ?6 "
+	    "WHERE plan = ?1 AND object = ?2 AND recipient = ?3 AND channel = "
+	    "?4 AND kind IN ('update', 'cancel') AND seq < ?5 AND state IN "
+	    "('pending', 'failed', 'held')", "ssssiI", plan, event, recipient,
+	    channel, seq, now);
 }
 
 int
 outbox_attendees(struct outbox *ob, const char *plan, const char *event,
-    char ***ids, char ***names, char ***emails, size_t *n)
+    struct ob_attendee **v, size_t *n)
 {
 	sqlite3_stmt	*st;
-	size_t		 cap = 0, cap2 = 0, cap3 = 0;
+	size_t		 cap = 0;
 	int		 rc;
 
-	*ids = *names = *emails = NULL;
+	*v = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT recipient, name, email FROM "
+	if (sqlite3_prepare_v2(ob->db, "SELECT recipient, name, email, phone FROM "
 	    "attendees WHERE plan = ?1 AND event = ?2 ORDER BY recipient", -1,
 	    &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, plan);
 	bind_text(st, 2, event);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		xgrow(ids, &cap, *n + 1, sizeof(char *));
-		xgrow(names, &cap2, *n + 1, sizeof(char *));
-		xgrow(emails, &cap3, *n + 1, sizeof(char *));
-		(*ids)[*n] = col_text(st, 0);
-		(*names)[*n] = col_text(st, 1);
-		(*emails)[*n] = col_text(st, 2);
-		(*n)++;
+		struct ob_attendee	*a;
+
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		a = &(*v)[(*n)++];
+		a->id = col_text(st, 0);
+		a->name = col_text(st, 1);
+		a->email = col_text(st, 2);
+		a->phone = col_text(st, 3);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: attendees");
+}
+
+void
+ob_attendees_free(struct ob_attendee *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].name);
+		free(v[i].email);
+		free(v[i].phone);
+	}
+	free(v);
 }
 
 int

@@ -14,7 +14,7 @@
 
 #include "loa.h"
 
-#define OUTBOX_SCHEMA	2
+#define OUTBOX_SCHEMA	3
 
 struct outbox;
 
@@ -114,12 +114,27 @@ int	outbox_event_get(struct outbox *, const char *plan, const char *event,
 int	outbox_event_put(struct outbox *, const char *plan, const char *event,
 	    int seq, const char *fingerprint, const char *summary);
 void	ob_event_clear(struct ob_event *);
-/* Attendees an event's invitation reached: add one, or list them. */
+/*
+ * Attendees an event's invitation reached, with the address each channel
+ * used (NULL where that channel was not used): add one, or list them.
+ */
+struct ob_attendee {
+	char	*id;
+	char	*name;
+	char	*email;
+	char	*phone;
+};
+
 int	outbox_attendee_put(struct outbox *, const char *plan,
 	    const char *event, const char *recipient, const char *name,
-	    const char *email);
+	    const char *email, const char *phone);
 int	outbox_attendees(struct outbox *, const char *plan, const char *event,
-	    char ***ids, char ***names, char ***emails, size_t *n);
+	    struct ob_attendee **, size_t *n);
+void	ob_attendees_free(struct ob_attendee *, size_t n);
+/* Cancel a recipient's unsent updates and cancellations of an event older
+ * than seq on one channel: a newer message says it all. */
+int	outbox_supersede(struct outbox *, const char *plan, const char *event,
+	    const char *recipient, const char *channel, int seq, int64_t now);
 int	outbox_attendee_drop(struct outbox *, const char *plan,
 	    const char *event, const char *recipient);
 
