@@ -33,12 +33,24 @@
 
 #define CLAIM_BATCH	32
 
+struct sendctx;
+
+/* Sends a gateway took (GW_INFLIGHT) and has not answered yet. */
+struct flight {
+	struct sendctx	*v;
+	size_t		 n, cap;
+};
+
 struct engine {
 	struct world		*w;
 	struct outbox		*ob;
 	struct engine_opts	 o;
 	struct gw		 gw[CH__N];
 	struct bucket		 bucket[CH__N];
+	int			 limit[CH__N];	/* concurrency; 0: none */
+	struct flight		 fly[CH__N];
+	struct flight		 landed;	/* answered, not recorded */
+	int			 blocked;	/* a channel is at its limit */
 	struct engine_stats	 st;
 	unsigned int		 seed;
 };
@@ -131,6 +143,7 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 			}
 			gw->dir = xstrdup(g->dir);
 			bucket_init(&e->bucket[ch], g->rate, 0);
+			e->limit[ch] = g->concurrency;
 		}
 		if (gw->backend->init(gw, err, errlen) == -1) {
 			free(base);
@@ -146,6 +159,8 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 	return e;
 }
 
+static void	flight_free(struct flight *);
+
 void
 engine_free(struct engine *e)
 {
@@ -157,7 +172,9 @@ engine_free(struct engine *e)
 		if (e->gw[ch].backend != NULL)
 			e->gw[ch].backend->shutdown(&e->gw[ch]);
 		free(e->gw[ch].dir);
+		flight_free(&e->fly[ch]);
 	}
+	flight_free(&e->landed);
 	outbox_close(e->ob);
 	if (e->w != NULL) {
 		world_free(e->w);
@@ -876,6 +893,170 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	free(text);
 }
 
+static void
+flight_push(struct flight *f, struct sendctx *c)
+{
+	xgrow(&f->v, &f->cap, f->n + 1, sizeof(*f->v));
+	f->v[f->n++] = *c;
+}
+
+static void
+flight_free(struct flight *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->n; i++)
+		ob_job_clear(&f->v[i].job);
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+size_t
+engine_inflight(const struct engine *e)
+{
+	size_t	 n = 0;
+	int	 ch;
+
+	for (ch = 0; ch < CH__N; ch++)
+		n += e->fly[ch].n;
+	return n;
+}
+
+/* A gateway answered for a send it had taken: move it to landed. */
+static void
+on_answer(void *arg, const struct gw_answer *a)
+{
+	struct engine	*e = arg;
+	size_t		 i;
+	int		 ch;
+
+	for (ch = 0; ch < CH__N; ch++)
+		for (i = 0; i < e->fly[ch].n; i++) {
+			struct sendctx	*c = &e->fly[ch].v[i];
+
+			if (strcmp(c->job.id, a->id) != 0)
+				continue;
+			c->ans = *a;
+			c->ans.id = NULL;
+			if (c->ans.result == GW_INFLIGHT)
+				c->ans.result = GW_TEMPFAIL;
+			flight_push(&e->landed, c);
+			*c = e->fly[ch].v[--e->fly[ch].n];
+			return;
+		}
+	log_warnx("a gateway answered for job %s, which it was not sending",
+	    a->id);
+}
+
+/*
+ * Record the outcomes of n sends in one transaction, after the gateways
+ * made what they took durable; the jobs are cleared. A send still in
+ * flight must have been taken out (skip set) before.
+ */
+static int
+record_batch(struct engine *e, struct sendctx *c, size_t n, int64_t now)
+{
+	size_t	 i;
+	int	 ch, rc = -1;
+
+	for (ch = 0; ch < CH__N; ch++) {
+		char	 err[256];
+
+		if (e->gw[ch].backend->flush(&e->gw[ch], err,
+		    sizeof(err)) == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (c[i].ch == (enum channel)ch &&
+			    c[i].ans.result == GW_OK) {
+				c[i].ans.result = GW_TEMPFAIL;
+				snprintf(c[i].ans.text, sizeof(c[i].ans.text),
+				    "%s", err);
+			}
+	}
+	if (outbox_begin(e->ob) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!c[i].skip && record(e, &c[i], now) == -1) {
+			outbox_rollback(e->ob);
+			goto out;
+		}
+	if (outbox_commit(e->ob) == -1) {
+		outbox_rollback(e->ob);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		log_warnx("%s", outbox_error(e->ob));
+	for (i = 0; i < n; i++)
+		ob_job_clear(&c[i].job);
+	return rc;
+}
+
+/* Drive the gateways' in-flight sends and record what they answered. */
+static int
+collect(struct engine *e, int64_t now)
+{
+	int	 ch, rc;
+
+	for (ch = 0; ch < CH__N; ch++)
+		if (e->fly[ch].n > 0)
+			e->gw[ch].backend->poll(&e->gw[ch], on_answer, e);
+	if (e->landed.n == 0)
+		return 0;
+	rc = record_batch(e, e->landed.v, e->landed.n, now);
+	e->landed.n = 0;
+	return rc;
+}
+
+/*
+ * Claim what is due, at most CLAIM_BATCH, and no more on a channel than
+ * its gateway has room for. One claim across channels while all have
+ * room keeps the outbox's order; a channel at its limit is left out.
+ */
+static int
+claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
+{
+	int	 room[CH__N], ch, all = 1;
+
+	e->blocked = 0;
+	for (ch = 0; ch < CH__N; ch++) {
+		room[ch] = e->limit[ch] == 0 ? CLAIM_BATCH :
+		    e->limit[ch] - (int)e->fly[ch].n;
+		if (room[ch] > CLAIM_BATCH)
+			room[ch] = CLAIM_BATCH;
+		if (room[ch] < CLAIM_BATCH)
+			all = 0;
+		if (room[ch] <= 0)
+			e->blocked = 1;
+	}
+	if (all)
+		return outbox_claim(e->ob, now, NULL, CLAIM_BATCH, v, n);
+	*v = NULL;
+	*n = 0;
+	for (ch = 0; ch < CH__N; ch++) {
+		struct ob_job	*w;
+		size_t		 nw, i;
+
+		if (room[ch] <= 0)
+			continue;
+		if (outbox_claim(e->ob, now, channel_names[ch], room[ch], &w,
+		    &nw) == -1) {
+			for (i = 0; i < *n; i++)
+				ob_job_clear(&(*v)[i]);
+			free(*v);
+			return -1;
+		}
+		if (nw > 0) {
+			*v = xreallocarray(*v, *n + nw, sizeof(**v));
+			memcpy(*v + *n, w, nw * sizeof(*w));
+			*n += nw;
+		}
+		free(w);
+	}
+	return 0;
+}
+
 int
 engine_step(struct engine *e, int64_t now)
 {
@@ -886,13 +1067,15 @@ engine_step(struct engine *e, int64_t now)
 		return -1;
 	}
 	e->st.expired += n;
+	if (collect(e, now) == -1)
+		return -1;
 	for (;;) {
 		struct ob_job	*v;
 		struct sendctx	*c;
 		size_t		 nv, i;
+		int		 rc;
 
-		if (outbox_claim(e->ob, now, NULL, CLAIM_BATCH, &v, &nv) ==
-		    -1) {
+		if (claim(e, now, &v, &nv) == -1) {
 			log_warnx("%s", outbox_error(e->ob));
 			return -1;
 		}
@@ -904,43 +1087,101 @@ engine_step(struct engine *e, int64_t now)
 		for (i = 0; i < nv; i++) {
 			c[i].job = v[i];
 			send_one(e, &c[i], now);
+			if (!c[i].skip && c[i].ans.result == GW_INFLIGHT) {
+				/* The gateway answers later, through poll. */
+				flight_push(&e->fly[c[i].ch], &c[i]);
+				memset(&c[i].job, 0, sizeof(c[i].job));
+				c[i].skip = 1;
+			}
 		}
 		free(v);
-		/* What the gateways took must be durable before it is
-		 * recorded as sent. */
-		for (int ch = 0; ch < CH__N; ch++) {
-			char	 err[256];
+		rc = record_batch(e, c, nv, now);
+		free(c);
+		if (rc == -1)
+			return -1;
+	}
+}
 
-			if (e->gw[ch].backend->flush(&e->gw[ch], err,
-			    sizeof(err)) == 0)
-				continue;
-			for (i = 0; i < nv; i++)
-				if (c[i].ch == (enum channel)ch &&
-				    c[i].ans.result == GW_OK) {
-					c[i].ans.result = GW_TEMPFAIL;
-					snprintf(c[i].ans.text,
-					    sizeof(c[i].ans.text), "%s", err);
-				}
+/* The descriptors and timeout the gateways wait on, after pfd[0..n). */
+static int
+gateway_fds(struct engine *e, struct pollfd *pfd, int n, int max,
+    int *timeout)
+{
+	int	 ch, t;
+
+	for (ch = 0; ch < CH__N; ch++) {
+		if (e->fly[ch].n == 0)
+			continue;
+		t = -1;
+		n += e->gw[ch].backend->pollfds(&e->gw[ch], pfd + n, max - n,
+		    &t);
+		if (t >= 0 && (*timeout < 0 || t < *timeout))
+			*timeout = t;
+	}
+	return n;
+}
+
+int
+engine_land(struct engine *e, int64_t now, int wait_ms)
+{
+	struct pollfd	 pfd[64];
+	struct timespec	 t0, t1;
+	int		 n, timeout, left = wait_ms, ch;
+	size_t		 i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (engine_inflight(e) > 0 && left > 0) {
+		timeout = left;
+		n = gateway_fds(e, pfd, 0, 64, &timeout);
+		if (timeout > left)
+			timeout = left;
+		if (n > 0 || timeout > 0)
+			poll(pfd, (nfds_t)n, timeout > 100 || timeout < 0 ?
+			    100 : timeout);
+		if (collect(e, now) == -1)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = wait_ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+	n = 0;
+	for (ch = 0; ch < CH__N; ch++) {
+		for (i = 0; i < e->fly[ch].n; i++) {
+			/* Not answered in time: sent again, same id. */
+			if (outbox_release(e->ob, e->fly[ch].v[i].job.id,
+			    now) == -1) {
+				log_warnx("%s", outbox_error(e->ob));
+				return -1;
+			}
+			n++;
 		}
-		if (outbox_begin(e->ob) == -1)
-			goto fail;
-		for (i = 0; i < nv; i++)
-			if (!c[i].skip && record(e, &c[i], now) == -1)
-				goto fail;
-		if (outbox_commit(e->ob) == -1)
-			goto fail;
-		for (i = 0; i < nv; i++)
-			ob_job_clear(&c[i].job);
-		free(c);
-		continue;
-fail:
-		log_warnx("%s", outbox_error(e->ob));
-		outbox_rollback(e->ob);
-		for (i = 0; i < nv; i++)
-			ob_job_clear(&c[i].job);
-		free(c);
+		flight_free(&e->fly[ch]);
+	}
+	if (n > 0)
+		log_warnx("%d send%s unanswered at the stop; requeued, to go "
+		    "again with the same id", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int
+engine_set_gateway(struct engine *e, enum channel ch,
+    const struct gw_backend *b, int concurrency, char *err, size_t errlen)
+{
+	struct gw	*gw = &e->gw[ch];
+
+	if (e->fly[ch].n > 0) {
+		snprintf(err, errlen, "sends are in flight on %s",
+		    channel_names[ch]);
 		return -1;
 	}
+	if (gw->backend != NULL)
+		gw->backend->shutdown(gw);
+	gw->backend = b;
+	gw->fd = -1;
+	gw->dirty = 0;
+	gw->priv = NULL;
+	e->limit[ch] = concurrency;
+	return b->init(gw, err, errlen);
 }
 
 int64_t
@@ -1061,7 +1302,8 @@ engine_run(struct engine *e, int once, int64_t offset)
 	    "%d cancellations", rs.added, rs.moved, rs.cancelled, rs.updates,
 	    rs.cancels);
 	if (once)
-		return engine_step(e, now) == -1 ? 3 : 0;
+		return engine_step(e, now) == -1 ||
+		    engine_land(e, now, 60000) == -1 ? 3 : 0;
 
 	if (pipe(sigpipe) == -1) {
 		log_warn("pipe");
@@ -1078,9 +1320,9 @@ engine_run(struct engine *e, int once, int64_t offset)
 	log_info("running: %zu plan%s", e->w->nplans,
 	    e->w->nplans == 1 ? "" : "s");
 	while (!got_term) {
-		struct pollfd	 pfd;
+		struct pollfd	 pfd[64];
 		int64_t		 next;
-		int		 timeout;
+		int		 timeout, nfd;
 		char		 drain[64];
 
 		now = clock_now(offset);
@@ -1094,22 +1336,33 @@ engine_run(struct engine *e, int once, int64_t offset)
 		}
 		if (got_term)
 			break;
-		/* Sleep until the next due job or a signal; no polling. */
+		/*
+		 * Sleep until the next due job, a gateway's descriptor or
+		 * timeout, or a signal; no polling. Jobs due on a channel at
+		 * its limit wait for that gateway's answers.
+		 */
 		next = engine_next(e);
 		now = clock_now(offset);
-		if (next == TIMEX_NONE)
+		if (next == TIMEX_NONE || (next <= now && e->blocked))
 			timeout = -1;
 		else if (next <= now)
 			timeout = 0;
 		else
 			timeout = next - now > 3600 ? 3600 * 1000 :
 			    (int)(next - now) * 1000;
-		pfd.fd = sigpipe[0];
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, timeout) > 0)
+		pfd[0].fd = sigpipe[0];
+		pfd[0].events = POLLIN;
+		nfd = gateway_fds(e, pfd, 1, 64, &timeout);
+		if (timeout < 0 && engine_inflight(e) > 0)
+			timeout = 1000;	/* a gateway that said nothing */
+		if (poll(pfd, (nfds_t)nfd, timeout) > 0 &&
+		    (pfd[0].revents & POLLIN))
 			while (read(sigpipe[0], drain, sizeof(drain)) > 0)
 				;
 	}
+	/* Finish what the gateways hold, or put it back. */
+	if (engine_land(e, clock_now(offset), 10000) == -1)
+		rc = 3;
 	log_info("stopping: nothing is in flight");
 	close(sigpipe[0]);
 	close(sigpipe[1]);

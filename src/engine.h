@@ -52,6 +52,18 @@ int	engine_reconcile(struct engine *, int64_t now,
 /* Expire what is too late, send what is due at now, record the outcomes.
  * Returns 0, or -1 when the outbox fails (logged). */
 int	engine_step(struct engine *, int64_t now);
+/* Sends handed to gateways and not answered yet. */
+size_t	engine_inflight(const struct engine *);
+/* Wait up to wait_ms for the gateways' answers to what they hold, recording
+ * them; what is still unanswered goes back to pending (sent again later
+ * with the same id). 0, or -1 when the outbox fails. */
+int	engine_land(struct engine *, int64_t now, int wait_ms);
+/* Put backend b (with at most concurrency sends in flight, 0: no limit)
+ * on channel ch: for tests and embedders. */
+struct gw_backend;
+int	engine_set_gateway(struct engine *, enum channel,
+	    const struct gw_backend *, int concurrency, char *err,
+	    size_t errlen);
 /* The earliest time a job can go, or TIMEX_NONE. */
 int64_t	engine_next(struct engine *);
 /* The service: until SIGTERM or SIGINT; with once, one step. The clock is

@@ -16,6 +16,11 @@
 #include "gw.h"
 #include "xmalloc.h"
 
+/* What file_flush must sync: bits of struct gw's dirty. */
+#define DIRTY_SMS	0x1	/* sms.jsonl was appended to */
+#define DIRTY_MAIL	0x2	/* names were renamed into DIR/mail */
+#define DIRTY_DIR	0x4	/* names were renamed into DIR */
+
 static void
 mkdirs(const char *dir)
 {
@@ -126,12 +131,15 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		 * synced once a batch, in file_flush, before the outbox
 		 * records the batch as sent.
 		 */
-		if (g->fd == -1 && (g->fd = open(path, O_WRONLY | O_CREAT |
-		    O_APPEND | O_CLOEXEC, 0644)) == -1) {
-			file_fail(a, path);
-			free(path);
-			free(line);
-			return a->result;
+		if (g->fd == -1) {
+			if ((g->fd = open(path, O_WRONLY | O_CREAT | O_APPEND |
+			    O_CLOEXEC, 0644)) == -1) {
+				file_fail(a, path);
+				free(path);
+				free(line);
+				return a->result;
+			}
+			g->dirty |= DIRTY_DIR;	/* it may be new */
 		}
 		if (write(g->fd, line, len) != (ssize_t)len) {
 			file_fail(a, path);
@@ -139,7 +147,7 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			free(line);
 			return a->result;
 		}
-		g->dirty = 1;
+		g->dirty |= DIRTY_SMS;
 		snprintf(a->text, sizeof(a->text), "%s", path);
 		free(path);
 		free(line);
@@ -160,6 +168,8 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			free(name);
 			return a->result;
 		}
+		g->dirty |= strcmp(m->channel, "email") == 0 ? DIRTY_MAIL :
+		    DIRTY_DIR;
 		snprintf(a->text, sizeof(a->text), "%s/%s", sub, name);
 		free(sub);
 		free(name);
@@ -180,18 +190,41 @@ file_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
 {
 }
 
+/* Sync a folder, so the names renamed into it survive a power cut. */
+static int
+sync_dir(const char *dir, char *err, size_t errlen)
+{
+	int	 fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd == -1 || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
 static int
 file_flush(struct gw *g, char *err, size_t errlen)
 {
-	if (!g->dirty)
-		return 0;
+	int	 dirty = g->dirty, rc = 0;
+	char	*mail;
+
 	g->dirty = 0;
-	if (fsync(g->fd) == -1) {
+	if ((dirty & DIRTY_SMS) && fsync(g->fd) == -1) {
 		snprintf(err, errlen, "%s/sms.jsonl: %s", g->dir,
 		    strerror(errno));
 		return -1;
 	}
-	return 0;
+	if (dirty & DIRTY_MAIL) {
+		mail = xasprintf("%s/mail", g->dir);
+		rc = sync_dir(mail, err, errlen);
+		free(mail);
+	}
+	if (rc == 0 && (dirty & DIRTY_DIR))
+		rc = sync_dir(g->dir, err, errlen);
+	return rc;
 }
 
 static void

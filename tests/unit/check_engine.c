@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "gw.h"
 #include "outbox.h"
 #include "world.h"
 #include "xmalloc.h"
@@ -1568,6 +1569,159 @@ END_TEST
 
 
 /*
+ * A gateway that answers later (as the libcurl multi gateways do): it
+ * holds what it is given until the test lets answers out. Nothing real
+ * answers asynchronously in this build yet, so this stands in for SMTP.
+ */
+static struct {
+	char		 held[16][17];
+	int		 n;		/* held now */
+	int		 most;		/* most held at once */
+	int		 ready;		/* answers to let out at the next poll */
+	enum gw_result	 result;	/* what they say */
+	int64_t		 retry_after;
+} fake;
+
+static int
+fake_init(struct gw *g, char *err, size_t errlen)
+{
+	return 0;
+}
+
+static enum gw_result
+fake_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
+{
+	ck_assert_int_lt(fake.n, 16);
+	snprintf(fake.held[fake.n++], sizeof(fake.held[0]), "%s", m->id);
+	if (fake.n > fake.most)
+		fake.most = fake.n;
+	a->result = GW_INFLIGHT;
+	return GW_INFLIGHT;
+}
+
+static int
+fake_pollfds(struct gw *g, struct pollfd *p, int max, int *timeout)
+{
+	*timeout = fake.ready > 0 ? 0 : -1;
+	return 0;
+}
+
+static void
+fake_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
+    void *arg)
+{
+	struct gw_answer	 a;
+
+	while (fake.ready > 0 && fake.n > 0) {
+		memset(&a, 0, sizeof(a));
+		a.id = fake.held[0];
+		a.result = fake.result;
+		a.retry_after = fake.retry_after;
+		snprintf(a.text, sizeof(a.text), "%s", fake.result == GW_OK ?
+		    "250 2.0.0 queued" : "421 4.7.0 try again later");
+		done(arg, &a);
+		memmove(fake.held[0], fake.held[1], (size_t)(fake.n - 1) *
+		    sizeof(fake.held[0]));
+		fake.n--;
+		fake.ready--;
+	}
+}
+
+static int
+fake_flush(struct gw *g, char *err, size_t errlen)
+{
+	return 0;
+}
+
+static void
+fake_shutdown(struct gw *g)
+{
+}
+
+static const struct gw_backend fake_backend = {
+	"fake", fake_init, fake_submit, fake_pollfds, fake_poll, fake_flush,
+	fake_shutdown,
+};
+
+/* How many of the event's invitations on channel are in state. */
+static int
+invitations_on(const char *channel, const char *state)
+{
+	static const char *const rcpt[] = { "an", "binh", "chau" };
+	struct jobv		 jv;
+	const struct ob_job	*j;
+	int			 n = 0;
+	size_t			 i;
+
+	jobs_get(&jv);
+	for (i = 0; i < 3; i++) {
+		j = job_need(&jv, "invitation", rcpt[i], channel, 0);
+		n += strcmp(j->state, state) == 0;
+	}
+	jobs_put(&jv);
+	return n;
+}
+
+static int
+invitations_in(const char *state)
+{
+	return invitations_on("email", state);
+}
+
+START_TEST(test_gateway_concurrency)
+{
+	char	 err[256];
+	int64_t	 t = local_time(T_INV);
+
+	memset(&fake, 0, sizeof(fake));
+	open_engine(&V1, NOW0);
+	reconcile(NOW0, NULL);
+	ck_assert_msg(engine_set_gateway(fx.e, CH_EMAIL, &fake_backend, 2,
+	    err, sizeof(err)) == 0, "%s", err);
+
+	/* Three invitations are due; the gateway takes two at a time. */
+	step(T_INV);
+	ck_assert_int_eq(fake.n, 2);
+	ck_assert_uint_eq(engine_inflight(fx.e), 2);
+	ck_assert_int_eq(invitations_in("sending"), 2);
+	ck_assert_int_eq(invitations_in("pending"), 1);
+	/* The SMS gateway is not held up by the email one. */
+	ck_assert_int_eq(invitations_on("sms", "sent"), 3);
+	/* Nothing more goes while both are unanswered. */
+	step(T_INV);
+	ck_assert_int_eq(fake.n, 2);
+
+	/* One answer makes room for the third. */
+	fake.ready = 1;
+	fake.result = GW_OK;
+	step(T_INV);
+	ck_assert_int_eq(invitations_in("sent"), 1);
+	ck_assert_int_eq(invitations_in("sending"), 2);
+	ck_assert_int_eq(fake.most, 2);
+
+	/* A temporary failure is retried later, not lost. */
+	fake.ready = 1;
+	fake.result = GW_TEMPFAIL;
+	fake.retry_after = 600;
+	step(T_INV);
+	ck_assert_int_eq(invitations_in("failed"), 1);
+	ck_assert_int_eq(invitations_in("sending"), 1);
+	{
+		int64_t	 next = engine_next(fx.e);
+
+		ck_assert_int_ge(next, t + 600);
+	}
+
+	/* A stop with a send unanswered puts it back, to go again. */
+	ck_assert_int_eq(engine_land(fx.e, t, 0), 0);
+	ck_assert_uint_eq(engine_inflight(fx.e), 0);
+	ck_assert_int_eq(invitations_in("sending"), 0);
+	ck_assert_int_eq(invitations_in("pending"), 1);
+	ck_assert_int_eq(fake.most, 2);
+}
+END_TEST
+
+/*
  * An outbox written by an older loa (schema 2: attendees without phones,
  * SMS-only invitees not on record) opens as schema 3 with what it held, and
  * the invitee whose invitation went by SMS is on record with that phone.
@@ -1689,6 +1843,8 @@ engine_suite(void)
 
 	tc = tcase_create("outbox");
 	tcase_add_test(tc, test_outbox_migrates);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_gateway_concurrency);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reconcile");
