@@ -413,7 +413,8 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 				goto out;
 			rs->cancels++;
 		}
-		rcode = outbox_event_put(e->ob, p->id, ev->id, seq, fp, NULL);
+		rcode = outbox_event_put(e->ob, p->id, ev->id, seq, fp, NULL,
+		    ev->organizer.id);
 		goto out;
 	}
 	changes = strcmp(oe.fingerprint, fp) != 0 ? event_changes(p,
@@ -461,7 +462,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 		found = 2;
 	}
 	rcode = found == 2 ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
-	    changes) : 0;
+	    changes, ev->organizer.id) : 0;
 out:
 	ob_attendees_free(sent, nsent);
 	free(rc);
@@ -470,6 +471,97 @@ out:
 	free(changes);
 	ob_event_clear(&oe);
 	return rcode;
+}
+
+/*
+ * An event whose invitation went out and which is no longer in the plan
+ * comes back as a ghost: rebuilt from what the outbox recorded of it
+ * (time, place, title, organizer), cancelled, and put in the plan's names
+ * so that its cancellations render like any other. NULL when its id now
+ * names something else.
+ */
+static struct event *
+ghost_event(struct plan *p, const struct ob_event *r)
+{
+	const struct named	*n = strmap_get(p->names, r->event);
+	struct named		*nm;
+	struct event		*ev;
+	struct fprint		 f;
+
+	if (n != NULL)
+		return n->kind == N_EVENT ? n->p : NULL;
+	ev = arena_alloc(p->arena, sizeof(*ev));
+	memset(ev, 0, sizeof(*ev));
+	ev->id = arena_strdup(p->arena, r->event);
+	if (fprint_parse(r->fingerprint, &f) == 0) {
+		ev->start.t = f.start;
+		ev->end.t = f.end;
+		ev->title = arena_strdup(p->arena, f.title);
+		if (*f.loc != '\0')
+			ev->location = arena_strdup(p->arena, f.loc);
+	} else {
+		ev->start.t = ev->end.t = TIMEX_NONE;
+		ev->title = ev->id;
+	}
+	ev->duration = ev->end.t - ev->start.t;
+	ev->invite.t = TIMEX_NONE;
+	if (r->organizer != NULL)
+		ev->organizer.id = arena_strdup(p->arena, r->organizer);
+	ev->status = EV_CANCELLED;
+	ev->seq = r->seq;
+	nm = arena_alloc(p->arena, sizeof(*nm));
+	memset(nm, 0, sizeof(*nm));
+	nm->kind = N_EVENT;
+	nm->p = ev;
+	strmap_put(p->names, ev->id, nm);
+	return ev;
+}
+
+/* Cancel, for everybody invited, the events gone from plan p. */
+static int
+reconcile_vanished(struct engine *e, struct plan *p, int64_t now,
+    struct reconcile_stats *rs)
+{
+	struct ob_event		*v = NULL;
+	struct ob_attendee	*a = NULL;
+	size_t			 n = 0, na = 0, i, k;
+	struct event		*ev;
+	char			*fp;
+	int			 rc = -1;
+
+	if (outbox_events(e->ob, p->id, &v, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ev = ghost_event(p, &v[i]);
+		if (ev == NULL || (ev >= p->events && ev < p->events +
+		    p->nevents) || strstr(v[i].fingerprint, "|cancelled") !=
+		    NULL)
+			continue;	/* still there, or told already */
+		if (outbox_attendees(e->ob, p->id, ev->id, &a, &na) == -1)
+			goto out;
+		for (k = 0; k < na; k++) {
+			if (cancel_attendee(e, p, ev, v[i].seq + 1, &a[k],
+			    "deleted", now) == -1)
+				goto out;
+			rs->cancels++;
+		}
+		ob_attendees_free(a, na);
+		a = NULL;
+		na = 0;
+		fp = event_fingerprint(p, ev);
+		k = outbox_event_put(e->ob, p->id, ev->id, v[i].seq + 1, fp,
+		    NULL, ev->organizer.id) == -1;
+		free(fp);
+		if (k)
+			goto out;
+	}
+	rc = 0;
+out:
+	ob_attendees_free(a, na);
+	for (i = 0; i < n; i++)
+		ob_event_clear(&v[i]);
+	free(v);
+	return rc;
 }
 
 /* Reconcile inside the caller's transaction. */
@@ -509,11 +601,14 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 		else if (changed == 2)
 			rs->moved++;
 	}
-	for (i = 0; i < w->nplans; i++)
+	for (i = 0; i < w->nplans; i++) {
 		for (k = 0; k < w->plans[i]->nevents; k++)
 			if (reconcile_event(e, w->plans[i],
 			    &w->plans[i]->events[k], now, rs) == -1)
 				goto fail;
+		if (reconcile_vanished(e, w->plans[i], now, rs) == -1)
+			goto fail;
+	}
 	if (outbox_cancel_unseen(e->ob, now, &n) == -1)
 		goto fail;
 	rs->cancelled = n;
@@ -760,8 +855,8 @@ note_invited(struct engine *e, struct plan *p, const struct ob_job *j)
 	ob_event_clear(&oe);
 	if (!found) {
 		fp = event_fingerprint(p, n->p);
-		if (outbox_event_put(e->ob, p->id, j->object, 0, fp, NULL) ==
-		    -1) {
+		if (outbox_event_put(e->ob, p->id, j->object, 0, fp, NULL,
+		    ((struct event *)n->p)->organizer.id) == -1) {
 			free(fp);
 			return -1;
 		}

@@ -64,6 +64,7 @@ static const char *const migrations[] = {
 	/* 2 -> 3: attendees keep the phone their SMS went to; an event's
 	 * jobs for one recipient are found without a scan. */
 	"ALTER TABLE attendees ADD COLUMN phone TEXT;"
+	"ALTER TABLE events ADD COLUMN organizer TEXT;"
 	"INSERT INTO attendees (plan, event, recipient, name, phone) "
 	"  SELECT plan, object, recipient, max(name), max(address) FROM jobs"
 	"  WHERE kind IN ('invitation', 'update') AND channel = 'sms' AND"
@@ -754,8 +755,10 @@ outbox_get(struct outbox *ob, const char *id, struct ob_job *j)
 void
 ob_event_clear(struct ob_event *e)
 {
+	free(e->event);
 	free(e->fingerprint);
 	free(e->summary);
+	free(e->organizer);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -768,9 +771,9 @@ outbox_event_get(struct outbox *ob, const char *plan, const char *event,
 
 	memset(e, 0, sizeof(*e));
 	*found = 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT seq, fingerprint, summary FROM "
-	    "events WHERE plan = ?1 AND event = ?2", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db, "SELECT seq, fingerprint, summary, "
+	    "organizer FROM events WHERE plan = ?1 AND event = ?2", -1, &st,
+	    NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, plan);
 	bind_text(st, 2, event);
@@ -780,6 +783,7 @@ outbox_event_get(struct outbox *ob, const char *plan, const char *event,
 		e->seq = sqlite3_column_int(st, 0);
 		e->fingerprint = col_text(st, 1);
 		e->summary = col_text(st, 2);
+		e->organizer = col_text(st, 3);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
@@ -788,11 +792,43 @@ outbox_event_get(struct outbox *ob, const char *plan, const char *event,
 
 int
 outbox_event_put(struct outbox *ob, const char *plan, const char *event,
-    int seq, const char *fingerprint, const char *summary)
+    int seq, const char *fingerprint, const char *summary,
+    const char *organizer)
 {
 	return ob_write(ob, "writing an event", NULL, "INSERT OR REPLACE INTO "
-	    "events (plan, event, seq, fingerprint, summary) VALUES (?1, ?2, "
-	    "?3, ?4, ?5)", "ssiss", plan, event, seq, fingerprint, summary);
+	    "events (plan, event, seq, fingerprint, summary, organizer) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6)", "ssisss", plan, event, seq,
+	    fingerprint, summary, organizer);
+}
+
+int
+outbox_events(struct outbox *ob, const char *plan, struct ob_event **v,
+    size_t *n)
+{
+	sqlite3_stmt	*st;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT event, seq, fingerprint, "
+	    "summary, organizer FROM events WHERE plan = ?1 ORDER BY event",
+	    -1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ob_event	*e;
+
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		e = &(*v)[(*n)++];
+		e->event = col_text(st, 0);
+		e->seq = sqlite3_column_int(st, 1);
+		e->fingerprint = col_text(st, 2);
+		e->summary = col_text(st, 3);
+		e->organizer = col_text(st, 4);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: events");
 }
 
 int

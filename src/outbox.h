@@ -105,14 +105,20 @@ int	outbox_get(struct outbox *, const char *id, struct ob_job *);
 
 /* Event sequence and what was sent (for updates and cancellations). */
 struct ob_event {
+	char	*event;		/* its id (outbox_events) */
 	int	 seq;
 	char	*fingerprint;
 	char	*summary;	/* human words of the state sent */
+	char	*organizer;	/* the organizer's id, or NULL */
 };
 int	outbox_event_get(struct outbox *, const char *plan, const char *event,
 	    struct ob_event *, int *found);
 int	outbox_event_put(struct outbox *, const char *plan, const char *event,
-	    int seq, const char *fingerprint, const char *summary);
+	    int seq, const char *fingerprint, const char *summary,
+	    const char *organizer);
+/* Every event of plan whose invitation went out. */
+int	outbox_events(struct outbox *, const char *plan, struct ob_event **,
+	    size_t *n);
 void	ob_event_clear(struct ob_event *);
 /*
  * Attendees an event's invitation reached, with the address each channel

@@ -231,6 +231,7 @@ static void
 write_plan(const struct version *v)
 {
 	char	*text;
+	int	 gone = strcmp(v->status, "deleted") == 0;
 
 	text = xasprintf(
 	    "plan = {\n"
@@ -258,7 +259,7 @@ write_plan(const struct version *v)
 	    "head = \"hung\"; members = [ \"khanh\" ];\n"
 	    "    email = \"vhxh@daison.example\"; }\n"
 	    ");\n"
-	    "events = ( {\n"
+	    "%s"
 	    "  id = \"hop\"; title = \"Họp giao ban\";\n"
 	    "  start = \"%s\"; duration = \"3h\";\n"
 	    "  location = \"%s\";\n"
@@ -266,15 +267,16 @@ write_plan(const struct version *v)
 	    "  invite = \"start - 7d at 08:00\";\n"
 	    "  reminders = [ \"start - 1d at 16:00\" ];\n"
 	    "  status = \"%s\";\n"
-	    "} );\n"
+	    "%s"
 	    "tasks = ( {\n"
 	    "  id = \"bao-cao\"; title = \"Báo cáo kết quả\";\n"
 	    "  owner = [ \"vhxh\" ];\n"
 	    "  due = \"%s\";\n"
 	    "  remind = [ \"due - 1d at 08:00\" ];\n"
 	    "  overdue = \"due + 1d at 08:00\";\n"
-	    "} );\n", v->start, v->location, v->attendees, v->status,
-	    v->task_due);
+	    "} );\n", gone ? "events = ();\n/* {\n" : "events = ( {\n",
+	    v->start, v->location, v->attendees, v->status,
+	    gone ? "} */\n" : "} );\n", v->task_due);
 	write_file(fx.plan, text);
 	free(text);
 }
@@ -1227,6 +1229,80 @@ START_TEST(test_reconcile_event_cancelled)
 }
 END_TEST
 
+START_TEST(test_reconcile_event_deleted)
+{
+	struct version		 v2 = V1;
+	struct reconcile_stats	 rs;
+	struct jobv		 jv;
+	const struct ob_job	*j;
+	char			*ics, *sms;
+	const char		*rcpt[] = { "an", "binh", "chau" };
+	size_t			 i;
+
+	/*
+	 * The event is taken out of the plan after its invitations went
+	 * out: it is in three calendars, so each gets a CANCEL (and an SMS)
+	 * for the event as they knew it.
+	 */
+	invite_v1();
+	v2.status = "deleted";
+	v2.task_due = "2026-03-18 17:00";
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	ck_assert_int_eq(rs.cancels, 3);
+	ck_assert_int_eq(rs.updates, 0);
+	step(NOW1);
+	jobs_get(&jv);
+	for (i = 0; i < 3; i++) {
+		j = job_need(&jv, "event-reminder", rcpt[i], "sms", 0);
+		ck_assert_str_eq(j->state, "cancelled");
+		j = job_need(&jv, "cancel", rcpt[i], "email", 1);
+		ck_assert_str_eq(j->state, "sent");
+		ics = ics_of(j->id);
+		ck_assert_msg(ics_has(ics, "METHOD:CANCEL"), "%s", ics);
+		ck_assert_msg(ics_has(ics, "STATUS:CANCELLED"), "%s", ics);
+		ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
+		ck_assert_msg(ics_has(ics, "SUMMARY:Họp giao ban"), "%s", ics);
+		ck_assert_msg(ics_has(ics,
+		    "DTSTART;TZID=Asia/Ho_Chi_Minh:20260320T080000"), "%s", ics);
+		ck_assert_msg(strstr(ics, "ORGANIZER;CN=") != NULL &&
+		    strstr(ics, ":mailto:vhxh@daison.example") != NULL, "%s",
+		    ics);
+		free(ics);
+		j = job_need(&jv, "cancel", rcpt[i], "sms", 1);
+		ck_assert_str_eq(j->state, "sent");
+		sms = sms_of(j->id);
+		ck_assert_msg(strstr(sms, "Họp giao ban") != NULL, "%s", sms);
+		free(sms);
+	}
+	jobs_put(&jv);
+	/* Told once. */
+	close_engine();
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	ck_assert_int_eq(rs.cancels, 0);
+	ck_assert_int_eq(rs.added, 0);
+	close_engine();
+
+	/* Back in the plan: everybody is invited again, SEQUENCE 2. */
+	v2 = V1;
+	v2.task_due = "2026-03-18 17:00";
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	ck_assert_int_eq(rs.updates, 3);
+	step(NOW1);
+	jobs_get(&jv);
+	j = job_need(&jv, "update", "binh", "email", 2);
+	ck_assert_str_eq(j->state, "sent");
+	ics = ics_of(j->id);
+	ck_assert_msg(ics_has(ics, "METHOD:REQUEST"), "%s", ics);
+	ck_assert_msg(ics_has(ics, "SEQUENCE:2"), "%s", ics);
+	ck_assert_msg(ics_has(ics, "STATUS:CONFIRMED"), "%s", ics);
+	free(ics);
+	jobs_put(&jv);
+}
+END_TEST
+
 START_TEST(test_reconcile_cancelled_sms_only)
 {
 	struct version		 v1 = V1, v2;
@@ -1858,6 +1934,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_reconcile_superseded);
 	tcase_add_test(tc, test_reconcile_event_cancelled);
 	tcase_add_test(tc, test_reconcile_cancelled_sms_only);
+	tcase_add_test(tc, test_reconcile_event_deleted);
 	tcase_add_test(tc, test_reconcile_idempotent);
 	tcase_add_test(tc, test_task_done);
 	suite_add_tcase(s, tc);
