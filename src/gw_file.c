@@ -21,22 +21,6 @@
 #define DIRTY_MAIL	0x2	/* names were renamed into DIR/mail */
 #define DIRTY_DIR	0x4	/* names were renamed into DIR */
 
-static void
-mkdirs(const char *dir)
-{
-	char	*p = xstrdup(dir), *s;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	mkdir(p, 0755);
-	free(p);
-}
-
 int
 gw_write_atomic(const char *dir, const char *name, const char *data,
     size_t len, char *err, size_t errlen)

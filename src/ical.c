@@ -294,29 +294,6 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 	return ve;
 }
 
-/* The contact standing for an owner id in a VTODO: a person, an agency's
- * mailbox, else its head. */
-static const struct contact *
-ical_owner(struct plan *p, const char *id)
-{
-	const struct named	*n = strmap_get(p->names, id), *h;
-
-	if (n == NULL)
-		return NULL;
-	if (n->kind == N_PERSON)
-		return n->p;
-	if (n->kind == N_AGENCY) {
-		const struct agency	*a = n->p;
-
-		if (a->mailbox != NULL && a->mailbox->email != NULL)
-			return a->mailbox;
-		if (a->head.id != NULL &&
-		    (h = strmap_get(p->names, a->head.id)) != NULL)
-			return h->p;
-	}
-	return NULL;
-}
-
 static void
 ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
     int64_t now, int with_todo)
@@ -342,7 +319,7 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 		    t->done ? ICAL_STATUS_COMPLETED :
 		    ICAL_STATUS_NEEDSACTION));
 		for (i = 0; i < t->owner.n; i++) {
-			const struct contact	*c = ical_owner(p,
+			const struct contact	*c = plan_contact(p,
 						    t->owner.v[i].id);
 
 			if (c != NULL && c->email != NULL)

@@ -125,21 +125,6 @@ ob_prepare(struct outbox *ob, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
-static void
-mkdir_parents(const char *path)
-{
-	char	*p = xstrdup(path), *s;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	free(p);
-}
-
 struct outbox *
 outbox_open(const char *path, char *err, size_t errlen)
 {
@@ -147,7 +132,16 @@ outbox_open(const char *path, char *err, size_t errlen)
 	sqlite3_stmt	*st;
 	int		 v;
 
-	mkdir_parents(path);
+	{
+		/* The folder the database lives in. */
+		char	*dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+		if (slash != NULL && slash != dir) {
+			*slash = '\0';
+			mkdirs(dir);
+		}
+		free(dir);
+	}
 	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, ob->db ?

@@ -670,26 +670,30 @@ recipients2(struct plan *p, const struct idlist *a, const struct idlist *b,
 }
 
 const struct contact *
-plan_organizer(struct plan *p, const struct event *ev)
+plan_contact(const struct plan *p, const char *id)
 {
-	const struct named	*n;
+	const struct named	*n, *h;
+	const struct agency	*a;
 
-	if (ev->organizer.id == NULL ||
-	    (n = strmap_get(p->names, ev->organizer.id)) == NULL)
+	if (id == NULL || (n = strmap_get(p->names, id)) == NULL)
 		return NULL;
 	if (n->kind == N_PERSON)
 		return n->p;
-	if (n->kind == N_AGENCY) {
-		const struct agency	*a = n->p;
-		const struct named	*h;
+	if (n->kind != N_AGENCY)
+		return NULL;
+	a = n->p;
+	if (a->mailbox != NULL && a->mailbox->email != NULL)
+		return a->mailbox;
+	if (a->head.id != NULL && (h = strmap_get(p->names, a->head.id)) !=
+	    NULL && h->kind == N_PERSON)
+		return h->p;
+	return a->mailbox;
+}
 
-		if (a->mailbox != NULL)
-			return a->mailbox;
-		if (a->head.id != NULL &&
-		    (h = strmap_get(p->names, a->head.id)) != NULL)
-			return h->p;
-	}
-	return NULL;
+const struct contact *
+plan_organizer(struct plan *p, const struct event *ev)
+{
+	return plan_contact(p, ev->organizer.id);
 }
 
 static void

@@ -37,9 +37,12 @@ void	plan_recipients(struct plan *p, const struct idlist *l,
 	    size_t *cap);
 
 /*
- * The contact that organises ev, who gets no invitation: a person, or an
- * agency's mailbox, else its head. NULL when there is none.
+ * The contact standing for id: a person; for an agency its mailbox when it
+ * has an email address, else its head, else its mailbox. NULL when there
+ * is none.
  */
+const struct contact *plan_contact(const struct plan *p, const char *id);
+/* The contact that organises ev, who gets no invitation. */
 const struct contact *plan_organizer(struct plan *p, const struct event *ev);
 
 /*

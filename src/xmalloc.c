@@ -1,6 +1,8 @@
 /*
- * xmalloc.c: allocation helpers, buffers, arenas and a string map.
+ * xmalloc.c: allocation helpers, buffers, arenas, a string map, folders.
  */
+#include <sys/stat.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,4 +316,20 @@ strmap_free(struct strmap *m)
 	m->keys = NULL;
 	m->vals = NULL;
 	m->cap = m->n = 0;
+}
+
+void
+mkdirs(const char *dir)
+{
+	char	*p = xstrdup(dir), *s;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	mkdir(p, 0755);
+	free(p);
 }

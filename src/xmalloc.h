@@ -1,7 +1,7 @@
 /*
  * xmalloc.h: allocation that cannot fail (running out of memory is fatal),
  * a growing byte buffer, an arena for strings that live as long as a plan,
- * and a string-keyed hash map.
+ * a string-keyed hash map, and making a folder with its parents.
  */
 #ifndef LOA_XMALLOC_H
 #define LOA_XMALLOC_H
@@ -70,5 +70,8 @@ void	 strmap_free(struct strmap *);
 /* FNV-1a, 64 bits, continued from h (start with HASH_INIT). */
 #define HASH_INIT 0xcbf29ce484222325ULL
 unsigned long long	hash_bytes(unsigned long long h, const void *, size_t);
+
+/* Create dir and its missing parents (errors are left to the first use). */
+void	mkdirs(const char *dir);
 
 #endif

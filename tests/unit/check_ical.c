@@ -41,6 +41,7 @@
 #include "ical.h"
 #include "plan.h"
 #include "text.h"
+#include "world.h"
 #include "xmalloc.h"
 
 #define ZONE		"Asia/Ho_Chi_Minh"
@@ -73,10 +74,7 @@ static size_t		 npool, cappool;
 /* A service config, its plans and their jobs, as main.c loads them. */
 struct loaded {
 	char		 *path;
-	struct service	 *svc;
-	struct plan	**plans;
-	size_t		  nplans;
-	struct jobs	  jobs;
+	struct world	  w;
 	struct diag	  d;
 	char		 *log;
 	size_t		  loglen;
@@ -196,13 +194,7 @@ local_stamp(const struct tz *z, int64_t t)
 static void
 loaded_free(struct loaded *w)
 {
-	size_t	 i;
-
-	for (i = 0; i < w->nplans; i++)
-		plan_free(w->plans[i]);
-	free(w->plans);
-	jobs_free(&w->jobs);
-	service_free(w->svc);
+	world_free(&w->w);
 	if (w->d.out != NULL)
 		fclose(w->d.out);
 	free(w->log);
@@ -219,7 +211,7 @@ static struct loaded *
 loaded_try(const char *path, int may_fail)
 {
 	struct loaded	*w;
-	size_t		 i;
+	int		 rc;
 
 	w = calloc(1, sizeof(*w));
 	ck_assert_ptr_nonnull(w);
@@ -227,31 +219,12 @@ loaded_try(const char *path, int may_fail)
 	w->path = strdup(path);
 	w->d.out = open_memstream(&w->log, &w->loglen);
 	ck_assert_ptr_nonnull(w->d.out);
-	w->svc = service_load(path, &w->d);
-	if (w->svc == NULL) {
-		fflush(w->d.out);
-		ck_assert_msg(may_fail, "%s: %s", path, w->log);
-		return NULL;
-	}
-	w->plans = calloc(w->svc->nplans + 1, sizeof(*w->plans));
-	ck_assert_ptr_nonnull(w->plans);
-	for (i = 0; i < w->svc->nplans; i++) {
-		struct plan	*p;
-
-		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
-		    &w->d);
-		if (p == NULL)
-			continue;
-		w->plans[w->nplans++] = p;
-		plan_resolve(p, w->svc, local_time(LOAD_NOW), &w->d);
-	}
+	rc = world_load(&w->w, path, local_time(LOAD_NOW), &w->d);
 	fflush(w->d.out);
-	if (w->d.errors > 0) {
+	if (rc == -1) {
 		ck_assert_msg(may_fail, "%s: %s", path, w->log);
 		return NULL;
 	}
-	for (i = 0; i < w->nplans; i++)
-		plan_expand(w->plans[i], w->svc, &w->jobs, &w->d);
 	return w;
 }
 
@@ -947,8 +920,8 @@ check_jobs_are_attendees(const struct doc *d, const struct loaded *w,
 {
 	size_t	 i, k, found;
 
-	for (i = 0; i < w->jobs.n; i++) {
-		const struct job	*j = &w->jobs.v[i];
+	for (i = 0; i < w->w.jobs.n; i++) {
+		const struct job	*j = &w->w.jobs.v[i];
 		char			*to;
 
 		if (j->plan != p || j->kind != JK_INVITATION ||
@@ -1540,7 +1513,7 @@ END_TEST
 START_TEST(test_request_calendar)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct doc	*d;
 
 	d = check_request(w, p, event_get(p, "hoi-nghi"), 0, 1);
@@ -1564,7 +1537,7 @@ END_TEST
 START_TEST(test_request_uid_sequence_dtstamp)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	struct doc	*a, *b, *c;
 	char		 uid[80];
@@ -1598,7 +1571,7 @@ END_TEST
 START_TEST(test_request_organizer_attendees)
 {
 	struct loaded		*w = seed_loaded();
-	struct plan		*p = w->plans[0];
+	struct plan		*p = w->w.plans[0];
 	struct event		*ev = event_get(p, "hoi-nghi");
 	struct doc		*d = check_request(w, p, ev, 0, 1);
 	size_t			 i, n;
@@ -1631,7 +1604,7 @@ END_TEST
 START_TEST(test_request_valarm)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	struct doc	*d = check_request(w, p, ev, 0, 1);
 	icalcomponent	*al;
@@ -1661,7 +1634,7 @@ END_TEST
 START_TEST(test_cancel_whole)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	struct doc	*r, *c;
 
@@ -1700,7 +1673,7 @@ check_cancel_one(const struct doc *d, const struct contact *who)
 START_TEST(test_cancel_one_listed)
 {
 	struct loaded		*w = seed_loaded();
-	struct plan		*p = w->plans[0];
+	struct plan		*p = w->w.plans[0];
 	struct event		*ev = event_get(p, "hoi-nghi");
 	const struct contact	*ha = person_get(p, "ha-ntt");
 	struct doc		*r, *d;
@@ -1723,7 +1696,7 @@ END_TEST
 START_TEST(test_cancel_one_removed)
 {
 	struct loaded		*w = seed_loaded();
-	struct plan		*p = w->plans[0];
+	struct plan		*p = w->w.plans[0];
 	struct event		*ev = event_get(p, "hoi-nghi");
 	struct event		 changed = *ev;
 	struct idref		*kept;
@@ -1761,7 +1734,7 @@ END_TEST
 START_TEST(test_tasks)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct doc	*d, *again;
 	size_t		 i;
 
@@ -1791,7 +1764,7 @@ END_TEST
 START_TEST(test_task_events)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct doc	*d, *full;
 	size_t		 i;
 
@@ -1810,10 +1783,10 @@ END_TEST
 START_TEST(test_feed_seed)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct doc	*d, *r;
 
-	d = check_feed(w, w->plans, w->nplans, 0);
+	d = check_feed(w, w->w.plans, w->w.nplans, 0);
 	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1 + 12);
 	ck_assert_uint_eq(doc_ncomp(d, "VTODO"), 12);
 	ck_assert_str_eq(prop_value(doc_one(d, "VCALENDAR", "X-WR-CALNAME")),
@@ -1822,7 +1795,7 @@ START_TEST(test_feed_seed)
 	r = check_request(w, p, event_get(p, "hoi-nghi"), 0, 1);
 	ck_assert_ptr_nonnull(doc_by_uid(d, ICAL_VEVENT_COMPONENT,
 	    prop_value(doc_one(r, "VEVENT", "UID"))));
-	d = check_feed(w, w->plans, w->nplans, 1);
+	d = check_feed(w, w->w.plans, w->w.nplans, 1);
 	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 12);
 	ck_assert_uint_eq(doc_ncomp(d, "VTODO"), 12);
 }
@@ -1832,8 +1805,8 @@ START_TEST(test_feed_tentative)
 {
 	struct loaded	*w = loaded_try(data_path("LOA_TESTDATA",
 			    "plans/tentative/loa.cfg"), 0);
-	struct plan	*p = w->plans[0];
-	struct doc	*d = check_feed(w, w->plans, w->nplans, 0);
+	struct plan	*p = w->w.plans[0];
+	struct doc	*d = check_feed(w, w->w.plans, w->w.nplans, 0);
 	static const struct {
 		const char	*id, *status;
 	} want[] = {
@@ -1869,7 +1842,7 @@ START_TEST(test_feed_name_trimmed)
 {
 	struct loaded	*w = loaded_try(data_path("LOA_TESTDATA",
 			    "plans/tentative/loa.cfg"), 0);
-	struct doc	*d = check_feed(w, w->plans, w->nplans, 0);
+	struct doc	*d = check_feed(w, w->w.plans, w->w.nplans, 0);
 	const char	*v = prop_value(doc_one(d, "VCALENDAR",
 			    "X-WR-CALNAME"));
 
@@ -1945,8 +1918,8 @@ START_TEST(test_every_config)
 			continue;
 		}
 		valid++;
-		for (k = 0; k < w->nplans; k++) {
-			struct plan	*p = w->plans[k];
+		for (k = 0; k < w->w.nplans; k++) {
+			struct plan	*p = w->w.plans[k];
 
 			for (e = 0; e < p->nevents; e++) {
 				struct event	*ev = &p->events[e];
@@ -1972,8 +1945,8 @@ START_TEST(test_every_config)
 				check_task_event(w, p, &p->tasks[e]);
 			}
 		}
-		check_feed(w, w->plans, w->nplans, 0);
-		check_feed(w, w->plans, w->nplans, 1);
+		check_feed(w, w->w.plans, w->w.nplans, 0);
+		check_feed(w, w->w.plans, w->w.nplans, 1);
 		release_to(mark);
 	}
 	ck_assert_msg(valid >= 10, "only %zu valid configs", valid);
@@ -2075,7 +2048,7 @@ as_loaded(const char *want, int nfd, size_t run)
 START_TEST(test_property_vietnamese)
 {
 	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->plans[0];
+	struct plan	*p = w->w.plans[0];
 	struct event	*ev = event_get(p, "hoi-nghi");
 	const char	*env = getenv("LOA_ICAL_SEED");
 	unsigned long long seed = env ? strtoull(env, NULL, 0) : PROP_SEED;
