@@ -594,6 +594,58 @@ cfg_elem_path(struct cfg *c, const char *list, config_setting_t *e, int i)
 }
 
 /*
+ * libconfig says little ("syntax error"): show the line it stopped at, and
+ * what a setting looks like.
+ */
+static void
+syntax_error(struct diag *d, const struct loc *l, const char *what)
+{
+	FILE	*f;
+	char	*line = NULL, *s, *e;
+	size_t	 cap = 0;
+	int	 n = 0, past_end;
+
+	if (l->line > 0 && (f = fopen(l->file, "r")) != NULL) {
+		while (getline(&line, &cap, f) != -1 && ++n < l->line)
+			;
+		fclose(f);
+	}
+	past_end = n < l->line;
+	if (line == NULL || past_end) {
+		free(line);
+		line = xstrdup("");
+	}
+	if (strlen(line) > 200) {
+		size_t	 k = 195;
+
+		/* Enough to find it; cut between UTF-8 sequences. */
+		while (k > 0 && ((unsigned char)line[k] & 0xc0) == 0x80)
+			k--;
+		memcpy(line + k, " ...", 5);
+	}
+	for (s = line; *s == ' ' || *s == '\t'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == '\n' || e[-1] == '\r' ||
+	    e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	*e = '\0';
+	if (what != NULL && strcmp(what, "syntax error") == 0)
+		what = NULL;
+	if (*s != '\0' && what == NULL)
+		diag_error(d, l, NULL, "syntax error at \"%s\": expected name "
+		    "= value; with groups { }, lists ( ), arrays [ ] and "
+		    "strings in double quotes", s);
+	else if (*s != '\0')
+		diag_error(d, l, NULL, "syntax error at \"%s\": %s", s, what);
+	else if (l->line > 0 && past_end && what == NULL)
+		diag_error(d, l, NULL, "syntax error at the end of the file: a "
+		    "group { }, list ( ) or array [ ] is not closed");
+	else
+		diag_error(d, l, NULL, "syntax error: %s", what ? what : "");
+	free(line);
+}
+
+/*
  * Read a whole file, check it is UTF-8, and parse it with libconfig.
  * Returns 0, or -1 with the error reported.
  */
@@ -643,8 +695,7 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 	if (config_read_file(cf, path) != CONFIG_TRUE) {
 		l.file = config_error_file(cf) ? config_error_file(cf) : path;
 		l.line = config_error_line(cf);
-		diag_error(d, &l, NULL, "syntax error: %s",
-		    config_error_text(cf));
+		syntax_error(d, &l, config_error_text(cf));
 		config_destroy(cf);
 		return -1;
 	}
