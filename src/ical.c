@@ -127,16 +127,21 @@ ical_mailto(const char *email)
 	return xasprintf("mailto:%s", email);
 }
 
-/* ATTENDEE for contact c; rsvp 0 for published objects. */
+/*
+ * ATTENDEE for contact c; rsvp 0 for published objects. CUTYPE is
+ * INDIVIDUAL for an agency's mailbox too (SPEC §7's form): a person reads
+ * it and answers, and GROUP makes some clients treat the address as a list
+ * to expand.
+ */
 static icalproperty *
-ical_attendee(const struct contact *c, icalparameter_role role, int rsvp,
-    icalparameter_cutype cutype)
+ical_attendee(const struct contact *c, icalparameter_role role, int rsvp)
 {
 	char		*to = ical_mailto(c->email);
 	icalproperty	*a = icalproperty_new_attendee(to);
 
 	free(to);
-	icalproperty_add_parameter(a, icalparameter_new_cutype(cutype));
+	icalproperty_add_parameter(a, icalparameter_new_cutype(
+	    ICAL_CUTYPE_INDIVIDUAL));
 	icalproperty_add_parameter(a, icalparameter_new_role(role));
 	if (rsvp) {
 		icalproperty_add_parameter(a, icalparameter_new_partstat(
@@ -247,8 +252,7 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		 * now. */
 		if (only->email != NULL)
 			icalcomponent_add_property(ve, ical_attendee(only,
-			    ICAL_ROLE_REQPARTICIPANT, 1, only->mailbox ?
-			    ICAL_CUTYPE_GROUP : ICAL_CUTYPE_INDIVIDUAL));
+			    ICAL_ROLE_REQPARTICIPANT, 1));
 	} else if (use != USE_FEED) {
 		const struct contact	*skip = plan_organizer(p, ev);
 
@@ -257,16 +261,12 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		for (i = 0; i < nreq; i++)
 			if (req[i]->email != NULL)
 				icalcomponent_add_property(ve, ical_attendee(
-				    req[i], ICAL_ROLE_REQPARTICIPANT, 1,
-				    req[i]->mailbox ? ICAL_CUTYPE_GROUP :
-				    ICAL_CUTYPE_INDIVIDUAL));
+				    req[i], ICAL_ROLE_REQPARTICIPANT, 1));
 		for (i = 0; i < nopt; i++)
 			if (opt[i]->email != NULL &&
 			    !ical_is_member(req, nreq, opt[i]))
 				icalcomponent_add_property(ve, ical_attendee(
-				    opt[i], ICAL_ROLE_OPTPARTICIPANT, 1,
-				    opt[i]->mailbox ? ICAL_CUTYPE_GROUP :
-				    ICAL_CUTYPE_INDIVIDUAL));
+				    opt[i], ICAL_ROLE_OPTPARTICIPANT, 1));
 		free(req);
 		free(opt);
 	}
@@ -324,9 +324,7 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 
 			if (c != NULL && c->email != NULL)
 				icalcomponent_add_property(todo, ical_attendee(
-				    c, ICAL_ROLE_REQPARTICIPANT, 0,
-				    c->mailbox ? ICAL_CUTYPE_GROUP :
-				    ICAL_CUTYPE_INDIVIDUAL));
+				    c, ICAL_ROLE_REQPARTICIPANT, 0));
 		}
 		icalcomponent_add_component(cal, todo);
 	}

@@ -859,8 +859,8 @@ check_attendees(const struct doc *d, const char *comp, icalcomponent *c,
 		    d->what, found, to);
 		par = prop_param(line, "CUTYPE");
 		ck_assert_msg(par != NULL, "%s: no CUTYPE: %s", d->what, line);
-		ck_assert_str_eq(par, v[i].c->mailbox ? "GROUP" :
-		    "INDIVIDUAL");
+		/* SPEC §7's form, for an agency's mailbox too. */
+		ck_assert_str_eq(par, "INDIVIDUAL");
 		par = prop_param(line, "ROLE");
 		ck_assert_msg(par != NULL, "%s: no ROLE: %s", d->what, line);
 		ck_assert_str_eq(par, v[i].optional ? "OPT-PARTICIPANT" :
@@ -1579,7 +1579,7 @@ START_TEST(test_request_organizer_attendees)
 	ck_assert_str_eq(doc_one(d, "VEVENT", "ORGANIZER"),
 	    "ORGANIZER;CN=\"Phòng Văn hóa - Xã hội\":"
 	    "mailto:vhxh@daison.example");
-	ck_assert_msg(!doc_has(d, "ATTENDEE;CUTYPE=GROUP;ROLE=REQ-PARTICIPANT;"
+	ck_assert_msg(!doc_has(d, "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;"
 	    "PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=\"Phòng Văn hóa - Xã hội\""),
 	    "the organizer's mailbox is an attendee");
 	/* Exactly the SPEC's form for a person. */
@@ -1754,7 +1754,7 @@ START_TEST(test_tasks)
 	ck_assert_str_eq(doc_one(d, "VTODO", "DUE"),
 	    "DUE;TZID=" ZONE ":20251216T170000");
 	ck_assert_str_eq(doc_one(d, "VTODO", "ATTENDEE"),
-	    "ATTENDEE;CUTYPE=GROUP;ROLE=REQ-PARTICIPANT;"
+	    "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;"
 	    "CN=\"Phòng Văn hóa - Xã hội\":mailto:vhxh@daison.example");
 	ck_assert_str_eq(doc_one(d, "VEVENT", "DTSTART"),
 	    "DTSTART;TZID=" ZONE ":20251216T170000");
