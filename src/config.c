@@ -5,6 +5,8 @@
  * line are known; what needs the whole plan (time references, cycles) is
  * checked in plan.c. Strings are normalised to NFC on the way in.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -666,6 +668,20 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 			diag_error(d, &l, NULL, "cannot read %s: %s", what,
 			    strerror(errno));
 		return -1;
+	}
+	{
+		struct stat	 st;
+
+		if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+			if (from != NULL)
+				diag_error(d, from, what, "cannot read \"%s\": "
+				    "not a file", path);
+			else
+				diag_error(d, &l, NULL, "cannot read %s: not a "
+				    "file", what);
+			fclose(f);
+			return -1;
+		}
 	}
 	if (fseek(f, 0, SEEK_END) == -1 || (len = ftell(f)) < 0 ||
 	    fseek(f, 0, SEEK_SET) == -1) {

@@ -3,6 +3,8 @@
  * the modules. Exit codes: 0 ok, 1 invalid input or config, 2 usage,
  * 3 runtime failure.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,18 @@ static const char ics_usage[] =
 "event and task. --now sets DTSTAMP (default: the clock).\n";
 
 /* Remove the files of a folder tree (a simulation's old output). */
+/* 1 when dir/name exists. */
+static int
+dir_has(const char *dir, const char *name)
+{
+	char		*p = xasprintf("%s/%s", dir, name);
+	struct stat	 st;
+	int		 rc = stat(p, &st) == 0;
+
+	free(p);
+	return rc;
+}
+
 static void
 remove_tree(const char *path)
 {
@@ -250,6 +264,11 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	}
 	if ((o.from != NULL && arg_time("--from", o.from, z, &from) == -1) ||
 	    (o.to != NULL && arg_time("--to", o.to, z, &to) == -1)) {
+		world_free(&w);
+		return EXIT_USAGE;
+	}
+	if (from != TIMEX_NONE && to != TIMEX_NONE && to < from) {
+		log_warnx("--to %s is before --from %s", o.to, o.from);
 		world_free(&w);
 		return EXIT_USAGE;
 	}
@@ -597,6 +616,11 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		free(w);
 		return EXIT_USAGE;
 	}
+	if (from != TIMEX_NONE && to != TIMEX_NONE && to < from) {
+		log_warnx("--to %s is before --from %s", toarg, fromarg);
+		free(w);
+		return EXIT_USAGE;
+	}
 	now = from != TIMEX_NONE ? from : (int64_t)time(NULL);
 	if (load_quiet(w, cfg, now) == -1) {
 		free(w);
@@ -611,8 +635,40 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		if (from == INT64_MAX)
 			from = now;
 	}
-	/* A fresh outbox every time: a simulation never resumes. */
+	/*
+	 * A fresh outbox every time: a simulation never resumes. Only a
+	 * folder a simulation made (it holds the marker) is emptied: --out
+	 * pointed at the live store's folder must not wipe its outbox.
+	 */
 	store = xasprintf("%s/loa.db", out);
+	{
+		char		*mark = xasprintf("%s/.loa-simulate", out);
+		struct stat	 st;
+		int		 ours = stat(mark, &st) == 0;
+
+		if (!ours && (stat(store, &st) == 0 || dir_has(out,
+		    "outbox") || dir_has(out, "broadcast"))) {
+			log_warnx("simulate: %s holds an outbox or gateway "
+			    "files simulate did not make; give --out a new "
+			    "or empty folder", out);
+			free(mark);
+			free(store);
+			world_free(w);
+			free(w);
+			return EXIT_USAGE;
+		}
+		mkdirs(out);
+		if (!ours) {
+			FILE	*f = fopen(mark, "w");
+
+			if (f != NULL) {
+				fputs("loa simulate output: emptied by the "
+				    "next simulate\n", f);
+				fclose(f);
+			}
+		}
+		free(mark);
+	}
 	for (i = 0; i < 3; i++) {
 		char	*f = xasprintf("%s%s", store, i == 0 ? "" : i == 1 ?
 			    "-wal" : "-shm");

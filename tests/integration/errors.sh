@@ -101,6 +101,53 @@ else
 	ok "missing-config"
 fi
 
+# A folder where the config should be: exit 1, named, no crash.
+"$LOA" -c "$LOA_TESTDATA/ok" check >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -ne 1 ]; then
+	ko "config-is-folder" "exit status $rc, expected 1: $(oneline "$tmp/err")"
+elif san=$(sanitizer "$tmp/err"); then
+	ko "config-is-folder" "sanitizer: $san"
+elif ! grep -qF 'not a file' "$tmp/err"; then
+	ko "config-is-folder" "stderr: $(oneline "$tmp/err")"
+else
+	ok "config-is-folder"
+fi
+
+# A range that ends before it starts is a usage error.
+(cd "$LOA_TESTDATA/ok" && "$LOA" -c loa.cfg timeline --from 2027-03-31 \
+    --to 2027-03-01) >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q 'before --from' "$tmp/err" &&
+    ok "timeline: --to before --from exits 2" ||
+    ko "timeline-range" "exit status $rc: $(oneline "$tmp/err")"
+
+# simulate --out pointed at a live outbox's folder refuses and keeps it.
+mkdir -p "$tmp/live"
+cp -r "$LOA_TESTDATA/ok/." "$tmp/live/"
+(cd "$tmp/live" && "$LOA" -c loa.cfg run --once --now "2027-03-01 08:00") \
+    >/dev/null 2>&1
+live=$(sed -n 's/.*store *= *"\([^"]*\)".*/\1/p' "$tmp/live/loa.cfg")
+live=$tmp/live/${live:-var/loa.db}
+livedir=$(dirname "$live")
+if [ ! -f "$live" ]; then
+	ko "simulate-live" "run --once made no outbox at $live"
+else
+	sum=$(cksum <"$live")
+	(cd "$tmp/live" && "$LOA" -c loa.cfg simulate --out "$livedir") \
+	    >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -ne 2 ]; then
+		ko "simulate-live" "exit status $rc, expected 2"
+	elif [ "$(cksum <"$live")" != "$sum" ]; then
+		ko "simulate-live" "the live outbox changed"
+	elif ! grep -qF 'give --out a new or empty folder' "$tmp/err"; then
+		ko "simulate-live" "stderr: $(oneline "$tmp/err")"
+	else
+		ok "simulate-live: refuses a live outbox's folder"
+	fi
+fi
+
 # Usage, version and help.
 "$LOA" bogus >"$tmp/out" 2>"$tmp/err"
 rc=$?
