@@ -41,21 +41,37 @@ sms="$tmp/var/outbox/sms.jsonl"
 "$LOA" -c "$cfg" check >/dev/null 2>&1 && ok "generated plan checks" ||
     ko "generated plan does not check"
 
-# Random pauses from a seeded generator, so a failure can be replayed.
+# Each round starts loa, waits until it is sending (sms.jsonl grows), then
+# kills it after a random pause from a seeded generator (so a failure can
+# be replayed): the kills land among the sends, not on an idle process.
 seed=${CRASH_SEED:-$$}
 echo "seed $seed"
+size() { [ -f "$sms" ] && wc -c <"$sms" || echo 0; }
 i=0
+midsend=0
 while [ "$i" -lt "$ROUNDS" ]; do
+	size0=$(size)
 	"$LOA" -c "$cfg" run --now "2026-03-02 10:00" >/dev/null 2>>"$tmp/err" &
 	pid=$!
-	ms=$(awk -v s="$seed" -v i="$i" 'BEGIN { srand(s + i); print int(rand() * 400) + 20 }')
+	waited=0
+	while [ "$(size)" -le "$size0" ] && [ "$waited" -lt 3000 ] &&
+	    kill -0 "$pid" 2>/dev/null; do
+		sleep 0.002
+		waited=$((waited + 2))
+	done
+	ms=$(awk -v s="$seed" -v i="$i" 'BEGIN { srand(s + i); print int(rand() * 15) }')
 	sleep "$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
-	kill -9 "$pid" 2>/dev/null
+	if kill -9 "$pid" 2>/dev/null && [ "$(size)" -gt "$size0" ] &&
+	    [ "$(wc -l <"$sms")" -lt "$N" ]; then
+		midsend=$((midsend + 1))
+	fi
 	wait "$pid" 2>/dev/null
 	i=$((i + 1))
 done
 lines=$( [ -f "$sms" ] && wc -l <"$sms" || echo 0)
-echo "after $ROUNDS kills: $lines deliveries recorded"
+echo "after $ROUNDS kills ($midsend while sending): $lines deliveries recorded"
+[ "$midsend" -ge $((ROUNDS / 2)) ] && ok "$midsend of $ROUNDS kills landed while sending" ||
+    ko "only $midsend of $ROUNDS kills landed while sending"
 
 # Finish what is left, and stop cleanly.
 "$LOA" -c "$cfg" run --once --now "2026-03-02 10:00" >/dev/null 2>>"$tmp/err" &&
