@@ -741,13 +741,15 @@ render_email(struct engine *e, struct plan *p, const struct ob_job *j,
 	} else if (k == JK_CANCEL) {
 		struct contact	 gone;
 
-		/* The removed attendee as the outbox remembers them. */
+		/* The removed attendee as the outbox remembers them (an
+		 * event deleted from the plan lists nobody else either). */
 		memset(&gone, 0, sizeof(gone));
 		gone.id = j->recipient;
 		gone.name = j->name ? j->name : j->recipient;
 		gone.email = j->address;
 		ics = ical_cancel(p, n->p, j->seq, now,
-		    strcmp(j->payload ? j->payload : "", "removed") == 0 ?
+		    strcmp(j->payload ? j->payload : "", "removed") == 0 ||
+		    strcmp(j->payload ? j->payload : "", "deleted") == 0 ?
 		    &gone : NULL);
 		m.method = "CANCEL";
 	} else if ((k == JK_TASK_REMINDER || k == JK_OVERDUE) &&
@@ -755,6 +757,9 @@ render_email(struct engine *e, struct plan *p, const struct ob_job *j,
 		ics = ical_task_event(p, n->p, now);
 		m.method = "PUBLISH";
 	}
+	/* The MIME method follows the object's (a PUBLISH fallback). */
+	if (ics != NULL && strstr(ics, "\r\nMETHOD:PUBLISH\r\n") != NULL)
+		m.method = "PUBLISH";
 	m.from = mail_from(e, p, from, sizeof(from));
 	m.to_name = to ? to->name : j->name;
 	m.to = j->address;

@@ -200,6 +200,7 @@ enum ical_use {
 	USE_REQUEST,
 	USE_CANCEL,
 	USE_FEED,
+	USE_FEED_CANCEL,	/* published as cancelled: no iTIP possible */
 };
 
 static icalcomponent *
@@ -231,7 +232,8 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		icalcomponent_add_property(ve,
 		    icalproperty_new_description(desc));
 	free(desc);
-	if (use == USE_CANCEL || ev->status == EV_CANCELLED)
+	if (use == USE_CANCEL || use == USE_FEED_CANCEL ||
+	    ev->status == EV_CANCELLED)
 		st = ICAL_STATUS_CANCELLED;
 	else if (ev->start.tentative != NULL)
 		st = ICAL_STATUS_TENTATIVE;
@@ -239,7 +241,7 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		st = ICAL_STATUS_CONFIRMED;
 	icalcomponent_add_property(ve, icalproperty_new_status(st));
 
-	if (use != USE_FEED && org != NULL) {
+	if ((use == USE_REQUEST || use == USE_CANCEL) && org != NULL) {
 		char		*to = ical_mailto(org->email);
 		icalproperty	*o = icalproperty_new_organizer(to);
 
@@ -253,7 +255,7 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		if (only->email != NULL)
 			icalcomponent_add_property(ve, ical_attendee(only,
 			    ICAL_ROLE_REQPARTICIPANT, 1));
-	} else if (use != USE_FEED) {
+	} else if (use == USE_REQUEST || use == USE_CANCEL) {
 		const struct contact	*skip = plan_organizer(p, ev);
 
 		plan_recipients(p, &ev->attendees, skip, &req, &nreq, &capreq);
@@ -366,14 +368,37 @@ ical_text(icalcomponent *cal)
 	return out;
 }
 
+int
+ical_can_invite(struct plan *p, const struct event *ev,
+    const struct contact *only)
+{
+	const struct contact	**v = NULL, *skip;
+	size_t			 n = 0, cap = 0, i;
+	int			 any = 0;
+
+	if (ical_organizer(p, ev) == NULL)
+		return 0;
+	if (only != NULL)
+		return only->email != NULL;
+	skip = plan_organizer(p, ev);
+	plan_recipients(p, &ev->attendees, skip, &v, &n, &cap);
+	plan_recipients(p, &ev->optional, skip, &v, &n, &cap);
+	for (i = 0; i < n && !any; i++)
+		any = v[i]->email != NULL;
+	free(v);
+	return any;
+}
+
 char *
 ical_request(struct plan *p, const struct event *ev, int seq, int64_t now)
 {
-	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_REQUEST);
+	int		 itip = ical_can_invite(p, ev, NULL);
+	icalcomponent	*cal = ical_vcalendar(itip ? ICAL_METHOD_REQUEST :
+			    ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
 	icalcomponent_add_component(cal, ical_vevent(p, ev, seq, now,
-	    USE_REQUEST, NULL));
+	    itip ? USE_REQUEST : USE_FEED, NULL));
 	return ical_text(cal);
 }
 
@@ -381,11 +406,13 @@ char *
 ical_cancel(struct plan *p, const struct event *ev, int seq, int64_t now,
     const struct contact *only)
 {
-	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_CANCEL);
+	int		 itip = ical_can_invite(p, ev, only);
+	icalcomponent	*cal = ical_vcalendar(itip ? ICAL_METHOD_CANCEL :
+			    ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
 	icalcomponent_add_component(cal, ical_vevent(p, ev, seq, now,
-	    USE_CANCEL, only));
+	    itip ? USE_CANCEL : USE_FEED_CANCEL, only));
 	return ical_text(cal);
 }
 

@@ -17,6 +17,16 @@
 struct buf;
 
 /*
+ * 1 when ev can be sent as iTIP (RFC 5546 §3.2: an ORGANIZER with an
+ * address, and an ATTENDEE with one: only, or one of the invitees).
+ * Otherwise ical_request and ical_cancel fall back to METHOD:PUBLISH
+ * (without ORGANIZER and ATTENDEEs; a cancellation as STATUS:CANCELLED),
+ * which calendars import without offering a reply.
+ */
+int	 ical_can_invite(struct plan *p, const struct event *ev,
+	    const struct contact *only);
+
+/*
  * The invitation, or with seq > 0 the update, of event ev of plan p: one
  * VEVENT listing every invitee that has an email address, stamped now.
  */

@@ -2,8 +2,9 @@
 # ics.sh: every iCalendar object `loa ics` writes parses cleanly in three
 # independent parsers (SPEC §7, research/imip.md §4): python3-icalendar (no
 # component with .errors), python3-vobject (readOne with validate=True,
-# then serialize and read back) and `calcurse -i` (exit 0, 0 skipped). The
-# fourth, libical, is run on the same objects by tests/unit/check_ical.c.
+# then serialize and read back), `calcurse -i` (exit 0, 0 skipped) and
+# libical (tests/tools/ical_lint: icalcomponent_count_errors, and the iTIP
+# restrictions for REQUEST and CANCEL), all on the same bytes.
 #
 # For conf/loa.cfg and every loa*.cfg under $LOA_TESTDATA/plans and
 # $LOA_TESTDATA/ok that passes `loa check`: `ics --event E` for every event
@@ -16,11 +17,15 @@
 # Needs LOA (the binary), LOA_SRC (the source tree) and LOA_TESTDATA.
 # Prints "ok NAME" or "FAIL NAME: why" per case, then "N passed, M failed".
 set -u
-: "${LOA:?}" "${LOA_SRC:?}" "${LOA_TESTDATA:?}"
+: "${LOA:?}" "${LOA_SRC:?}" "${LOA_TESTDATA:?}" "${ICAL_LINT:?}"
 PY=/usr/bin/python3
 NOW1="2025-11-28 09:00"
 NOW2="2025-12-20 17:45"
 tmp=$(mktemp -d)
+# Sanitizer reports (of the ASan/UBSan build) go to files, whatever a
+# command's stderr is redirected to; any one of them fails the test.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
 trap 'rm -rf "$tmp"' EXIT INT TERM
 pass=0
 fail=0
@@ -154,7 +159,8 @@ def check(cfg, name, d):
         kind, fname, label, ev = line.rstrip("\n").split("\t")
         path = os.path.join(d, fname)
         data = open(path, "rb").read()
-        want = {"req": "REQUEST", "req2": "REQUEST", "cancel": "CANCEL"}.get(
+        want = {"req": "REQUEST", "req2": "REQUEST", "upd": "REQUEST",
+                "cancel": "CANCEL"}.get(
             kind, "PUBLISH")
 
         # (a) python3-icalendar: from_ical, every component's .errors.
@@ -169,6 +175,12 @@ def check(cfg, name, d):
                     str(c.get("STATUS")) == "CANCELLED"
                     for c in cal.walk("VEVENT")):
                 want = "CANCEL"
+            # Without ORGANIZER (no address for it) iTIP cannot be: loa
+            # publishes the event instead (RFC 5546 §3.2).
+            if kind in ("req", "req2", "cancel", "upd") and all(
+                    c.get("ORGANIZER") is None
+                    for c in cal.walk("VEVENT")):
+                want = "PUBLISH"
             if errs:
                 why = "; ".join(errs)
             elif str(cal.get("METHOD")) != want:
@@ -272,6 +284,51 @@ else
 	ko "calcurse is installed" "not found"
 fi
 
+# parse_dir CFG NAME DIR: every object DIR/manifest lists, through the four
+# parsers: (a) python3-icalendar and (b) python3-vobject with the
+# cross-file checks, (c) calcurse, (d) libical (ical_lint).
+parse_dir() {
+	cfg=$1 name=$2 d=$3
+	# (a), (b) and the cross-file checks, in Python.
+	"$PY" "$tmp/check.py" check "$cfg" "$name" "$d" >"$d/py" 2>"$d/pyerr"
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)		ok "${line#ok }" ;;
+		"FAIL "*)	line=${line#FAIL }
+				ko "${line%%: *}" "${line#*: }" ;;
+		esac
+	done <"$d/py"
+	[ $rc -eq 0 ] || ko "$name python checks" \
+	    "exited $rc: $(tail -n 3 "$d/pyerr")"
+
+	# (c) calcurse: a fresh data folder each time; exit 0, 0 skipped.
+	while IFS="$(printf '\t')" read -r k f l e; do
+		ccdir=$(mktemp -d "$tmp/calcurse.XXXXXX")
+		if calcurse -D "$ccdir" -i "$d/$f" >"$d/cc" 2>&1 </dev/null; then
+			if grep -q '/ 0 skipped' "$d/cc"; then
+				ok "$name $l calcurse"
+			else
+				ko "$name $l calcurse" "$(tr '\n' ' ' <"$d/cc")"
+			fi
+		else
+			rc=$?
+			ko "$name $l calcurse" \
+			    "exit $rc: $(tr '\n' ' ' <"$d/cc")"
+		fi
+		rm -rf "$ccdir"
+	done <"$d/manifest"
+
+	# (d) libical: icalcomponent_count_errors on the same bytes.
+	while IFS="$(printf '\t')" read -r k f l e; do
+		if "$ICAL_LINT" "$d/$f" >"$d/lint" 2>&1; then
+			ok "$name $l libical"
+		else
+			ko "$name $l libical" "$(tr '\n' ' ' <"$d/lint")"
+		fi
+	done <"$d/manifest"
+}
+
 # The configs: the seed plan, then every test config, in a stable order.
 {
 	echo "$LOA_SRC/conf/loa.cfg"
@@ -337,35 +394,7 @@ for j in json.load(sys.stdin):
 	run all all.ics "ics --all" "" --all --now "$NOW1"
 	run all2 all-2.ics "ics --all (again)" "" --all --now "$NOW2"
 
-	# (a), (b) and the cross-file checks, in Python.
-	"$PY" "$tmp/check.py" check "$cfg" "$name" "$d" >"$d/py" 2>"$d/pyerr"
-	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "*)		ok "${line#ok }" ;;
-		"FAIL "*)	line=${line#FAIL }
-				ko "${line%%: *}" "${line#*: }" ;;
-		esac
-	done <"$d/py"
-	[ $rc -eq 0 ] || ko "$name python checks" \
-	    "exited $rc: $(tail -n 3 "$d/pyerr")"
-
-	# (c) calcurse: a fresh data folder each time; exit 0, 0 skipped.
-	while IFS="$(printf '\t')" read -r k f l e; do
-		ccdir=$(mktemp -d "$tmp/calcurse.XXXXXX")
-		if calcurse -D "$ccdir" -i "$d/$f" >"$d/cc" 2>&1 </dev/null; then
-			if grep -q '/ 0 skipped' "$d/cc"; then
-				ok "$name $l calcurse"
-			else
-				ko "$name $l calcurse" "$(tr '\n' ' ' <"$d/cc")"
-			fi
-		else
-			rc=$?
-			ko "$name $l calcurse" \
-			    "exit $rc: $(tr '\n' ' ' <"$d/cc")"
-		fi
-		rm -rf "$ccdir"
-	done <"$d/manifest"
+	parse_dir "$cfg" "$name" "$d"
 done <"$tmp/configs"
 
 if [ "$n" -ge 2 ]; then
@@ -374,5 +403,97 @@ else
 	ko "configs checked" "only $n valid configs found"
 fi
 
+# The mails the engine sends for the seed plan: the invitations, then an
+# update after the room moved (SEQUENCE 1) and a cancellation (SEQUENCE 2);
+# each mail's text/calendar part through the four parsers.
+m="$tmp/mail"
+mkdir -p "$m/conf" "$m/d"
+cp -r "$LOA_SRC/conf/." "$m/conf/"
+mcfg="$m/conf/loa.cfg"
+mplan=$(ls "$m"/conf/plans/*.cfg | head -n 1)
+: >"$m/d/manifest"
+# The first invitation's time, and two hours after it.
+"$LOA" -c "$mcfg" timeline --json >"$m/tl.json" 2>"$m/err"
+set -- $("$PY" - "$m/tl.json" <<'PY'
+import json, sys, datetime
+jobs = [j for j in json.load(open(sys.argv[1])) if j["kind"] == "invitation"]
+t = min(datetime.datetime.fromisoformat(j["due"]) for j in jobs)
+for h in (0, 1, 2):
+    print((t + datetime.timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M"))
+PY
+)
+if [ $# -ne 3 ]; then
+	ko "mails" "no invitation in the seed timeline"
+else
+	# mails STEP KIND: each new .eml's calendar part, listed as KIND.
+	mails() {
+		"$PY" - "$m/conf/../var/outbox/mail" "$m/d" "$1" "$2" \
+		    >>"$m/d/manifest" <<'PY'
+import email, os, sys
+src, dst, step, kind = sys.argv[1:5]
+seen = set(open(os.path.join(dst, "seen")).read().split()) \
+    if os.path.exists(os.path.join(dst, "seen")) else set()
+new = sorted(f for f in os.listdir(src) if f.endswith(".eml") and f not in seen)
+for f in new:
+    msg = email.message_from_binary_file(open(os.path.join(src, f), "rb"))
+    parts = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    if not parts:
+        continue
+    out = "%s-%s.ics" % (step, f[:-4])
+    data = parts[0].get_payload(decode=True)
+    open(os.path.join(dst, out), "wb").write(data)
+    # Listed by the METHOD the mail's Content-Type says.
+    meth = (parts[0].get_param("method") or "").upper()
+    if meth != (kind if kind != "upd" else "REQUEST").upper() and \
+            not (kind == "cancel" and meth == "CANCEL"):
+        print("pub\t%s\t%s mail %s (%s)\t" % (out, step, f[:-4], meth))
+        continue
+    print("%s\t%s\t%s mail %s\t" % (kind, out, step, f[:-4]))
+with open(os.path.join(dst, "seen"), "a") as s:
+    s.write("".join(f + "\n" for f in new))
+PY
+	}
+	"$LOA" -c "$mcfg" run --once --now "$(echo "$1" | tr T ' ')" \
+	    >/dev/null 2>>"$m/err"
+	mails invitation upd
+	"$PY" - "$mplan" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read()
+s = re.sub(r'(location\s*=\s*)"[^"]*"', r'\1"Hội trường mới - Nhà văn hóa xã"', s, count=1)
+open(p, "w", encoding="utf-8").write(s)
+PY
+	"$LOA" -c "$mcfg" run --once --now "$(echo "$2" | tr T ' ')" \
+	    >/dev/null 2>>"$m/err"
+	mails update upd
+	"$PY" - "$mplan" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read()
+s = re.sub(r'(status\s*=\s*)"confirmed"', r'\1"cancelled"', s, count=1)
+open(p, "w", encoding="utf-8").write(s)
+PY
+	"$LOA" -c "$mcfg" run --once --now "$(echo "$3" | tr T ' ')" \
+	    >/dev/null 2>>"$m/err"
+	mails cancel cancel
+	for k in upd cancel; do
+		c=$(grep -c "^$k	" "$m/d/manifest")
+		[ "$c" -gt 0 ] && ok "seed mails: $c $k" ||
+		    ko "seed mails" "no $k mail: $(tail -n 3 "$m/err")"
+	done
+	grep -l '^SEQUENCE:1' "$m"/d/update-*.ics >/dev/null 2>&1 &&
+	    ok "seed update mails carry SEQUENCE:1" ||
+	    ko "seed update mails" "no SEQUENCE:1"
+	grep -l '^SEQUENCE:2' "$m"/d/cancel-*.ics >/dev/null 2>&1 &&
+	    ok "seed cancel mails carry SEQUENCE:2" ||
+	    ko "seed cancel mails" "no SEQUENCE:2"
+	parse_dir "$mcfg" "seed-mail" "$m/d"
+fi
+
+if ls "$tmp"/sanitizer.* >/dev/null 2>&1; then
+	ko "sanitizer" "$(cat "$tmp"/sanitizer.* | head -5)"
+else
+	ok "no sanitizer report"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

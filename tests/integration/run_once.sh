@@ -14,6 +14,10 @@ set -u
 : "${LOA:?}" "${LOA_SRC:?}"
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
+# Sanitizer reports (of the ASan/UBSan build) go to files, whatever a
+# command's stderr is redirected to; any one of them fails the test.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
@@ -262,5 +266,10 @@ PY
 else ko "never sent: $why"
 fi
 
+if ls "$tmp"/sanitizer.* >/dev/null 2>&1; then
+	ko "sanitizer: $(cat "$tmp"/sanitizer.* | head -5)"
+else
+	ok "no sanitizer report"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

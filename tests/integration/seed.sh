@@ -4,6 +4,10 @@
 set -u
 : "${LOA:?}" "${LOA_SRC:?}"
 tmp=$(mktemp -d)
+# Sanitizer reports (of the ASan/UBSan build) go to files, whatever a
+# command's stderr is redirected to; any one of them fails the test.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
@@ -85,5 +89,10 @@ fi
 "$LOA" -c "$cfg" timeline --from yesterday >/dev/null 2>&1
 [ $? -eq 2 ] && ok "bad --from is a usage error (2)" || ko "bad --from"
 
+if ls "$tmp"/sanitizer.* >/dev/null 2>&1; then
+	ko "sanitizer: $(cat "$tmp"/sanitizer.* | head -5)"
+else
+	ok "no sanitizer report"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

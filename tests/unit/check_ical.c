@@ -995,6 +995,20 @@ event_status(const struct event *ev)
 	return "CONFIRMED";
 }
 
+/* iTIP needs an ORGANIZER address and an ATTENDEE address. */
+static int
+itip_possible(const struct contact *org, const struct invitee *v, size_t n)
+{
+	size_t	 i;
+
+	if (org == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (v[i].c->email != NULL)
+			return 1;
+	return 0;
+}
+
 /* Every check of an invitation of ev. */
 static struct doc *
 check_request(const struct loaded *w, struct plan *p, const struct event *ev,
@@ -1008,6 +1022,18 @@ check_request(const struct loaded *w, struct plan *p, const struct event *ev,
 	size_t		 n;
 	const struct contact *org = organizer_of(p, ev);
 
+	v = invitees(p, ev, &n);
+	if (!itip_possible(org, v, n)) {
+		/* No ORGANIZER or no ATTENDEE address: iTIP cannot be
+		 * (RFC 5546 §3.2), so the object is published. */
+		check_vcalendar(d, "PUBLISH");
+		check_vtimezone(d);
+		ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
+		check_vevent_common(d, p, ev, seq, event_status(ev));
+		ck_assert_uint_eq(doc_count(d, "VEVENT", "ORGANIZER"), 0);
+		ck_assert_uint_eq(doc_count(d, "VEVENT", "ATTENDEE"), 0);
+		return d;
+	}
 	check_vcalendar(d, "REQUEST");
 	check_vtimezone(d);
 	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
@@ -1017,7 +1043,6 @@ check_request(const struct loaded *w, struct plan *p, const struct event *ev,
 		check_organizer_not_invited(d, org);
 		doc_itip(d);
 	}
-	v = invitees(p, ev, &n);
 	check_attendees(d, "VEVENT", doc_vevent(d), v, n, 1, quote_all);
 	check_jobs_are_attendees(d, w, p, ev);
 	return d;
@@ -1036,6 +1061,18 @@ check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
 	size_t		 n;
 	const struct contact *org = organizer_of(p, ev);
 
+	v = invitees(p, ev, &n);
+	if (!itip_possible(org, v, n)) {
+		/* No ORGANIZER or no ATTENDEE address: iTIP cannot be
+		 * (RFC 5546 §3.2), so the object is published. */
+		check_vcalendar(d, "PUBLISH");
+		check_vtimezone(d);
+		ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
+		check_vevent_common(d, p, ev, seq, "CANCELLED");
+		ck_assert_uint_eq(doc_count(d, "VEVENT", "ORGANIZER"), 0);
+		ck_assert_uint_eq(doc_count(d, "VEVENT", "ATTENDEE"), 0);
+		return d;
+	}
 	check_vcalendar(d, "CANCEL");
 	check_vtimezone(d);
 	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
@@ -1045,7 +1082,6 @@ check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
 		check_organizer_not_invited(d, org);
 		doc_itip(d);
 	}
-	v = invitees(p, ev, &n);
 	check_attendees(d, "VEVENT", doc_vevent(d), v, n, 1, quote_all);
 	return d;
 }
