@@ -690,7 +690,9 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	 * expire, else an hour). Held jobs wait for their date: their time
 	 * is only a guess.
 	 */
-	return ob_write(ob, "expiring jobs", n,
+	int	 more;
+
+	if (ob_write(ob, "expiring jobs", n,
 	    "UPDATE jobs SET state = 'expired', "
 	    "reason = CASE WHEN refers IS NOT NULL AND refers <= ?1 AND kind "
 	    "IN ('invitation', 'update', 'event-reminder', 'task-reminder') "
@@ -701,7 +703,24 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	    "refers <= ?1) OR (kind = 'broadcast' AND ((refers IS NOT NULL "
 	    "AND refers <= ?1) OR (refers IS NULL AND due + 3600 <= ?1))) OR "
 	    "(kind IN ('distribution', 'overdue', 'cancel') AND due + 86400 "
-	    "<= ?1))", "I", now);
+	    "<= ?1))", "I", now) == -1)
+		return -1;
+	/*
+	 * After downtime several reminders of one thing to one recipient
+	 * can be due at once: only the latest goes, the earlier say less.
+	 */
+	if (ob_write(ob, "expiring reminders", &more, "UPDATE jobs SET "
+	    "state = 'expired', reason = 'a later reminder of it is due "
+	    "too', updated = ?1 WHERE state IN ('pending', 'failed') AND "
+	    "kind IN ('event-reminder', 'task-reminder') AND due <= ?1 AND "
+	    "EXISTS (SELECT 1 FROM jobs l WHERE l.plan = jobs.plan AND "
+	    "l.object = jobs.object AND l.recipient = jobs.recipient AND "
+	    "l.kind = jobs.kind AND l.channel = jobs.channel AND l.state IN "
+	    "('pending', 'failed') AND l.due > jobs.due AND l.due <= ?1)",
+	    "I", now) == -1)
+		return -1;
+	*n += more;
+	return 0;
 }
 
 int

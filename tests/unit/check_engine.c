@@ -47,11 +47,12 @@ struct version {
 	const char	*attendees;
 	const char	*status;
 	const char	*task_due;
+	const char	*remind;	/* the task's, NULL: one a day ahead */
 };
 
 static const struct version V1 = {
 	"2026-03-20 08:00", "Phòng họp gác 3", "\"an\", \"binh\", \"chau\"",
-	"confirmed", "hop.start - 2d at 17:00"
+	"confirmed", "hop.start - 2d at 17:00", NULL
 };
 
 /* The test's folder and engine, closed by the teardown even on failure. */
@@ -272,11 +273,12 @@ write_plan(const struct version *v)
 	    "  id = \"bao-cao\"; title = \"Báo cáo kết quả\";\n"
 	    "  owner = [ \"vhxh\" ];\n"
 	    "  due = \"%s\";\n"
-	    "  remind = [ \"due - 1d at 08:00\" ];\n"
+	    "  remind = [ %s ];\n"
 	    "  overdue = \"due + 1d at 08:00\";\n"
 	    "} );\n", gone ? "events = ();\n/* {\n" : "events = ( {\n",
 	    v->start, v->location, v->attendees, v->status,
-	    gone ? "} */\n" : "} );\n", v->task_due);
+	    gone ? "} */\n" : "} );\n", v->task_due,
+	    v->remind ? v->remind : "\"due - 1d at 08:00\"");
 	write_file(fx.plan, text);
 	free(text);
 }
@@ -1565,6 +1567,35 @@ START_TEST(test_late_but_in_time)
 }
 END_TEST
 
+START_TEST(test_late_reminders_collapse)
+{
+	struct version		 v = V1;
+	struct jobv		 jv;
+	const struct ob_job	*j;
+
+	/*
+	 * Down from before the first of three reminders until after the
+	 * third: one reminder goes, the latest, not three in a row.
+	 */
+	v.remind = "\"due - 3d at 08:00\", \"due - 2d at 08:00\", "
+	    "\"due - 1d at 08:00\"";
+	open_engine(&v, NOW0);
+	reconcile(NOW0, NULL);
+	step("2026-03-17 09:00");
+	jobs_get(&jv);
+	j = job_need(&jv, "task-reminder", "hung", "sms", 0);
+	ck_assert_str_eq(j->state, "expired");
+	ck_assert_str_eq(j->reason, "a later reminder of it is due too");
+	j = job_need(&jv, "task-reminder", "hung", "sms", 1);
+	ck_assert_str_eq(j->state, "expired");
+	j = job_need(&jv, "task-reminder", "hung", "sms", 2);
+	ck_assert_str_eq(j->state, "sent");
+	j = job_need(&jv, "task-reminder", "vhxh", "email", 2);
+	ck_assert_str_eq(j->state, "sent");
+	jobs_put(&jv);
+}
+END_TEST
+
 /* Quiet hours at send time (SPEC §2). */
 
 START_TEST(test_quiet_release)
@@ -1945,6 +1976,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_late_expired);
 	tcase_add_test(tc, test_late_reminder_task_expired);
 	tcase_add_test(tc, test_late_but_in_time);
+	tcase_add_test(tc, test_late_reminders_collapse);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("quiet");
