@@ -233,7 +233,8 @@ outbox_json "$tmp/end.json"
 bao_cao "$tmp/end.json" sent >"$tmp/bao-sent2"
 if cmp -s "$tmp/bao-sent" "$tmp/bao-sent2" &&
     [ -z "$(bao_cao "$tmp/end.json" pending)" ] &&
-    [ -z "$(bao_cao "$tmp/end.json" expired)" ] &&
+    [ "$(bao_cao "$tmp/end.json" expired | sort)" = \
+    "$(bao_cao "$tmp/t0.json" expired | sort)" ] &&
     [ "$(bao_cao "$tmp/end.json" cancelled | sort)" = \
     "$(sort "$tmp/bao-pending")" ]; then
 	ok "no bao-cao reminder after task done"
