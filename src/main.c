@@ -450,11 +450,13 @@ static const char simulate_usage[] =
 "each send, then a summary.\n";
 
 static const char outbox_usage[] =
-"usage: loa [-c FILE] outbox [--state S] [--json]\n"
+"usage: loa [-c FILE] outbox [--state S] [--json] [--store DB]\n"
 "\n"
 "List the jobs in the outbox in time order, with their state, attempts,\n"
 "sending time and last error. --json prints SPEC §10's objects with\n"
-"attempts, sent_at and last_error added.\n";
+"attempts, sent_at and last_error added. --store reads another outbox\n"
+"than the config's loa.store, such as a simulation's\n"
+"(var/simulate/loa.db).\n";
 
 /* Load the config quietly (warnings are for `check`); on errors, load it
  * again loudly and return -1. */
@@ -725,10 +727,11 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 	struct world	 w;
 	struct outbox	*ob;
 	struct ob_job	*v;
-	const char	*state = NULL;
+	const char	*state = NULL, *store = NULL;
 	size_t		 n, i;
 	int		 json = 0, k;
 	char		 err[512];
+	struct stat	 st;
 
 	for (k = 0; k < argc; k++) {
 		if (strcmp(argv[k], "--help") == 0) {
@@ -738,6 +741,9 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 			json = 1;
 		else if (strcmp(argv[k], "--state") == 0 &&
 		    (state = opt_arg(argc, argv, &k)) != NULL)
+			;
+		else if (strcmp(argv[k], "--store") == 0 &&
+		    (store = opt_arg(argc, argv, &k)) != NULL)
 			;
 		else {
 			fprintf(stderr, "loa: outbox: unknown or incomplete "
@@ -757,7 +763,18 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 	}
 	if (load_quiet(&w, cfg, (int64_t)time(NULL)) == -1)
 		return EXIT_INVALID;
-	if ((ob = outbox_open(w.svc->store, err, sizeof(err))) == NULL) {
+	if (store == NULL)
+		store = w.svc->store;
+	if (stat(store, &st) == -1) {
+		/* Nothing has run yet: say so, and make no empty outbox. */
+		log_warnx("outbox: no outbox at %s yet (loa run has not run "
+		    "there); nothing to list", store);
+		if (json)
+			puts("[]");
+		world_free(&w);
+		return 0;
+	}
+	if ((ob = outbox_open(store, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		world_free(&w);
 		return EXIT_RUNTIME;
