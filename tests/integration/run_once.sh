@@ -32,7 +32,7 @@ var="$tmp/var"
 # The outbox as JSON into $1; 0 when `outbox --json` worked.
 outbox_json() {
 	"$LOA" -c "$cfg" outbox --json >"$1" 2>"$tmp/outbox.err" &&
-	    [ ! -s "$tmp/outbox.err" ]
+	    ! grep -v 'no outbox at .* yet' "$tmp/outbox.err" | grep -q .
 }
 
 # Files written so far, one line: mails, SMS lines, broadcasts.
