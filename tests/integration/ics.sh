@@ -453,26 +453,24 @@ with open(os.path.join(dst, "seen"), "a") as s:
     s.write("".join(f + "\n" for f in new))
 PY
 	}
+	# edit RE TEXT: the plan's first match of RE becomes TEXT.
+	edit() {
+		"$PY" - "$mplan" "$1" "$2" <<'PY'
+import re, sys
+p, pat, text = sys.argv[1:4]
+s = open(p, encoding="utf-8").read()
+s = re.sub(pat, lambda _: text, s, count=1)
+open(p, "w", encoding="utf-8").write(s)
+PY
+	}
 	"$LOA" -c "$mcfg" run --once --now "$(echo "$1" | tr T ' ')" \
 	    >/dev/null 2>>"$m/err"
 	mails invitation upd
-	"$PY" - "$mplan" <<'PY'
-import re, sys
-p = sys.argv[1]
-s = open(p, encoding="utf-8").read()
-s = re.sub(r'(location\s*=\s*)"[^"]*"', r'\1"Hội trường mới - Nhà văn hóa xã"', s, count=1)
-open(p, "w", encoding="utf-8").write(s)
-PY
+	edit 'location\s*=\s*"[^"]*"' 'location = "Hội trường mới - Nhà văn hóa xã"'
 	"$LOA" -c "$mcfg" run --once --now "$(echo "$2" | tr T ' ')" \
 	    >/dev/null 2>>"$m/err"
 	mails update upd
-	"$PY" - "$mplan" <<'PY'
-import re, sys
-p = sys.argv[1]
-s = open(p, encoding="utf-8").read()
-s = re.sub(r'(status\s*=\s*)"confirmed"', r'\1"cancelled"', s, count=1)
-open(p, "w", encoding="utf-8").write(s)
-PY
+	edit 'status\s*=\s*"confirmed"' 'status = "cancelled"'
 	"$LOA" -c "$mcfg" run --once --now "$(echo "$3" | tr T ' ')" \
 	    >/dev/null 2>>"$m/err"
 	mails cancel cancel
