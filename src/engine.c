@@ -143,7 +143,9 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 			}
 			gw->dir = xstrdup(g->dir);
 			bucket_init(&e->bucket[ch], g->rate, 0);
-			e->limit[ch] = g->concurrency;
+			/* The file gateways answer at once: no limit. */
+			e->limit[ch] = g->kind == GW_SMTP || g->kind == GW_HTTP ?
+			    g->concurrency : 0;
 		}
 		if (gw->backend->init(gw, err, errlen) == -1) {
 			free(base);
