@@ -707,6 +707,24 @@ expand_event(struct batch *bt, struct event *ev)
 	recipients2(bt->p, &ev->attendees, &ev->optional,
 	    plan_organizer(bt->p, ev), &rcpt, &n, &cap);
 
+	/* iTIP needs an ORGANIZER address (RFC 5546 §3.2): say so when
+	 * invitations by email will be published instead. */
+	{
+		const struct contact	*org = plan_organizer(bt->p, ev);
+		const struct contact	*sig = plan_contact(bt->p,
+					    bt->p->signed_by.id);
+		int			 mail = 0;
+
+		for (i = 0; i < n && !mail; i++)
+			mail = rcpt[i]->email != NULL;
+		if (mail && (org == NULL || org->email == NULL) &&
+		    (sig == NULL || sig->email == NULL))
+			diag_warn(bt->d, &ev->loc, arena_printf(bt->p->arena,
+			    "events.%s.organizer", ev->id), "no email address "
+			    "for an ORGANIZER (neither the organizer nor "
+			    "plan.signed_by has one): invitations are "
+			    "published, without Accept/Decline");
+	}
 	bt->object = ev->id;
 	bt->refers = ev->start.t;
 	bt->loc = &ev->loc;

@@ -649,7 +649,11 @@ START_TEST(test_times)
 	/* A reminder refers to its task's deadline. */
 	ck_assert_int_eq(job_get(w, JK_TASK_REMINDER, "t-lich", 0, "thu",
 	    CH_SMS)->refers, task_of(p, "t-lich")->due.t);
-	ck_assert_int_eq(w->d.warnings, 0);
+	/* One warning: the event has no address for an ORGANIZER. */
+	ck_assert_int_eq(w->d.warnings, 1);
+	fflush(w->d.out);
+	ck_assert_msg(strstr(w->log, "plan.cfg:23: warning: events.hn.organizer: "
+	    "no email address for an ORGANIZER") != NULL, "%s", w->log);
 	world_close(w);
 }
 END_TEST
