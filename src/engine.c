@@ -229,17 +229,25 @@ fmt_when(const struct plan *p, int64_t t, char *out, size_t len)
 struct fprint {
 	long long	 start, end;
 	char		*loc, *title;	/* in buf */
-	char		 buf[1024];
+	char		*buf;		/* freed by fprint_clear */
 };
+
+static void
+fprint_clear(struct fprint *f)
+{
+	free(f->buf);
+	f->buf = NULL;
+}
 
 static int
 fprint_parse(const char *s, struct fprint *f)
 {
 	char	*p, *q, *last;
 
+	f->buf = NULL;
 	if (sscanf(s, "%lld|%lld|", &f->start, &f->end) != 2)
 		return -1;
-	snprintf(f->buf, sizeof(f->buf), "%s", s);
+	f->buf = xstrdup(s);
 	if ((p = strchr(f->buf, '|')) == NULL ||
 	    (p = strchr(p + 1, '|')) == NULL ||
 	    (last = strrchr(p + 1, '|')) == NULL)
@@ -256,12 +264,15 @@ fprint_parse(const char *s, struct fprint *f)
 static char *
 event_changes(struct plan *p, const char *old, const char *new)
 {
-	struct fprint	 o, n;
+	struct fprint	 o = { 0 }, n = { 0 };
 	char		 a[64], b[64];
 	struct buf	 out = { 0 };
 
-	if (fprint_parse(old, &o) == -1 || fprint_parse(new, &n) == -1)
+	if (fprint_parse(old, &o) == -1 || fprint_parse(new, &n) == -1) {
+		fprint_clear(&o);
+		fprint_clear(&n);
 		return xstrdup("nội dung thay đổi");
+	}
 	if (o.start != n.start || o.end != n.end) {
 		fmt_when(p, n.start, a, sizeof(a));
 		fmt_when(p, n.end, b, sizeof(b));
@@ -275,6 +286,8 @@ event_changes(struct plan *p, const char *old, const char *new)
 		    n.title);
 	if (out.len == 0)
 		buf_adds(&out, "nội dung thay đổi");
+	fprint_clear(&o);
+	fprint_clear(&n);
 	return buf_take(&out);
 }
 
@@ -505,6 +518,7 @@ ghost_event(struct plan *p, const struct ob_event *r)
 		ev->start.t = ev->end.t = TIMEX_NONE;
 		ev->title = ev->id;
 	}
+	fprint_clear(&f);
 	ev->duration = ev->end.t - ev->start.t;
 	ev->invite.t = TIMEX_NONE;
 	if (r->organizer != NULL)

@@ -141,7 +141,10 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		char	*name = xasprintf("%s.%s", m->id,
 			    strcmp(m->channel, "email") == 0 ? "eml" : "json");
 
-		mkdirs(sub);
+		if (access(sub, F_OK) == -1) {
+			mkdirs(sub);
+			g->dirty |= DIRTY_DIR;	/* a new name in DIR */
+		}
 		if (gw_write_atomic(sub, name, m->data, strlen(m->data), err,
 		    sizeof(err)) == -1 || (m->text != NULL &&
 		    strcmp(m->channel, "broadcast") == 0 &&

@@ -693,6 +693,14 @@ plan_contact(const struct plan *p, const char *id)
 const struct contact *
 plan_organizer(struct plan *p, const struct event *ev)
 {
+	const struct named	*n;
+
+	/* An agency's mailbox organises even without an email address:
+	 * its head is still invited. */
+	if (ev->organizer.id != NULL &&
+	    (n = strmap_get(p->names, ev->organizer.id)) != NULL &&
+	    n->kind == N_AGENCY && ((struct agency *)n->p)->mailbox != NULL)
+		return ((struct agency *)n->p)->mailbox;
 	return plan_contact(p, ev->organizer.id);
 }
 
@@ -711,8 +719,12 @@ expand_event(struct batch *bt, struct event *ev)
 	 * invitations by email will be published instead. */
 	{
 		const struct contact	*org = plan_organizer(bt->p, ev);
-		const struct contact	*sig = plan_contact(bt->p,
+		const struct named	*sn = bt->p->signed_by.id == NULL ?
+					    NULL : strmap_get(bt->p->names,
 					    bt->p->signed_by.id);
+		const struct contact	*sig = sn != NULL &&
+					    sn->kind == N_PERSON ? sn->p :
+					    NULL;
 		int			 mail = 0;
 
 		for (i = 0; i < n && !mail; i++)

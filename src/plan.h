@@ -42,7 +42,8 @@ void	plan_recipients(struct plan *p, const struct idlist *l,
  * is none.
  */
 const struct contact *plan_contact(const struct plan *p, const char *id);
-/* The contact that organises ev, who gets no invitation. */
+/* The contact that organises ev, who gets no invitation: as plan_contact,
+ * but an agency's mailbox even without an email address. */
 const struct contact *plan_organizer(struct plan *p, const struct event *ev);
 
 /*
