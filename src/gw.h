@@ -63,7 +63,6 @@ struct gw_backend {
 struct gw {
 	const struct gw_backend	*backend;
 	char			*dir;		/* file, spool */
-	int			 inflight;
 	int			 fd;		/* file: sms.jsonl */
 	int			 dirty;		/* written, not synced */
 	void			*priv;
