@@ -359,23 +359,23 @@ update_attendee(struct engine *e, struct plan *p, const struct event *ev,
  * record, so was taken off the list since)? */
 static int
 invitation_sent(struct engine *e, struct plan *p, const struct event *ev,
-    const struct contact *c, int *sent)
+    const struct contact *c)
 {
 	enum channel	 chs[] = { CH_EMAIL, CH_SMS };
 	struct ob_job	 j;
 	char		 id[17];
 	size_t		 i;
+	int		 sent = 0;
 
-	*sent = 0;
-	for (i = 0; i < sizeof(chs) / sizeof(chs[0]) && !*sent; i++) {
+	for (i = 0; i < sizeof(chs) / sizeof(chs[0]) && !sent; i++) {
 		plan_job_id(p, JK_INVITATION, ev->id, 0, c->id, chs[i], id);
 		memset(&j, 0, sizeof(j));
 		if (outbox_get(e->ob, id, &j) == -1)
 			continue;	/* never made */
-		*sent = strcmp(j.state, "sent") == 0;
+		sent = strcmp(j.state, "sent") == 0;
 		ob_job_clear(&j);
 	}
-	return 0;
+	return sent;
 }
 
 /* "You are on the list again", said to an attendee taken off and put back. */
@@ -390,7 +390,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 	const struct contact	**rc = NULL, **opt = NULL;
 	size_t			 nrc = 0, caprc = 0, nopt = 0, capopt = 0;
 	size_t			 nsent = 0, i, k;
-	int			 found, seq, rcode = -1, was;
+	int			 found, seq, rcode = -1, bumped = 0;
 	char			*fp = NULL, *changes = NULL;
 
 	if (outbox_event_get(e->ob, p->id, ev->id, &oe, &found) == -1)
@@ -451,7 +451,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 		    -1)
 			goto out;
 		rs->cancels++;
-		found = 2;	/* the sequence moved */
+		bumped = 1;
 	}
 	for (i = 0; i < nrc; i++) {
 		const struct contact	*c = rc[i];
@@ -465,18 +465,16 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 				;
 			if (k < nsent)
 				continue;
-			if (invitation_sent(e, p, ev, c, &was) == -1)
-				goto out;
-			if (!was)
+			if (!invitation_sent(e, p, ev, c))
 				continue;	/* new: the invitation goes */
 			what = T_BACK_ON_LIST;
 		}
 		if (update_attendee(e, p, ev, seq, c, what, now) == -1)
 			goto out;
 		rs->updates++;
-		found = 2;
+		bumped = 1;
 	}
-	rcode = found == 2 ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
+	rcode = bumped ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
 	    changes, ev->organizer.id) : 0;
 out:
 	ob_attendees_free(sent, nsent);
