@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "timex.h"
+#include "util/timex.h"
 
 struct arena;
 struct tmpl;

@@ -20,9 +20,9 @@
 
 #include <check.h>
 
-#include "config.h"
-#include "plan.h"
-#include "xmalloc.h"
+#include "plan/config.h"
+#include "plan/plan.h"
+#include "util/xmalloc.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
 #define NOW	"2027-01-01 00:00"	/* what `now` means in expressions */

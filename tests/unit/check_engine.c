@@ -25,12 +25,12 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "config.h"
-#include "engine.h"
-#include "gw.h"
-#include "outbox.h"
-#include "world.h"
-#include "xmalloc.h"
+#include "plan/config.h"
+#include "deliver/engine.h"
+#include "gw/gw.h"
+#include "deliver/outbox.h"
+#include "jobs/world.h"
+#include "util/xmalloc.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
 #define PLAN_ID	"7/KH-UBND"

@@ -37,12 +37,12 @@
 #include <libical/ical.h>
 #include <utf8proc.h>
 
-#include "config.h"
-#include "ical.h"
-#include "plan.h"
-#include "text.h"
-#include "world.h"
-#include "xmalloc.h"
+#include "plan/config.h"
+#include "render/ical.h"
+#include "plan/plan.h"
+#include "util/text.h"
+#include "jobs/world.h"
+#include "util/xmalloc.h"
 
 #define ZONE		"Asia/Ho_Chi_Minh"
 #define LOAD_NOW	"2025-11-01 00:00"	/* `now` of plan_resolve */

@@ -16,11 +16,11 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "config.h"
-#include "plan.h"
-#include "slots.h"
-#include "sms.h"
-#include "timeline.h"
+#include "plan/config.h"
+#include "plan/plan.h"
+#include "jobs/slots.h"
+#include "util/sms.h"
+#include "jobs/timeline.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
 #define NOW	"2025-11-01 00:00"	/* before every fixture's jobs */

@@ -20,10 +20,10 @@
 
 #include <check.h>
 
-#include "config.h"
-#include "plan.h"
-#include "slots.h"
-#include "timeline.h"
+#include "plan/config.h"
+#include "plan/plan.h"
+#include "jobs/slots.h"
+#include "jobs/timeline.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
 #define NOW	"2026-02-01 00:00"	/* before every fixture's air times */

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "phone.h"
-#include "sms.h"
-#include "text.h"
+#include "plan/phone.h"
+#include "util/sms.h"
+#include "util/text.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "timex.h"
+#include "util/timex.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define ZONE		"Asia/Ho_Chi_Minh"

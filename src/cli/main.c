@@ -14,16 +14,16 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "engine.h"
-#include "outbox.h"
-#include "ical.h"
-#include "log.h"
-#include "plan.h"
-#include "slots.h"
-#include "timeline.h"
-#include "world.h"
-#include "xmalloc.h"
+#include "plan/config.h"
+#include "deliver/engine.h"
+#include "deliver/outbox.h"
+#include "render/ical.h"
+#include "util/log.h"
+#include "plan/plan.h"
+#include "jobs/slots.h"
+#include "jobs/timeline.h"
+#include "jobs/world.h"
+#include "util/xmalloc.h"
 
 #define EXIT_INVALID	1
 #define EXIT_USAGE	2

@@ -10,9 +10,9 @@
 
 #include <libical/ical.h>
 
-#include "ical.h"
-#include "plan.h"
-#include "xmalloc.h"
+#include "render/ical.h"
+#include "plan/plan.h"
+#include "util/xmalloc.h"
 
 #define ICAL_PRODID	"-//loa//loa " LOA_VERSION "//VI"
 

@@ -5,7 +5,7 @@
 #ifndef LOA_PLAN_H
 #define LOA_PLAN_H
 
-#include "config.h"
+#include "plan/config.h"
 #include "loa.h"
 
 /*

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "tmpl.h"
-#include "xmalloc.h"
+#include "render/tmpl.h"
+#include "util/xmalloc.h"
 
 #define TIME_FMT	"%H:%M ngày %d/%m/%Y"
 

@@ -16,11 +16,11 @@
 
 #include <libconfig.h>
 
-#include "config.h"
-#include "phone.h"
-#include "text.h"
-#include "tmpl.h"
-#include "xmalloc.h"
+#include "plan/config.h"
+#include "plan/phone.h"
+#include "util/text.h"
+#include "render/tmpl.h"
+#include "util/xmalloc.h"
 
 const char *const channel_names[CH__N] = { "email", "sms", "broadcast" };
 const char *const job_kind_names[JK__N] = {

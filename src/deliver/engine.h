@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "loa.h"
-#include "world.h"
+#include "jobs/world.h"
 
 struct engine;
 

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
-#include "sms.h"
-#include "text.h"
-#include "tmpl.h"
-#include "xmalloc.h"
+#include "plan/plan.h"
+#include "util/sms.h"
+#include "util/text.h"
+#include "render/tmpl.h"
+#include "util/xmalloc.h"
 
 #define RESOLVE_DEPTH	256
 

@@ -12,8 +12,8 @@
 
 #include <sqlite3.h>
 
-#include "outbox.h"
-#include "xmalloc.h"
+#include "deliver/outbox.h"
+#include "util/xmalloc.h"
 
 struct outbox {
 	sqlite3		*db;

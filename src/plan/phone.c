@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "phone.h"
+#include "plan/phone.h"
 
 /* The 2018 conversion of 11-digit mobile numbers: old prefix, new prefix. */
 static const struct {

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
-#include "slots.h"
-#include "timeline.h"
-#include "world.h"
-#include "xmalloc.h"
+#include "plan/plan.h"
+#include "jobs/slots.h"
+#include "jobs/timeline.h"
+#include "jobs/world.h"
+#include "util/xmalloc.h"
 
 void
 world_free(struct world *w)

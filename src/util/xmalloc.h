@@ -9,7 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "log.h"
+#include "util/log.h"
 
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slots.h"
-#include "xmalloc.h"
+#include "jobs/slots.h"
+#include "util/xmalloc.h"
 
 /* One slot on one day, as filled so far. */
 struct inst {

@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "gw.h"
-#include "xmalloc.h"
+#include "gw/gw.h"
+#include "util/xmalloc.h"
 
 /* What file_flush must sync: bits of struct gw's dirty. */
 #define DIRTY_SMS	0x1	/* sms.jsonl was appended to */

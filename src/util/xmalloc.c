@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 void *
 xmalloc(size_t n)

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sms.h"
-#include "timeline.h"
-#include "xmalloc.h"
+#include "util/sms.h"
+#include "jobs/timeline.h"
+#include "util/xmalloc.h"
 
 static int
 cmp_job(const void *a, const void *b)

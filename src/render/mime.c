@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime.h"
-#include "timex.h"
-#include "xmalloc.h"
+#include "render/mime.h"
+#include "util/timex.h"
+#include "util/xmalloc.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

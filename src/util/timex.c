@@ -9,8 +9,8 @@
 
 #include <libical/ical.h>
 
-#include "timex.h"
-#include "xmalloc.h"
+#include "util/timex.h"
+#include "util/xmalloc.h"
 
 int64_t
 civil_days(int y, int m, int d)

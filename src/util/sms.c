@@ -6,8 +6,8 @@
 
 #include <utf8proc.h>
 
-#include "sms.h"
-#include "xmalloc.h"
+#include "util/sms.h"
+#include "util/xmalloc.h"
 
 /* The GSM 03.38 basic character set beyond printable ASCII. */
 static const int sms_gsm_basic_extra[] = {

@@ -4,7 +4,7 @@
 #ifndef LOA_SLOTS_H
 #define LOA_SLOTS_H
 
-#include "config.h"
+#include "plan/config.h"
 #include "loa.h"
 
 /*

@@ -21,15 +21,15 @@
 
 #include <jansson.h>
 
-#include "engine.h"
-#include "gw.h"
-#include "ical.h"
-#include "mime.h"
-#include "outbox.h"
-#include "plan.h"
-#include "sms.h"
-#include "tmpl.h"
-#include "xmalloc.h"
+#include "deliver/engine.h"
+#include "gw/gw.h"
+#include "render/ical.h"
+#include "render/mime.h"
+#include "deliver/outbox.h"
+#include "plan/plan.h"
+#include "util/sms.h"
+#include "render/tmpl.h"
+#include "util/xmalloc.h"
 
 #define CLAIM_BATCH	32
 

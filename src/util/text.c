@@ -6,8 +6,8 @@
 
 #include <utf8proc.h>
 
-#include "text.h"
-#include "xmalloc.h"
+#include "util/text.h"
+#include "util/xmalloc.h"
 
 long
 text_utf8_check(const char *s, size_t n)

@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "loa.h"
-#include "log.h"
+#include "util/log.h"
 
 /* Where messages go and how many there were. */
 struct diag {
