@@ -558,12 +558,9 @@ simulate_summary(struct engine *e, const char *out)
 			if (st->sent[k][c] > 0)
 				printf("  %-16s %-9s %d\n", job_kind_names[k],
 				    channel_names[c], st->sent[k][c]);
-	if (outbox_list(engine_outbox(e), NULL, &v, &n) == 0) {
+	if (outbox_list(engine_outbox(e), JS__N, &v, &n) == 0) {
 		for (i = 0; i < n; i++) {
-			for (k = 0; k < JS__N; k++)
-				if (strcmp(job_state_names[k], v[i].state) ==
-				    0)
-					states[k]++;
+			states[v[i].state]++;
 			ob_job_clear(&v[i]);
 		}
 		free(v);
@@ -779,7 +776,7 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 		world_free(&w);
 		return EXIT_RUNTIME;
 	}
-	if (outbox_list(ob, state, &v, &n) == -1) {
+	if (outbox_list(ob, state ? (enum job_state)k : JS__N, &v, &n) == -1) {
 		log_warnx("%s", outbox_error(ob));
 		outbox_close(ob);
 		world_free(&w);
@@ -801,20 +798,20 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 
 			json_object_set_new(o, "id", json_string(v[i].id));
 			json_object_set_new(o, "plan", json_string(v[i].plan));
-			json_object_set_new(o, "kind", json_string(v[i].kind));
+			json_object_set_new(o, "kind", json_string(job_kind_names[v[i].kind]));
 			json_object_set_new(o, "object",
 			    json_string(v[i].object));
 			json_object_set_new(o, "recipient", v[i].recipient ?
 			    json_string(v[i].recipient) : json_null());
 			json_object_set_new(o, "channel",
-			    json_string(v[i].channel));
+			    json_string(channel_names[v[i].channel]));
 			json_object_set_new(o, "address", v[i].address ?
 			    json_string(v[i].address) : json_null());
 			json_object_set_new(o, "due", json_string(due));
-			json_object_set_new(o, "state", json_string(v[i].state));
+			json_object_set_new(o, "state", json_string(job_state_names[v[i].state]));
 			json_object_set_new(o, "reason", v[i].reason ?
 			    json_string(v[i].reason) : json_null());
-			if (strcmp(v[i].channel, "sms") == 0)
+			if (v[i].channel == CH_SMS)
 				json_object_set_new(o, "sms_parts",
 				    json_integer(v[i].sms_parts));
 			json_object_set_new(o, "attempts",
@@ -831,9 +828,10 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 			due[16] = '\0';
 			due[10] = ' ';
 			printf("%s  %-10s %-14s %-16s %-14s %-6s %-30s %d%s%s\n",
-			    due, v[i].state, v[i].kind, v[i].object,
+			    due, job_state_names[v[i].state],
+			    job_kind_names[v[i].kind], v[i].object,
 			    v[i].recipient ? v[i].recipient : "-",
-			    v[i].channel, v[i].address ? v[i].address : "-",
+			    channel_names[v[i].channel], v[i].address ? v[i].address : "-",
 			    v[i].attempts, v[i].reason ? "  " : "",
 			    v[i].reason ? v[i].reason : (v[i].last_error ?
 			    v[i].last_error : ""));

@@ -1,7 +1,9 @@
 /*
- * engine.h: the scheduler (SPEC §6): reconciliation of the plans with the
- * outbox, the loop that hands due jobs to gateways, retries, lateness,
- * quiet hours and rate limits.
+ * engine.h: the delivery engine (SPEC §6) over one outbox: reconciliation
+ * of the plans with the outbox (reconcile.c), the send path that hands due
+ * jobs to gateways and records their answers (sched.c), and the service
+ * loop with its signals (daemon.c). The rules it follows (retries,
+ * lateness, rate limits) are the pure functions of policy.h.
  */
 #ifndef LOA_ENGINE_H
 #define LOA_ENGINE_H
@@ -9,8 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "loa.h"
+#include "deliver/policy.h"
 #include "jobs/world.h"
+#include "loa.h"
 
 struct engine;
 
@@ -73,29 +76,5 @@ int	engine_run(struct engine *, int once, int64_t offset);
 int	engine_dry_run(struct engine *, int64_t now, FILE *);
 const struct engine_stats *engine_stats(const struct engine *);
 struct outbox	*engine_outbox(struct engine *);
-
-/*
- * The delay before retry number attempt (1 for the first retry): full
- * jitter over an exponential backoff from 30 s, capped at 1 h; r is a
- * uniform random number in [0, 1). A Retry-After the gateway gave is a
- * floor. Pure.
- */
-int64_t	retry_delay(int attempt, double r, int64_t retry_after);
-
-/* Give up after this many attempts or this long since the first. */
-#define RETRY_MAX_ATTEMPTS	12
-#define RETRY_MAX_AGE		(24 * 3600)
-
-/* A token bucket: rate tokens a second, at most burst saved. */
-struct bucket {
-	double	 rate;		/* 0: unlimited */
-	double	 burst;
-	double	 tokens;
-	double	 last;		/* seconds */
-};
-
-void	bucket_init(struct bucket *, double rate, double burst);
-/* Take a token at now: 0, or the seconds to wait for one. Pure. */
-double	bucket_take(struct bucket *, double now);
 
 #endif

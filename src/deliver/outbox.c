@@ -3,6 +3,7 @@
  * is on disk when outbox_commit returns. The schema is versioned with
  * PRAGMA user_version and migrated forward on open.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,16 @@
 #include <sqlite3.h>
 
 #include "deliver/outbox.h"
+#include "deliver/policy.h"
+#include "util/sms.h"
 #include "util/xmalloc.h"
+
+/*
+ * The states a job can still be sent from, and those a claim takes: the
+ * one place the SQL names them (policy_unsent says the same in C).
+ */
+#define SQL_UNSENT	"('held', 'pending', 'failed')"
+#define SQL_READY	"('pending', 'failed')"
 
 struct outbox {
 	sqlite3		*db;
@@ -72,6 +82,21 @@ static const char *const migrations[] = {
 	"  ON CONFLICT (plan, event, recipient) DO UPDATE SET"
 	"  phone = excluded.phone;"
 	"CREATE INDEX jobs_recipient ON jobs(plan, object, recipient);",
+	/* 3 -> 4: a job keeps what `loa outbox --json` shows of it as
+	 * `timeline --json` does, and the moment it expires (policy.c),
+	 * backfilled here with the rule of schema 3. */
+	"ALTER TABLE jobs ADD COLUMN sms_encoding TEXT;"
+	"ALTER TABLE jobs ADD COLUMN slot TEXT;"
+	"ALTER TABLE jobs ADD COLUMN priority TEXT;"
+	"ALTER TABLE jobs ADD COLUMN duration INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN expires_at INTEGER;"
+	"UPDATE jobs SET expires_at = CASE"
+	"  WHEN kind IN ('invitation', 'update', 'event-reminder',"
+	"  'task-reminder') THEN refers"
+	"  WHEN kind = 'broadcast' THEN coalesce(refers, due + 3600)"
+	"  WHEN kind IN ('distribution', 'overdue', 'cancel') THEN due + 86400"
+	"  END;"
+	"CREATE INDEX jobs_expiry ON jobs(state, expires_at);",
 };
 
 static int ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
@@ -316,14 +341,12 @@ void
 ob_job_clear(struct ob_job *j)
 {
 	free(j->plan);
-	free(j->kind);
 	free(j->object);
 	free(j->recipient);
 	free(j->name);
-	free(j->channel);
 	free(j->address);
-	free(j->state);
 	free(j->reason);
+	free(j->slot);
 	free(j->payload);
 	free(j->last_error);
 	memset(j, 0, sizeof(*j));
@@ -332,42 +355,74 @@ ob_job_clear(struct ob_job *j)
 #define JOB_COLS	"id, plan, kind, object, ordinal, recipient, name, " \
 			"channel, address, due, refers, next_at, first_at, " \
 			"sent_at, state, reason, attempts, seq, payload, " \
-			"last_error, sms_parts"
+			"last_error, sms_parts, sms_encoding, slot, priority, " \
+			"duration"
 
-static void
-ob_row(sqlite3_stmt *st, struct ob_job *j)
+/* The index of name s in tab[0..n), or -1: a name loa does not know. */
+static int
+ob_name(const char *const *tab, int n, const unsigned char *s)
+{
+	int	 i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(tab[i], (const char *)s) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Read the row st into j. Returns 0, or -1 (the outbox's error says which
+ * job and which name) when a kind, channel, state or priority is not one
+ * this loa knows: a newer loa's row, or a hand-edited one.
+ */
+static int
+ob_row(struct outbox *ob, sqlite3_stmt *st, struct ob_job *j)
 {
 	const unsigned char	*id = sqlite3_column_text(st, 0);
+	const unsigned char	*enc = sqlite3_column_text(st, 21);
+	int			 k, c, s, p;
 
 	memset(j, 0, sizeof(*j));
 	snprintf(j->id, sizeof(j->id), "%s", id ? (const char *)id : "");
+	k = ob_name(job_kind_names, JK__N, sqlite3_column_text(st, 2));
+	c = ob_name(channel_names, CH__N, sqlite3_column_text(st, 7));
+	s = ob_name(job_state_names, JS__N, sqlite3_column_text(st, 14));
+	p = sqlite3_column_type(st, 23) == SQLITE_NULL ? PRIO_NORMAL :
+	    ob_name(priority_names, 3, sqlite3_column_text(st, 23));
+	if (k < 0 || c < 0 || s < 0 || p < 0) {
+		snprintf(ob->err, sizeof(ob->err), "outbox: job %s: unknown %s "
+		    "\"%s\"", j->id, k < 0 ? "kind" : c < 0 ? "channel" : s < 0 ?
+		    "state" : "priority", (const char *)sqlite3_column_text(st,
+		    k < 0 ? 2 : c < 0 ? 7 : s < 0 ? 14 : 23));
+		return -1;
+	}
+	j->kind = (enum job_kind)k;
+	j->channel = (enum channel)c;
+	j->state = (enum job_state)s;
+	j->priority = (enum priority)p;
+	j->sms_encoding = enc != NULL && strcmp((const char *)enc, "ucs2") == 0 ?
+	    SMS_UCS2 : SMS_GSM7;
+	j->slot = col_text(st, 22);
+	j->duration = sqlite3_column_int(st, 24);
+	snprintf(j->id, sizeof(j->id), "%s", id ? (const char *)id : "");
 	j->plan = col_text(st, 1);
-	j->kind = col_text(st, 2);
 	j->object = col_text(st, 3);
 	j->ordinal = sqlite3_column_int(st, 4);
 	j->recipient = col_text(st, 5);
 	j->name = col_text(st, 6);
-	j->channel = col_text(st, 7);
 	j->address = col_text(st, 8);
 	j->due = sqlite3_column_int64(st, 9);
 	j->refers = col_time(st, 10);
 	j->next_at = sqlite3_column_int64(st, 11);
 	j->first_at = col_time(st, 12);
 	j->sent_at = col_time(st, 13);
-	j->state = col_text(st, 14);
 	j->reason = col_text(st, 15);
 	j->attempts = sqlite3_column_int(st, 16);
 	j->seq = sqlite3_column_int(st, 17);
 	j->payload = col_text(st, 18);
 	j->last_error = col_text(st, 19);
 	j->sms_parts = sqlite3_column_int(st, 20);
-}
-
-static int
-unsent(const char *state)
-{
-	return strcmp(state, "held") == 0 || strcmp(state, "pending") == 0 ||
-	    strcmp(state, "failed") == 0;
+	return 0;
 }
 
 int
@@ -376,28 +431,44 @@ outbox_insert(struct outbox *ob, const struct ob_job *j)
 	sqlite3_stmt	*st;
 
 	if (ob_prepare(ob, &ob->insert, "INSERT OR IGNORE INTO jobs (" JOB_COLS
-	    ", updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, NULL, NULL, ?13, ?14, 0, ?15, ?16, NULL, ?17, ?12)") == -1)
+	    ", updated, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, NULL, NULL, ?13, ?14, 0, ?15, ?16, NULL, ?17, "
+	    "?18, ?19, ?20, ?21, ?12, ?22)") == -1)
 		return -1;
+	assert(j->kind < JK__N && j->channel < CH__N && j->state < JS__N);
 	st = ob->insert;
 	bind_text(st, 1, j->id);
 	bind_text(st, 2, j->plan);
-	bind_text(st, 3, j->kind);
+	bind_text(st, 3, job_kind_names[j->kind]);
 	bind_text(st, 4, j->object);
 	sqlite3_bind_int(st, 5, j->ordinal);
 	bind_text(st, 6, j->recipient);
 	bind_text(st, 7, j->name);
-	bind_text(st, 8, j->channel);
+	bind_text(st, 8, channel_names[j->channel]);
 	bind_text(st, 9, j->address);
 	sqlite3_bind_int64(st, 10, j->due);
 	bind_time(st, 11, j->refers);
 	sqlite3_bind_int64(st, 12, j->next_at);
-	bind_text(st, 13, j->state);
+	bind_text(st, 13, job_state_names[j->state]);
 	bind_text(st, 14, j->reason);
 	sqlite3_bind_int(st, 15, j->seq);
 	bind_text(st, 16, j->payload);
 	sqlite3_bind_int(st, 17, j->sms_parts);
+	bind_text(st, 18, j->channel == CH_SMS ?
+	    sms_encoding_name((enum sms_encoding)j->sms_encoding) : NULL);
+	bind_text(st, 19, j->slot);
+	bind_text(st, 20, j->kind == JK_BROADCAST ?
+	    priority_names[j->priority] : NULL);
+	sqlite3_bind_int(st, 21, j->duration);
+	bind_time(st, 22, policy_expires(j->kind, j->due, j->refers));
 	return ob_step_done(ob, st, "inserting a job");
+}
+
+static int
+same_text(const unsigned char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp((const char *)a, b) == 0);
 }
 
 int
@@ -407,6 +478,7 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 	int		 rc;
 
 	*changed = 0;
+	assert(j->state < JS__N && j->kind < JK__N);
 	if (ob_prepare(ob, &ob->upsert_get, "SELECT state, due, address, "
 	    "reason FROM jobs WHERE id = ?1") == -1)
 		return -1;
@@ -414,55 +486,42 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 	bind_text(st, 1, j->id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const char	*state = (const char *)sqlite3_column_text(st,
-				    0);
-		const char	*addr = (const char *)sqlite3_column_text(st,
-				    2);
-		const char	*reason = (const char *)sqlite3_column_text(st,
-				    3);
-		const char	*nstate = job_state_names[j->state];
+		int		 state = ob_name(job_state_names, JS__N,
+				    sqlite3_column_text(st, 0));
+		int64_t		 due = sqlite3_column_int64(st, 1);
 		int		 same;
 
-		same = sqlite3_column_int64(st, 1) == j->due &&
-		    strcmp(state, nstate) == 0 &&
-		    ((addr == NULL && j->address == NULL) || (addr != NULL &&
-		    j->address != NULL && strcmp(addr, j->address) == 0)) &&
-		    ((reason == NULL && j->reason == NULL) ||
-		    (reason != NULL && j->reason != NULL &&
-		    strcmp(reason, j->reason) == 0));
-		/*
-		 * A finished job stays finished, except one the plan brings
-		 * back: an expired job moved to a new time, or a cancelled one
-		 * the plan derives again (an event no longer cancelled).
-		 */
-		if (same || (!unsent(state) && !((strcmp(state, "expired") ==
-		    0 && sqlite3_column_int64(st, 1) != j->due &&
-		    (j->state == JS_PENDING || j->state == JS_HELD)) ||
-		    (strcmp(state, "cancelled") == 0 && (j->state ==
-		    JS_PENDING || j->state == JS_HELD))))) {
+		if (state < 0) {
+			snprintf(ob->err, sizeof(ob->err), "outbox: job %s: "
+			    "unknown state \"%s\"", j->id,
+			    (const char *)sqlite3_column_text(st, 0));
 			sqlite3_reset(st);
-			return 0;
+			return -1;
 		}
-		/* A failed job keeps retrying on its own schedule. */
-		if (strcmp(state, "failed") == 0 &&
-		    j->state == JS_PENDING && sqlite3_column_int64(st, 1) ==
-		    j->due) {
-			sqlite3_reset(st);
-			return 0;
-		}
+		same = due == j->due && state == (int)j->state &&
+		    same_text(sqlite3_column_text(st, 2), j->address) &&
+		    same_text(sqlite3_column_text(st, 3), j->reason);
 		sqlite3_reset(st);
+		if (same || !policy_rederive((enum job_state)state, due,
+		    (enum job_state)j->state, j->due))
+			return 0;
 		if (ob_prepare(ob, &ob->update_unsent, "UPDATE jobs SET due = "
 		    "?2, next_at = ?2, refers = ?3, address = ?4, state = ?5, "
-		    "reason = ?6, sms_parts = ?7 WHERE id = ?1") == -1)
+		    "reason = ?6, sms_parts = ?7, slot = ?8, duration = ?9, "
+		    "expires_at = ?10 WHERE id = ?1") == -1)
 			return -1;
 		st = ob->update_unsent;
 		bind_text(st, 1, j->id);
 		sqlite3_bind_int64(st, 2, j->due);
 		bind_time(st, 3, j->refers);
 		bind_text(st, 4, j->address);
-		bind_text(st, 5, nstate);
+		bind_text(st, 5, job_state_names[j->state]);
 		bind_text(st, 6, j->reason);
 		sqlite3_bind_int(st, 7, j->sms_parts);
+		bind_text(st, 8, j->slot);
+		sqlite3_bind_int(st, 9, j->duration);
+		bind_time(st, 10, policy_expires((enum job_kind)j->kind, j->due,
+		    j->refers));
 		*changed = 2;
 		return ob_step_done(ob, st, "rescheduling a job");
 	}
@@ -475,18 +534,22 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		memset(&o, 0, sizeof(o));
 		memcpy(o.id, j->id, sizeof(o.id));
 		o.plan = j->plan->id;
-		o.kind = (char *)job_kind_names[j->kind];
+		o.kind = (enum job_kind)j->kind;
 		o.object = (char *)j->object;
 		o.ordinal = j->ordinal;
 		o.recipient = j->to ? j->to->id : NULL;
 		o.name = j->to ? j->to->name : NULL;
-		o.channel = (char *)channel_names[j->channel];
+		o.channel = (enum channel)j->channel;
 		o.address = (char *)j->address;
 		o.due = o.next_at = j->due;
 		o.refers = j->refers;
-		o.state = (char *)job_state_names[j->state];
+		o.state = (enum job_state)j->state;
 		o.reason = (char *)j->reason;
 		o.sms_parts = j->sms_parts;
+		o.sms_encoding = j->sms_encoding;
+		o.slot = (char *)j->slot;
+		o.priority = (enum priority)j->priority;
+		o.duration = j->duration;
 		*changed = 1;
 		return outbox_insert(ob, &o);
 	}
@@ -514,7 +577,7 @@ outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
 	/* Updates and cancellations are made by reconciliation itself. */
 	return ob_write(ob, "cancelling vanished jobs", n, "UPDATE jobs SET "
 	    "state = 'cancelled', reason = 'no longer in the plan', updated = "
-	    "?1 WHERE state IN ('held', 'pending', 'failed') AND kind NOT IN "
+	    "?1 WHERE state IN " SQL_UNSENT " AND kind NOT IN "
 	    "('update', 'cancel') AND id NOT IN (SELECT id FROM temp.seen)",
 	    "I", now);
 }
@@ -530,7 +593,7 @@ outbox_requeue_sending(struct outbox *ob, int *n)
 }
 
 int
-outbox_claim(struct outbox *ob, int64_t now, const char *ch, int max,
+outbox_claim(struct outbox *ob, int64_t now, enum channel ch, int max,
     struct ob_job **v, size_t *n)
 {
 	sqlite3_stmt	*st = NULL, *up = NULL;
@@ -554,12 +617,15 @@ outbox_claim(struct outbox *ob, int64_t now, const char *ch, int max,
 	for (int k = 0; k < 2 && (int)*n < max; k++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, now);
-		bind_text(st, 2, ch);
+		bind_text(st, 2, ch < CH__N ? channel_names[ch] : NULL);
 		sqlite3_bind_int(st, 3, max - (int)*n);
 		bind_text(st, 4, k == 0 ? "pending" : "failed");
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			xgrow(v, &cap, *n + 1, sizeof(**v));
-			ob_row(st, &(*v)[*n]);
+			if (ob_row(ob, st, &(*v)[*n]) == -1) {
+				ob_job_clear(&(*v)[*n]);
+				goto fail;
+			}
 			(*v)[*n].attempts++;
 			if ((*v)[*n].first_at == TIMEX_NONE)
 				(*v)[*n].first_at = now;
@@ -640,19 +706,21 @@ outbox_retry(struct outbox *ob, const char *id, int64_t now, int64_t next_at,
 
 int
 outbox_finish(struct outbox *ob, const char *id, int64_t now,
-    const char *state, const char *reason)
+    enum job_state state, const char *reason)
 {
+	assert(state == JS_DEAD || state == JS_EXPIRED ||
+	    state == JS_CANCELLED);
 	if (ob_prepare(ob, &ob->finish, "UPDATE jobs SET state = ?2, "
 	    "reason = ?3, last_error = coalesce(?3, last_error), updated = ?4 "
 	    "WHERE id = ?1") == -1)
 		return -1;
 	bind_text(ob->finish, 1, id);
-	bind_text(ob->finish, 2, state);
+	bind_text(ob->finish, 2, job_state_names[state]);
 	bind_text(ob->finish, 3, reason);
 	sqlite3_bind_int64(ob->finish, 4, now);
 	if (ob_step_done(ob, ob->finish, "finishing a job") == -1)
 		return -1;
-	return strcmp(state, "dead") == 0 ?
+	return state == JS_DEAD ?
 	    ob_attempt(ob, id, now, "permfail", reason) : 0;
 }
 
@@ -672,7 +740,7 @@ outbox_next(struct outbox *ob, int64_t *at)
 
 	*at = TIMEX_NONE;
 	if (sqlite3_prepare_v2(ob->db, "SELECT min(next_at) FROM jobs WHERE "
-	    "state IN ('pending', 'failed')", -1, &st, NULL) != SQLITE_OK)
+	    "state IN " SQL_READY, -1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -685,38 +753,54 @@ int
 outbox_expire(struct outbox *ob, int64_t now, int *n)
 {
 	/*
-	 * Reminders and invitations are worthless once what they are about
-	 * has begun; other kinds keep a day's grace (broadcasts: until they
-	 * expire, else an hour). Held jobs wait for their date: their time
-	 * is only a guess.
+	 * Each job carries the moment it stops being worth sending, set by
+	 * policy_expires when it is stored (held jobs wait for their date:
+	 * their time is only a guess, so they are not expired).
 	 */
-	int	 more;
+	sqlite3_stmt	*st;
+	int		 rc, more;
 
-	if (ob_write(ob, "expiring jobs", n,
-	    "UPDATE jobs SET state = 'expired', "
-	    "reason = CASE WHEN refers IS NOT NULL AND refers <= ?1 AND kind "
-	    "IN ('invitation', 'update', 'event-reminder', 'task-reminder') "
-	    "THEN 'its moment passed before it could be sent' ELSE "
-	    "'too late to send' END, updated = ?1 WHERE state IN ('pending', "
-	    "'failed') AND ((kind IN ('invitation', 'update', "
-	    "'event-reminder', 'task-reminder') AND refers IS NOT NULL AND "
-	    "refers <= ?1) OR (kind = 'broadcast' AND ((refers IS NOT NULL "
-	    "AND refers <= ?1) OR (refers IS NULL AND due + 3600 <= ?1))) OR "
-	    "(kind IN ('distribution', 'overdue', 'cancel') AND due + 86400 "
-	    "<= ?1))", "I", now) == -1)
-		return -1;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT id, kind, refers FROM jobs "
+	    "WHERE state IN " SQL_READY " AND expires_at <= ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int	 k = ob_name(job_kind_names, JK__N,
+			    sqlite3_column_text(st, 1));
+
+		if (k < 0) {
+			snprintf(ob->err, sizeof(ob->err), "outbox: job %s: "
+			    "unknown kind", sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if (ob_write(ob, "expiring a job", NULL, "UPDATE jobs SET "
+		    "state = 'expired', reason = ?2, updated = ?3 WHERE id = ?1",
+		    "ssI", (const char *)sqlite3_column_text(st, 0),
+		    policy_expired_reason((enum job_kind)k, col_time(st, 2),
+		    now), now) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: expiring jobs");
 	/*
 	 * After downtime several reminders of one thing to one recipient
 	 * can be due at once: only the latest goes, the earlier say less.
 	 */
 	if (ob_write(ob, "expiring reminders", &more, "UPDATE jobs SET "
 	    "state = 'expired', reason = 'a later reminder of it is due "
-	    "too', updated = ?1 WHERE state IN ('pending', 'failed') AND "
+	    "too', updated = ?1 WHERE state IN " SQL_READY " AND "
 	    "kind IN ('event-reminder', 'task-reminder') AND due <= ?1 AND "
 	    "EXISTS (SELECT 1 FROM jobs l WHERE l.plan = jobs.plan AND "
 	    "l.object = jobs.object AND l.recipient = jobs.recipient AND "
 	    "l.kind = jobs.kind AND l.channel = jobs.channel AND l.state IN "
-	    "('pending', 'failed') AND l.due > jobs.due AND l.due <= ?1)",
+	    SQL_READY " AND l.due > jobs.due AND l.due <= ?1)",
 	    "I", now) == -1)
 		return -1;
 	*n += more;
@@ -724,7 +808,7 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 }
 
 int
-outbox_list(struct outbox *ob, const char *state, struct ob_job **v,
+outbox_list(struct outbox *ob, enum job_state state, struct ob_job **v,
     size_t *n)
 {
 	sqlite3_stmt	*st;
@@ -737,32 +821,51 @@ outbox_list(struct outbox *ob, const char *state, struct ob_job **v,
 	    "?1 IS NULL OR state = ?1 ORDER BY due, plan, kind, object, "
 	    "ordinal, recipient, channel", -1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
-	bind_text(st, 1, state);
+	bind_text(st, 1, state < JS__N ? job_state_names[state] : NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		xgrow(v, &cap, *n + 1, sizeof(**v));
-		ob_row(st, &(*v)[(*n)++]);
+		if (ob_row(ob, st, &(*v)[*n]) == -1) {
+			ob_job_clear(&(*v)[*n]);
+			rc = -1;
+			break;
+		}
+		(*n)++;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: listing jobs");
+	if (rc == SQLITE_DONE)
+		return 0;
+	while (*n > 0)
+		ob_job_clear(&(*v)[--*n]);
+	free(*v);
+	*v = NULL;
+	return rc == -1 ? -1 : ob_fail(ob, "outbox: listing jobs");
 }
 
 int
-outbox_get(struct outbox *ob, const char *id, struct ob_job *j)
+outbox_get(struct outbox *ob, const char *id, struct ob_job *j, int *found)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
 
+	*found = 0;
+	memset(j, 0, sizeof(*j));
 	if (sqlite3_prepare_v2(ob->db, "SELECT " JOB_COLS " FROM jobs WHERE "
 	    "id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ob_row(st, j);
+	if (rc == SQLITE_ROW) {
+		if (ob_row(ob, st, j) == -1) {
+			ob_job_clear(j);
+			sqlite3_finalize(st);
+			return -1;
+		}
+		*found = 1;
+	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		snprintf(ob->err, sizeof(ob->err), "no job %s", id);
-	return rc == SQLITE_ROW ? 0 : -1;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return ob_fail(ob, "outbox: reading job %s", id);
 }
 
 void
@@ -860,14 +963,14 @@ outbox_attendee_put(struct outbox *ob, const char *plan, const char *event,
 
 int
 outbox_supersede(struct outbox *ob, const char *plan, const char *event,
-    const char *recipient, const char *channel, int seq, int64_t now)
+    const char *recipient, enum channel ch, int seq, int64_t now)
 {
 	return ob_write(ob, "superseding older messages", NULL, "UPDATE jobs "
 	    "SET state = 'cancelled', reason = 'superseded', updated = ?6 "
 	    "WHERE plan = ?1 AND object = ?2 AND recipient = ?3 AND channel = "
 	    "?4 AND kind IN ('update', 'cancel') AND seq < ?5 AND state IN "
-	    "('pending', 'failed', 'held')", "ssssiI", plan, event, recipient,
-	    channel, seq, now);
+	    SQL_UNSENT, "ssssiI", plan, event, recipient, channel_names[ch],
+	    seq, now);
 }
 
 int
@@ -934,7 +1037,7 @@ outbox_task_done(struct outbox *ob, const char *plan, const char *task,
 	return ob_write(ob, "cancelling reminders", cancelled, "UPDATE jobs "
 	    "SET state = 'cancelled', reason = 'task done', updated = ?3 WHERE "
 	    "plan = ?1 AND object = ?2 AND kind IN ('task-reminder', "
-	    "'overdue') AND state IN ('held', 'pending', 'failed')", "ssI",
+	    "'overdue') AND state IN " SQL_UNSENT, "ssI",
 	    plan, task, now);
 }
 

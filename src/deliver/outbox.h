@@ -14,33 +14,41 @@
 
 #include "loa.h"
 
-#define OUTBOX_SCHEMA	3
+#define OUTBOX_SCHEMA	4
 
 struct outbox;
 
-/* A job as stored. Strings are owned by the row (ob_job_clear frees). */
+/*
+ * A job as stored. Strings are owned by the row (ob_job_clear frees);
+ * kind, channel and state are read back through the one names table, and
+ * a name it does not know is an error of the read, never a default.
+ */
 struct ob_job {
 	char		 id[17];
 	char		*plan;
-	char		*kind;
+	enum job_kind	 kind;
 	char		*object;
 	int		 ordinal;
 	char		*recipient;
 	char		*name;
-	char		*channel;
+	enum channel	 channel;
 	char		*address;
 	int64_t		 due;
 	int64_t		 refers;	/* TIMEX_NONE: none */
 	int64_t		 next_at;
 	int64_t		 first_at;	/* TIMEX_NONE: never tried */
 	int64_t		 sent_at;	/* TIMEX_NONE: not sent */
-	char		*state;
+	enum job_state	 state;
 	char		*reason;
 	int		 attempts;
 	int		 seq;		/* iTIP SEQUENCE of an update/cancel */
 	char		*payload;	/* update: what changed */
 	char		*last_error;
 	int		 sms_parts;
+	int		 sms_encoding;	/* enum sms_encoding; SMS only */
+	char		*slot;		/* broadcast: its air slot, or NULL */
+	enum priority	 priority;	/* broadcast */
+	int		 duration;	/* broadcast: seconds */
 };
 
 void	ob_job_clear(struct ob_job *);
@@ -77,10 +85,10 @@ int	outbox_requeue_sending(struct outbox *, int *n);
 
 /*
  * Claim up to max jobs due at now (pending or failed, next_at <= now) of
- * the channel ch ("email", "sms", "broadcast", NULL for any): they become
- * `sending`, committed before this returns. *v is allocated.
+ * the channel ch (CH__N for any): they become `sending`, committed before
+ * this returns. *v is allocated.
  */
-int	outbox_claim(struct outbox *, int64_t now, const char *ch, int max,
+int	outbox_claim(struct outbox *, int64_t now, enum channel ch, int max,
 	    struct ob_job **v, size_t *n);
 /* The outcome of a claimed job, inside a transaction the caller holds. */
 int	outbox_sent(struct outbox *, const char *id, int64_t now,
@@ -88,7 +96,7 @@ int	outbox_sent(struct outbox *, const char *id, int64_t now,
 int	outbox_retry(struct outbox *, const char *id, int64_t now,
 	    int64_t next_at, const char *answer);
 int	outbox_finish(struct outbox *, const char *id, int64_t now,
-	    const char *state, const char *reason);
+	    enum job_state state, const char *reason);
 /* Give a claimed job back, untried (shutdown, quiet hours). */
 int	outbox_release(struct outbox *, const char *id, int64_t next_at);
 
@@ -98,10 +106,12 @@ int	outbox_next(struct outbox *, int64_t *at);
 /* Unsent jobs whose moment has passed become expired (SPEC §6). */
 int	outbox_expire(struct outbox *, int64_t now, int *n);
 
-/* Rows for `loa outbox`, in due order; state NULL for all. */
-int	outbox_list(struct outbox *, const char *state, struct ob_job **v,
+/* Rows for `loa outbox`, in due order; state JS__N for all. */
+int	outbox_list(struct outbox *, enum job_state state, struct ob_job **v,
 	    size_t *n);
-int	outbox_get(struct outbox *, const char *id, struct ob_job *);
+/* One job: 0 with *found 1, 0 with *found 0 (no such job), or -1. */
+int	outbox_get(struct outbox *, const char *id, struct ob_job *,
+	    int *found);
 
 /* Event sequence and what was sent (for updates and cancellations). */
 struct ob_event {
@@ -140,7 +150,7 @@ void	ob_attendees_free(struct ob_attendee *, size_t n);
 /* Cancel a recipient's unsent updates and cancellations of an event older
  * than seq on one channel: a newer message says it all. */
 int	outbox_supersede(struct outbox *, const char *plan, const char *event,
-	    const char *recipient, const char *channel, int seq, int64_t now);
+	    const char *recipient, enum channel, int seq, int64_t now);
 int	outbox_attendee_drop(struct outbox *, const char *plan,
 	    const char *event, const char *recipient);
 

@@ -158,25 +158,11 @@ mime_part_text(struct buf *b, const char *type, const char *text)
 	mime_base64(b, text, strlen(text));
 }
 
-static int
-mime_attach_file(struct buf *b, const char *boundary, const char *path,
-    char *err, size_t errlen)
+static void
+mime_attach(struct buf *b, const char *boundary, const struct mime_file *f)
 {
-	FILE		*f = fopen(path, "rb");
-	struct buf	 data = { 0 };
-	char		 chunk[8192];
-	size_t		 n;
-	const char	*base = strrchr(path, '/'), *ext, *type;
+	const char	*ext = strrchr(f->name, '.'), *type;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&data, chunk, n);
-	fclose(f);
-	base = base ? base + 1 : path;
-	ext = strrchr(base, '.');
 	if (ext != NULL && strcmp(ext, ".pdf") == 0)
 		type = "application/pdf";
 	else if (ext != NULL && (strcmp(ext, ".txt") == 0 ||
@@ -186,15 +172,13 @@ mime_attach_file(struct buf *b, const char *boundary, const char *path,
 		type = "application/octet-stream";
 	buf_printf(b, "--%s\r\nContent-Type: %s\r\nContent-Disposition: "
 	    "attachment; filename=\"", boundary, type);
-	mime_header_value(b, base);
+	mime_header_value(b, f->name);
 	buf_adds(b, "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
-	mime_base64(b, data.s ? data.s : "", data.len);
-	buf_free(&data);
-	return 0;
+	mime_base64(b, f->data != NULL ? f->data : "", f->len);
 }
 
 char *
-mime_build(const struct mime_mail *m, char *err, size_t errlen)
+mime_build(const struct mime_mail *m)
 {
 	struct buf	 b = { 0 };
 	char		 outer[64], inner[64];
@@ -240,11 +224,7 @@ mime_build(const struct mime_mail *m, char *err, size_t errlen)
 		mime_part_text(&b, "text/plain; charset=UTF-8", m->body);
 	}
 	for (i = 0; i < m->nattach; i++)
-		if (mime_attach_file(&b, outer, m->attach[i], err, errlen) ==
-		    -1) {
-			buf_free(&b);
-			return NULL;
-		}
+		mime_attach(&b, outer, &m->attach[i]);
 	buf_printf(&b, "--%s--\r\n", outer);
 	return buf_take(&b);
 }

@@ -17,6 +17,13 @@
 
 struct buf;
 
+/* An attachment: its file name and bytes (the caller read them). */
+struct mime_file {
+	const char	*name;		/* base name, UTF-8 */
+	const char	*data;
+	size_t		 len;
+};
+
 struct mime_mail {
 	const char	*from;		/* "Name <addr>" or "addr" */
 	const char	*to_name;	/* may be NULL */
@@ -27,13 +34,13 @@ struct mime_mail {
 	const char	*method;	/* its METHOD */
 	const char	*id;		/* job id: Message-ID <id@loa> */
 	int64_t		 date;		/* UTC seconds */
-	char *const	*attach;	/* file paths */
+	const struct mime_file *attach;
 	size_t		 nattach;
 };
 
-/* The whole message with CRLF line ends; caller frees. Returns NULL with
- * err set when an attachment cannot be read. */
-char	*mime_build(const struct mime_mail *, char *err, size_t errlen);
+/* The whole message with CRLF line ends; caller frees. A pure function of
+ * m. Can't fail. */
+char	*mime_build(const struct mime_mail *m);
 
 /* Base64 of n bytes in lines of 76, CRLF after each line. */
 void	 mime_base64(struct buf *, const void *, size_t n);

@@ -1,0 +1,167 @@
+/*
+ * daemon.c: `loa run`, the service loop: reconcile, then sleep in one
+ * poll(2) until the next due job, a gateway's descriptor or a signal, and
+ * send what is due. SIGHUP reloads the config (a config that fails check
+ * is refused and the running one stays); SIGTERM and SIGINT finish the
+ * batch in hand, wait a little for the gateways' answers and put what is
+ * unanswered back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deliver/engine_int.h"
+
+static int	sigpipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_hup, got_term;
+
+static void
+on_signal(int sig)
+{
+	int	 saved = errno;
+	char	 c = (char)sig;
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	if (write(sigpipe[1], &c, 1) == -1) {
+		/* The pipe is full: the flags say it all. */
+	}
+	errno = saved;
+}
+
+static int64_t
+clock_now(int64_t offset)
+{
+	return (int64_t)time(NULL) + offset;
+}
+
+/* SIGHUP: load the config again; keep the old one when the new fails. */
+static void
+reload(struct engine *e, int64_t now)
+{
+	struct world		*nw = xcalloc(1, sizeof(*nw));
+	struct diag		 d = { 0 };
+	struct reconcile_stats	 rs;
+
+	log_warnx("SIGHUP: reloading %s", e->o.config);
+	if (world_load(nw, e->o.config, now, &d) == -1) {
+		log_warnx("reload refused: %s has %d error%s; the running "
+		    "config stays", e->o.config, d.errors,
+		    d.errors == 1 ? "" : "s");
+		world_free(nw);
+		free(nw);
+		return;
+	}
+	world_free(e->w);
+	free(e->w);
+	e->w = nw;
+	if (engine_reconcile(e, now, &rs) == 0)
+		log_warnx("reloaded: %d added, %d moved, %d cancelled, "
+		    "%d updates, %d cancellations", rs.added, rs.moved,
+		    rs.cancelled, rs.updates, rs.cancels);
+}
+
+int
+engine_run(struct engine *e, int once, int64_t offset)
+{
+	struct reconcile_stats	 rs;
+	struct sigaction	 sa;
+	int64_t			 now = clock_now(offset);
+	int			 n, rc = 0;
+
+	if (outbox_requeue_sending(e->ob, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return 3;
+	}
+	if (n > 0)
+		log_warnx("%d job%s in flight at the last stop will be sent "
+		    "again with the same id", n, n == 1 ? "" : "s");
+	if (engine_reconcile(e, now, &rs) == -1)
+		return 3;
+	log_info("reconciled: %d added, %d moved, %d cancelled, %d updates, "
+	    "%d cancellations", rs.added, rs.moved, rs.cancelled, rs.updates,
+	    rs.cancels);
+	if (once)
+		return engine_step(e, now) == -1 ||
+		    engine_land(e, now, 60000) == -1 ? 3 : 0;
+
+	if (pipe(sigpipe) == -1) {
+		log_warn("pipe");
+		return 3;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (fcntl(sigpipe[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(sigpipe[1], F_SETFL, O_NONBLOCK) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1) {
+		log_warn("signals");
+		return 3;
+	}
+	log_info("running: %zu plan%s", e->w->nplans,
+	    e->w->nplans == 1 ? "" : "s");
+	while (!got_term) {
+		struct pollfd	 pfd[64];
+		int64_t		 next;
+		int		 timeout, nfd;
+		char		 drain[64];
+
+		now = clock_now(offset);
+		if (got_hup) {
+			got_hup = 0;
+			reload(e, now);
+		}
+		if (engine_step(e, now) == -1) {
+			rc = 3;
+			break;
+		}
+		if (got_term)
+			break;
+		/*
+		 * Sleep until the next due job, a gateway's descriptor or
+		 * timeout, or a signal; no polling. Jobs due on a channel at
+		 * its limit wait for that gateway's answers.
+		 */
+		next = engine_next(e);
+		now = clock_now(offset);
+		if (next == TIMEX_NONE || (next <= now && e->blocked))
+			timeout = -1;
+		else if (next <= now)
+			timeout = 0;
+		else
+			timeout = next - now > 3600 ? 3600 * 1000 :
+			    (int)(next - now) * 1000;
+		pfd[0].fd = sigpipe[0];
+		pfd[0].events = POLLIN;
+		nfd = engine_pollfds(e, pfd, 1, 64, &timeout);
+		if (timeout < 0 && engine_inflight(e) > 0)
+			timeout = 1000;	/* a gateway that said nothing */
+		if ((n = poll(pfd, (nfds_t)nfd, timeout)) == -1 &&
+		    errno != EINTR) {
+			log_warn("poll");
+			rc = 3;
+			break;
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			while (read(sigpipe[0], drain, sizeof(drain)) > 0)
+				;
+	}
+	/* Finish what the gateways hold, or put it back. */
+	if (engine_land(e, clock_now(offset), 10000) == -1)
+		rc = 3;
+	log_info("stopping: nothing is in flight");
+	close(sigpipe[0]);
+	close(sigpipe[1]);
+	sigpipe[0] = sigpipe[1] = -1;
+	return rc;
+}
+

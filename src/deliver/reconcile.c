@@ -1,0 +1,513 @@
+/*
+ * reconcile.c: the plans against the outbox (SPEC §6), at start and on
+ * every reload, inside one transaction: the jobs the plans derive now are
+ * stored (new ones added, unsent ones moved, as policy_rederive says), the
+ * unsent jobs no plan derives are cancelled, and for every event whose
+ * invitation went out, what changed since is announced: updates with a new
+ * SEQUENCE, cancellations to attendees removed, to everybody when the
+ * event is cancelled or deleted.
+ *
+ * What the outbox knows and the plan does not (events deleted from their
+ * plan, tasks marked done) is kept in the engine's own maps, never written
+ * into struct plan.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver/engine_int.h"
+#include "jobs/expand.h"
+#include "plan/plan.h"
+
+/* What an invitation said: its fingerprint, and the same in words. */
+static char *
+event_fingerprint(struct plan *p, const struct event *ev)
+{
+	return xasprintf("%lld|%lld|%s|%s|%s", (long long)ev->start.t,
+	    (long long)ev->end.t, ev->location ? ev->location : "",
+	    ev->title ? ev->title : "", ev->status == EV_CANCELLED ?
+	    "cancelled" : "live");
+}
+
+static void
+fmt_when(const struct plan *p, int64_t t, char *out, size_t len)
+{
+	int64_t	 local = tz_to_local(p->tz, t), day = civil_day_of(local);
+	int	 y, m, d, min = (int)((local - day * 86400) / 60);
+
+	civil_from_days(day, &y, &m, &d);
+	snprintf(out, len, "%02d:%02d ngày %02d/%02d/%04d", min / 60, min % 60,
+	    d, m, y);
+}
+
+/*
+ * Vietnamese words for what changed between fingerprints. Only the new
+ * values are named: a recipient whose last update was superseded unsent
+ * never saw the old ones.
+ */
+/* Split a fingerprint: start|end|location|title|status. */
+struct fprint {
+	long long	 start, end;
+	char		*loc, *title;	/* in buf */
+	char		*buf;		/* freed by fprint_clear */
+};
+
+static void
+fprint_clear(struct fprint *f)
+{
+	free(f->buf);
+	f->buf = NULL;
+}
+
+static int
+fprint_parse(const char *s, struct fprint *f)
+{
+	char	*p, *q, *last;
+
+	f->buf = NULL;
+	if (sscanf(s, "%lld|%lld|", &f->start, &f->end) != 2)
+		return -1;
+	f->buf = xstrdup(s);
+	if ((p = strchr(f->buf, '|')) == NULL ||
+	    (p = strchr(p + 1, '|')) == NULL ||
+	    (last = strrchr(p + 1, '|')) == NULL)
+		return -1;
+	*last = '\0';
+	f->loc = p + 1;
+	if ((q = strchr(f->loc, '|')) == NULL)
+		return -1;
+	*q = '\0';
+	f->title = q + 1;
+	return 0;
+}
+
+static char *
+event_changes(struct plan *p, const char *old, const char *new)
+{
+	struct fprint	 o = { 0 }, n = { 0 };
+	char		 a[64], b[64];
+	struct buf	 out = { 0 };
+
+	if (fprint_parse(old, &o) == -1 || fprint_parse(new, &n) == -1) {
+		fprint_clear(&o);
+		fprint_clear(&n);
+		return xstrdup("nội dung thay đổi");
+	}
+	if (o.start != n.start || o.end != n.end) {
+		fmt_when(p, n.start, a, sizeof(a));
+		fmt_when(p, n.end, b, sizeof(b));
+		buf_printf(&out, "thời gian mới %s đến %s", a, b);
+	}
+	if (strcmp(o.loc, n.loc) != 0)
+		buf_printf(&out, "%sđịa điểm mới %s", out.len ? "; " : "",
+		    n.loc);
+	if (strcmp(o.title, n.title) != 0)
+		buf_printf(&out, "%stên mới: %s", out.len ? "; " : "",
+		    n.title);
+	if (out.len == 0)
+		buf_adds(&out, "nội dung thay đổi");
+	fprint_clear(&o);
+	fprint_clear(&n);
+	return buf_take(&out);
+}
+
+/*
+ * Insert the update or cancel job of kind k to one recipient; what older
+ * sequence of the event the recipient has not yet been sent on that
+ * channel is superseded by it.
+ */
+static int
+add_itip_job(struct engine *e, struct plan *p, const struct event *ev,
+    enum job_kind k, int seq, const char *rid, const char *name,
+    const char *addr, enum channel ch, const char *payload, int64_t now)
+{
+	struct ob_job	 j;
+
+	if (outbox_supersede(e->ob, p->id, ev->id, rid, ch, seq, now) == -1)
+		return -1;
+	memset(&j, 0, sizeof(j));
+	plan_job_id(p, k, ev->id, seq, rid, ch, j.id);
+	j.plan = p->id;
+	j.kind = k;
+	j.object = ev->id;
+	j.ordinal = seq;
+	j.recipient = (char *)rid;
+	j.name = (char *)name;
+	j.channel = ch;
+	j.address = (char *)addr;
+	j.due = j.next_at = now;
+	j.refers = k == JK_UPDATE ? ev->start.t : ev->end.t;
+	j.state = JS_PENDING;
+	j.seq = seq;
+	j.payload = (char *)payload;
+	return outbox_insert(e->ob, &j);
+}
+
+/* Tell one attendee the event is off for them, on every channel that
+ * reached them with the invitation. */
+static int
+cancel_attendee(struct engine *e, struct plan *p, const struct event *ev,
+    int seq, const struct ob_attendee *a, const char *why, int64_t now)
+{
+	if (a->email != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq, a->id,
+	    a->name, a->email, CH_EMAIL, why, now) == -1)
+		return -1;
+	if (a->phone != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq, a->id,
+	    a->name, a->phone, CH_SMS, why, now) == -1)
+		return -1;
+	return 0;
+}
+
+/* Send one current attendee the event as it now stands. */
+static int
+update_attendee(struct engine *e, struct plan *p, const struct event *ev,
+    int seq, const struct contact *c, const char *changes, int64_t now)
+{
+	if (c->email != NULL && (c->channels & CHM(CH_EMAIL)) &&
+	    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id, c->name, c->email,
+	    CH_EMAIL, changes, now) == -1)
+		return -1;
+	if (c->phone != NULL && (c->channels & CHM(CH_SMS)) &&
+	    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id, c->name, c->phone,
+	    CH_SMS, changes, now) == -1)
+		return -1;
+	return 0;
+}
+
+/* Did the first invitation reach c (who is not among the attendees on
+ * record, so was taken off the list since)? 1 or 0 in *sent; 0, or -1
+ * when the outbox fails. */
+static int
+invitation_sent(struct engine *e, struct plan *p, const struct event *ev,
+    const struct contact *c, int *sent)
+{
+	enum channel	 chs[] = { CH_EMAIL, CH_SMS };
+	struct ob_job	 j;
+	char		 id[17];
+	size_t		 i;
+	int		 found;
+
+	*sent = 0;
+	for (i = 0; i < sizeof(chs) / sizeof(chs[0]) && !*sent; i++) {
+		plan_job_id(p, JK_INVITATION, ev->id, 0, c->id, chs[i], id);
+		if (outbox_get(e->ob, id, &j, &found) == -1)
+			return -1;
+		*sent = found && j.state == JS_SENT;
+		ob_job_clear(&j);
+	}
+	return 0;
+}
+
+/* "You are on the list again", said to an attendee taken off and put back. */
+#define T_BACK_ON_LIST	"anh/chị lại có tên trong danh sách mời"
+
+static int
+reconcile_event(struct engine *e, struct plan *p, struct event *ev,
+    int64_t now, struct reconcile_stats *rs)
+{
+	struct ob_event		 oe;
+	struct ob_attendee	*sent = NULL;
+	const struct contact	**rc = NULL, **opt = NULL;
+	size_t			 nrc = 0, caprc = 0, nopt = 0, capopt = 0;
+	size_t			 nsent = 0, i, k;
+	int			 found, seq, rcode = -1, bumped = 0, again;
+	char			*fp = NULL, *changes = NULL;
+
+	if (outbox_event_get(e->ob, p->id, ev->id, &oe, &found) == -1)
+		return -1;
+	if (!found)
+		return 0;	/* no invitation has gone out yet */
+	fp = event_fingerprint(p, ev);
+	if (outbox_attendees(e->ob, p->id, ev->id, &sent, &nsent) == -1)
+		goto out;
+	{
+		const struct contact	*skip = plan_organizer(p, ev);
+
+		plan_recipients(p, &ev->attendees, skip, &rc, &nrc, &caprc);
+		plan_recipients(p, &ev->optional, skip, &opt, &nopt, &capopt);
+		for (i = 0; i < nopt; i++) {
+			for (k = 0; k < nrc && rc[k] != opt[i]; k++)
+				;
+			if (k == nrc) {
+				xgrow(&rc, &caprc, nrc + 1, sizeof(*rc));
+				rc[nrc++] = opt[i];
+			}
+		}
+	}
+	/* One new SEQUENCE for whatever this version changed. */
+	seq = oe.seq + 1;
+	if (ev->status == EV_CANCELLED) {
+		if (strstr(oe.fingerprint, "|cancelled") != NULL) {
+			rcode = 0;
+			goto out;
+		}
+		/* Everybody who was invited hears it is off. */
+		for (i = 0; i < nsent; i++) {
+			if (cancel_attendee(e, p, ev, seq, &sent[i],
+			    "cancelled", now) == -1)
+				goto out;
+			rs->cancels++;
+		}
+		rcode = outbox_event_put(e->ob, p->id, ev->id, seq, fp, NULL,
+		    ev->organizer.id);
+		goto out;
+	}
+	changes = strcmp(oe.fingerprint, fp) != 0 ? event_changes(p,
+	    oe.fingerprint, fp) : NULL;
+	if (changes != NULL && strstr(oe.fingerprint, "|cancelled") != NULL) {
+		/* Called off, then on again: everybody gets it back. */
+		free(changes);
+		changes = xstrdup("sự kiện được tổ chức trở lại");
+	}
+	/* Attendees invited before and no longer on the list. */
+	for (i = 0; i < nsent; i++) {
+		for (k = 0; k < nrc && strcmp(rc[k]->id, sent[i].id) != 0; k++)
+			;
+		if (k < nrc)
+			continue;
+		if (cancel_attendee(e, p, ev, seq, &sent[i], "removed",
+		    now) == -1 ||
+		    outbox_attendee_drop(e->ob, p->id, ev->id, sent[i].id) ==
+		    -1)
+			goto out;
+		rs->cancels++;
+		bumped = 1;
+	}
+	for (i = 0; i < nrc; i++) {
+		const struct contact	*c = rc[i];
+		const char		*what = changes;
+
+		if (changes == NULL) {
+			/* Unchanged event: only someone put back on the list
+			 * (their calendar holds it cancelled) hears again. */
+			for (k = 0; k < nsent &&
+			    strcmp(sent[k].id, c->id) != 0; k++)
+				;
+			if (k < nsent)
+				continue;
+			if (invitation_sent(e, p, ev, c, &again) == -1)
+				goto out;
+			if (!again)
+				continue;	/* new: the invitation goes */
+			what = T_BACK_ON_LIST;
+		}
+		if (update_attendee(e, p, ev, seq, c, what, now) == -1)
+			goto out;
+		rs->updates++;
+		bumped = 1;
+	}
+	rcode = bumped ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
+	    changes, ev->organizer.id) : 0;
+out:
+	ob_attendees_free(sent, nsent);
+	free(rc);
+	free(opt);
+	free(fp);
+	free(changes);
+	ob_event_clear(&oe);
+	return rcode;
+}
+
+/*
+ * An event whose invitation went out and which is no longer in the plan
+ * comes back as a ghost: rebuilt from what the outbox recorded of it
+ * (time, place, title, organizer), cancelled, and kept in the engine's
+ * map so that its cancellations render like any other. Returns the
+ * plan's own event when it is still there, NULL when its id now names
+ * something else.
+ */
+static struct event *
+ghost_event(struct engine *e, struct plan *p, const struct ob_event *r)
+{
+	const struct named	*n = strmap_get(p->names, r->event);
+	struct named		*nm;
+	struct event		*ev;
+	struct fprint		 f;
+	const char		*key;
+
+	if (n != NULL)
+		return n->kind == N_EVENT ? n->p : NULL;
+	key = engine_key(e, p, r->event);
+	if ((nm = strmap_get(&e->ghosts, key)) != NULL)
+		return nm->p;
+	ev = arena_alloc(e->facts, sizeof(*ev));
+	memset(ev, 0, sizeof(*ev));
+	ev->id = arena_strdup(e->facts, r->event);
+	if (fprint_parse(r->fingerprint, &f) == 0) {
+		ev->start.t = f.start;
+		ev->end.t = f.end;
+		ev->title = arena_strdup(e->facts, f.title);
+		if (*f.loc != '\0')
+			ev->location = arena_strdup(e->facts, f.loc);
+	} else {
+		ev->start.t = ev->end.t = TIMEX_NONE;
+		ev->title = ev->id;
+	}
+	fprint_clear(&f);
+	ev->duration = ev->end.t - ev->start.t;
+	ev->invite.t = TIMEX_NONE;
+	if (r->organizer != NULL)
+		ev->organizer.id = arena_strdup(e->facts, r->organizer);
+	ev->status = EV_CANCELLED;
+	nm = arena_alloc(e->facts, sizeof(*nm));
+	memset(nm, 0, sizeof(*nm));
+	nm->kind = N_EVENT;
+	nm->p = ev;
+	strmap_put(&e->ghosts, key, nm);
+	return ev;
+}
+
+/* Cancel, for everybody invited, the events gone from plan p. */
+static int
+reconcile_vanished(struct engine *e, struct plan *p, int64_t now,
+    struct reconcile_stats *rs)
+{
+	struct ob_event		*v = NULL;
+	struct ob_attendee	*a = NULL;
+	size_t			 n = 0, na = 0, i, k;
+	struct event		*ev;
+	char			*fp;
+	int			 rc = -1;
+
+	if (outbox_events(e->ob, p->id, &v, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ev = ghost_event(e, p, &v[i]);
+		if (ev == NULL || (ev >= p->events && ev < p->events +
+		    p->nevents) || strstr(v[i].fingerprint, "|cancelled") !=
+		    NULL)
+			continue;	/* still there, or told already */
+		if (outbox_attendees(e->ob, p->id, ev->id, &a, &na) == -1)
+			goto out;
+		for (k = 0; k < na; k++) {
+			if (cancel_attendee(e, p, ev, v[i].seq + 1, &a[k],
+			    "deleted", now) == -1)
+				goto out;
+			rs->cancels++;
+		}
+		ob_attendees_free(a, na);
+		a = NULL;
+		na = 0;
+		fp = event_fingerprint(p, ev);
+		k = outbox_event_put(e->ob, p->id, ev->id, v[i].seq + 1, fp,
+		    NULL, ev->organizer.id) == -1;
+		free(fp);
+		if (k)
+			goto out;
+	}
+	rc = 0;
+out:
+	ob_attendees_free(a, na);
+	for (i = 0; i < n; i++)
+		ob_event_clear(&v[i]);
+	free(v);
+	return rc;
+}
+
+/* Whether task id of plan p is marked done in the outbox. */
+static int
+is_done(struct engine *e, const struct plan *p, const char *id)
+{
+	char	*key = xasprintf("%s\x1f%s", p->id, id);
+	int	 done = strmap_get(&e->done, key) != NULL;
+
+	free(key);
+	return done;
+}
+
+int
+reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
+{
+	struct world	*w = e->w;
+	size_t		 i, k;
+	int		 changed, n;
+
+	memset(rs, 0, sizeof(*rs));
+	engine_facts_reset(e);
+	if (outbox_seen_reset(e->ob) == -1)
+		goto fail;
+	for (i = 0; i < w->nplans; i++)
+		for (k = 0; k < w->plans[i]->ntasks; k++) {
+			struct task	*t = &w->plans[i]->tasks[k];
+			int		 done;
+
+			if (outbox_task_is_done(e->ob, w->plans[i]->id, t->id,
+			    &done) == -1)
+				goto fail;
+			if (done)
+				strmap_put(&e->done, engine_key(e, w->plans[i],
+				    t->id), t);
+		}
+	for (i = 0; i < w->jobs.n; i++) {
+		struct job	 j = w->jobs.v[i];
+
+		/* The plan's job as derived; what the outbox knows of its
+		 * task changes the copy stored, not the plan's. */
+		if ((j.kind == JK_TASK_REMINDER || j.kind == JK_OVERDUE) &&
+		    j.state != JS_SKIPPED && is_done(e, j.plan, j.object)) {
+			j.state = JS_CANCELLED;
+			j.reason = "task done";
+		}
+		if (outbox_upsert(e->ob, &j, &changed) == -1 ||
+		    outbox_seen(e->ob, j.id) == -1)
+			goto fail;
+		if (changed == 1)
+			rs->added++;
+		else if (changed == 2)
+			rs->moved++;
+	}
+	for (i = 0; i < w->nplans; i++) {
+		for (k = 0; k < w->plans[i]->nevents; k++)
+			if (reconcile_event(e, w->plans[i],
+			    &w->plans[i]->events[k], now, rs) == -1)
+				goto fail;
+		if (reconcile_vanished(e, w->plans[i], now, rs) == -1)
+			goto fail;
+	}
+	if (outbox_cancel_unseen(e->ob, now, &n) == -1)
+		goto fail;
+	rs->cancelled = n;
+	return 0;
+fail:
+	return -1;
+}
+
+int
+engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
+{
+	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, rs) == -1 ||
+	    outbox_commit(e->ob) == -1) {
+		log_warnx("reconcile: %s", outbox_error(e->ob));
+		outbox_rollback(e->ob);
+		return -1;
+	}
+	return 0;
+}
+
+
+int
+reconcile_note_invited(struct engine *e, struct plan *p,
+    const struct ob_job *j)
+{
+	const struct named	*n = strmap_get(p->names, j->object);
+	struct ob_event		 oe;
+	int			 found, rc;
+	char			*fp;
+
+	if (n == NULL || n->kind != N_EVENT)
+		return 0;
+	if (outbox_event_get(e->ob, p->id, j->object, &oe, &found) == -1)
+		return -1;
+	ob_event_clear(&oe);
+	if (!found) {
+		fp = event_fingerprint(p, n->p);
+		rc = outbox_event_put(e->ob, p->id, j->object, 0, fp, NULL,
+		    ((struct event *)n->p)->organizer.id);
+		free(fp);
+		if (rc == -1)
+			return -1;
+	}
+	return outbox_attendee_put(e->ob, p->id, j->object, j->recipient,
+	    j->name, j->channel == CH_EMAIL ? j->address : NULL,
+	    j->channel == CH_SMS ? j->address : NULL);
+}

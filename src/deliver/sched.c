@@ -1,0 +1,768 @@
+/*
+ * sched.c: the send path of the engine.
+ *
+ * The order of every send is: claim (the job becomes `sending`, committed
+ * and synced), render, hand to the gateway, make the gateway's output
+ * durable, record the outcome (committed). A crash anywhere leaves the job
+ * `sending` or finished; on restart `sending` goes back to `pending` and
+ * is sent again with the same id, so delivery is at least once and a
+ * duplicate carries the same idempotency key.
+ *
+ * What happens after an answer, how long a retry waits and when a job is
+ * too late are policy.c's pure functions; this file only applies them.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deliver/engine_int.h"
+#include "plan/plan.h"
+#include "render/broadcast.h"
+#include "render/compose.h"
+#include "render/mail.h"
+#include "util/fs.h"
+#include "util/sms.h"
+
+#define CLAIM_BATCH	32
+
+static void	flight_free(struct flight *);
+
+static char *
+dir_of(const char *path)
+{
+	const char	*s = strrchr(path, '/');
+
+	return s == NULL ? xstrdup(".") : xstrndup(path, (size_t)(s - path));
+}
+
+struct engine *
+engine_new(struct world *w, const char *store, const struct engine_opts *o,
+    char *err, size_t errlen)
+{
+	struct engine	*e = xcalloc(1, sizeof(*e));
+	char		*base = dir_of(store);
+	int		 ch;
+
+	e->w = w;
+	e->o = *o;
+	e->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	for (ch = 0; ch < CH__N; ch++) {
+		const struct gateway	*g = w->svc->channel_gw[ch];
+		struct gw		*gw = &e->gw[ch];
+
+		gw->fd = -1;
+		if (o->files != NULL || g == NULL) {
+			/* The embedded default, and every simulation. */
+			const char	*root = o->files ? o->files : base;
+
+			gw->dir = ch == CH_BROADCAST ?
+			    xasprintf("%s/broadcast", root) :
+			    xasprintf("%s/outbox", root);
+			gw->backend = gw_lookup("file");
+		} else {
+			static const char *const kinds[] = { "smtp", "http",
+			    "file", "spool" };
+
+			gw->backend = gw_lookup(kinds[g->kind]);
+			if (gw->backend == NULL) {
+				snprintf(err, errlen, "gateway %s: kind %s is "
+				    "not available in this build; use file or "
+				    "spool", g->id, kinds[g->kind]);
+				free(base);
+				engine_free(e);
+				return NULL;
+			}
+			gw->dir = xstrdup(g->dir);
+			bucket_init(&e->bucket[ch], g->rate, 0);
+			/* The file gateways answer at once: no limit. */
+			e->limit[ch] = g->kind == GW_SMTP || g->kind == GW_HTTP ?
+			    g->concurrency : 0;
+		}
+		assert(gw->backend != NULL);
+		if (gw->backend->init(gw, err, errlen) == -1) {
+			free(base);
+			engine_free(e);
+			return NULL;
+		}
+	}
+	free(base);
+	if ((e->ob = outbox_open(store, err, errlen)) == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	e->facts = arena_new();
+	return e;
+}
+
+void
+engine_facts_reset(struct engine *e)
+{
+	strmap_free(&e->ghosts);
+	strmap_free(&e->done);
+	memset(&e->ghosts, 0, sizeof(e->ghosts));
+	memset(&e->done, 0, sizeof(e->done));
+	arena_free(e->facts);
+	e->facts = arena_new();
+}
+
+void
+engine_free(struct engine *e)
+{
+	int	 ch;
+
+	if (e == NULL)
+		return;
+	for (ch = 0; ch < CH__N; ch++) {
+		if (e->gw[ch].backend != NULL)
+			e->gw[ch].backend->shutdown(&e->gw[ch]);
+		free(e->gw[ch].dir);
+		flight_free(&e->fly[ch]);
+	}
+	flight_free(&e->landed);
+	outbox_close(e->ob);
+	strmap_free(&e->ghosts);
+	strmap_free(&e->done);
+	arena_free(e->facts);
+	if (e->w != NULL) {
+		world_free(e->w);
+		free(e->w);
+	}
+	free(e);
+}
+
+const struct engine_stats *
+engine_stats(const struct engine *e)
+{
+	return &e->st;
+}
+
+struct outbox *
+engine_outbox(struct engine *e)
+{
+	return e->ob;
+}
+
+const char *
+engine_key(struct engine *e, const struct plan *p, const char *id)
+{
+	return arena_printf(e->facts, "%s\x1f%s", p->id, id);
+}
+
+const struct named *
+engine_object(struct engine *e, const struct plan *p, const char *id)
+{
+	const struct named	*n = strmap_get(p->names, id);
+	char			*key;
+
+	if (n != NULL)
+		return n;
+	key = xasprintf("%s\x1f%s", p->id, id);
+	n = strmap_get(&e->ghosts, key);
+	free(key);
+	return n;
+}
+
+/* The recipient as the plan knows them now: a person, or an agency's
+ * mailbox. NULL when the id names nobody now. */
+static const struct contact *
+recipient_of(const struct plan *p, const char *id)
+{
+	const struct named	*n;
+
+	if (id == NULL || (n = strmap_get(p->names, id)) == NULL)
+		return NULL;
+	if (n->kind == N_PERSON)
+		return n->p;
+	if (n->kind == N_AGENCY)
+		return ((struct agency *)n->p)->mailbox;
+	return NULL;
+}
+
+void
+engine_trace(struct engine *e, const struct ob_job *j, const char *what,
+    const char *detail)
+{
+	char		 due[40];
+	struct plan	*p = world_plan(e->w, j->plan);
+
+	if (e->o.trace == NULL)
+		return;
+	if (p != NULL)
+		tz_rfc3339(p->tz, j->due, due, sizeof(due));
+	else
+		snprintf(due, sizeof(due), "%lld", (long long)j->due);
+	due[16] = '\0';
+	due[10] = ' ';
+	fprintf(e->o.trace, "%s  %-8s %-14s %-16s %-14s %-9s %s%s%s\n", due,
+	    what, job_kind_names[j->kind], j->object, j->recipient ?
+	    j->recipient : "-", channel_names[j->channel], j->address ?
+	    j->address : "-", detail ? "  " : "", detail ? detail : "");
+}
+
+/* Record the answer to claimed job c, inside the caller's transaction. */
+static int
+record(struct engine *e, struct sendctx *c, int64_t now)
+{
+	struct ob_job	*j = &c->job;
+	struct plan	*p = world_plan(e->w, j->plan);
+	char		*why;
+	int		 rc;
+
+	switch (policy_outcome(c->ans.result == GW_OK,
+	    c->ans.result == GW_TEMPFAIL, j->attempts, j->first_at, now)) {
+	case PO_SENT:
+		if (outbox_sent(e->ob, j->id, now, c->ans.text) == -1)
+			return -1;
+		if (p != NULL && (j->channel == CH_EMAIL ||
+		    j->channel == CH_SMS) && (j->kind == JK_INVITATION ||
+		    j->kind == JK_UPDATE) && reconcile_note_invited(e, p, j) ==
+		    -1)
+			return -1;
+		e->st.sent[j->kind][j->channel]++;
+		engine_trace(e, j, "sent", c->ans.text);
+		return 0;
+	case PO_RETRY:
+		e->st.failed++;
+		engine_trace(e, j, "retry", c->ans.text);
+		return outbox_retry(e->ob, j->id, now, now + retry_delay(
+		    j->attempts, (double)rand_r(&e->seed) / ((double)RAND_MAX +
+		    1), c->ans.retry_after), c->ans.text);
+	case PO_DEAD:
+	default:
+		e->st.dead++;
+		if (c->ans.result != GW_TEMPFAIL) {
+			engine_trace(e, j, "dead", c->ans.text);
+			return outbox_finish(e->ob, j->id, now, JS_DEAD,
+			    c->ans.text);
+		}
+		why = xasprintf("gave up after %d attempts: %s", j->attempts,
+		    c->ans.text);
+		engine_trace(e, j, "dead", why);
+		rc = outbox_finish(e->ob, j->id, now, JS_DEAD, why);
+		free(why);
+		return rc;
+	}
+}
+
+/* Answer for the gateway: result r, with why cut to the answer's room. */
+static void
+answer(struct sendctx *c, enum gw_result r, const char *why)
+{
+	size_t	 n = strlen(why);
+
+	if (n >= sizeof(c->ans.text))
+		n = sizeof(c->ans.text) - 1;
+	c->ans.result = r;
+	memcpy(c->ans.text, why, n);
+	c->ans.text[n] = '\0';
+}
+
+/*
+ * The email of claimed job j: the engine fetches what the renderer needs
+ * (the SEQUENCE announced, the attachments' bytes) and renders. NULL with
+ * the reason in c's answer (a permanent failure: it would fail again).
+ */
+static char *
+email_of(struct engine *e, struct plan *p, struct sendctx *c,
+    const struct named *n, int64_t now)
+{
+	const struct ob_job	*j = &c->job;
+	struct mail_job		 m;
+	struct mime_file	*files = NULL;
+	char			 why[512], *out = NULL;
+	size_t			 i, nfiles = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.id = j->id;
+	m.kind = j->kind;
+	m.object = n;
+	m.to = recipient_of(p, j->recipient);
+	m.recipient = j->recipient;
+	m.name = j->name;
+	m.address = j->address;
+	m.seq = j->seq;
+	m.payload = j->payload;
+	m.now = now;
+	if (j->kind == JK_INVITATION) {
+		struct ob_event	 oe;
+		int		 found;
+
+		/* An invitation carries the sequence already announced. */
+		if (outbox_event_get(e->ob, p->id, j->object, &oe,
+		    &found) == -1) {
+			answer(c, GW_TEMPFAIL, outbox_error(e->ob));
+			return NULL;
+		}
+		m.seq = found ? oe.seq : 0;
+		ob_event_clear(&oe);
+	}
+	if (j->kind == JK_DISTRIBUTION) {
+		nfiles = p->distribution.nattachments;
+		files = xcalloc(nfiles ? nfiles : 1, sizeof(*files));
+		for (i = 0; i < nfiles; i++) {
+			const char	*path = p->distribution.attachments[i];
+			const char	*base = strrchr(path, '/');
+			size_t		 len;
+
+			files[i].name = base ? base + 1 : path;
+			if (fs_slurp(path, FS_MAX_FILE, (char **)&files[i].data,
+			    &len, why, sizeof(why)) == -1) {
+				answer(c, GW_PERMFAIL, why);
+				goto out;
+			}
+			files[i].len = len;
+		}
+		m.attach = files;
+		m.nattach = nfiles;
+	}
+	if ((out = mail_render(p, e->w->svc, &m, why, sizeof(why))) == NULL)
+		answer(c, GW_PERMFAIL, why);
+out:
+	for (i = 0; i < nfiles; i++)
+		free((char *)files[i].data);
+	free(files);
+	return out;
+}
+
+/*
+ * Whether claimed job j may go now: quiet hours for SMS (checked again at
+ * send time) and the gateway's rate. When not, the job is released to a
+ * later time or expired, and 0 is returned.
+ */
+static int
+may_go(struct engine *e, struct plan *p, struct sendctx *c, int64_t now)
+{
+	struct ob_job	*j = &c->job;
+	double		 wait;
+	int		 rc = 0;
+
+	if (j->channel == CH_SMS) {
+		int64_t	 t = quiet_adjust(&p->cal, &e->w->svc->quiet, now,
+			    j->refers);
+
+		if (t != now) {
+			c->skip = 1;
+			if (t < now) {
+				rc = outbox_finish(e->ob, j->id, now,
+				    JS_EXPIRED, "quiet hours until its moment "
+				    "passed");
+				e->st.expired++;
+			} else
+				rc = outbox_release(e->ob, j->id, t);
+			if (rc == -1)
+				log_warnx("%s", outbox_error(e->ob));
+			return 0;
+		}
+	}
+	if ((wait = bucket_take(&e->bucket[j->channel], (double)now)) > 0) {
+		c->skip = 1;
+		if (outbox_release(e->ob, j->id, now + (int64_t)ceil(wait)) ==
+		    -1)
+			log_warnx("%s", outbox_error(e->ob));
+		return 0;
+	}
+	return 1;
+}
+
+/* Render and submit one claimed job. */
+static void
+send_one(struct engine *e, struct sendctx *c, int64_t now)
+{
+	struct ob_job		*j = &c->job;
+	struct plan		*p = world_plan(e->w, j->plan);
+	const struct named	*n;
+	struct gw_msg		 m;
+	char			*data = NULL, *text = NULL;
+	struct sms_info		 si;
+
+	memset(&c->ans, 0, sizeof(c->ans));
+	c->ans.id = j->id;
+	if (p == NULL) {
+		c->ans.result = GW_PERMFAIL;
+		snprintf(c->ans.text, sizeof(c->ans.text), "plan %s is no "
+		    "longer loaded", j->plan);
+		return;
+	}
+	if (!may_go(e, p, c, now))
+		return;
+	n = engine_object(e, p, j->object);
+	memset(&m, 0, sizeof(m));
+	m.id = j->id;
+	m.channel = channel_names[j->channel];
+	m.to = j->address;
+	switch (j->channel) {
+	case CH_EMAIL:
+		if ((data = email_of(e, p, c, n, now)) == NULL)
+			return;
+		m.data = data;
+		break;
+	case CH_SMS:
+		text = compose_sms(p, e->w->svc, j->kind, n, recipient_of(p,
+		    j->recipient), now, j->payload);
+		sms_analyse(text, &si);
+		m.data = text;
+		m.encoding = sms_encoding_name(si.encoding);
+		m.parts = si.parts;
+		break;
+	case CH_BROADCAST:
+	default:
+		assert(j->channel == CH_BROADCAST);
+		{
+			const struct broadcast	*b = n != NULL &&
+			    n->kind == N_BROADCAST ? n->p : NULL;
+
+			data = broadcast_render(p, b, j->id, j->object, j->due,
+			    j->slot, j->duration);
+			m.data = data;
+			m.text = b != NULL ? b->text : NULL;
+		}
+		break;
+	}
+	e->gw[j->channel].backend->submit(&e->gw[j->channel], &m, &c->ans);
+	free(data);
+	free(text);
+}
+
+static void
+flight_push(struct flight *f, struct sendctx *c)
+{
+	xgrow(&f->v, &f->cap, f->n + 1, sizeof(*f->v));
+	f->v[f->n++] = *c;
+}
+
+static void
+flight_free(struct flight *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->n; i++)
+		ob_job_clear(&f->v[i].job);
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+size_t
+engine_inflight(const struct engine *e)
+{
+	size_t	 n = 0;
+	int	 ch;
+
+	for (ch = 0; ch < CH__N; ch++)
+		n += e->fly[ch].n;
+	return n;
+}
+
+/* A gateway answered for a send it had taken: move it to landed. */
+static void
+on_answer(void *arg, const struct gw_answer *a)
+{
+	struct engine	*e = arg;
+	size_t		 i;
+	int		 ch;
+
+	for (ch = 0; ch < CH__N; ch++)
+		for (i = 0; i < e->fly[ch].n; i++) {
+			struct sendctx	*c = &e->fly[ch].v[i];
+
+			if (strcmp(c->job.id, a->id) != 0)
+				continue;
+			c->ans = *a;
+			c->ans.id = NULL;
+			if (c->ans.result == GW_INFLIGHT)
+				c->ans.result = GW_TEMPFAIL;
+			flight_push(&e->landed, c);
+			*c = e->fly[ch].v[--e->fly[ch].n];
+			return;
+		}
+	log_warnx("a gateway answered for job %s, which it was not sending",
+	    a->id);
+}
+
+/*
+ * Record the outcomes of n sends in one transaction, after the gateways
+ * made what they took durable; the jobs are cleared. A send still in
+ * flight must have been taken out (skip set) before.
+ */
+static int
+record_batch(struct engine *e, struct sendctx *c, size_t n, int64_t now)
+{
+	size_t	 i;
+	int	 ch, rc = -1;
+
+	for (ch = 0; ch < CH__N; ch++) {
+		char	 err[256];
+
+		if (e->gw[ch].backend->flush(&e->gw[ch], err,
+		    sizeof(err)) == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (c[i].job.channel == (enum channel)ch &&
+			    c[i].ans.result == GW_OK) {
+				c[i].ans.result = GW_TEMPFAIL;
+				snprintf(c[i].ans.text, sizeof(c[i].ans.text),
+				    "%s", err);
+			}
+	}
+	if (outbox_begin(e->ob) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!c[i].skip && record(e, &c[i], now) == -1) {
+			outbox_rollback(e->ob);
+			goto out;
+		}
+	if (outbox_commit(e->ob) == -1) {
+		outbox_rollback(e->ob);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		log_warnx("%s", outbox_error(e->ob));
+	for (i = 0; i < n; i++)
+		ob_job_clear(&c[i].job);
+	return rc;
+}
+
+/* Drive the gateways' in-flight sends and record what they answered. */
+static int
+collect(struct engine *e, int64_t now)
+{
+	int	 ch, rc;
+
+	for (ch = 0; ch < CH__N; ch++)
+		if (e->fly[ch].n > 0)
+			e->gw[ch].backend->poll(&e->gw[ch], on_answer, e);
+	if (e->landed.n == 0)
+		return 0;
+	rc = record_batch(e, e->landed.v, e->landed.n, now);
+	e->landed.n = 0;
+	return rc;
+}
+
+/*
+ * Claim what is due, at most CLAIM_BATCH, and no more on a channel than
+ * its gateway has room for. One claim across channels while all have
+ * room keeps the outbox's order; a channel at its limit is left out.
+ */
+static int
+claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
+{
+	int	 room[CH__N], ch, all = 1;
+
+	e->blocked = 0;
+	for (ch = 0; ch < CH__N; ch++) {
+		room[ch] = e->limit[ch] == 0 ? CLAIM_BATCH :
+		    e->limit[ch] - (int)e->fly[ch].n;
+		if (room[ch] > CLAIM_BATCH)
+			room[ch] = CLAIM_BATCH;
+		if (room[ch] < CLAIM_BATCH)
+			all = 0;
+		if (room[ch] <= 0)
+			e->blocked = 1;
+	}
+	if (all)
+		return outbox_claim(e->ob, now, CH__N, CLAIM_BATCH, v, n);
+	*v = NULL;
+	*n = 0;
+	for (ch = 0; ch < CH__N; ch++) {
+		struct ob_job	*w;
+		size_t		 nw, i;
+
+		if (room[ch] <= 0)
+			continue;
+		if (outbox_claim(e->ob, now, (enum channel)ch, room[ch], &w,
+		    &nw) == -1) {
+			for (i = 0; i < *n; i++)
+				ob_job_clear(&(*v)[i]);
+			free(*v);
+			return -1;
+		}
+		if (nw > 0) {
+			*v = xreallocarray(*v, *n + nw, sizeof(**v));
+			memcpy(*v + *n, w, nw * sizeof(*w));
+			*n += nw;
+		}
+		free(w);
+	}
+	return 0;
+}
+
+int
+engine_step(struct engine *e, int64_t now)
+{
+	int	 n;
+
+	if (outbox_expire(e->ob, now, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return -1;
+	}
+	e->st.expired += n;
+	if (collect(e, now) == -1)
+		return -1;
+	for (;;) {
+		struct ob_job	*v;
+		struct sendctx	*c;
+		size_t		 nv, i;
+		int		 rc;
+
+		if (claim(e, now, &v, &nv) == -1) {
+			log_warnx("%s", outbox_error(e->ob));
+			return -1;
+		}
+		if (nv == 0) {
+			free(v);
+			return 0;
+		}
+		c = xcalloc(nv, sizeof(*c));
+		for (i = 0; i < nv; i++) {
+			c[i].job = v[i];
+			send_one(e, &c[i], now);
+			if (!c[i].skip && c[i].ans.result == GW_INFLIGHT) {
+				/* The gateway answers later, through poll. */
+				flight_push(&e->fly[c[i].job.channel], &c[i]);
+				memset(&c[i].job, 0, sizeof(c[i].job));
+				c[i].skip = 1;
+			}
+		}
+		free(v);
+		rc = record_batch(e, c, nv, now);
+		free(c);
+		if (rc == -1)
+			return -1;
+	}
+}
+
+/* The descriptors and timeout the gateways wait on, after pfd[0..n). */
+int
+engine_pollfds(struct engine *e, struct pollfd *pfd, int n, int max,
+    int *timeout)
+{
+	int	 ch, t;
+
+	for (ch = 0; ch < CH__N; ch++) {
+		if (e->fly[ch].n == 0)
+			continue;
+		t = -1;
+		n += e->gw[ch].backend->pollfds(&e->gw[ch], pfd + n, max - n,
+		    &t);
+		if (t >= 0 && (*timeout < 0 || t < *timeout))
+			*timeout = t;
+	}
+	return n;
+}
+
+int
+engine_land(struct engine *e, int64_t now, int wait_ms)
+{
+	struct pollfd	 pfd[64];
+	struct timespec	 t0, t1;
+	int		 n, timeout, left = wait_ms, ch;
+	size_t		 i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (engine_inflight(e) > 0 && left > 0) {
+		timeout = left;
+		n = engine_pollfds(e, pfd, 0, 64, &timeout);
+		if (timeout > left)
+			timeout = left;
+		if ((n > 0 || timeout > 0) && poll(pfd, (nfds_t)n,
+		    timeout > 100 || timeout < 0 ? 100 : timeout) == -1 &&
+		    errno != EINTR)
+			log_warn("poll");
+		if (collect(e, now) == -1)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = wait_ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+	n = 0;
+	for (ch = 0; ch < CH__N; ch++) {
+		for (i = 0; i < e->fly[ch].n; i++) {
+			/* Not answered in time: sent again, same id. */
+			if (outbox_release(e->ob, e->fly[ch].v[i].job.id,
+			    now) == -1) {
+				log_warnx("%s", outbox_error(e->ob));
+				return -1;
+			}
+			n++;
+		}
+		flight_free(&e->fly[ch]);
+	}
+	if (n > 0)
+		log_warnx("%d send%s unanswered at the stop; requeued, to go "
+		    "again with the same id", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int
+engine_set_gateway(struct engine *e, enum channel ch,
+    const struct gw_backend *b, int concurrency, char *err, size_t errlen)
+{
+	struct gw	*gw = &e->gw[ch];
+
+	if (e->fly[ch].n > 0) {
+		snprintf(err, errlen, "sends are in flight on %s",
+		    channel_names[ch]);
+		return -1;
+	}
+	if (gw->backend != NULL)
+		gw->backend->shutdown(gw);
+	gw->backend = b;
+	gw->fd = -1;
+	gw->dirty = 0;
+	gw->priv = NULL;
+	e->limit[ch] = concurrency;
+	return b->init(gw, err, errlen);
+}
+
+int64_t
+engine_next(struct engine *e)
+{
+	int64_t	 at;
+
+	if (outbox_next(e->ob, &at) == -1)
+		return TIMEX_NONE;
+	return at;
+}
+
+int
+engine_dry_run(struct engine *e, int64_t now, FILE *f)
+{
+	struct reconcile_stats	 rs;
+	struct ob_job		*v;
+	size_t			 n, i;
+	int			 due = 0;
+
+	/* Reconcile inside a transaction that is rolled back. */
+	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, &rs) == -1 ||
+	    outbox_list(e->ob, JS__N, &v, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		outbox_rollback(e->ob);
+		return -1;
+	}
+	outbox_rollback(e->ob);
+	for (i = 0; i < n; i++) {
+		if ((v[i].state == JS_PENDING || v[i].state == JS_FAILED) &&
+		    v[i].next_at <= now) {
+			engine_trace(e, &v[i], "would", NULL);
+			if (e->o.trace == NULL)
+				fprintf(f, "%s %s %s %s\n", v[i].id,
+				    job_kind_names[v[i].kind],
+				    channel_names[v[i].channel], v[i].address ?
+				    v[i].address : "-");
+			due++;
+		}
+		ob_job_clear(&v[i]);
+	}
+	free(v);
+	fprintf(f, "dry run: %d job%s due, nothing sent\n", due,
+	    due == 1 ? "" : "s");
+	return 0;
+}
+

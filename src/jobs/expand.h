@@ -1,0 +1,2 @@
+/* Transitional: the expansion half of plan/plan.h moves here. */
+#include "plan/plan.h"

@@ -1,0 +1,31 @@
+/*
+ * compose.h: the words of a message: a template (tmpl.h) rendered for one
+ * object of a plan, one recipient and one moment. Pure: the object is
+ * given, not looked up, so an event that is gone from its plan (rebuilt
+ * by the engine from what the outbox recorded) renders like any other.
+ */
+#ifndef LOA_COMPOSE_H
+#define LOA_COMPOSE_H
+
+#include <stdint.h>
+
+#include "loa.h"
+#include "render/tmpl.h"
+
+/*
+ * Template which (enum tmpl_name) of svc, rendered about obj (an event,
+ * a task, a broadcast, or NULL for the plan itself) for contact to (NULL:
+ * nobody in particular) at `at`; changes fills {changes}. Caller frees.
+ * Can't fail.
+ */
+char	*compose_text(const struct plan *, const struct service *,
+	    enum tmpl_name which, const struct named *obj,
+	    const struct contact *to, int64_t at, const char *changes);
+
+/* The text of an SMS of job kind k, rendered as compose_text and folded to
+ * ASCII when the SMS gateway asks for it (`fold`). Caller frees. */
+char	*compose_sms(const struct plan *, const struct service *,
+	    enum job_kind k, const struct named *obj,
+	    const struct contact *to, int64_t at, const char *changes);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * fs.h: files as loa reads them: whole, regular files only, with a size
+ * limit, never blocking on a FIFO or a device.
+ */
+#ifndef LOA_FS_H
+#define LOA_FS_H
+
+#include <stddef.h>
+
+/* The most loa reads of one file it was given (an attachment). */
+#define FS_MAX_FILE	(25u * 1024 * 1024)
+
+/*
+ * Read the regular file at path, at most max bytes, into *data (NUL
+ * terminated; the caller frees) and *len. Opens with O_NONBLOCK, so a FIFO
+ * never blocks, and refuses anything but a regular file. Returns 0, or -1
+ * with a message naming path in err.
+ */
+int	fs_slurp(const char *path, size_t max, char **data, size_t *len,
+	    char *err, size_t errlen);
+
+#endif
