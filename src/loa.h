@@ -156,7 +156,6 @@ struct event {
 	size_t		 nreminders;
 	unsigned	 reminder_channels;
 	enum ev_status	 status;
-	int		 seq;		/* SEQUENCE announced (outbox) */
 	struct loc	 loc;
 };
 
@@ -171,7 +170,6 @@ struct task {
 	size_t		 nremind;
 	struct when	 overdue;
 	unsigned	 channels;
-	int		 done;
 	struct loc	 loc;
 };
 

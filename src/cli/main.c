@@ -291,9 +291,38 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	return 0;
 }
 
+/* What the outbox announced of ev: its SEQUENCE, 0 before any send. */
+static int
+fact_seq(void *arg, const struct plan *p, const struct event *ev)
+{
+	struct ob_event	 oe;
+	int		 found, seq = 0;
+
+	if (outbox_event_get(arg, p->id, ev->id, &oe, &found) == -1)
+		log_warnx("%s", outbox_error(arg));
+	else if (found)
+		seq = oe.seq;
+	ob_event_clear(&oe);
+	return seq;
+}
+
+/* Whether the outbox has task t marked done. */
+static int
+fact_done(void *arg, const struct plan *p, const struct task *t)
+{
+	int	 done = 0;
+
+	if (outbox_task_is_done(arg, p->id, t->id, &done) == -1)
+		log_warnx("%s", outbox_error(arg));
+	return done;
+}
+
 static int
 cmd_ics(const char *cfg, int argc, char **argv)
 {
+	struct ical_facts	 facts = { fact_seq, fact_done, NULL };
+	struct ical_facts	*fp = NULL;
+	int			 seq;
 	struct world	 w;
 	struct diag	 d = { 0 };
 	const char	*event = NULL, *method = NULL, *nowarg = NULL;
@@ -362,23 +391,15 @@ cmd_ics(const char *cfg, int argc, char **argv)
 		arg_time("--now", nowarg, w.svc->tz, &now);
 	/* SEQUENCE is what the outbox has announced; 0 before any send. */
 	if (access(w.svc->store, F_OK) == 0) {
-		char		 err[512];
-		struct outbox	*ob = outbox_open(w.svc->store, err,
-				    sizeof(err));
-		size_t		 p, k;
+		char	 err[512];
 
-		for (p = 0; ob != NULL && p < w.nplans; p++)
-			for (k = 0; k < w.plans[p]->nevents; k++) {
-				struct ob_event	 oe;
-				int		 found = 0;
-
-				if (outbox_event_get(ob, w.plans[p]->id,
-				    w.plans[p]->events[k].id, &oe, &found) ==
-				    0 && found)
-					w.plans[p]->events[k].seq = oe.seq;
-				ob_event_clear(&oe);
-			}
-		outbox_close(ob);
+		if ((facts.arg = outbox_open(w.svc->store, err,
+		    sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			world_free(&w);
+			return EXIT_RUNTIME;
+		}
+		fp = &facts;
 	}
 	if (event != NULL) {
 		size_t		 p, e;
@@ -402,12 +423,13 @@ cmd_ics(const char *cfg, int argc, char **argv)
 		/* A cancelled event is announced as cancelled. */
 		if (method == NULL && ev->status == EV_CANCELLED)
 			method = "CANCEL";
+		seq = fp != NULL ? fact_seq(fp->arg, pl, ev) : 0;
 		if (method == NULL || strcmp(method, "REQUEST") == 0)
-			out = ical_request(pl, ev, ev->seq, now);
+			out = ical_request(pl, ev, seq, now);
 		else if (strcmp(method, "CANCEL") == 0)
 			/* The cancellation sent, or the next one. */
 			out = ical_cancel(pl, ev, ev->status == EV_CANCELLED &&
-			    ev->seq > 0 ? ev->seq : ev->seq + 1, now, NULL);
+			    seq > 0 ? seq : seq + 1, now, NULL);
 		else {
 			struct plan	 one = *pl;
 
@@ -418,13 +440,15 @@ cmd_ics(const char *cfg, int argc, char **argv)
 			{
 				struct plan	*pp = &one;
 
-				out = ical_feed(&pp, 1, 0, now);
+				out = ical_feed(&pp, 1, 0, fp, now);
 			}
 		}
 	} else
-		out = ical_feed(w.plans, w.nplans, tasks, now);
+		out = ical_feed(w.plans, w.nplans, tasks, fp, now);
 	fputs(out, stdout);
 	free(out);
+	if (fp != NULL)
+		outbox_close(fp->arg);
 	world_free(&w);
 	if (fflush(stdout) != 0) {
 		log_warn("writing the output");

@@ -298,7 +298,7 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 
 static void
 ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
-    int64_t now, int with_todo)
+    int64_t now, int with_todo, int done)
 {
 	icalcomponent	*ve, *todo;
 	char		 uid[80];
@@ -318,7 +318,7 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 		icalcomponent_add_property(todo, ical_with_tzid(p,
 		    icalproperty_new_due(ical_local(p, t->due.t))));
 		icalcomponent_add_property(todo, icalproperty_new_status(
-		    t->done ? ICAL_STATUS_COMPLETED :
+		    done ? ICAL_STATUS_COMPLETED :
 		    ICAL_STATUS_NEEDSACTION));
 		for (i = 0; i < t->owner.n; i++) {
 			const struct contact	*c = plan_contact(p,
@@ -417,12 +417,12 @@ ical_cancel(struct plan *p, const struct event *ev, int seq, int64_t now,
 }
 
 char *
-ical_task(struct plan *p, const struct task *t, int64_t now)
+ical_task(struct plan *p, const struct task *t, int done, int64_t now)
 {
 	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
-	ical_add_task(cal, p, t, now, 1);
+	ical_add_task(cal, p, t, now, 1, done);
 	return ical_text(cal);
 }
 
@@ -432,12 +432,13 @@ ical_task_event(struct plan *p, const struct task *t, int64_t now)
 	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
-	ical_add_task(cal, p, t, now, 0);
+	ical_add_task(cal, p, t, now, 0, 0);
 	return ical_text(cal);
 }
 
 char *
-ical_feed(struct plan **plans, size_t nplans, int tasks_only, int64_t now)
+ical_feed(struct plan **plans, size_t nplans, int tasks_only,
+    const struct ical_facts *f, int64_t now)
 {
 	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
 	icalproperty	*prop;
@@ -478,10 +479,12 @@ ical_feed(struct plan **plans, size_t nplans, int tasks_only, int64_t now)
 		if (!tasks_only)
 			for (j = 0; j < p->nevents; j++)
 				icalcomponent_add_component(cal, ical_vevent(p,
-				    &p->events[j], p->events[j].seq, now,
+				    &p->events[j], f != NULL ? f->seq(f->arg,
+				    p, &p->events[j]) : 0, now,
 				    USE_FEED, NULL));
 		for (j = 0; j < p->ntasks; j++)
-			ical_add_task(cal, p, &p->tasks[j], now, 1);
+			ical_add_task(cal, p, &p->tasks[j], now, 1,
+			    f != NULL && f->done(f->arg, p, &p->tasks[j]));
 	}
 	return ical_text(cal);
 }

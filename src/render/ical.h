@@ -41,19 +41,32 @@ char	*ical_request(struct plan *p, const struct event *ev, int seq,
 char	*ical_cancel(struct plan *p, const struct event *ev, int seq,
 	    int64_t now, const struct contact *only);
 
-/* Task t as a VTODO and a VEVENT at its due time, METHOD:PUBLISH. */
-char	*ical_task(struct plan *p, const struct task *t, int64_t now);
+/* Task t as a VTODO (COMPLETED when done) and a VEVENT at its due time,
+ * METHOD:PUBLISH. */
+char	*ical_task(struct plan *p, const struct task *t, int done,
+	    int64_t now);
 
 /* The deadline VEVENT alone, METHOD:PUBLISH: what a reminder carries. */
 char	*ical_task_event(struct plan *p, const struct task *t, int64_t now);
 
 /*
+ * What the outbox knows of a plan's objects, which the feed shows: the
+ * SEQUENCE an event was last announced with, and whether a task is done.
+ */
+struct ical_facts {
+	int	 (*seq)(void *arg, const struct plan *, const struct event *);
+	int	 (*done)(void *arg, const struct plan *, const struct task *);
+	void	*arg;
+};
+
+/*
  * The feed: every event and task of the plans, METHOD:PUBLISH, with a
  * calendar name and refresh interval, no ORGANIZER and no RSVP. With
- * tasks_only, the tasks alone.
+ * tasks_only, the tasks alone. f (NULL: nothing sent yet) gives each
+ * event's SEQUENCE and each task's state.
  */
 char	*ical_feed(struct plan **plans, size_t nplans, int tasks_only,
-	    int64_t now);
+	    const struct ical_facts *f, int64_t now);
 
 /* The UID of an event or task (kind "event", "todo", "due"). Stable. */
 void	 ical_uid(const struct plan *p, const char *kind, const char *id,

@@ -1196,7 +1196,7 @@ static struct doc *
 check_task(const struct loaded *w, struct plan *p, const struct task *t)
 {
 	char		*what = kprintf("%s: ical_task(%s)", w->path, t->id);
-	struct doc	*d = doc_open(ical_task(p, t, local_time(STAMP_NOW)),
+	struct doc	*d = doc_open(ical_task(p, t, 0, local_time(STAMP_NOW)),
 			    what);
 	size_t		 i;
 
@@ -1262,7 +1262,7 @@ check_feed(const struct loaded *w, struct plan **plans, size_t nplans,
 {
 	char		*what = kprintf("%s: ical_feed(%s)", w->path,
 			    tasks_only ? "tasks" : "all");
-	struct doc	*d = doc_open(ical_feed(plans, nplans, tasks_only,
+	struct doc	*d = doc_open(ical_feed(plans, nplans, tasks_only, NULL,
 			    local_time(STAMP_NOW)), what);
 	size_t		 i, j, nev = 0, ntask = 0;
 	const char	*l;
@@ -1778,7 +1778,7 @@ START_TEST(test_tasks)
 	for (i = 0; i < p->ntasks; i++) {
 		d = check_task(w, p, &p->tasks[i]);
 		/* Stable UIDs. */
-		again = doc_open(ical_task(p, &p->tasks[i],
+		again = doc_open(ical_task(p, &p->tasks[i], 0,
 		    local_time("2025-12-01 08:00")), "ical_task again");
 		ck_assert_str_eq(doc_one(d, "VTODO", "UID"),
 		    doc_one(again, "VTODO", "UID"));
