@@ -55,13 +55,15 @@ enum job_state {
 enum priority {
 	PRIO_NORMAL,
 	PRIO_HIGH,
-	PRIO_EMERGENCY
+	PRIO_EMERGENCY,
+	PRIO__N
 };
 
 enum ev_status {
 	EV_CONFIRMED,
 	EV_TENTATIVE,
-	EV_CANCELLED
+	EV_CANCELLED,
+	EV__N
 };
 
 /* Where a value came from, for messages. */
@@ -334,9 +336,28 @@ struct jobs {
 	struct arena	*arena;		/* reasons */
 };
 
+/*
+ * Names (names.c): how each value of these enumerations is written, in
+ * config files, the outbox, the timeline and messages. The tables are
+ * indexed by value; every name is a static string.
+ */
 extern const char *const channel_names[CH__N];
 extern const char *const job_kind_names[JK__N];
 extern const char *const job_state_names[JS__N];
-extern const char *const priority_names[3];
+extern const char *const priority_names[PRIO__N];
+extern const char *const gw_kind_names[GW__N];
+extern const char *const ev_status_names[EV__N];
+
+/*
+ * The value whose name is exactly name (case matters) into *out. Return 0,
+ * or -1 when name is NULL or names no value, with *out left alone: there
+ * is no default for an unknown name.
+ */
+int	channel_from_name(const char *name, enum channel *out);
+int	job_kind_from_name(const char *name, enum job_kind *out);
+int	job_state_from_name(const char *name, enum job_state *out);
+int	priority_from_name(const char *name, enum priority *out);
+int	gw_kind_from_name(const char *name, enum gw_kind *out);
+int	ev_status_from_name(const char *name, enum ev_status *out);
 
 #endif

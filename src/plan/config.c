@@ -22,24 +22,6 @@
 #include "render/tmpl.h"
 #include "util/xmalloc.h"
 
-const char *const channel_names[CH__N] = { "email", "sms", "broadcast" };
-const char *const job_kind_names[JK__N] = {
-	"distribution", "invitation", "update", "cancel", "event-reminder",
-	"task-reminder", "overdue", "broadcast",
-};
-const char *const job_state_names[JS__N] = {
-	"held", "pending", "sending", "sent", "delivered", "failed", "dead",
-	"expired", "cancelled", "skipped",
-};
-const char *const priority_names[3] = { "normal", "high", "emergency" };
-
-static const char *const gw_kind_names[GW__N] = {
-	"smtp", "http", "file", "spool",
-};
-static const char *const ev_status_names[] = {
-	"confirmed", "tentative", "cancelled",
-};
-
 static void diag_v(struct diag *, const char *, const struct loc *,
     const char *, const char *, va_list) LOA_PRINTF(5, 0);
 
@@ -516,7 +498,7 @@ cfg_channels(struct cfg *c, const config_setting_t *g, const char *path,
 	struct loc	 *locs;
 	size_t		  n, i;
 	unsigned	  m = 0;
-	int		  ch;
+	enum channel	  ch;
 
 	if (given != NULL)
 		*given = 0;
@@ -526,10 +508,8 @@ cfg_channels(struct cfg *c, const config_setting_t *g, const char *path,
 		*given = 1;
 	n = cfg_strlist(c, g, path, key, &v, &locs);
 	for (i = 0; i < n; i++) {
-		for (ch = 0; ch < CH__N; ch++)
-			if (strcmp(v[i], channel_names[ch]) == 0)
-				break;
-		if (ch == CH__N || !(allowed & CHM(ch))) {
+		if (channel_from_name(v[i], &ch) == -1 ||
+		    !(allowed & CHM(ch))) {
 			diag_error(c->d, &locs[i], cfg_path(c, path, key),
 			    "unknown channel \"%s\"; expected %s", v[i],
 			    allowed & CHM(CH_BROADCAST) ?
@@ -1566,7 +1546,7 @@ plan_events(struct cfg *c, config_t *cf, struct plan *p)
 		    "reminder_channels", CHM(CH_SMS), CHM(CH_EMAIL) |
 		    CHM(CH_SMS), NULL);
 		ev->status = (enum ev_status)cfg_enum(c, g, path, "status",
-		    ev_status_names, 3, EV_CONFIRMED);
+		    ev_status_names, EV__N, EV_CONFIRMED);
 		if (plan_name(c, p, ev->id, N_EVENT, ev, g, path) == 0)
 			p->nevents++;
 	}
@@ -1646,7 +1626,7 @@ plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 			    "times to air it from [ \"...\", ... ]");
 		cfg_when(c, g, path, "expires", &b->expires, 0);
 		b->priority = (enum priority)cfg_enum(c, g, path, "priority",
-		    priority_names, 3, PRIO_NORMAL);
+		    priority_names, PRIO__N, PRIO_NORMAL);
 		if (plan_name(c, p, b->id, N_BROADCAST, b, g, path) == 0)
 			p->nbroadcasts++;
 	}
