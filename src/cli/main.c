@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "plan/config.h"
+#include "plan/cfg.h"
 #include "deliver/engine.h"
 #include "deliver/outbox.h"
 #include "render/ical.h"

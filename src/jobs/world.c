@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "plan/plan.h"
+#include "plan/planfile.h"
+#include "plan/service.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 #include "jobs/world.h"

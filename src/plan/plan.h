@@ -5,7 +5,7 @@
 #ifndef LOA_PLAN_H
 #define LOA_PLAN_H
 
-#include "plan/config.h"
+#include "plan/cfg.h"
 #include "loa.h"
 
 /*

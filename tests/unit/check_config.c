@@ -20,7 +20,8 @@
 
 #include <check.h>
 
-#include "plan/config.h"
+#include "plan/planfile.h"
+#include "plan/service.h"
 #include "plan/plan.h"
 #include "util/xmalloc.h"
 

@@ -37,7 +37,7 @@
 #include <libical/ical.h>
 #include <utf8proc.h>
 
-#include "plan/config.h"
+#include "plan/cfg.h"
 #include "render/ical.h"
 #include "plan/plan.h"
 #include "util/text.h"

@@ -16,7 +16,8 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "plan/config.h"
+#include "plan/planfile.h"
+#include "plan/service.h"
 #include "plan/plan.h"
 #include "jobs/slots.h"
 #include "util/sms.h"
