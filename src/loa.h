@@ -259,6 +259,17 @@ struct slot {
 	struct loc	 loc;
 };
 
+/*
+ * A template of the service config's templates section as written, not
+ * yet checked: tmpl_install (render/tmpl.h) validates and installs it.
+ */
+struct tmpl_override {
+	char		*key;		/* the setting's name */
+	char		*text;		/* NFC; NULL: not a usable string */
+	const char	*problem;	/* why text is NULL */
+	struct loc	 loc;
+};
+
 struct service {
 	struct arena	*arena;
 	char		*file;
@@ -288,7 +299,9 @@ struct service {
 	char		 *tts_engine;
 	char		 *tts_voice;
 
-	struct tmpl	 *templates;	/* see tmpl.h */
+	struct tmpl_override *tmpl_overrides;	/* as written, in order */
+	size_t		  ntmpl_overrides;
+	struct tmpl	 *templates;	/* tmpl_install; NULL until then */
 };
 
 /* What a plan-wide id names. */

@@ -11,7 +11,7 @@
 
 #include "plan/cfg.h"
 #include "plan/service.h"
-#include "render/tmpl.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 static const char *const svc_top_keys[] = {
@@ -310,44 +310,50 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 	}
 }
 
+/*
+ * The templates section, kept as written: which names are templates and
+ * whether a template is sound is for tmpl_install to say.
+ */
 static void
 svc_templates(struct cfg *c, config_t *cf, struct service *svc)
 {
 	config_setting_t	*g = cfg_group(c, config_root_setting(cf), NULL,
 				    "templates");
-	int			 i, n, k;
-	char			 err[512];
+	int			 i, n;
 
-	svc->templates = arena_alloc(c->a, sizeof(struct tmpl));
-	tmpl_defaults(svc->templates);
 	if (g == NULL)
 		return;
-	c->keep_space = 1;
 	n = config_setting_length(g);
+	svc->tmpl_overrides = arena_alloc(c->a, (size_t)(n ? n : 1) *
+	    sizeof(*svc->tmpl_overrides));
+	c->keep_space = 1;
 	for (i = 0; i < n; i++) {
 		config_setting_t	*e = config_setting_get_elem(g, i);
-		const char		*name = config_setting_name(e);
-		char			*text;
+		struct tmpl_override	*o;
+		const char		*v;
 
-		if ((k = tmpl_lookup(name)) < 0) {
-			cfg_warn(c, e, "templates", name, "unknown template, "
-			    "ignored; see the README for the template names");
+		o = &svc->tmpl_overrides[svc->ntmpl_overrides++];
+		memset(o, 0, sizeof(*o));
+		o->key = arena_strdup(c->a, config_setting_name(e));
+		o->loc = cfg_loc(c, e);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			o->problem = arena_printf(c->a, "expected a string, "
+			    "found %s", cfg_type_name(e));
 			continue;
 		}
-		if ((text = cfg_str(c, g, "templates", name, 1)) == NULL)
-			continue;
-		if (tmpl_validate(text, err, sizeof(err)) == -1) {
-			cfg_error(c, e, "templates", name, "%s", err);
+		v = config_setting_get_string(e);
+		if (text_utf8_check(v, strlen(v)) >= 0) {
+			o->problem = "invalid UTF-8 (written with an escape); "
+			    "the text must be UTF-8";
 			continue;
 		}
-		svc->templates->text[k] = text;
-		svc->templates->loc[k] = cfg_loc(c, e);
+		o->text = cfg_nfc(c, v);
 	}
 	c->keep_space = 0;
 }
 
 struct service *
-service_load(const char *path, struct diag *d)
+service_read(const char *path, struct diag *d)
 {
 	config_t		 cf;
 	struct service		*svc;
@@ -356,7 +362,6 @@ service_load(const char *path, struct diag *d)
 	char			*tzname, **v;
 	struct loc		*locs;
 	size_t			 i, n;
-	int			 errors = d->errors;
 
 	if (cfg_read(&cf, path, NULL, "the service config", d) == -1)
 		return NULL;
@@ -482,6 +487,17 @@ service_load(const char *path, struct diag *d)
 	(void)e;
 
 	config_destroy(&cf);
+	return svc;
+}
+
+struct service *
+service_load(const char *path, struct diag *d)
+{
+	struct service	*svc;
+	int		 errors = d->errors;
+
+	if ((svc = service_read(path, d)) == NULL)
+		return NULL;
 	if (d->errors > errors) {
 		service_free(svc);
 		return NULL;

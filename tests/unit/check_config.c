@@ -22,6 +22,7 @@
 
 #include "plan/planfile.h"
 #include "plan/service.h"
+#include "render/tmpl.h"
 #include "plan/plan.h"
 #include "util/xmalloc.h"
 
@@ -80,11 +81,19 @@ load(void)
 {
 	int64_t	 now;
 	size_t	 i, k;
+	int	 errors;
 
 	ck_assert_int_eq(timex_parse_instant(tz_get(ZONE), NOW, &now), 0);
 	run.d.out = open_memstream(&run.log, &run.loglen);
 	ck_assert_ptr_nonnull(run.d.out);
-	run.svc = service_load("loa.cfg", &run.d);
+	/* As world_load: templates are checked with the service config. */
+	errors = run.d.errors;
+	run.svc = service_read("loa.cfg", &run.d);
+	if (run.svc != NULL && (tmpl_install(run.svc, &run.d),
+	    run.d.errors > errors)) {
+		service_free(run.svc);
+		run.svc = NULL;
+	}
 	if (run.svc != NULL) {
 		run.plans = calloc(run.svc->nplans ? run.svc->nplans : 1,
 		    sizeof(*run.plans));

@@ -18,6 +18,7 @@
 
 #include "plan/planfile.h"
 #include "plan/service.h"
+#include "render/tmpl.h"
 #include "plan/plan.h"
 #include "jobs/slots.h"
 #include "util/sms.h"
@@ -64,6 +65,7 @@ world_open(const char *cfg)
 	char		 path[PATH_MAX];
 	struct world	*w;
 	size_t		 i, slot;
+	int		 rc;
 
 	ck_assert_msg(dir != NULL, "LOA_TESTDATA is not set");
 	snprintf(path, sizeof(path), "%s/%s", dir, cfg);
@@ -77,10 +79,12 @@ world_open(const char *cfg)
 	w->svc = service_load(path, &w->d);
 	fflush(w->d.out);
 	ck_assert_msg(w->svc != NULL, "%s: %s", cfg, w->log);
+	rc = tmpl_install(w->svc, &w->d);
+	fflush(w->d.out);
+	ck_assert_msg(rc == 0, "%s: %s", cfg, w->log);
 	ck_assert_uint_le(w->svc->nplans, 4);
 	for (i = 0; i < w->svc->nplans; i++) {
 		struct plan	*p;
-		int		 rc;
 
 		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
 		    &w->d);
