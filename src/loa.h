@@ -3,9 +3,10 @@
  * and the jobs a plan expands into.
  *
  * Data flows one way: config text -> struct service and struct plan
- * (config.c) -> resolved times and jobs (plan.c, slots.c) -> output
- * (timeline.c). Every string here is UTF-8 in NFC, owned by the struct's
- * arena unless said otherwise.
+ * (plan/service.c, plan/planfile.c) -> resolved times (plan/resolve.c) ->
+ * jobs (jobs/expand.c, jobs/slots.c) -> output (jobs/timeline.c). Every
+ * string here is UTF-8 in NFC, owned by the struct's arena unless said
+ * otherwise. The names of the enumerations are in names.c.
  */
 #ifndef LOA_H
 #define LOA_H

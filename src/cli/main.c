@@ -19,7 +19,6 @@
 #include "deliver/outbox.h"
 #include "render/ical.h"
 #include "util/log.h"
-#include "plan/plan.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 #include "jobs/world.h"

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan/plan.h"
+#include "jobs/expand.h"
+#include "plan/resolve.h"
 #include "plan/planfile.h"
 #include "plan/service.h"
 #include "jobs/slots.h"

@@ -1,5 +1,6 @@
 /*
- * check_config.c: unit tests of config.c and the checks of plan.c (SPEC
+ * check_config.c: unit tests of the config loaders (plan/service.c,
+ * plan/planfile.c, render/tmpl.c's tmpl_install) and of resolve.c (SPEC
  * §1-§5): every config under $LOA_TESTDATA/bad/ fails to validate with the
  * message its `expect` file names, and the base fixture $LOA_TESTDATA/ok/
  * loads without a word, with its values read as SPEC §3 and §4 say.
@@ -23,7 +24,7 @@
 #include "plan/planfile.h"
 #include "plan/service.h"
 #include "render/tmpl.h"
-#include "plan/plan.h"
+#include "plan/resolve.h"
 #include "util/xmalloc.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"

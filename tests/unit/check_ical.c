@@ -39,7 +39,8 @@
 
 #include "plan/cfg.h"
 #include "render/ical.h"
-#include "plan/plan.h"
+#include "jobs/expand.h"
+#include "plan/resolve.h"
 #include "util/text.h"
 #include "jobs/world.h"
 #include "util/xmalloc.h"

@@ -23,7 +23,8 @@
 #include "plan/planfile.h"
 #include "plan/service.h"
 #include "render/tmpl.h"
-#include "plan/plan.h"
+#include "jobs/expand.h"
+#include "plan/resolve.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 
