@@ -51,8 +51,9 @@ struct tmpl {
 void		 tmpl_defaults(struct tmpl *t);
 /* The index of a template key such as "invitation_subject", or -1. */
 int		 tmpl_lookup(const char *key);
-const char	*tmpl_key(enum tmpl_name);
-/* The SMS template of a job kind. */
+/* The key of template n, as written in the config ("invitation_sms"). */
+const char	*tmpl_key(enum tmpl_name n);
+/* The SMS template of a job kind (JK_OVERDUE's for any other kind). */
 enum tmpl_name	 tmpl_sms_of(enum job_kind);
 
 /*
