@@ -3,9 +3,10 @@
  * and the jobs a plan expands into.
  *
  * Data flows one way: config text -> struct service and struct plan
- * (config.c) -> resolved times and jobs (plan.c, slots.c) -> output
- * (timeline.c). Every string here is UTF-8 in NFC, owned by the struct's
- * arena unless said otherwise.
+ * (plan/service.c, plan/planfile.c) -> resolved times (plan/resolve.c) ->
+ * jobs (jobs/expand.c, jobs/slots.c) -> output (jobs/timeline.c). Every
+ * string here is UTF-8 in NFC, owned by the struct's arena unless said
+ * otherwise. The names of the enumerations are in names.c.
  */
 #ifndef LOA_H
 #define LOA_H
@@ -55,13 +56,15 @@ enum job_state {
 enum priority {
 	PRIO_NORMAL,
 	PRIO_HIGH,
-	PRIO_EMERGENCY
+	PRIO_EMERGENCY,
+	PRIO__N
 };
 
 enum ev_status {
 	EV_CONFIRMED,
 	EV_TENTATIVE,
-	EV_CANCELLED
+	EV_CANCELLED,
+	EV__N
 };
 
 /* Where a value came from, for messages. */
@@ -255,6 +258,17 @@ struct slot {
 	struct loc	 loc;
 };
 
+/*
+ * A template of the service config's templates section as written, not
+ * yet checked: tmpl_install (render/tmpl.h) validates and installs it.
+ */
+struct tmpl_override {
+	char		*key;		/* the setting's name */
+	char		*text;		/* NFC; NULL: not a usable string */
+	const char	*problem;	/* why text is NULL */
+	struct loc	 loc;
+};
+
 struct service {
 	struct arena	*arena;
 	char		*file;
@@ -284,7 +298,9 @@ struct service {
 	char		 *tts_engine;
 	char		 *tts_voice;
 
-	struct tmpl	 *templates;	/* see tmpl.h */
+	struct tmpl_override *tmpl_overrides;	/* as written, in order */
+	size_t		  ntmpl_overrides;
+	struct tmpl	 *templates;	/* tmpl_install; NULL until then */
 };
 
 /* What a plan-wide id names. */
@@ -332,9 +348,28 @@ struct jobs {
 	struct arena	*arena;		/* reasons */
 };
 
+/*
+ * Names (names.c): how each value of these enumerations is written, in
+ * config files, the outbox, the timeline and messages. The tables are
+ * indexed by value; every name is a static string.
+ */
 extern const char *const channel_names[CH__N];
 extern const char *const job_kind_names[JK__N];
 extern const char *const job_state_names[JS__N];
-extern const char *const priority_names[3];
+extern const char *const priority_names[PRIO__N];
+extern const char *const gw_kind_names[GW__N];
+extern const char *const ev_status_names[EV__N];
+
+/*
+ * The value whose name is exactly name (case matters) into *out. Return 0,
+ * or -1 when name is NULL or names no value, with *out left alone: there
+ * is no default for an unknown name.
+ */
+int	channel_from_name(const char *name, enum channel *out);
+int	job_kind_from_name(const char *name, enum job_kind *out);
+int	job_state_from_name(const char *name, enum job_state *out);
+int	priority_from_name(const char *name, enum priority *out);
+int	gw_kind_from_name(const char *name, enum gw_kind *out);
+int	ev_status_from_name(const char *name, enum ev_status *out);
 
 #endif

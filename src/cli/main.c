@@ -14,12 +14,11 @@
 
 #include <jansson.h>
 
-#include "plan/config.h"
+#include "plan/cfg.h"
 #include "deliver/engine.h"
 #include "deliver/outbox.h"
 #include "render/ical.h"
 #include "util/log.h"
-#include "plan/plan.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 #include "jobs/world.h"

@@ -358,16 +358,14 @@ ob_job_clear(struct ob_job *j)
 			"last_error, sms_parts, sms_encoding, slot, priority, " \
 			"duration"
 
-/* The index of name s in tab[0..n), or -1: a name loa does not know. */
-static int
-ob_name(const char *const *tab, int n, const unsigned char *s)
+/* Column i of st as text, "" for NULL: for the names table's lookups,
+ * which refuse "" like any name they do not know. */
+static const char *
+col_name(sqlite3_stmt *st, int i)
 {
-	int	 i;
+	const unsigned char	*s = sqlite3_column_text(st, i);
 
-	for (i = 0; s != NULL && i < n; i++)
-		if (strcmp(tab[i], (const char *)s) == 0)
-			return i;
-	return -1;
+	return s != NULL ? (const char *)s : "";
 }
 
 /*
@@ -380,31 +378,26 @@ ob_row(struct outbox *ob, sqlite3_stmt *st, struct ob_job *j)
 {
 	const unsigned char	*id = sqlite3_column_text(st, 0);
 	const unsigned char	*enc = sqlite3_column_text(st, 21);
-	int			 k, c, s, p;
+	int			 bad;
 
 	memset(j, 0, sizeof(*j));
 	snprintf(j->id, sizeof(j->id), "%s", id ? (const char *)id : "");
-	k = ob_name(job_kind_names, JK__N, sqlite3_column_text(st, 2));
-	c = ob_name(channel_names, CH__N, sqlite3_column_text(st, 7));
-	s = ob_name(job_state_names, JS__N, sqlite3_column_text(st, 14));
-	p = sqlite3_column_type(st, 23) == SQLITE_NULL ? PRIO_NORMAL :
-	    ob_name(priority_names, 3, sqlite3_column_text(st, 23));
-	if (k < 0 || c < 0 || s < 0 || p < 0) {
+	j->priority = PRIO_NORMAL;
+	bad = job_kind_from_name(col_name(st, 2), &j->kind) == -1 ? 2 :
+	    channel_from_name(col_name(st, 7), &j->channel) == -1 ? 7 :
+	    job_state_from_name(col_name(st, 14), &j->state) == -1 ? 14 :
+	    sqlite3_column_type(st, 23) != SQLITE_NULL &&
+	    priority_from_name(col_name(st, 23), &j->priority) == -1 ? 23 : 0;
+	if (bad != 0) {
 		snprintf(ob->err, sizeof(ob->err), "outbox: job %s: unknown %s "
-		    "\"%s\"", j->id, k < 0 ? "kind" : c < 0 ? "channel" : s < 0 ?
-		    "state" : "priority", (const char *)sqlite3_column_text(st,
-		    k < 0 ? 2 : c < 0 ? 7 : s < 0 ? 14 : 23));
+		    "\"%s\"", j->id, bad == 2 ? "kind" : bad == 7 ? "channel" :
+		    bad == 14 ? "state" : "priority", col_name(st, bad));
 		return -1;
 	}
-	j->kind = (enum job_kind)k;
-	j->channel = (enum channel)c;
-	j->state = (enum job_state)s;
-	j->priority = (enum priority)p;
 	j->sms_encoding = enc != NULL && strcmp((const char *)enc, "ucs2") == 0 ?
 	    SMS_UCS2 : SMS_GSM7;
 	j->slot = col_text(st, 22);
 	j->duration = sqlite3_column_int(st, 24);
-	snprintf(j->id, sizeof(j->id), "%s", id ? (const char *)id : "");
 	j->plan = col_text(st, 1);
 	j->object = col_text(st, 3);
 	j->ordinal = sqlite3_column_int(st, 4);
@@ -486,23 +479,24 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 	bind_text(st, 1, j->id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		int		 state = ob_name(job_state_names, JS__N,
-				    sqlite3_column_text(st, 0));
+		enum job_state	 state;
+		int		 known = job_state_from_name(col_name(st, 0),
+				    &state) == 0;
 		int64_t		 due = sqlite3_column_int64(st, 1);
 		int		 same;
 
-		if (state < 0) {
+		if (!known) {
 			snprintf(ob->err, sizeof(ob->err), "outbox: job %s: "
 			    "unknown state \"%s\"", j->id,
 			    (const char *)sqlite3_column_text(st, 0));
 			sqlite3_reset(st);
 			return -1;
 		}
-		same = due == j->due && state == (int)j->state &&
+		same = due == j->due && state == (enum job_state)j->state &&
 		    same_text(sqlite3_column_text(st, 2), j->address) &&
 		    same_text(sqlite3_column_text(st, 3), j->reason);
 		sqlite3_reset(st);
-		if (same || !policy_rederive((enum job_state)state, due,
+		if (same || !policy_rederive(state, due,
 		    (enum job_state)j->state, j->due))
 			return 0;
 		if (ob_prepare(ob, &ob->update_unsent, "UPDATE jobs SET due = "
@@ -767,10 +761,9 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 		return ob_fail(ob, "outbox: prepare");
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int	 k = ob_name(job_kind_names, JK__N,
-			    sqlite3_column_text(st, 1));
+		enum job_kind	 k;
 
-		if (k < 0) {
+		if (job_kind_from_name(col_name(st, 1), &k) == -1) {
 			snprintf(ob->err, sizeof(ob->err), "outbox: job %s: "
 			    "unknown kind", sqlite3_column_text(st, 0));
 			sqlite3_finalize(st);
@@ -779,7 +772,7 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 		if (ob_write(ob, "expiring a job", NULL, "UPDATE jobs SET "
 		    "state = 'expired', reason = ?2, updated = ?3 WHERE id = ?1",
 		    "ssI", (const char *)sqlite3_column_text(st, 0),
-		    policy_expired_reason((enum job_kind)k, col_time(st, 2),
+		    policy_expired_reason(k, col_time(st, 2),
 		    now), now) == -1) {
 			sqlite3_finalize(st);
 			return -1;

@@ -17,7 +17,7 @@
 
 #include "deliver/engine_int.h"
 #include "jobs/expand.h"
-#include "plan/plan.h"
+#include "plan/resolve.h"
 
 /* What an invitation said: its fingerprint, and the same in words. */
 static char *

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "deliver/engine_int.h"
-#include "plan/plan.h"
+#include "plan/resolve.h"
 #include "render/broadcast.h"
 #include "render/compose.h"
 #include "render/mail.h"

@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan/plan.h"
+#include "jobs/expand.h"
+#include "plan/resolve.h"
+#include "plan/planfile.h"
+#include "plan/service.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 #include "jobs/world.h"
+#include "render/tmpl.h"
 #include "util/xmalloc.h"
 
 void
@@ -31,10 +35,19 @@ int
 world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 {
 	size_t	 i, k;
+	int	 errors = d->errors;
 
 	memset(w, 0, sizeof(*w));
-	if ((w->svc = service_load(path, d)) == NULL)
+	/* The templates are checked with the rest of the service config:
+	 * its errors and theirs are reported together. */
+	if ((w->svc = service_read(path, d)) == NULL)
 		return -1;
+	tmpl_install(w->svc, d);
+	if (d->errors > errors) {
+		service_free(w->svc);
+		w->svc = NULL;
+		return -1;
+	}
 	w->plans = xcalloc(w->svc->nplans ? w->svc->nplans : 1,
 	    sizeof(*w->plans));
 	for (i = 0; i < w->svc->nplans; i++) {

@@ -5,7 +5,7 @@
 #ifndef LOA_WORLD_H
 #define LOA_WORLD_H
 
-#include "plan/config.h"
+#include "plan/cfg.h"
 #include "loa.h"
 
 struct world {

@@ -11,7 +11,7 @@
 #include <libical/ical.h>
 
 #include "render/ical.h"
-#include "plan/plan.h"
+#include "plan/resolve.h"
 #include "util/xmalloc.h"
 
 #define ICAL_PRODID	"-//loa//loa " LOA_VERSION "//VI"

@@ -1,5 +1,6 @@
 /*
- * tmpl.c: templates and their Vietnamese defaults.
+ * tmpl.c: templates: their Vietnamese defaults, installing the service
+ * config's overrides over them, validation and rendering.
  */
 #include <stdio.h>
 #include <string.h>
@@ -349,4 +350,38 @@ tmpl_render(const char *s, const struct tmpl_ctx *c, struct buf *b)
 	char		 err[8];
 
 	(void)tmpl_walk(s, err, sizeof(err), tmpl_lit, tmpl_var_out, &o);
+}
+
+int
+tmpl_install(struct service *svc, struct diag *d)
+{
+	struct tmpl	*t;
+	size_t		 i;
+	int		 k, errors = d->errors;
+	char		 err[512];
+
+	t = svc->templates = arena_alloc(svc->arena, sizeof(*t));
+	tmpl_defaults(t);
+	for (i = 0; i < svc->ntmpl_overrides; i++) {
+		const struct tmpl_override	*o = &svc->tmpl_overrides[i];
+		const char			*key;
+
+		key = arena_printf(svc->arena, "templates.%s", o->key);
+		if ((k = tmpl_lookup(o->key)) < 0) {
+			diag_warn(d, &o->loc, key, "unknown template, ignored; "
+			    "see the README for the template names");
+			continue;
+		}
+		if (o->text == NULL) {
+			diag_error(d, &o->loc, key, "%s", o->problem);
+			continue;
+		}
+		if (tmpl_validate(o->text, err, sizeof(err)) == -1) {
+			diag_error(d, &o->loc, key, "%s", err);
+			continue;
+		}
+		t->text[k] = o->text;
+		t->loc[k] = o->loc;
+	}
+	return d->errors > errors ? -1 : 0;
 }

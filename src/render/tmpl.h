@@ -1,6 +1,7 @@
 /*
  * tmpl.h: message templates (SPEC §5): Vietnamese defaults, overrides
- * from the service config, validation and rendering.
+ * from the service config (checked and installed here), validation and
+ * rendering.
  *
  * A template is text with placeholders {name} or {name:strftime-format};
  * "{{" and "}}" stand for literal braces.
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan/cfg.h"
 #include "loa.h"
 
 struct buf;
@@ -49,8 +51,9 @@ struct tmpl {
 void		 tmpl_defaults(struct tmpl *t);
 /* The index of a template key such as "invitation_subject", or -1. */
 int		 tmpl_lookup(const char *key);
-const char	*tmpl_key(enum tmpl_name);
-/* The SMS template of a job kind. */
+/* The key of template n, as written in the config ("invitation_sms"). */
+const char	*tmpl_key(enum tmpl_name n);
+/* The SMS template of a job kind (JK_OVERDUE's for any other kind). */
 enum tmpl_name	 tmpl_sms_of(enum job_kind);
 
 /*
@@ -58,6 +61,17 @@ enum tmpl_name	 tmpl_sms_of(enum job_kind);
  * on a time. Returns 0, or -1 with the first problem in err.
  */
 int	tmpl_validate(const char *s, char *err, size_t errlen);
+
+/*
+ * Set svc->templates (from svc's arena) to the built-in defaults, then
+ * install over them the templates of the service config as read by
+ * service_load (svc->tmpl_overrides), in the order written. A name that is
+ * no template is a warning and ignored; a value that is not a usable
+ * string or a template that does not validate is an error, and the
+ * default stays. Everything is reported to d at the override's FILE:LINE
+ * under "templates.NAME". Returns 0, or -1 when any override was an error.
+ */
+int	tmpl_install(struct service *svc, struct diag *d);
 
 /* What a template is rendered against; NULL members are left empty. */
 struct tmpl_ctx {

@@ -1,5 +1,6 @@
 /*
- * check_config.c: unit tests of config.c and the checks of plan.c (SPEC
+ * check_config.c: unit tests of the config loaders (plan/service.c,
+ * plan/planfile.c, render/tmpl.c's tmpl_install) and of resolve.c (SPEC
  * §1-§5): every config under $LOA_TESTDATA/bad/ fails to validate with the
  * message its `expect` file names, and the base fixture $LOA_TESTDATA/ok/
  * loads without a word, with its values read as SPEC §3 and §4 say.
@@ -20,8 +21,10 @@
 
 #include <check.h>
 
-#include "plan/config.h"
-#include "plan/plan.h"
+#include "plan/planfile.h"
+#include "plan/service.h"
+#include "render/tmpl.h"
+#include "plan/resolve.h"
 #include "util/xmalloc.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
@@ -79,11 +82,19 @@ load(void)
 {
 	int64_t	 now;
 	size_t	 i, k;
+	int	 errors;
 
 	ck_assert_int_eq(timex_parse_instant(tz_get(ZONE), NOW, &now), 0);
 	run.d.out = open_memstream(&run.log, &run.loglen);
 	ck_assert_ptr_nonnull(run.d.out);
-	run.svc = service_load("loa.cfg", &run.d);
+	/* As world_load: templates are checked with the service config. */
+	errors = run.d.errors;
+	run.svc = service_read("loa.cfg", &run.d);
+	if (run.svc != NULL && (tmpl_install(run.svc, &run.d),
+	    run.d.errors > errors)) {
+		service_free(run.svc);
+		run.svc = NULL;
+	}
 	if (run.svc != NULL) {
 		run.plans = calloc(run.svc->nplans ? run.svc->nplans : 1,
 		    sizeof(*run.plans));

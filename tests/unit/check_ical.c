@@ -37,9 +37,10 @@
 #include <libical/ical.h>
 #include <utf8proc.h>
 
-#include "plan/config.h"
+#include "plan/cfg.h"
 #include "render/ical.h"
-#include "plan/plan.h"
+#include "jobs/expand.h"
+#include "plan/resolve.h"
 #include "util/text.h"
 #include "jobs/world.h"
 #include "util/xmalloc.h"
@@ -974,7 +975,7 @@ check_vevent_common(const struct doc *d, struct plan *p,
 		ck_assert_str_eq(prop_value(doc_one(d, "VEVENT", "UID")), uid);
 		check_dtstamp(d, doc_one(d, "VEVENT", "DTSTAMP"), STAMP_UTC);
 		l = doc_one(d, "VEVENT", "SEQUENCE");
-		ck_assert_int_eq(atoi(prop_value(l)), seq);
+		ck_assert_int_eq(strtol(prop_value(l), NULL, 10), seq);
 		check_local_time(d, doc_one(d, "VEVENT", "DTSTART"), "DTSTART",
 		    local_stamp(p->tz, ev->start.t));
 		check_local_time(d, doc_one(d, "VEVENT", "DTEND"), "DTEND",

@@ -16,8 +16,13 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "plan/config.h"
-#include "plan/plan.h"
+#include "plan/planfile.h"
+#include "plan/service.h"
+#include "render/tmpl.h"
+#include "jobs/expand.h"
+#include "plan/resolve.h"
+#include "render/compose.h"
+#include "util/xmalloc.h"
 #include "jobs/slots.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
@@ -63,6 +68,7 @@ world_open(const char *cfg)
 	char		 path[PATH_MAX];
 	struct world	*w;
 	size_t		 i, slot;
+	int		 rc;
 
 	ck_assert_msg(dir != NULL, "LOA_TESTDATA is not set");
 	snprintf(path, sizeof(path), "%s/%s", dir, cfg);
@@ -76,10 +82,12 @@ world_open(const char *cfg)
 	w->svc = service_load(path, &w->d);
 	fflush(w->d.out);
 	ck_assert_msg(w->svc != NULL, "%s: %s", cfg, w->log);
+	rc = tmpl_install(w->svc, &w->d);
+	fflush(w->d.out);
+	ck_assert_msg(rc == 0, "%s: %s", cfg, w->log);
 	ck_assert_uint_le(w->svc->nplans, 4);
 	for (i = 0; i < w->svc->nplans; i++) {
 		struct plan	*p;
-		int		 rc;
 
 		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
 		    &w->d);
@@ -790,8 +798,9 @@ START_TEST(test_sms_parts)
 		w = world_open(want[i].cfg);
 		j = job_get(w, JK_TASK_REMINDER, "tong-hop", 0, "hoa",
 		    CH_SMS);
-		text = plan_sms_text(w->plans[0], w->svc, (enum job_kind)j->kind,
-		    j->object, j->to, j->due, NULL);
+		text = compose_sms(w->plans[0], w->svc, (enum job_kind)j->kind,
+		    strmap_get(w->plans[0]->names, j->object), j->to, j->due,
+		    NULL);
 		ck_assert_str_eq(text, want[i].text);
 		free(text);
 		ck_assert_msg(j->sms_encoding == want[i].enc, "%s: %s",

@@ -20,8 +20,11 @@
 
 #include <check.h>
 
-#include "plan/config.h"
-#include "plan/plan.h"
+#include "plan/planfile.h"
+#include "plan/service.h"
+#include "render/tmpl.h"
+#include "jobs/expand.h"
+#include "plan/resolve.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 
@@ -72,7 +75,7 @@ world_load(struct world *w, const char *cfg, int place)
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, cfg);
 	if ((w->svc = service_load(path, &w->d)) == NULL ||
-	    w->svc->nplans > 4) {
+	    tmpl_install(w->svc, &w->d) == -1 || w->svc->nplans > 4) {
 		fflush(w->d.out);
 		return -1;
 	}
