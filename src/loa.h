@@ -216,6 +216,10 @@ struct plan {
 
 	/* id -> struct contact / group / agency / event / task. */
 	struct strmap	 *names;
+
+	/* The words its messages and iCalendar objects use: the service's
+	 * templates (tmpl.h), NULL for the built-in ones. */
+	const struct tmpl *templates;
 };
 
 enum gw_kind {

@@ -18,6 +18,7 @@
 #include "deliver/engine_int.h"
 #include "jobs/expand.h"
 #include "plan/resolve.h"
+#include "render/compose.h"
 
 /* What an invitation said: its fingerprint, and the same in words. */
 static char *
@@ -27,17 +28,6 @@ event_fingerprint(struct plan *p, const struct event *ev)
 	    (long long)ev->end.t, ev->location ? ev->location : "",
 	    ev->title ? ev->title : "", ev->status == EV_CANCELLED ?
 	    "cancelled" : "live");
-}
-
-static void
-fmt_when(const struct plan *p, int64_t t, char *out, size_t len)
-{
-	int64_t	 local = tz_to_local(p->tz, t), day = civil_day_of(local);
-	int	 y, m, d, min = (int)((local - day * 86400) / 60);
-
-	civil_from_days(day, &y, &m, &d);
-	snprintf(out, len, "%02d:%02d ngày %02d/%02d/%04d", min / 60, min % 60,
-	    d, m, y);
 }
 
 /*
@@ -81,31 +71,53 @@ fprint_parse(const char *s, struct fprint *f)
 	return 0;
 }
 
+/* Append piece n of the change words, rendered against ev, to out. */
+static void
+change_add(struct engine *e, const struct plan *p, const struct event *ev,
+    enum tmpl_name n, struct buf *out)
+{
+	const struct named	 obj = { N_EVENT, (void *)ev, { NULL, 0 } };
+	char			*s;
+
+	if (out->len > 0) {
+		s = compose_text(p, e->w->svc, T_CHANGE_SEPARATOR, NULL, NULL,
+		    0, NULL);
+		buf_adds(out, s);
+		free(s);
+	}
+	s = compose_text(p, e->w->svc, n, &obj, NULL, 0, NULL);
+	buf_adds(out, s);
+	free(s);
+}
+
+/*
+ * The words (templates change_*) for what changed between fingerprints.
+ * Only the new values are named: a recipient whose last update was
+ * superseded unsent never saw the old ones.
+ */
 static char *
-event_changes(struct plan *p, const char *old, const char *new)
+event_changes(struct engine *e, struct plan *p, const char *old,
+    const char *new)
 {
 	struct fprint	 o = { 0 }, n = { 0 };
-	char		 a[64], b[64];
+	struct event	 now;
 	struct buf	 out = { 0 };
 
-	if (fprint_parse(old, &o) == -1 || fprint_parse(new, &n) == -1) {
-		fprint_clear(&o);
-		fprint_clear(&n);
-		return xstrdup("nội dung thay đổi");
+	if (fprint_parse(old, &o) == 0 && fprint_parse(new, &n) == 0) {
+		memset(&now, 0, sizeof(now));
+		now.start.t = n.start;
+		now.end.t = n.end;
+		now.location = n.loc;
+		now.title = n.title;
+		if (o.start != n.start || o.end != n.end)
+			change_add(e, p, &now, T_CHANGE_TIME, &out);
+		if (strcmp(o.loc, n.loc) != 0)
+			change_add(e, p, &now, T_CHANGE_LOCATION, &out);
+		if (strcmp(o.title, n.title) != 0)
+			change_add(e, p, &now, T_CHANGE_TITLE, &out);
 	}
-	if (o.start != n.start || o.end != n.end) {
-		fmt_when(p, n.start, a, sizeof(a));
-		fmt_when(p, n.end, b, sizeof(b));
-		buf_printf(&out, "thời gian mới %s đến %s", a, b);
-	}
-	if (strcmp(o.loc, n.loc) != 0)
-		buf_printf(&out, "%sđịa điểm mới %s", out.len ? "; " : "",
-		    n.loc);
-	if (strcmp(o.title, n.title) != 0)
-		buf_printf(&out, "%stên mới: %s", out.len ? "; " : "",
-		    n.title);
 	if (out.len == 0)
-		buf_adds(&out, "nội dung thay đổi");
+		change_add(e, p, NULL, T_CHANGE_OTHER, &out);
 	fprint_clear(&o);
 	fprint_clear(&n);
 	return buf_take(&out);
@@ -198,8 +210,6 @@ invitation_sent(struct engine *e, struct plan *p, const struct event *ev,
 	return 0;
 }
 
-/* "You are on the list again", said to an attendee taken off and put back. */
-#define T_BACK_ON_LIST	"anh/chị lại có tên trong danh sách mời"
 
 static int
 reconcile_event(struct engine *e, struct plan *p, struct event *ev,
@@ -211,7 +221,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 	size_t			 nrc = 0, caprc = 0, nopt = 0, capopt = 0;
 	size_t			 nsent = 0, i, k;
 	int			 found, seq, rcode = -1, bumped = 0, again;
-	char			*fp = NULL, *changes = NULL;
+	char			*fp = NULL, *changes = NULL, *back = NULL;
 
 	if (outbox_event_get(e->ob, p->id, ev->id, &oe, &found) == -1)
 		return -1;
@@ -252,12 +262,13 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 		    ev->organizer.id);
 		goto out;
 	}
-	changes = strcmp(oe.fingerprint, fp) != 0 ? event_changes(p,
+	changes = strcmp(oe.fingerprint, fp) != 0 ? event_changes(e, p,
 	    oe.fingerprint, fp) : NULL;
 	if (changes != NULL && strstr(oe.fingerprint, "|cancelled") != NULL) {
 		/* Called off, then on again: everybody gets it back. */
 		free(changes);
-		changes = xstrdup("sự kiện được tổ chức trở lại");
+		changes = compose_text(p, e->w->svc, T_CHANGE_BACK, NULL, NULL,
+		    0, NULL);
 	}
 	/* Attendees invited before and no longer on the list. */
 	for (i = 0; i < nsent; i++) {
@@ -289,10 +300,15 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 				goto out;
 			if (!again)
 				continue;	/* new: the invitation goes */
-			what = T_BACK_ON_LIST;
+			what = back = compose_text(p, e->w->svc,
+			    T_CHANGE_BACK_ON_LIST, NULL, NULL, 0, NULL);
 		}
-		if (update_attendee(e, p, ev, seq, c, what, now) == -1)
+		rcode = update_attendee(e, p, ev, seq, c, what, now);
+		free(back);
+		back = NULL;
+		if (rcode == -1)
 			goto out;
+		rcode = -1;
 		rs->updates++;
 		bumped = 1;
 	}

@@ -66,6 +66,7 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 				    w->plans[k]->file);
 			}
 		w->plans[w->nplans++] = p;
+		p->templates = w->svc->templates;
 		plan_resolve(p, w->svc, now, d);
 	}
 	if (d->errors > 0)

@@ -11,6 +11,7 @@
 #include <libical/ical.h>
 
 #include "render/ical.h"
+#include "render/tmpl.h"
 #include "plan/resolve.h"
 #include "util/xmalloc.h"
 
@@ -170,7 +171,7 @@ ical_organizer(struct plan *p, const struct event *ev)
 }
 
 static char *
-ical_description(const struct event *ev)
+ical_description(const struct plan *p, const struct event *ev)
 {
 	struct buf	 b = { 0 };
 	size_t		 i;
@@ -178,7 +179,9 @@ ical_description(const struct event *ev)
 	if (ev->description != NULL)
 		buf_adds(&b, ev->description);
 	if (ev->nagenda > 0) {
-		buf_adds(&b, b.len ? "\n\nChương trình:" : "Chương trình:");
+		if (b.len)
+			buf_adds(&b, "\n\n");
+		buf_adds(&b, tmpl_text(p->templates, T_ICAL_AGENDA));
 		for (i = 0; i < ev->nagenda; i++)
 			buf_printf(&b, "\n- %s", ev->agenda[i]);
 	}
@@ -227,7 +230,7 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 	if (ev->location != NULL)
 		icalcomponent_add_property(ve,
 		    icalproperty_new_location(ev->location));
-	desc = ical_description(ev);
+	desc = ical_description(p, ev);
 	if (*desc != '\0')
 		icalcomponent_add_property(ve,
 		    icalproperty_new_description(desc));
@@ -286,8 +289,17 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		    ICAL_ACTION_DISPLAY));
 		icalcomponent_add_property(al, icalproperty_new_trigger(
 		    icaltriggertype_from_int(before)));
-		what = xasprintf("Nhắc lịch: %s", ev->title ? ev->title :
-		    ev->id);
+		{
+			struct tmpl_ctx	 c = { 0 };
+			struct event	 named = *ev;
+
+			/* An untitled event is known by its id. */
+			if (named.title == NULL)
+				named.title = named.id;
+			c.plan = p;
+			c.event = &named;
+			what = tmpl_string(p->templates, T_ICAL_ALARM, &c);
+		}
 		icalcomponent_add_property(al, icalproperty_new_description(
 		    what));
 		free(what);
@@ -339,8 +351,16 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 	icalcomponent_add_property(ve, ical_with_tzid(p,
 	    icalproperty_new_dtstart(ical_local(p, t->due.t))));
 	{
-		char	*sum = xasprintf("Hạn: %s", t->title ? t->title :
-			    t->id);
+		struct tmpl_ctx	 c = { 0 };
+		struct task	 named = *t;
+		char		*sum;
+
+		/* An untitled task is known by its id. */
+		if (named.title == NULL)
+			named.title = named.id;
+		c.plan = p;
+		c.task = &named;
+		sum = tmpl_string(p->templates, T_ICAL_TASK_DUE, &c);
 
 		icalcomponent_add_property(ve, icalproperty_new_summary(sum));
 		free(sum);

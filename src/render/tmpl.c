@@ -2,6 +2,7 @@
  * tmpl.c: templates: their Vietnamese defaults, installing the service
  * config's overrides over them, validation and rendering.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,9 @@ static const char *const tmpl_keys[T__N] = {
 	"event_reminder_subject", "event_reminder_body", "event_reminder_sms",
 	"task_reminder_subject", "task_reminder_body", "task_reminder_sms",
 	"overdue_subject", "overdue_body", "overdue_sms",
+	"change_time", "change_location", "change_title", "change_other",
+	"change_separator", "change_back", "change_back_on_list",
+	"ical_agenda", "ical_task_due", "ical_alarm",
 };
 
 static const char *const tmpl_builtin[T__N] = {
@@ -67,6 +71,19 @@ static const char *const tmpl_builtin[T__N] = {
 	"số {plan.id} đã quá hạn ({task.due:" TIME_FMT "}) mà chưa báo "
 	"hoàn thành.\n\nTrân trọng.\n{plan.issuer}",
 	"Quá hạn KH {plan.id}: {task.title} (hạn {task.due:" TIME_FMT "}).",
+	/* the words of {changes} */
+	"thời gian mới {event.start:" TIME_FMT "} đến {event.end:" TIME_FMT
+	"}",
+	"địa điểm mới {event.location}",
+	"tên mới: {event.title}",
+	"nội dung thay đổi",
+	"; ",
+	"sự kiện được tổ chức trở lại",
+	"anh/chị lại có tên trong danh sách mời",
+	/* inside iCalendar objects */
+	"Chương trình:",
+	"Hạn: {task.title}",
+	"Nhắc lịch: {event.title}",
 };
 
 enum tmpl_var {
@@ -89,6 +106,22 @@ tmpl_defaults(struct tmpl *t)
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < T__N; i++)
 		t->text[i] = tmpl_builtin[i];
+}
+
+const char *
+tmpl_text(const struct tmpl *t, enum tmpl_name n)
+{
+	assert(n < T__N);
+	return t != NULL && t->text[n] != NULL ? t->text[n] : tmpl_builtin[n];
+}
+
+char *
+tmpl_string(const struct tmpl *t, enum tmpl_name n, const struct tmpl_ctx *c)
+{
+	struct buf	 b = { 0 };
+
+	tmpl_render(tmpl_text(t, n), c, &b);
+	return buf_take(&b);
 }
 
 int

@@ -39,6 +39,21 @@ enum tmpl_name {
 	T_OVERDUE_SUBJECT,
 	T_OVERDUE_BODY,
 	T_OVERDUE_SMS,
+	/*
+	 * The words of {changes} in updates: each piece rendered against the
+	 * event as it now stands, joined by change_separator.
+	 */
+	T_CHANGE_TIME,
+	T_CHANGE_LOCATION,
+	T_CHANGE_TITLE,
+	T_CHANGE_OTHER,
+	T_CHANGE_SEPARATOR,
+	T_CHANGE_BACK,		/* called off, then on again */
+	T_CHANGE_BACK_ON_LIST,	/* an attendee taken off and put back */
+	/* Words inside the iCalendar objects. */
+	T_ICAL_AGENDA,		/* heads the agenda in DESCRIPTION */
+	T_ICAL_TASK_DUE,	/* SUMMARY of a task's deadline event */
+	T_ICAL_ALARM,		/* what an invitation's VALARM shows */
 	T__N
 };
 
@@ -49,6 +64,13 @@ struct tmpl {
 
 /* Fill t with the built-in Vietnamese templates. Can't fail. */
 void		 tmpl_defaults(struct tmpl *t);
+/* Template n of t, or the built-in one when t is NULL. Can't fail. */
+const char	*tmpl_text(const struct tmpl *t, enum tmpl_name n);
+/* Render template n of t (NULL: the built-in ones) against c. Caller
+ * frees. Can't fail. */
+struct tmpl_ctx;
+char		*tmpl_string(const struct tmpl *t, enum tmpl_name n,
+		    const struct tmpl_ctx *c);
 /* The index of a template key such as "invitation_subject", or -1. */
 int		 tmpl_lookup(const char *key);
 /* The key of template n, as written in the config ("invitation_sms"). */
