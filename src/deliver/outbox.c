@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "deliver/outbox.h"
+#include "util/fault.h"
 #include "util/xmalloc.h"
 
 struct outbox {
@@ -213,6 +214,8 @@ outbox_begin(struct outbox *ob)
 int
 outbox_commit(struct outbox *ob)
 {
+	if (fault_hit(FAULT_SQLITE))	/* tests: the disk failed here */
+		return ob_fail(ob, "outbox: COMMIT: %s", strerror(errno));
 	return ob_exec(ob, "COMMIT");
 }
 
