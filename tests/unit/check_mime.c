@@ -171,6 +171,27 @@ decode_words(const char *v)
 	return b.s != NULL ? buf_take(&b) : xstrdup("");
 }
 
+/* Do the n bytes at s hold whole UTF-8 characters only? */
+static int
+utf8_whole(const char *s, size_t n)
+{
+	size_t	 i = 0, k, len;
+
+	while (i < n) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
+		    (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (len == 0 || i + len > n)
+			return 0;
+		for (k = 1; k < len; k++)
+			if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}
+
 /* Every line ends CRLF: no bare LF, no bare CR. */
 static void
 assert_crlf(const char *m)
@@ -321,49 +342,58 @@ START_TEST(test_subject_folded)
 	const char		*p;
 	int			 words = 0;
 
-	m.subject = "Kế hoạch tổ chức Hội nghị tổng kết công tác cải cách hành "
-	    "chính năm 2025 và triển khai nhiệm vụ năm 2026 của Ủy ban nhân "
-	    "dân xã Đại Sơn";
-	build(&m);
-	assert_crlf(msg);
-	/*
-	 * Continuation lines within 78. The first line is not held to it
-	 * here: mime_header_value puts a 72-character word after
-	 * "Subject: " and that line runs to 81 (a known defect, as is a long
-	 * ASCII subject left unfolded).
-	 */
-	{
-		const char	*s = strstr(msg, "\r\nSubject: ") + 2, *e;
+	static const char *const subjects[] = {
+		"Kế hoạch tổ chức Hội nghị tổng kết công tác cải cách hành "
+		"chính năm 2025 và triển khai nhiệm vụ năm 2026 của Ủy ban "
+		"nhân dân xã Đại Sơn",
+		/* 2-byte characters only: 45 bytes would split one. */
+		"đơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơđơ",
+		/* After one ASCII byte, 3-byte characters. */
+		"Xếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếế",
+	};
+	size_t	 k;
 
-		for (e = strstr(s, "\r\n"); e[2] == ' '; e = strstr(s, "\r\n")) {
-			s = e + 2;
-			ck_assert_msg(strstr(s, "\r\n") - s <= 78, "%.*s",
-			    (int)(strstr(s, "\r\n") - s), s);
+	for (k = 0; k < sizeof(subjects) / sizeof(subjects[0]); k++) {
+		m.subject = subjects[k];
+		words = 0;
+		build(&m);
+		assert_crlf(msg);
+		/*
+		 * Continuation lines within 78. The first line is not held to it
+		 * here: mime_header_value puts a 72-character word after
+		 * "Subject: " and that line runs to 81 (a known defect, as is a long
+		 * ASCII subject left unfolded).
+		 */
+		{
+			const char	*s = strstr(msg, "\r\nSubject: ") + 2, *e;
+
+			for (e = strstr(s, "\r\n"); e[2] == ' '; e = strstr(s, "\r\n")) {
+				s = e + 2;
+				ck_assert_msg(strstr(s, "\r\n") - s <= 78, "%.*s",
+				    (int)(strstr(s, "\r\n") - s), s);
+			}
 		}
-	}
-	h = headers(msg);
-	v = header(h, "Subject");
-	for (p = v; (p = strstr(p, "=?UTF-8?B?")) != NULL; p += 10) {
-		const char	*e = strstr(p + 10, "?=");
-		size_t		 n;
-		char		*w;
+		h = headers(msg);
+		v = header(h, "Subject");
+		for (p = v; (p = strstr(p, "=?UTF-8?B?")) != NULL; p += 10) {
+			const char	*e = strstr(p + 10, "?=");
+			size_t		 n;
+			char		*w;
 
-		words++;
-		/* Each word decodes to whole UTF-8 characters. */
-		w = unb64(p + 10, (size_t)(e - p - 10), &n);
-		ck_assert_msg(n > 0 && ((unsigned char)w[0] & 0xc0) != 0x80,
-		    "a word starts inside a character");
-		ck_assert_msg(((unsigned char)w[n - 1] & 0x80) == 0 ||
-		    ((unsigned char)w[n - 1] & 0xc0) == 0x80,
-		    "a word ends inside a character");
-		free(w);
+			words++;
+			/* Each word decodes to whole UTF-8 characters. */
+			w = unb64(p + 10, (size_t)(e - p - 10), &n);
+			ck_assert_msg(n > 0 && utf8_whole(w, n), "word %d splits a "
+			    "character: %.*s", words, (int)(e - p + 2), p);
+			free(w);
+		}
+		ck_assert_int_gt(words, 1);
+		d = decode_words(v);
+		ck_assert_str_eq(d, m.subject);
+		free(d);
+		free(v);
+		free(h);
 	}
-	ck_assert_int_gt(words, 1);
-	d = decode_words(v);
-	ck_assert_str_eq(d, m.subject);
-	free(d);
-	free(v);
-	free(h);
 }
 END_TEST
 
@@ -378,6 +408,23 @@ START_TEST(test_header_injection)
 	build(&m);
 	assert_crlf(msg);
 	assert_header_lines(msg, 998);
+	h = headers(msg);
+	ck_assert_msg(strstr(h, "\r\nBcc:") == NULL, "%s", h);
+	ck_assert_msg(strstr(h, "\r\nX-Evil:") == NULL, "%s", h);
+	{
+		/* Nor do they come back out of the encoded words. */
+		char	*v = header(h, "Subject"), *d = decode_words(v);
+
+		ck_assert_msg(strpbrk(d, "\r\n") == NULL, "%s", d);
+		free(d);
+		free(v);
+	}
+	free(h);
+	/* The same in plain ASCII. */
+	m.subject = "Plan 129\r\nBcc: spy@evil.example";
+	m.to_name = "An\nX-Evil: 1";
+	build(&m);
+	assert_crlf(msg);
 	h = headers(msg);
 	ck_assert_msg(strstr(h, "\r\nBcc:") == NULL, "%s", h);
 	ck_assert_msg(strstr(h, "\r\nX-Evil:") == NULL, "%s", h);
