@@ -16,6 +16,7 @@
 #include "deliver/outbox.h"
 #include "deliver/policy.h"
 #include "util/sms.h"
+#include "util/fault.h"
 #include "util/xmalloc.h"
 
 /*
@@ -238,6 +239,8 @@ outbox_begin(struct outbox *ob)
 int
 outbox_commit(struct outbox *ob)
 {
+	if (fault_hit(FAULT_SQLITE))	/* tests: the disk failed here */
+		return ob_fail(ob, "outbox: COMMIT: %s", strerror(errno));
 	return ob_exec(ob, "COMMIT");
 }
 

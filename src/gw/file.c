@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "gw/gw.h"
+#include "util/fault.h"
 #include "util/xmalloc.h"
 
 /* What file_flush must sync: bits of struct gw's dirty. */
@@ -33,14 +34,15 @@ gw_write_atomic(const char *dir, const char *name, const char *data,
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) == -1) {
+	if (fault_hit(FAULT_WRITE) || write(fd, data, len) != (ssize_t)len ||
+	    fault_hit(FAULT_FSYNC) || fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
 	close(fd);
-	if (rename(tmp, dst) == -1) {
+	if (fault_hit(FAULT_RENAME) || rename(tmp, dst) == -1) {
 		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -125,7 +127,8 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			}
 			g->dirty |= DIRTY_DIR;	/* it may be new */
 		}
-		if (write(g->fd, line, len) != (ssize_t)len) {
+		if (fault_hit(FAULT_WRITE) ||
+		    write(g->fd, line, len) != (ssize_t)len) {
 			file_fail(a, path);
 			free(path);
 			free(line);
@@ -183,7 +186,7 @@ sync_dir(const char *dir, char *err, size_t errlen)
 {
 	int	 fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
-	if (fd == -1 || fsync(fd) == -1) {
+	if (fd == -1 || fault_hit(FAULT_FSYNC) || fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		rc = -1;
 	}
@@ -199,7 +202,8 @@ file_flush(struct gw *g, char *err, size_t errlen)
 	char	*mail;
 
 	g->dirty = 0;
-	if ((dirty & DIRTY_SMS) && fsync(g->fd) == -1) {
+	if ((dirty & DIRTY_SMS) && (fault_hit(FAULT_FSYNC) ||
+	    fsync(g->fd) == -1)) {
 		snprintf(err, errlen, "%s/sms.jsonl: %s", g->dir,
 		    strerror(errno));
 		return -1;

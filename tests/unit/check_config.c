@@ -5,11 +5,10 @@
  * message its `expect` file names, and the base fixture $LOA_TESTDATA/ok/
  * loads without a word, with its values read as SPEC §3 and §4 say.
  *
- * Each config is loaded the way `loa check` does it (world_load in world.c:
- * service_load, plan_load for each plan, a duplicate plan id check and
- * plan_resolve), from inside its folder, so that the messages name
- * "loa.cfg" and "plan.cfg" as the `expect` lines do. The diagnostics go
- * to a memory stream.
+ * Each config is loaded as `loa check` loads it, with world_load (service,
+ * plans, the duplicate plan id check, resolution and expansion), from
+ * inside its folder, so that the messages name "loa.cfg" and "plan.cfg" as
+ * the `expect` lines do. The diagnostics go to a memory stream.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -23,8 +22,8 @@
 
 #include "plan/planfile.h"
 #include "plan/service.h"
-#include "render/tmpl.h"
 #include "plan/resolve.h"
+#include "jobs/world.h"
 #include "util/xmalloc.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
@@ -33,7 +32,8 @@
 
 /* One load of a service config and its plans, as `loa check` has it. */
 struct run {
-	struct service	 *svc;
+	struct world	  w;
+	struct service	 *svc;		/* w's, for short */
 	struct plan	**plans;
 	size_t		  nplans;
 	struct diag	  d;
@@ -58,12 +58,7 @@ setup(void)
 static void
 teardown(void)
 {
-	size_t	 i;
-
-	for (i = 0; i < run.nplans; i++)
-		plan_free(run.plans[i]);
-	free(run.plans);
-	service_free(run.svc);
+	world_free(&run.w);
 	if (run.d.out != NULL)
 		fclose(run.d.out);
 	free(run.log);
@@ -73,51 +68,20 @@ teardown(void)
 		perror(home);
 }
 
-/*
- * Load loa.cfg in the current folder into run, as world_load does up to
- * (not including) expansion. Every message ends up in run.log.
- */
+/* Load loa.cfg in the current folder into run with world_load. Every
+ * message ends up in run.log. */
 static void
 load(void)
 {
 	int64_t	 now;
-	size_t	 i, k;
-	int	 errors;
 
 	ck_assert_int_eq(timex_parse_instant(tz_get(ZONE), NOW, &now), 0);
 	run.d.out = open_memstream(&run.log, &run.loglen);
 	ck_assert_ptr_nonnull(run.d.out);
-	/* As world_load: templates are checked with the service config. */
-	errors = run.d.errors;
-	run.svc = service_read("loa.cfg", &run.d);
-	if (run.svc != NULL && (tmpl_install(run.svc, &run.d),
-	    run.d.errors > errors)) {
-		service_free(run.svc);
-		run.svc = NULL;
-	}
-	if (run.svc != NULL) {
-		run.plans = calloc(run.svc->nplans ? run.svc->nplans : 1,
-		    sizeof(*run.plans));
-		ck_assert_ptr_nonnull(run.plans);
-		for (i = 0; i < run.svc->nplans; i++) {
-			struct plan	*p;
-
-			p = plan_load(run.svc, run.svc->plans[i],
-			    &run.svc->plan_locs[i], &run.d);
-			if (p == NULL)
-				continue;
-			for (k = 0; k < run.nplans; k++)
-				if (strcmp(run.plans[k]->id, p->id) == 0) {
-					struct loc	 l = { p->file, 0 };
-
-					diag_error(&run.d, &l, "plan.id",
-					    "duplicate plan id \"%s\" (also in "
-					    "%s)", p->id, run.plans[k]->file);
-				}
-			run.plans[run.nplans++] = p;
-			plan_resolve(p, run.svc, now, &run.d);
-		}
-	}
+	world_load(&run.w, "loa.cfg", now, &run.d);
+	run.svc = run.w.svc;
+	run.plans = run.w.plans;
+	run.nplans = run.w.nplans;
 	ck_assert_int_eq(fflush(run.d.out), 0);
 	ck_assert_ptr_nonnull(run.log);
 }
@@ -161,6 +125,35 @@ START_TEST(test_bad)
 	    "messages:\n%s", name, run.log);
 	ck_assert_msg(strstr(run.log, run.want) != NULL, "bad/%s: expected "
 	    "\"%s\" in the messages:\n%s", name, run.want, run.log);
+}
+END_TEST
+
+/*
+ * Two plan files with one plan id (world.c's own check): world_load fails
+ * with one error, on the second file, naming the first; each plan alone
+ * is valid.
+ */
+START_TEST(test_duplicate_plan_id)
+{
+	char	 dir[PATH_MAX];
+	int	 rc;
+	int64_t	 now;
+
+	snprintf(dir, sizeof(dir), "%s/bad/duplicate-plan-id", testdata);
+	ck_assert_msg(chdir(dir) == 0, "cannot enter %s", dir);
+	ck_assert_int_eq(timex_parse_instant(tz_get(ZONE), NOW, &now), 0);
+	run.d.out = open_memstream(&run.log, &run.loglen);
+	ck_assert_ptr_nonnull(run.d.out);
+	rc = world_load(&run.w, "loa.cfg", now, &run.d);
+	ck_assert_int_eq(fflush(run.d.out), 0);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(run.d.errors == 1, "%d errors:\n%s", run.d.errors,
+	    run.log);
+	ck_assert_msg(strncmp(run.log, "plan-b.cfg:", 11) == 0 &&
+	    strstr(run.log, " plan.id: duplicate plan id \"1/KH-UBND\" "
+	    "(also in plan-a.cfg)\n") != NULL, "%s", run.log);
+	/* Nothing was expanded from a config that does not validate. */
+	ck_assert_uint_eq(run.w.jobs.n, 0);
 }
 END_TEST
 
@@ -372,6 +365,7 @@ config_suite(void)
 	tc = tcase_create("bad");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_bad, 0, nbad);
+	tcase_add_test(tc, test_duplicate_plan_id);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ok");

@@ -1,0 +1,41 @@
+/*
+ * fault.h: fault injection at the calls loa's durability rests on, after
+ * SQLite's sqlite3FaultSim. Each point counts its calls; an armed point
+ * fails its Nth call and, when sticky, every later one.
+ *
+ * The tests arm points with fault_arm; the binary reads the environment
+ * variable LOA_FAULT once, at the first fault_hit:
+ *
+ *   LOA_FAULT=fsync:1           the first fsync fails
+ *   LOA_FAULT=write:3+          the third write and every later one
+ *   LOA_FAULT=write:2,sqlite:1  several points, comma separated
+ *
+ * Names: write, fsync, rename, sqlite. A caller that is hit behaves as if
+ * the call had failed (errno set to what fault_hit says) and takes its
+ * usual error path.
+ */
+#ifndef LOA_FAULT_H
+#define LOA_FAULT_H
+
+enum fault_point {
+	FAULT_WRITE,
+	FAULT_FSYNC,
+	FAULT_RENAME,
+	FAULT_SQLITE,
+	FAULT__N
+};
+
+/*
+ * Count a call at point p: nonzero when it must fail now, with errno set
+ * (EIO; ENOSPC for a write).
+ */
+int	fault_hit(enum fault_point p);
+/* Fail the nth call from now (1: the next) and, if sticky, every later
+ * one; nth 0 disarms. */
+void	fault_arm(enum fault_point p, int nth, int sticky);
+/* Disarm every point (LOA_FAULT is not read again). */
+void	fault_reset(void);
+/* How many calls point p has counted since it was last armed or reset. */
+int	fault_calls(enum fault_point p);
+
+#endif
