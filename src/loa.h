@@ -192,6 +192,7 @@ struct plan {
 	const char	*file;
 	char		*dir;		/* folder of the plan file */
 	char		*id;
+	struct loc	 id_loc;	/* where plan.id is written */
 	char		*title;
 	char		*issuer;
 	struct idref	 signed_by;

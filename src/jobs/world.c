@@ -59,10 +59,8 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 			continue;
 		for (k = 0; k < w->nplans; k++)
 			if (strcmp(w->plans[k]->id, p->id) == 0) {
-				struct loc	 l = { p->file, 0 };
-
-				diag_error(d, &l, "plan.id", "duplicate plan id "
-				    "\"%s\" (also in %s)", p->id,
+				diag_error(d, &p->id_loc, "plan.id", "duplicate "
+				    "plan id \"%s\" (also in %s)", p->id,
 				    w->plans[k]->file);
 			}
 		w->plans[w->nplans++] = p;

@@ -523,6 +523,8 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 	}
 	cfg_keys(&c, g, "plan", plan_keys);
 	p->id = cfg_str(&c, g, "plan", "id", 1);
+	p->id_loc = cfg_loc(&c, g != NULL ? config_setting_get_member(g, "id") :
+	    NULL);
 	if (p->id != NULL && *p->id == '\0')
 		cfg_error(&c, g, "plan", "id", "empty; expected the plan's "
 		    "number, e.g. \"129/KH-UBND\"");
