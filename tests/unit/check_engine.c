@@ -1025,6 +1025,47 @@ START_TEST(test_reconcile_room)
 }
 END_TEST
 
+/*
+ * The words of an update are templates too (SPEC §5: every text is
+ * overridable): with change_location and change_separator overridden in
+ * the service config, the update SMS says what the config says.
+ */
+START_TEST(test_reconcile_change_words)
+{
+	struct version		 v2 = V1;
+	struct reconcile_stats	 rs;
+	struct jobv		 jv;
+	const struct tjob	*j;
+	char			*sms;
+
+	write_file(fx.cfg,
+	    "loa = {\n"
+	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
+	    "  store = \"loa.db\";\n"
+	    "  plans = [ \"plan.cfg\" ];\n"
+	    "};\n"
+	    "templates = {\n"
+	    "  update_sms = \"{changes}.\";\n"
+	    "  change_location = \"Doi phong: {event.location}\";\n"
+	    "  change_title = \"Ten: {event.title}\";\n"
+	    "  change_separator = \" / \";\n"
+	    "};\n");
+	invite_v1();
+	v2.location = "Hội trường";
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	ck_assert_int_eq(rs.updates, 3);
+	step(NOW1);
+	jobs_get(&jv);
+	j = job_need(&jv, "update", "an", "sms", 1);
+	ck_assert_str_eq(j->state, "sent");
+	sms = sms_of(j->id);
+	ck_assert_msg(strcmp(sms, "Doi phong: Hội trường.") == 0, "%s", sms);
+	free(sms);
+	jobs_put(&jv);
+}
+END_TEST
+
 START_TEST(test_reconcile_attendee_removed)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
@@ -2024,6 +2065,7 @@ engine_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_reconcile_moved);
 	tcase_add_test(tc, test_reconcile_room);
+	tcase_add_test(tc, test_reconcile_change_words);
 	tcase_add_test(tc, test_reconcile_attendee_removed);
 	tcase_add_test(tc, test_reconcile_attendee_back);
 	tcase_add_test(tc, test_reconcile_moved_twice);
