@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/out.h"
 #include "jobs/timeline.h"
 #include "util/log.h"
 
@@ -86,6 +87,22 @@ summary(const struct world *w)
 		    w->svc->channel_gw[CH_SMS]->max_parts : w->svc->max_parts);
 }
 
+/* `timeline --json`: the jobs due in [from, to). Returns 0 or -1. */
+static int
+print_json(const struct jobs *js, int64_t from, int64_t to)
+{
+	struct out_json	*w = out_json_begin(stdout);
+	struct out_job	 o;
+	size_t		 i;
+
+	for (i = 0; i < js->n; i++)
+		if (timeline_in_range(&js->v[i], from, to)) {
+			out_job_from_job(&o, &js->v[i]);
+			out_json_job(w, &o);
+		}
+	return out_json_end(w);
+}
+
 int
 cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 {
@@ -135,7 +152,7 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 		summary(&w);
 		rc = 0;
 	} else if (o.json)
-		rc = timeline_print_json(stdout, &w.jobs, from, to);
+		rc = print_json(&w.jobs, from, to);
 	else
 		rc = timeline_print_text(stdout, &w.jobs, from, to);
 	world_free(&w);

@@ -9,9 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cli/cli.h"
+#include "cli/out.h"
 #include "deliver/outbox.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -25,6 +24,30 @@ static const char outbox_usage[] =
 "than the config's loa.store, such as a simulation's\n"
 "(var/simulate/loa.db).\n";
 
+/* Report a failed write of stdout; the exit code of a runtime failure. */
+static int
+write_failed(void)
+{
+	log_warn("writing the output");
+	return EXIT_RUNTIME;
+}
+
+/* One row of the `loa outbox` table; due and sent_at in zone z. */
+static void
+print_row(const struct ob_job *j, const struct tz *z)
+{
+	char	 due[40];
+
+	tz_rfc3339(z, j->due, due, sizeof(due));
+	due[16] = '\0';
+	due[10] = ' ';
+	printf("%s  %-10s %-14s %-16s %-14s %-6s %-30s %d%s%s\n", due,
+	    job_state_names[j->state], job_kind_names[j->kind], j->object,
+	    j->recipient ? j->recipient : "-", channel_names[j->channel],
+	    j->address ? j->address : "-", j->attempts, j->reason ? "  " : "",
+	    j->reason ? j->reason : (j->last_error ? j->last_error : ""));
+}
+
 int
 cmd_outbox(const char *cfg, int argc, char **argv)
 {
@@ -32,8 +55,10 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 	struct outbox	*ob;
 	struct ob_job	*v;
 	const char	*state = NULL, *store = NULL;
+	struct out_json	*jw = NULL;
+	enum job_state	 only = JS__N;
 	size_t		 n, i;
-	int		 json = 0, k;
+	int		 json = 0, k, rc;
 	char		 err[512];
 	struct stat	 st;
 
@@ -55,15 +80,9 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (state != NULL) {
-		for (k = 0; k < JS__N && strcmp(job_state_names[k], state);
-		    k++)
-			;
-		if (k == JS__N) {
-			fprintf(stderr, "loa: outbox: unknown state \"%s\"\n",
-			    state);
-			return EXIT_USAGE;
-		}
+	if (state != NULL && job_state_from_name(state, &only) == -1) {
+		fprintf(stderr, "loa: outbox: unknown state \"%s\"\n", state);
+		return EXIT_USAGE;
 	}
 	if (load_quiet(&w, cfg, (int64_t)time(NULL)) == -1)
 		return EXIT_INVALID;
@@ -73,84 +92,41 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 		/* Nothing has run yet: say so, and make no empty outbox. */
 		log_warnx("outbox: no outbox at %s yet (loa run has not run "
 		    "there); nothing to list", store);
-		if (json)
-			puts("[]");
+		rc = json ? out_json_end(out_json_begin(stdout)) : 0;
 		world_free(&w);
-		return 0;
+		return rc == 0 ? 0 : write_failed();
 	}
 	if ((ob = outbox_open(store, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		world_free(&w);
 		return EXIT_RUNTIME;
 	}
-	if (outbox_list(ob, state ? (enum job_state)k : JS__N, &v, &n) == -1) {
+	if (outbox_list(ob, only, &v, &n) == -1) {
 		log_warnx("%s", outbox_error(ob));
 		outbox_close(ob);
 		world_free(&w);
 		return EXIT_RUNTIME;
 	}
 	if (json)
-		fputs("[", stdout);
+		jw = out_json_begin(stdout);
 	for (i = 0; i < n; i++) {
 		struct plan	*p = world_plan(&w, v[i].plan);
 		const struct tz	*z = p ? p->tz : w.svc->tz;
-		char		 due[40], sent[40] = "";
 
-		tz_rfc3339(z, v[i].due, due, sizeof(due));
-		if (v[i].sent_at != TIMEX_NONE)
-			tz_rfc3339(z, v[i].sent_at, sent, sizeof(sent));
-		if (json) {
-			json_t	*o = json_object();
-			char	*s;
+		if (jw != NULL) {
+			struct out_job	 o;
 
-			json_object_set_new(o, "id", json_string(v[i].id));
-			json_object_set_new(o, "plan", json_string(v[i].plan));
-			json_object_set_new(o, "kind", json_string(job_kind_names[v[i].kind]));
-			json_object_set_new(o, "object",
-			    json_string(v[i].object));
-			json_object_set_new(o, "recipient", v[i].recipient ?
-			    json_string(v[i].recipient) : json_null());
-			json_object_set_new(o, "channel",
-			    json_string(channel_names[v[i].channel]));
-			json_object_set_new(o, "address", v[i].address ?
-			    json_string(v[i].address) : json_null());
-			json_object_set_new(o, "due", json_string(due));
-			json_object_set_new(o, "state", json_string(job_state_names[v[i].state]));
-			json_object_set_new(o, "reason", v[i].reason ?
-			    json_string(v[i].reason) : json_null());
-			if (v[i].channel == CH_SMS)
-				json_object_set_new(o, "sms_parts",
-				    json_integer(v[i].sms_parts));
-			json_object_set_new(o, "attempts",
-			    json_integer(v[i].attempts));
-			json_object_set_new(o, "sent_at", *sent ?
-			    json_string(sent) : json_null());
-			json_object_set_new(o, "last_error", v[i].last_error ?
-			    json_string(v[i].last_error) : json_null());
-			s = json_dumps(o, JSON_PRESERVE_ORDER);
-			printf("%s\n%s", i ? "," : "", s);
-			free(s);
-			json_decref(o);
-		} else {
-			due[16] = '\0';
-			due[10] = ' ';
-			printf("%s  %-10s %-14s %-16s %-14s %-6s %-30s %d%s%s\n",
-			    due, job_state_names[v[i].state],
-			    job_kind_names[v[i].kind], v[i].object,
-			    v[i].recipient ? v[i].recipient : "-",
-			    channel_names[v[i].channel], v[i].address ? v[i].address : "-",
-			    v[i].attempts, v[i].reason ? "  " : "",
-			    v[i].reason ? v[i].reason : (v[i].last_error ?
-			    v[i].last_error : ""));
-		}
+			out_job_from_ob(&o, &v[i], z);
+			out_json_job(jw, &o);
+		} else
+			print_row(&v[i], z);
 		ob_job_clear(&v[i]);
 	}
-	if (json)
-		fputs(n ? "\n]\n" : "]\n", stdout);
+	rc = jw != NULL ? out_json_end(jw) : ferror(stdout) ? -1 : 0;
 	free(v);
 	outbox_close(ob);
 	world_free(&w);
-	return 0;
+	return rc == 0 ? 0 : write_failed();
 }
 
 int
