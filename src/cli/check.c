@@ -131,8 +131,10 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	}
 	if (w.svc->tz != z) {
 		z = w.svc->tz;
-		if (o.now != NULL)
-			arg_time("--now", o.now, z, &now);
+		if (o.now != NULL && arg_time("--now", o.now, z, &now) == -1) {
+			world_free(&w);
+			return EXIT_USAGE;
+		}
 	}
 	if ((o.from != NULL && arg_time("--from", o.from, z, &from) == -1) ||
 	    (o.to != NULL && arg_time("--to", o.to, z, &to) == -1)) {

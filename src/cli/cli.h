@@ -44,10 +44,13 @@ const char	*opt_arg(int argc, char **argv, int *i);
 
 /*
  * Load the config cfg into *w with warnings silenced (they are for
- * `check`). On errors, load it again with them shown, print the count,
- * free *w and return -1; else 0, and the caller frees *w.
+ * `check`). On errors, load it again with them shown, print the count of
+ * errors followed by note (LOAD_NOTE_SEND or ""), free *w and return -1;
+ * else 0, and the caller frees *w.
  */
-int	 load_quiet(struct world *w, const char *cfg, int64_t now);
+#define LOAD_NOTE_SEND	"; nothing is sent from a config that does not validate"
+int	 load_quiet(struct world *w, const char *cfg, int64_t now,
+	    const char *note);
 
 /*
  * The commands: each takes the config path and the words after the

@@ -57,12 +57,10 @@ cmd_ics(const char *cfg, int argc, char **argv)
 	struct ical_facts	*fp = NULL;
 	int			 seq;
 	struct world	 w;
-	struct diag	 d = { 0 };
 	const char	*event = NULL, *method = NULL, *nowarg = NULL;
 	int64_t		 now = (int64_t)time(NULL);
 	int		 tasks = 0, all = 0, i;
 	char		*out = NULL;
-	FILE		*devnull;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
@@ -105,23 +103,13 @@ cmd_ics(const char *cfg, int argc, char **argv)
 	    tz_get("Asia/Ho_Chi_Minh"), &now) == -1)
 		return EXIT_USAGE;
 	/* Warnings belong to `check`; here only errors are shown. */
-	devnull = fopen("/dev/null", "w");
-	d.out = devnull;
-	if (world_load(&w, cfg, now, &d) == -1) {
-		d.out = NULL;
-		fclose(devnull);
-		/* Load again, loudly, to show what is wrong. */
-		world_free(&w);
-		memset(&d, 0, sizeof(d));
-		world_load(&w, cfg, now, &d);
-		fprintf(stderr, "%s: %d error%s\n", cfg, d.errors,
-		    d.errors == 1 ? "" : "s");
-		world_free(&w);
+	if (load_quiet(&w, cfg, now, "") == -1)
 		return EXIT_INVALID;
+	if (nowarg != NULL && w.svc->tz != tz_get("Asia/Ho_Chi_Minh") &&
+	    arg_time("--now", nowarg, w.svc->tz, &now) == -1) {
+		world_free(&w);
+		return EXIT_USAGE;
 	}
-	fclose(devnull);
-	if (nowarg != NULL && w.svc->tz != tz_get("Asia/Ho_Chi_Minh"))
-		arg_time("--now", nowarg, w.svc->tz, &now);
 	/* SEQUENCE is what the outbox has announced; 0 before any send. */
 	if (access(w.svc->store, F_OK) == 0) {
 		char	 err[512];

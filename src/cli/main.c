@@ -39,6 +39,25 @@ static const char usage_text[] =
 "or RFC 3339 with an offset (\"2025-12-26T08:00:00+07:00\").\n"
 "Exit codes: 0 ok, 1 invalid input or config, 2 usage, 3 runtime failure.\n";
 
+/*
+ * Close stdout: what a command printed is out only once that worked. A
+ * failure turns exit code 0 into a runtime failure; an exit code a command
+ * already chose stays.
+ */
+static int
+close_stdout(int rc)
+{
+	int	 bad = ferror(stdout);
+
+	if (fclose(stdout) == EOF)
+		bad = 1;
+	if (bad && rc == 0) {
+		log_warn("writing the output");
+		rc = EXIT_RUNTIME;
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -54,11 +73,11 @@ main(int argc, char **argv)
 			verbose++;
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("loa %s\n", LOA_VERSION);
-			return 0;
+			return close_stdout(0);
 		} else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			fputs(usage_text, stdout);
-			return 0;
+			return close_stdout(0);
 		} else {
 			fprintf(stderr, "loa: unknown option \"%s\"\n%s",
 			    argv[i], usage_text);
@@ -90,5 +109,5 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	tz_cleanup();
-	return rc;
+	return close_stdout(rc);
 }

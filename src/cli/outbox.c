@@ -84,7 +84,7 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 		fprintf(stderr, "loa: outbox: unknown state \"%s\"\n", state);
 		return EXIT_USAGE;
 	}
-	if (load_quiet(&w, cfg, (int64_t)time(NULL)) == -1)
+	if (load_quiet(&w, cfg, (int64_t)time(NULL), LOAD_NOTE_SEND) == -1)
 		return EXIT_INVALID;
 	if (store == NULL)
 		store = w.svc->store;
@@ -152,7 +152,7 @@ cmd_task(const char *cfg, int argc, char **argv)
 		task_id = xstrdup(colon + 1);
 	} else
 		task_id = xstrdup(arg);
-	if (load_quiet(&w, cfg, (int64_t)time(NULL)) == -1) {
+	if (load_quiet(&w, cfg, (int64_t)time(NULL), LOAD_NOTE_SEND) == -1) {
 		free(plan_id);
 		free(task_id);
 		return EXIT_INVALID;

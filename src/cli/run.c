@@ -57,7 +57,7 @@ cmd_run(const char *cfg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	offset = now - (int64_t)time(NULL);
-	if (load_quiet(w, cfg, now) == -1) {
+	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
 		free(w);
 		return EXIT_INVALID;
 	}

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +38,23 @@ dir_has(const char *dir, const char *name)
 	return rc;
 }
 
-/* Remove the files of a folder tree (a simulation's old output). */
-static void
+/*
+ * Remove the files of a folder tree (a simulation's old output). Returns
+ * 0 (also when path is not there), or -1 with the failure logged.
+ */
+static int
 remove_tree(const char *path)
 {
 	DIR		*d = opendir(path);
 	struct dirent	*de;
+	int		 rc = 0;
 
 	if (d == NULL) {
-		unlink(path);
-		return;
+		if (unlink(path) == -1 && errno != ENOENT) {
+			log_warn("simulate: removing %s", path);
+			return -1;
+		}
+		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
 		char	*sub;
@@ -55,11 +63,38 @@ remove_tree(const char *path)
 		    0)
 			continue;
 		sub = xasprintf("%s/%s", path, de->d_name);
-		remove_tree(sub);
+		if (remove_tree(sub) == -1)
+			rc = -1;
 		free(sub);
 	}
 	closedir(d);
-	rmdir(path);
+	if (rc == 0 && rmdir(path) == -1 && errno != ENOENT) {
+		log_warn("simulate: removing %s", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Write the marker of a simulation's folder. Returns 0, or -1 logged. */
+static int
+write_mark(const char *mark)
+{
+	FILE	*f = fopen(mark, "w");
+	int	 bad;
+
+	if (f == NULL) {
+		log_warn("simulate: %s", mark);
+		return -1;
+	}
+	bad = fputs("loa simulate output: emptied by the next simulate\n",
+	    f) == EOF;
+	if (fclose(f) == EOF)
+		bad = 1;
+	if (bad) {
+		log_warn("simulate: writing %s", mark);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -139,7 +174,7 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	now = from != TIMEX_NONE ? from : (int64_t)time(NULL);
-	if (load_quiet(w, cfg, now) == -1) {
+	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
 		free(w);
 		return EXIT_INVALID;
 	}
@@ -175,14 +210,13 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		mkdirs(out);
-		if (!ours) {
-			FILE	*f = fopen(mark, "w");
-
-			if (f != NULL) {
-				fputs("loa simulate output: emptied by the "
-				    "next simulate\n", f);
-				fclose(f);
-			}
+		/* Without the marker the next simulate would refuse. */
+		if (!ours && write_mark(mark) == -1) {
+			free(mark);
+			free(store);
+			world_free(w);
+			free(w);
+			return EXIT_RUNTIME;
 		}
 		free(mark);
 	}
@@ -190,7 +224,11 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		char	*f = xasprintf("%s%s", store, i == 0 ? "" : i == 1 ?
 			    "-wal" : "-shm");
 
-		unlink(f);
+		/* An old outbox left would make this run resume it. */
+		if (unlink(f) == -1 && errno != ENOENT) {
+			log_warn("simulate: removing %s", f);
+			rc = EXIT_RUNTIME;
+		}
 		free(f);
 	}
 	{
@@ -198,10 +236,16 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 			    xasprintf("%s/broadcast", out);
 
 		/* Old files of an earlier run would read as sends. */
-		remove_tree(cmd);
-		remove_tree(cmd2);
+		if (remove_tree(cmd) == -1 || remove_tree(cmd2) == -1)
+			rc = EXIT_RUNTIME;
 		free(cmd);
 		free(cmd2);
+	}
+	if (rc != 0) {
+		free(store);
+		world_free(w);
+		free(w);
+		return rc;
 	}
 	o.config = cfg;
 	o.files = out;
