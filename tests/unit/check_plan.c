@@ -26,6 +26,7 @@
 #include "jobs/slots.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
+#include "cli/out.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
 #define NOW	"2025-11-01 00:00"	/* before every fixture's jobs */
@@ -823,6 +824,16 @@ END_TEST
 /* The timeline JSON (SPEC §10). */
 
 /* Check that o's keys start with keys[0..n) in that order. */
+/* A job as `timeline --json` writes it (cli/out.h). */
+static json_t *
+job_json(const struct job *j)
+{
+	struct out_job	 o;
+
+	out_job_from_job(&o, j);
+	return out_job_json(&o);
+}
+
 static void
 check_keys(json_t *o, const char *const *keys, size_t n, size_t total)
 {
@@ -851,7 +862,7 @@ START_TEST(test_json_sms)
 
 	w = world_open("plans/expand/loa.cfg");
 	j = job_get(w, JK_TASK_REMINDER, "bao-cao", 0, "an", CH_SMS);
-	o = timeline_job_json(j);
+	o = job_json(j);
 	/* SPEC's keys in its order, then sms_encoding. */
 	check_keys(o, spec_keys, 11, 12);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), j->id);
@@ -890,7 +901,7 @@ START_TEST(test_json_email_and_skipped)
 	json_t			*o;
 
 	w = world_open("plans/expand/loa.cfg");
-	o = timeline_job_json(job_get(w, JK_INVITATION, "hop", 0, "chau",
+	o = job_json(job_get(w, JK_INVITATION, "hop", 0, "chau",
 	    CH_EMAIL));
 	check_keys(o, spec_keys, 10, 10);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "due")),
@@ -898,7 +909,7 @@ START_TEST(test_json_email_and_skipped)
 	ck_assert_ptr_null(json_object_get(o, "sms_parts"));
 	json_decref(o);
 
-	o = timeline_job_json(job_get(w, JK_INVITATION, "hop", 0, "em",
+	o = job_json(job_get(w, JK_INVITATION, "hop", 0, "em",
 	    CH_SMS));
 	check_keys(o, spec_keys, 10, 10);
 	ck_assert(json_is_null(json_object_get(o, "address")));
@@ -917,7 +928,7 @@ START_TEST(test_json_broadcast)
 	json_t			*o, *slot;
 
 	w = world_open("plans/expand/loa.cfg");
-	o = timeline_job_json(job_get(w, JK_BROADCAST, "tin-hop", 0, NULL,
+	o = job_json(job_get(w, JK_BROADCAST, "tin-hop", 0, NULL,
 	    CH_BROADCAST));
 	check_keys(o, spec_keys, 10, 13);
 	ck_assert(json_is_null(json_object_get(o, "recipient")));
@@ -935,7 +946,7 @@ START_TEST(test_json_broadcast)
 
 	/* An emergency item has no slot: "slot" is there, and null. */
 	w = world_open("plans/slots/edge/loa.cfg");
-	o = timeline_job_json(job_get(w, JK_BROADCAST, "khan", 0, NULL,
+	o = job_json(job_get(w, JK_BROADCAST, "khan", 0, NULL,
 	    CH_BROADCAST));
 	check_keys(o, spec_keys, 10, 13);
 	ck_assert_ptr_nonnull(slot = json_object_get(o, "slot"));

@@ -1,0 +1,166 @@
+/*
+ * check.c: `loa check` (validate, print a summary) and `loa timeline`
+ * (every job in time order, as a table or SPEC §10's JSON).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/out.h"
+#include "jobs/timeline.h"
+#include "util/log.h"
+
+static const char check_usage[] =
+"usage: loa [-c FILE] check [--now T]\n"
+"\n"
+"Validate the service config and every plan it names. Prints FILE:LINE:\n"
+"errors and warnings on stderr, a summary on stdout; exits 1 on errors.\n"
+"--now sets the moment that `now` in a time expression means.\n";
+
+static const char timeline_usage[] =
+"usage: loa [-c FILE] timeline [--json] [--from T] [--to T] [--now T]\n"
+"\n"
+"Print every job of every plan in time order: as a table, or with --json\n"
+"as one JSON array (SPEC §10). --from and --to keep the jobs due in\n"
+"[from, to).\n";
+
+static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static void
+count_plan(const struct plan *p)
+{
+	printf("plan %s (%s): %zu %s, %zu group%s, %zu agenc%s, %zu event%s, "
+	    "%zu task%s, %zu broadcast%s\n", p->id, p->file, p->npeople,
+	    p->npeople == 1 ? "person" : "people", p->ngroups,
+	    plural(p->ngroups), p->nagencies, p->nagencies == 1 ? "y" : "ies",
+	    p->nevents, plural(p->nevents), p->ntasks, plural(p->ntasks),
+	    p->nbroadcasts, plural(p->nbroadcasts));
+}
+
+static void
+summary(const struct world *w)
+{
+	size_t	 kinds[JK__N] = { 0 }, states[JS__N] = { 0 };
+	size_t	 chans[CH__N] = { 0 }, enc[2] = { 0 }, i;
+	int	 maxparts = 0, first;
+
+	for (i = 0; i < w->nplans; i++)
+		count_plan(w->plans[i]);
+	for (i = 0; i < w->jobs.n; i++) {
+		const struct job	*j = &w->jobs.v[i];
+
+		kinds[j->kind]++;
+		states[j->state]++;
+		chans[j->channel]++;
+		if (j->channel == CH_SMS && j->sms_parts > 0) {
+			enc[j->sms_encoding]++;
+			if (j->sms_parts > maxparts)
+				maxparts = j->sms_parts;
+		}
+	}
+	printf("jobs: %zu (email %zu, sms %zu, broadcast %zu)\n", w->jobs.n,
+	    chans[CH_EMAIL], chans[CH_SMS], chans[CH_BROADCAST]);
+	printf("  by kind:");
+	for (i = 0, first = 1; i < JK__N; i++)
+		if (kinds[i] > 0) {
+			printf("%s %s %zu", first ? "" : ",", job_kind_names[i],
+			    kinds[i]);
+			first = 0;
+		}
+	printf("\n  by state:");
+	for (i = 0, first = 1; i < JS__N; i++)
+		if (states[i] > 0) {
+			printf("%s %s %zu", first ? "" : ",",
+			    job_state_names[i], states[i]);
+			first = 0;
+		}
+	printf("\n");
+	if (chans[CH_SMS] > 0)
+		printf("sms: gsm7 %zu, ucs2 %zu, at most %d parts "
+		    "(max_parts %d)\n", enc[0], enc[1], maxparts,
+		    w->svc->channel_gw[CH_SMS] ?
+		    w->svc->channel_gw[CH_SMS]->max_parts : w->svc->max_parts);
+}
+
+/* `timeline --json`: the jobs due in [from, to). Returns 0 or -1. */
+static int
+print_json(const struct jobs *js, int64_t from, int64_t to)
+{
+	struct out_json	*w = out_json_begin(stdout);
+	struct out_job	 o;
+	size_t		 i;
+
+	for (i = 0; i < js->n; i++)
+		if (timeline_in_range(&js->v[i], from, to)) {
+			out_job_from_job(&o, &js->v[i]);
+			out_json_job(w, &o);
+		}
+	return out_json_end(w);
+}
+
+int
+cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
+{
+	struct world	 w;
+	struct diag	 d = { 0 };
+	struct opts	 o;
+	int64_t		 now = (int64_t)time(NULL);
+	int64_t		 from = TIMEX_NONE, to = TIMEX_NONE;
+	const struct tz	*z = tz_get("Asia/Ho_Chi_Minh");
+	int		 rc;
+
+	if ((rc = parse_opts(argc, argv, timeline, &o)) != 0) {
+		fputs(timeline ? timeline_usage : check_usage,
+		    rc == 1 ? stdout : stderr);
+		return rc == 1 ? 0 : EXIT_USAGE;
+	}
+	/* Times on the command line are read in the service's zone; the
+	 * zone is known only after loading, so parse twice if needed. */
+	if (o.now != NULL && arg_time("--now", o.now, z, &now) == -1)
+		return EXIT_USAGE;
+	if (world_load(&w, cfg, now, &d) == -1) {
+		fprintf(stderr, "%s: %d error%s\n", cfg, d.errors,
+		    d.errors == 1 ? "" : "s");
+		world_free(&w);
+		return EXIT_INVALID;
+	}
+	if (w.svc->tz != z) {
+		z = w.svc->tz;
+		if (o.now != NULL && arg_time("--now", o.now, z, &now) == -1) {
+			world_free(&w);
+			return EXIT_USAGE;
+		}
+	}
+	if ((o.from != NULL && arg_time("--from", o.from, z, &from) == -1) ||
+	    (o.to != NULL && arg_time("--to", o.to, z, &to) == -1)) {
+		world_free(&w);
+		return EXIT_USAGE;
+	}
+	if (from != TIMEX_NONE && to != TIMEX_NONE && to < from) {
+		log_warnx("--to %s is before --from %s", o.to, o.from);
+		world_free(&w);
+		return EXIT_USAGE;
+	}
+	if (!timeline) {
+		printf("%s: OK%s\n", cfg, d.warnings ? "" : ", no warnings");
+		if (d.warnings)
+			printf("%d warning%s (on stderr)\n", d.warnings,
+			    d.warnings == 1 ? "" : "s");
+		summary(&w);
+		rc = 0;
+	} else if (o.json)
+		rc = print_json(&w.jobs, from, to);
+	else
+		rc = timeline_print_text(stdout, &w.jobs, from, to);
+	world_free(&w);
+	if (fflush(stdout) != 0 || rc != 0) {
+		log_warn("writing the output");
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * cli.c: what the commands of the loa command line share: reading time
+ * arguments and options, and loading the config quietly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+
+int
+arg_time(const char *opt, const char *arg, const struct tz *z, int64_t *out)
+{
+	if (arg == NULL) {
+		fprintf(stderr, "loa: %s needs a time\n", opt);
+		return -1;
+	}
+	if (timex_parse_instant(z, arg, out) == -1) {
+		fprintf(stderr, "loa: %s \"%s\": expected YYYY-MM-DD[ HH:MM[:SS]] "
+		    "or RFC 3339\n", opt, arg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+parse_opts(int argc, char **argv, int allow_json_range, struct opts *o)
+{
+	int	 i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < argc; i++) {
+		const char	*a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			return 1;
+		if (strcmp(a, "--now") == 0 && i + 1 < argc)
+			o->now = argv[++i];
+		else if (allow_json_range && strcmp(a, "--json") == 0)
+			o->json = 1;
+		else if (allow_json_range && strcmp(a, "--from") == 0 &&
+		    i + 1 < argc)
+			o->from = argv[++i];
+		else if (allow_json_range && strcmp(a, "--to") == 0 &&
+		    i + 1 < argc)
+			o->to = argv[++i];
+		else {
+			fprintf(stderr, "loa: unknown or incomplete option "
+			    "\"%s\"\n", a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+
+int
+load_quiet(struct world *w, const char *cfg, int64_t now, const char *note)
+{
+	struct diag	 d = { 0 };
+	FILE		*devnull = fopen("/dev/null", "w");
+
+	d.out = devnull;
+	if (world_load(w, cfg, now, &d) == 0) {
+		if (devnull != NULL)
+			fclose(devnull);
+		return 0;
+	}
+	if (devnull != NULL)
+		fclose(devnull);
+	world_free(w);
+	memset(&d, 0, sizeof(d));
+	/* It fails again: this load is for its messages. */
+	(void)world_load(w, cfg, now, &d);
+	fprintf(stderr, "%s: %d error%s%s\n", cfg, d.errors,
+	    d.errors == 1 ? "" : "s", note);
+	world_free(w);
+	return -1;
+}
+
+const char *
+opt_arg(int argc, char **argv, int *i)
+{
+	return *i + 1 < argc ? argv[++*i] : NULL;
+}

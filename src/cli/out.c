@@ -1,0 +1,195 @@
+/*
+ * out.c: the one JSON writer of jobs (out.h), for `timeline --json`,
+ * `outbox --json` and the HTTP API.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/out.h"
+#include "util/log.h"
+#include "util/sms.h"
+#include "util/xmalloc.h"
+
+void
+out_job_from_job(struct out_job *o, const struct job *j)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = j->id;
+	o->plan = j->plan->id;
+	o->kind = (enum job_kind)j->kind;
+	o->object = j->object;
+	o->recipient = j->to ? j->to->id : NULL;
+	o->channel = (enum channel)j->channel;
+	o->address = j->address;
+	o->due = j->due;
+	o->tz = j->plan->tz;
+	o->state = (enum job_state)j->state;
+	o->reason = j->reason;
+	o->sms_parts = j->sms_parts;
+	o->sms_encoding = j->sms_encoding;
+	o->slot = j->slot;
+	o->priority = (enum priority)j->priority;
+	o->duration_s = j->duration;
+	o->sent_at = TIMEX_NONE;
+}
+
+void
+out_job_from_ob(struct out_job *o, const struct ob_job *j,
+    const struct tz *z)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = j->id;
+	o->plan = j->plan;
+	o->kind = j->kind;
+	o->object = j->object;
+	o->recipient = j->recipient;
+	o->channel = j->channel;
+	o->address = j->address;
+	o->due = j->due;
+	o->tz = z;
+	o->state = j->state;
+	o->reason = j->reason;
+	o->sms_parts = j->sms_parts;
+	o->sms_encoding = j->sms_encoding;
+	o->slot = j->slot;
+	o->priority = j->priority;
+	o->duration_s = j->duration;
+	o->outbox = 1;
+	o->attempts = j->attempts;
+	o->sent_at = j->sent_at;
+	o->last_error = j->last_error;
+}
+
+struct out_json {
+	FILE		*f;
+	struct buf	 b;
+	int		 n;
+	/*
+	 * The JSON text of strings, each encoded by jansson once: most
+	 * strings of a timeline (plan, objects, recipients, addresses)
+	 * repeat on every line.
+	 */
+	struct strmap	 cache;
+	struct arena	*a;
+};
+
+static const char *
+jstr(struct out_json *w, const char *s)
+{
+	const char	*v;
+	json_t		*j;
+	char		*enc;
+
+	if (s == NULL)
+		return "null";
+	if ((v = strmap_get(&w->cache, s)) != NULL)
+		return v;
+	j = json_string_nocheck(s);
+	enc = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (enc == NULL)
+		fatalx("out: encoding a JSON string");
+	v = arena_strdup(w->a, enc);
+	free(enc);
+	strmap_put(&w->cache, arena_strdup(w->a, s), (void *)v);
+	return v;
+}
+
+/* One job as its JSON line, the same text json_dumps would give. */
+static void
+job_line(struct out_json *w, const struct out_job *o)
+{
+	struct buf	*b = &w->b;
+	char		 t[40];
+
+	tz_rfc3339(o->tz, o->due, t, sizeof(t));
+	/* Ids are 16 hex digits: nothing to escape, nothing to cache. */
+	buf_printf(b, "{\"id\": \"%s\", \"plan\": %s, \"kind\": \"%s\", "
+	    "\"object\": %s, \"recipient\": %s, \"channel\": \"%s\", "
+	    "\"address\": %s, \"due\": \"%s\", \"state\": \"%s\", "
+	    "\"reason\": %s", o->id, jstr(w, o->plan),
+	    job_kind_names[o->kind], jstr(w, o->object), jstr(w,
+	    o->recipient), channel_names[o->channel], jstr(w, o->address), t,
+	    job_state_names[o->state], jstr(w, o->reason));
+	if (o->channel == CH_SMS && o->sms_parts > 0)
+		buf_printf(b, ", \"sms_parts\": %d, \"sms_encoding\": \"%s\"",
+		    o->sms_parts, sms_encoding_name((enum sms_encoding)
+		    o->sms_encoding));
+	if (o->kind == JK_BROADCAST)
+		buf_printf(b, ", \"slot\": %s, \"priority\": \"%s\", "
+		    "\"duration_s\": %d", jstr(w, o->slot),
+		    priority_names[o->priority], o->duration_s);
+	if (o->outbox) {
+		buf_printf(b, ", \"attempts\": %d, \"sent_at\": ",
+		    o->attempts);
+		if (o->sent_at != TIMEX_NONE) {
+			tz_rfc3339(o->tz, o->sent_at, t, sizeof(t));
+			buf_printf(b, "\"%s\"", t);
+		} else
+			buf_adds(b, "null");
+		buf_printf(b, ", \"last_error\": %s", jstr(w, o->last_error));
+	}
+	buf_addc(b, '}');
+}
+
+static void
+flush_buf(struct out_json *w)
+{
+	if (w->b.len > 0)
+		fwrite(w->b.s, 1, w->b.len, w->f);
+	buf_reset(&w->b);
+}
+
+struct out_json *
+out_json_begin(FILE *f)
+{
+	struct out_json	*w = xcalloc(1, sizeof(*w));
+
+	w->f = f;
+	w->a = arena_new();
+	buf_addc(&w->b, '[');
+	return w;
+}
+
+void
+out_json_job(struct out_json *w, const struct out_job *o)
+{
+	buf_adds(&w->b, w->n++ == 0 ? "\n" : ",\n");
+	job_line(w, o);
+	if (w->b.len > 60000)
+		flush_buf(w);
+}
+
+int
+out_json_end(struct out_json *w)
+{
+	int	 rc;
+
+	buf_adds(&w->b, w->n == 0 ? "]\n" : "\n]\n");
+	flush_buf(w);
+	rc = ferror(w->f) ? -1 : 0;
+	buf_free(&w->b);
+	strmap_free(&w->cache);
+	arena_free(w->a);
+	free(w);
+	return rc;
+}
+
+json_t *
+out_job_json(const struct out_job *o)
+{
+	struct out_json	 w;
+	json_t		*v;
+
+	memset(&w, 0, sizeof(w));
+	w.a = arena_new();
+	/* The same text as the writer's: one definition of the shape. */
+	job_line(&w, o);
+	v = json_loads(w.b.s, 0, NULL);
+	if (v == NULL)
+		fatalx("out: the JSON of job %s does not parse", o->id);
+	buf_free(&w.b);
+	strmap_free(&w.cache);
+	arena_free(w.a);
+	return v;
+}

@@ -1,0 +1,195 @@
+/*
+ * outbox.c: `loa outbox` (the jobs of an outbox, as a table or JSON) and
+ * `loa task done` (stop a task's reminders, recorded in the outbox).
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/out.h"
+#include "deliver/outbox.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+static const char outbox_usage[] =
+"usage: loa [-c FILE] outbox [--state S] [--json] [--store DB]\n"
+"\n"
+"List the jobs in the outbox in time order, with their state, attempts,\n"
+"sending time and last error. --json prints SPEC §10's objects with\n"
+"attempts, sent_at and last_error added. --store reads another outbox\n"
+"than the config's loa.store, such as a simulation's\n"
+"(var/simulate/loa.db).\n";
+
+/* Report a failed write of stdout; the exit code of a runtime failure. */
+static int
+write_failed(void)
+{
+	log_warn("writing the output");
+	return EXIT_RUNTIME;
+}
+
+/* One row of the `loa outbox` table; due and sent_at in zone z. */
+static void
+print_row(const struct ob_job *j, const struct tz *z)
+{
+	char	 due[40];
+
+	tz_rfc3339(z, j->due, due, sizeof(due));
+	due[16] = '\0';
+	due[10] = ' ';
+	printf("%s  %-10s %-14s %-16s %-14s %-6s %-30s %d%s%s\n", due,
+	    job_state_names[j->state], job_kind_names[j->kind], j->object,
+	    j->recipient ? j->recipient : "-", channel_names[j->channel],
+	    j->address ? j->address : "-", j->attempts, j->reason ? "  " : "",
+	    j->reason ? j->reason : (j->last_error ? j->last_error : ""));
+}
+
+int
+cmd_outbox(const char *cfg, int argc, char **argv)
+{
+	struct world	 w;
+	struct outbox	*ob;
+	struct ob_job	*v;
+	const char	*state = NULL, *store = NULL;
+	struct out_json	*jw = NULL;
+	enum job_state	 only = JS__N;
+	size_t		 n, i;
+	int		 json = 0, k, rc;
+	char		 err[512];
+	struct stat	 st;
+
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--help") == 0) {
+			fputs(outbox_usage, stdout);
+			return 0;
+		} else if (strcmp(argv[k], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[k], "--state") == 0 &&
+		    (state = opt_arg(argc, argv, &k)) != NULL)
+			;
+		else if (strcmp(argv[k], "--store") == 0 &&
+		    (store = opt_arg(argc, argv, &k)) != NULL)
+			;
+		else {
+			fprintf(stderr, "loa: outbox: unknown or incomplete "
+			    "option \"%s\"\n%s", argv[k], outbox_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (state != NULL && job_state_from_name(state, &only) == -1) {
+		fprintf(stderr, "loa: outbox: unknown state \"%s\"\n", state);
+		return EXIT_USAGE;
+	}
+	if (load_quiet(&w, cfg, (int64_t)time(NULL), LOAD_NOTE_SEND) == -1)
+		return EXIT_INVALID;
+	if (store == NULL)
+		store = w.svc->store;
+	if (stat(store, &st) == -1) {
+		/* Nothing has run yet: say so, and make no empty outbox. */
+		log_warnx("outbox: no outbox at %s yet (loa run has not run "
+		    "there); nothing to list", store);
+		rc = json ? out_json_end(out_json_begin(stdout)) : 0;
+		world_free(&w);
+		return rc == 0 ? 0 : write_failed();
+	}
+	if ((ob = outbox_open(store, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		world_free(&w);
+		return EXIT_RUNTIME;
+	}
+	if (outbox_list(ob, only, &v, &n) == -1) {
+		log_warnx("%s", outbox_error(ob));
+		outbox_close(ob);
+		world_free(&w);
+		return EXIT_RUNTIME;
+	}
+	if (json)
+		jw = out_json_begin(stdout);
+	for (i = 0; i < n; i++) {
+		struct plan	*p = world_plan(&w, v[i].plan);
+		const struct tz	*z = p ? p->tz : w.svc->tz;
+
+		if (jw != NULL) {
+			struct out_job	 o;
+
+			out_job_from_ob(&o, &v[i], z);
+			out_json_job(jw, &o);
+		} else
+			print_row(&v[i], z);
+		ob_job_clear(&v[i]);
+	}
+	rc = jw != NULL ? out_json_end(jw) : ferror(stdout) ? -1 : 0;
+	free(v);
+	outbox_close(ob);
+	world_free(&w);
+	return rc == 0 ? 0 : write_failed();
+}
+
+int
+cmd_task(const char *cfg, int argc, char **argv)
+{
+	struct world	 w;
+	struct outbox	*ob;
+	const char	*arg, *colon;
+	struct plan	*found = NULL;
+	size_t		 i, k;
+	int		 cancelled = 0, matches = 0;
+	char		 err[512], *plan_id = NULL, *task_id;
+
+	if (argc != 2 || strcmp(argv[0], "done") != 0) {
+		fprintf(stderr, "usage: loa [-c FILE] task done [PLAN:]ID\n");
+		return argc == 1 && strcmp(argv[0], "--help") == 0 ? 0 :
+		    EXIT_USAGE;
+	}
+	arg = argv[1];
+	/* Plan ids hold '/' but never ':'; task ids hold neither. */
+	if ((colon = strrchr(arg, ':')) != NULL) {
+		plan_id = xstrndup(arg, (size_t)(colon - arg));
+		task_id = xstrdup(colon + 1);
+	} else
+		task_id = xstrdup(arg);
+	if (load_quiet(&w, cfg, (int64_t)time(NULL), LOAD_NOTE_SEND) == -1) {
+		free(plan_id);
+		free(task_id);
+		return EXIT_INVALID;
+	}
+	for (i = 0; i < w.nplans; i++) {
+		if (plan_id != NULL && strcmp(w.plans[i]->id, plan_id) != 0)
+			continue;
+		for (k = 0; k < w.plans[i]->ntasks; k++)
+			if (strcmp(w.plans[i]->tasks[k].id, task_id) == 0) {
+				found = w.plans[i];
+				matches++;
+			}
+	}
+	if (matches != 1) {
+		fprintf(stderr, "loa: task done: %s task \"%s\" in %s%s\n",
+		    matches == 0 ? "no" : "more than one", arg, cfg,
+		    matches == 0 ? "" : "; name it as PLAN:ID");
+		free(plan_id);
+		free(task_id);
+		world_free(&w);
+		return EXIT_INVALID;
+	}
+	if ((ob = outbox_open(w.svc->store, err, sizeof(err))) == NULL ||
+	    outbox_begin(ob) == -1 || outbox_task_done(ob, found->id, task_id,
+	    (int64_t)time(NULL), &cancelled) == -1 || outbox_commit(ob) == -1) {
+		log_warnx("%s", ob ? outbox_error(ob) : err);
+		outbox_close(ob);
+		free(plan_id);
+		free(task_id);
+		world_free(&w);
+		return EXIT_RUNTIME;
+	}
+	printf("%s %s: done; %d reminder%s cancelled\n", found->id, task_id,
+	    cancelled, cancelled == 1 ? "" : "s");
+	outbox_close(ob);
+	free(plan_id);
+	free(task_id);
+	world_free(&w);
+	return 0;
+}

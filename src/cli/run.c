@@ -1,0 +1,77 @@
+/*
+ * run.c: `loa run`, the service: reconcile, then send what is due until a
+ * signal (or, with --once, what is due now); --dry-run shows it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "deliver/engine.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+static const char run_usage[] =
+"usage: loa [-c FILE] run [--once] [--now T] [--dry-run]\n"
+"\n"
+"Reconcile the plans with the outbox and send every job when it is due,\n"
+"until SIGTERM or SIGINT; SIGHUP reloads the config (a config that fails\n"
+"`check` is refused and the running one stays). --once sends what is due\n"
+"and exits; --now pretends the clock reads T; --dry-run prints what is\n"
+"due and changes nothing.\n";
+
+int
+cmd_run(const char *cfg, int argc, char **argv)
+{
+	struct world		*w = xcalloc(1, sizeof(*w));
+	struct engine		*e;
+	struct engine_opts	 o = { 0 };
+	const char		*nowarg = NULL;
+	int64_t			 now = (int64_t)time(NULL), offset = 0;
+	int			 once = 0, dry = 0, i, rc;
+	char			 err[512];
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(run_usage, stdout);
+			free(w);
+			return 0;
+		} else if (strcmp(argv[i], "--once") == 0)
+			once = 1;
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			dry = 1;
+		else if (strcmp(argv[i], "--now") == 0 &&
+		    (nowarg = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else {
+			fprintf(stderr, "loa: run: unknown or incomplete "
+			    "option \"%s\"\n%s", argv[i], run_usage);
+			free(w);
+			return EXIT_USAGE;
+		}
+	}
+	if (nowarg != NULL && arg_time("--now", nowarg,
+	    tz_get("Asia/Ho_Chi_Minh"), &now) == -1) {
+		free(w);
+		return EXIT_USAGE;
+	}
+	offset = now - (int64_t)time(NULL);
+	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
+		free(w);
+		return EXIT_INVALID;
+	}
+	o.config = cfg;
+	o.dry_run = dry;
+	o.trace = log_verbose() > 0 || once || dry ? stdout : NULL;
+	if ((e = engine_new(w, w->svc->store, &o, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return EXIT_RUNTIME;
+	}
+	if (dry)
+		rc = engine_dry_run(e, now, stdout) == -1 ? EXIT_RUNTIME : 0;
+	else
+		rc = engine_run(e, once, offset);
+	engine_free(e);
+	return rc;
+}

@@ -1,0 +1,281 @@
+/*
+ * sim.c: `loa simulate`, the whole timeline played on a virtual clock into
+ * file gateways under a folder of its own, with its own outbox.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "deliver/engine.h"
+#include "deliver/outbox.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+static const char simulate_usage[] =
+"usage: loa [-c FILE] simulate [--from T] [--to T] [--out DIR]\n"
+"\n"
+"Play the whole timeline on a virtual clock into file gateways under DIR\n"
+"(default var/simulate, emptied first), never a real gateway, printing\n"
+"each send, then a summary.\n";
+
+/* 1 when dir/name exists. */
+static int
+dir_has(const char *dir, const char *name)
+{
+	char		*p = xasprintf("%s/%s", dir, name);
+	struct stat	 st;
+	int		 rc = stat(p, &st) == 0;
+
+	free(p);
+	return rc;
+}
+
+/*
+ * Remove the files of a folder tree (a simulation's old output). Returns
+ * 0 (also when path is not there), or -1 with the failure logged.
+ */
+static int
+remove_tree(const char *path)
+{
+	DIR		*d = opendir(path);
+	struct dirent	*de;
+	int		 rc = 0;
+
+	if (d == NULL) {
+		if (unlink(path) == -1 && errno != ENOENT) {
+			log_warn("simulate: removing %s", path);
+			return -1;
+		}
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char	*sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
+		    0)
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		if (remove_tree(sub) == -1)
+			rc = -1;
+		free(sub);
+	}
+	closedir(d);
+	if (rc == 0 && rmdir(path) == -1 && errno != ENOENT) {
+		log_warn("simulate: removing %s", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Write the marker of a simulation's folder. Returns 0, or -1 logged. */
+static int
+write_mark(const char *mark)
+{
+	FILE	*f = fopen(mark, "w");
+	int	 bad;
+
+	if (f == NULL) {
+		log_warn("simulate: %s", mark);
+		return -1;
+	}
+	bad = fputs("loa simulate output: emptied by the next simulate\n",
+	    f) == EOF;
+	if (fclose(f) == EOF)
+		bad = 1;
+	if (bad) {
+		log_warn("simulate: writing %s", mark);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+simulate_summary(struct engine *e, const char *out)
+{
+	const struct engine_stats	*st = engine_stats(e);
+	struct ob_job			*v;
+	size_t				 n, i;
+	int				 k, c, states[JS__N] = { 0 };
+
+	printf("\nsent:\n");
+	for (k = 0; k < JK__N; k++)
+		for (c = 0; c < CH__N; c++)
+			if (st->sent[k][c] > 0)
+				printf("  %-16s %-9s %d\n", job_kind_names[k],
+				    channel_names[c], st->sent[k][c]);
+	if (outbox_list(engine_outbox(e), JS__N, &v, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			states[v[i].state]++;
+			ob_job_clear(&v[i]);
+		}
+		free(v);
+		printf("jobs: %zu; sent %d, held %d, expired %d, skipped %d, "
+		    "cancelled %d, dead %d, still pending %d\n", n,
+		    states[JS_SENT], states[JS_HELD], states[JS_EXPIRED],
+		    states[JS_SKIPPED], states[JS_CANCELLED], states[JS_DEAD],
+		    states[JS_PENDING] + states[JS_FAILED]);
+	}
+	printf("files: %s/outbox/mail/*.eml, %s/outbox/sms.jsonl, "
+	    "%s/broadcast/*.json; outbox %s/loa.db\n", out, out, out, out);
+}
+
+int
+cmd_simulate(const char *cfg, int argc, char **argv)
+{
+	struct world		*w = xcalloc(1, sizeof(*w));
+	struct engine		*e;
+	struct engine_opts	 o = { 0 };
+	struct reconcile_stats	 rs;
+	const char		*fromarg = NULL, *toarg = NULL;
+	const char		*out = "var/simulate";
+	int64_t			 from = TIMEX_NONE, to = TIMEX_NONE, now;
+	const struct tz		*z = tz_get("Asia/Ho_Chi_Minh");
+	char			 err[512], *store;
+	int			 i, rc = 0;
+	size_t			 k;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(simulate_usage, stdout);
+			free(w);
+			return 0;
+		} else if (strcmp(argv[i], "--from") == 0 &&
+		    (fromarg = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else if (strcmp(argv[i], "--to") == 0 &&
+		    (toarg = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else if (strcmp(argv[i], "--out") == 0 &&
+		    (out = opt_arg(argc, argv, &i)) != NULL)
+			;
+		else {
+			fprintf(stderr, "loa: simulate: unknown or incomplete "
+			    "option \"%s\"\n%s", argv[i], simulate_usage);
+			free(w);
+			return EXIT_USAGE;
+		}
+	}
+	if ((fromarg && arg_time("--from", fromarg, z, &from) == -1) ||
+	    (toarg && arg_time("--to", toarg, z, &to) == -1)) {
+		free(w);
+		return EXIT_USAGE;
+	}
+	if (from != TIMEX_NONE && to != TIMEX_NONE && to < from) {
+		log_warnx("--to %s is before --from %s", toarg, fromarg);
+		free(w);
+		return EXIT_USAGE;
+	}
+	now = from != TIMEX_NONE ? from : (int64_t)time(NULL);
+	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
+		free(w);
+		return EXIT_INVALID;
+	}
+	/* The virtual clock starts at the first job unless told. */
+	if (from == TIMEX_NONE) {
+		from = INT64_MAX;
+		for (k = 0; k < w->jobs.n; k++)
+			if (w->jobs.v[k].due < from)
+				from = w->jobs.v[k].due;
+		if (from == INT64_MAX)
+			from = now;
+	}
+	/*
+	 * A fresh outbox every time: a simulation never resumes. Only a
+	 * folder a simulation made (it holds the marker) is emptied: --out
+	 * pointed at the live store's folder must not wipe its outbox.
+	 */
+	store = xasprintf("%s/loa.db", out);
+	{
+		char		*mark = xasprintf("%s/.loa-simulate", out);
+		struct stat	 st;
+		int		 ours = stat(mark, &st) == 0;
+
+		if (!ours && (stat(store, &st) == 0 || dir_has(out,
+		    "outbox") || dir_has(out, "broadcast"))) {
+			log_warnx("simulate: %s holds an outbox or gateway "
+			    "files simulate did not make; give --out a new "
+			    "or empty folder", out);
+			free(mark);
+			free(store);
+			world_free(w);
+			free(w);
+			return EXIT_USAGE;
+		}
+		mkdirs(out);
+		/* Without the marker the next simulate would refuse. */
+		if (!ours && write_mark(mark) == -1) {
+			free(mark);
+			free(store);
+			world_free(w);
+			free(w);
+			return EXIT_RUNTIME;
+		}
+		free(mark);
+	}
+	for (i = 0; i < 3; i++) {
+		char	*f = xasprintf("%s%s", store, i == 0 ? "" : i == 1 ?
+			    "-wal" : "-shm");
+
+		/* An old outbox left would make this run resume it. */
+		if (unlink(f) == -1 && errno != ENOENT) {
+			log_warn("simulate: removing %s", f);
+			rc = EXIT_RUNTIME;
+		}
+		free(f);
+	}
+	{
+		char	*cmd = xasprintf("%s/outbox", out), *cmd2 =
+			    xasprintf("%s/broadcast", out);
+
+		/* Old files of an earlier run would read as sends. */
+		if (remove_tree(cmd) == -1 || remove_tree(cmd2) == -1)
+			rc = EXIT_RUNTIME;
+		free(cmd);
+		free(cmd2);
+	}
+	if (rc != 0) {
+		free(store);
+		world_free(w);
+		free(w);
+		return rc;
+	}
+	o.config = cfg;
+	o.files = out;
+	o.trace = stdout;
+	e = engine_new(w, store, &o, err, sizeof(err));
+	free(store);
+	if (e == NULL) {
+		log_warnx("%s", err);
+		return EXIT_RUNTIME;
+	}
+	if (engine_reconcile(e, from, &rs) == -1) {
+		engine_free(e);
+		return EXIT_RUNTIME;
+	}
+	printf("simulating from %s: %d jobs\n", fromarg ? fromarg :
+	    "the first job", rs.added);
+	now = from;
+	for (;;) {
+		int64_t	 next = engine_next(e);
+
+		if (next == TIMEX_NONE || (to != TIMEX_NONE && next >= to))
+			break;
+		if (next > now)
+			now = next;
+		if (engine_step(e, now) == -1) {
+			rc = EXIT_RUNTIME;
+			break;
+		}
+	}
+	simulate_summary(e, out);
+	engine_free(e);
+	return rc;
+}
