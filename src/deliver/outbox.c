@@ -505,7 +505,8 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		if (ob_prepare(ob, &ob->update_unsent, "UPDATE jobs SET due = "
 		    "?2, next_at = ?2, refers = ?3, address = ?4, state = ?5, "
 		    "reason = ?6, sms_parts = ?7, slot = ?8, duration = ?9, "
-		    "expires_at = ?10 WHERE id = ?1") == -1)
+		    "expires_at = ?10, sms_encoding = ?11, priority = ?12 "
+		    "WHERE id = ?1") == -1)
 			return -1;
 		st = ob->update_unsent;
 		bind_text(st, 1, j->id);
@@ -519,6 +520,10 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		sqlite3_bind_int(st, 9, j->duration);
 		bind_time(st, 10, policy_expires((enum job_kind)j->kind, j->due,
 		    j->refers));
+		bind_text(st, 11, j->channel == CH_SMS ? sms_encoding_name(
+		    (enum sms_encoding)j->sms_encoding) : NULL);
+		bind_text(st, 12, j->kind == JK_BROADCAST ?
+		    priority_names[j->priority] : NULL);
 		*changed = 2;
 		return ob_step_done(ob, st, "rescheduling a job");
 	}
