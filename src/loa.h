@@ -25,7 +25,7 @@ enum channel {
 	CH_BROADCAST,
 	CH__N
 };
-#define CHM(c)	(1u << (c))
+#define CHM(c) (1u << (c))
 
 enum job_kind {
 	JK_DISTRIBUTION,
@@ -69,30 +69,30 @@ enum ev_status {
 
 /* Where a value came from, for messages. */
 struct loc {
-	const char	*file;
-	int		 line;
+	const char *file;
+	int	    line;
 };
 
 /* A time expression as written, parsed, and once resolved, its value. */
 struct when {
-	char		*src;		/* NULL: not given */
-	struct loc	 loc;
-	const char	*key;		/* "start", "due", "remind[1]" ... */
-	struct texpr	 x;
-	int64_t		 t;		/* UTC; TIMEX_NONE until resolved */
-	char		*tentative;	/* why it is not exact, or NULL */
-	int		 state;		/* resolution: 0 new, 1 busy, 2 done */
+	char	    *src; /* NULL: not given */
+	struct loc   loc;
+	const char  *key; /* "start", "due", "remind[1]" ... */
+	struct texpr x;
+	int64_t	     t;		/* UTC; TIMEX_NONE until resolved */
+	char	    *tentative; /* why it is not exact, or NULL */
+	int	     state;	/* resolution: 0 new, 1 busy, 2 done */
 };
 
 /* A reference to an id, where it was written. */
 struct idref {
-	char		*id;
-	struct loc	 loc;
+	char	  *id;
+	struct loc loc;
 };
 
 struct idlist {
-	struct idref	*v;
-	size_t		 n;
+	struct idref *v;
+	size_t	      n;
 };
 
 /*
@@ -100,123 +100,123 @@ struct idlist {
  * shared mailbox.
  */
 struct contact {
-	char		*id;
-	char		*name;
-	char		*title;
-	char		*email;		/* NULL: none */
-	char		*phone;		/* E.164, NULL: none */
-	unsigned	 channels;	/* accepted: CHM(CH_EMAIL) ... */
-	int		 mailbox;	/* an agency's mailbox */
-	const struct agency *agency;	/* the mailbox's agency */
-	struct loc	 loc;
-	unsigned	 mark;		/* expansion scratch */
-	unsigned	 warned;	/* channels warned about */
+	char		    *id;
+	char		    *name;
+	char		    *title;
+	char		    *email;    /* NULL: none */
+	char		    *phone;    /* E.164, NULL: none */
+	unsigned	     channels; /* accepted: CHM(CH_EMAIL) ... */
+	int		     mailbox;  /* an agency's mailbox */
+	const struct agency *agency;   /* the mailbox's agency */
+	struct loc	     loc;
+	unsigned	     mark;   /* expansion scratch */
+	unsigned	     warned; /* channels warned about */
 };
 
 struct group {
-	char		*id;
-	char		*name;
-	struct idlist	 members;
-	struct loc	 loc;
-	int		 visiting;	/* expansion scratch */
+	char	     *id;
+	char	     *name;
+	struct idlist members;
+	struct loc    loc;
+	int	      visiting; /* expansion scratch */
 };
 
 struct agency {
-	char		*id;
-	char		*name;
-	struct idref	 head;		/* head.id NULL: none */
-	struct idlist	 members;
-	struct contact	*mailbox;	/* NULL: none */
-	struct loc	 loc;
-	int		 visiting;
+	char	       *id;
+	char	       *name;
+	struct idref	head; /* head.id NULL: none */
+	struct idlist	members;
+	struct contact *mailbox; /* NULL: none */
+	struct loc	loc;
+	int		visiting;
 };
 
 struct distribution {
-	int		 present;
-	struct when	 at;
-	struct idlist	 to;
-	char		**attachments;
-	size_t		 nattachments;
-	unsigned	 channels;
-	struct loc	 loc;
+	int	      present;
+	struct when   at;
+	struct idlist to;
+	char	    **attachments;
+	size_t	      nattachments;
+	unsigned      channels;
+	struct loc    loc;
 };
 
 struct event {
-	char		*id;
-	char		*title;
-	char		*description;
-	char		*location;
-	struct when	 start;
-	struct when	 end;
-	int64_t		 duration;	/* seconds, or -1 */
-	struct idref	 organizer;
-	struct idlist	 attendees;
-	struct idlist	 optional;
-	char		**agenda;
-	size_t		 nagenda;
-	struct when	 invite;
-	struct when	*reminders;
-	size_t		 nreminders;
-	unsigned	 reminder_channels;
-	enum ev_status	 status;
-	struct loc	 loc;
+	char	      *id;
+	char	      *title;
+	char	      *description;
+	char	      *location;
+	struct when    start;
+	struct when    end;
+	int64_t	       duration; /* seconds, or -1 */
+	struct idref   organizer;
+	struct idlist  attendees;
+	struct idlist  optional;
+	char	     **agenda;
+	size_t	       nagenda;
+	struct when    invite;
+	struct when   *reminders;
+	size_t	       nreminders;
+	unsigned       reminder_channels;
+	enum ev_status status;
+	struct loc     loc;
 };
 
 struct task {
-	char		*id;
-	char		*title;
-	char		*description;
-	struct idlist	 owner;
-	struct idlist	 with;
-	struct when	 due;
-	struct when	*remind;
-	size_t		 nremind;
-	struct when	 overdue;
-	unsigned	 channels;
-	struct loc	 loc;
+	char	     *id;
+	char	     *title;
+	char	     *description;
+	struct idlist owner;
+	struct idlist with;
+	struct when   due;
+	struct when  *remind;
+	size_t	      nremind;
+	struct when   overdue;
+	unsigned      channels;
+	struct loc    loc;
 };
 
 struct broadcast {
-	char		*id;
-	char		*title;
-	char		*text;
-	struct when	*air;
-	size_t		 nair;
-	struct when	 expires;
-	enum priority	 priority;
-	struct loc	 loc;
+	char	     *id;
+	char	     *title;
+	char	     *text;
+	struct when  *air;
+	size_t	      nair;
+	struct when   expires;
+	enum priority priority;
+	struct loc    loc;
 };
 
 struct plan {
 	struct arena	*arena;
 	const char	*file;
-	char		*dir;		/* folder of the plan file */
+	char		*dir; /* folder of the plan file */
 	char		*id;
-	struct loc	 id_loc;	/* where plan.id is written */
+	struct loc	 id_loc; /* where plan.id is written */
 	char		*title;
 	char		*issuer;
 	struct idref	 signed_by;
 	struct when	 issued;
-	const struct tz	*tz;
+	const struct tz *tz;
 	struct calendar	 cal;
 
-	struct contact	**contacts;	/* people, then agency mailboxes */
-	size_t		  ncontacts;
-	size_t		  npeople;
-	struct group	 *groups;
-	size_t		  ngroups;
-	struct agency	 *agencies;
-	size_t		  nagencies;
+	struct contact	  **contacts; /* people, then agency mailboxes */
+	size_t		    ncontacts;
+	size_t		    npeople;
+	struct group	   *groups;
+	size_t		    ngroups;
+	struct agency	   *agencies;
+	size_t		    nagencies;
 	struct distribution distribution;
-	struct event	 *events;
-	size_t		  nevents;
-	struct task	 *tasks;
-	size_t		  ntasks;
-	struct broadcast *broadcasts;
-	size_t		  nbroadcasts;
+	struct event	   *events;
+	size_t		    nevents;
+	struct task	   *tasks;
+	size_t		    ntasks;
+	struct broadcast   *broadcasts;
+	size_t		    nbroadcasts;
 
 	/* id -> struct contact / group / agency / event / task. */
-	struct strmap	 *names;
+	struct strmap *names;
 
 	/* The words its messages and iCalendar objects use: the service's
 	 * templates (tmpl.h), NULL for the built-in ones. */
@@ -232,35 +232,35 @@ enum gw_kind {
 };
 
 struct gateway {
-	char		*id;
-	enum gw_kind	 kind;
-	char		*url;
-	char		*preset;
-	char		*from;
-	char		*sender;
-	char		*dir;
-	char		*tls;
-	char		*user;
-	char		*user_env;
-	char		*password_env;
-	char		*password_file;
-	char		*method;
-	int		 fold;
-	int		 insecure;
-	int		 concurrency;
-	double		 rate;		/* per second, 0: unlimited */
-	int64_t		 timeout;	/* seconds */
-	int		 max_parts;
-	int		 embedded;	/* made up: no gateways configured */
-	struct loc	 loc;
+	char	    *id;
+	enum gw_kind kind;
+	char	    *url;
+	char	    *preset;
+	char	    *from;
+	char	    *sender;
+	char	    *dir;
+	char	    *tls;
+	char	    *user;
+	char	    *user_env;
+	char	    *password_env;
+	char	    *password_file;
+	char	    *method;
+	int	     fold;
+	int	     insecure;
+	int	     concurrency;
+	double	     rate;    /* per second, 0: unlimited */
+	int64_t	     timeout; /* seconds */
+	int	     max_parts;
+	int	     embedded; /* made up: no gateways configured */
+	struct loc   loc;
 };
 
 struct slot {
-	char		*name;
-	unsigned	 days;		/* bit 0 Monday .. bit 6 Sunday */
-	int		 start;		/* minute of the day */
-	int		 end;
-	struct loc	 loc;
+	char	  *name;
+	unsigned   days;  /* bit 0 Monday .. bit 6 Sunday */
+	int	   start; /* minute of the day */
+	int	   end;
+	struct loc loc;
 };
 
 /*
@@ -268,44 +268,44 @@ struct slot {
  * yet checked: tmpl_install (render/tmpl.h) validates and installs it.
  */
 struct tmpl_override {
-	char		*key;		/* the setting's name */
-	char		*text;		/* NFC; NULL: not a usable string */
-	const char	*problem;	/* why text is NULL */
-	struct loc	 loc;
+	char	   *key;     /* the setting's name */
+	char	   *text;    /* NFC; NULL: not a usable string */
+	const char *problem; /* why text is NULL */
+	struct loc  loc;
 };
 
 struct service {
 	struct arena	*arena;
 	char		*file;
 	char		*dir;
-	const struct tz	*tz;
-	char		*store;		/* path, resolved against dir */
-	char		**plans;	/* paths, resolved against dir */
-	struct loc	 *plan_locs;
-	size_t		  nplans;
-	struct quiet	  quiet;
-	int64_t		 *holidays;	/* sorted day numbers */
-	size_t		  nholidays;
-	struct when	 *default_remind;
-	size_t		  ndefault_remind;
-	char		 *http_listen;
-	char		 *http_token_file;
-	int		  max_parts;
+	const struct tz *tz;
+	char		*store; /* path, resolved against dir */
+	char	       **plans; /* paths, resolved against dir */
+	struct loc	*plan_locs;
+	size_t		 nplans;
+	struct quiet	 quiet;
+	int64_t		*holidays; /* sorted day numbers */
+	size_t		 nholidays;
+	struct when	*default_remind;
+	size_t		 ndefault_remind;
+	char		*http_listen;
+	char		*http_token_file;
+	int		 max_parts;
 
-	struct gateway	 *gateways;
-	size_t		  ngateways;
-	struct gateway	 *channel_gw[CH__N];
+	struct gateway *gateways;
+	size_t		ngateways;
+	struct gateway *channel_gw[CH__N];
 
-	struct slot	 *slots;
-	size_t		  nslots;
-	int		  words_per_minute;
-	int64_t		  gap;		/* seconds */
-	char		 *tts_engine;
-	char		 *tts_voice;
+	struct slot *slots;
+	size_t	     nslots;
+	int	     words_per_minute;
+	int64_t	     gap; /* seconds */
+	char	    *tts_engine;
+	char	    *tts_voice;
 
-	struct tmpl_override *tmpl_overrides;	/* as written, in order */
-	size_t		  ntmpl_overrides;
-	struct tmpl	 *templates;	/* tmpl_install; NULL until then */
+	struct tmpl_override *tmpl_overrides; /* as written, in order */
+	size_t		      ntmpl_overrides;
+	struct tmpl	     *templates; /* tmpl_install; NULL until then */
 };
 
 /* What a plan-wide id names. */
@@ -319,38 +319,38 @@ enum named_kind {
 };
 
 struct named {
-	enum named_kind	 kind;
-	void		*p;
-	struct loc	 loc;
+	enum named_kind kind;
+	void	       *p;
+	struct loc	loc;
 };
 
 /* A job: one message to one recipient on one channel at one time. */
 struct job {
-	char			 id[17];	/* 16 hex digits */
-	unsigned char		 kind;		/* enum job_kind */
-	unsigned char		 channel;	/* enum channel */
-	unsigned char		 state;		/* enum job_state */
-	unsigned char		 sms_encoding;	/* enum sms_encoding */
-	unsigned char		 priority;	/* broadcast: enum priority */
-	int			 ordinal;	/* which reminder, air time */
-	int			 sms_parts;	/* 0 unless SMS */
-	const struct plan	*plan;
-	const char		*object;	/* event, task, broadcast id */
-	const struct contact	*to;		/* NULL for a broadcast */
-	const char		*address;
-	int64_t			 due;		/* UTC */
-	int64_t			 refers;	/* deadline, start or (for a
+	char		      id[17];	    /* 16 hex digits */
+	unsigned char	      kind;	    /* enum job_kind */
+	unsigned char	      channel;	    /* enum channel */
+	unsigned char	      state;	    /* enum job_state */
+	unsigned char	      sms_encoding; /* enum sms_encoding */
+	unsigned char	      priority;	    /* broadcast: enum priority */
+	int		      ordinal;	    /* which reminder, air time */
+	int		      sms_parts;    /* 0 unless SMS */
+	const struct plan    *plan;
+	const char	     *object; /* event, task, broadcast id */
+	const struct contact *to;     /* NULL for a broadcast */
+	const char	     *address;
+	int64_t		      due;	/* UTC */
+	int64_t		      refers;	/* deadline, start or (for a
 						   broadcast) expiry, or NONE */
-	const char		*reason;	/* NULL, or why held/skipped */
-	const char		*slot;		/* broadcast: slot name */
-	int			 duration;	/* broadcast: seconds */
+	const char	     *reason;	/* NULL, or why held/skipped */
+	const char	     *slot;	/* broadcast: slot name */
+	int		      duration; /* broadcast: seconds */
 };
 
 struct jobs {
-	struct job	*v;
-	size_t		 n;
-	size_t		 cap;
-	struct arena	*arena;		/* reasons */
+	struct job   *v;
+	size_t	      n;
+	size_t	      cap;
+	struct arena *arena; /* reasons */
 };
 
 /*
@@ -370,11 +370,11 @@ extern const char *const ev_status_names[EV__N];
  * or -1 when name is NULL or names no value, with *out left alone: there
  * is no default for an unknown name.
  */
-int	channel_from_name(const char *name, enum channel *out);
-int	job_kind_from_name(const char *name, enum job_kind *out);
-int	job_state_from_name(const char *name, enum job_state *out);
-int	priority_from_name(const char *name, enum priority *out);
-int	gw_kind_from_name(const char *name, enum gw_kind *out);
-int	ev_status_from_name(const char *name, enum ev_status *out);
+int channel_from_name(const char *name, enum channel *out);
+int job_kind_from_name(const char *name, enum job_kind *out);
+int job_state_from_name(const char *name, enum job_state *out);
+int priority_from_name(const char *name, enum priority *out);
+int gw_kind_from_name(const char *name, enum gw_kind *out);
+int ev_status_from_name(const char *name, enum ev_status *out);
 
 #endif

@@ -9,28 +9,49 @@
 
 const char *const channel_names[CH__N] = { "email", "sms", "broadcast" };
 const char *const job_kind_names[JK__N] = {
-	"distribution", "invitation", "update", "cancel", "event-reminder",
-	"task-reminder", "overdue", "broadcast",
+	"distribution",
+	"invitation",
+	"update",
+	"cancel",
+	"event-reminder",
+	"task-reminder",
+	"overdue",
+	"broadcast",
 };
 const char *const job_state_names[JS__N] = {
-	"held", "pending", "sending", "sent", "delivered", "failed", "dead",
-	"expired", "cancelled", "skipped",
+	"held",
+	"pending",
+	"sending",
+	"sent",
+	"delivered",
+	"failed",
+	"dead",
+	"expired",
+	"cancelled",
+	"skipped",
 };
 const char *const priority_names[PRIO__N] = {
-	"normal", "high", "emergency",
+	"normal",
+	"high",
+	"emergency",
 };
 const char *const gw_kind_names[GW__N] = {
-	"smtp", "http", "file", "spool",
+	"smtp",
+	"http",
+	"file",
+	"spool",
 };
 const char *const ev_status_names[EV__N] = {
-	"confirmed", "tentative", "cancelled",
+	"confirmed",
+	"tentative",
+	"cancelled",
 };
 
 /* The index of name in names[0 .. n-1], or -1. */
 static int
 name_index(const char *const *names, int n, const char *name)
 {
-	int	 i;
+	int i;
 
 	if (name == NULL)
 		return -1;
@@ -43,7 +64,7 @@ name_index(const char *const *names, int n, const char *name)
 int
 channel_from_name(const char *name, enum channel *out)
 {
-	int	 i = name_index(channel_names, CH__N, name);
+	int i = name_index(channel_names, CH__N, name);
 
 	if (i == -1)
 		return -1;
@@ -54,7 +75,7 @@ channel_from_name(const char *name, enum channel *out)
 int
 job_kind_from_name(const char *name, enum job_kind *out)
 {
-	int	 i = name_index(job_kind_names, JK__N, name);
+	int i = name_index(job_kind_names, JK__N, name);
 
 	if (i == -1)
 		return -1;
@@ -65,7 +86,7 @@ job_kind_from_name(const char *name, enum job_kind *out)
 int
 job_state_from_name(const char *name, enum job_state *out)
 {
-	int	 i = name_index(job_state_names, JS__N, name);
+	int i = name_index(job_state_names, JS__N, name);
 
 	if (i == -1)
 		return -1;
@@ -76,7 +97,7 @@ job_state_from_name(const char *name, enum job_state *out)
 int
 priority_from_name(const char *name, enum priority *out)
 {
-	int	 i = name_index(priority_names, PRIO__N, name);
+	int i = name_index(priority_names, PRIO__N, name);
 
 	if (i == -1)
 		return -1;
@@ -87,7 +108,7 @@ priority_from_name(const char *name, enum priority *out)
 int
 gw_kind_from_name(const char *name, enum gw_kind *out)
 {
-	int	 i = name_index(gw_kind_names, GW__N, name);
+	int i = name_index(gw_kind_names, GW__N, name);
 
 	if (i == -1)
 		return -1;
@@ -98,7 +119,7 @@ gw_kind_from_name(const char *name, enum gw_kind *out)
 int
 ev_status_from_name(const char *name, enum ev_status *out)
 {
-	int	 i = name_index(ev_status_names, EV__N, name);
+	int i = name_index(ev_status_names, EV__N, name);
 
 	if (i == -1)
 		return -1;

@@ -12,18 +12,18 @@
 #include "util/log.h"
 
 static const char check_usage[] =
-"usage: loa [-c FILE] check [--now T]\n"
-"\n"
-"Validate the service config and every plan it names. Prints FILE:LINE:\n"
-"errors and warnings on stderr, a summary on stdout; exits 1 on errors.\n"
-"--now sets the moment that `now` in a time expression means.\n";
+    "usage: loa [-c FILE] check [--now T]\n"
+    "\n"
+    "Validate the service config and every plan it names. Prints FILE:LINE:\n"
+    "errors and warnings on stderr, a summary on stdout; exits 1 on errors.\n"
+    "--now sets the moment that `now` in a time expression means.\n";
 
 static const char timeline_usage[] =
-"usage: loa [-c FILE] timeline [--json] [--from T] [--to T] [--now T]\n"
-"\n"
-"Print every job of every plan in time order: as a table, or with --json\n"
-"as one JSON array (SPEC §10). --from and --to keep the jobs due in\n"
-"[from, to).\n";
+    "usage: loa [-c FILE] timeline [--json] [--from T] [--to T] [--now T]\n"
+    "\n"
+    "Print every job of every plan in time order: as a table, or with --json\n"
+    "as one JSON array (SPEC §10). --from and --to keep the jobs due in\n"
+    "[from, to).\n";
 
 static const char *
 plural(size_t n)
@@ -35,24 +35,25 @@ static void
 count_plan(const struct plan *p)
 {
 	printf("plan %s (%s): %zu %s, %zu group%s, %zu agenc%s, %zu event%s, "
-	    "%zu task%s, %zu broadcast%s\n", p->id, p->file, p->npeople,
-	    p->npeople == 1 ? "person" : "people", p->ngroups,
-	    plural(p->ngroups), p->nagencies, p->nagencies == 1 ? "y" : "ies",
-	    p->nevents, plural(p->nevents), p->ntasks, plural(p->ntasks),
-	    p->nbroadcasts, plural(p->nbroadcasts));
+	       "%zu task%s, %zu broadcast%s\n",
+	    p->id, p->file, p->npeople, p->npeople == 1 ? "person" : "people",
+	    p->ngroups, plural(p->ngroups), p->nagencies,
+	    p->nagencies == 1 ? "y" : "ies", p->nevents, plural(p->nevents),
+	    p->ntasks, plural(p->ntasks), p->nbroadcasts,
+	    plural(p->nbroadcasts));
 }
 
 static void
 summary(const struct world *w)
 {
-	size_t	 kinds[JK__N] = { 0 }, states[JS__N] = { 0 };
-	size_t	 chans[CH__N] = { 0 }, enc[2] = { 0 }, i;
-	int	 maxparts = 0, first;
+	size_t kinds[JK__N] = { 0 }, states[JS__N] = { 0 };
+	size_t chans[CH__N] = { 0 }, enc[2] = { 0 }, i;
+	int    maxparts = 0, first;
 
 	for (i = 0; i < w->nplans; i++)
 		count_plan(w->plans[i]);
 	for (i = 0; i < w->jobs.n; i++) {
-		const struct job	*j = &w->jobs.v[i];
+		const struct job *j = &w->jobs.v[i];
 
 		kinds[j->kind]++;
 		states[j->state]++;
@@ -82,16 +83,18 @@ summary(const struct world *w)
 	printf("\n");
 	if (chans[CH_SMS] > 0)
 		printf("sms: gsm7 %zu, ucs2 %zu, at most %d parts "
-		    "(max_parts %d)\n", enc[0], enc[1], maxparts,
+		       "(max_parts %d)\n",
+		    enc[0], enc[1], maxparts,
 		    w->svc->channel_gw[CH_SMS] ?
-		    w->svc->channel_gw[CH_SMS]->max_parts : w->svc->max_parts);
+			w->svc->channel_gw[CH_SMS]->max_parts :
+			w->svc->max_parts);
 }
 
 /* `timeline --json`: the jobs due in [from, to). Returns 0 or -1. */
 static int
 print_json(const struct jobs *js, int64_t from, int64_t to)
 {
-	struct out_json	*w = out_json_begin(stdout);
+	struct out_json *w = out_json_begin(stdout);
 	struct out_job	 o;
 	size_t		 i;
 
@@ -111,7 +114,7 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	struct opts	 o;
 	int64_t		 now = (int64_t)time(NULL);
 	int64_t		 from = TIMEX_NONE, to = TIMEX_NONE;
-	const struct tz	*z = tz_get("Asia/Ho_Chi_Minh");
+	const struct tz *z = tz_get("Asia/Ho_Chi_Minh");
 	int		 rc;
 
 	if ((rc = parse_opts(argc, argv, timeline, &o)) != 0) {

@@ -17,8 +17,10 @@ arg_time(const char *opt, const char *arg, const struct tz *z, int64_t *out)
 		return -1;
 	}
 	if (timex_parse_instant(z, arg, out) == -1) {
-		fprintf(stderr, "loa: %s \"%s\": expected YYYY-MM-DD[ HH:MM[:SS]] "
-		    "or RFC 3339\n", opt, arg);
+		fprintf(stderr,
+		    "loa: %s \"%s\": expected YYYY-MM-DD[ HH:MM[:SS]] "
+		    "or RFC 3339\n",
+		    opt, arg);
 		return -1;
 	}
 	return 0;
@@ -27,11 +29,11 @@ arg_time(const char *opt, const char *arg, const struct tz *z, int64_t *out)
 int
 parse_opts(int argc, char **argv, int allow_json_range, struct opts *o)
 {
-	int	 i;
+	int i;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 0; i < argc; i++) {
-		const char	*a = argv[i];
+		const char *a = argv[i];
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return 1;
@@ -46,8 +48,10 @@ parse_opts(int argc, char **argv, int allow_json_range, struct opts *o)
 		    i + 1 < argc)
 			o->to = argv[++i];
 		else {
-			fprintf(stderr, "loa: unknown or incomplete option "
-			    "\"%s\"\n", a);
+			fprintf(stderr,
+			    "loa: unknown or incomplete option "
+			    "\"%s\"\n",
+			    a);
 			return -1;
 		}
 	}
@@ -58,8 +62,8 @@ parse_opts(int argc, char **argv, int allow_json_range, struct opts *o)
 int
 load_quiet(struct world *w, const char *cfg, int64_t now, const char *note)
 {
-	struct diag	 d = { 0 };
-	FILE		*devnull = fopen("/dev/null", "w");
+	struct diag d = { 0 };
+	FILE	   *devnull = fopen("/dev/null", "w");
 
 	d.out = devnull;
 	if (world_load(w, cfg, now, &d) == 0) {

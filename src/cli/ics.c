@@ -14,22 +14,24 @@
 #include "util/log.h"
 
 static const char ics_usage[] =
-"usage: loa [-c FILE] ics [--event ID | --tasks | --all] [--method M] "
-"[--now T]\n"
-"\n"
-"Print iCalendar (RFC 5545) on stdout: with --event, the invitation of one\n"
-"event (--method REQUEST, the default), its cancellation (CANCEL) or the\n"
-"event alone as published (PUBLISH); with --tasks, every task as a VTODO\n"
-"and a VEVENT at its due time; with --all (the default), the feed of every\n"
-"event and task. --now sets DTSTAMP (default: the clock).\n";
+    "usage: loa [-c FILE] ics [--event ID | --tasks | --all] [--method M] "
+    "[--now T]\n"
+    "\n"
+    "Print iCalendar (RFC 5545) on stdout: with --event, the invitation of "
+    "one\n"
+    "event (--method REQUEST, the default), its cancellation (CANCEL) or the\n"
+    "event alone as published (PUBLISH); with --tasks, every task as a VTODO\n"
+    "and a VEVENT at its due time; with --all (the default), the feed of "
+    "every\n"
+    "event and task. --now sets DTSTAMP (default: the clock).\n";
 
 
 /* What the outbox announced of ev: its SEQUENCE, 0 before any send. */
 static int
 fact_seq(void *arg, const struct plan *p, const struct event *ev)
 {
-	struct ob_event	 oe;
-	int		 found, seq = 0;
+	struct ob_event oe;
+	int		found, seq = 0;
 
 	if (outbox_event_get(arg, p->id, ev->id, &oe, &found) == -1)
 		log_warnx("%s", outbox_error(arg));
@@ -43,7 +45,7 @@ fact_seq(void *arg, const struct plan *p, const struct event *ev)
 static int
 fact_done(void *arg, const struct plan *p, const struct task *t)
 {
-	int	 done = 0;
+	int done = 0;
 
 	if (outbox_task_is_done(arg, p->id, t->id, &done) == -1)
 		log_warnx("%s", outbox_error(arg));
@@ -53,14 +55,14 @@ fact_done(void *arg, const struct plan *p, const struct task *t)
 int
 cmd_ics(const char *cfg, int argc, char **argv)
 {
-	struct ical_facts	 facts = { fact_seq, fact_done, NULL };
-	struct ical_facts	*fp = NULL;
-	int			 seq;
-	struct world	 w;
-	const char	*event = NULL, *method = NULL, *nowarg = NULL;
-	int64_t		 now = (int64_t)time(NULL);
-	int		 tasks = 0, all = 0, i;
-	char		*out = NULL;
+	struct ical_facts  facts = { fact_seq, fact_done, NULL };
+	struct ical_facts *fp = NULL;
+	int		   seq;
+	struct world	   w;
+	const char	  *event = NULL, *method = NULL, *nowarg = NULL;
+	int64_t		   now = (int64_t)time(NULL);
+	int		   tasks = 0, all = 0, i;
+	char		  *out = NULL;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
@@ -78,29 +80,36 @@ cmd_ics(const char *cfg, int argc, char **argv)
 		else if (strcmp(argv[i], "--all") == 0)
 			all = 1;
 		else {
-			fprintf(stderr, "loa: unknown or incomplete option "
-			    "\"%s\"\n%s", argv[i], ics_usage);
+			fprintf(stderr,
+			    "loa: unknown or incomplete option "
+			    "\"%s\"\n%s",
+			    argv[i], ics_usage);
 			return EXIT_USAGE;
 		}
 	}
 	if ((event != NULL) + tasks + all > 1) {
-		fprintf(stderr, "loa: ics: give one of --event, --tasks, "
+		fprintf(stderr,
+		    "loa: ics: give one of --event, --tasks, "
 		    "--all\n");
 		return EXIT_USAGE;
 	}
 	if (method != NULL && strcmp(method, "REQUEST") != 0 &&
 	    strcmp(method, "CANCEL") != 0 && strcmp(method, "PUBLISH") != 0) {
-		fprintf(stderr, "loa: ics: unknown method \"%s\"; expected "
-		    "REQUEST, CANCEL or PUBLISH\n", method);
+		fprintf(stderr,
+		    "loa: ics: unknown method \"%s\"; expected "
+		    "REQUEST, CANCEL or PUBLISH\n",
+		    method);
 		return EXIT_USAGE;
 	}
 	if (method != NULL && event == NULL && strcmp(method, "PUBLISH") != 0) {
-		fprintf(stderr, "loa: ics: --tasks and --all are published "
-		    "(PUBLISH); %s needs --event\n", method);
+		fprintf(stderr,
+		    "loa: ics: --tasks and --all are published "
+		    "(PUBLISH); %s needs --event\n",
+		    method);
 		return EXIT_USAGE;
 	}
-	if (nowarg != NULL && arg_time("--now", nowarg,
-	    tz_get("Asia/Ho_Chi_Minh"), &now) == -1)
+	if (nowarg != NULL &&
+	    arg_time("--now", nowarg, tz_get("Asia/Ho_Chi_Minh"), &now) == -1)
 		return EXIT_USAGE;
 	/* Warnings belong to `check`; here only errors are shown. */
 	if (load_quiet(&w, cfg, now, "") == -1)
@@ -112,10 +121,10 @@ cmd_ics(const char *cfg, int argc, char **argv)
 	}
 	/* SEQUENCE is what the outbox has announced; 0 before any send. */
 	if (access(w.svc->store, F_OK) == 0) {
-		char	 err[512];
+		char err[512];
 
-		if ((facts.arg = outbox_open(w.svc->store, err,
-		    sizeof(err))) == NULL) {
+		if ((facts.arg = outbox_open(w.svc->store, err, sizeof(err))) ==
+		    NULL) {
 			log_warnx("%s", err);
 			world_free(&w);
 			return EXIT_RUNTIME;
@@ -123,9 +132,9 @@ cmd_ics(const char *cfg, int argc, char **argv)
 		fp = &facts;
 	}
 	if (event != NULL) {
-		size_t		 p, e;
-		struct event	*ev = NULL;
-		struct plan	*pl = NULL;
+		size_t	      p, e;
+		struct event *ev = NULL;
+		struct plan  *pl = NULL;
 
 		for (p = 0; p < w.nplans && ev == NULL; p++)
 			for (e = 0; e < w.plans[p]->nevents; e++)
@@ -149,17 +158,19 @@ cmd_ics(const char *cfg, int argc, char **argv)
 			out = ical_request(pl, ev, seq, now);
 		else if (strcmp(method, "CANCEL") == 0)
 			/* The cancellation sent, or the next one. */
-			out = ical_cancel(pl, ev, ev->status == EV_CANCELLED &&
-			    seq > 0 ? seq : seq + 1, now, NULL);
+			out = ical_cancel(pl, ev,
+			    ev->status == EV_CANCELLED && seq > 0 ? seq :
+								    seq + 1,
+			    now, NULL);
 		else {
-			struct plan	 one = *pl;
+			struct plan one = *pl;
 
 			/* The feed of a plan that holds this event alone. */
 			one.events = ev;
 			one.nevents = 1;
 			one.ntasks = 0;
 			{
-				struct plan	*pp = &one;
+				struct plan *pp = &one;
 
 				out = ical_feed(&pp, 1, 0, fp, now);
 			}

@@ -13,31 +13,36 @@
 #include "util/timex.h"
 
 static const char usage_text[] =
-"usage: loa [-c FILE] [-v] COMMAND [ARGS]\n"
-"\n"
-"Commands:\n"
-"  check [--now T]                      validate the config and its plans\n"
-"  timeline [--json] [--from T] [--to T] [--now T]\n"
-"                                       every job in time order\n"
-"  ics [--event ID | --tasks | --all] [--method M] [--now T]\n"
-"                                       iCalendar to stdout\n"
-"  run [--once] [--now T] [--dry-run]   the service; --once: what is due,\n"
-"                                       then exit\n"
-"  simulate [--from T] [--to T] [--out DIR]\n"
-"                                       the whole timeline on a virtual clock\n"
-"                                       into files under DIR (var/simulate)\n"
-"  outbox [--state S] [--json]          the jobs in the outbox\n"
-"  task done [PLAN:]ID                  stop a task's reminders\n"
-"\n"
-"Options:\n"
-"  -c FILE     the service config (default $LOA_CONFIG, else conf/loa.cfg)\n"
-"  -v          more messages on stderr\n"
-"  --version   print the version\n"
-"  --help      this text; COMMAND --help for one command\n"
-"\n"
-"T is a local time \"YYYY-MM-DD[ HH:MM[:SS]]\" in the service's time zone,\n"
-"or RFC 3339 with an offset (\"2025-12-26T08:00:00+07:00\").\n"
-"Exit codes: 0 ok, 1 invalid input or config, 2 usage, 3 runtime failure.\n";
+    "usage: loa [-c FILE] [-v] COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  check [--now T]                      validate the config and its plans\n"
+    "  timeline [--json] [--from T] [--to T] [--now T]\n"
+    "                                       every job in time order\n"
+    "  ics [--event ID | --tasks | --all] [--method M] [--now T]\n"
+    "                                       iCalendar to stdout\n"
+    "  run [--once] [--now T] [--dry-run]   the service; --once: what is due,\n"
+    "                                       then exit\n"
+    "  simulate [--from T] [--to T] [--out DIR]\n"
+    "                                       the whole timeline on a virtual "
+    "clock\n"
+    "                                       into files under DIR "
+    "(var/simulate)\n"
+    "  outbox [--state S] [--json]          the jobs in the outbox\n"
+    "  task done [PLAN:]ID                  stop a task's reminders\n"
+    "\n"
+    "Options:\n"
+    "  -c FILE     the service config (default $LOA_CONFIG, else "
+    "conf/loa.cfg)\n"
+    "  -v          more messages on stderr\n"
+    "  --version   print the version\n"
+    "  --help      this text; COMMAND --help for one command\n"
+    "\n"
+    "T is a local time \"YYYY-MM-DD[ HH:MM[:SS]]\" in the service's time "
+    "zone,\n"
+    "or RFC 3339 with an offset (\"2025-12-26T08:00:00+07:00\").\n"
+    "Exit codes: 0 ok, 1 invalid input or config, 2 usage, 3 runtime "
+    "failure.\n";
 
 /*
  * Close stdout: what a command printed is out only once that worked. A
@@ -47,7 +52,7 @@ static const char usage_text[] =
 static int
 close_stdout(int rc)
 {
-	int	 bad = ferror(stdout);
+	int bad = ferror(stdout);
 
 	if (fclose(stdout) == EOF)
 		bad = 1;
@@ -61,8 +66,8 @@ close_stdout(int rc)
 int
 main(int argc, char **argv)
 {
-	const char	*cfg = getenv("LOA_CONFIG");
-	int		 i = 1, verbose = 0, rc;
+	const char *cfg = getenv("LOA_CONFIG");
+	int	    i = 1, verbose = 0, rc;
 
 	if (cfg == NULL || *cfg == '\0')
 		cfg = "conf/loa.cfg";

@@ -34,8 +34,7 @@ out_job_from_job(struct out_job *o, const struct job *j)
 }
 
 void
-out_job_from_ob(struct out_job *o, const struct ob_job *j,
-    const struct tz *z)
+out_job_from_ob(struct out_job *o, const struct ob_job *j, const struct tz *z)
 {
 	memset(o, 0, sizeof(*o));
 	o->id = j->id;
@@ -61,24 +60,24 @@ out_job_from_ob(struct out_job *o, const struct ob_job *j,
 }
 
 struct out_json {
-	FILE		*f;
-	struct buf	 b;
-	int		 n;
+	FILE	     *f;
+	struct buf    b;
+	int	      n;
 	/*
 	 * The JSON text of strings, each encoded by jansson once: most
 	 * strings of a timeline (plan, objects, recipients, addresses)
 	 * repeat on every line.
 	 */
-	struct strmap	 cache;
-	struct arena	*a;
+	struct strmap cache;
+	struct arena *a;
 };
 
 static const char *
 jstr(struct out_json *w, const char *s)
 {
-	const char	*v;
-	json_t		*j;
-	char		*enc;
+	const char *v;
+	json_t	   *j;
+	char	   *enc;
 
 	if (s == NULL)
 		return "null";
@@ -99,29 +98,32 @@ jstr(struct out_json *w, const char *s)
 static void
 job_line(struct out_json *w, const struct out_job *o)
 {
-	struct buf	*b = &w->b;
-	char		 t[40];
+	struct buf *b = &w->b;
+	char	    t[40];
 
 	tz_rfc3339(o->tz, o->due, t, sizeof(t));
 	/* Ids are 16 hex digits: nothing to escape, nothing to cache. */
-	buf_printf(b, "{\"id\": \"%s\", \"plan\": %s, \"kind\": \"%s\", "
+	buf_printf(b,
+	    "{\"id\": \"%s\", \"plan\": %s, \"kind\": \"%s\", "
 	    "\"object\": %s, \"recipient\": %s, \"channel\": \"%s\", "
 	    "\"address\": %s, \"due\": \"%s\", \"state\": \"%s\", "
-	    "\"reason\": %s", o->id, jstr(w, o->plan),
-	    job_kind_names[o->kind], jstr(w, o->object), jstr(w,
-	    o->recipient), channel_names[o->channel], jstr(w, o->address), t,
+	    "\"reason\": %s",
+	    o->id, jstr(w, o->plan), job_kind_names[o->kind],
+	    jstr(w, o->object), jstr(w, o->recipient),
+	    channel_names[o->channel], jstr(w, o->address), t,
 	    job_state_names[o->state], jstr(w, o->reason));
 	if (o->channel == CH_SMS && o->sms_parts > 0)
 		buf_printf(b, ", \"sms_parts\": %d, \"sms_encoding\": \"%s\"",
-		    o->sms_parts, sms_encoding_name((enum sms_encoding)
-		    o->sms_encoding));
+		    o->sms_parts,
+		    sms_encoding_name((enum sms_encoding)o->sms_encoding));
 	if (o->kind == JK_BROADCAST)
-		buf_printf(b, ", \"slot\": %s, \"priority\": \"%s\", "
-		    "\"duration_s\": %d", jstr(w, o->slot),
-		    priority_names[o->priority], o->duration_s);
+		buf_printf(b,
+		    ", \"slot\": %s, \"priority\": \"%s\", "
+		    "\"duration_s\": %d",
+		    jstr(w, o->slot), priority_names[o->priority],
+		    o->duration_s);
 	if (o->outbox) {
-		buf_printf(b, ", \"attempts\": %d, \"sent_at\": ",
-		    o->attempts);
+		buf_printf(b, ", \"attempts\": %d, \"sent_at\": ", o->attempts);
 		if (o->sent_at != TIMEX_NONE) {
 			tz_rfc3339(o->tz, o->sent_at, t, sizeof(t));
 			buf_printf(b, "\"%s\"", t);
@@ -143,7 +145,7 @@ flush_buf(struct out_json *w)
 struct out_json *
 out_json_begin(FILE *f)
 {
-	struct out_json	*w = xcalloc(1, sizeof(*w));
+	struct out_json *w = xcalloc(1, sizeof(*w));
 
 	w->f = f;
 	w->a = arena_new();
@@ -163,7 +165,7 @@ out_json_job(struct out_json *w, const struct out_job *o)
 int
 out_json_end(struct out_json *w)
 {
-	int	 rc;
+	int rc;
 
 	buf_adds(&w->b, w->n == 0 ? "]\n" : "\n]\n");
 	flush_buf(w);
@@ -178,8 +180,8 @@ out_json_end(struct out_json *w)
 json_t *
 out_job_json(const struct out_job *o)
 {
-	struct out_json	 w;
-	json_t		*v;
+	struct out_json w;
+	json_t	       *v;
 
 	memset(&w, 0, sizeof(w));
 	w.a = arena_new();

@@ -34,29 +34,29 @@ struct out_job {
 	enum channel	 channel;
 	const char	*address;
 	int64_t		 due;
-	const struct tz	*tz;		/* the zone due and sent_at are in */
+	const struct tz *tz; /* the zone due and sent_at are in */
 	enum job_state	 state;
 	const char	*reason;
-	int		 sms_parts;	/* 0: not counted, no SMS members */
-	int		 sms_encoding;	/* enum sms_encoding */
+	int		 sms_parts;    /* 0: not counted, no SMS members */
+	int		 sms_encoding; /* enum sms_encoding */
 	const char	*slot;
 	enum priority	 priority;
 	int		 duration_s;
-	int		 outbox;	/* 1: the outbox members follow */
+	int		 outbox; /* 1: the outbox members follow */
 	int		 attempts;
-	int64_t		 sent_at;	/* TIMEX_NONE: null */
+	int64_t		 sent_at; /* TIMEX_NONE: null */
 	const char	*last_error;
 };
 
 /* Fill *o from a planned job; due is in its plan's zone. */
-void	 out_job_from_job(struct out_job *o, const struct job *j);
+void out_job_from_job(struct out_job *o, const struct job *j);
 
 /*
  * Fill *o from an outbox row, with the outbox members; due and sent_at
  * are in zone z (the plan's, or the service's for a plan gone).
  */
-void	 out_job_from_ob(struct out_job *o, const struct ob_job *j,
-	    const struct tz *z);
+void
+out_job_from_ob(struct out_job *o, const struct ob_job *j, const struct tz *z);
 
 /*
  * A JSON array of jobs written to a stream, an object a line: "[", then
@@ -67,7 +67,7 @@ void	 out_job_from_ob(struct out_job *o, const struct ob_job *j,
 struct out_json;
 
 /* Start an array on f. Never NULL. */
-struct out_json	*out_json_begin(FILE *f);
+struct out_json *out_json_begin(FILE *f);
 /* Add one job to the array. */
 void		 out_json_job(struct out_json *, const struct out_job *);
 /*
@@ -80,6 +80,6 @@ int		 out_json_end(struct out_json *);
  * The same object as out_json_job writes, as a jansson value with its
  * members in order; the caller owns the reference.
  */
-json_t	*out_job_json(const struct out_job *);
+json_t *out_job_json(const struct out_job *);
 
 #endif

@@ -16,13 +16,13 @@
 #include "util/xmalloc.h"
 
 static const char outbox_usage[] =
-"usage: loa [-c FILE] outbox [--state S] [--json] [--store DB]\n"
-"\n"
-"List the jobs in the outbox in time order, with their state, attempts,\n"
-"sending time and last error. --json prints SPEC §10's objects with\n"
-"attempts, sent_at and last_error added. --store reads another outbox\n"
-"than the config's loa.store, such as a simulation's\n"
-"(var/simulate/loa.db).\n";
+    "usage: loa [-c FILE] outbox [--state S] [--json] [--store DB]\n"
+    "\n"
+    "List the jobs in the outbox in time order, with their state, attempts,\n"
+    "sending time and last error. --json prints SPEC §10's objects with\n"
+    "attempts, sent_at and last_error added. --store reads another outbox\n"
+    "than the config's loa.store, such as a simulation's\n"
+    "(var/simulate/loa.db).\n";
 
 /* Report a failed write of stdout; the exit code of a runtime failure. */
 static int
@@ -36,7 +36,7 @@ write_failed(void)
 static void
 print_row(const struct ob_job *j, const struct tz *z)
 {
-	char	 due[40];
+	char due[40];
 
 	tz_rfc3339(z, j->due, due, sizeof(due));
 	due[16] = '\0';
@@ -55,7 +55,7 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 	struct outbox	*ob;
 	struct ob_job	*v;
 	const char	*state = NULL, *store = NULL;
-	struct out_json	*jw = NULL;
+	struct out_json *jw = NULL;
 	enum job_state	 only = JS__N;
 	size_t		 n, i;
 	int		 json = 0, k, rc;
@@ -75,8 +75,10 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 		    (store = opt_arg(argc, argv, &k)) != NULL)
 			;
 		else {
-			fprintf(stderr, "loa: outbox: unknown or incomplete "
-			    "option \"%s\"\n%s", argv[k], outbox_usage);
+			fprintf(stderr,
+			    "loa: outbox: unknown or incomplete "
+			    "option \"%s\"\n%s",
+			    argv[k], outbox_usage);
 			return EXIT_USAGE;
 		}
 	}
@@ -91,7 +93,8 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 	if (stat(store, &st) == -1) {
 		/* Nothing has run yet: say so, and make no empty outbox. */
 		log_warnx("outbox: no outbox at %s yet (loa run has not run "
-		    "there); nothing to list", store);
+			  "there); nothing to list",
+		    store);
 		rc = json ? out_json_end(out_json_begin(stdout)) : 0;
 		world_free(&w);
 		return rc == 0 ? 0 : write_failed();
@@ -111,10 +114,10 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 		jw = out_json_begin(stdout);
 	for (i = 0; i < n; i++) {
 		struct plan	*p = world_plan(&w, v[i].plan);
-		const struct tz	*z = p ? p->tz : w.svc->tz;
+		const struct tz *z = p ? p->tz : w.svc->tz;
 
 		if (jw != NULL) {
-			struct out_job	 o;
+			struct out_job o;
 
 			out_job_from_ob(&o, &v[i], z);
 			out_json_job(jw, &o);
@@ -132,18 +135,18 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 int
 cmd_task(const char *cfg, int argc, char **argv)
 {
-	struct world	 w;
-	struct outbox	*ob;
-	const char	*arg, *colon;
-	struct plan	*found = NULL;
-	size_t		 i, k;
-	int		 cancelled = 0, matches = 0;
-	char		 err[512], *plan_id = NULL, *task_id;
+	struct world   w;
+	struct outbox *ob;
+	const char    *arg, *colon;
+	struct plan   *found = NULL;
+	size_t	       i, k;
+	int	       cancelled = 0, matches = 0;
+	char	       err[512], *plan_id = NULL, *task_id;
 
 	if (argc != 2 || strcmp(argv[0], "done") != 0) {
 		fprintf(stderr, "usage: loa [-c FILE] task done [PLAN:]ID\n");
 		return argc == 1 && strcmp(argv[0], "--help") == 0 ? 0 :
-		    EXIT_USAGE;
+								     EXIT_USAGE;
 	}
 	arg = argv[1];
 	/* Plan ids hold '/' but never ':'; task ids hold neither. */
@@ -176,8 +179,10 @@ cmd_task(const char *cfg, int argc, char **argv)
 		return EXIT_INVALID;
 	}
 	if ((ob = outbox_open(w.svc->store, err, sizeof(err))) == NULL ||
-	    outbox_begin(ob) == -1 || outbox_task_done(ob, found->id, task_id,
-	    (int64_t)time(NULL), &cancelled) == -1 || outbox_commit(ob) == -1) {
+	    outbox_begin(ob) == -1 ||
+	    outbox_task_done(ob, found->id, task_id, (int64_t)time(NULL),
+		&cancelled) == -1 ||
+	    outbox_commit(ob) == -1) {
 		log_warnx("%s", ob ? outbox_error(ob) : err);
 		outbox_close(ob);
 		free(plan_id);

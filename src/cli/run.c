@@ -13,24 +13,24 @@
 #include "util/xmalloc.h"
 
 static const char run_usage[] =
-"usage: loa [-c FILE] run [--once] [--now T] [--dry-run]\n"
-"\n"
-"Reconcile the plans with the outbox and send every job when it is due,\n"
-"until SIGTERM or SIGINT; SIGHUP reloads the config (a config that fails\n"
-"`check` is refused and the running one stays). --once sends what is due\n"
-"and exits; --now pretends the clock reads T; --dry-run prints what is\n"
-"due and changes nothing.\n";
+    "usage: loa [-c FILE] run [--once] [--now T] [--dry-run]\n"
+    "\n"
+    "Reconcile the plans with the outbox and send every job when it is due,\n"
+    "until SIGTERM or SIGINT; SIGHUP reloads the config (a config that fails\n"
+    "`check` is refused and the running one stays). --once sends what is due\n"
+    "and exits; --now pretends the clock reads T; --dry-run prints what is\n"
+    "due and changes nothing.\n";
 
 int
 cmd_run(const char *cfg, int argc, char **argv)
 {
-	struct world		*w = xcalloc(1, sizeof(*w));
-	struct engine		*e;
-	struct engine_opts	 o = { 0 };
-	const char		*nowarg = NULL;
-	int64_t			 now = (int64_t)time(NULL), offset = 0;
-	int			 once = 0, dry = 0, i, rc;
-	char			 err[512];
+	struct world	  *w = xcalloc(1, sizeof(*w));
+	struct engine	  *e;
+	struct engine_opts o = { 0 };
+	const char	  *nowarg = NULL;
+	int64_t		   now = (int64_t)time(NULL), offset = 0;
+	int		   once = 0, dry = 0, i, rc;
+	char		   err[512];
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
@@ -45,14 +45,16 @@ cmd_run(const char *cfg, int argc, char **argv)
 		    (nowarg = opt_arg(argc, argv, &i)) != NULL)
 			;
 		else {
-			fprintf(stderr, "loa: run: unknown or incomplete "
-			    "option \"%s\"\n%s", argv[i], run_usage);
+			fprintf(stderr,
+			    "loa: run: unknown or incomplete "
+			    "option \"%s\"\n%s",
+			    argv[i], run_usage);
 			free(w);
 			return EXIT_USAGE;
 		}
 	}
-	if (nowarg != NULL && arg_time("--now", nowarg,
-	    tz_get("Asia/Ho_Chi_Minh"), &now) == -1) {
+	if (nowarg != NULL &&
+	    arg_time("--now", nowarg, tz_get("Asia/Ho_Chi_Minh"), &now) == -1) {
 		free(w);
 		return EXIT_USAGE;
 	}

@@ -20,19 +20,19 @@
 #include "util/xmalloc.h"
 
 static const char simulate_usage[] =
-"usage: loa [-c FILE] simulate [--from T] [--to T] [--out DIR]\n"
-"\n"
-"Play the whole timeline on a virtual clock into file gateways under DIR\n"
-"(default var/simulate, emptied first), never a real gateway, printing\n"
-"each send, then a summary.\n";
+    "usage: loa [-c FILE] simulate [--from T] [--to T] [--out DIR]\n"
+    "\n"
+    "Play the whole timeline on a virtual clock into file gateways under DIR\n"
+    "(default var/simulate, emptied first), never a real gateway, printing\n"
+    "each send, then a summary.\n";
 
 /* 1 when dir/name exists. */
 static int
 dir_has(const char *dir, const char *name)
 {
-	char		*p = xasprintf("%s/%s", dir, name);
-	struct stat	 st;
-	int		 rc = stat(p, &st) == 0;
+	char	   *p = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	int	    rc = stat(p, &st) == 0;
 
 	free(p);
 	return rc;
@@ -45,9 +45,9 @@ dir_has(const char *dir, const char *name)
 static int
 remove_tree(const char *path)
 {
-	DIR		*d = opendir(path);
-	struct dirent	*de;
-	int		 rc = 0;
+	DIR	      *d = opendir(path);
+	struct dirent *de;
+	int	       rc = 0;
 
 	if (d == NULL) {
 		if (unlink(path) == -1 && errno != ENOENT) {
@@ -57,10 +57,10 @@ remove_tree(const char *path)
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
-		char	*sub;
+		char *sub;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
-		    0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		sub = xasprintf("%s/%s", path, de->d_name);
 		if (remove_tree(sub) == -1)
@@ -79,15 +79,15 @@ remove_tree(const char *path)
 static int
 write_mark(const char *mark)
 {
-	FILE	*f = fopen(mark, "w");
-	int	 bad;
+	FILE *f = fopen(mark, "w");
+	int   bad;
 
 	if (f == NULL) {
 		log_warn("simulate: %s", mark);
 		return -1;
 	}
-	bad = fputs("loa simulate output: emptied by the next simulate\n",
-	    f) == EOF;
+	bad = fputs("loa simulate output: emptied by the next simulate\n", f) ==
+	    EOF;
 	if (fclose(f) == EOF)
 		bad = 1;
 	if (bad) {
@@ -100,10 +100,10 @@ write_mark(const char *mark)
 static void
 simulate_summary(struct engine *e, const char *out)
 {
-	const struct engine_stats	*st = engine_stats(e);
-	struct ob_job			*v;
-	size_t				 n, i;
-	int				 k, c, states[JS__N] = { 0 };
+	const struct engine_stats *st = engine_stats(e);
+	struct ob_job		  *v;
+	size_t			   n, i;
+	int			   k, c, states[JS__N] = { 0 };
 
 	printf("\nsent:\n");
 	for (k = 0; k < JK__N; k++)
@@ -118,29 +118,30 @@ simulate_summary(struct engine *e, const char *out)
 		}
 		free(v);
 		printf("jobs: %zu; sent %d, held %d, expired %d, skipped %d, "
-		    "cancelled %d, dead %d, still pending %d\n", n,
-		    states[JS_SENT], states[JS_HELD], states[JS_EXPIRED],
+		       "cancelled %d, dead %d, still pending %d\n",
+		    n, states[JS_SENT], states[JS_HELD], states[JS_EXPIRED],
 		    states[JS_SKIPPED], states[JS_CANCELLED], states[JS_DEAD],
 		    states[JS_PENDING] + states[JS_FAILED]);
 	}
 	printf("files: %s/outbox/mail/*.eml, %s/outbox/sms.jsonl, "
-	    "%s/broadcast/*.json; outbox %s/loa.db\n", out, out, out, out);
+	       "%s/broadcast/*.json; outbox %s/loa.db\n",
+	    out, out, out, out);
 }
 
 int
 cmd_simulate(const char *cfg, int argc, char **argv)
 {
-	struct world		*w = xcalloc(1, sizeof(*w));
-	struct engine		*e;
-	struct engine_opts	 o = { 0 };
-	struct reconcile_stats	 rs;
-	const char		*fromarg = NULL, *toarg = NULL;
-	const char		*out = "var/simulate";
-	int64_t			 from = TIMEX_NONE, to = TIMEX_NONE, now;
-	const struct tz		*z = tz_get("Asia/Ho_Chi_Minh");
-	char			 err[512], *store;
-	int			 i, rc = 0;
-	size_t			 k;
+	struct world	      *w = xcalloc(1, sizeof(*w));
+	struct engine	      *e;
+	struct engine_opts     o = { 0 };
+	struct reconcile_stats rs;
+	const char	      *fromarg = NULL, *toarg = NULL;
+	const char	      *out = "var/simulate";
+	int64_t		       from = TIMEX_NONE, to = TIMEX_NONE, now;
+	const struct tz	      *z = tz_get("Asia/Ho_Chi_Minh");
+	char		       err[512], *store;
+	int		       i, rc = 0;
+	size_t		       k;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
@@ -157,8 +158,10 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		    (out = opt_arg(argc, argv, &i)) != NULL)
 			;
 		else {
-			fprintf(stderr, "loa: simulate: unknown or incomplete "
-			    "option \"%s\"\n%s", argv[i], simulate_usage);
+			fprintf(stderr,
+			    "loa: simulate: unknown or incomplete "
+			    "option \"%s\"\n%s",
+			    argv[i], simulate_usage);
 			free(w);
 			return EXIT_USAGE;
 		}
@@ -194,15 +197,18 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	 */
 	store = xasprintf("%s/loa.db", out);
 	{
-		char		*mark = xasprintf("%s/.loa-simulate", out);
-		struct stat	 st;
-		int		 ours = stat(mark, &st) == 0;
+		char	   *mark = xasprintf("%s/.loa-simulate", out);
+		struct stat st;
+		int	    ours = stat(mark, &st) == 0;
 
-		if (!ours && (stat(store, &st) == 0 || dir_has(out,
-		    "outbox") || dir_has(out, "broadcast"))) {
+		if (!ours &&
+		    (stat(store, &st) == 0 || dir_has(out, "outbox") ||
+			dir_has(out, "broadcast"))) {
 			log_warnx("simulate: %s holds an outbox or gateway "
-			    "files simulate did not make; give --out a new "
-			    "or empty folder", out);
+				  "files simulate did not make; give --out a "
+				  "new "
+				  "or empty folder",
+			    out);
 			free(mark);
 			free(store);
 			world_free(w);
@@ -221,8 +227,10 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		free(mark);
 	}
 	for (i = 0; i < 3; i++) {
-		char	*f = xasprintf("%s%s", store, i == 0 ? "" : i == 1 ?
-			    "-wal" : "-shm");
+		char *f = xasprintf("%s%s", store,
+		    i == 0     ? "" :
+			i == 1 ? "-wal" :
+				 "-shm");
 
 		/* An old outbox left would make this run resume it. */
 		if (unlink(f) == -1 && errno != ENOENT) {
@@ -232,8 +240,8 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		free(f);
 	}
 	{
-		char	*cmd = xasprintf("%s/outbox", out), *cmd2 =
-			    xasprintf("%s/broadcast", out);
+		char *cmd = xasprintf("%s/outbox", out),
+		     *cmd2 = xasprintf("%s/broadcast", out);
 
 		/* Old files of an earlier run would read as sends. */
 		if (remove_tree(cmd) == -1 || remove_tree(cmd2) == -1)
@@ -260,11 +268,11 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		engine_free(e);
 		return EXIT_RUNTIME;
 	}
-	printf("simulating from %s: %d jobs\n", fromarg ? fromarg :
-	    "the first job", rs.added);
+	printf("simulating from %s: %d jobs\n",
+	    fromarg ? fromarg : "the first job", rs.added);
 	now = from;
 	for (;;) {
-		int64_t	 next = engine_next(e);
+		int64_t next = engine_next(e);
 
 		if (next == TIMEX_NONE || (to != TIMEX_NONE && next >= to))
 			break;

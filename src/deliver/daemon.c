@@ -17,14 +17,14 @@
 
 #include "deliver/engine_int.h"
 
-static int	sigpipe[2] = { -1, -1 };
+static int		     sigpipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_hup, got_term;
 
 static void
 on_signal(int sig)
 {
-	int	 saved = errno;
-	char	 c = (char)sig;
+	int  saved = errno;
+	char c = (char)sig;
 
 	if (sig == SIGHUP)
 		got_hup = 1;
@@ -46,15 +46,15 @@ clock_now(int64_t offset)
 static void
 reload(struct engine *e, int64_t now)
 {
-	struct world		*nw = xcalloc(1, sizeof(*nw));
-	struct diag		 d = { 0 };
-	struct reconcile_stats	 rs;
+	struct world	      *nw = xcalloc(1, sizeof(*nw));
+	struct diag	       d = { 0 };
+	struct reconcile_stats rs;
 
 	log_warnx("SIGHUP: reloading %s", e->o.config);
 	if (world_load(nw, e->o.config, now, &d) == -1) {
 		log_warnx("reload refused: %s has %d error%s; the running "
-		    "config stays", e->o.config, d.errors,
-		    d.errors == 1 ? "" : "s");
+			  "config stays",
+		    e->o.config, d.errors, d.errors == 1 ? "" : "s");
 		world_free(nw);
 		free(nw);
 		return;
@@ -64,17 +64,17 @@ reload(struct engine *e, int64_t now)
 	e->w = nw;
 	if (engine_reconcile(e, now, &rs) == 0)
 		log_warnx("reloaded: %d added, %d moved, %d cancelled, "
-		    "%d updates, %d cancellations", rs.added, rs.moved,
-		    rs.cancelled, rs.updates, rs.cancels);
+			  "%d updates, %d cancellations",
+		    rs.added, rs.moved, rs.cancelled, rs.updates, rs.cancels);
 }
 
 int
 engine_run(struct engine *e, int once, int64_t offset)
 {
-	struct reconcile_stats	 rs;
-	struct sigaction	 sa;
-	int64_t			 now = clock_now(offset);
-	int			 n, rc = 0;
+	struct reconcile_stats rs;
+	struct sigaction       sa;
+	int64_t		       now = clock_now(offset);
+	int		       n, rc = 0;
 
 	if (outbox_requeue_sending(e->ob, &n) == -1) {
 		log_warnx("%s", outbox_error(e->ob));
@@ -82,15 +82,18 @@ engine_run(struct engine *e, int once, int64_t offset)
 	}
 	if (n > 0)
 		log_warnx("%d job%s in flight at the last stop will be sent "
-		    "again with the same id", n, n == 1 ? "" : "s");
+			  "again with the same id",
+		    n, n == 1 ? "" : "s");
 	if (engine_reconcile(e, now, &rs) == -1)
 		return 3;
 	log_info("reconciled: %d added, %d moved, %d cancelled, %d updates, "
-	    "%d cancellations", rs.added, rs.moved, rs.cancelled, rs.updates,
-	    rs.cancels);
+		 "%d cancellations",
+	    rs.added, rs.moved, rs.cancelled, rs.updates, rs.cancels);
 	if (once)
 		return engine_step(e, now) == -1 ||
-		    engine_land(e, now, 60000) == -1 ? 3 : 0;
+			engine_land(e, now, 60000) == -1 ?
+		    3 :
+		    0;
 
 	if (pipe(sigpipe) == -1) {
 		log_warn("pipe");
@@ -110,10 +113,10 @@ engine_run(struct engine *e, int once, int64_t offset)
 	log_info("running: %zu plan%s", e->w->nplans,
 	    e->w->nplans == 1 ? "" : "s");
 	while (!got_term) {
-		struct pollfd	 pfd[64];
-		int64_t		 next;
-		int		 timeout, nfd;
-		char		 drain[64];
+		struct pollfd pfd[64];
+		int64_t	      next;
+		int	      timeout, nfd;
+		char	      drain[64];
 
 		now = clock_now(offset);
 		if (got_hup) {
@@ -139,12 +142,12 @@ engine_run(struct engine *e, int once, int64_t offset)
 			timeout = 0;
 		else
 			timeout = next - now > 3600 ? 3600 * 1000 :
-			    (int)(next - now) * 1000;
+						      (int)(next - now) * 1000;
 		pfd[0].fd = sigpipe[0];
 		pfd[0].events = POLLIN;
 		nfd = engine_pollfds(e, pfd, 1, 64, &timeout);
 		if (timeout < 0 && engine_inflight(e) > 0)
-			timeout = 1000;	/* a gateway that said nothing */
+			timeout = 1000; /* a gateway that said nothing */
 		if ((n = poll(pfd, (nfds_t)nfd, timeout)) == -1 &&
 		    errno != EINTR) {
 			log_warn("poll");
@@ -164,4 +167,3 @@ engine_run(struct engine *e, int once, int64_t offset)
 	sigpipe[0] = sigpipe[1] = -1;
 	return rc;
 }
-

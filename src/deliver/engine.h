@@ -18,27 +18,27 @@
 struct engine;
 
 struct engine_opts {
-	const char	*config;	/* path, for reloads */
-	const char	*files;		/* simulate: every gateway writes here */
-	int		 dry_run;
-	FILE		*trace;		/* each send is printed here, or NULL */
+	const char *config; /* path, for reloads */
+	const char *files;  /* simulate: every gateway writes here */
+	int	    dry_run;
+	FILE	   *trace; /* each send is printed here, or NULL */
 };
 
 /* What reconciliation did. */
 struct reconcile_stats {
-	int	 added;
-	int	 moved;
-	int	 cancelled;
-	int	 updates;	/* update jobs made */
-	int	 cancels;	/* cancel jobs made */
+	int added;
+	int moved;
+	int cancelled;
+	int updates; /* update jobs made */
+	int cancels; /* cancel jobs made */
 };
 
 /* Sends by kind and channel, and how jobs ended, for summaries. */
 struct engine_stats {
-	int	 sent[JK__N][CH__N];
-	int	 failed;
-	int	 dead;
-	int	 expired;
+	int sent[JK__N][CH__N];
+	int failed;
+	int dead;
+	int expired;
 };
 
 /*
@@ -46,35 +46,33 @@ struct engine_stats {
  * store. Returns NULL with err set (a gateway loa cannot drive, an outbox
  * it cannot open).
  */
-struct engine	*engine_new(struct world *w, const char *store,
-		    const struct engine_opts *, char *err, size_t errlen);
-void		 engine_free(struct engine *);
+struct engine *engine_new(struct world *w, const char *store,
+    const struct engine_opts *, char *err, size_t errlen);
+void	       engine_free(struct engine *);
 
-int	engine_reconcile(struct engine *, int64_t now,
-	    struct reconcile_stats *);
+int    engine_reconcile(struct engine *, int64_t now, struct reconcile_stats *);
 /* Expire what is too late, send what is due at now, record the outcomes.
  * Returns 0, or -1 when the outbox fails (logged). */
-int	engine_step(struct engine *, int64_t now);
+int    engine_step(struct engine *, int64_t now);
 /* Sends handed to gateways and not answered yet. */
-size_t	engine_inflight(const struct engine *);
+size_t engine_inflight(const struct engine *);
 /* Wait up to wait_ms for the gateways' answers to what they hold, recording
  * them; what is still unanswered goes back to pending (sent again later
  * with the same id). 0, or -1 when the outbox fails. */
-int	engine_land(struct engine *, int64_t now, int wait_ms);
+int    engine_land(struct engine *, int64_t now, int wait_ms);
 /* Put backend b (with at most concurrency sends in flight, 0: no limit)
  * on channel ch: for tests and embedders. */
 struct gw_backend;
-int	engine_set_gateway(struct engine *, enum channel,
-	    const struct gw_backend *, int concurrency, char *err,
-	    size_t errlen);
+int engine_set_gateway(struct engine *, enum channel, const struct gw_backend *,
+    int concurrency, char *err, size_t errlen);
 /* The earliest time a job can go, or TIMEX_NONE. */
-int64_t	engine_next(struct engine *);
+int64_t engine_next(struct engine *);
 /* The service: until SIGTERM or SIGINT; with once, one step. The clock is
  * the real one plus offset seconds. Returns an exit code. */
 int	engine_run(struct engine *, int once, int64_t offset);
 /* Print what is due at now and would be sent, changing nothing. */
 int	engine_dry_run(struct engine *, int64_t now, FILE *);
 const struct engine_stats *engine_stats(const struct engine *);
-struct outbox	*engine_outbox(struct engine *);
+struct outbox		  *engine_outbox(struct engine *);
 
 #endif

@@ -15,29 +15,29 @@
 
 /* A claimed job on its way through a gateway. */
 struct sendctx {
-	struct ob_job		 job;
-	struct gw_answer	 ans;
-	int			 skip;	/* released or finished already */
+	struct ob_job	 job;
+	struct gw_answer ans;
+	int		 skip; /* released or finished already */
 };
 
 /* Sends a gateway took (GW_INFLIGHT) and has not answered yet. */
 struct flight {
-	struct sendctx	*v;
-	size_t		 n, cap;
+	struct sendctx *v;
+	size_t		n, cap;
 };
 
 struct engine {
-	struct world		*w;
-	struct outbox		*ob;
-	struct engine_opts	 o;
-	struct gw		 gw[CH__N];
-	struct bucket		 bucket[CH__N];
-	int			 limit[CH__N];	/* concurrency; 0: none */
-	struct flight		 fly[CH__N];
-	struct flight		 landed;	/* answered, not recorded */
-	int			 blocked;	/* a channel is at its limit */
-	struct engine_stats	 st;
-	unsigned int		 seed;
+	struct world	   *w;
+	struct outbox	   *ob;
+	struct engine_opts  o;
+	struct gw	    gw[CH__N];
+	struct bucket	    bucket[CH__N];
+	int		    limit[CH__N]; /* concurrency; 0: none */
+	struct flight	    fly[CH__N];
+	struct flight	    landed;  /* answered, not recorded */
+	int		    blocked; /* a channel is at its limit */
+	struct engine_stats st;
+	unsigned int	    seed;
 
 	/*
 	 * What the outbox knows and the plan does not, kept here and not
@@ -46,34 +46,32 @@ struct engine {
 	 * cancellations), keyed "plan\x1fevent"; and tasks marked done, keyed
 	 * the same way. Both are rebuilt by every reconciliation.
 	 */
-	struct arena		*facts;
-	struct strmap		 ghosts;	/* -> struct named (N_EVENT) */
-	struct strmap		 done;		/* -> the task */
+	struct arena *facts;
+	struct strmap ghosts; /* -> struct named (N_EVENT) */
+	struct strmap done;   /* -> the task */
 };
 
 /* The key of an object of plan p in the engine's maps (arena-owned). */
-const char	*engine_key(struct engine *, const struct plan *,
-		    const char *id);
+const char *engine_key(struct engine *, const struct plan *, const char *id);
 /* The object id names in plan p: the plan's own, else a ghost event the
  * engine rebuilt from the outbox. NULL when there is neither. */
-const struct named *engine_object(struct engine *, const struct plan *,
-		    const char *id);
+const struct named	*
+engine_object(struct engine *, const struct plan *, const char *id);
 /* Forget the facts of the last reconciliation. Can't fail. */
-void		 engine_facts_reset(struct engine *);
+void engine_facts_reset(struct engine *);
 /* Reconcile inside a transaction the caller holds (reconcile.c). */
-int		 reconcile_inner(struct engine *, int64_t now,
-		    struct reconcile_stats *);
+int  reconcile_inner(struct engine *, int64_t now, struct reconcile_stats *);
 /* Record an invitation or update that went out, for later updates
  * (reconcile.c); inside the caller's transaction. */
-int		 reconcile_note_invited(struct engine *, struct plan *,
-		    const struct ob_job *);
+int
+reconcile_note_invited(struct engine *, struct plan *, const struct ob_job *);
 /* The descriptors and timeout (ms, -1: none) the gateways holding sends
  * wait on, written after pfd[0..n) up to max; returns the new count. */
 struct pollfd;
-int		 engine_pollfds(struct engine *, struct pollfd *, int n,
-		    int max, int *timeout);
+int
+engine_pollfds(struct engine *, struct pollfd *, int n, int max, int *timeout);
 /* Print one send to the trace, when there is one. */
-void		 engine_trace(struct engine *, const struct ob_job *,
-		    const char *what, const char *detail);
+void engine_trace(struct engine *, const struct ob_job *, const char *what,
+    const char *detail);
 
 #endif

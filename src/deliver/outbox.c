@@ -23,20 +23,20 @@
  * The states a job can still be sent from, and those a claim takes: the
  * one place the SQL names them (policy_unsent says the same in C).
  */
-#define SQL_UNSENT	"('held', 'pending', 'failed')"
-#define SQL_READY	"('pending', 'failed')"
+#define SQL_UNSENT "('held', 'pending', 'failed')"
+#define SQL_READY  "('pending', 'failed')"
 
 struct outbox {
-	sqlite3		*db;
-	char		 err[512];
-	sqlite3_stmt	*upsert_get;
-	sqlite3_stmt	*insert;
-	sqlite3_stmt	*update_unsent;
-	sqlite3_stmt	*seen;
-	sqlite3_stmt	*sent;
-	sqlite3_stmt	*retry;
-	sqlite3_stmt	*finish;
-	sqlite3_stmt	*attempt;
+	sqlite3	     *db;
+	char	      err[512];
+	sqlite3_stmt *upsert_get;
+	sqlite3_stmt *insert;
+	sqlite3_stmt *update_unsent;
+	sqlite3_stmt *seen;
+	sqlite3_stmt *sent;
+	sqlite3_stmt *retry;
+	sqlite3_stmt *finish;
+	sqlite3_stmt *attempt;
 };
 
 /* Forward migrations: migrations[i] takes user_version i to i + 1. */
@@ -105,8 +105,8 @@ static int ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
 static int
 ob_fail(struct outbox *ob, const char *fmt, ...)
 {
-	va_list	 ap;
-	size_t	 n;
+	va_list ap;
+	size_t	n;
 
 	va_start(ap, fmt);
 	vsnprintf(ob->err, sizeof(ob->err), fmt, ap);
@@ -127,7 +127,7 @@ outbox_error(const struct outbox *ob)
 static int
 ob_exec(struct outbox *ob, const char *sql)
 {
-	char	*msg = NULL;
+	char *msg = NULL;
 
 	if (sqlite3_exec(ob->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(ob->err, sizeof(ob->err), "outbox: %s",
@@ -154,13 +154,13 @@ ob_prepare(struct outbox *ob, sqlite3_stmt **st, const char *sql)
 struct outbox *
 outbox_open(const char *path, char *err, size_t errlen)
 {
-	struct outbox	*ob = xcalloc(1, sizeof(*ob));
-	sqlite3_stmt	*st;
-	int		 v;
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	sqlite3_stmt  *st;
+	int	       v;
 
 	{
 		/* The folder the database lives in. */
-		char	*dir = xstrdup(path), *slash = strrchr(dir, '/');
+		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 
 		if (slash != NULL && slash != dir) {
 			*slash = '\0';
@@ -168,19 +168,23 @@ outbox_open(const char *path, char *err, size_t errlen)
 		}
 		free(dir);
 	}
-	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, ob->db ?
-		    sqlite3_errmsg(ob->db) : "cannot open");
+	if (sqlite3_open_v2(path, &ob->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    ob->db ? sqlite3_errmsg(ob->db) : "cannot open");
 		outbox_close(ob);
 		return NULL;
 	}
 	sqlite3_busy_timeout(ob->db, 5000);
-	if (ob_exec(ob, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    "PRAGMA foreign_keys=ON;") == -1)
+	if (ob_exec(ob,
+		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		"PRAGMA foreign_keys=ON;") == -1)
 		goto fail;
-	if (sqlite3_prepare_v2(ob->db, "PRAGMA user_version", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+	if (sqlite3_prepare_v2(ob->db, "PRAGMA user_version", -1, &st, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
 		ob_fail(ob, "outbox: reading the schema version");
 		sqlite3_finalize(st);
 		goto fail;
@@ -188,12 +192,14 @@ outbox_open(const char *path, char *err, size_t errlen)
 	v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (v > OUTBOX_SCHEMA) {
-		snprintf(ob->err, sizeof(ob->err), "schema version %d is newer "
-		    "than this loa understands (%d)", v, OUTBOX_SCHEMA);
+		snprintf(ob->err, sizeof(ob->err),
+		    "schema version %d is newer "
+		    "than this loa understands (%d)",
+		    v, OUTBOX_SCHEMA);
 		goto fail;
 	}
 	for (; v < OUTBOX_SCHEMA; v++) {
-		char	 sql[64];
+		char sql[64];
 
 		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d;", v + 1);
 		if (ob_exec(ob, "BEGIN IMMEDIATE") == -1 ||
@@ -203,8 +209,9 @@ outbox_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (ob_exec(ob, "CREATE TEMP TABLE IF NOT EXISTS seen "
-	    "(id TEXT PRIMARY KEY, plan TEXT)") == -1)
+	if (ob_exec(ob,
+		"CREATE TEMP TABLE IF NOT EXISTS seen "
+		"(id TEXT PRIMARY KEY, plan TEXT)") == -1)
 		goto fail;
 	return ob;
 fail:
@@ -239,7 +246,7 @@ outbox_begin(struct outbox *ob)
 int
 outbox_commit(struct outbox *ob)
 {
-	if (fault_hit(FAULT_SQLITE))	/* tests: the disk failed here */
+	if (fault_hit(FAULT_SQLITE)) /* tests: the disk failed here */
 		return ob_fail(ob, "outbox: COMMIT: %s", strerror(errno));
 	return ob_exec(ob, "COMMIT");
 }
@@ -247,7 +254,7 @@ outbox_commit(struct outbox *ob)
 void
 outbox_rollback(struct outbox *ob)
 {
-	char	*msg = NULL;
+	char *msg = NULL;
 
 	sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, &msg);
 	sqlite3_free(msg);
@@ -274,7 +281,7 @@ bind_time(sqlite3_stmt *st, int i, int64_t t)
 static char *
 col_text(sqlite3_stmt *st, int i)
 {
-	const unsigned char	*s = sqlite3_column_text(st, i);
+	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s != NULL ? xstrdup((const char *)s) : NULL;
 }
@@ -296,9 +303,9 @@ static int
 ob_write(struct outbox *ob, const char *what, int *changes, const char *sql,
     const char *types, ...)
 {
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	int		 i, rc;
+	sqlite3_stmt *st;
+	va_list	      ap;
+	int	      i, rc;
 
 	if (sqlite3_prepare_v2(ob->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare (%s)", what);
@@ -332,7 +339,7 @@ ob_write(struct outbox *ob, const char *what, int *changes, const char *sql,
 static int
 ob_step_done(struct outbox *ob, sqlite3_stmt *st, const char *what)
 {
-	int	 rc = sqlite3_step(st);
+	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -355,18 +362,19 @@ ob_job_clear(struct ob_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-#define JOB_COLS	"id, plan, kind, object, ordinal, recipient, name, " \
-			"channel, address, due, refers, next_at, first_at, " \
-			"sent_at, state, reason, attempts, seq, payload, " \
-			"last_error, sms_parts, sms_encoding, slot, priority, " \
-			"duration"
+#define JOB_COLS \
+	"id, plan, kind, object, ordinal, recipient, name, " \
+	"channel, address, due, refers, next_at, first_at, " \
+	"sent_at, state, reason, attempts, seq, payload, " \
+	"last_error, sms_parts, sms_encoding, slot, priority, " \
+	"duration"
 
 /* Column i of st as text, "" for NULL: for the names table's lookups,
  * which refuse "" like any name they do not know. */
 static const char *
 col_name(sqlite3_stmt *st, int i)
 {
-	const unsigned char	*s = sqlite3_column_text(st, i);
+	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s != NULL ? (const char *)s : "";
 }
@@ -379,26 +387,36 @@ col_name(sqlite3_stmt *st, int i)
 static int
 ob_row(struct outbox *ob, sqlite3_stmt *st, struct ob_job *j)
 {
-	const unsigned char	*id = sqlite3_column_text(st, 0);
-	const unsigned char	*enc = sqlite3_column_text(st, 21);
-	int			 bad;
+	const unsigned char *id = sqlite3_column_text(st, 0);
+	const unsigned char *enc = sqlite3_column_text(st, 21);
+	int		     bad;
 
 	memset(j, 0, sizeof(*j));
 	snprintf(j->id, sizeof(j->id), "%s", id ? (const char *)id : "");
 	j->priority = PRIO_NORMAL;
-	bad = job_kind_from_name(col_name(st, 2), &j->kind) == -1 ? 2 :
-	    channel_from_name(col_name(st, 7), &j->channel) == -1 ? 7 :
+	bad = job_kind_from_name(col_name(st, 2), &j->kind) == -1  ? 2 :
+	    channel_from_name(col_name(st, 7), &j->channel) == -1  ? 7 :
 	    job_state_from_name(col_name(st, 14), &j->state) == -1 ? 14 :
 	    sqlite3_column_type(st, 23) != SQLITE_NULL &&
-	    priority_from_name(col_name(st, 23), &j->priority) == -1 ? 23 : 0;
+		priority_from_name(col_name(st, 23), &j->priority) == -1 ?
+								     23 :
+								     0;
 	if (bad != 0) {
-		snprintf(ob->err, sizeof(ob->err), "outbox: job %s: unknown %s "
-		    "\"%s\"", j->id, bad == 2 ? "kind" : bad == 7 ? "channel" :
-		    bad == 14 ? "state" : "priority", col_name(st, bad));
+		snprintf(ob->err, sizeof(ob->err),
+		    "outbox: job %s: unknown %s "
+		    "\"%s\"",
+		    j->id,
+		    bad == 2	  ? "kind" :
+			bad == 7  ? "channel" :
+			bad == 14 ? "state" :
+				    "priority",
+		    col_name(st, bad));
 		return -1;
 	}
-	j->sms_encoding = enc != NULL && strcmp((const char *)enc, "ucs2") == 0 ?
-	    SMS_UCS2 : SMS_GSM7;
+	j->sms_encoding = enc != NULL &&
+		strcmp((const char *)enc, "ucs2") == 0 ?
+	    SMS_UCS2 :
+	    SMS_GSM7;
 	j->slot = col_text(st, 22);
 	j->duration = sqlite3_column_int(st, 24);
 	j->plan = col_text(st, 1);
@@ -424,12 +442,15 @@ ob_row(struct outbox *ob, sqlite3_stmt *st, struct ob_job *j)
 int
 outbox_insert(struct outbox *ob, const struct ob_job *j)
 {
-	sqlite3_stmt	*st;
+	sqlite3_stmt *st;
 
-	if (ob_prepare(ob, &ob->insert, "INSERT OR IGNORE INTO jobs (" JOB_COLS
-	    ", updated, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12, NULL, NULL, ?13, ?14, 0, ?15, ?16, NULL, ?17, "
-	    "?18, ?19, ?20, ?21, ?12, ?22)") == -1)
+	if (ob_prepare(ob, &ob->insert,
+		"INSERT OR IGNORE INTO jobs (" JOB_COLS
+		", updated, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"?8, "
+		"?9, ?10, ?11, ?12, NULL, NULL, ?13, ?14, 0, ?15, ?16, NULL, "
+		"?17, "
+		"?18, ?19, ?20, ?21, ?12, ?22)") == -1)
 		return -1;
 	assert(j->kind < JK__N && j->channel < CH__N && j->state < JS__N);
 	st = ob->insert;
@@ -450,11 +471,13 @@ outbox_insert(struct outbox *ob, const struct ob_job *j)
 	sqlite3_bind_int(st, 15, j->seq);
 	bind_text(st, 16, j->payload);
 	sqlite3_bind_int(st, 17, j->sms_parts);
-	bind_text(st, 18, j->channel == CH_SMS ?
-	    sms_encoding_name((enum sms_encoding)j->sms_encoding) : NULL);
+	bind_text(st, 18,
+	    j->channel == CH_SMS ?
+		sms_encoding_name((enum sms_encoding)j->sms_encoding) :
+		NULL);
 	bind_text(st, 19, j->slot);
-	bind_text(st, 20, j->kind == JK_BROADCAST ?
-	    priority_names[j->priority] : NULL);
+	bind_text(st, 20,
+	    j->kind == JK_BROADCAST ? priority_names[j->priority] : NULL);
 	sqlite3_bind_int(st, 21, j->duration);
 	bind_time(st, 22, policy_expires(j->kind, j->due, j->refers));
 	return ob_step_done(ob, st, "inserting a job");
@@ -463,35 +486,36 @@ outbox_insert(struct outbox *ob, const struct ob_job *j)
 static int
 same_text(const unsigned char *a, const char *b)
 {
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
-	    strcmp((const char *)a, b) == 0);
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp((const char *)a, b) == 0);
 }
 
 int
 outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	sqlite3_stmt *st;
+	int	      rc;
 
 	*changed = 0;
 	assert(j->state < JS__N && j->kind < JK__N);
-	if (ob_prepare(ob, &ob->upsert_get, "SELECT state, due, address, "
-	    "reason FROM jobs WHERE id = ?1") == -1)
+	if (ob_prepare(ob, &ob->upsert_get,
+		"SELECT state, due, address, "
+		"reason FROM jobs WHERE id = ?1") == -1)
 		return -1;
 	st = ob->upsert_get;
 	bind_text(st, 1, j->id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		enum job_state	 state;
-		int		 known = job_state_from_name(col_name(st, 0),
-				    &state) == 0;
-		int64_t		 due = sqlite3_column_int64(st, 1);
-		int		 same;
+		enum job_state state;
+		int known = job_state_from_name(col_name(st, 0), &state) == 0;
+		int64_t due = sqlite3_column_int64(st, 1);
+		int	same;
 
 		if (!known) {
-			snprintf(ob->err, sizeof(ob->err), "outbox: job %s: "
-			    "unknown state \"%s\"", j->id,
-			    (const char *)sqlite3_column_text(st, 0));
+			snprintf(ob->err, sizeof(ob->err),
+			    "outbox: job %s: "
+			    "unknown state \"%s\"",
+			    j->id, (const char *)sqlite3_column_text(st, 0));
 			sqlite3_reset(st);
 			return -1;
 		}
@@ -499,14 +523,18 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		    same_text(sqlite3_column_text(st, 2), j->address) &&
 		    same_text(sqlite3_column_text(st, 3), j->reason);
 		sqlite3_reset(st);
-		if (same || !policy_rederive(state, due,
-		    (enum job_state)j->state, j->due))
+		if (same ||
+		    !policy_rederive(state, due, (enum job_state)j->state,
+			j->due))
 			return 0;
-		if (ob_prepare(ob, &ob->update_unsent, "UPDATE jobs SET due = "
-		    "?2, next_at = ?2, refers = ?3, address = ?4, state = ?5, "
-		    "reason = ?6, sms_parts = ?7, slot = ?8, duration = ?9, "
-		    "expires_at = ?10, sms_encoding = ?11, priority = ?12 "
-		    "WHERE id = ?1") == -1)
+		if (ob_prepare(ob, &ob->update_unsent,
+			"UPDATE jobs SET due = "
+			"?2, next_at = ?2, refers = ?3, address = ?4, state = "
+			"?5, "
+			"reason = ?6, sms_parts = ?7, slot = ?8, duration = "
+			"?9, "
+			"expires_at = ?10, sms_encoding = ?11, priority = ?12 "
+			"WHERE id = ?1") == -1)
 			return -1;
 		st = ob->update_unsent;
 		bind_text(st, 1, j->id);
@@ -518,12 +546,15 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		sqlite3_bind_int(st, 7, j->sms_parts);
 		bind_text(st, 8, j->slot);
 		sqlite3_bind_int(st, 9, j->duration);
-		bind_time(st, 10, policy_expires((enum job_kind)j->kind, j->due,
-		    j->refers));
-		bind_text(st, 11, j->channel == CH_SMS ? sms_encoding_name(
-		    (enum sms_encoding)j->sms_encoding) : NULL);
-		bind_text(st, 12, j->kind == JK_BROADCAST ?
-		    priority_names[j->priority] : NULL);
+		bind_time(st, 10,
+		    policy_expires((enum job_kind)j->kind, j->due, j->refers));
+		bind_text(st, 11,
+		    j->channel == CH_SMS ?
+			sms_encoding_name((enum sms_encoding)j->sms_encoding) :
+			NULL);
+		bind_text(st, 12,
+		    j->kind == JK_BROADCAST ? priority_names[j->priority] :
+					      NULL);
 		*changed = 2;
 		return ob_step_done(ob, st, "rescheduling a job");
 	}
@@ -531,7 +562,7 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 	if (rc != SQLITE_DONE)
 		return ob_fail(ob, "outbox: reading a job");
 	{
-		struct ob_job	 o;
+		struct ob_job o;
 
 		memset(&o, 0, sizeof(o));
 		memcpy(o.id, j->id, sizeof(o.id));
@@ -566,8 +597,9 @@ outbox_seen_reset(struct outbox *ob)
 int
 outbox_seen(struct outbox *ob, const char *id)
 {
-	if (ob_prepare(ob, &ob->seen, "INSERT OR IGNORE INTO temp.seen (id) "
-	    "VALUES (?1)") == -1)
+	if (ob_prepare(ob, &ob->seen,
+		"INSERT OR IGNORE INTO temp.seen (id) "
+		"VALUES (?1)") == -1)
 		return -1;
 	bind_text(ob->seen, 1, id);
 	return ob_step_done(ob, ob->seen, "marking a job seen");
@@ -577,7 +609,8 @@ int
 outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
 {
 	/* Updates and cancellations are made by reconciliation itself. */
-	return ob_write(ob, "cancelling vanished jobs", n, "UPDATE jobs SET "
+	return ob_write(ob, "cancelling vanished jobs", n,
+	    "UPDATE jobs SET "
 	    "state = 'cancelled', reason = 'no longer in the plan', updated = "
 	    "?1 WHERE state IN " SQL_UNSENT " AND kind NOT IN "
 	    "('update', 'cancel') AND id NOT IN (SELECT id FROM temp.seen)",
@@ -587,8 +620,9 @@ outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
 int
 outbox_requeue_sending(struct outbox *ob, int *n)
 {
-	if (ob_exec(ob, "UPDATE jobs SET state = 'pending' WHERE state = "
-	    "'sending'") == -1)
+	if (ob_exec(ob,
+		"UPDATE jobs SET state = 'pending' WHERE state = "
+		"'sending'") == -1)
 		return -1;
 	*n = sqlite3_changes(ob->db);
 	return 0;
@@ -598,21 +632,25 @@ int
 outbox_claim(struct outbox *ob, int64_t now, enum channel ch, int max,
     struct ob_job **v, size_t *n)
 {
-	sqlite3_stmt	*st = NULL, *up = NULL;
-	size_t		 cap = 0;
-	int		 rc;
+	sqlite3_stmt *st = NULL, *up = NULL;
+	size_t	      cap = 0;
+	int	      rc;
 
 	*v = NULL;
 	*n = 0;
 	if (outbox_begin(ob) == -1)
 		return -1;
 	/* One state at a time, so the index gives the order. */
-	if (sqlite3_prepare_v2(ob->db, "SELECT " JOB_COLS " FROM jobs WHERE "
-	    "state = ?4 AND next_at <= ?1 AND (?2 IS NULL OR channel = ?2) "
-	    "ORDER BY next_at, id LIMIT ?3", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ob->db, "UPDATE jobs SET state = 'sending', "
-	    "attempts = attempts + 1, first_at = coalesce(first_at, ?2), "
-	    "updated = ?2 WHERE id = ?1", -1, &up, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT " JOB_COLS " FROM jobs WHERE "
+		"state = ?4 AND next_at <= ?1 AND (?2 IS NULL OR channel = ?2) "
+		"ORDER BY next_at, id LIMIT ?3",
+		-1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ob->db,
+		"UPDATE jobs SET state = 'sending', "
+		"attempts = attempts + 1, first_at = coalesce(first_at, ?2), "
+		"updated = ?2 WHERE id = ?1",
+		-1, &up, NULL) != SQLITE_OK) {
 		ob_fail(ob, "outbox: prepare");
 		goto fail;
 	}
@@ -667,8 +705,9 @@ static int
 ob_attempt(struct outbox *ob, const char *id, int64_t now, const char *outcome,
     const char *answer)
 {
-	if (ob_prepare(ob, &ob->attempt, "INSERT INTO attempts (job, at, "
-	    "outcome, answer) VALUES (?1, ?2, ?3, ?4)") == -1)
+	if (ob_prepare(ob, &ob->attempt,
+		"INSERT INTO attempts (job, at, "
+		"outcome, answer) VALUES (?1, ?2, ?3, ?4)") == -1)
 		return -1;
 	bind_text(ob->attempt, 1, id);
 	sqlite3_bind_int64(ob->attempt, 2, now);
@@ -680,8 +719,10 @@ ob_attempt(struct outbox *ob, const char *id, int64_t now, const char *outcome,
 int
 outbox_sent(struct outbox *ob, const char *id, int64_t now, const char *answer)
 {
-	if (ob_prepare(ob, &ob->sent, "UPDATE jobs SET state = 'sent', "
-	    "sent_at = ?2, reason = NULL, updated = ?2 WHERE id = ?1") == -1)
+	if (ob_prepare(ob, &ob->sent,
+		"UPDATE jobs SET state = 'sent', "
+		"sent_at = ?2, reason = NULL, updated = ?2 WHERE id = ?1") ==
+	    -1)
 		return -1;
 	bind_text(ob->sent, 1, id);
 	sqlite3_bind_int64(ob->sent, 2, now);
@@ -694,8 +735,10 @@ int
 outbox_retry(struct outbox *ob, const char *id, int64_t now, int64_t next_at,
     const char *answer)
 {
-	if (ob_prepare(ob, &ob->retry, "UPDATE jobs SET state = 'failed', "
-	    "next_at = ?2, last_error = ?3, updated = ?4 WHERE id = ?1") == -1)
+	if (ob_prepare(ob, &ob->retry,
+		"UPDATE jobs SET state = 'failed', "
+		"next_at = ?2, last_error = ?3, updated = ?4 WHERE id = ?1") ==
+	    -1)
 		return -1;
 	bind_text(ob->retry, 1, id);
 	sqlite3_bind_int64(ob->retry, 2, next_at);
@@ -710,11 +753,13 @@ int
 outbox_finish(struct outbox *ob, const char *id, int64_t now,
     enum job_state state, const char *reason)
 {
-	assert(state == JS_DEAD || state == JS_EXPIRED ||
-	    state == JS_CANCELLED);
-	if (ob_prepare(ob, &ob->finish, "UPDATE jobs SET state = ?2, "
-	    "reason = ?3, last_error = coalesce(?3, last_error), updated = ?4 "
-	    "WHERE id = ?1") == -1)
+	assert(
+	    state == JS_DEAD || state == JS_EXPIRED || state == JS_CANCELLED);
+	if (ob_prepare(ob, &ob->finish,
+		"UPDATE jobs SET state = ?2, "
+		"reason = ?3, last_error = coalesce(?3, last_error), updated = "
+		"?4 "
+		"WHERE id = ?1") == -1)
 		return -1;
 	bind_text(ob->finish, 1, id);
 	bind_text(ob->finish, 2, job_state_names[state]);
@@ -722,27 +767,31 @@ outbox_finish(struct outbox *ob, const char *id, int64_t now,
 	sqlite3_bind_int64(ob->finish, 4, now);
 	if (ob_step_done(ob, ob->finish, "finishing a job") == -1)
 		return -1;
-	return state == JS_DEAD ?
-	    ob_attempt(ob, id, now, "permfail", reason) : 0;
+	return state == JS_DEAD ? ob_attempt(ob, id, now, "permfail", reason) :
+				  0;
 }
 
 int
 outbox_release(struct outbox *ob, const char *id, int64_t next_at)
 {
-	return ob_write(ob, "releasing a job", NULL, "UPDATE jobs SET state = "
+	return ob_write(ob, "releasing a job", NULL,
+	    "UPDATE jobs SET state = "
 	    "'pending', attempts = max(attempts - 1, 0), next_at = ?2 WHERE "
-	    "id = ?1", "sI", id, next_at);
+	    "id = ?1",
+	    "sI", id, next_at);
 }
 
 int
 outbox_next(struct outbox *ob, int64_t *at)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	sqlite3_stmt *st;
+	int	      rc;
 
 	*at = TIMEX_NONE;
-	if (sqlite3_prepare_v2(ob->db, "SELECT min(next_at) FROM jobs WHERE "
-	    "state IN " SQL_READY, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT min(next_at) FROM jobs WHERE "
+		"state IN " SQL_READY,
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -759,29 +808,34 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	 * policy_expires when it is stored (held jobs wait for their date:
 	 * their time is only a guess, so they are not expired).
 	 */
-	sqlite3_stmt	*st;
-	int		 rc, more;
+	sqlite3_stmt *st;
+	int	      rc, more;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT id, kind, refers FROM jobs "
-	    "WHERE state IN " SQL_READY " AND expires_at <= ?1", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT id, kind, refers FROM jobs "
+		"WHERE state IN " SQL_READY " AND expires_at <= ?1",
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		enum job_kind	 k;
+		enum job_kind k;
 
 		if (job_kind_from_name(col_name(st, 1), &k) == -1) {
-			snprintf(ob->err, sizeof(ob->err), "outbox: job %s: "
-			    "unknown kind", sqlite3_column_text(st, 0));
+			snprintf(ob->err, sizeof(ob->err),
+			    "outbox: job %s: "
+			    "unknown kind",
+			    sqlite3_column_text(st, 0));
 			sqlite3_finalize(st);
 			return -1;
 		}
-		if (ob_write(ob, "expiring a job", NULL, "UPDATE jobs SET "
-		    "state = 'expired', reason = ?2, updated = ?3 WHERE id = ?1",
-		    "ssI", (const char *)sqlite3_column_text(st, 0),
-		    policy_expired_reason(k, col_time(st, 2),
-		    now), now) == -1) {
+		if (ob_write(ob, "expiring a job", NULL,
+			"UPDATE jobs SET "
+			"state = 'expired', reason = ?2, updated = ?3 WHERE id "
+			"= ?1",
+			"ssI", (const char *)sqlite3_column_text(st, 0),
+			policy_expired_reason(k, col_time(st, 2), now),
+			now) == -1) {
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -794,15 +848,16 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	 * After downtime several reminders of one thing to one recipient
 	 * can be due at once: only the latest goes, the earlier say less.
 	 */
-	if (ob_write(ob, "expiring reminders", &more, "UPDATE jobs SET "
-	    "state = 'expired', reason = 'a later reminder of it is due "
-	    "too', updated = ?1 WHERE state IN " SQL_READY " AND "
-	    "kind IN ('event-reminder', 'task-reminder') AND due <= ?1 AND "
-	    "EXISTS (SELECT 1 FROM jobs l WHERE l.plan = jobs.plan AND "
-	    "l.object = jobs.object AND l.recipient = jobs.recipient AND "
-	    "l.kind = jobs.kind AND l.channel = jobs.channel AND l.state IN "
-	    SQL_READY " AND l.due > jobs.due AND l.due <= ?1)",
-	    "I", now) == -1)
+	if (ob_write(ob, "expiring reminders", &more,
+		"UPDATE jobs SET "
+		"state = 'expired', reason = 'a later reminder of it is due "
+		"too', updated = ?1 WHERE state IN " SQL_READY " AND "
+		"kind IN ('event-reminder', 'task-reminder') AND due <= ?1 AND "
+		"EXISTS (SELECT 1 FROM jobs l WHERE l.plan = jobs.plan AND "
+		"l.object = jobs.object AND l.recipient = jobs.recipient AND "
+		"l.kind = jobs.kind AND l.channel = jobs.channel AND l.state "
+		"IN " SQL_READY " AND l.due > jobs.due AND l.due <= ?1)",
+		"I", now) == -1)
 		return -1;
 	*n += more;
 	return 0;
@@ -812,15 +867,17 @@ int
 outbox_list(struct outbox *ob, enum job_state state, struct ob_job **v,
     size_t *n)
 {
-	sqlite3_stmt	*st;
-	size_t		 cap = 0;
-	int		 rc;
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
 
 	*v = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT " JOB_COLS " FROM jobs WHERE "
-	    "?1 IS NULL OR state = ?1 ORDER BY due, plan, kind, object, "
-	    "ordinal, recipient, channel", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT " JOB_COLS " FROM jobs WHERE "
+		"?1 IS NULL OR state = ?1 ORDER BY due, plan, kind, object, "
+		"ordinal, recipient, channel",
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, state < JS__N ? job_state_names[state] : NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -845,13 +902,15 @@ outbox_list(struct outbox *ob, enum job_state state, struct ob_job **v,
 int
 outbox_get(struct outbox *ob, const char *id, struct ob_job *j, int *found)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	sqlite3_stmt *st;
+	int	      rc;
 
 	*found = 0;
 	memset(j, 0, sizeof(*j));
-	if (sqlite3_prepare_v2(ob->db, "SELECT " JOB_COLS " FROM jobs WHERE "
-	    "id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT " JOB_COLS " FROM jobs WHERE "
+		"id = ?1",
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, id);
 	rc = sqlite3_step(st);
@@ -883,14 +942,15 @@ int
 outbox_event_get(struct outbox *ob, const char *plan, const char *event,
     struct ob_event *e, int *found)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	sqlite3_stmt *st;
+	int	      rc;
 
 	memset(e, 0, sizeof(*e));
 	*found = 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT seq, fingerprint, summary, "
-	    "organizer FROM events WHERE plan = ?1 AND event = ?2", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT seq, fingerprint, summary, "
+		"organizer FROM events WHERE plan = ?1 AND event = ?2",
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, plan);
 	bind_text(st, 2, event);
@@ -903,7 +963,8 @@ outbox_event_get(struct outbox *ob, const char *plan, const char *event,
 		e->organizer = col_text(st, 3);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ?
+	    0 :
 	    ob_fail(ob, "outbox: reading an event");
 }
 
@@ -912,29 +973,31 @@ outbox_event_put(struct outbox *ob, const char *plan, const char *event,
     int seq, const char *fingerprint, const char *summary,
     const char *organizer)
 {
-	return ob_write(ob, "writing an event", NULL, "INSERT OR REPLACE INTO "
+	return ob_write(ob, "writing an event", NULL,
+	    "INSERT OR REPLACE INTO "
 	    "events (plan, event, seq, fingerprint, summary, organizer) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6)", "ssisss", plan, event, seq,
-	    fingerprint, summary, organizer);
+	    "(?1, ?2, ?3, ?4, ?5, ?6)",
+	    "ssisss", plan, event, seq, fingerprint, summary, organizer);
 }
 
 int
 outbox_events(struct outbox *ob, const char *plan, struct ob_event **v,
     size_t *n)
 {
-	sqlite3_stmt	*st;
-	size_t		 cap = 0;
-	int		 rc;
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
 
 	*v = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT event, seq, fingerprint, "
-	    "summary, organizer FROM events WHERE plan = ?1 ORDER BY event",
-	    -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT event, seq, fingerprint, "
+		"summary, organizer FROM events WHERE plan = ?1 ORDER BY event",
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, plan);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ob_event	*e;
+		struct ob_event *e;
 
 		xgrow(v, &cap, *n + 1, sizeof(**v));
 		e = &(*v)[(*n)++];
@@ -954,44 +1017,47 @@ outbox_attendee_put(struct outbox *ob, const char *plan, const char *event,
     const char *phone)
 {
 	/* One row a recipient, whichever channel reached them first. */
-	return ob_write(ob, "writing an attendee", NULL, "INSERT INTO "
+	return ob_write(ob, "writing an attendee", NULL,
+	    "INSERT INTO "
 	    "attendees (plan, event, recipient, name, email, phone) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (plan, event, recipient) DO "
 	    "UPDATE SET name = excluded.name, email = coalesce(excluded.email, "
-	    "email), phone = coalesce(excluded.phone, phone)", "ssssss", plan,
-	    event, recipient, name, email, phone);
+	    "email), phone = coalesce(excluded.phone, phone)",
+	    "ssssss", plan, event, recipient, name, email, phone);
 }
 
 int
 outbox_supersede(struct outbox *ob, const char *plan, const char *event,
     const char *recipient, enum channel ch, int seq, int64_t now)
 {
-	return ob_write(ob, "superseding older messages", NULL, "UPDATE jobs "
+	return ob_write(ob, "superseding older messages", NULL,
+	    "UPDATE jobs "
 	    "SET state = 'cancelled', reason = 'superseded', updated = ?6 "
 	    "WHERE plan = ?1 AND object = ?2 AND recipient = ?3 AND channel = "
-	    "?4 AND kind IN ('update', 'cancel') AND seq < ?5 AND state IN "
-	    SQL_UNSENT, "ssssiI", plan, event, recipient, channel_names[ch],
-	    seq, now);
+	    "?4 AND kind IN ('update', 'cancel') AND seq < ?5 AND state "
+	    "IN " SQL_UNSENT,
+	    "ssssiI", plan, event, recipient, channel_names[ch], seq, now);
 }
 
 int
 outbox_attendees(struct outbox *ob, const char *plan, const char *event,
     struct ob_attendee **v, size_t *n)
 {
-	sqlite3_stmt	*st;
-	size_t		 cap = 0;
-	int		 rc;
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
 
 	*v = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT recipient, name, email, phone FROM "
-	    "attendees WHERE plan = ?1 AND event = ?2 ORDER BY recipient", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT recipient, name, email, phone FROM "
+		"attendees WHERE plan = ?1 AND event = ?2 ORDER BY recipient",
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, plan);
 	bind_text(st, 2, event);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ob_attendee	*a;
+		struct ob_attendee *a;
 
 		xgrow(v, &cap, *n + 1, sizeof(**v));
 		a = &(*v)[(*n)++];
@@ -1007,7 +1073,7 @@ outbox_attendees(struct outbox *ob, const char *plan, const char *event,
 void
 ob_attendees_free(struct ob_attendee *v, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		free(v[i].id);
@@ -1022,7 +1088,8 @@ int
 outbox_attendee_drop(struct outbox *ob, const char *plan, const char *event,
     const char *recipient)
 {
-	return ob_write(ob, "dropping an attendee", NULL, "DELETE FROM "
+	return ob_write(ob, "dropping an attendee", NULL,
+	    "DELETE FROM "
 	    "attendees WHERE plan = ?1 AND event = ?2 AND recipient = ?3",
 	    "sss", plan, event, recipient);
 }
@@ -1031,32 +1098,37 @@ int
 outbox_task_done(struct outbox *ob, const char *plan, const char *task,
     int64_t now, int *cancelled)
 {
-	if (ob_write(ob, "marking a task done", NULL, "INSERT OR IGNORE INTO "
-	    "tasks_done (plan, task, at) VALUES (?1, ?2, ?3)", "ssI", plan,
-	    task, now) == -1)
+	if (ob_write(ob, "marking a task done", NULL,
+		"INSERT OR IGNORE INTO "
+		"tasks_done (plan, task, at) VALUES (?1, ?2, ?3)",
+		"ssI", plan, task, now) == -1)
 		return -1;
-	return ob_write(ob, "cancelling reminders", cancelled, "UPDATE jobs "
+	return ob_write(ob, "cancelling reminders", cancelled,
+	    "UPDATE jobs "
 	    "SET state = 'cancelled', reason = 'task done', updated = ?3 WHERE "
 	    "plan = ?1 AND object = ?2 AND kind IN ('task-reminder', "
-	    "'overdue') AND state IN " SQL_UNSENT, "ssI",
-	    plan, task, now);
+	    "'overdue') AND state IN " SQL_UNSENT,
+	    "ssI", plan, task, now);
 }
 
 int
 outbox_task_is_done(struct outbox *ob, const char *plan, const char *task,
     int *done)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	sqlite3_stmt *st;
+	int	      rc;
 
-	if (sqlite3_prepare_v2(ob->db, "SELECT 1 FROM tasks_done WHERE plan = "
-	    "?1 AND task = ?2", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT 1 FROM tasks_done WHERE plan = "
+		"?1 AND task = ?2",
+		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	bind_text(st, 1, plan);
 	bind_text(st, 2, task);
 	rc = sqlite3_step(st);
 	*done = rc == SQLITE_ROW;
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ?
+	    0 :
 	    ob_fail(ob, "outbox: reading tasks done");
 }

@@ -14,7 +14,7 @@
 
 #include "loa.h"
 
-#define OUTBOX_SCHEMA	4
+#define OUTBOX_SCHEMA 4
 
 struct outbox;
 
@@ -24,46 +24,46 @@ struct outbox;
  * a name it does not know is an error of the read, never a default.
  */
 struct ob_job {
-	char		 id[17];
-	char		*plan;
-	enum job_kind	 kind;
-	char		*object;
-	int		 ordinal;
-	char		*recipient;
-	char		*name;
-	enum channel	 channel;
-	char		*address;
-	int64_t		 due;
-	int64_t		 refers;	/* TIMEX_NONE: none */
-	int64_t		 next_at;
-	int64_t		 first_at;	/* TIMEX_NONE: never tried */
-	int64_t		 sent_at;	/* TIMEX_NONE: not sent */
-	enum job_state	 state;
-	char		*reason;
-	int		 attempts;
-	int		 seq;		/* iTIP SEQUENCE of an update/cancel */
-	char		*payload;	/* update: what changed */
-	char		*last_error;
-	int		 sms_parts;
-	int		 sms_encoding;	/* enum sms_encoding; SMS only */
-	char		*slot;		/* broadcast: its air slot, or NULL */
-	enum priority	 priority;	/* broadcast */
-	int		 duration;	/* broadcast: seconds */
+	char	       id[17];
+	char	      *plan;
+	enum job_kind  kind;
+	char	      *object;
+	int	       ordinal;
+	char	      *recipient;
+	char	      *name;
+	enum channel   channel;
+	char	      *address;
+	int64_t	       due;
+	int64_t	       refers; /* TIMEX_NONE: none */
+	int64_t	       next_at;
+	int64_t	       first_at; /* TIMEX_NONE: never tried */
+	int64_t	       sent_at;	 /* TIMEX_NONE: not sent */
+	enum job_state state;
+	char	      *reason;
+	int	       attempts;
+	int	       seq;	/* iTIP SEQUENCE of an update/cancel */
+	char	      *payload; /* update: what changed */
+	char	      *last_error;
+	int	       sms_parts;
+	int	       sms_encoding; /* enum sms_encoding; SMS only */
+	char	      *slot;	     /* broadcast: its air slot, or NULL */
+	enum priority  priority;     /* broadcast */
+	int	       duration;     /* broadcast: seconds */
 };
 
-void	ob_job_clear(struct ob_job *);
+void ob_job_clear(struct ob_job *);
 
 /*
  * Open (creating, migrating) the outbox at path; its folder is created.
  * Returns NULL with a message in err.
  */
-struct outbox	*outbox_open(const char *path, char *err, size_t errlen);
-void		 outbox_close(struct outbox *);
-const char	*outbox_error(const struct outbox *);
+struct outbox *outbox_open(const char *path, char *err, size_t errlen);
+void	       outbox_close(struct outbox *);
+const char    *outbox_error(const struct outbox *);
 
-int	outbox_begin(struct outbox *);
-int	outbox_commit(struct outbox *);
-void	outbox_rollback(struct outbox *);
+int  outbox_begin(struct outbox *);
+int  outbox_commit(struct outbox *);
+void outbox_rollback(struct outbox *);
 
 /*
  * Reconciliation primitives, used inside one transaction. upsert: a job the
@@ -71,93 +71,92 @@ void	outbox_rollback(struct outbox *);
  * failed) takes the new time, address and state; a finished one is left.
  * *changed tells whether the row was added (1) or moved (2).
  */
-int	outbox_upsert(struct outbox *, const struct job *, int *changed);
+int outbox_upsert(struct outbox *, const struct job *, int *changed);
 /* Insert a job made by reconciliation (update, cancel) if new. */
-int	outbox_insert(struct outbox *, const struct ob_job *);
+int outbox_insert(struct outbox *, const struct ob_job *);
 /* Start a new set of "seen" ids for outbox_cancel_unseen. */
-int	outbox_seen_reset(struct outbox *);
-int	outbox_seen(struct outbox *, const char *id);
+int outbox_seen_reset(struct outbox *);
+int outbox_seen(struct outbox *, const char *id);
 /* Cancel the unsent jobs of plans that reconciliation did not see. */
-int	outbox_cancel_unseen(struct outbox *, int64_t now, int *n);
+int outbox_cancel_unseen(struct outbox *, int64_t now, int *n);
 
 /* Jobs in state `sending` after a crash go back to pending. */
-int	outbox_requeue_sending(struct outbox *, int *n);
+int outbox_requeue_sending(struct outbox *, int *n);
 
 /*
  * Claim up to max jobs due at now (pending or failed, next_at <= now) of
  * the channel ch (CH__N for any): they become `sending`, committed before
  * this returns. *v is allocated.
  */
-int	outbox_claim(struct outbox *, int64_t now, enum channel ch, int max,
-	    struct ob_job **v, size_t *n);
+int outbox_claim(struct outbox *, int64_t now, enum channel ch, int max,
+    struct ob_job **v, size_t *n);
 /* The outcome of a claimed job, inside a transaction the caller holds. */
-int	outbox_sent(struct outbox *, const char *id, int64_t now,
-	    const char *answer);
-int	outbox_retry(struct outbox *, const char *id, int64_t now,
-	    int64_t next_at, const char *answer);
-int	outbox_finish(struct outbox *, const char *id, int64_t now,
-	    enum job_state state, const char *reason);
+int
+outbox_sent(struct outbox *, const char *id, int64_t now, const char *answer);
+int outbox_retry(struct outbox *, const char *id, int64_t now, int64_t next_at,
+    const char *answer);
+int outbox_finish(struct outbox *, const char *id, int64_t now,
+    enum job_state state, const char *reason);
 /* Give a claimed job back, untried (shutdown, quiet hours). */
-int	outbox_release(struct outbox *, const char *id, int64_t next_at);
+int outbox_release(struct outbox *, const char *id, int64_t next_at);
 
 /* The earliest next_at of a job that can be sent, or TIMEX_NONE. */
-int	outbox_next(struct outbox *, int64_t *at);
+int outbox_next(struct outbox *, int64_t *at);
 
 /* Unsent jobs whose moment has passed become expired (SPEC §6). */
-int	outbox_expire(struct outbox *, int64_t now, int *n);
+int outbox_expire(struct outbox *, int64_t now, int *n);
 
 /* Rows for `loa outbox`, in due order; state JS__N for all. */
-int	outbox_list(struct outbox *, enum job_state state, struct ob_job **v,
-	    size_t *n);
+int outbox_list(struct outbox *, enum job_state state, struct ob_job **v,
+    size_t *n);
 /* One job: 0 with *found 1, 0 with *found 0 (no such job), or -1. */
-int	outbox_get(struct outbox *, const char *id, struct ob_job *,
-	    int *found);
+int outbox_get(struct outbox *, const char *id, struct ob_job *, int *found);
 
 /* Event sequence and what was sent (for updates and cancellations). */
 struct ob_event {
-	char	*event;		/* its id (outbox_events) */
-	int	 seq;
-	char	*fingerprint;
-	char	*summary;	/* human words of the state sent */
-	char	*organizer;	/* the organizer's id, or NULL */
+	char *event; /* its id (outbox_events) */
+	int   seq;
+	char *fingerprint;
+	char *summary;	 /* human words of the state sent */
+	char *organizer; /* the organizer's id, or NULL */
 };
-int	outbox_event_get(struct outbox *, const char *plan, const char *event,
-	    struct ob_event *, int *found);
-int	outbox_event_put(struct outbox *, const char *plan, const char *event,
-	    int seq, const char *fingerprint, const char *summary,
-	    const char *organizer);
+int outbox_event_get(struct outbox *, const char *plan, const char *event,
+    struct ob_event *, int *found);
+int
+outbox_event_put(struct outbox *, const char *plan, const char *event, int seq,
+    const char *fingerprint, const char *summary, const char *organizer);
 /* Every event of plan whose invitation went out. */
-int	outbox_events(struct outbox *, const char *plan, struct ob_event **,
-	    size_t *n);
-void	ob_event_clear(struct ob_event *);
+int
+outbox_events(struct outbox *, const char *plan, struct ob_event **, size_t *n);
+void ob_event_clear(struct ob_event *);
 /*
  * Attendees an event's invitation reached, with the address each channel
  * used (NULL where that channel was not used): add one, or list them.
  */
 struct ob_attendee {
-	char	*id;
-	char	*name;
-	char	*email;
-	char	*phone;
+	char *id;
+	char *name;
+	char *email;
+	char *phone;
 };
 
-int	outbox_attendee_put(struct outbox *, const char *plan,
-	    const char *event, const char *recipient, const char *name,
-	    const char *email, const char *phone);
-int	outbox_attendees(struct outbox *, const char *plan, const char *event,
-	    struct ob_attendee **, size_t *n);
-void	ob_attendees_free(struct ob_attendee *, size_t n);
+int  outbox_attendee_put(struct outbox *, const char *plan, const char *event,
+     const char *recipient, const char *name, const char *email,
+     const char *phone);
+int  outbox_attendees(struct outbox *, const char *plan, const char *event,
+     struct ob_attendee **, size_t *n);
+void ob_attendees_free(struct ob_attendee *, size_t n);
 /* Cancel a recipient's unsent updates and cancellations of an event older
  * than seq on one channel: a newer message says it all. */
-int	outbox_supersede(struct outbox *, const char *plan, const char *event,
-	    const char *recipient, enum channel, int seq, int64_t now);
-int	outbox_attendee_drop(struct outbox *, const char *plan,
-	    const char *event, const char *recipient);
+int  outbox_supersede(struct outbox *, const char *plan, const char *event,
+     const char *recipient, enum channel, int seq, int64_t now);
+int  outbox_attendee_drop(struct outbox *, const char *plan, const char *event,
+     const char *recipient);
 
 /* Tasks marked done. */
-int	outbox_task_done(struct outbox *, const char *plan, const char *task,
-	    int64_t now, int *cancelled);
-int	outbox_task_is_done(struct outbox *, const char *plan,
-	    const char *task, int *done);
+int outbox_task_done(struct outbox *, const char *plan, const char *task,
+    int64_t now, int *cancelled);
+int outbox_task_is_done(struct outbox *, const char *plan, const char *task,
+    int *done);
 
 #endif

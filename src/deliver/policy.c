@@ -16,8 +16,8 @@ policy_outcome(int ok, int temporary, int attempts, int64_t first_at,
 		return PO_SENT;
 	if (!temporary)
 		return PO_DEAD;
-	if (attempts >= RETRY_MAX_ATTEMPTS || (first_at != TIMEX_NONE &&
-	    now - first_at >= RETRY_MAX_AGE))
+	if (attempts >= RETRY_MAX_ATTEMPTS ||
+	    (first_at != TIMEX_NONE && now - first_at >= RETRY_MAX_AGE))
 		return PO_DEAD;
 	return PO_RETRY;
 }
@@ -25,8 +25,8 @@ policy_outcome(int ok, int temporary, int attempts, int64_t first_at,
 int64_t
 retry_delay(int attempt, double r, int64_t retry_after)
 {
-	double	 cap = 3600, base = 30, ceiling;
-	int64_t	 d;
+	double	cap = 3600, base = 30, ceiling;
+	int64_t d;
 
 	if (attempt < 1)
 		attempt = 1;
@@ -41,8 +41,8 @@ retry_delay(int attempt, double r, int64_t retry_after)
 static int
 ends_at_moment(enum job_kind k)
 {
-	return k == JK_INVITATION || k == JK_UPDATE ||
-	    k == JK_EVENT_REMINDER || k == JK_TASK_REMINDER;
+	return k == JK_INVITATION || k == JK_UPDATE || k == JK_EVENT_REMINDER ||
+	    k == JK_TASK_REMINDER;
 }
 
 int64_t
@@ -81,11 +81,12 @@ int
 policy_rederive(enum job_state stored, int64_t stored_due,
     enum job_state derived, int64_t derived_due)
 {
-	int	 live = derived == JS_PENDING || derived == JS_HELD;
+	int live = derived == JS_PENDING || derived == JS_HELD;
 
 	if (!policy_unsent(stored))
 		return (stored == JS_EXPIRED && stored_due != derived_due &&
-		    live) || (stored == JS_CANCELLED && live);
+			   live) ||
+		    (stored == JS_CANCELLED && live);
 	/* A failed job keeps retrying on its own schedule. */
 	if (stored == JS_FAILED && derived == JS_PENDING &&
 	    stored_due == derived_due)
@@ -108,8 +109,8 @@ bucket_take(struct bucket *b, double now)
 	if (b->rate <= 0)
 		return 0;
 	if (now > b->last) {
-		b->tokens = fmin(b->burst, b->tokens + (now - b->last) *
-		    b->rate);
+		b->tokens = fmin(b->burst,
+		    b->tokens + (now - b->last) * b->rate);
 		b->last = now;
 	}
 	if (b->tokens >= 1) {

@@ -13,14 +13,14 @@
 #include "loa.h"
 
 /* Give up after this many attempts or this long since the first. */
-#define RETRY_MAX_ATTEMPTS	12
-#define RETRY_MAX_AGE		(24 * 3600)
+#define RETRY_MAX_ATTEMPTS 12
+#define RETRY_MAX_AGE	   (24 * 3600)
 
 /* What an answer does to a claimed job. */
 enum policy_outcome {
-	PO_SENT,	/* recorded sent */
-	PO_RETRY,	/* failed: tried again at a later time */
-	PO_DEAD		/* dead: no more tries */
+	PO_SENT,  /* recorded sent */
+	PO_RETRY, /* failed: tried again at a later time */
+	PO_DEAD	  /* dead: no more tries */
 };
 
 /*
@@ -29,7 +29,7 @@ enum policy_outcome {
  * it; temporary: a temporary failure (else permanent). Pure, can't fail.
  */
 enum policy_outcome policy_outcome(int ok, int temporary, int attempts,
-		    int64_t first_at, int64_t now);
+    int64_t first_at, int64_t now);
 
 /*
  * The delay before retry number attempt (1 for the first retry): full
@@ -37,7 +37,7 @@ enum policy_outcome policy_outcome(int ok, int temporary, int attempts,
  * uniform random number in [0, 1). A Retry-After the gateway gave is a
  * floor. Pure.
  */
-int64_t	retry_delay(int attempt, double r, int64_t retry_after);
+int64_t retry_delay(int attempt, double r, int64_t retry_after);
 
 /*
  * When an unsent job of kind k, due at due about a moment refers
@@ -46,13 +46,12 @@ int64_t	retry_delay(int attempt, double r, int64_t retry_after);
  * overdue notices and cancellations a day after due; broadcasts at their
  * expiry, else an hour after their planned time. TIMEX_NONE: never. Pure.
  */
-int64_t	policy_expires(enum job_kind k, int64_t due, int64_t refers);
+int64_t	    policy_expires(enum job_kind k, int64_t due, int64_t refers);
 /* Why a job of kind k expired, in the words `loa outbox` shows. */
-const char *policy_expired_reason(enum job_kind k, int64_t refers,
-	    int64_t now);
+const char *policy_expired_reason(enum job_kind k, int64_t refers, int64_t now);
 /* Whether of several reminders of kind k due at once only the latest
  * goes (the earlier are expired). */
-int	policy_collapses(enum job_kind k);
+int	    policy_collapses(enum job_kind k);
 
 /*
  * Reconciliation of one stored job with what the plan now derives.
@@ -62,22 +61,22 @@ int	policy_collapses(enum job_kind k);
  * failed job whose time did not move keeps its own retry schedule.
  * Returns 1 when the stored job is to take the new values. Pure.
  */
-int	policy_rederive(enum job_state stored, int64_t stored_due,
-	    enum job_state derived, int64_t derived_due);
+int policy_rederive(enum job_state stored, int64_t stored_due,
+    enum job_state derived, int64_t derived_due);
 
 /* A state a job can still be sent from (held waits for its date). */
-int	policy_unsent(enum job_state s);
+int policy_unsent(enum job_state s);
 
 /* A token bucket: rate tokens a second, at most burst saved. */
 struct bucket {
-	double	 rate;		/* 0: unlimited */
-	double	 burst;
-	double	 tokens;
-	double	 last;		/* seconds */
+	double rate; /* 0: unlimited */
+	double burst;
+	double tokens;
+	double last; /* seconds */
 };
 
-void	bucket_init(struct bucket *, double rate, double burst);
+void   bucket_init(struct bucket *, double rate, double burst);
 /* Take a token at now: 0, or the seconds to wait for one. Pure. */
-double	bucket_take(struct bucket *, double now);
+double bucket_take(struct bucket *, double now);
 
 #endif

@@ -26,8 +26,8 @@ event_fingerprint(struct plan *p, const struct event *ev)
 {
 	return xasprintf("%lld|%lld|%s|%s|%s", (long long)ev->start.t,
 	    (long long)ev->end.t, ev->location ? ev->location : "",
-	    ev->title ? ev->title : "", ev->status == EV_CANCELLED ?
-	    "cancelled" : "live");
+	    ev->title ? ev->title : "",
+	    ev->status == EV_CANCELLED ? "cancelled" : "live");
 }
 
 /*
@@ -37,9 +37,9 @@ event_fingerprint(struct plan *p, const struct event *ev)
  */
 /* Split a fingerprint: start|end|location|title|status. */
 struct fprint {
-	long long	 start, end;
-	char		*loc, *title;	/* in buf */
-	char		*buf;		/* freed by fprint_clear */
+	long long start, end;
+	char	 *loc, *title; /* in buf */
+	char	 *buf;	       /* freed by fprint_clear */
 };
 
 static void
@@ -52,7 +52,7 @@ fprint_clear(struct fprint *f)
 static int
 fprint_parse(const char *s, struct fprint *f)
 {
-	char	*p, *q, *last;
+	char *p, *q, *last;
 
 	f->buf = NULL;
 	if (sscanf(s, "%lld|%lld|", &f->start, &f->end) != 2)
@@ -76,8 +76,8 @@ static void
 change_add(struct engine *e, const struct plan *p, const struct event *ev,
     enum tmpl_name n, struct buf *out)
 {
-	const struct named	 obj = { N_EVENT, (void *)ev, { NULL, 0 } };
-	char			*s;
+	const struct named obj = { N_EVENT, (void *)ev, { NULL, 0 } };
+	char		  *s;
 
 	if (out->len > 0) {
 		s = compose_text(p, e->w->svc, T_CHANGE_SEPARATOR, NULL, NULL,
@@ -99,9 +99,9 @@ static char *
 event_changes(struct engine *e, struct plan *p, const char *old,
     const char *new)
 {
-	struct fprint	 o = { 0 }, n = { 0 };
-	struct event	 now;
-	struct buf	 out = { 0 };
+	struct fprint o = { 0 }, n = { 0 };
+	struct event  now;
+	struct buf    out = { 0 };
 
 	if (fprint_parse(old, &o) == 0 && fprint_parse(new, &n) == 0) {
 		memset(&now, 0, sizeof(now));
@@ -133,7 +133,7 @@ add_itip_job(struct engine *e, struct plan *p, const struct event *ev,
     enum job_kind k, int seq, const char *rid, const char *name,
     const char *addr, enum channel ch, const char *payload, int64_t now)
 {
-	struct ob_job	 j;
+	struct ob_job j;
 
 	if (outbox_supersede(e->ob, p->id, ev->id, rid, ch, seq, now) == -1)
 		return -1;
@@ -161,11 +161,13 @@ static int
 cancel_attendee(struct engine *e, struct plan *p, const struct event *ev,
     int seq, const struct ob_attendee *a, const char *why, int64_t now)
 {
-	if (a->email != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq, a->id,
-	    a->name, a->email, CH_EMAIL, why, now) == -1)
+	if (a->email != NULL &&
+	    add_itip_job(e, p, ev, JK_CANCEL, seq, a->id, a->name, a->email,
+		CH_EMAIL, why, now) == -1)
 		return -1;
-	if (a->phone != NULL && add_itip_job(e, p, ev, JK_CANCEL, seq, a->id,
-	    a->name, a->phone, CH_SMS, why, now) == -1)
+	if (a->phone != NULL &&
+	    add_itip_job(e, p, ev, JK_CANCEL, seq, a->id, a->name, a->phone,
+		CH_SMS, why, now) == -1)
 		return -1;
 	return 0;
 }
@@ -177,11 +179,11 @@ update_attendee(struct engine *e, struct plan *p, const struct event *ev,
 {
 	if (c->email != NULL && (c->channels & CHM(CH_EMAIL)) &&
 	    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id, c->name, c->email,
-	    CH_EMAIL, changes, now) == -1)
+		CH_EMAIL, changes, now) == -1)
 		return -1;
 	if (c->phone != NULL && (c->channels & CHM(CH_SMS)) &&
 	    add_itip_job(e, p, ev, JK_UPDATE, seq, c->id, c->name, c->phone,
-	    CH_SMS, changes, now) == -1)
+		CH_SMS, changes, now) == -1)
 		return -1;
 	return 0;
 }
@@ -193,11 +195,11 @@ static int
 invitation_sent(struct engine *e, struct plan *p, const struct event *ev,
     const struct contact *c, int *sent)
 {
-	enum channel	 chs[] = { CH_EMAIL, CH_SMS };
-	struct ob_job	 j;
-	char		 id[17];
-	size_t		 i;
-	int		 found;
+	enum channel  chs[] = { CH_EMAIL, CH_SMS };
+	struct ob_job j;
+	char	      id[17];
+	size_t	      i;
+	int	      found;
 
 	*sent = 0;
 	for (i = 0; i < sizeof(chs) / sizeof(chs[0]) && !*sent; i++) {
@@ -212,26 +214,26 @@ invitation_sent(struct engine *e, struct plan *p, const struct event *ev,
 
 
 static int
-reconcile_event(struct engine *e, struct plan *p, struct event *ev,
-    int64_t now, struct reconcile_stats *rs)
+reconcile_event(struct engine *e, struct plan *p, struct event *ev, int64_t now,
+    struct reconcile_stats *rs)
 {
-	struct ob_event		 oe;
-	struct ob_attendee	*sent = NULL;
-	const struct contact	**rc = NULL, **opt = NULL;
-	size_t			 nrc = 0, caprc = 0, nopt = 0, capopt = 0;
-	size_t			 nsent = 0, i, k;
-	int			 found, seq, rcode = -1, bumped = 0, again;
-	char			*fp = NULL, *changes = NULL, *back = NULL;
+	struct ob_event	       oe;
+	struct ob_attendee    *sent = NULL;
+	const struct contact **rc = NULL, **opt = NULL;
+	size_t		       nrc = 0, caprc = 0, nopt = 0, capopt = 0;
+	size_t		       nsent = 0, i, k;
+	int		       found, seq, rcode = -1, bumped = 0, again;
+	char		      *fp = NULL, *changes = NULL, *back = NULL;
 
 	if (outbox_event_get(e->ob, p->id, ev->id, &oe, &found) == -1)
 		return -1;
 	if (!found)
-		return 0;	/* no invitation has gone out yet */
+		return 0; /* no invitation has gone out yet */
 	fp = event_fingerprint(p, ev);
 	if (outbox_attendees(e->ob, p->id, ev->id, &sent, &nsent) == -1)
 		goto out;
 	{
-		const struct contact	*skip = plan_organizer(p, ev);
+		const struct contact *skip = plan_organizer(p, ev);
 
 		plan_recipients(p, &ev->attendees, skip, &rc, &nrc, &caprc);
 		plan_recipients(p, &ev->optional, skip, &opt, &nopt, &capopt);
@@ -254,7 +256,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 		/* Everybody who was invited hears it is off. */
 		for (i = 0; i < nsent; i++) {
 			if (cancel_attendee(e, p, ev, seq, &sent[i],
-			    "cancelled", now) == -1)
+				"cancelled", now) == -1)
 				goto out;
 			rs->cancels++;
 		}
@@ -262,8 +264,9 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 		    ev->organizer.id);
 		goto out;
 	}
-	changes = strcmp(oe.fingerprint, fp) != 0 ? event_changes(e, p,
-	    oe.fingerprint, fp) : NULL;
+	changes = strcmp(oe.fingerprint, fp) != 0 ?
+	    event_changes(e, p, oe.fingerprint, fp) :
+	    NULL;
 	if (changes != NULL && strstr(oe.fingerprint, "|cancelled") != NULL) {
 		/* Called off, then on again: everybody gets it back. */
 		free(changes);
@@ -276,30 +279,30 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 			;
 		if (k < nrc)
 			continue;
-		if (cancel_attendee(e, p, ev, seq, &sent[i], "removed",
-		    now) == -1 ||
+		if (cancel_attendee(e, p, ev, seq, &sent[i], "removed", now) ==
+			-1 ||
 		    outbox_attendee_drop(e->ob, p->id, ev->id, sent[i].id) ==
-		    -1)
+			-1)
 			goto out;
 		rs->cancels++;
 		bumped = 1;
 	}
 	for (i = 0; i < nrc; i++) {
-		const struct contact	*c = rc[i];
-		const char		*what = changes;
+		const struct contact *c = rc[i];
+		const char	     *what = changes;
 
 		if (changes == NULL) {
 			/* Unchanged event: only someone put back on the list
 			 * (their calendar holds it cancelled) hears again. */
-			for (k = 0; k < nsent &&
-			    strcmp(sent[k].id, c->id) != 0; k++)
+			for (k = 0; k < nsent && strcmp(sent[k].id, c->id) != 0;
+			     k++)
 				;
 			if (k < nsent)
 				continue;
 			if (invitation_sent(e, p, ev, c, &again) == -1)
 				goto out;
 			if (!again)
-				continue;	/* new: the invitation goes */
+				continue; /* new: the invitation goes */
 			what = back = compose_text(p, e->w->svc,
 			    T_CHANGE_BACK_ON_LIST, NULL, NULL, 0, NULL);
 		}
@@ -313,7 +316,8 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev,
 		bumped = 1;
 	}
 	rcode = bumped ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
-	    changes, ev->organizer.id) : 0;
+			     changes, ev->organizer.id) :
+			 0;
 out:
 	ob_attendees_free(sent, nsent);
 	free(rc);
@@ -335,11 +339,11 @@ out:
 static struct event *
 ghost_event(struct engine *e, struct plan *p, const struct ob_event *r)
 {
-	const struct named	*n = strmap_get(p->names, r->event);
-	struct named		*nm;
-	struct event		*ev;
-	struct fprint		 f;
-	const char		*key;
+	const struct named *n = strmap_get(p->names, r->event);
+	struct named	   *nm;
+	struct event	   *ev;
+	struct fprint	    f;
+	const char	   *key;
 
 	if (n != NULL)
 		return n->kind == N_EVENT ? n->p : NULL;
@@ -378,26 +382,26 @@ static int
 reconcile_vanished(struct engine *e, struct plan *p, int64_t now,
     struct reconcile_stats *rs)
 {
-	struct ob_event		*v = NULL;
-	struct ob_attendee	*a = NULL;
-	size_t			 n = 0, na = 0, i, k;
-	struct event		*ev;
-	char			*fp;
-	int			 rc = -1;
+	struct ob_event	   *v = NULL;
+	struct ob_attendee *a = NULL;
+	size_t		    n = 0, na = 0, i, k;
+	struct event	   *ev;
+	char		   *fp;
+	int		    rc = -1;
 
 	if (outbox_events(e->ob, p->id, &v, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		ev = ghost_event(e, p, &v[i]);
-		if (ev == NULL || (ev >= p->events && ev < p->events +
-		    p->nevents) || strstr(v[i].fingerprint, "|cancelled") !=
-		    NULL)
-			continue;	/* still there, or told already */
+		if (ev == NULL ||
+		    (ev >= p->events && ev < p->events + p->nevents) ||
+		    strstr(v[i].fingerprint, "|cancelled") != NULL)
+			continue; /* still there, or told already */
 		if (outbox_attendees(e->ob, p->id, ev->id, &a, &na) == -1)
 			goto out;
 		for (k = 0; k < na; k++) {
 			if (cancel_attendee(e, p, ev, v[i].seq + 1, &a[k],
-			    "deleted", now) == -1)
+				"deleted", now) == -1)
 				goto out;
 			rs->cancels++;
 		}
@@ -406,7 +410,7 @@ reconcile_vanished(struct engine *e, struct plan *p, int64_t now,
 		na = 0;
 		fp = event_fingerprint(p, ev);
 		k = outbox_event_put(e->ob, p->id, ev->id, v[i].seq + 1, fp,
-		    NULL, ev->organizer.id) == -1;
+			NULL, ev->organizer.id) == -1;
 		free(fp);
 		if (k)
 			goto out;
@@ -424,8 +428,8 @@ out:
 static int
 is_done(struct engine *e, const struct plan *p, const char *id)
 {
-	char	*key = xasprintf("%s\x1f%s", p->id, id);
-	int	 done = strmap_get(&e->done, key) != NULL;
+	char *key = xasprintf("%s\x1f%s", p->id, id);
+	int   done = strmap_get(&e->done, key) != NULL;
 
 	free(key);
 	return done;
@@ -434,9 +438,9 @@ is_done(struct engine *e, const struct plan *p, const char *id)
 int
 reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 {
-	struct world	*w = e->w;
-	size_t		 i, k;
-	int		 changed, n;
+	struct world *w = e->w;
+	size_t	      i, k;
+	int	      changed, n;
 
 	memset(rs, 0, sizeof(*rs));
 	engine_facts_reset(e);
@@ -444,18 +448,18 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 		goto fail;
 	for (i = 0; i < w->nplans; i++)
 		for (k = 0; k < w->plans[i]->ntasks; k++) {
-			struct task	*t = &w->plans[i]->tasks[k];
-			int		 done;
+			struct task *t = &w->plans[i]->tasks[k];
+			int	     done;
 
 			if (outbox_task_is_done(e->ob, w->plans[i]->id, t->id,
-			    &done) == -1)
+				&done) == -1)
 				goto fail;
 			if (done)
-				strmap_put(&e->done, engine_key(e, w->plans[i],
-				    t->id), t);
+				strmap_put(&e->done,
+				    engine_key(e, w->plans[i], t->id), t);
 		}
 	for (i = 0; i < w->jobs.n; i++) {
-		struct job	 j = w->jobs.v[i];
+		struct job j = w->jobs.v[i];
 
 		/* The plan's job as derived; what the outbox knows of its
 		 * task changes the copy stored, not the plan's. */
@@ -475,7 +479,7 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 	for (i = 0; i < w->nplans; i++) {
 		for (k = 0; k < w->plans[i]->nevents; k++)
 			if (reconcile_event(e, w->plans[i],
-			    &w->plans[i]->events[k], now, rs) == -1)
+				&w->plans[i]->events[k], now, rs) == -1)
 				goto fail;
 		if (reconcile_vanished(e, w->plans[i], now, rs) == -1)
 			goto fail;
@@ -502,13 +506,12 @@ engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 
 
 int
-reconcile_note_invited(struct engine *e, struct plan *p,
-    const struct ob_job *j)
+reconcile_note_invited(struct engine *e, struct plan *p, const struct ob_job *j)
 {
-	const struct named	*n = strmap_get(p->names, j->object);
-	struct ob_event		 oe;
-	int			 found, rc;
-	char			*fp;
+	const struct named *n = strmap_get(p->names, j->object);
+	struct ob_event	    oe;
+	int		    found, rc;
+	char		   *fp;
 
 	if (n == NULL || n->kind != N_EVENT)
 		return 0;

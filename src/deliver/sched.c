@@ -29,14 +29,14 @@
 #include "util/fs.h"
 #include "util/sms.h"
 
-#define CLAIM_BATCH	32
+#define CLAIM_BATCH 32
 
-static void	flight_free(struct flight *);
+static void flight_free(struct flight *);
 
 static char *
 dir_of(const char *path)
 {
-	const char	*s = strrchr(path, '/');
+	const char *s = strrchr(path, '/');
 
 	return s == NULL ? xstrdup(".") : xstrndup(path, (size_t)(s - path));
 }
@@ -45,21 +45,21 @@ struct engine *
 engine_new(struct world *w, const char *store, const struct engine_opts *o,
     char *err, size_t errlen)
 {
-	struct engine	*e = xcalloc(1, sizeof(*e));
-	char		*base = dir_of(store);
-	int		 ch;
+	struct engine *e = xcalloc(1, sizeof(*e));
+	char	      *base = dir_of(store);
+	int	       ch;
 
 	e->w = w;
 	e->o = *o;
 	e->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
 	for (ch = 0; ch < CH__N; ch++) {
-		const struct gateway	*g = w->svc->channel_gw[ch];
-		struct gw		*gw = &e->gw[ch];
+		const struct gateway *g = w->svc->channel_gw[ch];
+		struct gw	     *gw = &e->gw[ch];
 
 		gw->fd = -1;
 		if (o->files != NULL || g == NULL) {
 			/* The embedded default, and every simulation. */
-			const char	*root = o->files ? o->files : base;
+			const char *root = o->files ? o->files : base;
 
 			gw->dir = ch == CH_BROADCAST ?
 			    xasprintf("%s/broadcast", root) :
@@ -67,13 +67,15 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 			gw->backend = gw_lookup("file");
 		} else {
 			static const char *const kinds[] = { "smtp", "http",
-			    "file", "spool" };
+				"file", "spool" };
 
 			gw->backend = gw_lookup(kinds[g->kind]);
 			if (gw->backend == NULL) {
-				snprintf(err, errlen, "gateway %s: kind %s is "
+				snprintf(err, errlen,
+				    "gateway %s: kind %s is "
 				    "not available in this build; use file or "
-				    "spool", g->id, kinds[g->kind]);
+				    "spool",
+				    g->id, kinds[g->kind]);
 				free(base);
 				engine_free(e);
 				return NULL;
@@ -81,8 +83,10 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 			gw->dir = xstrdup(g->dir);
 			bucket_init(&e->bucket[ch], g->rate, 0);
 			/* The file gateways answer at once: no limit. */
-			e->limit[ch] = g->kind == GW_SMTP || g->kind == GW_HTTP ?
-			    g->concurrency : 0;
+			e->limit[ch] = g->kind == GW_SMTP ||
+				g->kind == GW_HTTP ?
+			    g->concurrency :
+			    0;
 		}
 		assert(gw->backend != NULL);
 		if (gw->backend->init(gw, err, errlen) == -1) {
@@ -114,7 +118,7 @@ engine_facts_reset(struct engine *e)
 void
 engine_free(struct engine *e)
 {
-	int	 ch;
+	int ch;
 
 	if (e == NULL)
 		return;
@@ -157,8 +161,8 @@ engine_key(struct engine *e, const struct plan *p, const char *id)
 const struct named *
 engine_object(struct engine *e, const struct plan *p, const char *id)
 {
-	const struct named	*n = strmap_get(p->names, id);
-	char			*key;
+	const struct named *n = strmap_get(p->names, id);
+	char		   *key;
 
 	if (n != NULL)
 		return n;
@@ -173,7 +177,7 @@ engine_object(struct engine *e, const struct plan *p, const char *id)
 static const struct contact *
 recipient_of(const struct plan *p, const char *id)
 {
-	const struct named	*n;
+	const struct named *n;
 
 	if (id == NULL || (n = strmap_get(p->names, id)) == NULL)
 		return NULL;
@@ -188,8 +192,8 @@ void
 engine_trace(struct engine *e, const struct ob_job *j, const char *what,
     const char *detail)
 {
-	char		 due[40];
-	struct plan	*p = world_plan(e->w, j->plan);
+	char	     due[40];
+	struct plan *p = world_plan(e->w, j->plan);
 
 	if (e->o.trace == NULL)
 		return;
@@ -200,29 +204,30 @@ engine_trace(struct engine *e, const struct ob_job *j, const char *what,
 	due[16] = '\0';
 	due[10] = ' ';
 	fprintf(e->o.trace, "%s  %-8s %-14s %-16s %-14s %-9s %s%s%s\n", due,
-	    what, job_kind_names[j->kind], j->object, j->recipient ?
-	    j->recipient : "-", channel_names[j->channel], j->address ?
-	    j->address : "-", detail ? "  " : "", detail ? detail : "");
+	    what, job_kind_names[j->kind], j->object,
+	    j->recipient ? j->recipient : "-", channel_names[j->channel],
+	    j->address ? j->address : "-", detail ? "  " : "",
+	    detail ? detail : "");
 }
 
 /* Record the answer to claimed job c, inside the caller's transaction. */
 static int
 record(struct engine *e, struct sendctx *c, int64_t now)
 {
-	struct ob_job	*j = &c->job;
-	struct plan	*p = world_plan(e->w, j->plan);
-	char		*why;
-	int		 rc;
+	struct ob_job *j = &c->job;
+	struct plan   *p = world_plan(e->w, j->plan);
+	char	      *why;
+	int	       rc;
 
 	switch (policy_outcome(c->ans.result == GW_OK,
 	    c->ans.result == GW_TEMPFAIL, j->attempts, j->first_at, now)) {
 	case PO_SENT:
 		if (outbox_sent(e->ob, j->id, now, c->ans.text) == -1)
 			return -1;
-		if (p != NULL && (j->channel == CH_EMAIL ||
-		    j->channel == CH_SMS) && (j->kind == JK_INVITATION ||
-		    j->kind == JK_UPDATE) && reconcile_note_invited(e, p, j) ==
-		    -1)
+		if (p != NULL &&
+		    (j->channel == CH_EMAIL || j->channel == CH_SMS) &&
+		    (j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
+		    reconcile_note_invited(e, p, j) == -1)
 			return -1;
 		e->st.sent[j->kind][j->channel]++;
 		engine_trace(e, j, "sent", c->ans.text);
@@ -230,9 +235,12 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 	case PO_RETRY:
 		e->st.failed++;
 		engine_trace(e, j, "retry", c->ans.text);
-		return outbox_retry(e->ob, j->id, now, now + retry_delay(
-		    j->attempts, (double)rand_r(&e->seed) / ((double)RAND_MAX +
-		    1), c->ans.retry_after), c->ans.text);
+		return outbox_retry(e->ob, j->id, now,
+		    now +
+			retry_delay(j->attempts,
+			    (double)rand_r(&e->seed) / ((double)RAND_MAX + 1),
+			    c->ans.retry_after),
+		    c->ans.text);
 	case PO_DEAD:
 	default:
 		e->st.dead++;
@@ -254,7 +262,7 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 static void
 answer(struct sendctx *c, enum gw_result r, const char *why)
 {
-	size_t	 n = strlen(why);
+	size_t n = strlen(why);
 
 	if (n >= sizeof(c->ans.text))
 		n = sizeof(c->ans.text) - 1;
@@ -272,11 +280,11 @@ static char *
 email_of(struct engine *e, struct plan *p, struct sendctx *c,
     const struct named *n, int64_t now)
 {
-	const struct ob_job	*j = &c->job;
-	struct mail_job		 m;
-	struct mime_file	*files = NULL;
-	char			 why[512], *out = NULL;
-	size_t			 i, nfiles = 0;
+	const struct ob_job *j = &c->job;
+	struct mail_job	     m;
+	struct mime_file    *files = NULL;
+	char		     why[512], *out = NULL;
+	size_t		     i, nfiles = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.id = j->id;
@@ -290,12 +298,12 @@ email_of(struct engine *e, struct plan *p, struct sendctx *c,
 	m.payload = j->payload;
 	m.now = now;
 	if (j->kind == JK_INVITATION) {
-		struct ob_event	 oe;
-		int		 found;
+		struct ob_event oe;
+		int		found;
 
 		/* An invitation carries the sequence already announced. */
-		if (outbox_event_get(e->ob, p->id, j->object, &oe,
-		    &found) == -1) {
+		if (outbox_event_get(e->ob, p->id, j->object, &oe, &found) ==
+		    -1) {
 			answer(c, GW_TEMPFAIL, outbox_error(e->ob));
 			return NULL;
 		}
@@ -306,13 +314,13 @@ email_of(struct engine *e, struct plan *p, struct sendctx *c,
 		nfiles = p->distribution.nattachments;
 		files = xcalloc(nfiles ? nfiles : 1, sizeof(*files));
 		for (i = 0; i < nfiles; i++) {
-			const char	*path = p->distribution.attachments[i];
-			const char	*base = strrchr(path, '/');
-			size_t		 len;
+			const char *path = p->distribution.attachments[i];
+			const char *base = strrchr(path, '/');
+			size_t	    len;
 
 			files[i].name = base ? base + 1 : path;
 			if (fs_slurp(path, FS_MAX_FILE, (char **)&files[i].data,
-			    &len, why, sizeof(why)) == -1) {
+				&len, why, sizeof(why)) == -1) {
 				answer(c, GW_PERMFAIL, why);
 				goto out;
 			}
@@ -338,19 +346,20 @@ out:
 static int
 may_go(struct engine *e, struct plan *p, struct sendctx *c, int64_t now)
 {
-	struct ob_job	*j = &c->job;
-	double		 wait;
-	int		 rc = 0;
+	struct ob_job *j = &c->job;
+	double	       wait;
+	int	       rc = 0;
 
 	if (j->channel == CH_SMS) {
-		int64_t	 t = quiet_adjust(&p->cal, &e->w->svc->quiet, now,
-			    j->refers);
+		int64_t t = quiet_adjust(&p->cal, &e->w->svc->quiet, now,
+		    j->refers);
 
 		if (t != now) {
 			c->skip = 1;
 			if (t < now) {
 				rc = outbox_finish(e->ob, j->id, now,
-				    JS_EXPIRED, "quiet hours until its moment "
+				    JS_EXPIRED,
+				    "quiet hours until its moment "
 				    "passed");
 				e->st.expired++;
 			} else
@@ -374,19 +383,21 @@ may_go(struct engine *e, struct plan *p, struct sendctx *c, int64_t now)
 static void
 send_one(struct engine *e, struct sendctx *c, int64_t now)
 {
-	struct ob_job		*j = &c->job;
-	struct plan		*p = world_plan(e->w, j->plan);
-	const struct named	*n;
-	struct gw_msg		 m;
-	char			*data = NULL, *text = NULL;
-	struct sms_info		 si;
+	struct ob_job	   *j = &c->job;
+	struct plan	   *p = world_plan(e->w, j->plan);
+	const struct named *n;
+	struct gw_msg	    m;
+	char		   *data = NULL, *text = NULL;
+	struct sms_info	    si;
 
 	memset(&c->ans, 0, sizeof(c->ans));
 	c->ans.id = j->id;
 	if (p == NULL) {
 		c->ans.result = GW_PERMFAIL;
-		snprintf(c->ans.text, sizeof(c->ans.text), "plan %s is no "
-		    "longer loaded", j->plan);
+		snprintf(c->ans.text, sizeof(c->ans.text),
+		    "plan %s is no "
+		    "longer loaded",
+		    j->plan);
 		return;
 	}
 	if (!may_go(e, p, c, now))
@@ -403,8 +414,8 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 		m.data = data;
 		break;
 	case CH_SMS:
-		text = compose_sms(p, e->w->svc, j->kind, n, recipient_of(p,
-		    j->recipient), now, j->payload);
+		text = compose_sms(p, e->w->svc, j->kind, n,
+		    recipient_of(p, j->recipient), now, j->payload);
 		sms_analyse(text, &si);
 		m.data = text;
 		m.encoding = sms_encoding_name(si.encoding);
@@ -414,8 +425,10 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	default:
 		assert(j->channel == CH_BROADCAST);
 		{
-			const struct broadcast	*b = n != NULL &&
-			    n->kind == N_BROADCAST ? n->p : NULL;
+			const struct broadcast *b = n != NULL &&
+				n->kind == N_BROADCAST ?
+			    n->p :
+			    NULL;
 
 			data = broadcast_render(p, b, j->id, j->object, j->due,
 			    j->slot, j->duration);
@@ -439,7 +452,7 @@ flight_push(struct flight *f, struct sendctx *c)
 static void
 flight_free(struct flight *f)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < f->n; i++)
 		ob_job_clear(&f->v[i].job);
@@ -450,8 +463,8 @@ flight_free(struct flight *f)
 size_t
 engine_inflight(const struct engine *e)
 {
-	size_t	 n = 0;
-	int	 ch;
+	size_t n = 0;
+	int    ch;
 
 	for (ch = 0; ch < CH__N; ch++)
 		n += e->fly[ch].n;
@@ -462,13 +475,13 @@ engine_inflight(const struct engine *e)
 static void
 on_answer(void *arg, const struct gw_answer *a)
 {
-	struct engine	*e = arg;
-	size_t		 i;
-	int		 ch;
+	struct engine *e = arg;
+	size_t	       i;
+	int	       ch;
 
 	for (ch = 0; ch < CH__N; ch++)
 		for (i = 0; i < e->fly[ch].n; i++) {
-			struct sendctx	*c = &e->fly[ch].v[i];
+			struct sendctx *c = &e->fly[ch].v[i];
 
 			if (strcmp(c->job.id, a->id) != 0)
 				continue;
@@ -492,14 +505,13 @@ on_answer(void *arg, const struct gw_answer *a)
 static int
 record_batch(struct engine *e, struct sendctx *c, size_t n, int64_t now)
 {
-	size_t	 i;
-	int	 ch, rc = -1;
+	size_t i;
+	int    ch, rc = -1;
 
 	for (ch = 0; ch < CH__N; ch++) {
-		char	 err[256];
+		char err[256];
 
-		if (e->gw[ch].backend->flush(&e->gw[ch], err,
-		    sizeof(err)) == 0)
+		if (e->gw[ch].backend->flush(&e->gw[ch], err, sizeof(err)) == 0)
 			continue;
 		for (i = 0; i < n; i++)
 			if (c[i].job.channel == (enum channel)ch &&
@@ -533,7 +545,7 @@ out:
 static int
 collect(struct engine *e, int64_t now)
 {
-	int	 ch, rc;
+	int ch, rc;
 
 	for (ch = 0; ch < CH__N; ch++)
 		if (e->fly[ch].n > 0)
@@ -553,12 +565,12 @@ collect(struct engine *e, int64_t now)
 static int
 claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
 {
-	int	 room[CH__N], ch, all = 1;
+	int room[CH__N], ch, all = 1;
 
 	e->blocked = 0;
 	for (ch = 0; ch < CH__N; ch++) {
 		room[ch] = e->limit[ch] == 0 ? CLAIM_BATCH :
-		    e->limit[ch] - (int)e->fly[ch].n;
+					       e->limit[ch] - (int)e->fly[ch].n;
 		if (room[ch] > CLAIM_BATCH)
 			room[ch] = CLAIM_BATCH;
 		if (room[ch] < CLAIM_BATCH)
@@ -571,13 +583,13 @@ claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
 	*v = NULL;
 	*n = 0;
 	for (ch = 0; ch < CH__N; ch++) {
-		struct ob_job	*w;
-		size_t		 nw, i;
+		struct ob_job *w;
+		size_t	       nw, i;
 
 		if (room[ch] <= 0)
 			continue;
 		if (outbox_claim(e->ob, now, (enum channel)ch, room[ch], &w,
-		    &nw) == -1) {
+			&nw) == -1) {
 			for (i = 0; i < *n; i++)
 				ob_job_clear(&(*v)[i]);
 			free(*v);
@@ -596,7 +608,7 @@ claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
 int
 engine_step(struct engine *e, int64_t now)
 {
-	int	 n;
+	int n;
 
 	if (outbox_expire(e->ob, now, &n) == -1) {
 		log_warnx("%s", outbox_error(e->ob));
@@ -606,10 +618,10 @@ engine_step(struct engine *e, int64_t now)
 	if (collect(e, now) == -1)
 		return -1;
 	for (;;) {
-		struct ob_job	*v;
-		struct sendctx	*c;
-		size_t		 nv, i;
-		int		 rc;
+		struct ob_job  *v;
+		struct sendctx *c;
+		size_t		nv, i;
+		int		rc;
 
 		if (claim(e, now, &v, &nv) == -1) {
 			log_warnx("%s", outbox_error(e->ob));
@@ -643,7 +655,7 @@ int
 engine_pollfds(struct engine *e, struct pollfd *pfd, int n, int max,
     int *timeout)
 {
-	int	 ch, t;
+	int ch, t;
 
 	for (ch = 0; ch < CH__N; ch++) {
 		if (e->fly[ch].n == 0)
@@ -660,10 +672,10 @@ engine_pollfds(struct engine *e, struct pollfd *pfd, int n, int max,
 int
 engine_land(struct engine *e, int64_t now, int wait_ms)
 {
-	struct pollfd	 pfd[64];
-	struct timespec	 t0, t1;
-	int		 n, timeout, left = wait_ms, ch;
-	size_t		 i;
+	struct pollfd	pfd[64];
+	struct timespec t0, t1;
+	int		n, timeout, left = wait_ms, ch;
+	size_t		i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (engine_inflight(e) > 0 && left > 0) {
@@ -671,22 +683,24 @@ engine_land(struct engine *e, int64_t now, int wait_ms)
 		n = engine_pollfds(e, pfd, 0, 64, &timeout);
 		if (timeout > left)
 			timeout = left;
-		if ((n > 0 || timeout > 0) && poll(pfd, (nfds_t)n,
-		    timeout > 100 || timeout < 0 ? 100 : timeout) == -1 &&
+		if ((n > 0 || timeout > 0) &&
+		    poll(pfd, (nfds_t)n,
+			timeout > 100 || timeout < 0 ? 100 : timeout) == -1 &&
 		    errno != EINTR)
 			log_warn("poll");
 		if (collect(e, now) == -1)
 			return -1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = wait_ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		left = wait_ms -
+		    (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000);
 	}
 	n = 0;
 	for (ch = 0; ch < CH__N; ch++) {
 		for (i = 0; i < e->fly[ch].n; i++) {
 			/* Not answered in time: sent again, same id. */
 			if (outbox_release(e->ob, e->fly[ch].v[i].job.id,
-			    now) == -1) {
+				now) == -1) {
 				log_warnx("%s", outbox_error(e->ob));
 				return -1;
 			}
@@ -696,7 +710,8 @@ engine_land(struct engine *e, int64_t now, int wait_ms)
 	}
 	if (n > 0)
 		log_warnx("%d send%s unanswered at the stop; requeued, to go "
-		    "again with the same id", n, n == 1 ? "" : "s");
+			  "again with the same id",
+		    n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -704,7 +719,7 @@ int
 engine_set_gateway(struct engine *e, enum channel ch,
     const struct gw_backend *b, int concurrency, char *err, size_t errlen)
 {
-	struct gw	*gw = &e->gw[ch];
+	struct gw *gw = &e->gw[ch];
 
 	if (e->fly[ch].n > 0) {
 		snprintf(err, errlen, "sends are in flight on %s",
@@ -724,7 +739,7 @@ engine_set_gateway(struct engine *e, enum channel ch,
 int64_t
 engine_next(struct engine *e)
 {
-	int64_t	 at;
+	int64_t at;
 
 	if (outbox_next(e->ob, &at) == -1)
 		return TIMEX_NONE;
@@ -734,10 +749,10 @@ engine_next(struct engine *e)
 int
 engine_dry_run(struct engine *e, int64_t now, FILE *f)
 {
-	struct reconcile_stats	 rs;
-	struct ob_job		*v;
-	size_t			 n, i;
-	int			 due = 0;
+	struct reconcile_stats rs;
+	struct ob_job	      *v;
+	size_t		       n, i;
+	int		       due = 0;
 
 	/* Reconcile inside a transaction that is rolled back. */
 	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, &rs) == -1 ||
@@ -754,8 +769,8 @@ engine_dry_run(struct engine *e, int64_t now, FILE *f)
 			if (e->o.trace == NULL)
 				fprintf(f, "%s %s %s %s\n", v[i].id,
 				    job_kind_names[v[i].kind],
-				    channel_names[v[i].channel], v[i].address ?
-				    v[i].address : "-");
+				    channel_names[v[i].channel],
+				    v[i].address ? v[i].address : "-");
 			due++;
 		}
 		ob_job_clear(&v[i]);
@@ -765,4 +780,3 @@ engine_dry_run(struct engine *e, int64_t now, FILE *f)
 	    due == 1 ? "" : "s");
 	return 0;
 }
-

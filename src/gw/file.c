@@ -18,17 +18,17 @@
 #include "util/xmalloc.h"
 
 /* What file_flush must sync: bits of struct gw's dirty. */
-#define DIRTY_SMS	0x1	/* sms.jsonl was appended to */
-#define DIRTY_MAIL	0x2	/* names were renamed into DIR/mail */
-#define DIRTY_DIR	0x4	/* names were renamed into DIR */
+#define DIRTY_SMS  0x1 /* sms.jsonl was appended to */
+#define DIRTY_MAIL 0x2 /* names were renamed into DIR/mail */
+#define DIRTY_DIR  0x4 /* names were renamed into DIR */
 
 int
-gw_write_atomic(const char *dir, const char *name, const char *data,
-    size_t len, char *err, size_t errlen)
+gw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
+    char *err, size_t errlen)
 {
-	char	*tmp = xasprintf("%s/.%s.tmp", dir, name);
-	char	*dst = xasprintf("%s/%s", dir, name);
-	int	 fd, rc = -1;
+	char *tmp = xasprintf("%s/.%s.tmp", dir, name);
+	char *dst = xasprintf("%s/%s", dir, name);
+	int   fd, rc = -1;
 
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -57,7 +57,7 @@ out:
 static int
 file_init(struct gw *g, char *err, size_t errlen)
 {
-	struct stat	 st;
+	struct stat st;
 
 	g->fd = -1;
 	mkdirs(g->dir);
@@ -82,9 +82,8 @@ static int
 file_text(const char *dir, const char *id, const char *text, char *err,
     size_t errlen)
 {
-	char	*name = xasprintf("%s.txt", id);
-	int	 rc = gw_write_atomic(dir, name, text, strlen(text), err,
-		    errlen);
+	char *name = xasprintf("%s.txt", id);
+	int   rc = gw_write_atomic(dir, name, text, strlen(text), err, errlen);
 
 	free(name);
 	return rc;
@@ -93,17 +92,16 @@ file_text(const char *dir, const char *id, const char *text, char *err,
 static enum gw_result
 file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 {
-	char	 err[256];
+	char err[256];
 
 	a->id = m->id;
 	a->retry_after = 0;
 	if (strcmp(m->channel, "sms") == 0) {
-		json_t	*o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "id",
-			    m->id, "to", m->to, "text", m->data, "encoding",
-			    m->encoding ? m->encoding : "ucs2", "parts",
-			    m->parts);
-		char	*line, *path;
-		size_t	 len;
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "id", m->id,
+		    "to", m->to, "text", m->data, "encoding",
+		    m->encoding ? m->encoding : "ucs2", "parts", m->parts);
+		char   *line, *path;
+		size_t	len;
 
 		line = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
@@ -118,14 +116,15 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		 * records the batch as sent.
 		 */
 		if (g->fd == -1) {
-			if ((g->fd = open(path, O_WRONLY | O_CREAT | O_APPEND |
-			    O_CLOEXEC, 0644)) == -1) {
+			if ((g->fd = open(path,
+				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				 0644)) == -1) {
 				file_fail(a, path);
 				free(path);
 				free(line);
 				return a->result;
 			}
-			g->dirty |= DIRTY_DIR;	/* it may be new */
+			g->dirty |= DIRTY_DIR; /* it may be new */
 		}
 		if (fault_hit(FAULT_WRITE) ||
 		    write(g->fd, line, len) != (ssize_t)len) {
@@ -139,19 +138,21 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		free(path);
 		free(line);
 	} else {
-		char	*sub = strcmp(m->channel, "email") == 0 ?
-			    xasprintf("%s/mail", g->dir) : xstrdup(g->dir);
-		char	*name = xasprintf("%s.%s", m->id,
-			    strcmp(m->channel, "email") == 0 ? "eml" : "json");
+		char *sub = strcmp(m->channel, "email") == 0 ?
+		    xasprintf("%s/mail", g->dir) :
+		    xstrdup(g->dir);
+		char *name = xasprintf("%s.%s", m->id,
+		    strcmp(m->channel, "email") == 0 ? "eml" : "json");
 
 		if (access(sub, F_OK) == -1) {
 			mkdirs(sub);
-			g->dirty |= DIRTY_DIR;	/* a new name in DIR */
+			g->dirty |= DIRTY_DIR; /* a new name in DIR */
 		}
 		if (gw_write_atomic(sub, name, m->data, strlen(m->data), err,
-		    sizeof(err)) == -1 || (m->text != NULL &&
-		    strcmp(m->channel, "broadcast") == 0 &&
-		    file_text(sub, m->id, m->text, err, sizeof(err)) == -1)) {
+			sizeof(err)) == -1 ||
+		    (m->text != NULL && strcmp(m->channel, "broadcast") == 0 &&
+			file_text(sub, m->id, m->text, err, sizeof(err)) ==
+			    -1)) {
 			snprintf(a->text, sizeof(a->text), "%s", err);
 			a->result = GW_TEMPFAIL;
 			free(sub);
@@ -159,7 +160,7 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			return a->result;
 		}
 		g->dirty |= strcmp(m->channel, "email") == 0 ? DIRTY_MAIL :
-		    DIRTY_DIR;
+							       DIRTY_DIR;
 		snprintf(a->text, sizeof(a->text), "%s/%s", sub, name);
 		free(sub);
 		free(name);
@@ -176,7 +177,7 @@ file_pollfds(struct gw *g, struct pollfd *p, int max, int *timeout)
 
 static void
 file_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
-    void *arg)
+    void	    *arg)
 {
 }
 
@@ -184,7 +185,7 @@ file_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
 static int
 sync_dir(const char *dir, char *err, size_t errlen)
 {
-	int	 fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
 	if (fd == -1 || fault_hit(FAULT_FSYNC) || fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
@@ -198,12 +199,12 @@ sync_dir(const char *dir, char *err, size_t errlen)
 static int
 file_flush(struct gw *g, char *err, size_t errlen)
 {
-	int	 dirty = g->dirty, rc = 0;
-	char	*mail;
+	int   dirty = g->dirty, rc = 0;
+	char *mail;
 
 	g->dirty = 0;
-	if ((dirty & DIRTY_SMS) && (fault_hit(FAULT_FSYNC) ||
-	    fsync(g->fd) == -1)) {
+	if ((dirty & DIRTY_SMS) &&
+	    (fault_hit(FAULT_FSYNC) || fsync(g->fd) == -1)) {
 		snprintf(err, errlen, "%s/sms.jsonl: %s", g->dir,
 		    strerror(errno));
 		return -1;
@@ -227,7 +228,12 @@ file_shutdown(struct gw *g)
 }
 
 static const struct gw_backend gw_backend_file = {
-	"file", file_init, file_submit, file_pollfds, file_poll, file_flush,
+	"file",
+	file_init,
+	file_submit,
+	file_pollfds,
+	file_poll,
+	file_flush,
 	file_shutdown,
 };
 

@@ -23,55 +23,54 @@ enum gw_result {
 
 /* A message ready to go: only bytes and addresses. */
 struct gw_msg {
-	const char	*id;		/* the job id: the idempotency key */
-	const char	*channel;	/* "email", "sms", "broadcast" */
-	const char	*to;		/* address; NULL for a broadcast */
-	const char	*data;		/* email: the whole MIME message;
+	const char *id;	      /* the job id: the idempotency key */
+	const char *channel;  /* "email", "sms", "broadcast" */
+	const char *to;	      /* address; NULL for a broadcast */
+	const char *data;     /* email: the whole MIME message;
 					   sms: the text; broadcast: JSON */
-	const char	*text;		/* broadcast: the plain text */
-	const char	*encoding;	/* sms: "gsm7" or "ucs2" */
-	int		 parts;		/* sms */
+	const char *text;     /* broadcast: the plain text */
+	const char *encoding; /* sms: "gsm7" or "ucs2" */
+	int	    parts;    /* sms */
 };
 
 /* What a gateway answered. */
 struct gw_answer {
-	const char	*id;
-	enum gw_result	 result;
-	int64_t		 retry_after;	/* seconds, 0: none said */
-	char		 text[256];	/* the gateway's words, or the file */
+	const char    *id;
+	enum gw_result result;
+	int64_t	       retry_after; /* seconds, 0: none said */
+	char	       text[256];   /* the gateway's words, or the file */
 };
 
 struct gw;
 
 struct gw_backend {
-	const char	*name;
-	int		 (*init)(struct gw *, char *err, size_t errlen);
-	enum gw_result	 (*submit)(struct gw *, const struct gw_msg *,
-			    struct gw_answer *);
+	const char *name;
+	int (*init)(struct gw *, char *err, size_t errlen);
+	enum gw_result (
+	    *submit)(struct gw *, const struct gw_msg *, struct gw_answer *);
 	/* Descriptors to wait on, and a timeout in ms (-1: none). */
-	int		 (*pollfds)(struct gw *, struct pollfd *, int max,
-			    int *timeout);
+	int (*pollfds)(struct gw *, struct pollfd *, int max, int *timeout);
 	/* Drive in-flight sends; report finished ones through done. */
-	void		 (*poll)(struct gw *, void (*done)(void *,
-			    const struct gw_answer *), void *arg);
+	void (*poll)(struct gw *,
+	    void (*done)(void *, const struct gw_answer *), void *arg);
 	/* Make what was accepted durable (before the outbox records it as
 	 * sent); 0 or -1. */
-	int		 (*flush)(struct gw *, char *err, size_t errlen);
-	void		 (*shutdown)(struct gw *);
+	int (*flush)(struct gw *, char *err, size_t errlen);
+	void (*shutdown)(struct gw *);
 };
 
 struct gw {
-	const struct gw_backend	*backend;
-	char			*dir;		/* file, spool */
-	int			 fd;		/* file: sms.jsonl */
-	int			 dirty;		/* written, not synced */
+	const struct gw_backend *backend;
+	char			*dir;	/* file, spool */
+	int			 fd;	/* file: sms.jsonl */
+	int			 dirty; /* written, not synced */
 	void			*priv;
 };
 
-const struct gw_backend	*gw_lookup(const char *kind);
+const struct gw_backend *gw_lookup(const char *kind);
 
 /* Write data to dir/name atomically: a temporary file, fsync, rename. */
-int	gw_write_atomic(const char *dir, const char *name, const char *data,
-	    size_t len, char *err, size_t errlen);
+int gw_write_atomic(const char *dir, const char *name, const char *data,
+    size_t len, char *err, size_t errlen);
 
 #endif

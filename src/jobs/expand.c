@@ -19,15 +19,15 @@ void
 plan_job_id(const struct plan *p, enum job_kind kind, const char *object,
     int ordinal, const char *recipient, enum channel ch, char out[17])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned long long	 h = HASH_INIT;
-	char			 ord[16];
-	int			 i;
+	static const char  hex[] = "0123456789abcdef";
+	unsigned long long h = HASH_INIT;
+	char		   ord[16];
+	int		   i;
 
 	/* Content only, never the time: a moved job keeps its id. */
 	h = hash_bytes(h, p->id, strlen(p->id) + 1);
-	h = hash_bytes(h, job_kind_names[kind], strlen(job_kind_names[kind]) +
-	    1);
+	h = hash_bytes(h, job_kind_names[kind],
+	    strlen(job_kind_names[kind]) + 1);
 	h = hash_bytes(h, object, strlen(object) + 1);
 	snprintf(ord, sizeof(ord), "%d", ordinal);
 	h = hash_bytes(h, ord, strlen(ord) + 1);
@@ -52,7 +52,7 @@ static struct job *
 job_new(struct jobs *js, struct plan *p, enum job_kind k, const char *object,
     int ordinal, const struct contact *to, enum channel ch)
 {
-	struct job	*j;
+	struct job *j;
 
 	xgrow(&js->v, &js->cap, js->n + 1, sizeof(*js->v));
 	j = &js->v[js->n++];
@@ -71,24 +71,24 @@ job_new(struct jobs *js, struct plan *p, enum job_kind k, const char *object,
 
 /* What one group of jobs shares: the same message at the same time. */
 struct batch {
-	struct plan		*p;
-	const struct service	*svc;
-	struct jobs		*js;
-	struct diag		*d;
-	enum job_kind		 kind;
-	const char		*object;
-	int			 ordinal;
-	const struct when	*when;		/* when it goes */
-	int64_t			 refers;
-	const char		*held;		/* tentative: why */
-	const char		*cancelled;
-	unsigned		 channels;
-	const struct loc	*loc;		/* for warnings */
-	const char		*key;
-	int			 warned_parts;
-	int			 warned_late;
-	struct sms_info		 sms;		/* cached when the text is */
-	int			 sms_cached;	/* the same for everybody */
+	struct plan	     *p;
+	const struct service *svc;
+	struct jobs	     *js;
+	struct diag	     *d;
+	enum job_kind	      kind;
+	const char	     *object;
+	int		      ordinal;
+	const struct when    *when; /* when it goes */
+	int64_t		      refers;
+	const char	     *held; /* tentative: why */
+	const char	     *cancelled;
+	unsigned	      channels;
+	const struct loc     *loc; /* for warnings */
+	const char	     *key;
+	int		      warned_parts;
+	int		      warned_late;
+	struct sms_info	      sms;	  /* cached when the text is */
+	int		      sms_cached; /* the same for everybody */
 };
 
 static const struct gateway *
@@ -101,10 +101,10 @@ static void
 batch_job(struct batch *bt, const struct contact *to, enum channel ch,
     int64_t due)
 {
-	struct job	*j;
-	const char	*addr = ch == CH_EMAIL ? to->email : to->phone;
-	struct contact	*mto = (struct contact *)to;
-	int		 max_parts;
+	struct job     *j;
+	const char     *addr = ch == CH_EMAIL ? to->email : to->phone;
+	struct contact *mto = (struct contact *)to;
+	int		max_parts;
 
 	j = job_new(bt->js, bt->p, bt->kind, bt->object, bt->ordinal, to, ch);
 	j->due = due;
@@ -113,12 +113,13 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 	if (addr == NULL) {
 		j->state = JS_SKIPPED;
 		j->reason = ch == CH_EMAIL ? "no email address" :
-		    "no phone number";
+					     "no phone number";
 		if (!(to->warned & CHM(ch))) {
 			mto->warned |= CHM(ch);
-			diag_warn(bt->d, &to->loc, to->id, "accepts %s but has "
-			    "%s; its %s jobs are skipped", channel_names[ch],
-			    j->reason, channel_names[ch]);
+			diag_warn(bt->d, &to->loc, to->id,
+			    "accepts %s but has "
+			    "%s; its %s jobs are skipped",
+			    channel_names[ch], j->reason, channel_names[ch]);
 		}
 		return;
 	}
@@ -130,27 +131,30 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 		j->reason = bt->held;
 	} else if (bt->refers != TIMEX_NONE && due >= bt->refers &&
 	    (bt->kind == JK_INVITATION || bt->kind == JK_EVENT_REMINDER ||
-	    bt->kind == JK_TASK_REMINDER)) {
+		bt->kind == JK_TASK_REMINDER)) {
 		j->state = JS_EXPIRED;
-		j->reason = bt->kind == JK_INVITATION ? "due after the event "
-		    "starts" : "due after what it reminds of";
+		j->reason = bt->kind == JK_INVITATION ?
+		    "due after the event "
+		    "starts" :
+		    "due after what it reminds of";
 		if (!bt->warned_late) {
 			bt->warned_late = 1;
-			diag_warn(bt->d, bt->loc, bt->key, "%s falls at or after "
+			diag_warn(bt->d, bt->loc, bt->key,
+			    "%s falls at or after "
 			    "the moment it is about; it will never be sent",
 			    job_kind_names[bt->kind]);
 		}
 	}
 	if (ch == CH_SMS) {
-		struct sms_info	 si;
+		struct sms_info si;
 
 		if (bt->sms_cached)
 			si = bt->sms;
 		else {
-			char	*text = compose_sms(bt->p, bt->svc,
-				    (enum job_kind)j->kind, strmap_get(
-				    bt->p->names, j->object), j->to, j->due,
-				    NULL);
+			char *text = compose_sms(bt->p, bt->svc,
+			    (enum job_kind)j->kind,
+			    strmap_get(bt->p->names, j->object), j->to, j->due,
+			    NULL);
 
 			sms_analyse(text, &si);
 			free(text);
@@ -158,8 +162,8 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 			 * Without {person.*} or {agency.*} (which follows a
 			 * mailbox) the text is the same for every recipient.
 			 */
-			const char	*t = bt->svc->templates->text[
-					    tmpl_sms_of(bt->kind)];
+			const char *t = bt->svc->templates
+					    ->text[tmpl_sms_of(bt->kind)];
 
 			if (strstr(t, "{person.") == NULL &&
 			    strstr(t, "{agency.") == NULL) {
@@ -170,10 +174,12 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 		j->sms_parts = si.parts;
 		j->sms_encoding = (unsigned char)si.encoding;
 		max_parts = sms_gateway(bt->svc) ?
-		    sms_gateway(bt->svc)->max_parts : bt->svc->max_parts;
+		    sms_gateway(bt->svc)->max_parts :
+		    bt->svc->max_parts;
 		if (si.parts > max_parts && !bt->warned_parts) {
 			bt->warned_parts = 1;
-			diag_warn(bt->d, bt->loc, bt->key, "the %s SMS is %d "
+			diag_warn(bt->d, bt->loc, bt->key,
+			    "the %s SMS is %d "
 			    "parts (%s, %zu units), more than max_parts %d",
 			    job_kind_names[bt->kind], si.parts,
 			    sms_encoding_name(si.encoding), si.units,
@@ -186,9 +192,9 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 static void
 batch_run(struct batch *bt, const struct contact **rcpt, size_t n)
 {
-	int64_t		 due = bt->when->t, due_sms;
-	size_t		 i;
-	int		 ch;
+	int64_t due = bt->when->t, due_sms;
+	size_t	i;
+	int	ch;
 
 	if (due == TIMEX_NONE)
 		return;
@@ -208,7 +214,7 @@ recipients2(struct plan *p, const struct idlist *a, const struct idlist *b,
     const struct contact *skip, const struct contact ***v, size_t *n,
     size_t *cap)
 {
-	struct idlist	 all;
+	struct idlist all;
 
 	all.n = a->n + b->n;
 	all.v = xcalloc(all.n ? all.n : 1, sizeof(*all.v));
@@ -221,9 +227,9 @@ recipients2(struct plan *p, const struct idlist *a, const struct idlist *b,
 static void
 expand_event(struct batch *bt, struct event *ev)
 {
-	const struct contact	**rcpt = NULL;
-	size_t			  n = 0, cap = 0, i;
-	struct when		  invite;
+	const struct contact **rcpt = NULL;
+	size_t		       n = 0, cap = 0, i;
+	struct when	       invite;
 
 	/* Attendees and optional attendees, deduplicated together. */
 	recipients2(bt->p, &ev->attendees, &ev->optional,
@@ -232,21 +238,23 @@ expand_event(struct batch *bt, struct event *ev)
 	/* iTIP needs an ORGANIZER address (RFC 5546 §3.2): say so when
 	 * invitations by email will be published instead. */
 	{
-		const struct contact	*org = plan_organizer(bt->p, ev);
-		const struct named	*sn = bt->p->signed_by.id == NULL ?
-					    NULL : strmap_get(bt->p->names,
-					    bt->p->signed_by.id);
-		const struct contact	*sig = sn != NULL &&
-					    sn->kind == N_PERSON ? sn->p :
-					    NULL;
-		int			 mail = 0;
+		const struct contact *org = plan_organizer(bt->p, ev);
+		const struct named   *sn = bt->p->signed_by.id == NULL ?
+		      NULL :
+		      strmap_get(bt->p->names, bt->p->signed_by.id);
+		const struct contact *sig = sn != NULL && sn->kind == N_PERSON ?
+		    sn->p :
+		    NULL;
+		int		      mail = 0;
 
 		for (i = 0; i < n && !mail; i++)
 			mail = rcpt[i]->email != NULL;
 		if (mail && (org == NULL || org->email == NULL) &&
 		    (sig == NULL || sig->email == NULL))
-			diag_warn(bt->d, &ev->loc, arena_printf(bt->p->arena,
-			    "events.%s.organizer", ev->id), "no email address "
+			diag_warn(bt->d, &ev->loc,
+			    arena_printf(bt->p->arena, "events.%s.organizer",
+				ev->id),
+			    "no email address "
 			    "for an ORGANIZER (neither the organizer nor "
 			    "plan.signed_by has one): invitations are "
 			    "published, without Accept/Decline");
@@ -273,7 +281,8 @@ expand_event(struct batch *bt, struct event *ev)
 		bt->ordinal = (int)i;
 		bt->when = &ev->reminders[i];
 		bt->held = ev->reminders[i].tentative ?
-		    ev->reminders[i].tentative : ev->start.tentative;
+		    ev->reminders[i].tentative :
+		    ev->start.tentative;
 		bt->key = ev->reminders[i].key;
 		bt->warned_parts = bt->warned_late = 0;
 		batch_run(bt, rcpt, n);
@@ -284,8 +293,8 @@ expand_event(struct batch *bt, struct event *ev)
 static void
 expand_task(struct batch *bt, struct task *t)
 {
-	const struct contact	**rcpt = NULL;
-	size_t			  n = 0, cap = 0, i;
+	const struct contact **rcpt = NULL;
+	size_t		       n = 0, cap = 0, i;
 
 	/* Owners, then the cooperating units, who are copied. */
 	recipients2(bt->p, &t->owner, &t->with, NULL, &rcpt, &n, &cap);
@@ -320,11 +329,10 @@ expand_task(struct batch *bt, struct task *t)
 static int
 word_count(const char *s)
 {
-	int	 n = 0, in = 0;
+	int n = 0, in = 0;
 
 	for (; *s != '\0'; s++) {
-		int	 sp = *s == ' ' || *s == '\n' || *s == '\t' ||
-			    *s == '\r';
+		int sp = *s == ' ' || *s == '\n' || *s == '\t' || *s == '\r';
 
 		if (!sp && !in)
 			n++;
@@ -336,13 +344,13 @@ word_count(const char *s)
 static void
 expand_broadcast(struct batch *bt, struct broadcast *b)
 {
-	size_t	 i;
-	int	 words = word_count(b->text ? b->text : "");
-	int	 wpm = bt->svc->words_per_minute > 0 ?
-		    bt->svc->words_per_minute : 130;
+	size_t i;
+	int    words = word_count(b->text ? b->text : "");
+	int    wpm = bt->svc->words_per_minute > 0 ? bt->svc->words_per_minute :
+						     130;
 
 	for (i = 0; i < b->nair; i++) {
-		struct job	*j;
+		struct job *j;
 
 		if (b->air[i].t == TIMEX_NONE)
 			continue;
@@ -363,18 +371,18 @@ void
 plan_expand(struct plan *p, const struct service *svc, struct jobs *js,
     struct diag *d)
 {
-	struct batch	 bt = { .p = p, .svc = svc, .js = js, .d = d };
-	size_t		 i;
+	struct batch bt = { .p = p, .svc = svc, .js = js, .d = d };
+	size_t	     i;
 
 	if (p->distribution.present) {
-		const struct contact	**rcpt = NULL;
-		size_t			  n = 0, cap = 0;
+		const struct contact **rcpt = NULL;
+		size_t		       n = 0, cap = 0;
 
 		plan_recipients(p, &p->distribution.to, NULL, &rcpt, &n, &cap);
 		bt.kind = JK_DISTRIBUTION;
 		bt.object = p->id;
-		bt.when = p->distribution.at.src != NULL ?
-		    &p->distribution.at : &p->issued;
+		bt.when = p->distribution.at.src != NULL ? &p->distribution.at :
+							   &p->issued;
 		bt.refers = TIMEX_NONE;
 		bt.held = bt.when->tentative;
 		bt.channels = p->distribution.channels;

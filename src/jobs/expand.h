@@ -17,18 +17,18 @@
  * go to d, once each. The jobs point into p and svc, which must outlive
  * them. Can't fail.
  */
-void	plan_expand(struct plan *p, const struct service *svc, struct jobs *js,
-	    struct diag *d);
+void plan_expand(struct plan *p, const struct service *svc, struct jobs *js,
+    struct diag *d);
 
 /*
  * The id of a job with this content into out, 16 hex digits and a NUL:
  * a hash of plan, kind, object, ordinal, recipient (may be NULL) and
  * channel, never the time (README), so a moved job keeps its id.
  */
-void	plan_job_id(const struct plan *, enum job_kind, const char *object,
-	    int ordinal, const char *recipient, enum channel, char out[17]);
+void plan_job_id(const struct plan *, enum job_kind, const char *object,
+    int ordinal, const char *recipient, enum channel, char out[17]);
 
 /* Free the jobs of js and its arena, and empty it. */
-void	jobs_free(struct jobs *js);
+void jobs_free(struct jobs *js);
 
 #endif

@@ -10,16 +10,16 @@
 
 /* One slot on one day, as filled so far. */
 struct inst {
-	int64_t	 day;
-	int	 slot;
-	int64_t	 used;		/* seconds, gaps included */
-	int	 count;
+	int64_t day;
+	int	slot;
+	int64_t used; /* seconds, gaps included */
+	int	count;
 };
 
 struct placed {
-	size_t	 job;		/* index into js->v */
-	int64_t	 day;
-	int	 slot;
+	size_t	job; /* index into js->v */
+	int64_t day;
+	int	slot;
 };
 
 static const struct jobs *sort_js;
@@ -27,9 +27,9 @@ static const struct jobs *sort_js;
 static int
 cmp_air(const void *a, const void *b)
 {
-	const struct job	*x = &sort_js->v[*(const size_t *)a];
-	const struct job	*y = &sort_js->v[*(const size_t *)b];
-	int			 c;
+	const struct job *x = &sort_js->v[*(const size_t *)a];
+	const struct job *y = &sort_js->v[*(const size_t *)b];
+	int		  c;
 
 	if (x->priority != y->priority)
 		return y->priority - x->priority;
@@ -43,7 +43,7 @@ cmp_air(const void *a, const void *b)
 static int
 cmp_placed(const void *a, const void *b)
 {
-	const struct placed	*x = a, *y = b;
+	const struct placed *x = a, *y = b;
 
 	if (x->day != y->day)
 		return x->day < y->day ? -1 : 1;
@@ -55,7 +55,7 @@ cmp_placed(const void *a, const void *b)
 static const struct loc *
 job_loc(const struct job *j)
 {
-	const struct named	*n = strmap_get(j->plan->names, j->object);
+	const struct named *n = strmap_get(j->plan->names, j->object);
 
 	return n != NULL ? &n->loc : NULL;
 }
@@ -69,7 +69,7 @@ slots_start(const struct service *svc, const struct slot *s, int64_t day)
 static struct inst *
 inst_get(struct inst **v, size_t *n, size_t *cap, int64_t day, int slot)
 {
-	size_t	 i;
+	size_t i;
 
 	/* Newest first: placements cluster around recent instances. */
 	for (i = *n; i-- > 0;)
@@ -87,15 +87,16 @@ inst_get(struct inst **v, size_t *n, size_t *cap, int64_t day, int slot)
 static int *
 slot_order(const struct service *svc)
 {
-	int	*o = xcalloc(svc->nslots ? svc->nslots : 1, sizeof(int));
-	size_t	 i, j;
+	int   *o = xcalloc(svc->nslots ? svc->nslots : 1, sizeof(int));
+	size_t i, j;
 
 	for (i = 0; i < svc->nslots; i++)
 		o[i] = (int)i;
 	for (i = 1; i < svc->nslots; i++)
-		for (j = i; j > 0 && svc->slots[o[j - 1]].start >
-		    svc->slots[o[j]].start; j--) {
-			int	 t = o[j];
+		for (j = i; j > 0 &&
+		     svc->slots[o[j - 1]].start > svc->slots[o[j]].start;
+		     j--) {
+			int t = o[j];
 
 			o[j] = o[j - 1];
 			o[j - 1] = t;
@@ -106,14 +107,14 @@ slot_order(const struct service *svc)
 void
 slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 {
-	size_t		*todo = NULL, ntodo = 0, captodo = 0, i, k;
-	struct inst	*inst = NULL;
-	size_t		 ninst = 0, capinst = 0;
-	struct placed	*pl = NULL;
-	size_t		 npl = 0, cappl = 0;
-	int64_t		 maxlen = 0;
-	int		*order = slot_order(svc);
-	int64_t		 at = 0;
+	size_t	      *todo = NULL, ntodo = 0, captodo = 0, i, k;
+	struct inst   *inst = NULL;
+	size_t	       ninst = 0, capinst = 0;
+	struct placed *pl = NULL;
+	size_t	       npl = 0, cappl = 0;
+	int64_t	       maxlen = 0;
+	int	      *order = slot_order(svc);
+	int64_t	       at = 0;
 
 	if (js->arena == NULL)
 		js->arena = arena_new();
@@ -121,9 +122,10 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 		if ((int64_t)(svc->slots[i].end - svc->slots[i].start) * 60 >
 		    maxlen)
 			maxlen = (int64_t)(svc->slots[i].end -
-			    svc->slots[i].start) * 60;
+				     svc->slots[i].start) *
+			    60;
 	for (i = 0; i < js->n; i++) {
-		struct job	*j = &js->v[i];
+		struct job *j = &js->v[i];
 
 		if (j->kind != JK_BROADCAST || j->state != JS_PENDING ||
 		    j->priority == PRIO_EMERGENCY)
@@ -136,29 +138,31 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 		qsort(todo, ntodo, sizeof(*todo), cmp_air);
 
 	for (k = 0; k < ntodo; k++) {
-		struct job	*j = &js->v[todo[k]];
-		int64_t		 day, last;
-		int		 placed = 0;
+		struct job *j = &js->v[todo[k]];
+		int64_t	    day, last;
+		int	    placed = 0;
 
 		if (j->duration > maxlen) {
 			j->state = JS_SKIPPED;
-			j->reason = arena_printf(js->arena, "longer (%d s) than "
-			    "any slot (%lld s)", j->duration,
-			    (long long)maxlen);
+			j->reason = arena_printf(js->arena,
+			    "longer (%d s) than "
+			    "any slot (%lld s)",
+			    j->duration, (long long)maxlen);
 			diag_warn(d, job_loc(j), j->object, "broadcast is %s",
 			    j->reason);
 			continue;
 		}
 		day = civil_day_of(tz_to_local(svc->tz, j->due));
 		last = j->refers != TIMEX_NONE ?
-		    civil_day_of(tz_to_local(svc->tz, j->refers)) : day + 366;
+		    civil_day_of(tz_to_local(svc->tz, j->refers)) :
+		    day + 366;
 		for (; day <= last && !placed; day++) {
-			size_t	 s;
+			size_t s;
 
 			for (s = 0; s < svc->nslots; s++) {
-				const struct slot	*sl = &svc->slots[order[s]];
-				int64_t			 st, need;
-				struct inst		*in;
+				const struct slot *sl = &svc->slots[order[s]];
+				int64_t		   st, need;
+				struct inst	  *in;
 
 				if (!(sl->days & (1u << civil_weekday(day))))
 					continue;
@@ -169,8 +173,9 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 					break;
 				in = inst_get(&inst, &ninst, &capinst, day,
 				    order[s]);
-				need = in->used + (in->count > 0 ? svc->gap :
-				    0) + j->duration;
+				need = in->used +
+				    (in->count > 0 ? svc->gap : 0) +
+				    j->duration;
 				if (need > (int64_t)(sl->end - sl->start) * 60)
 					continue;
 				in->used = need;
@@ -198,8 +203,8 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 	if (npl > 1)
 		qsort(pl, npl, sizeof(*pl), cmp_placed);
 	for (k = 0; k < npl; k++) {
-		struct job		*j = &js->v[pl[k].job];
-		const struct slot	*sl = &svc->slots[pl[k].slot];
+		struct job	  *j = &js->v[pl[k].job];
+		const struct slot *sl = &svc->slots[pl[k].slot];
 
 		if (k == 0 || pl[k].day != pl[k - 1].day ||
 		    pl[k].slot != pl[k - 1].slot)

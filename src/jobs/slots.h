@@ -17,10 +17,10 @@
  * slot is skipped with the reason, and a warning goes to d. Emergency
  * items keep their air time and no slot. Can't fail.
  */
-void	slots_place(const struct service *svc, struct jobs *js, struct diag *d);
+void slots_place(const struct service *svc, struct jobs *js, struct diag *d);
 
 /* The slot instance (slot start, UTC) of slot s on local day day. */
-int64_t	slots_start(const struct service *svc, const struct slot *s,
-	    int64_t day);
+int64_t
+slots_start(const struct service *svc, const struct slot *s, int64_t day);
 
 #endif

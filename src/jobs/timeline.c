@@ -11,8 +11,8 @@
 static int
 cmp_job(const void *a, const void *b)
 {
-	const struct job	*x = a, *y = b;
-	int			 c;
+	const struct job *x = a, *y = b;
+	int		  c;
 
 	if (x->due != y->due)
 		return x->due < y->due ? -1 : 1;
@@ -47,11 +47,11 @@ timeline_in_range(const struct job *j, int64_t from, int64_t to)
 int
 timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < js->n; i++) {
-		const struct job	*j = &js->v[i];
-		char			 due[40], extra[64] = "";
+		const struct job *j = &js->v[i];
+		char		  due[40], extra[64] = "";
 
 		if (!timeline_in_range(j, from, to))
 			continue;
@@ -60,8 +60,9 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 		due[10] = ' ';
 		if (j->channel == CH_SMS && j->sms_parts > 0)
 			snprintf(extra, sizeof(extra), "%s/%d",
-			    sms_encoding_name((enum sms_encoding)
-			    j->sms_encoding), j->sms_parts);
+			    sms_encoding_name(
+				(enum sms_encoding)j->sms_encoding),
+			    j->sms_parts);
 		else if (j->kind == JK_BROADCAST)
 			snprintf(extra, sizeof(extra), "%s %ds",
 			    j->slot ? j->slot : "-", j->duration);

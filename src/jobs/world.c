@@ -17,7 +17,7 @@
 void
 world_free(struct world *w)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < w->nplans; i++)
 		plan_free(w->plans[i]);
@@ -34,8 +34,8 @@ world_free(struct world *w)
 int
 world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 {
-	size_t	 i, k;
-	int	 errors = d->errors;
+	size_t i, k;
+	int    errors = d->errors;
 
 	memset(w, 0, sizeof(*w));
 	/* The templates are checked with the rest of the service config:
@@ -51,7 +51,7 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 	w->plans = xcalloc(w->svc->nplans ? w->svc->nplans : 1,
 	    sizeof(*w->plans));
 	for (i = 0; i < w->svc->nplans; i++) {
-		struct plan	*p;
+		struct plan *p;
 
 		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
 		    d);
@@ -59,9 +59,10 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 			continue;
 		for (k = 0; k < w->nplans; k++)
 			if (strcmp(w->plans[k]->id, p->id) == 0) {
-				diag_error(d, &p->id_loc, "plan.id", "duplicate "
-				    "plan id \"%s\" (also in %s)", p->id,
-				    w->plans[k]->file);
+				diag_error(d, &p->id_loc, "plan.id",
+				    "duplicate "
+				    "plan id \"%s\" (also in %s)",
+				    p->id, w->plans[k]->file);
 			}
 		w->plans[w->nplans++] = p;
 		p->templates = w->svc->templates;
@@ -79,7 +80,7 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 struct plan *
 world_plan(const struct world *w, const char *id)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < w->nplans; i++)
 		if (strcmp(w->plans[i]->id, id) == 0)

@@ -9,10 +9,10 @@
 #include "loa.h"
 
 struct world {
-	struct service	 *svc;
-	struct plan	**plans;
-	size_t		  nplans;
-	struct jobs	  jobs;
+	struct service *svc;
+	struct plan   **plans;
+	size_t		nplans;
+	struct jobs	jobs;
 };
 
 /*
@@ -20,9 +20,8 @@ struct world {
  * expand them. Returns 0, or -1 when anything failed to validate (all of it
  * reported to d); w must be freed with world_free either way.
  */
-int	world_load(struct world *w, const char *path, int64_t now,
-	    struct diag *d);
-void	world_free(struct world *w);
+int  world_load(struct world *w, const char *path, int64_t now, struct diag *d);
+void world_free(struct world *w);
 
 /* The plan with id, or NULL. */
 struct plan *world_plan(const struct world *w, const char *id);

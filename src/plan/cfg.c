@@ -28,7 +28,7 @@ static void
 diag_v(struct diag *d, const char *what, const struct loc *l, const char *key,
     const char *fmt, va_list ap)
 {
-	FILE	*f = d->out != NULL ? d->out : stderr;
+	FILE *f = d->out != NULL ? d->out : stderr;
 
 	if (l != NULL && l->file != NULL && l->line > 0)
 		fprintf(f, "%s:%d: ", l->file, l->line);
@@ -46,7 +46,7 @@ void
 diag_error(struct diag *d, const struct loc *l, const char *key,
     const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	diag_v(d, NULL, l, key, fmt, ap);
@@ -55,10 +55,10 @@ diag_error(struct diag *d, const struct loc *l, const char *key,
 }
 
 void
-diag_warn(struct diag *d, const struct loc *l, const char *key,
-    const char *fmt, ...)
+diag_warn(struct diag *d, const struct loc *l, const char *key, const char *fmt,
+    ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	diag_v(d, "warning", l, key, fmt, ap);
@@ -69,7 +69,7 @@ diag_warn(struct diag *d, const struct loc *l, const char *key,
 struct loc
 cfg_loc(const struct cfg *c, const config_setting_t *s)
 {
-	struct loc	 l = { c->file, 0 };
+	struct loc l = { c->file, 0 };
 
 	if (s != NULL)
 		l.line = config_setting_source_line(s);
@@ -114,9 +114,9 @@ void
 cfg_error(struct cfg *c, const config_setting_t *s, const char *path,
     const char *key, const char *fmt, ...)
 {
-	struct loc	 l = cfg_loc(c, s);
-	char		 msg[1024];
-	va_list		 ap;
+	struct loc l = cfg_loc(c, s);
+	char	   msg[1024];
+	va_list	   ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -128,9 +128,9 @@ void
 cfg_warn(struct cfg *c, const config_setting_t *s, const char *path,
     const char *key, const char *fmt, ...)
 {
-	struct loc	 l = cfg_loc(c, s);
-	char		 msg[1024];
-	va_list		 ap;
+	struct loc l = cfg_loc(c, s);
+	char	   msg[1024];
+	va_list	   ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -143,15 +143,15 @@ void
 cfg_keys(struct cfg *c, const config_setting_t *g, const char *path,
     const char *const *allowed)
 {
-	int	 i, n = config_setting_length(g);
+	int i, n = config_setting_length(g);
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return;
 	for (i = 0; i < n; i++) {
-		config_setting_t	*m = config_setting_get_elem(g, i);
-		const char		*name = config_setting_name(m);
-		const char *const	*a;
-		struct buf		 b = { 0 };
+		config_setting_t  *m = config_setting_get_elem(g, i);
+		const char	  *name = config_setting_name(m);
+		const char *const *a;
+		struct buf	   b = { 0 };
 
 		for (a = allowed; *a != NULL; a++)
 			if (strcmp(*a, name) == 0)
@@ -160,8 +160,10 @@ cfg_keys(struct cfg *c, const config_setting_t *g, const char *path,
 			continue;
 		for (a = allowed; *a != NULL; a++)
 			buf_printf(&b, "%s%s", a == allowed ? "" : ", ", *a);
-		cfg_warn(c, m, path, name, "unknown key, ignored; known "
-		    "keys here: %s", b.s);
+		cfg_warn(c, m, path, name,
+		    "unknown key, ignored; known "
+		    "keys here: %s",
+		    b.s);
 		buf_free(&b);
 	}
 }
@@ -171,18 +173,19 @@ cfg_keys(struct cfg *c, const config_setting_t *g, const char *path,
 char *
 cfg_nfc(struct cfg *c, const char *s)
 {
-	char	*n = text_nfc(s), *r, *p;
-	size_t	 len;
+	char  *n = text_nfc(s), *r, *p;
+	size_t len;
 
-	if (n == NULL)		/* the file was checked: cannot happen */
+	if (n == NULL) /* the file was checked: cannot happen */
 		n = xstrdup(s);
 	p = n;
 	if (!c->keep_space) {
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 			p++;
 		len = strlen(p);
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
-		    p[len - 1] == '\n' || p[len - 1] == '\r'))
+		while (len > 0 &&
+		    (p[len - 1] == ' ' || p[len - 1] == '\t' ||
+			p[len - 1] == '\n' || p[len - 1] == '\r'))
 			p[--len] = '\0';
 	}
 	r = arena_strdup(c->a, p);
@@ -198,10 +201,11 @@ char *
 cfg_text(struct cfg *c, const config_setting_t *s, const char *path,
     const char *key)
 {
-	const char	*v = config_setting_get_string(s);
+	const char *v = config_setting_get_string(s);
 
 	if (text_utf8_check(v, strlen(v)) >= 0) {
-		cfg_error(c, s, path, key, "invalid UTF-8 (written with an "
+		cfg_error(c, s, path, key,
+		    "invalid UTF-8 (written with an "
 		    "escape); the text must be UTF-8");
 		return NULL;
 	}
@@ -216,11 +220,12 @@ char *
 cfg_str(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, int required)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
+	config_setting_t *s = config_setting_get_member(g, key);
 
 	if (s == NULL) {
 		if (required)
-			cfg_error(c, g, path, key, "missing; expected a "
+			cfg_error(c, g, path, key,
+			    "missing; expected a "
 			    "string");
 		return NULL;
 	}
@@ -237,8 +242,8 @@ char *
 cfg_id(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key)
 {
-	char		*id = cfg_str(c, g, path, key, 1);
-	const char	*p;
+	char	   *id = cfg_str(c, g, path, key, 1);
+	const char *p;
 
 	if (id == NULL)
 		return NULL;
@@ -248,7 +253,7 @@ cfg_id(struct cfg *c, const config_setting_t *g, const char *path,
 		return NULL;
 	}
 	for (p = id; *p != '\0'; p++) {
-		unsigned char	 u = (unsigned char)*p;
+		unsigned char u = (unsigned char)*p;
 
 		if (u >= 0x80 || (u >= 'a' && u <= 'z') ||
 		    (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
@@ -256,7 +261,8 @@ cfg_id(struct cfg *c, const config_setting_t *g, const char *path,
 			continue;
 		cfg_error(c, config_setting_get_member(g, key), path, key,
 		    "'%s' is not a valid id; expected letters, digits, '-' "
-		    "or '_' (no spaces or dots)", id);
+		    "or '_' (no spaces or dots)",
+		    id);
 		return NULL;
 	}
 	return id;
@@ -270,8 +276,8 @@ size_t
 cfg_strlist(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, char ***out, struct loc **locs)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
-	size_t			 n, i, k = 0;
+	config_setting_t *s = config_setting_get_member(g, key);
+	size_t		  n, i, k = 0;
 
 	*out = NULL;
 	if (locs != NULL)
@@ -280,7 +286,7 @@ cfg_strlist(struct cfg *c, const config_setting_t *g, const char *path,
 		return 0;
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		if (((*out) = arena_alloc(c->a, sizeof(char *)),
-		    (*out)[0] = cfg_text(c, s, path, key)) == NULL)
+			(*out)[0] = cfg_text(c, s, path, key)) == NULL)
 			return 0;
 		if (locs != NULL) {
 			*locs = arena_alloc(c->a, sizeof(struct loc));
@@ -290,8 +296,10 @@ cfg_strlist(struct cfg *c, const config_setting_t *g, const char *path,
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(s) != CONFIG_TYPE_LIST) {
-		cfg_error(c, s, path, key, "expected a list of strings "
-		    "[ \"...\", ... ], found %s", cfg_type_name(s));
+		cfg_error(c, s, path, key,
+		    "expected a list of strings "
+		    "[ \"...\", ... ], found %s",
+		    cfg_type_name(s));
 		return 0;
 	}
 	n = (size_t)config_setting_length(s);
@@ -299,16 +307,16 @@ cfg_strlist(struct cfg *c, const config_setting_t *g, const char *path,
 	if (locs != NULL)
 		*locs = arena_alloc(c->a, (n ? n : 1) * sizeof(struct loc));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*e = config_setting_get_elem(s, i);
+		config_setting_t *e = config_setting_get_elem(s, i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			cfg_error(c, e, path, arena_printf(c->a, "%s[%zu]",
-			    key, i), "expected a string, found %s",
-			    cfg_type_name(e));
+			cfg_error(c, e, path,
+			    arena_printf(c->a, "%s[%zu]", key, i),
+			    "expected a string, found %s", cfg_type_name(e));
 			continue;
 		}
-		if (((*out)[k] = cfg_text(c, e, path, arena_printf(c->a,
-		    "%s[%zu]", key, i))) == NULL)
+		if (((*out)[k] = cfg_text(c, e, path,
+			 arena_printf(c->a, "%s[%zu]", key, i))) == NULL)
 			continue;
 		if (locs != NULL)
 			(*locs)[k] = cfg_loc(c, e);
@@ -321,9 +329,9 @@ void
 cfg_idlist(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, struct idlist *l)
 {
-	char		**v;
-	struct loc	 *locs;
-	size_t		  i;
+	char	  **v;
+	struct loc *locs;
+	size_t	    i;
 
 	l->n = cfg_strlist(c, g, path, key, &v, &locs);
 	l->v = arena_alloc(c->a, (l->n ? l->n : 1) * sizeof(*l->v));
@@ -338,8 +346,8 @@ int
 cfg_when_str(struct cfg *c, const char *src, struct loc l, const char *path,
     const char *key, struct when *w)
 {
-	struct texpr	 x;
-	char		 err[256];
+	struct texpr x;
+	char	     err[256];
 
 	memset(w, 0, sizeof(*w));
 	w->t = TIMEX_NONE;
@@ -366,19 +374,22 @@ int
 cfg_when(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, struct when *w, int required)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
+	config_setting_t *s = config_setting_get_member(g, key);
 
 	memset(w, 0, sizeof(*w));
 	w->t = TIMEX_NONE;
 	if (s == NULL) {
 		if (required)
-			cfg_error(c, g, path, key, "missing; expected a time "
+			cfg_error(c, g, path, key,
+			    "missing; expected a time "
 			    "such as \"2025-12-26 08:00\" or \"start - 1d\"");
 		return required ? -1 : 0;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		cfg_error(c, s, path, key, "expected a time as a string, "
-		    "found %s", cfg_type_name(s));
+		cfg_error(c, s, path, key,
+		    "expected a time as a string, "
+		    "found %s",
+		    cfg_type_name(s));
 		return -1;
 	}
 	return cfg_when_str(c, config_setting_get_string(s), cfg_loc(c, s),
@@ -390,15 +401,15 @@ size_t
 cfg_whens(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, struct when **out)
 {
-	char		**v;
-	struct loc	 *locs;
-	size_t		  n, i, k = 0;
+	char	  **v;
+	struct loc *locs;
+	size_t	    n, i, k = 0;
 
 	n = cfg_strlist(c, g, path, key, &v, &locs);
 	*out = arena_alloc(c->a, (n ? n : 1) * sizeof(struct when));
 	for (i = 0; i < n; i++)
 		if (cfg_when_str(c, v[i], locs[i], path,
-		    arena_printf(c->a, "%s[%zu]", key, i), &(*out)[k]) == 0)
+			arena_printf(c->a, "%s[%zu]", key, i), &(*out)[k]) == 0)
 			k++;
 	return k;
 }
@@ -407,8 +418,8 @@ int
 cfg_int(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, int *out, int min, int max)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
-	long long		 v;
+	config_setting_t *s = config_setting_get_member(g, key);
+	long long	  v;
 
 	if (s == NULL)
 		return 0;
@@ -420,8 +431,10 @@ cfg_int(struct cfg *c, const config_setting_t *g, const char *path,
 	}
 	v = config_setting_get_int64(s);
 	if (v < min || v > max) {
-		cfg_error(c, s, path, key, "%lld is out of range; expected "
-		    "%d to %d", v, min, max);
+		cfg_error(c, s, path, key,
+		    "%lld is out of range; expected "
+		    "%d to %d",
+		    v, min, max);
 		return -1;
 	}
 	*out = (int)v;
@@ -432,7 +445,7 @@ int
 cfg_bool(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, int *out)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
+	config_setting_t *s = config_setting_get_member(g, key);
 
 	if (s == NULL)
 		return 0;
@@ -450,10 +463,10 @@ int
 cfg_enum(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, const char *const *names, int n, int def)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
-	const char		*v;
-	struct buf		 b = { 0 };
-	int			 i;
+	config_setting_t *s = config_setting_get_member(g, key);
+	const char	 *v;
+	struct buf	  b = { 0 };
+	int		  i;
 
 	if (s == NULL)
 		return def;
@@ -467,10 +480,12 @@ cfg_enum(struct cfg *c, const config_setting_t *g, const char *path,
 		if (strcmp(names[i], v) == 0)
 			return i;
 	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s\"%s\"", i == 0 ? "" : i == n - 1 ?
-		    " or " : ", ", names[i]);
-	cfg_error(c, s, path, key, "unknown value \"%s\"; expected %s", v,
-	    b.s);
+		buf_printf(&b, "%s\"%s\"",
+		    i == 0	   ? "" :
+			i == n - 1 ? " or " :
+				     ", ",
+		    names[i]);
+	cfg_error(c, s, path, key, "unknown value \"%s\"; expected %s", v, b.s);
 	buf_free(&b);
 	return def;
 }
@@ -480,11 +495,11 @@ unsigned
 cfg_channels(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, unsigned def, unsigned allowed, int *given)
 {
-	char		**v;
-	struct loc	 *locs;
-	size_t		  n, i;
-	unsigned	  m = 0;
-	enum channel	  ch;
+	char	   **v;
+	struct loc  *locs;
+	size_t	     n, i;
+	unsigned     m = 0;
+	enum channel ch;
 
 	if (given != NULL)
 		*given = 0;
@@ -499,8 +514,8 @@ cfg_channels(struct cfg *c, const config_setting_t *g, const char *path,
 			diag_error(c->d, &locs[i], cfg_path(c, path, key),
 			    "unknown channel \"%s\"; expected %s", v[i],
 			    allowed & CHM(CH_BROADCAST) ?
-			    "\"email\", \"sms\" or \"broadcast\"" :
-			    "\"email\" or \"sms\"");
+				"\"email\", \"sms\" or \"broadcast\"" :
+				"\"email\" or \"sms\"");
 			continue;
 		}
 		m |= CHM(ch);
@@ -513,11 +528,13 @@ config_setting_t *
 cfg_group(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
+	config_setting_t *s = config_setting_get_member(g, key);
 
 	if (s != NULL && config_setting_type(s) != CONFIG_TYPE_GROUP) {
-		cfg_error(c, s, path, key, "expected a group { ... }, found "
-		    "%s", cfg_type_name(s));
+		cfg_error(c, s, path, key,
+		    "expected a group { ... }, found "
+		    "%s",
+		    cfg_type_name(s));
 		return NULL;
 	}
 	return s;
@@ -527,22 +544,25 @@ cfg_group(struct cfg *c, const config_setting_t *g, const char *path,
 config_setting_t *
 cfg_list(struct cfg *c, const config_setting_t *g, const char *key)
 {
-	config_setting_t	*s = config_setting_get_member(g, key);
-	int			 i;
+	config_setting_t *s = config_setting_get_member(g, key);
+	int		  i;
 
 	if (s == NULL)
 		return NULL;
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		cfg_error(c, s, NULL, key, "expected a list ( { ... }, ... ), "
-		    "found %s", cfg_type_name(s));
+		cfg_error(c, s, NULL, key,
+		    "expected a list ( { ... }, ... ), "
+		    "found %s",
+		    cfg_type_name(s));
 		return NULL;
 	}
 	for (i = 0; i < config_setting_length(s); i++) {
-		config_setting_t	*e = config_setting_get_elem(s, i);
+		config_setting_t *e = config_setting_get_elem(s, i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			cfg_error(c, e, NULL, arena_printf(c->a, "%s[%d]", key,
-			    i), "expected a group { ... }, found %s",
+			cfg_error(c, e, NULL,
+			    arena_printf(c->a, "%s[%d]", key, i),
+			    "expected a group { ... }, found %s",
 			    cfg_type_name(e));
 			return NULL;
 		}
@@ -554,7 +574,7 @@ cfg_list(struct cfg *c, const config_setting_t *g, const char *key)
 const char *
 cfg_elem_path(struct cfg *c, const char *list, config_setting_t *e, int i)
 {
-	const char	*id = NULL;
+	const char *id = NULL;
 
 	if (config_setting_lookup_string(e, "id", &id) && *id != '\0')
 		return arena_printf(c->a, "%s.%s", list, id);
@@ -568,10 +588,10 @@ cfg_elem_path(struct cfg *c, const char *list, config_setting_t *e, int i)
 void
 syntax_error(struct diag *d, const struct loc *l, const char *what)
 {
-	FILE	*f;
-	char	*line = NULL, *s, *e;
-	size_t	 cap = 0;
-	int	 n = 0, past_end;
+	FILE  *f;
+	char  *line = NULL, *s, *e;
+	size_t cap = 0;
+	int    n = 0, past_end;
 
 	if (l->line > 0 && (f = fopen(l->file, "r")) != NULL) {
 		while (getline(&line, &cap, f) != -1 && ++n < l->line)
@@ -584,7 +604,7 @@ syntax_error(struct diag *d, const struct loc *l, const char *what)
 		line = xstrdup("");
 	}
 	if (strlen(line) > 200) {
-		size_t	 k = 195;
+		size_t k = 195;
 
 		/* Enough to find it; cut between UTF-8 sequences. */
 		while (k > 0 && ((unsigned char)line[k] & 0xc0) == 0x80)
@@ -593,20 +613,24 @@ syntax_error(struct diag *d, const struct loc *l, const char *what)
 	}
 	for (s = line; *s == ' ' || *s == '\t'; s++)
 		;
-	for (e = s + strlen(s); e > s && (e[-1] == '\n' || e[-1] == '\r' ||
-	    e[-1] == ' ' || e[-1] == '\t'); e--)
+	for (e = s + strlen(s); e > s &&
+	     (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t');
+	     e--)
 		;
 	*e = '\0';
 	if (what != NULL && strcmp(what, "syntax error") == 0)
 		what = NULL;
 	if (*s != '\0' && what == NULL)
-		diag_error(d, l, NULL, "syntax error at \"%s\": expected name "
+		diag_error(d, l, NULL,
+		    "syntax error at \"%s\": expected name "
 		    "= value; with groups { }, lists ( ), arrays [ ] and "
-		    "strings in double quotes", s);
+		    "strings in double quotes",
+		    s);
 	else if (*s != '\0')
 		diag_error(d, l, NULL, "syntax error at \"%s\": %s", s, what);
 	else if (l->line > 0 && past_end && what == NULL)
-		diag_error(d, l, NULL, "syntax error at the end of the file: a "
+		diag_error(d, l, NULL,
+		    "syntax error at the end of the file: a "
 		    "group { }, list ( ) or array [ ] is not closed");
 	else
 		diag_error(d, l, NULL, "syntax error: %s", what ? what : "");
@@ -621,9 +645,9 @@ int
 cfg_read(config_t *cf, const char *path, const struct loc *from,
     const char *what, struct diag *d)
 {
-	FILE	*f;
-	char	*data;
-	long	 len, bad;
+	FILE	  *f;
+	char	  *data;
+	long	   len, bad;
 	struct loc l = { path, 0 };
 
 	if ((f = fopen(path, "rb")) == NULL) {
@@ -636,15 +660,19 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 		return -1;
 	}
 	{
-		struct stat	 st;
+		struct stat st;
 
 		if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
 			if (from != NULL)
-				diag_error(d, from, what, "cannot read \"%s\": "
-				    "not a file", path);
+				diag_error(d, from, what,
+				    "cannot read \"%s\": "
+				    "not a file",
+				    path);
 			else
-				diag_error(d, &l, NULL, "cannot read %s: not a "
-				    "file", what);
+				diag_error(d, &l, NULL,
+				    "cannot read %s: not a "
+				    "file",
+				    what);
 			fclose(f);
 			return -1;
 		}
@@ -666,8 +694,10 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 	data[len] = '\0';
 	if ((bad = text_utf8_check(data, (size_t)len)) >= 0) {
 		l.line = text_line_of(data, (size_t)bad);
-		diag_error(d, &l, NULL, "invalid UTF-8 (byte 0x%02x); the file "
-		    "must be UTF-8 text", (unsigned char)data[bad]);
+		diag_error(d, &l, NULL,
+		    "invalid UTF-8 (byte 0x%02x); the file "
+		    "must be UTF-8 text",
+		    (unsigned char)data[bad]);
 		free(data);
 		return -1;
 	}
@@ -695,7 +725,7 @@ cfg_resolve_path(struct arena *a, const char *dir, const char *p)
 char *
 cfg_dirname(struct arena *a, const char *path)
 {
-	const char	*slash = strrchr(path, '/');
+	const char *slash = strrchr(path, '/');
 
 	if (slash == NULL)
 		return arena_strdup(a, ".");
@@ -708,14 +738,15 @@ int
 cfg_hhmm(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, int *out, int required)
 {
-	char	*s = cfg_str(c, g, path, key, required);
+	char *s = cfg_str(c, g, path, key, required);
 
 	if (s == NULL)
 		return -1;
 	if (timex_parse_hhmm(s, out) == -1) {
 		cfg_error(c, config_setting_get_member(g, key), path, key,
 		    "\"%s\" is not a time of day; expected HH:MM (00:00 to "
-		    "23:59)", s);
+		    "23:59)",
+		    s);
 		return -1;
 	}
 	return 0;
@@ -725,8 +756,8 @@ int
 cfg_duration(struct cfg *c, const config_setting_t *g, const char *path,
     const char *key, int64_t *out)
 {
-	char	*s = cfg_str(c, g, path, key, 0);
-	char	 err[128];
+	char *s = cfg_str(c, g, path, key, 0);
+	char  err[128];
 
 	if (s == NULL)
 		return 0;

@@ -12,21 +12,36 @@
 
 /* The 2018 conversion of 11-digit mobile numbers: old prefix, new prefix. */
 static const struct {
-	const char	*old;
-	const char	*new;
+	const char *old;
+	const char *new;
 } phone_old_prefixes[] = {
-	{ "162", "32" }, { "163", "33" }, { "164", "34" }, { "165", "35" },
-	{ "166", "36" }, { "167", "37" }, { "168", "38" }, { "169", "39" },
-	{ "120", "70" }, { "121", "79" }, { "122", "77" }, { "126", "76" },
-	{ "128", "78" }, { "123", "83" }, { "124", "84" }, { "125", "85" },
-	{ "127", "81" }, { "129", "82" }, { "186", "56" }, { "188", "58" },
+	{ "162", "32" },
+	{ "163", "33" },
+	{ "164", "34" },
+	{ "165", "35" },
+	{ "166", "36" },
+	{ "167", "37" },
+	{ "168", "38" },
+	{ "169", "39" },
+	{ "120", "70" },
+	{ "121", "79" },
+	{ "122", "77" },
+	{ "126", "76" },
+	{ "128", "78" },
+	{ "123", "83" },
+	{ "124", "84" },
+	{ "125", "85" },
+	{ "127", "81" },
+	{ "129", "82" },
+	{ "186", "56" },
+	{ "188", "58" },
 	{ "199", "59" },
 };
 
 static int
 phone_vn_mobile(const char *nsn)
 {
-	char	 a = nsn[0], b = nsn[1];
+	char a = nsn[0], b = nsn[1];
 
 	if (strlen(nsn) != 9)
 		return 0;
@@ -49,10 +64,10 @@ phone_vn_mobile(const char *nsn)
 int
 phone_e164(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 {
-	char		 d[32], nsn[32];
-	const char	*p;
-	size_t		 n = 0, i;
-	int		 plus = 0;
+	char	    d[32], nsn[32];
+	const char *p;
+	size_t	    n = 0, i;
+	int	    plus = 0;
 
 	for (p = in; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '.' || *p == '-' || *p == '(' ||
@@ -86,7 +101,8 @@ phone_e164(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 	if (plus) {
 		if (strncmp(d, "84", 2) != 0) {
 			if (n < 8 || n > 15 || d[0] == '0') {
-				snprintf(err, errlen, "not an E.164 number "
+				snprintf(err, errlen,
+				    "not an E.164 number "
 				    "(country code and 8 to 15 digits)");
 				return -1;
 			}
@@ -102,17 +118,19 @@ phone_e164(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 	} else if (strncmp(d, "84", 2) == 0 && (n == 11 || n == 12)) {
 		snprintf(nsn, sizeof(nsn), "%s", d + 2);
 	} else {
-		snprintf(err, errlen, "expected a Vietnamese number starting "
+		snprintf(err, errlen,
+		    "expected a Vietnamese number starting "
 		    "with 0, 84 or +84, or +COUNTRY for another country");
 		return -1;
 	}
 
 	/* Old 10-digit mobile NSNs (11 digits with the 0). */
 	if (strlen(nsn) == 10 && nsn[0] == '1') {
-		for (i = 0; i < sizeof(phone_old_prefixes) /
-		    sizeof(phone_old_prefixes[0]); i++) {
+		for (i = 0; i <
+		     sizeof(phone_old_prefixes) / sizeof(phone_old_prefixes[0]);
+		     i++) {
 			if (strncmp(nsn, phone_old_prefixes[i].old, 3) == 0) {
-				char	 tmp[32];
+				char tmp[32];
 
 				snprintf(tmp, sizeof(tmp), "%s%s",
 				    phone_old_prefixes[i].new, nsn + 3);
@@ -121,12 +139,12 @@ phone_e164(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 			}
 		}
 	}
-	if (phone_vn_mobile(nsn) ||
-	    (strlen(nsn) == 10 && nsn[0] == '2')) {
+	if (phone_vn_mobile(nsn) || (strlen(nsn) == 10 && nsn[0] == '2')) {
 		snprintf(out, outlen, "+84%s", nsn);
 		return 0;
 	}
-	snprintf(err, errlen, "not a Vietnamese mobile (9 digits after 0, "
+	snprintf(err, errlen,
+	    "not a Vietnamese mobile (9 digits after 0, "
 	    "prefix 03x, 05x, 07x, 08x or 09x) or landline (10 digits "
 	    "after 0, prefix 02x) number");
 	return -1;

@@ -14,7 +14,7 @@
  * of other countries are accepted in "+CC..." form (8 to 15 digits).
  * Returns 0, or -1 with a reason in err.
  */
-int	phone_e164(const char *in, char *out, size_t outlen, char *err,
-	    size_t errlen);
+int
+phone_e164(const char *in, char *out, size_t outlen, char *err, size_t errlen);
 
 #endif

@@ -16,33 +16,90 @@
 #include "util/xmalloc.h"
 
 static const char *const plan_top_keys[] = {
-	"plan", "people", "groups", "agencies", "distribution", "events",
-	"tasks", "broadcasts", NULL,
+	"plan",
+	"people",
+	"groups",
+	"agencies",
+	"distribution",
+	"events",
+	"tasks",
+	"broadcasts",
+	NULL,
 };
 static const char *const plan_keys[] = {
-	"id", "issued", "timezone", "title", "issuer", "signed_by", NULL,
+	"id",
+	"issued",
+	"timezone",
+	"title",
+	"issuer",
+	"signed_by",
+	NULL,
 };
 static const char *const person_keys[] = {
-	"id", "name", "title", "email", "phone", "channels", NULL,
+	"id",
+	"name",
+	"title",
+	"email",
+	"phone",
+	"channels",
+	NULL,
 };
 static const char *const group_keys[] = { "id", "name", "members", NULL };
 static const char *const agency_keys[] = {
-	"id", "name", "head", "members", "email", "phone", "channels", NULL,
+	"id",
+	"name",
+	"head",
+	"members",
+	"email",
+	"phone",
+	"channels",
+	NULL,
 };
 static const char *const dist_keys[] = {
-	"at", "to", "attachments", "channels", NULL,
+	"at",
+	"to",
+	"attachments",
+	"channels",
+	NULL,
 };
 static const char *const event_keys[] = {
-	"id", "title", "description", "start", "end", "duration", "location",
-	"organizer", "attendees", "optional", "agenda", "invite", "reminders",
-	"reminder_channels", "status", NULL,
+	"id",
+	"title",
+	"description",
+	"start",
+	"end",
+	"duration",
+	"location",
+	"organizer",
+	"attendees",
+	"optional",
+	"agenda",
+	"invite",
+	"reminders",
+	"reminder_channels",
+	"status",
+	NULL,
 };
 static const char *const task_keys[] = {
-	"id", "title", "description", "owner", "with", "due", "remind",
-	"overdue", "channels", NULL,
+	"id",
+	"title",
+	"description",
+	"owner",
+	"with",
+	"due",
+	"remind",
+	"overdue",
+	"channels",
+	NULL,
 };
 static const char *const bc_keys[] = {
-	"id", "title", "text", "air", "priority", "expires", NULL,
+	"id",
+	"title",
+	"text",
+	"air",
+	"priority",
+	"expires",
+	NULL,
 };
 
 /* Register id; an error if it is taken. */
@@ -50,7 +107,7 @@ static int
 plan_name(struct cfg *c, struct plan *p, const char *id, enum named_kind k,
     void *obj, const config_setting_t *s, const char *path)
 {
-	struct named	*n = arena_alloc(c->a, sizeof(*n)), *old;
+	struct named *n = arena_alloc(c->a, sizeof(*n)), *old;
 
 	n->kind = k;
 	n->p = obj;
@@ -67,7 +124,7 @@ plan_name(struct cfg *c, struct plan *p, const char *id, enum named_kind k,
 static int
 plan_email(const char *s)
 {
-	const char	*at = strchr(s, '@'), *p;
+	const char *at = strchr(s, '@'), *p;
 
 	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
 	    strchr(at + 1, '.') == NULL || at[1] == '.' ||
@@ -84,22 +141,23 @@ static void
 plan_addresses(struct cfg *c, const config_setting_t *g, const char *path,
     struct contact *ct)
 {
-	char	*phone;
-	char	 out[32], err[256];
+	char *phone;
+	char  out[32], err[256];
 
 	ct->email = cfg_str(c, g, path, "email", 0);
 	if (ct->email != NULL && plan_email(ct->email) == -1) {
 		cfg_error(c, config_setting_get_member(g, "email"), path,
-		    "email", "\"%s\" is not an email address; expected "
-		    "name@domain", ct->email);
+		    "email",
+		    "\"%s\" is not an email address; expected "
+		    "name@domain",
+		    ct->email);
 		ct->email = NULL;
 	}
 	if ((phone = cfg_str(c, g, path, "phone", 0)) != NULL) {
-		if (phone_e164(phone, out, sizeof(out), err, sizeof(err)) ==
-		    -1)
-			cfg_error(c, config_setting_get_member(g, "phone"), path,
-			    "phone", "invalid phone number \"%s\": %s", phone,
-			    err);
+		if (phone_e164(phone, out, sizeof(out), err, sizeof(err)) == -1)
+			cfg_error(c, config_setting_get_member(g, "phone"),
+			    path, "phone", "invalid phone number \"%s\": %s",
+			    phone, err);
 		else
 			ct->phone = arena_strdup(c->a, out);
 	}
@@ -112,19 +170,18 @@ plan_addresses(struct cfg *c, const config_setting_t *g, const char *path,
 static void
 plan_people(struct cfg *c, config_t *cf, struct plan *p, size_t room)
 {
-	config_setting_t	*list = cfg_list(c, config_root_setting(cf),
-				    "people");
-	int			 i, n;
+	config_setting_t *list = cfg_list(c, config_root_setting(cf), "people");
+	int		  i, n;
 
-	p->contacts = arena_alloc(c->a, (room ? room : 1) *
-	    sizeof(struct contact *));
+	p->contacts = arena_alloc(c->a,
+	    (room ? room : 1) * sizeof(struct contact *));
 	if (list == NULL)
 		return;
 	n = config_setting_length(list);
 	for (i = 0; i < n; i++) {
-		config_setting_t	*g = config_setting_get_elem(list, i);
-		const char		*path = cfg_elem_path(c, "people", g, i);
-		struct contact		*ct = arena_alloc(c->a, sizeof(*ct));
+		config_setting_t *g = config_setting_get_elem(list, i);
+		const char	 *path = cfg_elem_path(c, "people", g, i);
+		struct contact	 *ct = arena_alloc(c->a, sizeof(*ct));
 
 		memset(ct, 0, sizeof(*ct));
 		cfg_keys(c, g, path, person_keys);
@@ -146,19 +203,18 @@ plan_people(struct cfg *c, config_t *cf, struct plan *p, size_t room)
 static void
 plan_groups(struct cfg *c, config_t *cf, struct plan *p)
 {
-	config_setting_t	*list = cfg_list(c, config_root_setting(cf),
-				    "groups");
-	int			 i, n;
+	config_setting_t *list = cfg_list(c, config_root_setting(cf), "groups");
+	int		  i, n;
 
 	if (list == NULL)
 		return;
 	n = config_setting_length(list);
-	p->groups = arena_alloc(c->a, (size_t)(n ? n : 1) *
-	    sizeof(struct group));
+	p->groups = arena_alloc(c->a,
+	    (size_t)(n ? n : 1) * sizeof(struct group));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*g = config_setting_get_elem(list, i);
-		const char		*path = cfg_elem_path(c, "groups", g, i);
-		struct group		*gr = &p->groups[p->ngroups];
+		config_setting_t *g = config_setting_get_elem(list, i);
+		const char	 *path = cfg_elem_path(c, "groups", g, i);
+		struct group	 *gr = &p->groups[p->ngroups];
 
 		memset(gr, 0, sizeof(*gr));
 		cfg_keys(c, g, path, group_keys);
@@ -177,22 +233,21 @@ plan_groups(struct cfg *c, config_t *cf, struct plan *p)
 static void
 plan_agencies(struct cfg *c, config_t *cf, struct plan *p)
 {
-	config_setting_t	*list = cfg_list(c, config_root_setting(cf),
-				    "agencies");
-	int			 i, n;
+	config_setting_t *list = cfg_list(c, config_root_setting(cf),
+	    "agencies");
+	int		  i, n;
 
 	if (list == NULL)
 		return;
 	n = config_setting_length(list);
-	p->agencies = arena_alloc(c->a, (size_t)(n ? n : 1) *
-	    sizeof(struct agency));
+	p->agencies = arena_alloc(c->a,
+	    (size_t)(n ? n : 1) * sizeof(struct agency));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*g = config_setting_get_elem(list, i);
-		const char		*path = cfg_elem_path(c, "agencies", g,
-					    i);
-		struct agency		*ag = &p->agencies[p->nagencies];
-		struct contact		*mb;
-		config_setting_t	*h;
+		config_setting_t *g = config_setting_get_elem(list, i);
+		const char	 *path = cfg_elem_path(c, "agencies", g, i);
+		struct agency	 *ag = &p->agencies[p->nagencies];
+		struct contact	 *mb;
+		config_setting_t *h;
 
 		memset(ag, 0, sizeof(*ag));
 		cfg_keys(c, g, path, agency_keys);
@@ -230,9 +285,9 @@ plan_agencies(struct cfg *c, config_t *cf, struct plan *p)
 static void
 plan_distribution(struct cfg *c, config_t *cf, struct plan *p)
 {
-	config_setting_t	*g = cfg_group(c, config_root_setting(cf), NULL,
-				    "distribution");
-	struct distribution	*d = &p->distribution;
+	config_setting_t    *g = cfg_group(c, config_root_setting(cf), NULL,
+	       "distribution");
+	struct distribution *d = &p->distribution;
 
 	if (g == NULL)
 		return;
@@ -242,24 +297,26 @@ plan_distribution(struct cfg *c, config_t *cf, struct plan *p)
 	cfg_when(c, g, "distribution", "at", &d->at, 0);
 	cfg_idlist(c, g, "distribution", "to", &d->to);
 	if (config_setting_get_member(g, "to") == NULL)
-		cfg_error(c, g, "distribution", "to", "missing; expected the "
+		cfg_error(c, g, "distribution", "to",
+		    "missing; expected the "
 		    "list of recipients [ \"id\", ... ]");
 	{
-		struct loc	*locs;
-		size_t		 i;
+		struct loc *locs;
+		size_t	    i;
 
 		d->nattachments = cfg_strlist(c, g, "distribution",
 		    "attachments", &d->attachments, &locs);
 		/* Attachments are files beside the plan: they must exist. */
 		for (i = 0; i < d->nattachments; i++) {
-			char	*path = cfg_resolve_path(c->a, p->dir,
-				    d->attachments[i]);
+			char *path = cfg_resolve_path(c->a, p->dir,
+			    d->attachments[i]);
 
 			if (access(path, R_OK) == -1)
 				diag_error(c->d, &locs[i],
-				    "distribution.attachments", "cannot read "
-				    "\"%s\" (%s): %s", d->attachments[i], path,
-				    strerror(errno));
+				    "distribution.attachments",
+				    "cannot read "
+				    "\"%s\" (%s): %s",
+				    d->attachments[i], path, strerror(errno));
 			d->attachments[i] = path;
 		}
 	}
@@ -270,20 +327,19 @@ plan_distribution(struct cfg *c, config_t *cf, struct plan *p)
 static void
 plan_events(struct cfg *c, config_t *cf, struct plan *p)
 {
-	config_setting_t	*list = cfg_list(c, config_root_setting(cf),
-				    "events");
-	int			 i, n;
+	config_setting_t *list = cfg_list(c, config_root_setting(cf), "events");
+	int		  i, n;
 
 	if (list == NULL)
 		return;
 	n = config_setting_length(list);
-	p->events = arena_alloc(c->a, (size_t)(n ? n : 1) *
-	    sizeof(struct event));
+	p->events = arena_alloc(c->a,
+	    (size_t)(n ? n : 1) * sizeof(struct event));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*g = config_setting_get_elem(list, i);
-		const char		*path = cfg_elem_path(c, "events", g, i);
-		struct event		*ev = &p->events[p->nevents];
-		config_setting_t	*o;
+		config_setting_t *g = config_setting_get_elem(list, i);
+		const char	 *path = cfg_elem_path(c, "events", g, i);
+		struct event	 *ev = &p->events[p->nevents];
+		config_setting_t *o;
 
 		memset(ev, 0, sizeof(*ev));
 		cfg_keys(c, g, path, event_keys);
@@ -300,7 +356,8 @@ plan_events(struct cfg *c, config_t *cf, struct plan *p)
 		if (cfg_duration(c, g, path, "duration", &ev->duration) == 0 &&
 		    ev->duration == 0)
 			cfg_error(c, config_setting_get_member(g, "duration"),
-			    path, "duration", "zero; expected a positive "
+			    path, "duration",
+			    "zero; expected a positive "
 			    "duration such as \"3h30m\"");
 		if (ev->end.src != NULL && ev->duration >= 0)
 			cfg_error(c, config_setting_get_member(g, "duration"),
@@ -318,8 +375,8 @@ plan_events(struct cfg *c, config_t *cf, struct plan *p)
 		ev->nreminders = cfg_whens(c, g, path, "reminders",
 		    &ev->reminders);
 		ev->reminder_channels = cfg_channels(c, g, path,
-		    "reminder_channels", CHM(CH_SMS), CHM(CH_EMAIL) |
-		    CHM(CH_SMS), NULL);
+		    "reminder_channels", CHM(CH_SMS),
+		    CHM(CH_EMAIL) | CHM(CH_SMS), NULL);
 		ev->status = (enum ev_status)cfg_enum(c, g, path, "status",
 		    ev_status_names, EV__N, EV_CONFIRMED);
 		if (plan_name(c, p, ev->id, N_EVENT, ev, g, path) == 0)
@@ -330,18 +387,17 @@ plan_events(struct cfg *c, config_t *cf, struct plan *p)
 static void
 plan_tasks(struct cfg *c, config_t *cf, struct plan *p)
 {
-	config_setting_t	*list = cfg_list(c, config_root_setting(cf),
-				    "tasks");
-	int			 i, n;
+	config_setting_t *list = cfg_list(c, config_root_setting(cf), "tasks");
+	int		  i, n;
 
 	if (list == NULL)
 		return;
 	n = config_setting_length(list);
 	p->tasks = arena_alloc(c->a, (size_t)(n ? n : 1) * sizeof(struct task));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*g = config_setting_get_elem(list, i);
-		const char		*path = cfg_elem_path(c, "tasks", g, i);
-		struct task		*t = &p->tasks[p->ntasks];
+		config_setting_t *g = config_setting_get_elem(list, i);
+		const char	 *path = cfg_elem_path(c, "tasks", g, i);
+		struct task	 *t = &p->tasks[p->ntasks];
 
 		memset(t, 0, sizeof(*t));
 		cfg_keys(c, g, path, task_keys);
@@ -352,7 +408,8 @@ plan_tasks(struct cfg *c, config_t *cf, struct plan *p)
 		t->description = cfg_str(c, g, path, "description", 0);
 		cfg_idlist(c, g, path, "owner", &t->owner);
 		if (t->owner.n == 0)
-			cfg_error(c, g, path, "owner", "missing; expected the "
+			cfg_error(c, g, path, "owner",
+			    "missing; expected the "
 			    "agencies or people responsible [ \"id\", ... ]");
 		cfg_idlist(c, g, path, "with", &t->with);
 		cfg_when(c, g, path, "due", &t->due, 1);
@@ -360,7 +417,7 @@ plan_tasks(struct cfg *c, config_t *cf, struct plan *p)
 			t->nremind = cfg_whens(c, g, path, "remind",
 			    &t->remind);
 		else
-			t->nremind = (size_t)-1;	/* the defaults */
+			t->nremind = (size_t)-1; /* the defaults */
 		cfg_when(c, g, path, "overdue", &t->overdue, 0);
 		t->channels = cfg_channels(c, g, path, "channels",
 		    CHM(CH_EMAIL) | CHM(CH_SMS), CHM(CH_EMAIL) | CHM(CH_SMS),
@@ -373,20 +430,19 @@ plan_tasks(struct cfg *c, config_t *cf, struct plan *p)
 static void
 plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 {
-	config_setting_t	*list = cfg_list(c, config_root_setting(cf),
-				    "broadcasts");
-	int			 i, n;
+	config_setting_t *list = cfg_list(c, config_root_setting(cf),
+	    "broadcasts");
+	int		  i, n;
 
 	if (list == NULL)
 		return;
 	n = config_setting_length(list);
-	p->broadcasts = arena_alloc(c->a, (size_t)(n ? n : 1) *
-	    sizeof(struct broadcast));
+	p->broadcasts = arena_alloc(c->a,
+	    (size_t)(n ? n : 1) * sizeof(struct broadcast));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*g = config_setting_get_elem(list, i);
-		const char		*path = cfg_elem_path(c, "broadcasts", g,
-					    i);
-		struct broadcast	*b = &p->broadcasts[p->nbroadcasts];
+		config_setting_t *g = config_setting_get_elem(list, i);
+		const char	 *path = cfg_elem_path(c, "broadcasts", g, i);
+		struct broadcast *b = &p->broadcasts[p->nbroadcasts];
 
 		memset(b, 0, sizeof(*b));
 		cfg_keys(c, g, path, bc_keys);
@@ -397,7 +453,8 @@ plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 		b->text = cfg_str(c, g, path, "text", 1);
 		b->nair = cfg_whens(c, g, path, "air", &b->air);
 		if (config_setting_get_member(g, "air") == NULL)
-			cfg_error(c, g, path, "air", "missing; expected the "
+			cfg_error(c, g, path, "air",
+			    "missing; expected the "
 			    "times to air it from [ \"...\", ... ]");
 		cfg_when(c, g, path, "expires", &b->expires, 0);
 		b->priority = (enum priority)cfg_enum(c, g, path, "priority",
@@ -409,14 +466,16 @@ plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 
 /* Check that ref names something of a kind in mask (1 << named_kind). */
 static const struct named *
-plan_ref(struct plan *p, struct diag *d, const struct idref *r,
-    const char *key, unsigned mask, const char *expected)
+plan_ref(struct plan *p, struct diag *d, const struct idref *r, const char *key,
+    unsigned mask, const char *expected)
 {
-	const struct named	*n = strmap_get(p->names, r->id);
+	const struct named *n = strmap_get(p->names, r->id);
 
 	if (n == NULL) {
-		diag_error(d, &r->loc, key, "unknown id \"%s\"; expected %s "
-		    "defined in this plan", r->id, expected);
+		diag_error(d, &r->loc, key,
+		    "unknown id \"%s\"; expected %s "
+		    "defined in this plan",
+		    r->id, expected);
 		return NULL;
 	}
 	if (!(mask & (1u << n->kind))) {
@@ -427,13 +486,13 @@ plan_ref(struct plan *p, struct diag *d, const struct idref *r,
 	return n;
 }
 
-#define RECIPIENTS	((1u << N_PERSON) | (1u << N_GROUP) | (1u << N_AGENCY))
+#define RECIPIENTS ((1u << N_PERSON) | (1u << N_GROUP) | (1u << N_AGENCY))
 
 static void
 plan_refs(struct cfg *c, struct plan *p, const struct idlist *l,
     const char *path)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < l->n; i++)
 		plan_ref(p, c->d, &l->v[i], path, RECIPIENTS,
@@ -443,7 +502,7 @@ plan_refs(struct cfg *c, struct plan *p, const struct idlist *l,
 static void
 plan_check_refs(struct cfg *c, struct plan *p)
 {
-	size_t	 i;
+	size_t i;
 
 	if (p->signed_by.id != NULL)
 		plan_ref(p, c->d, &p->signed_by, "plan.signed_by",
@@ -452,34 +511,35 @@ plan_check_refs(struct cfg *c, struct plan *p)
 		plan_refs(c, p, &p->groups[i].members,
 		    arena_printf(c->a, "groups.%s.members", p->groups[i].id));
 	for (i = 0; i < p->nagencies; i++) {
-		struct agency	*ag = &p->agencies[i];
+		struct agency *ag = &p->agencies[i];
 
 		if (ag->head.id != NULL)
-			plan_ref(p, c->d, &ag->head, arena_printf(c->a,
-			    "agencies.%s.head", ag->id), 1u << N_PERSON,
-			    "a person");
-		plan_refs(c, p, &ag->members, arena_printf(c->a,
-		    "agencies.%s.members", ag->id));
+			plan_ref(p, c->d, &ag->head,
+			    arena_printf(c->a, "agencies.%s.head", ag->id),
+			    1u << N_PERSON, "a person");
+		plan_refs(c, p, &ag->members,
+		    arena_printf(c->a, "agencies.%s.members", ag->id));
 	}
 	if (p->distribution.present)
 		plan_refs(c, p, &p->distribution.to, "distribution.to");
 	for (i = 0; i < p->nevents; i++) {
-		struct event	*ev = &p->events[i];
+		struct event *ev = &p->events[i];
 
 		if (ev->organizer.id != NULL)
-			plan_ref(p, c->d, &ev->organizer, arena_printf(c->a,
-			    "events.%s.organizer", ev->id), (1u << N_PERSON) |
-			    (1u << N_AGENCY), "a person or agency");
-		plan_refs(c, p, &ev->attendees, arena_printf(c->a,
-		    "events.%s.attendees", ev->id));
-		plan_refs(c, p, &ev->optional, arena_printf(c->a,
-		    "events.%s.optional", ev->id));
+			plan_ref(p, c->d, &ev->organizer,
+			    arena_printf(c->a, "events.%s.organizer", ev->id),
+			    (1u << N_PERSON) | (1u << N_AGENCY),
+			    "a person or agency");
+		plan_refs(c, p, &ev->attendees,
+		    arena_printf(c->a, "events.%s.attendees", ev->id));
+		plan_refs(c, p, &ev->optional,
+		    arena_printf(c->a, "events.%s.optional", ev->id));
 	}
 	for (i = 0; i < p->ntasks; i++) {
-		plan_refs(c, p, &p->tasks[i].owner, arena_printf(c->a,
-		    "tasks.%s.owner", p->tasks[i].id));
-		plan_refs(c, p, &p->tasks[i].with, arena_printf(c->a,
-		    "tasks.%s.with", p->tasks[i].id));
+		plan_refs(c, p, &p->tasks[i].owner,
+		    arena_printf(c->a, "tasks.%s.owner", p->tasks[i].id));
+		plan_refs(c, p, &p->tasks[i].with,
+		    arena_printf(c->a, "tasks.%s.with", p->tasks[i].id));
 	}
 }
 
@@ -487,13 +547,13 @@ struct plan *
 plan_load(const struct service *svc, const char *path, const struct loc *from,
     struct diag *d)
 {
-	config_t		 cf;
-	struct plan		*p;
-	struct cfg		 c;
-	config_setting_t	*root, *g, *l;
-	char			*tzname;
-	size_t			 room = 0;
-	int			 errors = d->errors;
+	config_t	  cf;
+	struct plan	 *p;
+	struct cfg	  c;
+	config_setting_t *root, *g, *l;
+	char		 *tzname;
+	size_t		  room = 0;
+	int		  errors = d->errors;
 
 	if (cfg_read(&cf, path, from, "loa.plans", d) == -1)
 		return NULL;
@@ -511,10 +571,11 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 
 	g = cfg_group(&c, root, NULL, "plan");
 	if (g == NULL) {
-		struct loc	 lc = { p->file, 0 };
+		struct loc lc = { p->file, 0 };
 
 		if (config_setting_get_member(root, "plan") == NULL)
-			diag_error(d, &lc, "plan", "missing; expected a group "
+			diag_error(d, &lc, "plan",
+			    "missing; expected a group "
 			    "plan = { id = \"...\"; issued = \"YYYY-MM-DD\"; "
 			    "... };");
 		config_destroy(&cf);
@@ -523,30 +584,33 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 	}
 	cfg_keys(&c, g, "plan", plan_keys);
 	p->id = cfg_str(&c, g, "plan", "id", 1);
-	p->id_loc = cfg_loc(&c, g != NULL ? config_setting_get_member(g, "id") :
-	    NULL);
+	p->id_loc = cfg_loc(&c,
+	    g != NULL ? config_setting_get_member(g, "id") : NULL);
 	if (p->id != NULL && *p->id == '\0')
-		cfg_error(&c, g, "plan", "id", "empty; expected the plan's "
+		cfg_error(&c, g, "plan", "id",
+		    "empty; expected the plan's "
 		    "number, e.g. \"129/KH-UBND\"");
 	p->title = cfg_str(&c, g, "plan", "title", 1);
 	p->issuer = cfg_str(&c, g, "plan", "issuer", 0);
 	if (p->issuer == NULL)
 		p->issuer = arena_strdup(p->arena, "");
 	if (cfg_when(&c, g, "plan", "issued", &p->issued, 1) == 0 &&
-	    p->issued.src != NULL && (p->issued.x.kind != TIMEX_ABS ||
-	    p->issued.x.minute >= 0))
+	    p->issued.src != NULL &&
+	    (p->issued.x.kind != TIMEX_ABS || p->issued.x.minute >= 0))
 		cfg_error(&c, config_setting_get_member(g, "issued"), "plan",
 		    "issued", "\"%s\" is not a date; expected YYYY-MM-DD",
 		    p->issued.src);
 	if ((p->signed_by.id = cfg_str(&c, g, "plan", "signed_by", 0)) != NULL)
-		p->signed_by.loc = cfg_loc(&c, config_setting_get_member(g,
-		    "signed_by"));
+		p->signed_by.loc = cfg_loc(&c,
+		    config_setting_get_member(g, "signed_by"));
 	tzname = cfg_str(&c, g, "plan", "timezone", 0);
 	p->tz = svc->tz;
 	if (tzname != NULL && (p->tz = tz_get(tzname)) == NULL) {
 		cfg_error(&c, config_setting_get_member(g, "timezone"), "plan",
-		    "timezone", "unknown time zone \"%s\"; expected a name "
-		    "such as \"Asia/Ho_Chi_Minh\"", tzname);
+		    "timezone",
+		    "unknown time zone \"%s\"; expected a name "
+		    "such as \"Asia/Ho_Chi_Minh\"",
+		    tzname);
 		p->tz = svc->tz;
 	}
 	p->cal.tz = p->tz;

@@ -16,9 +16,9 @@
  * plan, or NULL when it has errors (all of them reported to d). The caller
  * frees with plan_free; the plan must not outlive svc.
  */
-struct plan	*plan_load(const struct service *svc, const char *path,
-		    const struct loc *from, struct diag *d);
+struct plan *plan_load(const struct service *svc, const char *path,
+    const struct loc *from, struct diag *d);
 /* Free p and everything from its arena; NULL is allowed. */
-void		 plan_free(struct plan *p);
+void	     plan_free(struct plan *p);
 
 #endif

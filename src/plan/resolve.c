@@ -12,31 +12,31 @@
 #include "plan/resolve.h"
 #include "util/xmalloc.h"
 
-#define RESOLVE_DEPTH	256
+#define RESOLVE_DEPTH 256
 
 /* What "start", "end" and "due" mean where an expression is written. */
 struct owner {
-	enum named_kind	 kind;
-	void		*p;
+	enum named_kind kind;
+	void	       *p;
 };
 
 struct rctx {
-	struct plan		*p;
-	const struct service	*svc;
-	int64_t			 now;
-	struct diag		*d;
-	struct when		*stack[RESOLVE_DEPTH];
-	int			 depth;
+	struct plan	     *p;
+	const struct service *svc;
+	int64_t		      now;
+	struct diag	     *d;
+	struct when	     *stack[RESOLVE_DEPTH];
+	int		      depth;
 };
 
-static int	resolve(struct rctx *, struct when *, const struct owner *,
-		    int is_due);
+static int
+resolve(struct rctx *, struct when *, const struct owner *, int is_due);
 
 static const char *
 fmt_local(const struct plan *p, int64_t t, char *buf, size_t len)
 {
-	int64_t	 local = tz_to_local(p->tz, t), day = civil_day_of(local);
-	int	 y, m, d, min = (int)((local - day * 86400) / 60);
+	int64_t local = tz_to_local(p->tz, t), day = civil_day_of(local);
+	int	y, m, d, min = (int)((local - day * 86400) / 60);
 
 	civil_from_days(day, &y, &m, &d);
 	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", y, m, d, min / 60,
@@ -47,7 +47,7 @@ fmt_local(const struct plan *p, int64_t t, char *buf, size_t len)
 static int
 resolve_event_start(struct rctx *r, struct event *ev)
 {
-	struct owner	 o = { N_EVENT, ev };
+	struct owner o = { N_EVENT, ev };
 
 	if (resolve(r, &ev->start, &o, 0) == -1)
 		return -1;
@@ -60,7 +60,7 @@ resolve_event_start(struct rctx *r, struct event *ev)
 static int
 resolve_event_end(struct rctx *r, struct event *ev)
 {
-	struct owner	 o = { N_EVENT, ev };
+	struct owner o = { N_EVENT, ev };
 
 	if (ev->end.src != NULL) {
 		if (resolve(r, &ev->end, &o, 0) == -1)
@@ -71,13 +71,13 @@ resolve_event_end(struct rctx *r, struct event *ev)
 	}
 	if (ev->end.state == 2)
 		return ev->end.t == TIMEX_NONE ? -1 : 0;
-	if (ev->end.state == 1)		/* start refers to its own end */
+	if (ev->end.state == 1) /* start refers to its own end */
 		return resolve(r, &ev->end, &o, 0);
 	ev->end.state = 1;
 	r->stack[r->depth++] = &ev->end;
 	if (resolve_event_start(r, ev) == 0) {
-		ev->end.t = ev->start.t + (ev->duration >= 0 ? ev->duration :
-		    3600);
+		ev->end.t = ev->start.t +
+		    (ev->duration >= 0 ? ev->duration : 3600);
 		ev->end.tentative = ev->start.tentative;
 	}
 	r->depth--;
@@ -88,8 +88,8 @@ resolve_event_end(struct rctx *r, struct event *ev)
 static void
 resolve_cycle(struct rctx *r, struct when *w)
 {
-	struct buf	 b = { 0 };
-	int		 i;
+	struct buf b = { 0 };
+	int	   i;
 
 	for (i = 0; i < r->depth && r->stack[i] != w; i++)
 		;
@@ -102,13 +102,13 @@ resolve_cycle(struct rctx *r, struct when *w)
 
 /* The base instant of relative expression w, into *t and *tentative. */
 static int
-resolve_ref(struct rctx *r, struct when *w, const struct owner *o,
-    int64_t *t, const char **tentative)
+resolve_ref(struct rctx *r, struct when *w, const struct owner *o, int64_t *t,
+    const char **tentative)
 {
 	const struct texpr	*x = &w->x;
 	const struct named	*n;
 	static const char *const refname[] = { "plan.issued", "now", "start",
-	    "end", "due" };
+		"end", "due" };
 
 	*tentative = NULL;
 	switch (x->ref) {
@@ -126,11 +126,14 @@ resolve_ref(struct rctx *r, struct when *w, const struct owner *o,
 	if (x->obj == NULL) {
 		if (o == NULL || (x->ref == TREF_DUE && o->kind != N_TASK) ||
 		    (x->ref != TREF_DUE && o->kind != N_EVENT)) {
-			diag_error(r->d, &w->loc, w->key, "unknown reference "
+			diag_error(r->d, &w->loc, w->key,
+			    "unknown reference "
 			    "\"%s\" in \"%s\": only %s; elsewhere name it, as "
-			    "in ID.%s", refname[x->ref], w->src,
-			    x->ref == TREF_DUE ? "a task has its own due" :
-			    "an event has its own start and end",
+			    "in ID.%s",
+			    refname[x->ref], w->src,
+			    x->ref == TREF_DUE ?
+				"a task has its own due" :
+				"an event has its own start and end",
 			    refname[x->ref]);
 			return -1;
 		}
@@ -138,15 +141,16 @@ resolve_ref(struct rctx *r, struct when *w, const struct owner *o,
 	} else if ((n = strmap_get(r->p->names, x->obj)) == NULL ||
 	    (x->ref == TREF_DUE && n->kind != N_TASK) ||
 	    (x->ref != TREF_DUE && n->kind != N_EVENT)) {
-		diag_error(r->d, &w->loc, w->key, "unknown reference \"%s.%s\" "
-		    "in \"%s\": no %s \"%s\" in this plan", x->obj,
-		    refname[x->ref], w->src, x->ref == TREF_DUE ? "task" :
-		    "event", x->obj);
+		diag_error(r->d, &w->loc, w->key,
+		    "unknown reference \"%s.%s\" "
+		    "in \"%s\": no %s \"%s\" in this plan",
+		    x->obj, refname[x->ref], w->src,
+		    x->ref == TREF_DUE ? "task" : "event", x->obj);
 		return -1;
 	}
 	if (x->ref == TREF_DUE) {
-		struct task	*tk = n ? n->p : o->p;
-		struct owner	 to = { N_TASK, tk };
+		struct task *tk = n ? n->p : o->p;
+		struct owner to = { N_TASK, tk };
 
 		if (resolve(r, &tk->due, &to, 1) == -1)
 			return -1;
@@ -155,14 +159,14 @@ resolve_ref(struct rctx *r, struct when *w, const struct owner *o,
 		return 0;
 	}
 	{
-		struct event	*ev = n ? n->p : o->p;
+		struct event *ev = n ? n->p : o->p;
 
 		if ((x->ref == TREF_START ? resolve_event_start(r, ev) :
-		    resolve_event_end(r, ev)) == -1)
+					    resolve_event_end(r, ev)) == -1)
 			return -1;
 		*t = x->ref == TREF_START ? ev->start.t : ev->end.t;
 		*tentative = x->ref == TREF_START ? ev->start.tentative :
-		    ev->end.tentative;
+						    ev->end.tentative;
 	}
 	return 0;
 }
@@ -174,9 +178,9 @@ resolve_ref(struct rctx *r, struct when *w, const struct owner *o,
 static int
 resolve(struct rctx *r, struct when *w, const struct owner *o, int is_due)
 {
-	int64_t		 base;
-	const char	*tent;
-	char		 buf[32];
+	int64_t	    base;
+	const char *tent;
+	char	    buf[32];
 
 	if (w->state == 2)
 		return w->t == TIMEX_NONE ? -1 : 0;
@@ -184,13 +188,15 @@ resolve(struct rctx *r, struct when *w, const struct owner *o, int is_due)
 		resolve_cycle(r, w);
 		return -1;
 	}
-	if (w->src == NULL) {		/* a parse error, already reported */
+	if (w->src == NULL) { /* a parse error, already reported */
 		w->state = 2;
 		return -1;
 	}
 	if (r->depth == RESOLVE_DEPTH) {
-		diag_error(r->d, &w->loc, w->key, "references nest deeper than "
-		    "%d", RESOLVE_DEPTH);
+		diag_error(r->d, &w->loc, w->key,
+		    "references nest deeper than "
+		    "%d",
+		    RESOLVE_DEPTH);
 		return -1;
 	}
 	w->state = 1;
@@ -202,8 +208,10 @@ resolve(struct rctx *r, struct when *w, const struct owner *o, int is_due)
 	case TIMEX_MONTH:
 		w->t = timex_absolute(&r->p->cal, &w->x, is_due);
 		fmt_local(r->p, w->t, buf, sizeof(buf));
-		w->tentative = arena_printf(r->p->arena, "%s is tentative "
-		    "(%.7s)", w->key, buf);
+		w->tentative = arena_printf(r->p->arena,
+		    "%s is tentative "
+		    "(%.7s)",
+		    w->key, buf);
 		break;
 	case TIMEX_REL:
 		if (resolve_ref(r, w, o, &base, &tent) == 0) {
@@ -221,14 +229,13 @@ resolve(struct rctx *r, struct when *w, const struct owner *o, int is_due)
 static int
 member_cycles(struct rctx *r, const struct idlist *l, const char *path)
 {
-	size_t	 i;
-	int	 rc = 0;
+	size_t i;
+	int    rc = 0;
 
 	for (i = 0; i < l->n; i++) {
-		const struct named	*n = strmap_get(r->p->names,
-					    l->v[i].id);
-		int			*visiting;
-		const struct idlist	*sub;
+		const struct named  *n = strmap_get(r->p->names, l->v[i].id);
+		int		    *visiting;
+		const struct idlist *sub;
 
 		if (n == NULL || (n->kind != N_GROUP && n->kind != N_AGENCY))
 			continue;
@@ -242,14 +249,17 @@ member_cycles(struct rctx *r, const struct idlist *l, const char *path)
 		if (*visiting == 2)
 			continue;
 		if (*visiting == 1) {
-			diag_error(r->d, &l->v[i].loc, path, "\"%s\" contains "
-			    "itself through its members", l->v[i].id);
+			diag_error(r->d, &l->v[i].loc, path,
+			    "\"%s\" contains "
+			    "itself through its members",
+			    l->v[i].id);
 			return -1;
 		}
 		*visiting = 1;
-		if (member_cycles(r, sub, arena_printf(r->p->arena,
-		    "%s.%s.members", n->kind == N_GROUP ? "groups" :
-		    "agencies", l->v[i].id)) == -1)
+		if (member_cycles(r, sub,
+			arena_printf(r->p->arena, "%s.%s.members",
+			    n->kind == N_GROUP ? "groups" : "agencies",
+			    l->v[i].id)) == -1)
 			rc = -1;
 		*visiting = 2;
 		if (rc == -1)
@@ -261,15 +271,17 @@ member_cycles(struct rctx *r, const struct idlist *l, const char *path)
 static void
 copy_defaults(struct plan *p, const struct service *svc, struct task *t)
 {
-	size_t	 i;
+	size_t i;
 
 	t->nremind = svc->ndefault_remind;
-	t->remind = arena_alloc(p->arena, (t->nremind ? t->nremind : 1) *
-	    sizeof(struct when));
+	t->remind = arena_alloc(p->arena,
+	    (t->nremind ? t->nremind : 1) * sizeof(struct when));
 	for (i = 0; i < t->nremind; i++) {
 		t->remind[i] = svc->default_remind[i];
-		t->remind[i].key = arena_printf(p->arena, "tasks.%s.remind[%zu] "
-		    "(from loa.defaults)", t->id, i);
+		t->remind[i].key = arena_printf(p->arena,
+		    "tasks.%s.remind[%zu] "
+		    "(from loa.defaults)",
+		    t->id, i);
 		if (t->remind[i].x.noff > 0) {
 			t->remind[i].x.off = arena_alloc(p->arena,
 			    t->remind[i].x.noff * sizeof(struct timex_offset));
@@ -283,21 +295,23 @@ int
 plan_resolve(struct plan *p, const struct service *svc, int64_t now,
     struct diag *d)
 {
-	struct rctx	 r = { .p = p, .svc = svc, .now = now, .d = d };
-	int		 errors = d->errors;
-	size_t		 i, j;
-	char		 b1[32], b2[32];
+	struct rctx r = { .p = p, .svc = svc, .now = now, .d = d };
+	int	    errors = d->errors;
+	size_t	    i, j;
+	char	    b1[32], b2[32];
 
 	for (i = 0; i < p->ngroups; i++) {
-		struct idlist	 one = { &(struct idref){ p->groups[i].id,
-				    p->groups[i].loc }, 1 };
+		struct idlist one = {
+			&(struct idref){ p->groups[i].id, p->groups[i].loc }, 1
+		};
 
 		if (member_cycles(&r, &one, "groups") == -1)
 			break;
 	}
 	for (i = 0; i < p->nagencies; i++) {
-		struct idlist	 one = { &(struct idref){ p->agencies[i].id,
-				    p->agencies[i].loc }, 1 };
+		struct idlist one = { &(struct idref){ p->agencies[i].id,
+					  p->agencies[i].loc },
+			1 };
 
 		if (member_cycles(&r, &one, "agencies") == -1)
 			break;
@@ -305,16 +319,18 @@ plan_resolve(struct plan *p, const struct service *svc, int64_t now,
 
 	resolve(&r, &p->issued, NULL, 0);
 	for (i = 0; i < p->nevents; i++) {
-		struct event	*ev = &p->events[i];
-		struct owner	 o = { N_EVENT, ev };
+		struct event *ev = &p->events[i];
+		struct owner  o = { N_EVENT, ev };
 
 		if (resolve_event_start(&r, ev) == 0 &&
-		    resolve_event_end(&r, ev) == 0 &&
-		    ev->end.t <= ev->start.t)
-			diag_error(d, ev->end.src ? &ev->end.loc :
-			    &ev->start.loc, ev->end.key, "the event ends (%s) "
+		    resolve_event_end(&r, ev) == 0 && ev->end.t <= ev->start.t)
+			diag_error(d,
+			    ev->end.src ? &ev->end.loc : &ev->start.loc,
+			    ev->end.key,
+			    "the event ends (%s) "
 			    "before or when it starts (%s); expected a later "
-			    "end", fmt_local(p, ev->end.t, b1, sizeof(b1)),
+			    "end",
+			    fmt_local(p, ev->end.t, b1, sizeof(b1)),
 			    fmt_local(p, ev->start.t, b2, sizeof(b2)));
 		if (ev->invite.src != NULL)
 			resolve(&r, &ev->invite, &o, 0);
@@ -322,8 +338,8 @@ plan_resolve(struct plan *p, const struct service *svc, int64_t now,
 			resolve(&r, &ev->reminders[j], &o, 0);
 	}
 	for (i = 0; i < p->ntasks; i++) {
-		struct task	*t = &p->tasks[i];
-		struct owner	 o = { N_TASK, t };
+		struct task *t = &p->tasks[i];
+		struct owner o = { N_TASK, t };
 
 		if (t->nremind == (size_t)-1)
 			copy_defaults(p, svc, t);
@@ -334,7 +350,7 @@ plan_resolve(struct plan *p, const struct service *svc, int64_t now,
 			resolve(&r, &t->overdue, &o, 0);
 	}
 	for (i = 0; i < p->nbroadcasts; i++) {
-		struct broadcast	*b = &p->broadcasts[i];
+		struct broadcast *b = &p->broadcasts[i];
 
 		for (j = 0; j < b->nair; j++)
 			resolve(&r, &b->air[j], NULL, 0);
@@ -352,7 +368,7 @@ static void
 add_contact(const struct contact *c, unsigned gen, const struct contact *skip,
     const struct contact ***v, size_t *n, size_t *cap)
 {
-	struct contact	*m = (struct contact *)c;
+	struct contact *m = (struct contact *)c;
 
 	if (c == skip || m->mark == gen)
 		return;
@@ -366,8 +382,8 @@ expand_id(struct plan *p, const char *id, unsigned gen,
     const struct contact *skip, const struct contact ***v, size_t *n,
     size_t *cap, int depth)
 {
-	const struct named	*nm = strmap_get(p->names, id);
-	size_t			 i;
+	const struct named *nm = strmap_get(p->names, id);
+	size_t		    i;
 
 	if (nm == NULL || depth > 64)
 		return;
@@ -376,7 +392,7 @@ expand_id(struct plan *p, const char *id, unsigned gen,
 		add_contact(nm->p, gen, skip, v, n, cap);
 		break;
 	case N_GROUP: {
-		const struct group	*g = nm->p;
+		const struct group *g = nm->p;
 
 		for (i = 0; i < g->members.n; i++)
 			expand_id(p, g->members.v[i].id, gen, skip, v, n, cap,
@@ -384,7 +400,7 @@ expand_id(struct plan *p, const char *id, unsigned gen,
 		break;
 	}
 	case N_AGENCY: {
-		const struct agency	*a = nm->p;
+		const struct agency *a = nm->p;
 
 		if (a->mailbox != NULL)
 			add_contact(a->mailbox, gen, skip, v, n, cap);
@@ -406,8 +422,8 @@ plan_recipients(struct plan *p, const struct idlist *l,
     const struct contact *skip, const struct contact ***v, size_t *n,
     size_t *cap)
 {
-	static unsigned	 gen;
-	size_t		 i;
+	static unsigned gen;
+	size_t		i;
 
 	/* A new generation: every contact's mark is stale at once. */
 	if (++gen == 0) {
@@ -422,8 +438,8 @@ plan_recipients(struct plan *p, const struct idlist *l,
 const struct contact *
 plan_contact(const struct plan *p, const char *id)
 {
-	const struct named	*n, *h;
-	const struct agency	*a;
+	const struct named  *n, *h;
+	const struct agency *a;
 
 	if (id == NULL || (n = strmap_get(p->names, id)) == NULL)
 		return NULL;
@@ -434,8 +450,9 @@ plan_contact(const struct plan *p, const char *id)
 	a = n->p;
 	if (a->mailbox != NULL && a->mailbox->email != NULL)
 		return a->mailbox;
-	if (a->head.id != NULL && (h = strmap_get(p->names, a->head.id)) !=
-	    NULL && h->kind == N_PERSON)
+	if (a->head.id != NULL &&
+	    (h = strmap_get(p->names, a->head.id)) != NULL &&
+	    h->kind == N_PERSON)
 		return h->p;
 	return a->mailbox;
 }
@@ -443,7 +460,7 @@ plan_contact(const struct plan *p, const char *id)
 const struct contact *
 plan_organizer(struct plan *p, const struct event *ev)
 {
-	const struct named	*n;
+	const struct named *n;
 
 	/* An agency's mailbox organises even without an email address:
 	 * its head is still invited. */

@@ -16,8 +16,8 @@
  * not contain themselves. Returns 0, or -1 with the errors reported to d;
  * what could be resolved is, the rest stays TIMEX_NONE.
  */
-int	plan_resolve(struct plan *p, const struct service *svc, int64_t now,
-	    struct diag *d);
+int plan_resolve(struct plan *p, const struct service *svc, int64_t now,
+    struct diag *d);
 
 /*
  * The recipients of the ids in l, through groups and agencies, each once,
@@ -26,9 +26,9 @@ int	plan_resolve(struct plan *p, const struct service *svc, int64_t now,
  * caller frees *v); the contacts belong to p. Uses the contacts' mark:
  * not reentrant. Can't fail.
  */
-void	plan_recipients(struct plan *p, const struct idlist *l,
-	    const struct contact *skip, const struct contact ***v, size_t *n,
-	    size_t *cap);
+void plan_recipients(struct plan *p, const struct idlist *l,
+    const struct contact *skip, const struct contact ***v, size_t *n,
+    size_t *cap);
 
 /*
  * The contact standing for id: a person; for an agency its mailbox when it

@@ -15,26 +15,63 @@
 #include "util/xmalloc.h"
 
 static const char *const svc_top_keys[] = {
-	"loa", "gateways", "channels", "broadcast", "templates", NULL,
+	"loa",
+	"gateways",
+	"channels",
+	"broadcast",
+	"templates",
+	NULL,
 };
 static const char *const svc_loa_keys[] = {
-	"timezone", "store", "plans", "quiet_hours", "holidays", "defaults",
-	"http", "max_parts", NULL,
+	"timezone",
+	"store",
+	"plans",
+	"quiet_hours",
+	"holidays",
+	"defaults",
+	"http",
+	"max_parts",
+	NULL,
 };
 static const char *const svc_gw_keys[] = {
-	"id", "kind", "url", "preset", "from", "sender", "dir", "tls", "user",
-	"user_env", "password_env", "password_file", "method", "headers",
-	"form", "json", "fold", "insecure", "concurrency", "rate", "timeout",
-	"max_parts", "token_env", "token_file", NULL,
+	"id",
+	"kind",
+	"url",
+	"preset",
+	"from",
+	"sender",
+	"dir",
+	"tls",
+	"user",
+	"user_env",
+	"password_env",
+	"password_file",
+	"method",
+	"headers",
+	"form",
+	"json",
+	"fold",
+	"insecure",
+	"concurrency",
+	"rate",
+	"timeout",
+	"max_parts",
+	"token_env",
+	"token_file",
+	NULL,
 };
 static const char *const svc_slot_keys[] = {
-	"name", "days", "start", "end", NULL,
+	"name",
+	"days",
+	"start",
+	"end",
+	NULL,
 };
 
 static int
 cmp_i64(const void *a, const void *b)
 {
-	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return (x > y) - (x < y);
 }
@@ -43,10 +80,10 @@ cmp_i64(const void *a, const void *b)
 static int
 svc_days(const char *s, unsigned *mask)
 {
-	static const char *const names[] = { "mon", "tue", "wed", "thu",
-	    "fri", "sat", "sun" };
-	unsigned	 m = 0;
-	int		 a, b, i;
+	static const char *const names[] = { "mon", "tue", "wed", "thu", "fri",
+		"sat", "sun" };
+	unsigned		 m = 0;
+	int			 a, b, i;
 
 	if (strcmp(s, "daily") == 0 || strcmp(s, "*") == 0) {
 		*mask = 0x7f;
@@ -84,22 +121,21 @@ svc_days(const char *s, unsigned *mask)
 static void
 svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 {
-	config_setting_t	*list = cfg_list(c, config_root_setting(cf),
-				    "gateways");
-	int			 i, j, n;
+	config_setting_t *list = cfg_list(c, config_root_setting(cf),
+	    "gateways");
+	int		  i, j, n;
 
 	if (list == NULL)
 		return;
 	n = config_setting_length(list);
-	svc->gateways = arena_alloc(c->a, (size_t)(n ? n : 1) *
-	    sizeof(struct gateway));
+	svc->gateways = arena_alloc(c->a,
+	    (size_t)(n ? n : 1) * sizeof(struct gateway));
 	memset(svc->gateways, 0, (size_t)(n ? n : 1) * sizeof(struct gateway));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*g = config_setting_get_elem(list, i);
-		struct gateway		*gw = &svc->gateways[svc->ngateways];
-		const char		*path = cfg_elem_path(c, "gateways", g,
-					    i);
-		char			*rate;
+		config_setting_t *g = config_setting_get_elem(list, i);
+		struct gateway	 *gw = &svc->gateways[svc->ngateways];
+		const char	 *path = cfg_elem_path(c, "gateways", g, i);
+		char		 *rate;
 
 		cfg_keys(c, g, path, svc_gw_keys);
 		gw->loc = cfg_loc(c, g);
@@ -107,11 +143,13 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 			continue;
 		for (j = 0; j < (int)svc->ngateways; j++)
 			if (strcmp(svc->gateways[j].id, gw->id) == 0)
-				cfg_error(c, g, path, "id", "duplicate id "
-				    "\"%s\" (first at line %d)", gw->id,
-				    svc->gateways[j].loc.line);
+				cfg_error(c, g, path, "id",
+				    "duplicate id "
+				    "\"%s\" (first at line %d)",
+				    gw->id, svc->gateways[j].loc.line);
 		if (config_setting_get_member(g, "kind") == NULL) {
-			cfg_error(c, g, path, "kind", "missing; expected "
+			cfg_error(c, g, path, "kind",
+			    "missing; expected "
 			    "\"smtp\", \"http\", \"file\" or \"spool\"");
 			continue;
 		}
@@ -122,8 +160,8 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		gw->preset = cfg_str(c, g, path, "preset", 0);
 		gw->from = cfg_str(c, g, path, "from", gw->kind == GW_SMTP);
 		gw->sender = cfg_str(c, g, path, "sender", 0);
-		gw->dir = cfg_str(c, g, path, "dir", gw->kind == GW_SPOOL ||
-		    gw->kind == GW_FILE);
+		gw->dir = cfg_str(c, g, path, "dir",
+		    gw->kind == GW_SPOOL || gw->kind == GW_FILE);
 		if (gw->dir != NULL)
 			gw->dir = cfg_resolve_path(c->a, svc->dir, gw->dir);
 		gw->tls = cfg_str(c, g, path, "tls", 0);
@@ -131,13 +169,16 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		    strcmp(gw->tls, "require") != 0 &&
 		    strcmp(gw->tls, "off") != 0)
 			cfg_error(c, config_setting_get_member(g, "tls"), path,
-			    "tls", "unknown value \"%s\"; expected \"try\", "
-			    "\"require\" or \"off\"", gw->tls);
+			    "tls",
+			    "unknown value \"%s\"; expected \"try\", "
+			    "\"require\" or \"off\"",
+			    gw->tls);
 		if (gw->preset != NULL && strcmp(gw->preset, "kannel") != 0 &&
 		    strcmp(gw->preset, "twilio") != 0 &&
 		    strcmp(gw->preset, "webhook") != 0)
 			cfg_error(c, config_setting_get_member(g, "preset"),
-			    path, "preset", "unknown value \"%s\"; expected "
+			    path, "preset",
+			    "unknown value \"%s\"; expected "
 			    "\"kannel\", \"twilio\" or \"webhook\"",
 			    gw->preset);
 		gw->user = cfg_str(c, g, path, "user", 0);
@@ -149,7 +190,8 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 			    gw->password_file);
 		if (config_setting_get_member(g, "password") != NULL ||
 		    config_setting_get_member(g, "token") != NULL)
-			cfg_error(c, g, path, "password", "secrets are never "
+			cfg_error(c, g, path, "password",
+			    "secrets are never "
 			    "read from the config text; use password_env or "
 			    "password_file");
 		gw->method = cfg_str(c, g, path, "method", 0);
@@ -162,18 +204,23 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		cfg_int(c, g, path, "max_parts", &gw->max_parts, 1, 255);
 		cfg_duration(c, g, path, "timeout", &gw->timeout);
 		if ((rate = cfg_str(c, g, path, "rate", 0)) != NULL) {
-			double	 r;
-			char	 unit = 0, extra = 0;
+			double r;
+			char   unit = 0, extra = 0;
 
 			if (sscanf(rate, "%lf/%c%c", &r, &unit, &extra) != 2 ||
-			    r <= 0 || (unit != 's' && unit != 'm' &&
-			    unit != 'h'))
-				cfg_error(c, config_setting_get_member(g,
-				    "rate"), path, "rate", "\"%s\" is not a "
-				    "rate; expected N/s, N/m or N/h", rate);
+			    r <= 0 ||
+			    (unit != 's' && unit != 'm' && unit != 'h'))
+				cfg_error(c,
+				    config_setting_get_member(g, "rate"), path,
+				    "rate",
+				    "\"%s\" is not a "
+				    "rate; expected N/s, N/m or N/h",
+				    rate);
 			else
-				gw->rate = r / (unit == 's' ? 1 : unit == 'm' ?
-				    60 : 3600);
+				gw->rate = r /
+				    (unit == 's'	? 1 :
+					    unit == 'm' ? 60 :
+							  3600);
 		}
 		svc->ngateways++;
 	}
@@ -182,7 +229,7 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 static struct gateway *
 svc_find_gw(struct service *svc, const char *id)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < svc->ngateways; i++)
 		if (strcmp(svc->gateways[i].id, id) == 0)
@@ -194,24 +241,24 @@ static void
 svc_channels(struct cfg *c, config_t *cf, struct service *svc)
 {
 	config_setting_t	*g = cfg_group(c, config_root_setting(cf), NULL,
-				    "channels");
-	static const char *const keys[] = { "email", "sms", "broadcast",
-	    NULL };
+		   "channels");
+	static const char *const keys[] = { "email", "sms", "broadcast", NULL };
 	int			 ch;
 
 	if (g != NULL)
 		cfg_keys(c, g, "channels", keys);
 	for (ch = 0; ch < CH__N; ch++) {
-		char		*id = g ? cfg_str(c, g, "channels",
-				    channel_names[ch], 0) : NULL;
-		struct gateway	*gw;
+		char *id = g ? cfg_str(c, g, "channels", channel_names[ch], 0) :
+			       NULL;
+		struct gateway *gw;
 
 		if (id != NULL) {
 			if ((gw = svc_find_gw(svc, id)) == NULL)
-				cfg_error(c, config_setting_get_member(g,
-				    channel_names[ch]), "channels",
-				    channel_names[ch], "unknown gateway \"%s\"",
-				    id);
+				cfg_error(c,
+				    config_setting_get_member(g,
+					channel_names[ch]),
+				    "channels", channel_names[ch],
+				    "unknown gateway \"%s\"", id);
 			svc->channel_gw[ch] = gw;
 		} else if (svc->ngateways > 0)
 			svc->channel_gw[ch] = svc_find_gw(svc,
@@ -223,8 +270,8 @@ static void
 svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 {
 	config_setting_t	*g, *slots, *tts;
-	static const char *const keys[] = { "slots", "words_per_minute",
-	    "gap", "tts", NULL };
+	static const char *const keys[] = { "slots", "words_per_minute", "gap",
+		"tts", NULL };
 	static const char *const tts_keys[] = { "engine", "voice", NULL };
 	int			 i, n;
 
@@ -257,31 +304,36 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 		if (svc->tts_engine != NULL &&
 		    strcmp(svc->tts_engine, "espeak-ng") != 0)
 			cfg_error(c, config_setting_get_member(tts, "engine"),
-			    "broadcast.tts", "engine", "unknown value \"%s\"; "
-			    "expected \"espeak-ng\"", svc->tts_engine);
+			    "broadcast.tts", "engine",
+			    "unknown value \"%s\"; "
+			    "expected \"espeak-ng\"",
+			    svc->tts_engine);
 	}
 	slots = config_setting_get_member(g, "slots");
 	if (slots == NULL)
 		return;
 	if (config_setting_type(slots) != CONFIG_TYPE_LIST) {
-		cfg_error(c, slots, "broadcast", "slots", "expected a list "
-		    "( { ... }, ... ), found %s", cfg_type_name(slots));
+		cfg_error(c, slots, "broadcast", "slots",
+		    "expected a list "
+		    "( { ... }, ... ), found %s",
+		    cfg_type_name(slots));
 		return;
 	}
 	n = config_setting_length(slots);
-	svc->slots = arena_alloc(c->a, (size_t)(n ? n : 1) *
-	    sizeof(struct slot));
+	svc->slots = arena_alloc(c->a,
+	    (size_t)(n ? n : 1) * sizeof(struct slot));
 	for (i = 0; i < n; i++) {
-		config_setting_t	*e = config_setting_get_elem(slots, i);
-		struct slot		*s = &svc->slots[svc->nslots];
-		const char		*path = arena_printf(c->a,
-					    "broadcast.slots[%d]", i);
-		char			*days;
+		config_setting_t *e = config_setting_get_elem(slots, i);
+		struct slot	 *s = &svc->slots[svc->nslots];
+		const char *path = arena_printf(c->a, "broadcast.slots[%d]", i);
+		char	   *days;
 
 		memset(s, 0, sizeof(*s));
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			cfg_error(c, e, path, NULL, "expected a group { ... }, "
-			    "found %s", cfg_type_name(e));
+			cfg_error(c, e, path, NULL,
+			    "expected a group { ... }, "
+			    "found %s",
+			    cfg_type_name(e));
 			continue;
 		}
 		cfg_keys(c, e, path, svc_slot_keys);
@@ -291,7 +343,8 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 		if ((days = cfg_str(c, e, path, "days", 0)) != NULL &&
 		    svc_days(days, &s->days) == -1)
 			cfg_error(c, config_setting_get_member(e, "days"), path,
-			    "days", "\"%s\" is not a set of days; expected "
+			    "days",
+			    "\"%s\" is not a set of days; expected "
 			    "e.g. \"mon-sun\", \"mon-fri\" or \"mon,wed,fri\"",
 			    days);
 		if (cfg_hhmm(c, e, path, "start", &s->start, 1) == -1 ||
@@ -300,7 +353,8 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 			continue;
 		if (s->end <= s->start) {
 			cfg_error(c, config_setting_get_member(e, "end"), path,
-			    "end", "the slot ends (%02d:%02d) before it starts "
+			    "end",
+			    "the slot ends (%02d:%02d) before it starts "
 			    "(%02d:%02d); expected an end later the same day",
 			    s->end / 60, s->end % 60, s->start / 60,
 			    s->start % 60);
@@ -317,34 +371,36 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 static void
 svc_templates(struct cfg *c, config_t *cf, struct service *svc)
 {
-	config_setting_t	*g = cfg_group(c, config_root_setting(cf), NULL,
-				    "templates");
-	int			 i, n;
+	config_setting_t *g = cfg_group(c, config_root_setting(cf), NULL,
+	    "templates");
+	int		  i, n;
 
 	if (g == NULL)
 		return;
 	n = config_setting_length(g);
-	svc->tmpl_overrides = arena_alloc(c->a, (size_t)(n ? n : 1) *
-	    sizeof(*svc->tmpl_overrides));
+	svc->tmpl_overrides = arena_alloc(c->a,
+	    (size_t)(n ? n : 1) * sizeof(*svc->tmpl_overrides));
 	c->keep_space = 1;
 	for (i = 0; i < n; i++) {
-		config_setting_t	*e = config_setting_get_elem(g, i);
-		struct tmpl_override	*o;
-		const char		*v;
+		config_setting_t     *e = config_setting_get_elem(g, i);
+		struct tmpl_override *o;
+		const char	     *v;
 
 		o = &svc->tmpl_overrides[svc->ntmpl_overrides++];
 		memset(o, 0, sizeof(*o));
 		o->key = arena_strdup(c->a, config_setting_name(e));
 		o->loc = cfg_loc(c, e);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			o->problem = arena_printf(c->a, "expected a string, "
-			    "found %s", cfg_type_name(e));
+			o->problem = arena_printf(c->a,
+			    "expected a string, "
+			    "found %s",
+			    cfg_type_name(e));
 			continue;
 		}
 		v = config_setting_get_string(e);
 		if (text_utf8_check(v, strlen(v)) >= 0) {
 			o->problem = "invalid UTF-8 (written with an escape); "
-			    "the text must be UTF-8";
+				     "the text must be UTF-8";
 			continue;
 		}
 		o->text = cfg_nfc(c, v);
@@ -355,13 +411,13 @@ svc_templates(struct cfg *c, config_t *cf, struct service *svc)
 struct service *
 service_read(const char *path, struct diag *d)
 {
-	config_t		 cf;
-	struct service		*svc;
-	struct cfg		 c;
-	config_setting_t	*root, *loa, *g, *e;
-	char			*tzname, **v;
-	struct loc		*locs;
-	size_t			 i, n;
+	config_t	  cf;
+	struct service	 *svc;
+	struct cfg	  c;
+	config_setting_t *root, *loa, *g, *e;
+	char		 *tzname, **v;
+	struct loc	 *locs;
+	size_t		  i, n;
 
 	if (cfg_read(&cf, path, NULL, "the service config", d) == -1)
 		return NULL;
@@ -379,10 +435,11 @@ service_read(const char *path, struct diag *d)
 
 	loa = cfg_group(&c, root, NULL, "loa");
 	if (loa == NULL) {
-		struct loc	 l = { svc->file, 0 };
+		struct loc l = { svc->file, 0 };
 
 		if (config_setting_get_member(root, "loa") == NULL)
-			diag_error(d, &l, "loa", "missing; expected a group "
+			diag_error(d, &l, "loa",
+			    "missing; expected a group "
 			    "loa = { plans = [ ... ]; ... };");
 		config_destroy(&cf);
 		service_free(svc);
@@ -394,8 +451,10 @@ service_read(const char *path, struct diag *d)
 		tzname = "Asia/Ho_Chi_Minh";
 	if ((svc->tz = tz_get(tzname)) == NULL) {
 		cfg_error(&c, config_setting_get_member(loa, "timezone"), "loa",
-		    "timezone", "unknown time zone \"%s\"; expected a name "
-		    "such as \"Asia/Ho_Chi_Minh\"", tzname);
+		    "timezone",
+		    "unknown time zone \"%s\"; expected a name "
+		    "such as \"Asia/Ho_Chi_Minh\"",
+		    tzname);
 		svc->tz = tz_get("UTC");
 	}
 	svc->store = cfg_str(&c, loa, "loa", "store", 0);
@@ -405,7 +464,8 @@ service_read(const char *path, struct diag *d)
 
 	n = cfg_strlist(&c, loa, "loa", "plans", &v, &locs);
 	if (config_setting_get_member(loa, "plans") == NULL)
-		cfg_error(&c, loa, "loa", "plans", "missing; expected a list "
+		cfg_error(&c, loa, "loa", "plans",
+		    "missing; expected a list "
 		    "of plan files [ \"plans/NAME.cfg\", ... ]");
 	svc->plans = arena_alloc(svc->arena, (n ? n : 1) * sizeof(char *));
 	svc->plan_locs = locs;
@@ -418,21 +478,23 @@ service_read(const char *path, struct diag *d)
 
 		cfg_keys(&c, g, "loa.quiet_hours", keys);
 		if (cfg_hhmm(&c, g, "loa.quiet_hours", "start",
-		    &svc->quiet.start, 1) == -1 ||
+			&svc->quiet.start, 1) == -1 ||
 		    cfg_hhmm(&c, g, "loa.quiet_hours", "end", &svc->quiet.end,
-		    1) == -1)
+			1) == -1)
 			svc->quiet.start = svc->quiet.end = 0;
 	}
 
 	n = cfg_strlist(&c, loa, "loa", "holidays", &v, &locs);
 	svc->holidays = arena_alloc(svc->arena, (n ? n : 1) * sizeof(int64_t));
 	for (i = 0; i < n; i++) {
-		char	 err[128];
+		char err[128];
 
 		if (timex_parse_date(v[i], &svc->holidays[svc->nholidays], err,
-		    sizeof(err)) == -1) {
-			diag_error(d, &locs[i], "loa.holidays", "bad holiday "
-			    "\"%s\": %s", v[i], err);
+			sizeof(err)) == -1) {
+			diag_error(d, &locs[i], "loa.holidays",
+			    "bad holiday "
+			    "\"%s\": %s",
+			    v[i], err);
 			continue;
 		}
 		svc->nholidays++;
@@ -456,18 +518,19 @@ service_read(const char *path, struct diag *d)
 		    "loa.defaults", "remind[1]", &svc->default_remind[1]);
 	}
 	for (i = 0; i < svc->ndefault_remind; i++) {
-		struct when	*w = &svc->default_remind[i];
+		struct when *w = &svc->default_remind[i];
 
 		if (w->x.kind != TIMEX_REL || w->x.obj != NULL ||
 		    w->x.ref != TREF_DUE)
-			diag_error(d, &w->loc, w->key, "a default reminder must "
+			diag_error(d, &w->loc, w->key,
+			    "a default reminder must "
 			    "be relative to the task's own due, as in "
 			    "\"due - 1bd at 08:00\"");
 	}
 
 	if ((g = cfg_group(&c, loa, "loa", "http")) != NULL) {
 		static const char *const keys[] = { "listen", "token_file",
-		    "token_env", NULL };
+			"token_env", NULL };
 
 		cfg_keys(&c, g, "loa.http", keys);
 		svc->http_listen = cfg_str(&c, g, "loa.http", "listen", 0);
@@ -493,8 +556,8 @@ service_read(const char *path, struct diag *d)
 struct service *
 service_load(const char *path, struct diag *d)
 {
-	struct service	*svc;
-	int		 errors = d->errors;
+	struct service *svc;
+	int		errors = d->errors;
 
 	if ((svc = service_read(path, d)) == NULL)
 		return NULL;

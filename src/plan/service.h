@@ -19,7 +19,7 @@
  * installs them with tmpl_install before rendering anything. The caller
  * frees with service_free.
  */
-struct service	*service_load(const char *path, struct diag *d);
+struct service *service_load(const char *path, struct diag *d);
 /*
  * As service_load, but the service is returned even when the config has
  * errors (counted in d), so that a later stage can check the parts it
@@ -27,8 +27,8 @@ struct service	*service_load(const char *path, struct diag *d);
  * run. NULL only when the file cannot be read or parsed, or has no loa
  * group. The caller looks at d->errors before using the service.
  */
-struct service	*service_read(const char *path, struct diag *d);
+struct service *service_read(const char *path, struct diag *d);
 /* Free svc and everything from its arena; NULL is allowed. */
-void		 service_free(struct service *svc);
+void		service_free(struct service *svc);
 
 #endif

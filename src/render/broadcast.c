@@ -11,12 +11,13 @@ broadcast_render(const struct plan *p, const struct broadcast *b,
     const char *id, const char *object, int64_t planned, const char *slot,
     int duration)
 {
-	json_t	*o;
-	char	 when[40], *s;
+	json_t *o;
+	char	when[40], *s;
 
 	tz_rfc3339(p->tz, planned, when, sizeof(when));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:i, "
-	    "s:n}", "id", id, "plan", p->id, "object", object, "title",
+		      "s:n}",
+	    "id", id, "plan", p->id, "object", object, "title",
 	    b && b->title ? b->title : "", "text", b && b->text ? b->text : "",
 	    "spoken", b && b->text ? b->text : "", "priority",
 	    priority_names[b ? b->priority : PRIO_NORMAL], "slot",

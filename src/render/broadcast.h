@@ -15,8 +15,8 @@
  * empty texts) of plan p, job id, planned on air at `planned` in the slot
  * named slot (NULL: none) for duration seconds. Caller frees. Can't fail.
  */
-char	*broadcast_render(const struct plan *p, const struct broadcast *b,
-	    const char *id, const char *object, int64_t planned,
-	    const char *slot, int duration);
+char *broadcast_render(const struct plan *p, const struct broadcast *b,
+    const char *id, const char *object, int64_t planned, const char *slot,
+    int duration);
 
 #endif

@@ -12,8 +12,8 @@ compose_text(const struct plan *p, const struct service *svc,
     enum tmpl_name which, const struct named *n, const struct contact *to,
     int64_t at, const char *changes)
 {
-	struct tmpl_ctx		 c = { 0 };
-	struct buf		 b = { 0 };
+	struct tmpl_ctx c = { 0 };
+	struct buf	b = { 0 };
 
 	c.plan = p;
 	c.person = to;
@@ -22,11 +22,12 @@ compose_text(const struct plan *p, const struct service *svc,
 	if (n != NULL && n->kind == N_EVENT)
 		c.event = n->p;
 	if (n != NULL && n->kind == N_TASK) {
-		const struct named	*o;
+		const struct named *o;
 
 		c.task = n->p;
-		if (c.task->owner.n > 0 && (o = strmap_get(p->names,
-		    c.task->owner.v[0].id)) != NULL && o->kind == N_AGENCY)
+		if (c.task->owner.n > 0 &&
+		    (o = strmap_get(p->names, c.task->owner.v[0].id)) != NULL &&
+		    o->kind == N_AGENCY)
 			c.agency = o->p;
 	}
 	if (to != NULL && to->mailbox)
@@ -36,12 +37,12 @@ compose_text(const struct plan *p, const struct service *svc,
 }
 
 char *
-compose_sms(const struct plan *p, const struct service *svc,
-    enum job_kind k, const struct named *n, const struct contact *to,
-    int64_t at, const char *changes)
+compose_sms(const struct plan *p, const struct service *svc, enum job_kind k,
+    const struct named *n, const struct contact *to, int64_t at,
+    const char *changes)
 {
-	const struct gateway	*gw = svc->channel_gw[CH_SMS];
-	char			*text, *folded;
+	const struct gateway *gw = svc->channel_gw[CH_SMS];
+	char		     *text, *folded;
 
 	text = compose_text(p, svc, tmpl_sms_of(k), n, to, at, changes);
 	if (gw != NULL && gw->fold && (folded = text_fold(text)) != NULL) {

@@ -18,14 +18,14 @@
  * nobody in particular) at `at`; changes fills {changes}. Caller frees.
  * Can't fail.
  */
-char	*compose_text(const struct plan *, const struct service *,
-	    enum tmpl_name which, const struct named *obj,
-	    const struct contact *to, int64_t at, const char *changes);
+char *compose_text(const struct plan *, const struct service *,
+    enum tmpl_name which, const struct named *obj, const struct contact *to,
+    int64_t at, const char *changes);
 
 /* The text of an SMS of job kind k, rendered as compose_text and folded to
  * ASCII when the SMS gateway asks for it (`fold`). Caller frees. */
-char	*compose_sms(const struct plan *, const struct service *,
-	    enum job_kind k, const struct named *obj,
-	    const struct contact *to, int64_t at, const char *changes);
+char *compose_sms(const struct plan *, const struct service *, enum job_kind k,
+    const struct named *obj, const struct contact *to, int64_t at,
+    const char *changes);
 
 #endif

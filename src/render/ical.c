@@ -15,13 +15,13 @@
 #include "plan/resolve.h"
 #include "util/xmalloc.h"
 
-#define ICAL_PRODID	"-//loa//loa " LOA_VERSION "//VI"
+#define ICAL_PRODID "-//loa//loa " LOA_VERSION "//VI"
 
 void
 ical_uid(const struct plan *p, const char *kind, const char *id, char *out,
     size_t len)
 {
-	unsigned long long	 h = HASH_INIT;
+	unsigned long long h = HASH_INIT;
 
 	/* The issuer too: two communes may both have a plan 1/KH-UBND. */
 	h = hash_bytes(h, p->issuer, strlen(p->issuer) + 1);
@@ -36,10 +36,10 @@ ical_uid(const struct plan *p, const char *kind, const char *id, char *out,
 static struct icaltimetype
 ical_local(const struct plan *p, int64_t t)
 {
-	struct icaltimetype	 it = icaltime_null_time();
-	int64_t			 local = tz_to_local(p->tz, t);
-	int64_t			 days = civil_day_of(local);
-	int64_t			 rem = local - days * 86400;
+	struct icaltimetype it = icaltime_null_time();
+	int64_t		    local = tz_to_local(p->tz, t);
+	int64_t		    days = civil_day_of(local);
+	int64_t		    rem = local - days * 86400;
 
 	civil_from_days(days, &it.year, &it.month, &it.day);
 	it.hour = (int)(rem / 3600);
@@ -52,8 +52,8 @@ ical_local(const struct plan *p, int64_t t)
 static icalproperty *
 ical_with_tzid(const struct plan *p, icalproperty *prop)
 {
-	icalproperty_add_parameter(prop, icalparameter_new_tzid(
-	    tz_name(p->tz)));
+	icalproperty_add_parameter(prop,
+	    icalparameter_new_tzid(tz_name(p->tz)));
 	return prop;
 }
 
@@ -67,7 +67,7 @@ ical_utc(int64_t t)
 static icalcomponent *
 ical_vcalendar(icalproperty_method m)
 {
-	icalcomponent	*cal = icalcomponent_new_vcalendar();
+	icalcomponent *cal = icalcomponent_new_vcalendar();
 
 	icalcomponent_add_property(cal, icalproperty_new_prodid(ICAL_PRODID));
 	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
@@ -83,14 +83,14 @@ ical_vcalendar(icalproperty_method m)
 static void
 ical_add_vtimezone(icalcomponent *cal, const struct tz *z)
 {
-	icalcomponent	*vtz, *std;
-	icalproperty	*tzid;
-	int		 off;
-	char		 name[16];
+	icalcomponent *vtz, *std;
+	icalproperty  *tzid;
+	int	       off;
+	char	       name[16];
 
 	if (!tz_fixed(z, &off)) {
-		icalcomponent	*builtin = icaltimezone_get_component(
-				    tz_libical(z));
+		icalcomponent *builtin = icaltimezone_get_component(
+		    tz_libical(z));
 
 		if (builtin != NULL) {
 			vtz = icalcomponent_new_clone(builtin);
@@ -106,7 +106,7 @@ ical_add_vtimezone(icalcomponent *cal, const struct tz *z)
 	icalcomponent_add_property(vtz, icalproperty_new_tzid(tz_name(z)));
 	std = icalcomponent_new_xstandard();
 	{
-		struct icaltimetype	 t = icaltime_null_time();
+		struct icaltimetype t = icaltime_null_time();
 
 		t.year = 1970;
 		t.month = 1;
@@ -137,18 +137,18 @@ ical_mailto(const char *email)
 static icalproperty *
 ical_attendee(const struct contact *c, icalparameter_role role, int rsvp)
 {
-	char		*to = ical_mailto(c->email);
-	icalproperty	*a = icalproperty_new_attendee(to);
+	char	     *to = ical_mailto(c->email);
+	icalproperty *a = icalproperty_new_attendee(to);
 
 	free(to);
-	icalproperty_add_parameter(a, icalparameter_new_cutype(
-	    ICAL_CUTYPE_INDIVIDUAL));
+	icalproperty_add_parameter(a,
+	    icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
 	icalproperty_add_parameter(a, icalparameter_new_role(role));
 	if (rsvp) {
-		icalproperty_add_parameter(a, icalparameter_new_partstat(
-		    ICAL_PARTSTAT_NEEDSACTION));
-		icalproperty_add_parameter(a, icalparameter_new_rsvp(
-		    ICAL_RSVP_TRUE));
+		icalproperty_add_parameter(a,
+		    icalparameter_new_partstat(ICAL_PARTSTAT_NEEDSACTION));
+		icalproperty_add_parameter(a,
+		    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
 	}
 	icalproperty_add_parameter(a, icalparameter_new_cn(c->name));
 	return a;
@@ -158,8 +158,8 @@ ical_attendee(const struct contact *c, icalparameter_role role, int rsvp)
 static const struct contact *
 ical_organizer(struct plan *p, const struct event *ev)
 {
-	const struct contact	*c = plan_organizer(p, ev);
-	const struct named	*n;
+	const struct contact *c = plan_organizer(p, ev);
+	const struct named   *n;
 
 	if (c != NULL && c->email != NULL)
 		return c;
@@ -173,8 +173,8 @@ ical_organizer(struct plan *p, const struct event *ev)
 static char *
 ical_description(const struct plan *p, const struct event *ev)
 {
-	struct buf	 b = { 0 };
-	size_t		 i;
+	struct buf b = { 0 };
+	size_t	   i;
 
 	if (ev->description != NULL)
 		buf_adds(&b, ev->description);
@@ -191,7 +191,7 @@ ical_description(const struct plan *p, const struct event *ev)
 static int
 ical_is_member(const struct contact **v, size_t n, const struct contact *c)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (v[i] == c)
@@ -203,30 +203,32 @@ enum ical_use {
 	USE_REQUEST,
 	USE_CANCEL,
 	USE_FEED,
-	USE_FEED_CANCEL,	/* published as cancelled: no iTIP possible */
+	USE_FEED_CANCEL, /* published as cancelled: no iTIP possible */
 };
 
 static icalcomponent *
 ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
     enum ical_use use, const struct contact *only)
 {
-	icalcomponent		*ve = icalcomponent_new_vevent();
-	const struct contact	*org = ical_organizer(p, ev);
-	const struct contact	**req = NULL, **opt = NULL;
-	size_t			 nreq = 0, capreq = 0, nopt = 0, capopt = 0, i;
-	char			 uid[80], *desc;
-	icalproperty_status	 st;
+	icalcomponent	      *ve = icalcomponent_new_vevent();
+	const struct contact  *org = ical_organizer(p, ev);
+	const struct contact **req = NULL, **opt = NULL;
+	size_t		       nreq = 0, capreq = 0, nopt = 0, capopt = 0, i;
+	char		       uid[80], *desc;
+	icalproperty_status    st;
 
 	ical_uid(p, "event", ev->id, uid, sizeof(uid));
 	icalcomponent_add_property(ve, icalproperty_new_uid(uid));
 	icalcomponent_add_property(ve, icalproperty_new_dtstamp(ical_utc(now)));
 	icalcomponent_add_property(ve, icalproperty_new_sequence(seq));
-	icalcomponent_add_property(ve, ical_with_tzid(p,
-	    icalproperty_new_dtstart(ical_local(p, ev->start.t))));
-	icalcomponent_add_property(ve, ical_with_tzid(p,
-	    icalproperty_new_dtend(ical_local(p, ev->end.t))));
-	icalcomponent_add_property(ve, icalproperty_new_summary(ev->title ?
-	    ev->title : ev->id));
+	icalcomponent_add_property(ve,
+	    ical_with_tzid(p,
+		icalproperty_new_dtstart(ical_local(p, ev->start.t))));
+	icalcomponent_add_property(ve,
+	    ical_with_tzid(p,
+		icalproperty_new_dtend(ical_local(p, ev->end.t))));
+	icalcomponent_add_property(ve,
+	    icalproperty_new_summary(ev->title ? ev->title : ev->id));
 	if (ev->location != NULL)
 		icalcomponent_add_property(ve,
 		    icalproperty_new_location(ev->location));
@@ -245,8 +247,8 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 	icalcomponent_add_property(ve, icalproperty_new_status(st));
 
 	if ((use == USE_REQUEST || use == USE_CANCEL) && org != NULL) {
-		char		*to = ical_mailto(org->email);
-		icalproperty	*o = icalproperty_new_organizer(to);
+		char	     *to = ical_mailto(org->email);
+		icalproperty *o = icalproperty_new_organizer(to);
 
 		free(to);
 		icalproperty_add_parameter(o, icalparameter_new_cn(org->name));
@@ -256,42 +258,44 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		/* A removed attendee: listed alone, whoever is on the list
 		 * now. */
 		if (only->email != NULL)
-			icalcomponent_add_property(ve, ical_attendee(only,
-			    ICAL_ROLE_REQPARTICIPANT, 1));
+			icalcomponent_add_property(ve,
+			    ical_attendee(only, ICAL_ROLE_REQPARTICIPANT, 1));
 	} else if (use == USE_REQUEST || use == USE_CANCEL) {
-		const struct contact	*skip = plan_organizer(p, ev);
+		const struct contact *skip = plan_organizer(p, ev);
 
 		plan_recipients(p, &ev->attendees, skip, &req, &nreq, &capreq);
 		plan_recipients(p, &ev->optional, skip, &opt, &nopt, &capopt);
 		for (i = 0; i < nreq; i++)
 			if (req[i]->email != NULL)
-				icalcomponent_add_property(ve, ical_attendee(
-				    req[i], ICAL_ROLE_REQPARTICIPANT, 1));
+				icalcomponent_add_property(ve,
+				    ical_attendee(req[i],
+					ICAL_ROLE_REQPARTICIPANT, 1));
 		for (i = 0; i < nopt; i++)
 			if (opt[i]->email != NULL &&
 			    !ical_is_member(req, nreq, opt[i]))
-				icalcomponent_add_property(ve, ical_attendee(
-				    opt[i], ICAL_ROLE_OPTPARTICIPANT, 1));
+				icalcomponent_add_property(ve,
+				    ical_attendee(opt[i],
+					ICAL_ROLE_OPTPARTICIPANT, 1));
 		free(req);
 		free(opt);
 	}
 
 	if (use != USE_CANCEL && st != ICAL_STATUS_CANCELLED) {
-		icalcomponent		*al = icalcomponent_new_valarm();
-		int			 before = -3600;
-		char			*what;
+		icalcomponent *al = icalcomponent_new_valarm();
+		int	       before = -3600;
+		char	      *what;
 
 		/* The event's first reminder, else an hour ahead. */
 		if (ev->nreminders > 0 && ev->reminders[0].t != TIMEX_NONE &&
 		    ev->reminders[0].t < ev->start.t)
 			before = (int)(ev->reminders[0].t - ev->start.t);
-		icalcomponent_add_property(al, icalproperty_new_action(
-		    ICAL_ACTION_DISPLAY));
-		icalcomponent_add_property(al, icalproperty_new_trigger(
-		    icaltriggertype_from_int(before)));
+		icalcomponent_add_property(al,
+		    icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		icalcomponent_add_property(al,
+		    icalproperty_new_trigger(icaltriggertype_from_int(before)));
 		{
-			struct tmpl_ctx	 c = { 0 };
-			struct event	 named = *ev;
+			struct tmpl_ctx c = { 0 };
+			struct event	named = *ev;
 
 			/* An untitled event is known by its id. */
 			if (named.title == NULL)
@@ -300,8 +304,8 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 			c.event = &named;
 			what = tmpl_string(p->templates, T_ICAL_ALARM, &c);
 		}
-		icalcomponent_add_property(al, icalproperty_new_description(
-		    what));
+		icalcomponent_add_property(al,
+		    icalproperty_new_description(what));
 		free(what);
 		icalcomponent_add_component(ve, al);
 	}
@@ -312,9 +316,9 @@ static void
 ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
     int64_t now, int with_todo, int done)
 {
-	icalcomponent	*ve, *todo;
-	char		 uid[80];
-	size_t		 i;
+	icalcomponent *ve, *todo;
+	char	       uid[80];
+	size_t	       i;
 
 	if (with_todo) {
 		todo = icalcomponent_new_vtodo();
@@ -322,23 +326,25 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 		icalcomponent_add_property(todo, icalproperty_new_uid(uid));
 		icalcomponent_add_property(todo,
 		    icalproperty_new_dtstamp(ical_utc(now)));
-		icalcomponent_add_property(todo, icalproperty_new_summary(
-		    t->title ? t->title : t->id));
+		icalcomponent_add_property(todo,
+		    icalproperty_new_summary(t->title ? t->title : t->id));
 		if (t->description != NULL)
 			icalcomponent_add_property(todo,
 			    icalproperty_new_description(t->description));
-		icalcomponent_add_property(todo, ical_with_tzid(p,
-		    icalproperty_new_due(ical_local(p, t->due.t))));
-		icalcomponent_add_property(todo, icalproperty_new_status(
-		    done ? ICAL_STATUS_COMPLETED :
-		    ICAL_STATUS_NEEDSACTION));
+		icalcomponent_add_property(todo,
+		    ical_with_tzid(p,
+			icalproperty_new_due(ical_local(p, t->due.t))));
+		icalcomponent_add_property(todo,
+		    icalproperty_new_status(done ? ICAL_STATUS_COMPLETED :
+						   ICAL_STATUS_NEEDSACTION));
 		for (i = 0; i < t->owner.n; i++) {
-			const struct contact	*c = plan_contact(p,
-						    t->owner.v[i].id);
+			const struct contact *c = plan_contact(p,
+			    t->owner.v[i].id);
 
 			if (c != NULL && c->email != NULL)
-				icalcomponent_add_property(todo, ical_attendee(
-				    c, ICAL_ROLE_REQPARTICIPANT, 0));
+				icalcomponent_add_property(todo,
+				    ical_attendee(c, ICAL_ROLE_REQPARTICIPANT,
+					0));
 		}
 		icalcomponent_add_component(cal, todo);
 	}
@@ -348,12 +354,13 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 	ical_uid(p, "due", t->id, uid, sizeof(uid));
 	icalcomponent_add_property(ve, icalproperty_new_uid(uid));
 	icalcomponent_add_property(ve, icalproperty_new_dtstamp(ical_utc(now)));
-	icalcomponent_add_property(ve, ical_with_tzid(p,
-	    icalproperty_new_dtstart(ical_local(p, t->due.t))));
+	icalcomponent_add_property(ve,
+	    ical_with_tzid(p,
+		icalproperty_new_dtstart(ical_local(p, t->due.t))));
 	{
-		struct tmpl_ctx	 c = { 0 };
-		struct task	 named = *t;
-		char		*sum;
+		struct tmpl_ctx c = { 0 };
+		struct task	named = *t;
+		char	       *sum;
 
 		/* An untitled task is known by its id. */
 		if (named.title == NULL)
@@ -368,11 +375,11 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 	if (t->description != NULL)
 		icalcomponent_add_property(ve,
 		    icalproperty_new_description(t->description));
-	icalcomponent_add_property(ve, icalproperty_new_status(
-	    t->due.tentative ? ICAL_STATUS_TENTATIVE :
-	    ICAL_STATUS_CONFIRMED));
-	icalcomponent_add_property(ve, icalproperty_new_transp(
-	    ICAL_TRANSP_TRANSPARENT));
+	icalcomponent_add_property(ve,
+	    icalproperty_new_status(t->due.tentative ? ICAL_STATUS_TENTATIVE :
+						       ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(ve,
+	    icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
 	icalcomponent_add_component(cal, ve);
 }
 
@@ -380,7 +387,7 @@ ical_add_task(icalcomponent *cal, struct plan *p, const struct task *t,
 static char *
 ical_text(icalcomponent *cal)
 {
-	char	*raw = icalcomponent_as_ical_string_r(cal), *out;
+	char *raw = icalcomponent_as_ical_string_r(cal), *out;
 
 	icalcomponent_free(cal);
 	out = ical_finish(raw);
@@ -392,9 +399,9 @@ int
 ical_can_invite(struct plan *p, const struct event *ev,
     const struct contact *only)
 {
-	const struct contact	**v = NULL, *skip;
-	size_t			 n = 0, cap = 0, i;
-	int			 any = 0;
+	const struct contact **v = NULL, *skip;
+	size_t		       n = 0, cap = 0, i;
+	int		       any = 0;
 
 	if (ical_organizer(p, ev) == NULL)
 		return 0;
@@ -412,13 +419,13 @@ ical_can_invite(struct plan *p, const struct event *ev,
 char *
 ical_request(struct plan *p, const struct event *ev, int seq, int64_t now)
 {
-	int		 itip = ical_can_invite(p, ev, NULL);
-	icalcomponent	*cal = ical_vcalendar(itip ? ICAL_METHOD_REQUEST :
-			    ICAL_METHOD_PUBLISH);
+	int	       itip = ical_can_invite(p, ev, NULL);
+	icalcomponent *cal = ical_vcalendar(
+	    itip ? ICAL_METHOD_REQUEST : ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
-	icalcomponent_add_component(cal, ical_vevent(p, ev, seq, now,
-	    itip ? USE_REQUEST : USE_FEED, NULL));
+	icalcomponent_add_component(cal,
+	    ical_vevent(p, ev, seq, now, itip ? USE_REQUEST : USE_FEED, NULL));
 	return ical_text(cal);
 }
 
@@ -426,20 +433,21 @@ char *
 ical_cancel(struct plan *p, const struct event *ev, int seq, int64_t now,
     const struct contact *only)
 {
-	int		 itip = ical_can_invite(p, ev, only);
-	icalcomponent	*cal = ical_vcalendar(itip ? ICAL_METHOD_CANCEL :
-			    ICAL_METHOD_PUBLISH);
+	int	       itip = ical_can_invite(p, ev, only);
+	icalcomponent *cal = ical_vcalendar(
+	    itip ? ICAL_METHOD_CANCEL : ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
-	icalcomponent_add_component(cal, ical_vevent(p, ev, seq, now,
-	    itip ? USE_CANCEL : USE_FEED_CANCEL, only));
+	icalcomponent_add_component(cal,
+	    ical_vevent(p, ev, seq, now, itip ? USE_CANCEL : USE_FEED_CANCEL,
+		only));
 	return ical_text(cal);
 }
 
 char *
 ical_task(struct plan *p, const struct task *t, int done, int64_t now)
 {
-	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
+	icalcomponent *cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
 	ical_add_task(cal, p, t, now, 1, done);
@@ -449,7 +457,7 @@ ical_task(struct plan *p, const struct task *t, int done, int64_t now)
 char *
 ical_task_event(struct plan *p, const struct task *t, int64_t now)
 {
-	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
+	icalcomponent *cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
 	ical_add_task(cal, p, t, now, 0, 0);
@@ -460,18 +468,18 @@ char *
 ical_feed(struct plan **plans, size_t nplans, int tasks_only,
     const struct ical_facts *f, int64_t now)
 {
-	icalcomponent	*cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
-	icalproperty	*prop;
-	char		*name;
-	size_t		 i, j, k;
+	icalcomponent *cal = ical_vcalendar(ICAL_METHOD_PUBLISH);
+	icalproperty  *prop;
+	char	      *name;
+	size_t	       i, j, k;
 
 	if (nplans == 1 && *plans[0]->issuer != '\0')
 		name = xasprintf("%s %s", plans[0]->issuer, plans[0]->id);
 	else if (nplans == 1)
 		name = xstrdup(plans[0]->id);
 	else
-		name = xasprintf("%s", nplans > 0 && *plans[0]->issuer ?
-		    plans[0]->issuer : "loa");
+		name = xasprintf("%s",
+		    nplans > 0 && *plans[0]->issuer ? plans[0]->issuer : "loa");
 	prop = icalproperty_new_x(name);
 	icalproperty_set_x_name(prop, "X-WR-CALNAME");
 	icalcomponent_add_property(cal, prop);
@@ -479,8 +487,8 @@ ical_feed(struct plan **plans, size_t nplans, int tasks_only,
 	free(name);
 	prop = icalproperty_new_refreshinterval(
 	    icaldurationtype_from_int(3600));
-	icalproperty_add_parameter(prop, icalparameter_new_value(
-	    ICAL_VALUE_DURATION));
+	icalproperty_add_parameter(prop,
+	    icalparameter_new_value(ICAL_VALUE_DURATION));
 	icalcomponent_add_property(cal, prop);
 	prop = icalproperty_new_x("PT1H");
 	icalproperty_set_x_name(prop, "X-PUBLISHED-TTL");
@@ -494,14 +502,16 @@ ical_feed(struct plan **plans, size_t nplans, int tasks_only,
 			ical_add_vtimezone(cal, plans[i]->tz);
 	}
 	for (i = 0; i < nplans; i++) {
-		struct plan	*p = plans[i];
+		struct plan *p = plans[i];
 
 		if (!tasks_only)
 			for (j = 0; j < p->nevents; j++)
-				icalcomponent_add_component(cal, ical_vevent(p,
-				    &p->events[j], f != NULL ? f->seq(f->arg,
-				    p, &p->events[j]) : 0, now,
-				    USE_FEED, NULL));
+				icalcomponent_add_component(cal,
+				    ical_vevent(p, &p->events[j],
+					f != NULL ?
+					    f->seq(f->arg, p, &p->events[j]) :
+					    0,
+					now, USE_FEED, NULL));
 		for (j = 0; j < p->ntasks; j++)
 			ical_add_task(cal, p, &p->tasks[j], now, 1,
 			    f != NULL && f->done(f->arg, p, &p->tasks[j]));
@@ -512,10 +522,10 @@ ical_feed(struct plan **plans, size_t nplans, int tasks_only,
 void
 ical_fold_line(struct buf *b, const char *s, size_t len)
 {
-	size_t	 room = 75;
+	size_t room = 75;
 
 	while (len > room) {
-		size_t	 cut = room;
+		size_t cut = room;
 
 		/* Back off to the start of a UTF-8 sequence. */
 		while (cut > 1 && ((unsigned char)s[cut] & 0xc0) == 0x80)
@@ -533,11 +543,11 @@ ical_fold_line(struct buf *b, const char *s, size_t len)
 char *
 ical_unfold(const char *s)
 {
-	struct buf	 b = { 0 };
+	struct buf b = { 0 };
 
 	while (*s != '\0') {
-		if (s[0] == '\r' && s[1] == '\n' && (s[2] == ' ' ||
-		    s[2] == '\t')) {
+		if (s[0] == '\r' && s[1] == '\n' &&
+		    (s[2] == ' ' || s[2] == '\t')) {
 			s += 3;
 			continue;
 		}
@@ -557,16 +567,16 @@ ical_unfold(const char *s)
 static void
 ical_quote_params(struct buf *b, const char *line, size_t len)
 {
-	const char	*p = line, *end = line + len;
-	int		 inq = 0;
+	const char *p = line, *end = line + len;
+	int	    inq = 0;
 
 	/* The name, up to the first ';' or ':'. */
 	while (p < end && *p != ';' && *p != ':')
 		p++;
 	buf_add(b, line, (size_t)(p - line));
 	while (p < end && *p == ';') {
-		const char	*eq, *v, *ve;
-		int		 high = 0;
+		const char *eq, *v, *ve;
+		int	    high = 0;
 
 		buf_addc(b, ';');
 		p++;
@@ -602,11 +612,11 @@ ical_quote_params(struct buf *b, const char *line, size_t len)
 char *
 ical_finish(const char *raw)
 {
-	char		*un = ical_unfold(raw), *s = un;
-	struct buf	 b = { 0 }, line = { 0 };
+	char	  *un = ical_unfold(raw), *s = un;
+	struct buf b = { 0 }, line = { 0 };
 
 	while (*s != '\0') {
-		size_t	 n = strcspn(s, "\r\n");
+		size_t n = strcspn(s, "\r\n");
 
 		if (n > 0) {
 			buf_reset(&line);

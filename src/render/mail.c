@@ -38,7 +38,7 @@ subject_of(enum job_kind k)
 static const struct contact *
 signer(const struct plan *p)
 {
-	const struct named	*n;
+	const struct named *n;
 
 	if (p->signed_by.id == NULL ||
 	    (n = strmap_get(p->names, p->signed_by.id)) == NULL ||
@@ -50,8 +50,8 @@ signer(const struct plan *p)
 char *
 mail_from(const struct plan *p, const struct service *svc)
 {
-	const struct gateway	*g = svc->channel_gw[CH_EMAIL];
-	const struct contact	*s = signer(p);
+	const struct gateway *g = svc->channel_gw[CH_EMAIL];
+	const struct contact *s = signer(p);
 
 	if (g != NULL && g->from != NULL)
 		return xstrdup(g->from);
@@ -60,13 +60,13 @@ mail_from(const struct plan *p, const struct service *svc)
 }
 
 char *
-mail_render(struct plan *p, const struct service *svc,
-    const struct mail_job *j, char *why, size_t whylen)
+mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
+    char *why, size_t whylen)
 {
-	const struct named	*n = j->object;
-	struct mime_mail	 m;
-	enum tmpl_name		 subj = subject_of(j->kind);
-	char			*subject, *text, *ics = NULL, *from, *out;
+	const struct named *n = j->object;
+	struct mime_mail    m;
+	enum tmpl_name	    subj = subject_of(j->kind);
+	char		   *subject, *text, *ics = NULL, *from, *out;
 
 	if (subj == T__N) {
 		snprintf(why, whylen, "a %s is not sent by email",
@@ -74,7 +74,8 @@ mail_render(struct plan *p, const struct service *svc,
 		return NULL;
 	}
 	if (j->kind != JK_DISTRIBUTION && n == NULL) {
-		snprintf(why, whylen, "what it is about is no longer in the "
+		snprintf(why, whylen,
+		    "what it is about is no longer in the "
 		    "plan");
 		return NULL;
 	}
@@ -86,8 +87,8 @@ mail_render(struct plan *p, const struct service *svc,
 		ics = ical_request(p, n->p, j->seq, j->now);
 		m.method = "REQUEST";
 	} else if (j->kind == JK_CANCEL && n->kind == N_EVENT) {
-		struct contact	 gone;
-		const char	*why_sent = j->payload ? j->payload : "";
+		struct contact gone;
+		const char    *why_sent = j->payload ? j->payload : "";
 
 		/* The removed attendee as the outbox remembers them (an
 		 * event deleted from the plan lists nobody else either). */
@@ -97,7 +98,9 @@ mail_render(struct plan *p, const struct service *svc,
 		gone.email = (char *)j->address;
 		ics = ical_cancel(p, n->p, j->seq, j->now,
 		    strcmp(why_sent, "removed") == 0 ||
-		    strcmp(why_sent, "deleted") == 0 ? &gone : NULL);
+			    strcmp(why_sent, "deleted") == 0 ?
+			&gone :
+			NULL);
 		m.method = "CANCEL";
 	} else if ((j->kind == JK_TASK_REMINDER || j->kind == JK_OVERDUE) &&
 	    n->kind == N_TASK) {

@@ -15,35 +15,35 @@
 #include "render/mime.h"
 
 struct mail_job {
-	const char		*id;		/* job id: Message-ID <id@loa> */
-	enum job_kind		 kind;
-	const struct named	*object;	/* event or task; NULL for the
+	const char	       *id; /* job id: Message-ID <id@loa> */
+	enum job_kind		kind;
+	const struct named     *object;	   /* event or task; NULL for the
 						   distribution */
-	const struct contact	*to;		/* the recipient as the plan
+	const struct contact   *to;	   /* the recipient as the plan
 						   has them now, or NULL */
-	const char		*recipient;	/* their id, as stored */
-	const char		*name;		/* their name, as stored */
-	const char		*address;	/* the address to send to */
-	int			 seq;		/* SEQUENCE to announce */
-	const char		*payload;	/* update: what changed;
+	const char	       *recipient; /* their id, as stored */
+	const char	       *name;	   /* their name, as stored */
+	const char	       *address;   /* the address to send to */
+	int			seq;	   /* SEQUENCE to announce */
+	const char	       *payload;   /* update: what changed;
 						   cancel: why */
-	const struct mime_file	*attach;	/* distribution's files */
-	size_t			 nattach;
-	int64_t			 now;		/* Date:, DTSTAMP */
+	const struct mime_file *attach;	   /* distribution's files */
+	size_t			nattach;
+	int64_t			now; /* Date:, DTSTAMP */
 };
 
 /*
  * The From: of plan p's mail: the email gateway's `from` when set, else
  * the issuer's name with the signer's address. Caller frees. Can't fail.
  */
-char	*mail_from(const struct plan *p, const struct service *svc);
+char *mail_from(const struct plan *p, const struct service *svc);
 
 /*
  * The whole message of job j of plan p, CRLF line ends; caller frees.
  * NULL with why set when the job cannot be rendered (it is about an
  * object that is not there).
  */
-char	*mail_render(struct plan *p, const struct service *svc,
-	    const struct mail_job *j, char *why, size_t whylen);
+char *mail_render(struct plan *p, const struct service *svc,
+    const struct mail_job *j, char *why, size_t whylen);
 
 #endif

@@ -10,19 +10,40 @@
 #include "render/tmpl.h"
 #include "util/xmalloc.h"
 
-#define TIME_FMT	"%H:%M ngày %d/%m/%Y"
+#define TIME_FMT "%H:%M ngày %d/%m/%Y"
 
 static const char *const tmpl_keys[T__N] = {
-	"distribution_subject", "distribution_body", "distribution_sms",
-	"invitation_subject", "invitation_body", "invitation_sms",
-	"update_subject", "update_body", "update_sms",
-	"cancel_subject", "cancel_body", "cancel_sms",
-	"event_reminder_subject", "event_reminder_body", "event_reminder_sms",
-	"task_reminder_subject", "task_reminder_body", "task_reminder_sms",
-	"overdue_subject", "overdue_body", "overdue_sms",
-	"change_time", "change_location", "change_title", "change_other",
-	"change_separator", "change_back", "change_back_on_list",
-	"ical_agenda", "ical_task_due", "ical_alarm",
+	"distribution_subject",
+	"distribution_body",
+	"distribution_sms",
+	"invitation_subject",
+	"invitation_body",
+	"invitation_sms",
+	"update_subject",
+	"update_body",
+	"update_sms",
+	"cancel_subject",
+	"cancel_body",
+	"cancel_sms",
+	"event_reminder_subject",
+	"event_reminder_body",
+	"event_reminder_sms",
+	"task_reminder_subject",
+	"task_reminder_body",
+	"task_reminder_sms",
+	"overdue_subject",
+	"overdue_body",
+	"overdue_sms",
+	"change_time",
+	"change_location",
+	"change_title",
+	"change_other",
+	"change_separator",
+	"change_back",
+	"change_back_on_list",
+	"ical_agenda",
+	"ical_task_due",
+	"ical_alarm",
 };
 
 static const char *const tmpl_builtin[T__N] = {
@@ -72,8 +93,7 @@ static const char *const tmpl_builtin[T__N] = {
 	"hoàn thành.\n\nTrân trọng.\n{plan.issuer}",
 	"Quá hạn KH {plan.id}: {task.title} (hạn {task.due:" TIME_FMT "}).",
 	/* the words of {changes} */
-	"thời gian mới {event.start:" TIME_FMT "} đến {event.end:" TIME_FMT
-	"}",
+	"thời gian mới {event.start:" TIME_FMT "} đến {event.end:" TIME_FMT "}",
 	"địa điểm mới {event.location}",
 	"tên mới: {event.title}",
 	"nội dung thay đổi",
@@ -87,21 +107,44 @@ static const char *const tmpl_builtin[T__N] = {
 };
 
 enum tmpl_var {
-	V_PLAN_ID, V_PLAN_TITLE, V_PLAN_ISSUER, V_EVENT_TITLE, V_EVENT_START,
-	V_EVENT_END, V_EVENT_LOCATION, V_TASK_TITLE, V_TASK_DUE, V_PERSON_NAME,
-	V_PERSON_TITLE, V_AGENCY_NAME, V_DAYS_LEFT, V_CHANGES, V__N
+	V_PLAN_ID,
+	V_PLAN_TITLE,
+	V_PLAN_ISSUER,
+	V_EVENT_TITLE,
+	V_EVENT_START,
+	V_EVENT_END,
+	V_EVENT_LOCATION,
+	V_TASK_TITLE,
+	V_TASK_DUE,
+	V_PERSON_NAME,
+	V_PERSON_TITLE,
+	V_AGENCY_NAME,
+	V_DAYS_LEFT,
+	V_CHANGES,
+	V__N
 };
 
 static const char *const tmpl_vars[V__N] = {
-	"plan.id", "plan.title", "plan.issuer", "event.title", "event.start",
-	"event.end", "event.location", "task.title", "task.due", "person.name",
-	"person.title", "agency.name", "days_left", "changes",
+	"plan.id",
+	"plan.title",
+	"plan.issuer",
+	"event.title",
+	"event.start",
+	"event.end",
+	"event.location",
+	"task.title",
+	"task.due",
+	"person.name",
+	"person.title",
+	"agency.name",
+	"days_left",
+	"changes",
 };
 
 void
 tmpl_defaults(struct tmpl *t)
 {
-	int	 i;
+	int i;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < T__N; i++)
@@ -118,7 +161,7 @@ tmpl_text(const struct tmpl *t, enum tmpl_name n)
 char *
 tmpl_string(const struct tmpl *t, enum tmpl_name n, const struct tmpl_ctx *c)
 {
-	struct buf	 b = { 0 };
+	struct buf b = { 0 };
 
 	tmpl_render(tmpl_text(t, n), c, &b);
 	return buf_take(&b);
@@ -127,7 +170,7 @@ tmpl_string(const struct tmpl *t, enum tmpl_name n, const struct tmpl_ctx *c)
 int
 tmpl_lookup(const char *key)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < T__N; i++)
 		if (strcmp(tmpl_keys[i], key) == 0)
@@ -165,7 +208,7 @@ tmpl_sms_of(enum job_kind k)
 static int
 tmpl_var(const char *name, size_t len)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < V__N; i++)
 		if (strlen(tmpl_vars[i]) == len &&
@@ -189,11 +232,11 @@ tmpl_walk(const char *s, char *err, size_t errlen,
     void (*lit)(void *, const char *, size_t),
     void (*var)(void *, int, const char *, size_t), void *arg)
 {
-	const char	*p = s, *start = s;
+	const char *p = s, *start = s;
 
 	while (*p != '\0') {
-		const char	*close, *colon;
-		int		 v;
+		const char *close, *colon;
+		int	    v;
 
 		if ((p[0] == '{' && p[1] == '{') ||
 		    (p[0] == '}' && p[1] == '}')) {
@@ -203,7 +246,8 @@ tmpl_walk(const char *s, char *err, size_t errlen,
 			continue;
 		}
 		if (*p == '}') {
-			snprintf(err, errlen, "unmatched '}' (write '}}' for "
+			snprintf(err, errlen,
+			    "unmatched '}' (write '}}' for "
 			    "a brace)");
 			return -1;
 		}
@@ -213,14 +257,16 @@ tmpl_walk(const char *s, char *err, size_t errlen,
 		}
 		lit(arg, start, (size_t)(p - start));
 		if ((close = strchr(p, '}')) == NULL) {
-			snprintf(err, errlen, "unclosed '{' (write '{{' for a "
+			snprintf(err, errlen,
+			    "unclosed '{' (write '{{' for a "
 			    "brace)");
 			return -1;
 		}
 		colon = memchr(p, ':', (size_t)(close - p));
 		v = tmpl_var(p + 1, (size_t)((colon ? colon : close) - p - 1));
 		if (v < 0) {
-			snprintf(err, errlen, "unknown placeholder {%.*s}; "
+			snprintf(err, errlen,
+			    "unknown placeholder {%.*s}; "
 			    "known: {plan.id}, {plan.title}, {plan.issuer}, "
 			    "{event.title}, {event.start}, {event.end}, "
 			    "{event.location}, {task.title}, {task.due}, "
@@ -230,7 +276,8 @@ tmpl_walk(const char *s, char *err, size_t errlen,
 			return -1;
 		}
 		if (colon != NULL && !tmpl_is_time(v)) {
-			snprintf(err, errlen, "{%s} takes no format: only "
+			snprintf(err, errlen,
+			    "{%s} takes no format: only "
 			    "{event.start}, {event.end} and {task.due} do",
 			    tmpl_vars[v]);
 			return -1;
@@ -263,8 +310,8 @@ tmpl_validate(const char *s, char *err, size_t errlen)
 }
 
 struct tmpl_out {
-	const struct tmpl_ctx	*c;
-	struct buf		*b;
+	const struct tmpl_ctx *c;
+	struct buf	      *b;
 };
 
 static void
@@ -277,9 +324,9 @@ static void
 tmpl_time(struct buf *b, const struct plan *p, int64_t t, const char *fmt,
     size_t fmtlen)
 {
-	struct tm	 tm;
-	char		 f[128], out[256];
-	int64_t		 local, days, rem;
+	struct tm tm;
+	char	  f[128], out[256];
+	int64_t	  local, days, rem;
 
 	if (t == TIMEX_NONE)
 		return;
@@ -316,9 +363,9 @@ tmpl_put(struct buf *b, const char *s)
 static void
 tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
 {
-	const struct tmpl_ctx	*c = ((struct tmpl_out *)arg)->c;
-	struct buf		*b = ((struct tmpl_out *)arg)->b;
-	int64_t			 ref = TIMEX_NONE;
+	const struct tmpl_ctx *c = ((struct tmpl_out *)arg)->c;
+	struct buf	      *b = ((struct tmpl_out *)arg)->b;
+	int64_t		       ref = TIMEX_NONE;
 
 	switch (v) {
 	case V_PLAN_ID:
@@ -366,9 +413,10 @@ tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
 		else if (c->event)
 			ref = c->event->start.t;
 		if (ref != TIMEX_NONE)
-			buf_printf(b, "%lld", (long long)(civil_day_of(
-			    tz_to_local(c->plan->tz, ref)) - civil_day_of(
-			    tz_to_local(c->plan->tz, c->at))));
+			buf_printf(b, "%lld",
+			    (long long)(civil_day_of(
+					    tz_to_local(c->plan->tz, ref)) -
+				civil_day_of(tz_to_local(c->plan->tz, c->at))));
 		break;
 	case V_CHANGES:
 		tmpl_put(b, c->changes);
@@ -379,8 +427,8 @@ tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
 void
 tmpl_render(const char *s, const struct tmpl_ctx *c, struct buf *b)
 {
-	struct tmpl_out	 o = { c, b };
-	char		 err[8];
+	struct tmpl_out o = { c, b };
+	char		err[8];
 
 	(void)tmpl_walk(s, err, sizeof(err), tmpl_lit, tmpl_var_out, &o);
 }
@@ -388,20 +436,21 @@ tmpl_render(const char *s, const struct tmpl_ctx *c, struct buf *b)
 int
 tmpl_install(struct service *svc, struct diag *d)
 {
-	struct tmpl	*t;
-	size_t		 i;
-	int		 k, errors = d->errors;
-	char		 err[512];
+	struct tmpl *t;
+	size_t	     i;
+	int	     k, errors = d->errors;
+	char	     err[512];
 
 	t = svc->templates = arena_alloc(svc->arena, sizeof(*t));
 	tmpl_defaults(t);
 	for (i = 0; i < svc->ntmpl_overrides; i++) {
-		const struct tmpl_override	*o = &svc->tmpl_overrides[i];
-		const char			*key;
+		const struct tmpl_override *o = &svc->tmpl_overrides[i];
+		const char		   *key;
 
 		key = arena_printf(svc->arena, "templates.%s", o->key);
 		if ((k = tmpl_lookup(o->key)) < 0) {
-			diag_warn(d, &o->loc, key, "unknown template, ignored; "
+			diag_warn(d, &o->loc, key,
+			    "unknown template, ignored; "
 			    "see the README for the template names");
 			continue;
 		}

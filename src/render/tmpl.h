@@ -48,41 +48,41 @@ enum tmpl_name {
 	T_CHANGE_TITLE,
 	T_CHANGE_OTHER,
 	T_CHANGE_SEPARATOR,
-	T_CHANGE_BACK,		/* called off, then on again */
-	T_CHANGE_BACK_ON_LIST,	/* an attendee taken off and put back */
+	T_CHANGE_BACK,	       /* called off, then on again */
+	T_CHANGE_BACK_ON_LIST, /* an attendee taken off and put back */
 	/* Words inside the iCalendar objects. */
-	T_ICAL_AGENDA,		/* heads the agenda in DESCRIPTION */
-	T_ICAL_TASK_DUE,	/* SUMMARY of a task's deadline event */
-	T_ICAL_ALARM,		/* what an invitation's VALARM shows */
+	T_ICAL_AGENDA,	 /* heads the agenda in DESCRIPTION */
+	T_ICAL_TASK_DUE, /* SUMMARY of a task's deadline event */
+	T_ICAL_ALARM,	 /* what an invitation's VALARM shows */
 	T__N
 };
 
 struct tmpl {
-	const char	*text[T__N];
-	struct loc	 loc[T__N];	/* file NULL: the built-in default */
+	const char *text[T__N];
+	struct loc  loc[T__N]; /* file NULL: the built-in default */
 };
 
 /* Fill t with the built-in Vietnamese templates. Can't fail. */
-void		 tmpl_defaults(struct tmpl *t);
+void	    tmpl_defaults(struct tmpl *t);
 /* Template n of t, or the built-in one when t is NULL. Can't fail. */
-const char	*tmpl_text(const struct tmpl *t, enum tmpl_name n);
+const char *tmpl_text(const struct tmpl *t, enum tmpl_name n);
 /* Render template n of t (NULL: the built-in ones) against c. Caller
  * frees. Can't fail. */
 struct tmpl_ctx;
-char		*tmpl_string(const struct tmpl *t, enum tmpl_name n,
-		    const struct tmpl_ctx *c);
+char *
+tmpl_string(const struct tmpl *t, enum tmpl_name n, const struct tmpl_ctx *c);
 /* The index of a template key such as "invitation_subject", or -1. */
-int		 tmpl_lookup(const char *key);
+int	       tmpl_lookup(const char *key);
 /* The key of template n, as written in the config ("invitation_sms"). */
-const char	*tmpl_key(enum tmpl_name n);
+const char    *tmpl_key(enum tmpl_name n);
 /* The SMS template of a job kind (JK_OVERDUE's for any other kind). */
-enum tmpl_name	 tmpl_sms_of(enum job_kind);
+enum tmpl_name tmpl_sms_of(enum job_kind);
 
 /*
  * Check a template: braces balanced, every placeholder known, a format only
  * on a time. Returns 0, or -1 with the first problem in err.
  */
-int	tmpl_validate(const char *s, char *err, size_t errlen);
+int tmpl_validate(const char *s, char *err, size_t errlen);
 
 /*
  * Set svc->templates (from svc's arena) to the built-in defaults, then
@@ -93,20 +93,20 @@ int	tmpl_validate(const char *s, char *err, size_t errlen);
  * default stays. Everything is reported to d at the override's FILE:LINE
  * under "templates.NAME". Returns 0, or -1 when any override was an error.
  */
-int	tmpl_install(struct service *svc, struct diag *d);
+int tmpl_install(struct service *svc, struct diag *d);
 
 /* What a template is rendered against; NULL members are left empty. */
 struct tmpl_ctx {
-	const struct plan	*plan;
-	const struct event	*event;
-	const struct task	*task;
-	const struct contact	*person;
-	const struct agency	*agency;
-	int64_t			 at;		/* when the message goes */
-	const char		*changes;	/* update: what changed */
+	const struct plan    *plan;
+	const struct event   *event;
+	const struct task    *task;
+	const struct contact *person;
+	const struct agency  *agency;
+	int64_t		      at;      /* when the message goes */
+	const char	     *changes; /* update: what changed */
 };
 
 /* Append the rendering of template s to out. Can't fail. */
-void	tmpl_render(const char *s, const struct tmpl_ctx *, struct buf *out);
+void tmpl_render(const char *s, const struct tmpl_ctx *, struct buf *out);
 
 #endif

@@ -9,24 +9,27 @@
 #include "util/log.h"
 
 static const char *const fault_names[FAULT__N] = {
-	"write", "fsync", "rename", "sqlite",
+	"write",
+	"fsync",
+	"rename",
+	"sqlite",
 };
 
 static struct {
-	int	 nth;		/* 0: disarmed */
-	int	 sticky;
-	int	 calls;
+	int nth; /* 0: disarmed */
+	int sticky;
+	int calls;
 } points[FAULT__N];
 
-static int	env_read;
+static int env_read;
 
 /* "name:N" or "name:N+", comma separated. A bad item is reported once
  * and ignored: a test that misspells a point must notice. */
 static void
 fault_env(void)
 {
-	const char	*s = getenv("LOA_FAULT");
-	char		*copy, *item, *save = NULL;
+	const char *s = getenv("LOA_FAULT");
+	char	   *copy, *item, *save = NULL;
 
 	env_read = 1;
 	if (s == NULL || *s == '\0')
@@ -35,10 +38,10 @@ fault_env(void)
 	if (copy == NULL)
 		return;
 	for (item = strtok_r(copy, ",", &save); item != NULL;
-	    item = strtok_r(NULL, ",", &save)) {
-		char	*colon = strchr(item, ':'), *end;
-		long	 n;
-		int	 p;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(item, ':'), *end;
+		long  n;
+		int   p;
 
 		if (colon == NULL) {
 			log_warnx("LOA_FAULT: \"%s\": expected NAME:N[+]",
@@ -47,14 +50,15 @@ fault_env(void)
 		}
 		*colon = '\0';
 		for (p = 0; p < FAULT__N && strcmp(fault_names[p], item) != 0;
-		    p++)
+		     p++)
 			;
 		n = strtol(colon + 1, &end, 10);
 		if (p == FAULT__N || n < 1 || n > 1000000 || end == colon + 1 ||
 		    (*end != '\0' && strcmp(end, "+") != 0)) {
-			log_warnx("LOA_FAULT: \"%s:%s\": expected write, fsync, "
-			    "rename or sqlite, then :N or :N+", item,
-			    colon + 1);
+			log_warnx("LOA_FAULT: \"%s:%s\": expected write, "
+				  "fsync, "
+				  "rename or sqlite, then :N or :N+",
+			    item, colon + 1);
 			continue;
 		}
 		points[p].nth = (int)n;
@@ -82,7 +86,7 @@ fault_hit(enum fault_point p)
 void
 fault_arm(enum fault_point p, int nth, int sticky)
 {
-	env_read = 1;	/* what a test arms is not overridden later */
+	env_read = 1; /* what a test arms is not overridden later */
 	if ((unsigned)p >= FAULT__N)
 		return;
 	points[p].nth = nth > 0 ? nth : 0;

@@ -29,13 +29,13 @@ enum fault_point {
  * Count a call at point p: nonzero when it must fail now, with errno set
  * (EIO; ENOSPC for a write).
  */
-int	fault_hit(enum fault_point p);
+int  fault_hit(enum fault_point p);
 /* Fail the nth call from now (1: the next) and, if sticky, every later
  * one; nth 0 disarms. */
-void	fault_arm(enum fault_point p, int nth, int sticky);
+void fault_arm(enum fault_point p, int nth, int sticky);
 /* Disarm every point (LOA_FAULT is not read again). */
-void	fault_reset(void);
+void fault_reset(void);
 /* How many calls point p has counted since it was last armed or reset. */
-int	fault_calls(enum fault_point p);
+int  fault_calls(enum fault_point p);
 
 #endif

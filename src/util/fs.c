@@ -17,11 +17,11 @@ int
 fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
     size_t errlen)
 {
-	struct stat	 st;
-	char		*s;
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd;
+	struct stat st;
+	char	   *s;
+	size_t	    n = 0;
+	ssize_t	    r;
+	int	    fd;
 
 	*data = NULL;
 	*len = 0;
@@ -40,8 +40,10 @@ fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
 		return -1;
 	}
 	if ((size_t)st.st_size > max) {
-		snprintf(err, errlen, "%s: %lld bytes, more than the %zu loa "
-		    "reads", path, (long long)st.st_size, max);
+		snprintf(err, errlen,
+		    "%s: %lld bytes, more than the %zu loa "
+		    "reads",
+		    path, (long long)st.st_size, max);
 		close(fd);
 		return -1;
 	}

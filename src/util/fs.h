@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 /* The most loa reads of one file it was given (an attachment). */
-#define FS_MAX_FILE	(25u * 1024 * 1024)
+#define FS_MAX_FILE (25u * 1024 * 1024)
 
 /*
  * Read the regular file at path, at most max bytes, into *data (NUL
@@ -16,7 +16,7 @@
  * never blocks, and refuses anything but a regular file. Returns 0, or -1
  * with a message naming path in err.
  */
-int	fs_slurp(const char *path, size_t max, char **data, size_t *len,
-	    char *err, size_t errlen);
+int fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
+    size_t errlen);
 
 #endif

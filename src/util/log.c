@@ -28,7 +28,7 @@ log_verbose(void)
 static void
 vlog(const char *fmt, va_list ap, const char *suffix)
 {
-	char	 line[1024];
+	char line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (suffix != NULL)
@@ -40,8 +40,8 @@ vlog(const char *fmt, va_list ap, const char *suffix)
 void
 log_warn(const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 saved = errno;
+	va_list ap;
+	int	saved = errno;
 
 	va_start(ap, fmt);
 	vlog(fmt, ap, strerror(saved));
@@ -52,7 +52,7 @@ log_warn(const char *fmt, ...)
 void
 log_warnx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(fmt, ap, NULL);
@@ -62,7 +62,7 @@ log_warnx(const char *fmt, ...)
 void
 log_info(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	if (verbosity < 1)
 		return;
@@ -74,7 +74,7 @@ log_info(const char *fmt, ...)
 void
 log_debug(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	if (verbosity < 2)
 		return;
@@ -86,8 +86,8 @@ log_debug(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 saved = errno;
+	va_list ap;
+	int	saved = errno;
 
 	va_start(ap, fmt);
 	vlog(fmt, ap, strerror(saved));
@@ -98,7 +98,7 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(fmt, ap, NULL);

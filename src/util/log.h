@@ -12,13 +12,13 @@
 #define LOA_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* Verbosity: 0 warnings and errors only, 1 info, 2 debug. */
-void	log_init(int verbose);
-int	log_verbose(void);
-void	log_warn(const char *, ...) LOA_PRINTF(1, 2);
-void	log_warnx(const char *, ...) LOA_PRINTF(1, 2);
-void	log_info(const char *, ...) LOA_PRINTF(1, 2);
-void	log_debug(const char *, ...) LOA_PRINTF(1, 2);
-_Noreturn void	fatal(const char *, ...) LOA_PRINTF(1, 2);
-_Noreturn void	fatalx(const char *, ...) LOA_PRINTF(1, 2);
+void	       log_init(int verbose);
+int	       log_verbose(void);
+void	       log_warn(const char *, ...) LOA_PRINTF(1, 2);
+void	       log_warnx(const char *, ...) LOA_PRINTF(1, 2);
+void	       log_info(const char *, ...) LOA_PRINTF(1, 2);
+void	       log_debug(const char *, ...) LOA_PRINTF(1, 2);
+_Noreturn void fatal(const char *, ...) LOA_PRINTF(1, 2);
+_Noreturn void fatalx(const char *, ...) LOA_PRINTF(1, 2);
 
 #endif

@@ -11,18 +11,52 @@
 
 /* The GSM 03.38 basic character set beyond printable ASCII. */
 static const int sms_gsm_basic_extra[] = {
-	0x00a3, 0x00a5, 0x00e8, 0x00e9, 0x00f9, 0x00ec, 0x00f2, 0x00c7,
-	0x00d8, 0x00f8, 0x00c5, 0x00e5, 0x0394, 0x03a6, 0x0393, 0x039b,
-	0x03a9, 0x03a0, 0x03a8, 0x03a3, 0x0398, 0x039e, 0x00c6, 0x00e6,
-	0x00df, 0x00c9, 0x00a4, 0x00a1, 0x00c4, 0x00d6, 0x00d1, 0x00dc,
-	0x00a7, 0x00bf, 0x00e4, 0x00f6, 0x00f1, 0x00fc, 0x00e0,
+	0x00a3,
+	0x00a5,
+	0x00e8,
+	0x00e9,
+	0x00f9,
+	0x00ec,
+	0x00f2,
+	0x00c7,
+	0x00d8,
+	0x00f8,
+	0x00c5,
+	0x00e5,
+	0x0394,
+	0x03a6,
+	0x0393,
+	0x039b,
+	0x03a9,
+	0x03a0,
+	0x03a8,
+	0x03a3,
+	0x0398,
+	0x039e,
+	0x00c6,
+	0x00e6,
+	0x00df,
+	0x00c9,
+	0x00a4,
+	0x00a1,
+	0x00c4,
+	0x00d6,
+	0x00d1,
+	0x00dc,
+	0x00a7,
+	0x00bf,
+	0x00e4,
+	0x00f6,
+	0x00f1,
+	0x00fc,
+	0x00e0,
 };
 
 /* Septets for code point c in GSM-7: 1, 2 (extension table) or 0 (none). */
 static int
 sms_gsm_septets(int c)
 {
-	size_t	 i;
+	size_t i;
 
 	if (c == '\n' || c == '\r')
 		return 1;
@@ -31,8 +65,9 @@ sms_gsm_septets(int c)
 		return 2;
 	if (c >= 0x20 && c < 0x7f)
 		return c == '`' ? 0 : 1;
-	for (i = 0; i < sizeof(sms_gsm_basic_extra) /
-	    sizeof(sms_gsm_basic_extra[0]); i++)
+	for (i = 0;
+	     i < sizeof(sms_gsm_basic_extra) / sizeof(sms_gsm_basic_extra[0]);
+	     i++)
 		if (sms_gsm_basic_extra[i] == c)
 			return 1;
 	return 0;
@@ -43,8 +78,8 @@ static int
 sms_count_parts(const unsigned char *w, size_t n, size_t total, size_t single,
     size_t per)
 {
-	size_t	 i, used = 0;
-	int	 parts = 1;
+	size_t i, used = 0;
+	int    parts = 1;
 
 	if (total <= single)
 		return 1;
@@ -61,13 +96,13 @@ sms_count_parts(const unsigned char *w, size_t n, size_t total, size_t single,
 void
 sms_analyse(const char *text, struct sms_info *si)
 {
-	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)text;
-	utf8proc_ssize_t	 len = (utf8proc_ssize_t)strlen(text), i = 0, k;
-	unsigned char		 wg[1024], wu[1024];
-	unsigned char		*g = wg, *u = wu;
-	size_t			 n = 0, septets = 0, units = 0;
-	int			 gsm = 1;
-	utf8proc_int32_t	 c;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+	utf8proc_ssize_t	len = (utf8proc_ssize_t)strlen(text), i = 0, k;
+	unsigned char		wg[1024], wu[1024];
+	unsigned char	       *g = wg, *u = wu;
+	size_t			n = 0, septets = 0, units = 0;
+	int			gsm = 1;
+	utf8proc_int32_t	c;
 
 	/* One width per code point: at most len of them. */
 	if ((size_t)len > sizeof(wg)) {

@@ -12,9 +12,9 @@ enum sms_encoding {
 };
 
 struct sms_info {
-	enum sms_encoding	 encoding;
-	size_t			 units;	/* septets (GSM-7) or UTF-16 units */
-	int			 parts;
+	enum sms_encoding encoding;
+	size_t		  units; /* septets (GSM-7) or UTF-16 units */
+	int		  parts;
 };
 
 /*
@@ -24,7 +24,7 @@ struct sms_info {
  * a concatenated one 153 or 67 per part, and no character (escape pair or
  * surrogate pair) is split across parts. Empty text is one part. Can't fail.
  */
-void		 sms_analyse(const char *text, struct sms_info *);
-const char	*sms_encoding_name(enum sms_encoding);
+void	    sms_analyse(const char *text, struct sms_info *);
+const char *sms_encoding_name(enum sms_encoding);
 
 #endif

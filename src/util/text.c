@@ -12,10 +12,10 @@
 long
 text_utf8_check(const char *s, size_t n)
 {
-	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
-	size_t			 i = 0;
-	utf8proc_int32_t	 cp;
-	utf8proc_ssize_t	 len;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t			i = 0;
+	utf8proc_int32_t	cp;
+	utf8proc_ssize_t	len;
 
 	while (i < n) {
 		if (p[i] < 0x80) {
@@ -35,8 +35,8 @@ text_utf8_check(const char *s, size_t n)
 int
 text_line_of(const char *s, size_t off)
 {
-	int	 line = 1;
-	size_t	 i;
+	int    line = 1;
+	size_t i;
 
 	for (i = 0; i < off && s[i] != '\0'; i++)
 		if (s[i] == '\n')
@@ -47,17 +47,17 @@ text_line_of(const char *s, size_t off)
 char *
 text_nfc(const char *s)
 {
-	utf8proc_uint8_t	*out;
-	char			*r;
+	utf8proc_uint8_t *out;
+	char		 *r;
 
 	/* Pure ASCII is already NFC: skip the library call. */
-	const unsigned char	*p;
+	const unsigned char *p;
 	for (p = (const unsigned char *)s; *p != '\0' && *p < 0x80; p++)
 		;
 	if (*p == '\0')
 		return xstrdup(s);
 	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE) < 0)
+		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE) < 0)
 		return NULL;
 	r = xstrdup((char *)out);
 	free(out);
@@ -67,18 +67,19 @@ text_nfc(const char *s)
 char *
 text_fold(const char *s)
 {
-	utf8proc_uint8_t	*out;
-	struct buf		 b = { 0 };
-	const char		*p;
+	utf8proc_uint8_t *out;
+	struct buf	  b = { 0 };
+	const char	 *p;
 
 	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_DECOMPOSE |
-	    UTF8PROC_STRIPMARK) < 0)
+		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_DECOMPOSE |
+		    UTF8PROC_STRIPMARK) < 0)
 		return NULL;
 	/* U+0111 đ and U+0110 Đ have no decomposition: map them here. */
 	for (p = (char *)out; *p != '\0'; p++) {
 		if ((unsigned char)p[0] == 0xc4 &&
-		    ((unsigned char)p[1] == 0x91 || (unsigned char)p[1] == 0x90)) {
+		    ((unsigned char)p[1] == 0x91 ||
+			(unsigned char)p[1] == 0x90)) {
 			buf_addc(&b, (unsigned char)p[1] == 0x91 ? 'd' : 'D');
 			p++;
 		} else
@@ -91,7 +92,7 @@ text_fold(const char *s)
 size_t
 text_codepoints(const char *s)
 {
-	size_t	 n = 0;
+	size_t n = 0;
 
 	for (; *s != '\0'; s++)
 		if (((unsigned char)*s & 0xc0) != 0x80)

@@ -11,24 +11,24 @@
  * Check that the n bytes at s are valid UTF-8 without NUL bytes. Returns
  * -1 when they are, else the offset of the first bad byte.
  */
-long	text_utf8_check(const char *s, size_t n);
+long text_utf8_check(const char *s, size_t n);
 
 /* The 1-based line of offset off in s. Can't fail. */
-int	text_line_of(const char *s, size_t off);
+int text_line_of(const char *s, size_t off);
 
 /*
  * Return s normalised to NFC, newly allocated (caller frees), or NULL when
  * s is not valid UTF-8.
  */
-char	*text_nfc(const char *s);
+char *text_nfc(const char *s);
 
 /*
  * Return s with Vietnamese diacritics removed (NFD, marks stripped, then
  * đ->d and Đ->D), newly allocated, or NULL when s is not valid UTF-8.
  */
-char	*text_fold(const char *s);
+char *text_fold(const char *s);
 
 /* Number of code points in valid UTF-8 s. */
-size_t	text_codepoints(const char *s);
+size_t text_codepoints(const char *s);
 
 #endif

@@ -15,11 +15,11 @@
 int64_t
 civil_days(int y, int m, int d)
 {
-	int64_t		 yy = y - (m <= 2);
-	int64_t		 era = (yy >= 0 ? yy : yy - 399) / 400;
-	int64_t		 yoe = yy - era * 400;
-	int64_t		 doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t		 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t yy = y - (m <= 2);
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 
 	return era * 146097 + doe - 719468;
 }
@@ -27,7 +27,7 @@ civil_days(int y, int m, int d)
 void
 civil_from_days(int64_t z, int *y, int *m, int *d)
 {
-	int64_t		 era, doe, yoe, doy, mp;
+	int64_t era, doe, yoe, doy, mp;
 
 	z += 719468;
 	era = (z >= 0 ? z : z - 146096) / 146097;
@@ -43,9 +43,9 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
 int
 civil_valid(int y, int m, int d)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
+	int		 leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1)
 		return 0;
@@ -55,7 +55,7 @@ civil_valid(int y, int m, int d)
 int
 civil_weekday(int64_t days)
 {
-	int64_t	 w = (days + 3) % 7;	/* 1970-01-01 was a Thursday */
+	int64_t w = (days + 3) % 7; /* 1970-01-01 was a Thursday */
 
 	return (int)(w < 0 ? w + 7 : w);
 }
@@ -69,21 +69,21 @@ civil_day_of(int64_t secs)
 /* Time zones. */
 
 struct tz {
-	icaltimezone	*zone;
-	char		*name;
-	int		 fixed;		/* offset never changes after 1976 */
-	int		 fixed_offset;
+	icaltimezone *zone;
+	char	     *name;
+	int	      fixed; /* offset never changes after 1976 */
+	int	      fixed_offset;
 };
 
-static struct tz	**tz_cache;
-static size_t		  tz_ncache, tz_capcache;
+static struct tz **tz_cache;
+static size_t	   tz_ncache, tz_capcache;
 
 static struct icaltimetype
 tz_icaltime(int64_t secs)
 {
-	struct icaltimetype	 t = ICALTIMETYPE_INITIALIZER;
-	int64_t			 days = civil_day_of(secs);
-	int64_t			 rem = secs - days * 86400;
+	struct icaltimetype t = ICALTIMETYPE_INITIALIZER;
+	int64_t		    days = civil_day_of(secs);
+	int64_t		    rem = secs - days * 86400;
 
 	civil_from_days(days, &t.year, &t.month, &t.day);
 	t.hour = (int)(rem / 3600);
@@ -95,8 +95,8 @@ tz_icaltime(int64_t secs)
 static int
 tz_offset_raw(const struct tz *z, int64_t utc)
 {
-	struct icaltimetype	 t = tz_icaltime(utc);
-	int			 dst = 0;
+	struct icaltimetype t = tz_icaltime(utc);
+	int		    dst = 0;
 
 	return icaltimezone_get_utc_offset_of_utc_time(z->zone, &t, &dst);
 }
@@ -104,10 +104,10 @@ tz_offset_raw(const struct tz *z, int64_t utc)
 const struct tz *
 tz_get(const char *name)
 {
-	struct tz	*z;
-	icaltimezone	*iz;
-	size_t		 i;
-	int64_t		 t;
+	struct tz    *z;
+	icaltimezone *iz;
+	size_t	      i;
+	int64_t	      t;
 
 	for (i = 0; i < tz_ncache; i++)
 		if (strcmp(tz_cache[i]->name, name) == 0)
@@ -161,8 +161,8 @@ tz_to_local(const struct tz *z, int64_t utc)
 int64_t
 tz_to_utc(const struct tz *z, int64_t local)
 {
-	struct icaltimetype	 t;
-	int			 dst = 0;
+	struct icaltimetype t;
+	int		    dst = 0;
 
 	if (z->fixed && local >= civil_days(1976, 1, 2) * 86400)
 		return local - z->fixed_offset;
@@ -186,7 +186,7 @@ tz_libical(const struct tz *z)
 void
 tz_cleanup(void)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < tz_ncache; i++) {
 		free(tz_cache[i]->name);
@@ -201,10 +201,10 @@ tz_cleanup(void)
 void
 tz_rfc3339(const struct tz *z, int64_t utc, char *out, size_t len)
 {
-	int	 off = tz_offset(z, utc);
-	int64_t	 local = utc + off, days = civil_day_of(local);
-	int64_t	 rem = local - days * 86400;
-	int	 y, m, d, a = off < 0 ? -off : off;
+	int	off = tz_offset(z, utc);
+	int64_t local = utc + off, days = civil_day_of(local);
+	int64_t rem = local - days * 86400;
+	int	y, m, d, a = off < 0 ? -off : off;
 
 	civil_from_days(days, &y, &m, &d);
 	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, m, d,
@@ -217,12 +217,12 @@ tz_rfc3339(const struct tz *z, int64_t utc, char *out, size_t len)
 int
 calendar_is_business_day(const struct calendar *c, int64_t days)
 {
-	size_t	 lo = 0, hi = c->nholidays;
+	size_t lo = 0, hi = c->nholidays;
 
 	if (civil_weekday(days) >= 5)
 		return 0;
 	while (lo < hi) {
-		size_t	 mid = lo + (hi - lo) / 2;
+		size_t mid = lo + (hi - lo) / 2;
 
 		if (c->holidays[mid] == days)
 			return 0;
@@ -239,8 +239,8 @@ calendar_is_business_day(const struct calendar *c, int64_t days)
 static int
 timex_digits(const char **sp, int n, int *out)
 {
-	const char	*s = *sp;
-	int		 i, v = 0;
+	const char *s = *sp;
+	int	    i, v = 0;
 
 	for (i = 0; i < n; i++) {
 		if (!isdigit((unsigned char)s[i]))
@@ -256,8 +256,8 @@ timex_digits(const char **sp, int n, int *out)
 static int
 timex_hhmm_at(const char **sp, int *minute, char *err, size_t errlen)
 {
-	const char	*s = *sp;
-	int		 h, m;
+	const char *s = *sp;
+	int	    h, m;
 
 	if (!isdigit((unsigned char)s[0]) ||
 	    timex_digits(&s, isdigit((unsigned char)s[1]) ? 2 : 1, &h) == -1 ||
@@ -277,7 +277,7 @@ timex_hhmm_at(const char **sp, int *minute, char *err, size_t errlen)
 int
 timex_parse_hhmm(const char *s, int *minute)
 {
-	char	 err[64];
+	char err[64];
 
 	if (timex_hhmm_at(&s, minute, err, sizeof(err)) == -1 || *s != '\0')
 		return -1;
@@ -287,7 +287,7 @@ timex_parse_hhmm(const char *s, int *minute)
 int
 timex_parse_date(const char *s, int64_t *days, char *err, size_t errlen)
 {
-	int	 y, m, d;
+	int y, m, d;
 
 	if (timex_digits(&s, 4, &y) == -1 || *s++ != '-' ||
 	    timex_digits(&s, 2, &m) == -1 || *s++ != '-' ||
@@ -296,7 +296,8 @@ timex_parse_date(const char *s, int64_t *days, char *err, size_t errlen)
 		return -1;
 	}
 	if (!civil_valid(y, m, d)) {
-		snprintf(err, errlen, "impossible date %04d-%02d-%02d", y, m, d);
+		snprintf(err, errlen, "impossible date %04d-%02d-%02d", y, m,
+		    d);
 		return -1;
 	}
 	*days = civil_days(y, m, d);
@@ -314,8 +315,8 @@ timex_skip_space(const char **sp)
 static int
 timex_unit(const char **sp, enum timex_unit *u, char *err, size_t errlen)
 {
-	const char	*s = *sp;
-	size_t		 n = 0;
+	const char *s = *sp;
+	size_t	    n = 0;
 
 	while (isalpha((unsigned char)s[n]))
 		n++;
@@ -331,11 +332,14 @@ timex_unit(const char **sp, enum timex_unit *u, char *err, size_t errlen)
 		*u = TUNIT_BDAY;
 	else {
 		if (n == 0)
-			snprintf(err, errlen, "missing time unit after the "
+			snprintf(err, errlen,
+			    "missing time unit after the "
 			    "number; expected m, h, d, w or bd");
 		else
-			snprintf(err, errlen, "bad time unit '%.*s'; expected "
-			    "m, h, d, w or bd", (int)n, s);
+			snprintf(err, errlen,
+			    "bad time unit '%.*s'; expected "
+			    "m, h, d, w or bd",
+			    (int)n, s);
 		return -1;
 	}
 	*sp = s + n;
@@ -343,7 +347,11 @@ timex_unit(const char **sp, enum timex_unit *u, char *err, size_t errlen)
 }
 
 static const char *const timex_ref_names[] = {
-	"issued", "now", "start", "end", "due",
+	"issued",
+	"now",
+	"start",
+	"end",
+	"due",
 };
 
 /*
@@ -355,32 +363,33 @@ static const char *const timex_ref_names[] = {
 static int
 timex_ref(const char **sp, struct texpr *x, char *err, size_t errlen)
 {
-	const char	*s = *sp, *p;
-	size_t		 run = 0, i, kl;
+	const char *s = *sp, *p;
+	size_t	    run = 0, i, kl;
 
-	while (s[run] != '\0' && s[run] != ' ' && s[run] != '\t' &&
-	    s[run] != '+')
+	while (
+	    s[run] != '\0' && s[run] != ' ' && s[run] != '\t' && s[run] != '+')
 		run++;
 	for (p = s; p < s + run; p++) {
 		if (p != s && p[-1] != '.')
 			continue;
-		for (i = 0; i < sizeof(timex_ref_names) /
-		    sizeof(timex_ref_names[0]); i++) {
-			const char	*e;
+		for (i = 0;
+		     i < sizeof(timex_ref_names) / sizeof(timex_ref_names[0]);
+		     i++) {
+			const char *e;
 
 			kl = strlen(timex_ref_names[i]);
 			if (strncmp(p, timex_ref_names[i], kl) != 0)
 				continue;
 			e = p + kl;
-			if (e != s + run && !(e[0] == '-' &&
-			    isdigit((unsigned char)e[1])))
+			if (e != s + run &&
+			    !(e[0] == '-' && isdigit((unsigned char)e[1])))
 				continue;
 			if (p == s) {
 				if (i == TREF_ISSUED)
-					continue;	/* needs "plan." */
+					continue; /* needs "plan." */
 				x->obj = NULL;
 			} else {
-				size_t	 il = (size_t)(p - 1 - s);
+				size_t il = (size_t)(p - 1 - s);
 
 				if (i == TREF_NOW)
 					continue;
@@ -390,23 +399,25 @@ timex_ref(const char **sp, struct texpr *x, char *err, size_t errlen)
 				if (il == 0)
 					continue;
 				x->obj = i == TREF_ISSUED ? NULL :
-				    xstrndup(s, il);
+							    xstrndup(s, il);
 			}
 			x->ref = (enum timex_ref)i;
 			*sp = e;
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "unknown reference '%.*s'; expected plan.issued, "
-	    "now, start, end, due, or ID.start, ID.end, ID.due", (int)run, s);
+	snprintf(err, errlen,
+	    "unknown reference '%.*s'; expected plan.issued, "
+	    "now, start, end, due, or ID.start, ID.end, ID.due",
+	    (int)run, s);
 	return -1;
 }
 
 int
 timex_parse(const char *s0, struct texpr *x, char *err, size_t errlen)
 {
-	const char	*s = s0;
-	size_t		 cap = 0;
+	const char *s = s0;
+	size_t	    cap = 0;
 
 	memset(x, 0, sizeof(*x));
 	x->minute = -1;
@@ -422,24 +433,29 @@ timex_parse(const char *s0, struct texpr *x, char *err, size_t errlen)
 				goto syntax;
 			x->kind = TIMEX_ABS;
 			if (!civil_valid(x->y, x->mo, x->d)) {
-				snprintf(err, errlen, "impossible date "
-				    "%04d-%02d-%02d", x->y, x->mo, x->d);
+				snprintf(err, errlen,
+				    "impossible date "
+				    "%04d-%02d-%02d",
+				    x->y, x->mo, x->d);
 				return -1;
 			}
-			if (*s == 'T' || (*s == ' ' &&
-			    isdigit((unsigned char)s[strspn(s, " ")]))) {
+			if (*s == 'T' ||
+			    (*s == ' ' &&
+				isdigit((unsigned char)s[strspn(s, " ")]))) {
 				s++;
 				timex_skip_space(&s);
 				if (timex_hhmm_at(&s, &x->minute, err,
-				    errlen) == -1)
+					errlen) == -1)
 					return -1;
 			}
 		} else {
 			x->kind = TIMEX_MONTH;
 			x->d = 1;
 			if (x->mo < 1 || x->mo > 12 || x->y < 1900) {
-				snprintf(err, errlen, "impossible month "
-				    "%04d-%02d", x->y, x->mo);
+				snprintf(err, errlen,
+				    "impossible month "
+				    "%04d-%02d",
+				    x->y, x->mo);
 				return -1;
 			}
 		}
@@ -453,7 +469,7 @@ timex_parse(const char *s0, struct texpr *x, char *err, size_t errlen)
 	if (timex_ref(&s, x, err, errlen) == -1)
 		return -1;
 	for (;;) {
-		int	 sign, n;
+		int sign, n;
 
 		timex_skip_space(&s);
 		if (*s != '+' && *s != '-')
@@ -467,12 +483,13 @@ timex_parse(const char *s0, struct texpr *x, char *err, size_t errlen)
 		}
 		/* "+ 3h30m": several number-unit pairs share one sign. */
 		while (isdigit((unsigned char)*s)) {
-			struct timex_offset	*o;
+			struct timex_offset *o;
 
 			n = 0;
 			while (isdigit((unsigned char)*s)) {
 				if (n > 9999) {
-					snprintf(err, errlen, "offset too "
+					snprintf(err, errlen,
+					    "offset too "
 					    "large (at most 99999)");
 					goto fail;
 				}
@@ -494,14 +511,17 @@ timex_parse(const char *s0, struct texpr *x, char *err, size_t errlen)
 		timex_skip_space(&s);
 	}
 	if (*s != '\0') {
-		snprintf(err, errlen, "unexpected '%s'; expected '+ N UNIT', "
-		    "'- N UNIT' or 'at HH:MM'", s);
+		snprintf(err, errlen,
+		    "unexpected '%s'; expected '+ N UNIT', "
+		    "'- N UNIT' or 'at HH:MM'",
+		    s);
 		goto fail;
 	}
 	return 0;
 
 syntax:
-	snprintf(err, errlen, "expected YYYY-MM-DD [HH:MM], YYYY-MM, or "
+	snprintf(err, errlen,
+	    "expected YYYY-MM-DD [HH:MM], YYYY-MM, or "
 	    "REF [+|- N UNIT]... [at HH:MM]");
 fail:
 	timex_free(x);
@@ -523,7 +543,7 @@ timex_free(struct texpr *x)
 static int64_t
 timex_step_bdays(const struct calendar *c, int64_t day, int n)
 {
-	int	 step = n < 0 ? -1 : 1;
+	int step = n < 0 ? -1 : 1;
 
 	while (n != 0) {
 		day += step;
@@ -536,11 +556,11 @@ timex_step_bdays(const struct calendar *c, int64_t day, int n)
 int64_t
 timex_apply(const struct calendar *c, const struct texpr *x, int64_t t)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < x->noff; i++) {
-		const struct timex_offset	*o = &x->off[i];
-		int64_t				 local, day, tod;
+		const struct timex_offset *o = &x->off[i];
+		int64_t			   local, day, tod;
 
 		switch (o->unit) {
 		case TUNIT_MIN:
@@ -564,7 +584,7 @@ timex_apply(const struct calendar *c, const struct texpr *x, int64_t t)
 		t = tz_to_utc(c->tz, day * 86400 + tod);
 	}
 	if (x->at >= 0) {
-		int64_t	 day = civil_day_of(tz_to_local(c->tz, t));
+		int64_t day = civil_day_of(tz_to_local(c->tz, t));
 
 		t = tz_to_utc(c->tz, day * 86400 + (int64_t)x->at * 60);
 	}
@@ -575,24 +595,25 @@ int64_t
 timex_absolute(const struct calendar *c, const struct texpr *x,
     int date_is_end_of_day)
 {
-	int64_t	 day = civil_days(x->y, x->mo, x->d);
-	int	 minute = x->minute;
+	int64_t day = civil_days(x->y, x->mo, x->d);
+	int	minute = x->minute;
 
 	if (minute < 0)
 		minute = (x->kind == TIMEX_ABS && date_is_end_of_day) ?
-		    23 * 60 + 59 : 0;
+		    23 * 60 + 59 :
+		    0;
 	return tz_to_utc(c->tz, day * 86400 + (int64_t)minute * 60);
 }
 
 int
 timex_parse_duration(const char *s, int64_t *secs, char *err, size_t errlen)
 {
-	int64_t	 total = 0;
-	int	 any = 0;
+	int64_t total = 0;
+	int	any = 0;
 
 	timex_skip_space(&s);
 	while (*s != '\0') {
-		int64_t	 n = 0, mul;
+		int64_t n = 0, mul;
 
 		if (!isdigit((unsigned char)*s))
 			goto bad;
@@ -629,7 +650,8 @@ timex_parse_duration(const char *s, int64_t *secs, char *err, size_t errlen)
 	*secs = total;
 	return 0;
 bad:
-	snprintf(err, errlen, "expected a duration such as \"30s\", \"5m\" "
+	snprintf(err, errlen,
+	    "expected a duration such as \"30s\", \"5m\" "
 	    "or \"3h30m\" (units s, m, h, d, w)");
 	return -1;
 }
@@ -637,8 +659,8 @@ bad:
 int
 timex_parse_instant(const struct tz *z, const char *s, int64_t *out)
 {
-	int	 y, mo, d, h = 0, mi = 0, sec = 0, oh, om;
-	int64_t	 local;
+	int	y, mo, d, h = 0, mi = 0, sec = 0, oh, om;
+	int64_t local;
 
 	if (timex_digits(&s, 4, &y) == -1 || *s++ != '-' ||
 	    timex_digits(&s, 2, &mo) == -1 || *s++ != '-' ||
@@ -667,7 +689,7 @@ timex_parse_instant(const struct tz *z, const char *s, int64_t *out)
 		return 0;
 	}
 	if ((*s == '+' || *s == '-') && s[1] != '\0') {
-		int	 sign = *s++ == '+' ? 1 : -1;
+		int sign = *s++ == '+' ? 1 : -1;
 
 		if (timex_digits(&s, 2, &oh) == -1 || *s++ != ':' ||
 		    timex_digits(&s, 2, &om) == -1 || *s != '\0')
@@ -682,8 +704,8 @@ int64_t
 quiet_adjust(const struct calendar *c, const struct quiet *q, int64_t utc,
     int64_t refers)
 {
-	int64_t	 local, day, began, ended, moved;
-	int	 m;
+	int64_t local, day, began, ended, moved;
+	int	m;
 
 	if (q->start == q->end)
 		return utc;
@@ -695,10 +717,10 @@ quiet_adjust(const struct calendar *c, const struct quiet *q, int64_t utc,
 			return utc;
 		began = day * 86400 + (int64_t)q->start * 60;
 		ended = day * 86400 + (int64_t)q->end * 60;
-	} else if (m >= q->start) {		/* evening part */
+	} else if (m >= q->start) { /* evening part */
 		began = day * 86400 + (int64_t)q->start * 60;
 		ended = (day + 1) * 86400 + (int64_t)q->end * 60;
-	} else if (m < q->end) {		/* morning part */
+	} else if (m < q->end) { /* morning part */
 		began = (day - 1) * 86400 + (int64_t)q->start * 60;
 		ended = day * 86400 + (int64_t)q->end * 60;
 	} else

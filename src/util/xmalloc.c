@@ -13,7 +13,7 @@
 void *
 xmalloc(size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
 		fatal("malloc(%zu)", n);
@@ -23,7 +23,7 @@ xmalloc(size_t n)
 void *
 xcalloc(size_t n, size_t sz)
 {
-	void	*p;
+	void *p;
 
 	if ((p = calloc(n == 0 ? 1 : n, sz == 0 ? 1 : sz)) == NULL)
 		fatal("calloc(%zu, %zu)", n, sz);
@@ -33,7 +33,7 @@ xcalloc(size_t n, size_t sz)
 void *
 xreallocarray(void *old, size_t n, size_t sz)
 {
-	void	*p;
+	void *p;
 
 	if (sz != 0 && n > SIZE_MAX / sz)
 		fatalx("reallocarray: %zu * %zu overflows", n, sz);
@@ -51,7 +51,7 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
-	char	*p = xmalloc(n + 1);
+	char *p = xmalloc(n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -61,9 +61,9 @@ xstrndup(const char *s, size_t n)
 char *
 xasprintf(const char *fmt, ...)
 {
-	struct buf	 b = { 0 };
-	va_list		 ap;
-	int		 n;
+	struct buf b = { 0 };
+	va_list	   ap;
+	int	   n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -80,8 +80,8 @@ xasprintf(const char *fmt, ...)
 void
 xgrow(void *vp, size_t *cap, size_t n, size_t sz)
 {
-	void	**p = vp;
-	size_t	  c = *cap;
+	void **p = vp;
+	size_t c = *cap;
 
 	if (n <= c)
 		return;
@@ -118,8 +118,8 @@ buf_addc(struct buf *b, char c)
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int	n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -144,7 +144,7 @@ buf_reset(struct buf *b)
 char *
 buf_take(struct buf *b)
 {
-	char	*s = b->s != NULL ? b->s : xstrdup("");
+	char *s = b->s != NULL ? b->s : xstrdup("");
 
 	b->s = NULL;
 	b->len = b->cap = 0;
@@ -159,17 +159,17 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-#define ARENA_CHUNK	65536
+#define ARENA_CHUNK 65536
 
 struct arena_chunk {
-	struct arena_chunk	*next;
-	size_t			 used;
-	size_t			 size;
+	struct arena_chunk *next;
+	size_t		    used;
+	size_t		    size;
 	_Alignas(max_align_t) unsigned char data[];
 };
 
 struct arena {
-	struct arena_chunk	*head;
+	struct arena_chunk *head;
 };
 
 struct arena *
@@ -181,13 +181,13 @@ arena_new(void)
 void *
 arena_alloc(struct arena *a, size_t n)
 {
-	struct arena_chunk	*c = a->head;
-	size_t			 al = _Alignof(max_align_t);
-	void			*p;
+	struct arena_chunk *c = a->head;
+	size_t		    al = _Alignof(max_align_t);
+	void		   *p;
 
 	n = (n + al - 1) / al * al;
 	if (c == NULL || c->size - c->used < n) {
-		size_t	 sz = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		size_t sz = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 
 		c = xmalloc(sizeof(*c) + sz);
 		c->size = sz;
@@ -203,7 +203,7 @@ arena_alloc(struct arena *a, size_t n)
 char *
 arena_strdup(struct arena *a, const char *s)
 {
-	size_t	 n = strlen(s) + 1;
+	size_t n = strlen(s) + 1;
 
 	return memcpy(arena_alloc(a, n), s, n);
 }
@@ -211,9 +211,9 @@ arena_strdup(struct arena *a, const char *s)
 char *
 arena_printf(struct arena *a, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*p;
-	int	 n;
+	va_list ap;
+	char   *p;
+	int	n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -230,7 +230,7 @@ arena_printf(struct arena *a, const char *fmt, ...)
 void
 arena_free(struct arena *a)
 {
-	struct arena_chunk	*c, *next;
+	struct arena_chunk *c, *next;
 
 	if (a == NULL)
 		return;
@@ -244,8 +244,8 @@ arena_free(struct arena *a)
 unsigned long long
 hash_bytes(unsigned long long h, const void *p, size_t n)
 {
-	const unsigned char	*s = p;
-	size_t			 i;
+	const unsigned char *s = p;
+	size_t		     i;
 
 	for (i = 0; i < n; i++) {
 		h ^= s[i];
@@ -257,7 +257,7 @@ hash_bytes(unsigned long long h, const void *p, size_t n)
 static size_t
 strmap_slot(const struct strmap *m, const char *key)
 {
-	size_t	 i;
+	size_t i;
 
 	i = (size_t)hash_bytes(HASH_INIT, key, strlen(key)) & (m->cap - 1);
 	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
@@ -268,11 +268,11 @@ strmap_slot(const struct strmap *m, const char *key)
 void *
 strmap_put(struct strmap *m, const char *key, void *val)
 {
-	size_t	 i;
+	size_t i;
 
 	if ((m->n + 1) * 2 > m->cap) {
-		struct strmap	 big = { 0 };
-		size_t		 j;
+		struct strmap big = { 0 };
+		size_t	      j;
 
 		big.cap = m->cap ? m->cap * 2 : 64;
 		big.keys = xcalloc(big.cap, sizeof(*big.keys));
@@ -300,7 +300,7 @@ strmap_put(struct strmap *m, const char *key, void *val)
 void *
 strmap_get(const struct strmap *m, const char *key)
 {
-	size_t	 i;
+	size_t i;
 
 	if (m->cap == 0)
 		return NULL;
@@ -321,7 +321,7 @@ strmap_free(struct strmap *m)
 void
 mkdirs(const char *dir)
 {
-	char	*p = xstrdup(dir), *s;
+	char *p = xstrdup(dir), *s;
 
 	for (s = p + 1; *s != '\0'; s++) {
 		if (*s != '/')

@@ -17,9 +17,9 @@
 static char *
 slurp(const char *path)
 {
-	FILE	*f = fopen(path, "rb");
-	char	*s = NULL;
-	size_t	 len = 0, cap = 0, n;
+	FILE  *f = fopen(path, "rb");
+	char  *s = NULL;
+	size_t len = 0, cap = 0, n;
 
 	if (f == NULL)
 		return NULL;
@@ -41,16 +41,16 @@ slurp(const char *path)
 static const char *
 first_error(icalcomponent *c)
 {
-	icalproperty	*p;
-	icalcomponent	*sub;
-	const char	*s;
+	icalproperty  *p;
+	icalcomponent *sub;
+	const char    *s;
 
 	p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY);
 	if (p != NULL)
 		return icalproperty_get_xlicerror(p);
 	for (sub = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
-	    sub != NULL;
-	    sub = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+	     sub != NULL;
+	     sub = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
 		if ((s = first_error(sub)) != NULL)
 			return s;
 	return NULL;
@@ -59,12 +59,12 @@ first_error(icalcomponent *c)
 int
 main(int argc, char *argv[])
 {
-	int	 i, bad = 0;
+	int i, bad = 0;
 
 	for (i = 1; i < argc; i++) {
-		char		*text = slurp(argv[i]);
-		icalcomponent	*c;
-		int		 n;
+		char	      *text = slurp(argv[i]);
+		icalcomponent *c;
+		int	       n;
 
 		if (text == NULL) {
 			printf("FAIL %s: cannot read\n", argv[i]);

@@ -26,27 +26,27 @@
 #include "jobs/world.h"
 #include "util/xmalloc.h"
 
-#define ZONE	"Asia/Ho_Chi_Minh"
-#define NOW	"2027-01-01 00:00"	/* what `now` means in expressions */
-#define MAXBAD	256
+#define ZONE   "Asia/Ho_Chi_Minh"
+#define NOW    "2027-01-01 00:00" /* what `now` means in expressions */
+#define MAXBAD 256
 
 /* One load of a service config and its plans, as `loa check` has it. */
 struct run {
-	struct world	  w;
-	struct service	 *svc;		/* w's, for short */
-	struct plan	**plans;
-	size_t		  nplans;
-	struct diag	  d;
-	char		 *log;		/* what went to d.out */
-	size_t		  loglen;
-	char		 *want;		/* the expect line */
+	struct world	w;
+	struct service *svc; /* w's, for short */
+	struct plan   **plans;
+	size_t		nplans;
+	struct diag	d;
+	char	       *log; /* what went to d.out */
+	size_t		loglen;
+	char	       *want; /* the expect line */
 };
 
-static const char	*testdata;
-static char		*bad[MAXBAD];	/* folder names under bad/ */
-static int		 nbad;
-static char		 home[PATH_MAX];	/* the cwd to come back to */
-static struct run	 run;		/* the test's; freed by teardown */
+static const char *testdata;
+static char	  *bad[MAXBAD]; /* folder names under bad/ */
+static int	   nbad;
+static char	   home[PATH_MAX]; /* the cwd to come back to */
+static struct run  run;		   /* the test's; freed by teardown */
 
 static void
 setup(void)
@@ -73,7 +73,7 @@ teardown(void)
 static void
 load(void)
 {
-	int64_t	 now;
+	int64_t now;
 
 	ck_assert_int_eq(timex_parse_instant(tz_get(ZONE), NOW, &now), 0);
 	run.d.out = open_memstream(&run.log, &run.loglen);
@@ -90,10 +90,10 @@ load(void)
 static char *
 first_line(const char *path)
 {
-	FILE	*f = fopen(path, "r");
-	char	*line = NULL;
-	size_t	 cap = 0;
-	ssize_t	 n;
+	FILE   *f = fopen(path, "r");
+	char   *line = NULL;
+	size_t	cap = 0;
+	ssize_t n;
 
 	if (f == NULL)
 		return NULL;
@@ -111,8 +111,8 @@ first_line(const char *path)
 /* Every folder under bad/: one error class each. */
 START_TEST(test_bad)
 {
-	const char	*name = bad[_i];
-	char		 dir[PATH_MAX], path[PATH_MAX + 16];
+	const char *name = bad[_i];
+	char	    dir[PATH_MAX], path[PATH_MAX + 16];
 
 	snprintf(dir, sizeof(dir), "%s/bad/%s", testdata, name);
 	snprintf(path, sizeof(path), "%s/expect", dir);
@@ -121,10 +121,14 @@ START_TEST(test_bad)
 	    "bad/%s: no expect line", name);
 	ck_assert_msg(chdir(dir) == 0, "cannot enter %s", dir);
 	load();
-	ck_assert_msg(run.d.errors > 0, "bad/%s: loaded without errors; "
-	    "messages:\n%s", name, run.log);
-	ck_assert_msg(strstr(run.log, run.want) != NULL, "bad/%s: expected "
-	    "\"%s\" in the messages:\n%s", name, run.want, run.log);
+	ck_assert_msg(run.d.errors > 0,
+	    "bad/%s: loaded without errors; "
+	    "messages:\n%s",
+	    name, run.log);
+	ck_assert_msg(strstr(run.log, run.want) != NULL,
+	    "bad/%s: expected "
+	    "\"%s\" in the messages:\n%s",
+	    name, run.want, run.log);
 }
 END_TEST
 
@@ -135,9 +139,9 @@ END_TEST
  */
 START_TEST(test_duplicate_plan_id)
 {
-	char	 dir[PATH_MAX];
-	int	 rc;
-	int64_t	 now;
+	char	dir[PATH_MAX];
+	int	rc;
+	int64_t now;
 
 	snprintf(dir, sizeof(dir), "%s/bad/duplicate-plan-id", testdata);
 	ck_assert_msg(chdir(dir) == 0, "cannot enter %s", dir);
@@ -150,8 +154,10 @@ START_TEST(test_duplicate_plan_id)
 	ck_assert_msg(run.d.errors == 1, "%d errors:\n%s", run.d.errors,
 	    run.log);
 	ck_assert_msg(strncmp(run.log, "plan-b.cfg:", 11) == 0 &&
-	    strstr(run.log, " plan.id: duplicate plan id \"1/KH-UBND\" "
-	    "(also in plan-a.cfg)\n") != NULL, "%s", run.log);
+		strstr(run.log,
+		    " plan.id: duplicate plan id \"1/KH-UBND\" "
+		    "(also in plan-a.cfg)\n") != NULL,
+	    "%s", run.log);
 	/* Nothing was expanded from a config that does not validate. */
 	ck_assert_uint_eq(run.w.jobs.n, 0);
 }
@@ -161,7 +167,7 @@ END_TEST
 static struct plan *
 load_ok(void)
 {
-	char	 dir[PATH_MAX];
+	char dir[PATH_MAX];
 
 	snprintf(dir, sizeof(dir), "%s/ok", testdata);
 	ck_assert_msg(chdir(dir) == 0, "cannot enter %s", dir);
@@ -177,7 +183,7 @@ load_ok(void)
 static void *
 named(const struct plan *p, const char *id, enum named_kind kind)
 {
-	const struct named	*n = strmap_get(p->names, id);
+	const struct named *n = strmap_get(p->names, id);
 
 	ck_assert_msg(n != NULL, "no \"%s\" in the plan", id);
 	ck_assert_msg(n->kind == kind, "\"%s\" is of kind %d, not %d", id,
@@ -188,8 +194,8 @@ named(const struct plan *p, const char *id, enum named_kind kind)
 static const char *
 rfc3339(const struct plan *p, int64_t t)
 {
-	static char	 buf[4][40];
-	static int	 k;
+	static char buf[4][40];
+	static int  k;
 
 	k = (k + 1) % 4;
 	ck_assert_msg(t != TIMEX_NONE, "an unresolved time");
@@ -199,7 +205,7 @@ rfc3339(const struct plan *p, int64_t t)
 
 START_TEST(test_ok_loads)
 {
-	struct plan	*p = load_ok();
+	struct plan *p = load_ok();
 
 	ck_assert_str_eq(p->id, "7/KH-UBND");
 	ck_assert_str_eq(tz_name(p->tz), ZONE);
@@ -222,43 +228,46 @@ END_TEST
 /* SPEC §3: phone numbers are normalised to E.164. */
 START_TEST(test_ok_phones)
 {
-	struct plan	*p = load_ok();
+	struct plan *p = load_ok();
 
-	ck_assert_str_eq(((struct contact *)named(p, "soai",
-	    N_PERSON))->phone, "+84912345678");		/* "0912 345 678" */
-	ck_assert_str_eq(((struct contact *)named(p, "lan-nt",
-	    N_PERSON))->phone, "+84904218356");		/* "0904.218.356" */
-	ck_assert_str_eq(((struct contact *)named(p, "bao-tq",
-	    N_PERSON))->phone, "+84357906142");		/* "+84 35 790 6142" */
-	ck_assert_str_eq(((struct contact *)named(p, "duc-lm",
-	    N_PERSON))->phone, "+84868391207");		/* "0868-391-207" */
-	ck_assert_ptr_null(((struct contact *)named(p, "huong-pt",
-	    N_PERSON))->phone);
+	ck_assert_str_eq(((struct contact *)named(p, "soai", N_PERSON))->phone,
+	    "+84912345678"); /* "0912 345 678" */
+	ck_assert_str_eq(((struct contact *)named(p, "lan-nt", N_PERSON))
+			     ->phone,
+	    "+84904218356"); /* "0904.218.356" */
+	ck_assert_str_eq(((struct contact *)named(p, "bao-tq", N_PERSON))
+			     ->phone,
+	    "+84357906142"); /* "+84 35 790 6142" */
+	ck_assert_str_eq(((struct contact *)named(p, "duc-lm", N_PERSON))
+			     ->phone,
+	    "+84868391207"); /* "0868-391-207" */
+	ck_assert_ptr_null(
+	    ((struct contact *)named(p, "huong-pt", N_PERSON))->phone);
 }
 END_TEST
 
 /* SPEC §1: text is NFC after loading, whatever the file had. */
 START_TEST(test_ok_nfc)
 {
-	struct plan		*p = load_ok();
-	const struct contact	*bao = named(p, "bao-tq", N_PERSON);
+	struct plan	     *p = load_ok();
+	const struct contact *bao = named(p, "bao-tq", N_PERSON);
 	/* "Trần Quốc Bảo" in NFC; the file writes it in NFD. */
-	static const char	 nfc[] = "Tr\xe1\xba\xa7n Qu\xe1\xbb\x91"
-				    "c B\xe1\xba\xa3o";
+	static const char     nfc[] = "Tr\xe1\xba\xa7n Qu\xe1\xbb\x91"
+				      "c B\xe1\xba\xa3o";
 
 	ck_assert_str_eq(bao->name, nfc);
-	ck_assert_str_eq(((struct contact *)named(p, "soai",
-	    N_PERSON))->name, "\xc4\x90\xc3\xa0o V\xc4\x83n So\xc3\xa1i");
+	ck_assert_str_eq(((struct contact *)named(p, "soai", N_PERSON))->name,
+	    "\xc4\x90\xc3\xa0o V\xc4\x83n So\xc3\xa1i");
 }
 END_TEST
 
 /* SPEC §2: absolute times are local to the plan's zone; chains resolve. */
 START_TEST(test_ok_times)
 {
-	struct plan		*p = load_ok();
-	const struct event	*ev = named(p, "hoi-nghi", N_EVENT);
-	const struct task	*gm = named(p, "giay-moi", N_TASK);
-	const struct task	*gg = named(p, "gui-giay-moi", N_TASK);
+	struct plan	   *p = load_ok();
+	const struct event *ev = named(p, "hoi-nghi", N_EVENT);
+	const struct task  *gm = named(p, "giay-moi", N_TASK);
+	const struct task  *gg = named(p, "gui-giay-moi", N_TASK);
 
 	ck_assert_str_eq(rfc3339(p, p->issued.t), "2027-03-01T00:00:00+07:00");
 	ck_assert_str_eq(rfc3339(p, ev->start.t), "2027-03-26T08:00:00+07:00");
@@ -293,28 +302,33 @@ END_TEST
 /* SPEC §3 and §4: the channels when the config says nothing. */
 START_TEST(test_ok_channels)
 {
-	struct plan		*p = load_ok();
-	const struct event	*ev = named(p, "hoi-nghi", N_EVENT);
-	const struct agency	*vhxh = named(p, "vhxh", N_AGENCY);
-	const struct agency	*vp = named(p, "vp", N_AGENCY);
-	const struct broadcast	*b = named(p, "tin-hoi-nghi", N_BROADCAST);
-	int			 ch;
+	struct plan	       *p = load_ok();
+	const struct event     *ev = named(p, "hoi-nghi", N_EVENT);
+	const struct agency    *vhxh = named(p, "vhxh", N_AGENCY);
+	const struct agency    *vp = named(p, "vp", N_AGENCY);
+	const struct broadcast *b = named(p, "tin-hoi-nghi", N_BROADCAST);
+	int			ch;
 
 	/* A person accepts each channel they have an address for. */
-	ck_assert_uint_eq(((struct contact *)named(p, "soai",
-	    N_PERSON))->channels, CHM(CH_EMAIL) | CHM(CH_SMS));
-	ck_assert_uint_eq(((struct contact *)named(p, "duc-lm",
-	    N_PERSON))->channels, CHM(CH_SMS));
+	ck_assert_uint_eq(((struct contact *)named(p, "soai", N_PERSON))
+			      ->channels,
+	    CHM(CH_EMAIL) | CHM(CH_SMS));
+	ck_assert_uint_eq(((struct contact *)named(p, "duc-lm", N_PERSON))
+			      ->channels,
+	    CHM(CH_SMS));
 	/* ... unless they say. */
-	ck_assert_uint_eq(((struct contact *)named(p, "huong-pt",
-	    N_PERSON))->channels, CHM(CH_EMAIL));
+	ck_assert_uint_eq(((struct contact *)named(p, "huong-pt", N_PERSON))
+			      ->channels,
+	    CHM(CH_EMAIL));
 	/* Distribution by email, event reminders by SMS, tasks by both. */
 	ck_assert_uint_eq(p->distribution.channels, CHM(CH_EMAIL));
 	ck_assert_uint_eq(ev->reminder_channels, CHM(CH_SMS));
-	ck_assert_uint_eq(((struct task *)named(p, "giay-moi",
-	    N_TASK))->channels, CHM(CH_EMAIL) | CHM(CH_SMS));
-	ck_assert_uint_eq(((struct task *)named(p, "gui-giay-moi",
-	    N_TASK))->channels, CHM(CH_EMAIL) | CHM(CH_SMS));
+	ck_assert_uint_eq(((struct task *)named(p, "giay-moi", N_TASK))
+			      ->channels,
+	    CHM(CH_EMAIL) | CHM(CH_SMS));
+	ck_assert_uint_eq(((struct task *)named(p, "gui-giay-moi", N_TASK))
+			      ->channels,
+	    CHM(CH_EMAIL) | CHM(CH_SMS));
 	ck_assert_int_eq(ev->status, EV_CONFIRMED);
 	ck_assert_int_eq(b->priority, PRIO_NORMAL);
 	/* A shared mailbox only where the agency has an address. */
@@ -334,9 +348,9 @@ END_TEST
 static void
 find_bad(void)
 {
-	char		 dir[PATH_MAX];
-	struct dirent	**v;
-	int		  n, i;
+	char		dir[PATH_MAX];
+	struct dirent **v;
+	int		n, i;
 
 	snprintf(dir, sizeof(dir), "%s/bad", testdata);
 	if ((n = scandir(dir, &v, NULL, alphasort)) == -1) {
@@ -344,8 +358,8 @@ find_bad(void)
 		exit(EXIT_FAILURE);
 	}
 	for (i = 0; i < n; i++) {
-		char		 path[PATH_MAX + 256];
-		struct stat	 st;
+		char	    path[PATH_MAX + 256];
+		struct stat st;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, v[i]->d_name);
 		if (v[i]->d_name[0] != '.' && stat(path, &st) == 0 &&
@@ -359,8 +373,8 @@ find_bad(void)
 static Suite *
 config_suite(void)
 {
-	Suite	*s = suite_create("config");
-	TCase	*tc;
+	Suite *s = suite_create("config");
+	TCase *tc;
 
 	tc = tcase_create("bad");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -382,7 +396,7 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
+	SRunner *sr;
 	int	 failed, i;
 
 	if ((testdata = getenv("LOA_TESTDATA")) == NULL) {

@@ -31,21 +31,21 @@
 #include "util/fault.h"
 #include "util/xmalloc.h"
 
-#define ZONE	"Asia/Ho_Chi_Minh"
-#define NOW0	"2026-03-01 09:00"	/* the plan is loaded */
-#define T_INV	"2026-03-13 08:00"	/* the invitations are due */
+#define ZONE  "Asia/Ho_Chi_Minh"
+#define NOW0  "2026-03-01 09:00" /* the plan is loaded */
+#define T_INV "2026-03-13 08:00" /* the invitations are due */
 
 /* Everybody here has email only, unless a test asks for an SMS. */
-#define ONE	"\"an\""
-#define FIVE	"\"an\", \"binh\", \"chau\", \"dung\", \"em\""
+#define ONE  "\"an\""
+#define FIVE "\"an\", \"binh\", \"chau\", \"dung\", \"em\""
 
 static struct {
-	char		 dir[PATH_MAX - 64];
-	char		 cfg[PATH_MAX];
-	char		 plan[PATH_MAX];
-	char		 store[PATH_MAX];
-	struct engine	*e;
-	struct ob_job	 job;		/* the last outbox_get, for teardown */
+	char	       dir[PATH_MAX - 64];
+	char	       cfg[PATH_MAX];
+	char	       plan[PATH_MAX];
+	char	       store[PATH_MAX];
+	struct engine *e;
+	struct ob_job  job; /* the last outbox_get, for teardown */
 } fx;
 
 /* A job's state, kind and channel by their names, as SPEC writes them. */
@@ -70,7 +70,7 @@ ob_channel(const struct ob_job *j)
 static int64_t
 local_time(const char *s)
 {
-	int64_t	 t;
+	int64_t t;
 
 	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
 	    "bad time \"%s\" in the test", s);
@@ -80,7 +80,7 @@ local_time(const char *s)
 static void
 write_file(const char *path, const char *text)
 {
-	FILE	*f = fopen(path, "w");
+	FILE *f = fopen(path, "w");
 
 	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
 	ck_assert_int_ge(fputs(text, f), 0);
@@ -91,9 +91,9 @@ write_file(const char *path, const char *text)
 static char *
 slurp(const char *path)
 {
-	FILE	*f = fopen(path, "rb");
-	char	*s = NULL;
-	size_t	 len = 0, cap = 0, n;
+	FILE  *f = fopen(path, "rb");
+	char  *s = NULL;
+	size_t len = 0, cap = 0, n;
 
 	if (f == NULL)
 		return NULL;
@@ -113,15 +113,15 @@ slurp(const char *path)
 static void
 rm_tree(const char *path)
 {
-	struct stat	 st;
-	DIR		*d;
-	struct dirent	*de;
+	struct stat    st;
+	DIR	      *d;
+	struct dirent *de;
 
 	if (lstat(path, &st) == -1)
 		return;
 	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			char	*sub;
+			char *sub;
 
 			if (strcmp(de->d_name, ".") == 0 ||
 			    strcmp(de->d_name, "..") == 0)
@@ -140,13 +140,14 @@ rm_tree(const char *path)
 static void
 write_service(const char *gateways)
 {
-	char	*text = xasprintf(
-	    "loa = {\n"
-	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
-	    "  store = \"loa.db\";\n"
-	    "  plans = [ \"plan.cfg\" ];\n"
-	    "  quiet_hours = { start = \"21:00\"; end = \"06:30\"; };\n"
-	    "};\n%s", gateways != NULL ? gateways : "");
+	char *text = xasprintf("loa = {\n"
+			       "  timezone = \"Asia/Ho_Chi_Minh\";\n"
+			       "  store = \"loa.db\";\n"
+			       "  plans = [ \"plan.cfg\" ];\n"
+			       "  quiet_hours = { start = \"21:00\"; end = "
+			       "\"06:30\"; };\n"
+			       "};\n%s",
+	    gateways != NULL ? gateways : "");
 
 	write_file(fx.cfg, text);
 	free(text);
@@ -155,14 +156,13 @@ write_service(const char *gateways)
 static void
 setup(void)
 {
-	const char	*tmp = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR");
 
 	memset(&fx, 0, sizeof(fx));
 	fault_reset();
 	snprintf(fx.dir, sizeof(fx.dir), "%s/check_delivery.XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	ck_assert_msg(mkdtemp(fx.dir) != NULL, "mkdtemp: %s",
-	    strerror(errno));
+	ck_assert_msg(mkdtemp(fx.dir) != NULL, "mkdtemp: %s", strerror(errno));
 	snprintf(fx.cfg, sizeof(fx.cfg), "%s/loa.cfg", fx.dir);
 	snprintf(fx.plan, sizeof(fx.plan), "%s/plan.cfg", fx.dir);
 	snprintf(fx.store, sizeof(fx.store), "%s/loa.db", fx.dir);
@@ -189,36 +189,37 @@ teardown(void)
 static void
 write_plan(const char *attendees)
 {
-	char	*text = xasprintf(
-	    "plan = {\n"
-	    "  id = \"8/KH-UBND\"; issued = \"2026-03-01\";\n"
-	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
-	    "  title = \"Kế hoạch họp giao ban tháng 4\";\n"
-	    "  issuer = \"Ủy ban nhân dân xã Đại Sơn\";\n"
-	    "};\n"
-	    "people = (\n"
-	    "  { id = \"soai\"; name = \"Đào Văn Soái\"; "
-	    "email = \"soai@daison.example\"; },\n"
-	    "  { id = \"an\"; name = \"Trần Văn An\"; "
-	    "email = \"an@daison.example\"; },\n"
-	    "  { id = \"binh\"; name = \"Lê Thị Bình\"; "
-	    "email = \"binh@daison.example\"; },\n"
-	    "  { id = \"chau\"; name = \"Phạm Minh Châu\"; "
-	    "email = \"chau@daison.example\"; },\n"
-	    "  { id = \"dung\"; name = \"Võ Văn Dũng\"; "
-	    "email = \"dung@daison.example\"; },\n"
-	    "  { id = \"em\"; name = \"Ngô Thị Em\"; "
-	    "email = \"em@daison.example\"; },\n"
-	    "  { id = \"giang\"; name = \"Hà Văn Giang\"; "
-	    "phone = \"0912 000 006\"; }\n"
-	    ");\n"
-	    "events = ( {\n"
-	    "  id = \"hop\"; title = \"Họp giao ban\";\n"
-	    "  start = \"2026-04-20 08:00\"; duration = \"3h\";\n"
-	    "  location = \"Phòng họp gác 3\";\n"
-	    "  organizer = \"soai\"; attendees = [ %s ];\n"
-	    "  invite = \"" T_INV "\";\n"
-	    "} );\n", attendees);
+	char *text =
+	    xasprintf("plan = {\n"
+		      "  id = \"8/KH-UBND\"; issued = \"2026-03-01\";\n"
+		      "  timezone = \"Asia/Ho_Chi_Minh\";\n"
+		      "  title = \"Kế hoạch họp giao ban tháng 4\";\n"
+		      "  issuer = \"Ủy ban nhân dân xã Đại Sơn\";\n"
+		      "};\n"
+		      "people = (\n"
+		      "  { id = \"soai\"; name = \"Đào Văn Soái\"; "
+		      "email = \"soai@daison.example\"; },\n"
+		      "  { id = \"an\"; name = \"Trần Văn An\"; "
+		      "email = \"an@daison.example\"; },\n"
+		      "  { id = \"binh\"; name = \"Lê Thị Bình\"; "
+		      "email = \"binh@daison.example\"; },\n"
+		      "  { id = \"chau\"; name = \"Phạm Minh Châu\"; "
+		      "email = \"chau@daison.example\"; },\n"
+		      "  { id = \"dung\"; name = \"Võ Văn Dũng\"; "
+		      "email = \"dung@daison.example\"; },\n"
+		      "  { id = \"em\"; name = \"Ngô Thị Em\"; "
+		      "email = \"em@daison.example\"; },\n"
+		      "  { id = \"giang\"; name = \"Hà Văn Giang\"; "
+		      "phone = \"0912 000 006\"; }\n"
+		      ");\n"
+		      "events = ( {\n"
+		      "  id = \"hop\"; title = \"Họp giao ban\";\n"
+		      "  start = \"2026-04-20 08:00\"; duration = \"3h\";\n"
+		      "  location = \"Phòng họp gác 3\";\n"
+		      "  organizer = \"soai\"; attendees = [ %s ];\n"
+		      "  invite = \"" T_INV "\";\n"
+		      "} );\n",
+		attendees);
 
 	write_file(fx.plan, text);
 	free(text);
@@ -232,13 +233,13 @@ write_plan(const char *attendees)
 static void
 open_engine(const char *attendees, int files)
 {
-	struct world		*w = xcalloc(1, sizeof(*w));
-	struct engine_opts	 o;
-	struct reconcile_stats	 rs;
-	struct diag		 d;
-	char			*log = NULL, err[512];
-	size_t			 loglen = 0;
-	int			 rc;
+	struct world	      *w = xcalloc(1, sizeof(*w));
+	struct engine_opts     o;
+	struct reconcile_stats rs;
+	struct diag	       d;
+	char		      *log = NULL, err[512];
+	size_t		       loglen = 0;
+	int		       rc;
 
 	ck_assert_ptr_null(fx.e);
 	write_plan(attendees);
@@ -278,11 +279,11 @@ step_at(int64_t t)
 static const struct ob_job *
 job_get(const char *id)
 {
-	int	 found;
+	int found;
 
 	ob_job_clear(&fx.job);
-	ck_assert_msg(outbox_get(engine_outbox(fx.e), id, &fx.job, &found) ==
-	    0, "%s", outbox_error(engine_outbox(fx.e)));
+	ck_assert_msg(outbox_get(engine_outbox(fx.e), id, &fx.job, &found) == 0,
+	    "%s", outbox_error(engine_outbox(fx.e)));
 	ck_assert_msg(found, "no job %s", id);
 	return &fx.job;
 }
@@ -290,7 +291,7 @@ job_get(const char *id)
 static const char *
 state_of(const char *id)
 {
-	static char	 s[32];
+	static char s[32];
 
 	snprintf(s, sizeof(s), "%s", ob_state(job_get(id)));
 	return s;
@@ -300,11 +301,11 @@ state_of(const char *id)
 static const char *
 invitation_id(const char *rcpt, const char *ch)
 {
-	static char	 ids[8][17];
-	static int	 k;
-	struct ob_job	*v;
-	size_t		 n, i;
-	int		 found = 0;
+	static char    ids[8][17];
+	static int     k;
+	struct ob_job *v;
+	size_t	       n, i;
+	int	       found = 0;
 
 	k = (k + 1) % 8;
 	ck_assert_int_eq(outbox_list(engine_outbox(fx.e), JS__N, &v, &n), 0);
@@ -328,9 +329,9 @@ invitation_id(const char *rcpt, const char *ch)
 static int
 count_in(const char *state)
 {
-	struct ob_job	*v;
-	size_t		 n, i;
-	int		 c = 0;
+	struct ob_job *v;
+	size_t	       n, i;
+	int	       c = 0;
 
 	ck_assert_int_eq(outbox_list(engine_outbox(fx.e), JS__N, &v, &n), 0);
 	for (i = 0; i < n; i++) {
@@ -344,7 +345,7 @@ count_in(const char *state)
 static int
 file_exists(const char *path)
 {
-	struct stat	 st;
+	struct stat st;
 
 	return stat(path, &st) == 0;
 }
@@ -355,15 +356,15 @@ file_exists(const char *path)
  * so last_error shows which answer was kept.
  */
 struct answer {
-	enum gw_result	 result;
-	int64_t		 retry_after;
+	enum gw_result result;
+	int64_t	       retry_after;
 };
 
 static struct {
-	struct answer	 v[16];
-	int		 n;
-	int		 submits;
-	char		 last_id[17];
+	struct answer v[16];
+	int	      n;
+	int	      submits;
+	char	      last_id[17];
 } script;
 
 static void
@@ -384,20 +385,21 @@ script_init(struct gw *g, char *err, size_t errlen)
 static enum gw_result
 script_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 {
-	const struct answer	*s;
+	const struct answer *s;
 
 	ck_assert_int_gt(script.n, 0);
-	s = &script.v[script.submits < script.n ? script.submits :
-	    script.n - 1];
+	s = &script
+		 .v[script.submits < script.n ? script.submits : script.n - 1];
 	script.submits++;
 	snprintf(script.last_id, sizeof(script.last_id), "%s", m->id);
 	a->id = m->id;
 	a->result = s->result;
 	a->retry_after = s->retry_after;
 	snprintf(a->text, sizeof(a->text), "%s (answer %d)",
-	    s->result == GW_OK ? "250 2.0.0 queued" : s->result ==
-	    GW_TEMPFAIL ? "451 4.3.0 try again later" :
-	    "550 5.1.1 no such mailbox", script.submits);
+	    s->result == GW_OK		 ? "250 2.0.0 queued" :
+		s->result == GW_TEMPFAIL ? "451 4.3.0 try again later" :
+					   "550 5.1.1 no such mailbox",
+	    script.submits);
 	return a->result;
 }
 
@@ -409,7 +411,7 @@ script_pollfds(struct gw *g, struct pollfd *p, int max, int *timeout)
 
 static void
 script_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
-    void *arg)
+    void	      *arg)
 {
 }
 
@@ -425,17 +427,23 @@ script_shutdown(struct gw *g)
 }
 
 static const struct gw_backend script_backend = {
-	"script", script_init, script_submit, script_pollfds, script_poll,
-	script_flush, script_shutdown,
+	"script",
+	script_init,
+	script_submit,
+	script_pollfds,
+	script_poll,
+	script_flush,
+	script_shutdown,
 };
 
 static void
 use_script(void)
 {
-	char	 err[256];
+	char err[256];
 
 	ck_assert_msg(engine_set_gateway(fx.e, CH_EMAIL, &script_backend, 0,
-	    err, sizeof(err)) == 0, "%s", err);
+			  err, sizeof(err)) == 0,
+	    "%s", err);
 }
 
 /* The ceiling of the backoff after attempt a (README: 30 s × 2^(a−1),
@@ -443,7 +451,7 @@ use_script(void)
 static int64_t
 backoff_ceiling(int a)
 {
-	int64_t	 c = 30;
+	int64_t c = 30;
 
 	while (--a > 0 && c < 3600)
 		c *= 2;
@@ -454,12 +462,12 @@ backoff_ceiling(int a)
 
 START_TEST(test_tempfail_dead_after_12)
 {
-	static const struct answer	 tf[] = { { GW_TEMPFAIL, 0 } };
-	const struct ob_job		*j;
-	const char			*id;
-	int64_t				 t = local_time(T_INV), first = t;
-	char				 want[64];
-	int				 a;
+	static const struct answer tf[] = { { GW_TEMPFAIL, 0 } };
+	const struct ob_job	  *j;
+	const char		  *id;
+	int64_t			   t = local_time(T_INV), first = t;
+	char			   want[64];
+	int			   a;
 
 	open_engine(ONE, 1);
 	use_script();
@@ -486,8 +494,7 @@ START_TEST(test_tempfail_dead_after_12)
 		ck_assert_int_gt(j->next_at, t);
 		ck_assert_msg(j->next_at - t <= backoff_ceiling(a),
 		    "attempt %d: next in %lld s, more than %lld", a,
-		    (long long)(j->next_at - t),
-		    (long long)backoff_ceiling(a));
+		    (long long)(j->next_at - t), (long long)backoff_ceiling(a));
 		ck_assert_int_eq(engine_next(fx.e), j->next_at);
 		t = j->next_at;
 	}
@@ -509,10 +516,10 @@ START_TEST(test_tempfail_dead_after_24h)
 {
 	/* The gateway asks for 13 h each time: the third try is 26 h after
 	 * the first. */
-	static const struct answer	 tf[] = { { GW_TEMPFAIL, 13 * 3600 } };
-	const struct ob_job		*j;
-	const char			*id;
-	int64_t				 t = local_time(T_INV);
+	static const struct answer tf[] = { { GW_TEMPFAIL, 13 * 3600 } };
+	const struct ob_job	  *j;
+	const char		  *id;
+	int64_t			   t = local_time(T_INV);
 
 	open_engine(ONE, 1);
 	use_script();
@@ -543,11 +550,10 @@ END_TEST
 
 START_TEST(test_permfail_dead_at_once)
 {
-	static const struct answer	 pf[] = { { GW_PERMFAIL, 0 },
-					    { GW_OK, 0 } };
-	const struct ob_job		*j;
-	const char			*id;
-	int64_t				 t = local_time(T_INV);
+	static const struct answer pf[] = { { GW_PERMFAIL, 0 }, { GW_OK, 0 } };
+	const struct ob_job	  *j;
+	const char		  *id;
+	int64_t			   t = local_time(T_INV);
 
 	open_engine(ONE, 1);
 	use_script();
@@ -561,7 +567,8 @@ START_TEST(test_permfail_dead_at_once)
 	/* The gateway's answer is kept. */
 	ck_assert_ptr_nonnull(j->last_error);
 	ck_assert_msg(strstr(j->last_error, "550 5.1.1 no such mailbox") !=
-	    NULL, "%s", j->last_error);
+		NULL,
+	    "%s", j->last_error);
 	/* No retry: the OK the script holds next is never asked for. */
 	ck_assert(engine_next(fx.e) == TIMEX_NONE);
 	step_at(t + 3600);
@@ -573,12 +580,12 @@ END_TEST
 
 START_TEST(test_tempfail_then_ok)
 {
-	static const struct answer	 v[] = { { GW_TEMPFAIL, 0 },
-					    { GW_TEMPFAIL, 0 }, { GW_OK, 0 } };
-	const struct ob_job		*j;
-	const char			*id;
-	int64_t				 t = local_time(T_INV);
-	int				 a;
+	static const struct answer v[] = { { GW_TEMPFAIL, 0 },
+		{ GW_TEMPFAIL, 0 }, { GW_OK, 0 } };
+	const struct ob_job	  *j;
+	const char		  *id;
+	int64_t			   t = local_time(T_INV);
+	int			   a;
 
 	open_engine(ONE, 1);
 	use_script();
@@ -602,12 +609,11 @@ END_TEST
 START_TEST(test_retry_after_floor)
 {
 	/* Longer than the backoff would be, then longer than its cap. */
-	static const struct answer	 v[] = { { GW_TEMPFAIL, 600 },
-					    { GW_TEMPFAIL, 7200 },
-					    { GW_TEMPFAIL, 2 }, { GW_OK, 0 } };
-	const struct ob_job		*j;
-	const char			*id;
-	int64_t				 t = local_time(T_INV);
+	static const struct answer v[] = { { GW_TEMPFAIL, 600 },
+		{ GW_TEMPFAIL, 7200 }, { GW_TEMPFAIL, 2 }, { GW_OK, 0 } };
+	const struct ob_job	  *j;
+	const char		  *id;
+	int64_t			   t = local_time(T_INV);
 
 	open_engine(ONE, 1);
 	use_script();
@@ -643,18 +649,17 @@ END_TEST
 START_TEST(test_rate_limit)
 {
 	static const char *const rcpt[] = { "an", "binh", "chau", "dung",
-	    "em" };
-	int64_t		 t = local_time(T_INV);
-	const char	*ids[5];
-	char		*path;
-	int		 i, sent, waiting;
+		"em" };
+	int64_t			 t = local_time(T_INV);
+	const char		*ids[5];
+	char			*path;
+	int			 i, sent, waiting;
 
-	write_service(
-	    "gateways = (\n"
-	    "  { id = \"mail\"; kind = \"file\"; dir = \"mailout\"; "
-	    "rate = \"2/s\"; }\n"
-	    ");\n"
-	    "channels = { email = \"mail\"; };\n");
+	write_service("gateways = (\n"
+		      "  { id = \"mail\"; kind = \"file\"; dir = \"mailout\"; "
+		      "rate = \"2/s\"; }\n"
+		      ");\n"
+		      "channels = { email = \"mail\"; };\n");
 	open_engine(FIVE, 0);
 	for (i = 0; i < 5; i++)
 		ids[i] = invitation_id(rcpt[i], "email");
@@ -663,7 +668,7 @@ START_TEST(test_rate_limit)
 	step_at(t);
 	sent = waiting = 0;
 	for (i = 0; i < 5; i++) {
-		const struct ob_job	*j = job_get(ids[i]);
+		const struct ob_job *j = job_get(ids[i]);
 
 		if (strcmp(ob_state(j), "sent") == 0) {
 			sent++;
@@ -693,7 +698,7 @@ START_TEST(test_rate_limit)
 	step_at(t + 2);
 	ck_assert_int_eq(count_in("sent"), 5);
 	for (i = 0; i < 5; i++) {
-		const struct ob_job	*j = job_get(ids[i]);
+		const struct ob_job *j = job_get(ids[i]);
 
 		ck_assert_int_eq(j->attempts, 1);
 		ck_assert_int_ge(j->sent_at, t);
@@ -714,25 +719,27 @@ eml_path(const char *id)
 static int64_t
 expect_retried(const char *id, int64_t t, const char *why)
 {
-	const struct ob_job	*j = job_get(id);
+	const struct ob_job *j = job_get(id);
 
-	ck_assert_msg(strcmp(ob_state(j), "failed") == 0, "%s: %s",
-	    ob_state(j), j->last_error ? j->last_error : "");
+	ck_assert_msg(strcmp(ob_state(j), "failed") == 0, "%s: %s", ob_state(j),
+	    j->last_error ? j->last_error : "");
 	ck_assert(j->sent_at == TIMEX_NONE);
 	ck_assert_int_eq(j->attempts, 1);
 	ck_assert_int_gt(j->next_at, t);
 	ck_assert_int_le(j->next_at, t + backoff_ceiling(1));
 	ck_assert_ptr_nonnull(j->last_error);
-	ck_assert_msg(strstr(j->last_error, why) != NULL, "last_error \"%s\", "
-	    "wanted \"%s\"", j->last_error, why);
+	ck_assert_msg(strstr(j->last_error, why) != NULL,
+	    "last_error \"%s\", "
+	    "wanted \"%s\"",
+	    j->last_error, why);
 	return j->next_at;
 }
 
 START_TEST(test_fault_write)
 {
-	int64_t		 t = local_time(T_INV);
-	const char	*id;
-	char		*path, *eml, want[64];
+	int64_t	    t = local_time(T_INV);
+	const char *id;
+	char	   *path, *eml, want[64];
 
 	open_engine(ONE, 1);
 	id = invitation_id("an", "email");
@@ -757,9 +764,9 @@ END_TEST
 /* The .eml itself cannot be synced: the atomic write fails. */
 START_TEST(test_fault_fsync_file)
 {
-	int64_t		 t = local_time(T_INV);
-	const char	*id;
-	char		*path;
+	int64_t	    t = local_time(T_INV);
+	const char *id;
+	char	   *path;
 
 	open_engine(ONE, 1);
 	id = invitation_id("an", "email");
@@ -780,8 +787,8 @@ END_TEST
  * written, but not durable, so not sent. */
 START_TEST(test_fault_fsync_flush_mail)
 {
-	int64_t		 t = local_time(T_INV);
-	const char	*id;
+	int64_t	    t = local_time(T_INV);
+	const char *id;
 
 	open_engine(ONE, 1);
 	id = invitation_id("an", "email");
@@ -800,9 +807,9 @@ END_TEST
  * that sync fails, the SMS is not sent. */
 START_TEST(test_fault_fsync_flush_sms)
 {
-	int64_t		 t = local_time(T_INV);
-	const char	*id;
-	char		*path, *all;
+	int64_t	    t = local_time(T_INV);
+	const char *id;
+	char	   *path, *all;
 
 	open_engine("\"giang\"", 1);
 	id = invitation_id("giang", "sms");
@@ -824,9 +831,9 @@ END_TEST
 /* The rename that publishes the .eml fails. */
 START_TEST(test_fault_rename)
 {
-	int64_t		 t = local_time(T_INV);
-	const char	*id;
-	char		*path;
+	int64_t	    t = local_time(T_INV);
+	const char *id;
+	char	   *path;
 
 	open_engine(ONE, 1);
 	id = invitation_id("an", "email");
@@ -849,10 +856,10 @@ END_TEST
  */
 START_TEST(test_fault_sqlite_commit)
 {
-	int64_t		 t = local_time(T_INV);
-	const char	*id;
-	char		*path, *eml, want[64];
-	int		 n;
+	int64_t	    t = local_time(T_INV);
+	const char *id;
+	char	   *path, *eml, want[64];
+	int	    n;
 
 	open_engine(ONE, 1);
 	id = invitation_id("an", "email");
@@ -885,9 +892,9 @@ END_TEST
 /* A failed claim commit sends nothing. */
 START_TEST(test_fault_sqlite_claim)
 {
-	int64_t		 t = local_time(T_INV);
-	const char	*id;
-	char		*path;
+	int64_t	    t = local_time(T_INV);
+	const char *id;
+	char	   *path;
 
 	open_engine(ONE, 1);
 	id = invitation_id("an", "email");
@@ -907,8 +914,8 @@ END_TEST
 static Suite *
 delivery_suite(void)
 {
-	Suite	*s = suite_create("delivery");
-	TCase	*tc;
+	Suite *s = suite_create("delivery");
+	TCase *tc;
 
 	tc = tcase_create("retry");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -943,7 +950,7 @@ delivery_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(delivery_suite());
+	SRunner *sr = srunner_create(delivery_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);

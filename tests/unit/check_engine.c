@@ -33,41 +33,40 @@
 #include "util/xmalloc.h"
 
 #define ZONE	"Asia/Ho_Chi_Minh"
-#define PLAN_ID	"7/KH-UBND"
+#define PLAN_ID "7/KH-UBND"
 
 /* The moments of the story (local time). */
-#define NOW0	"2026-03-01 09:00"	/* version 1 is loaded */
-#define T_INV	"2026-03-13 08:00"	/* invitations: start - 7d at 08:00 */
-#define NOW1	"2026-03-14 10:00"	/* version 2 is loaded */
+#define NOW0  "2026-03-01 09:00" /* version 1 is loaded */
+#define T_INV "2026-03-13 08:00" /* invitations: start - 7d at 08:00 */
+#define NOW1  "2026-03-14 10:00" /* version 2 is loaded */
 
 /* One version of the plan: what the tests change between versions. */
 struct version {
-	const char	*start;
-	const char	*location;
-	const char	*attendees;
-	const char	*status;
-	const char	*task_due;
-	const char	*remind;	/* the task's, NULL: one a day ahead */
+	const char *start;
+	const char *location;
+	const char *attendees;
+	const char *status;
+	const char *task_due;
+	const char *remind; /* the task's, NULL: one a day ahead */
 };
 
-static const struct version V1 = {
-	"2026-03-20 08:00", "Phòng họp gác 3", "\"an\", \"binh\", \"chau\"",
-	"confirmed", "hop.start - 2d at 17:00", NULL
-};
+static const struct version V1 = { "2026-03-20 08:00", "Phòng họp gác 3",
+	"\"an\", \"binh\", \"chau\"", "confirmed", "hop.start - 2d at 17:00",
+	NULL };
 
 /* The test's folder and engine, closed by the teardown even on failure. */
 static struct {
-	char		 dir[PATH_MAX - 32];
-	char		 cfg[PATH_MAX];
-	char		 plan[PATH_MAX];
-	char		 store[PATH_MAX];
-	struct engine	*e;
+	char	       dir[PATH_MAX - 32];
+	char	       cfg[PATH_MAX];
+	char	       plan[PATH_MAX];
+	char	       store[PATH_MAX];
+	struct engine *e;
 } fx;
 
 static int64_t
 local_time(const char *s)
 {
-	int64_t	 t;
+	int64_t t;
 
 	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
 	    "bad time \"%s\" in the test", s);
@@ -77,7 +76,7 @@ local_time(const char *s)
 static void
 write_file(const char *path, const char *text)
 {
-	FILE	*f = fopen(path, "w");
+	FILE *f = fopen(path, "w");
 
 	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
 	ck_assert_int_ge(fputs(text, f), 0);
@@ -88,9 +87,9 @@ write_file(const char *path, const char *text)
 static char *
 read_file(const char *path)
 {
-	FILE	*f = fopen(path, "rb");
-	char	*s = NULL;
-	size_t	 len = 0, cap = 0, n;
+	FILE  *f = fopen(path, "rb");
+	char  *s = NULL;
+	size_t len = 0, cap = 0, n;
 
 	if (f == NULL)
 		return NULL;
@@ -110,15 +109,15 @@ read_file(const char *path)
 static void
 rm_tree(const char *path)
 {
-	struct stat	 st;
-	DIR		*d;
-	struct dirent	*de;
+	struct stat    st;
+	DIR	      *d;
+	struct dirent *de;
 
 	if (lstat(path, &st) == -1)
 		return;
 	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			char	*sub;
+			char *sub;
 
 			if (strcmp(de->d_name, ".") == 0 ||
 			    strcmp(de->d_name, "..") == 0)
@@ -139,28 +138,28 @@ rm_tree(const char *path)
  * state as their names, so that assertions read like SPEC.
  */
 struct tjob {
-	char		 id[17];
-	const char	*plan;
-	const char	*kind;
-	const char	*object;
-	int		 ordinal;
-	const char	*recipient;
-	const char	*name;
-	const char	*channel;
-	const char	*address;
-	int64_t		 due;
-	int64_t		 refers;
-	int64_t		 next_at;
-	int64_t		 first_at;
-	int64_t		 sent_at;
-	const char	*state;
-	const char	*reason;
-	int		 attempts;
-	int		 seq;
-	const char	*payload;
-	const char	*last_error;
-	int		 sms_parts;
-	struct ob_job	 row;		/* owns the strings */
+	char	      id[17];
+	const char   *plan;
+	const char   *kind;
+	const char   *object;
+	int	      ordinal;
+	const char   *recipient;
+	const char   *name;
+	const char   *channel;
+	const char   *address;
+	int64_t	      due;
+	int64_t	      refers;
+	int64_t	      next_at;
+	int64_t	      first_at;
+	int64_t	      sent_at;
+	const char   *state;
+	const char   *reason;
+	int	      attempts;
+	int	      seq;
+	const char   *payload;
+	const char   *last_error;
+	int	      sms_parts;
+	struct ob_job row; /* owns the strings */
 };
 
 static void
@@ -192,8 +191,8 @@ tjob_of(struct tjob *t, const struct ob_job *j)
 }
 
 struct jobv {
-	struct tjob	*v;
-	size_t		 n;
+	struct tjob *v;
+	size_t	     n;
 };
 
 /*
@@ -201,12 +200,12 @@ struct jobv {
  * assertion left behind (CK_FORK=no: a failure leaves the test at once,
  * and its stack with it: the lists are kept here by value).
  */
-static struct jobv	 live[8];
+static struct jobv live[8];
 
 static void
 jobv_free(struct jobv *jv)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < jv->n; i++)
 		ob_job_clear(&jv->v[i].row);
@@ -218,12 +217,12 @@ jobv_free(struct jobv *jv)
 static void
 jobs_get(struct jobv *jv)
 {
-	size_t	 i;
+	size_t i;
 
-	struct ob_job	*rows;
+	struct ob_job *rows;
 
-	ck_assert_int_eq(outbox_list(engine_outbox(fx.e), JS__N, &rows,
-	    &jv->n), 0);
+	ck_assert_int_eq(outbox_list(engine_outbox(fx.e), JS__N, &rows, &jv->n),
+	    0);
 	jv->v = xcalloc(jv->n ? jv->n : 1, sizeof(*jv->v));
 	for (i = 0; i < jv->n; i++)
 		tjob_of(&jv->v[i], &rows[i]);
@@ -239,7 +238,7 @@ jobs_get(struct jobv *jv)
 static void
 jobs_put(struct jobv *jv)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < 8; i++)
 		if (jv->v != NULL && live[i].v == jv->v)
@@ -250,13 +249,12 @@ jobs_put(struct jobv *jv)
 static void
 setup(void)
 {
-	const char	*tmp = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR");
 
 	memset(&fx, 0, sizeof(fx));
 	snprintf(fx.dir, sizeof(fx.dir), "%s/check_engine.XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	ck_assert_msg(mkdtemp(fx.dir) != NULL, "mkdtemp: %s",
-	    strerror(errno));
+	ck_assert_msg(mkdtemp(fx.dir) != NULL, "mkdtemp: %s", strerror(errno));
 	snprintf(fx.cfg, sizeof(fx.cfg), "%s/loa.cfg", fx.dir);
 	snprintf(fx.plan, sizeof(fx.plan), "%s/plan.cfg", fx.dir);
 	snprintf(fx.store, sizeof(fx.store), "%s/loa.db", fx.dir);
@@ -273,7 +271,7 @@ setup(void)
 static void
 teardown(void)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < 8; i++)
 		jobv_free(&live[i]);
@@ -294,8 +292,8 @@ teardown(void)
 static void
 write_plan(const struct version *v)
 {
-	char	*text;
-	int	 gone = strcmp(v->status, "deleted") == 0;
+	char *text;
+	int   gone = strcmp(v->status, "deleted") == 0;
 
 	text = xasprintf(
 	    "plan = {\n"
@@ -338,10 +336,10 @@ write_plan(const struct version *v)
 	    "  due = \"%s\";\n"
 	    "  remind = [ %s ];\n"
 	    "  overdue = \"due + 1d at 08:00\";\n"
-	    "} );\n", gone ? "events = ();\n/* {\n" : "events = ( {\n",
-	    v->start, v->location, v->attendees, v->status,
-	    gone ? "} */\n" : "} );\n", v->task_due,
-	    v->remind ? v->remind : "\"due - 1d at 08:00\"");
+	    "} );\n",
+	    gone ? "events = ();\n/* {\n" : "events = ( {\n", v->start,
+	    v->location, v->attendees, v->status, gone ? "} */\n" : "} );\n",
+	    v->task_due, v->remind ? v->remind : "\"due - 1d at 08:00\"");
 	write_file(fx.plan, text);
 	free(text);
 }
@@ -350,12 +348,12 @@ write_plan(const struct version *v)
 static struct engine *
 open_engine(const struct version *v, const char *now)
 {
-	struct world		*w = xcalloc(1, sizeof(*w));
-	struct engine_opts	 o;
-	struct diag		 d;
-	char			*log = NULL, err[512];
-	size_t			 loglen = 0;
-	int			 rc;
+	struct world	  *w = xcalloc(1, sizeof(*w));
+	struct engine_opts o;
+	struct diag	   d;
+	char		  *log = NULL, err[512];
+	size_t		   loglen = 0;
+	int		   rc;
 
 	ck_assert_ptr_null(fx.e);
 	write_plan(v);
@@ -389,10 +387,11 @@ close_engine(void)
 static void
 reconcile(const char *now, struct reconcile_stats *rs)
 {
-	struct reconcile_stats	 mine;
+	struct reconcile_stats mine;
 
 	ck_assert_int_eq(engine_reconcile(fx.e, local_time(now),
-	    rs != NULL ? rs : &mine), 0);
+			     rs != NULL ? rs : &mine),
+	    0);
 }
 
 static void
@@ -406,11 +405,11 @@ static const struct tjob *
 job_find(const struct jobv *jv, const char *kind, const char *rcpt,
     const char *ch, int ordinal)
 {
-	const struct tjob	*found = NULL;
-	size_t			 i;
+	const struct tjob *found = NULL;
+	size_t		   i;
 
 	for (i = 0; i < jv->n; i++) {
-		const struct tjob	*j = &jv->v[i];
+		const struct tjob *j = &jv->v[i];
 
 		if (strcmp(j->kind, kind) == 0 && j->recipient != NULL &&
 		    strcmp(j->recipient, rcpt) == 0 &&
@@ -427,7 +426,7 @@ static const struct tjob *
 job_need(const struct jobv *jv, const char *kind, const char *rcpt,
     const char *ch, int ordinal)
 {
-	const struct tjob	*j = job_find(jv, kind, rcpt, ch, ordinal);
+	const struct tjob *j = job_find(jv, kind, rcpt, ch, ordinal);
 
 	ck_assert_msg(j != NULL, "no %s job %d to %s by %s", kind, ordinal,
 	    rcpt, ch);
@@ -441,20 +440,20 @@ job_need(const struct jobv *jv, const char *kind, const char *rcpt,
 static void
 expect_jobs(const char *const *want)
 {
-	static char	 msg[16384];
-	struct jobv	 jv;
-	struct buf	 have = { 0 }, missing = { 0 };
-	char		 line[256];
-	char		*used;
-	size_t		 i, k, nwant;
-	int		 ok;
+	static char msg[16384];
+	struct jobv jv;
+	struct buf  have = { 0 }, missing = { 0 };
+	char	    line[256];
+	char	   *used;
+	size_t	    i, k, nwant;
+	int	    ok;
 
 	for (nwant = 0; want[nwant] != NULL; nwant++)
 		;
 	jobs_get(&jv);
 	used = xcalloc(jv.n + 1, 1);
 	for (i = 0; i < jv.n; i++) {
-		const struct tjob	*j = &jv.v[i];
+		const struct tjob *j = &jv.v[i];
 
 		snprintf(line, sizeof(line), "%s %s %s %d %d %s", j->kind,
 		    j->recipient ? j->recipient : "-", j->channel, j->ordinal,
@@ -464,7 +463,7 @@ expect_jobs(const char *const *want)
 	}
 	for (k = 0; k < nwant; k++) {
 		for (i = 0; i < jv.n; i++) {
-			const struct tjob	*j = &jv.v[i];
+			const struct tjob *j = &jv.v[i];
 
 			snprintf(line, sizeof(line), "%s %s %s %d %d %s",
 			    j->kind, j->recipient ? j->recipient : "-",
@@ -478,9 +477,10 @@ expect_jobs(const char *const *want)
 			buf_printf(&missing, "  %s\n", want[k]);
 	}
 	ok = missing.len == 0 && jv.n == nwant;
-	snprintf(msg, sizeof(msg), "outbox has %zu jobs, wanted %zu; "
-	    "missing:\n%sthe outbox:\n%s", jv.n, nwant,
-	    missing.len ? missing.s : "", have.len ? have.s : "");
+	snprintf(msg, sizeof(msg),
+	    "outbox has %zu jobs, wanted %zu; "
+	    "missing:\n%sthe outbox:\n%s",
+	    jv.n, nwant, missing.len ? missing.s : "", have.len ? have.s : "");
 	/* Freed before the assertion, which leaves the test on failure. */
 	buf_free(&have);
 	buf_free(&missing);
@@ -493,8 +493,8 @@ expect_jobs(const char *const *want)
 static size_t
 jobs_count(void)
 {
-	struct jobv	 jv;
-	size_t		 n;
+	struct jobv jv;
+	size_t	    n;
 
 	jobs_get(&jv);
 	n = jv.n;
@@ -506,15 +506,15 @@ jobs_count(void)
 static char *
 b64_decode(const char *s, size_t len)
 {
-	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	char			*out = xmalloc(len + 1);
-	size_t			 i, n = 0;
-	unsigned		 acc = 0;
-	int			 bits = 0;
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char		 *out = xmalloc(len + 1);
+	size_t		  i, n = 0;
+	unsigned	  acc = 0;
+	int		  bits = 0;
 
 	for (i = 0; i < len; i++) {
-		const char	*p;
+		const char *p;
 
 		if (s[i] == '=')
 			break;
@@ -536,8 +536,8 @@ b64_decode(const char *s, size_t len)
 static char *
 mime_part(const char *msg, const char *type)
 {
-	char		 hdr[128];
-	const char	*h, *body, *end;
+	char	    hdr[128];
+	const char *h, *body, *end;
 
 	snprintf(hdr, sizeof(hdr), "Content-Type: %s", type);
 	if ((h = strstr(msg, hdr)) == NULL)
@@ -554,8 +554,8 @@ mime_part(const char *msg, const char *type)
 static char *
 eml_of(const char *id)
 {
-	char	*path = xasprintf("%s/outbox/mail/%s.eml", fx.dir, id);
-	char	*s = read_file(path);
+	char *path = xasprintf("%s/outbox/mail/%s.eml", fx.dir, id);
+	char *s = read_file(path);
 
 	ck_assert_msg(s != NULL, "%s: %s", path, strerror(errno));
 	free(path);
@@ -570,7 +570,7 @@ eml_of(const char *id)
 static char *
 ics_of(const char *id)
 {
-	char	*eml = eml_of(id), *cal, *att, *p, *q;
+	char *eml = eml_of(id), *cal, *att, *p, *q;
 
 	cal = mime_part(eml, "text/calendar");
 	att = mime_part(eml, "application/ics");
@@ -595,12 +595,12 @@ ics_of(const char *id)
 static int
 ics_has(const char *ics, const char *line)
 {
-	size_t		 len = strlen(line);
-	const char	*p = ics;
+	size_t	    len = strlen(line);
+	const char *p = ics;
 
 	while ((p = strstr(p, line)) != NULL) {
-		if ((p == ics || p[-1] == '\n') && (p[len] == '\r' ||
-		    p[len] == '\n' || p[len] == '\0'))
+		if ((p == ics || p[-1] == '\n') &&
+		    (p[len] == '\r' || p[len] == '\n' || p[len] == '\0'))
 			return 1;
 		p += len;
 	}
@@ -612,16 +612,16 @@ ics_has(const char *ics, const char *line)
 static char *
 sms_of(const char *id)
 {
-	char	*path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
-	char	*all = read_file(path), *line, *save = NULL, *text = NULL;
-	int	 seen = 0;
+	char *path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
+	char *all = read_file(path), *line, *save = NULL, *text = NULL;
+	int   seen = 0;
 
 	ck_assert_msg(all != NULL, "%s: %s", path, strerror(errno));
 	for (line = strtok_r(all, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		json_error_t	 je;
-		json_t		*o = json_loads(line, 0, &je);
-		const char	*jid, *jtext;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_error_t je;
+		json_t	    *o = json_loads(line, 0, &je);
+		const char  *jid, *jtext;
 
 		ck_assert_msg(o != NULL, "sms.jsonl: %s: %s", je.text, line);
 		jid = json_string_value(json_object_get(o, "id"));
@@ -643,26 +643,23 @@ sms_of(const char *id)
 /* The lines of version 1 before anything is sent. */
 #define REMINDERS_PENDING \
 	"event-reminder an sms 0 0 pending", \
-	"event-reminder binh sms 0 0 pending", \
-	"event-reminder chau sms 0 0 pending"
+	    "event-reminder binh sms 0 0 pending", \
+	    "event-reminder chau sms 0 0 pending"
 #define TASK_JOBS(state) \
 	"task-reminder vhxh email 0 0 " state, \
-	"task-reminder hung email 0 0 " state, \
-	"task-reminder hung sms 0 0 " state, \
-	"task-reminder khanh email 0 0 " state, \
-	"task-reminder khanh sms 0 0 " state, \
-	"overdue vhxh email 0 0 " state, \
-	"overdue hung email 0 0 " state, \
-	"overdue hung sms 0 0 " state, \
-	"overdue khanh email 0 0 " state, \
-	"overdue khanh sms 0 0 " state
+	    "task-reminder hung email 0 0 " state, \
+	    "task-reminder hung sms 0 0 " state, \
+	    "task-reminder khanh email 0 0 " state, \
+	    "task-reminder khanh sms 0 0 " state, \
+	    "overdue vhxh email 0 0 " state, "overdue hung email 0 0 " state, \
+	    "overdue hung sms 0 0 " state, "overdue khanh email 0 0 " state, \
+	    "overdue khanh sms 0 0 " state
 #define INVITATIONS(state) \
-	"invitation an email 0 0 " state, \
-	"invitation an sms 0 0 " state, \
-	"invitation binh email 0 0 " state, \
-	"invitation binh sms 0 0 " state, \
-	"invitation chau email 0 0 " state, \
-	"invitation chau sms 0 0 " state
+	"invitation an email 0 0 " state, "invitation an sms 0 0 " state, \
+	    "invitation binh email 0 0 " state, \
+	    "invitation binh sms 0 0 " state, \
+	    "invitation chau email 0 0 " state, \
+	    "invitation chau sms 0 0 " state
 
 /*
  * Version 1: reconciled at NOW0, invitations sent at T_INV; then the engine
@@ -672,9 +669,9 @@ static void
 invite_v1(void)
 {
 	static const char *const before[] = { INVITATIONS("pending"),
-	    REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
+		REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
 	static const char *const after[] = { INVITATIONS("sent"),
-	    REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
+		REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
 	struct reconcile_stats	 rs;
 	struct jobv		 jv;
 	char			*ics;
@@ -690,7 +687,8 @@ invite_v1(void)
 	ck_assert_msg(ics_has(ics, "METHOD:REQUEST"), "%s", ics);
 	ck_assert_msg(ics_has(ics, "SEQUENCE:0"), "%s", ics);
 	ck_assert_msg(ics_has(ics,
-	    "DTSTART;TZID=Asia/Ho_Chi_Minh:20260320T080000"), "%s", ics);
+			  "DTSTART;TZID=Asia/Ho_Chi_Minh:20260320T080000"),
+	    "%s", ics);
 	free(ics);
 	jobs_put(&jv);
 	close_engine();
@@ -700,9 +698,9 @@ invite_v1(void)
 static char *
 ids_of(const char *kind)
 {
-	struct jobv	 jv;
-	struct buf	 b = { 0 };
-	size_t		 i;
+	struct jobv jv;
+	struct buf  b = { 0 };
+	size_t	    i;
 
 	jobs_get(&jv);
 	for (i = 0; i < jv.n; i++)
@@ -718,7 +716,7 @@ ids_of(const char *kind)
 
 START_TEST(test_retry_delay_zero)
 {
-	int	 a;
+	int a;
 
 	for (a = 1; a <= 15; a++)
 		ck_assert_int_eq(retry_delay(a, 0.0, 0), 1);
@@ -727,10 +725,10 @@ END_TEST
 
 START_TEST(test_retry_delay_ceiling)
 {
-	int	 a;
+	int a;
 
 	for (a = 1; a <= 15; a++) {
-		int64_t	 ceiling = 30LL << (a - 1), d;
+		int64_t ceiling = 30LL << (a - 1), d;
 
 		if (ceiling > 3600)
 			ceiling = 3600;
@@ -748,28 +746,27 @@ END_TEST
 
 START_TEST(test_retry_delay_bounds)
 {
-	static const double	 rs[] = { 0.0, 0.1, 0.25, 0.5, 0.75, 0.9,
-				    0.999999 };
-	int64_t			 prev = 0;
-	int			 a;
-	size_t			 i;
+	static const double rs[] = { 0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999999 };
+	int64_t		    prev = 0;
+	int		    a;
+	size_t		    i;
 
 	for (a = 1; a <= 30; a++) {
-		int64_t	 bound = retry_delay(a, 0.999999, 0);
+		int64_t bound = retry_delay(a, 0.999999, 0);
 
 		/* The upper bound never shrinks as attempts grow. */
 		ck_assert_int_ge(bound, prev);
 		prev = bound;
 		for (i = 0; i < sizeof(rs) / sizeof(rs[0]); i++) {
-			int64_t	 d = retry_delay(a, rs[i], 0);
+			int64_t d = retry_delay(a, rs[i], 0);
 
 			ck_assert_int_ge(d, 1);
 			ck_assert_int_le(d, bound);
 			ck_assert_int_le(d, 3601);
 			/* More r, more delay. */
 			if (i > 0)
-				ck_assert_int_ge(d, retry_delay(a, rs[i - 1],
-				    0));
+				ck_assert_int_ge(d,
+				    retry_delay(a, rs[i - 1], 0));
 		}
 	}
 }
@@ -777,7 +774,7 @@ END_TEST
 
 START_TEST(test_retry_delay_retry_after)
 {
-	int	 a;
+	int a;
 
 	for (a = 1; a <= 15; a++) {
 		/* A Retry-After larger than the backoff is the delay. */
@@ -796,8 +793,8 @@ END_TEST
 
 START_TEST(test_retry_delay_attempt_zero)
 {
-	static const double	 rs[] = { 0.0, 0.3, 0.999999 };
-	size_t			 i;
+	static const double rs[] = { 0.0, 0.3, 0.999999 };
+	size_t		    i;
 
 	for (i = 0; i < sizeof(rs) / sizeof(rs[0]); i++) {
 		ck_assert_int_eq(retry_delay(0, rs[i], 0),
@@ -815,8 +812,8 @@ END_TEST
 
 START_TEST(test_bucket_unlimited)
 {
-	struct bucket	 b;
-	int		 i;
+	struct bucket b;
+	int	      i;
 
 	bucket_init(&b, 0, 0);
 	for (i = 0; i < 1000; i++)
@@ -828,8 +825,8 @@ END_TEST
 
 START_TEST(test_bucket_rate)
 {
-	struct bucket	 b;
-	double		 w;
+	struct bucket b;
+	double	      w;
 
 	bucket_init(&b, 2, 2);
 	ck_assert(bucket_take(&b, 0) == 0);
@@ -852,8 +849,8 @@ END_TEST
 
 START_TEST(test_bucket_idle)
 {
-	struct bucket	 b;
-	double		 w;
+	struct bucket b;
+	double	      w;
 
 	bucket_init(&b, 2, 2);
 	ck_assert(bucket_take(&b, 0) == 0);
@@ -878,15 +875,15 @@ END_TEST
 START_TEST(test_reconcile_moved)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
-	    "update an email 1 1 pending", "update an sms 1 1 pending",
-	    "update binh email 1 1 pending", "update binh sms 1 1 pending",
-	    "update chau email 1 1 pending", "update chau sms 1 1 pending",
-	    REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
+		"update an email 1 1 pending", "update an sms 1 1 pending",
+		"update binh email 1 1 pending", "update binh sms 1 1 pending",
+		"update chau email 1 1 pending", "update chau sms 1 1 pending",
+		REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
 	static const char *const sent[] = { INVITATIONS("sent"),
-	    "update an email 1 1 sent", "update an sms 1 1 sent",
-	    "update binh email 1 1 sent", "update binh sms 1 1 sent",
-	    "update chau email 1 1 sent", "update chau sms 1 1 sent",
-	    REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
+		"update an email 1 1 sent", "update an sms 1 1 sent",
+		"update binh email 1 1 sent", "update binh sms 1 1 sent",
+		"update chau email 1 1 sent", "update chau sms 1 1 sent",
+		REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
 	struct version		 v2 = V1;
 	struct reconcile_stats	 rs;
 	struct jobv		 jv;
@@ -917,8 +914,10 @@ START_TEST(test_reconcile_moved)
 		ck_assert_int_eq(j->seq, 1);
 		j = job_need(&jv, "update", rcpt[i], "sms", 1);
 		ck_assert_int_eq(j->due, local_time(NOW1));
-		ck_assert_str_eq(j->address, i == 0 ? "+84912000001" :
-		    i == 1 ? "+84912000002" : "+84912000003");
+		ck_assert_str_eq(j->address,
+		    i == 0     ? "+84912000001" :
+			i == 1 ? "+84912000002" :
+				 "+84912000003");
 		/* Unsent reminders follow the event: same id, new time. */
 		j = job_need(&jv, "event-reminder", rcpt[i], "sms", 0);
 		ck_assert_int_eq(j->due, local_time("2026-03-26 16:00"));
@@ -941,7 +940,7 @@ START_TEST(test_reconcile_moved)
 	jobs_get(&jv);
 	inv = ics_of(job_need(&jv, "invitation", "an", "email", 0)->id);
 	for (i = 0; i < 3; i++) {
-		char	*uid, *e;
+		char *uid, *e;
 
 		j = job_need(&jv, "update", rcpt[i], "email", 1);
 		ck_assert_int_eq(j->sent_at, local_time(NOW1));
@@ -950,11 +949,13 @@ START_TEST(test_reconcile_moved)
 		ck_assert_msg(ics_has(ics, "METHOD:REQUEST"), "%s", ics);
 		ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
 		ck_assert_msg(ics_has(ics,
-		    "DTSTART;TZID=Asia/Ho_Chi_Minh:20260327T080000"), "%s",
-		    ics);
+				  "DTSTART;TZID=Asia/"
+				  "Ho_Chi_Minh:20260327T080000"),
+		    "%s", ics);
 		ck_assert_msg(!ics_has(ics,
-		    "DTSTART;TZID=Asia/Ho_Chi_Minh:20260320T080000"), "%s",
-		    ics);
+				  "DTSTART;TZID=Asia/"
+				  "Ho_Chi_Minh:20260320T080000"),
+		    "%s", ics);
 		uid = strstr(inv, "\nUID:");
 		ck_assert_ptr_nonnull(uid);
 		uid = xstrndup(uid + 1, strcspn(uid + 1, "\r\n"));
@@ -963,7 +964,8 @@ START_TEST(test_reconcile_moved)
 		free(ics);
 		e = eml_of(j->id);
 		ck_assert_msg(strstr(e, "text/calendar; method=REQUEST") !=
-		    NULL, "%s", e);
+			NULL,
+		    "%s", e);
 		free(e);
 
 		j = job_need(&jv, "update", rcpt[i], "sms", 1);
@@ -979,10 +981,10 @@ END_TEST
 START_TEST(test_reconcile_room)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
-	    "update an email 1 1 pending", "update an sms 1 1 pending",
-	    "update binh email 1 1 pending", "update binh sms 1 1 pending",
-	    "update chau email 1 1 pending", "update chau sms 1 1 pending",
-	    REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
+		"update an email 1 1 pending", "update an sms 1 1 pending",
+		"update binh email 1 1 pending", "update binh sms 1 1 pending",
+		"update chau email 1 1 pending", "update chau sms 1 1 pending",
+		REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
 	struct version		 v2 = V1;
 	struct reconcile_stats	 rs;
 	struct jobv		 jv;
@@ -1011,14 +1013,16 @@ START_TEST(test_reconcile_room)
 		sms = sms_of(j->id);
 		ck_assert_msg(strstr(sms, "địa điểm") != NULL, "%s", sms);
 		ck_assert_msg(strstr(sms, "Hội trường Ủy ban nhân dân xã") !=
-		    NULL, "%s", sms);
+			NULL,
+		    "%s", sms);
 		free(sms);
 		j = job_need(&jv, "update", rcpt[i], "email", 1);
 		ck_assert_str_eq(j->state, "sent");
 		ics = ics_of(j->id);
 		ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
 		ck_assert_msg(ics_has(ics,
-		    "LOCATION:Hội trường Ủy ban nhân dân xã"), "%s", ics);
+				  "LOCATION:Hội trường Ủy ban nhân dân xã"),
+		    "%s", ics);
 		free(ics);
 	}
 	jobs_put(&jv);
@@ -1032,11 +1036,11 @@ END_TEST
  */
 START_TEST(test_reconcile_change_words)
 {
-	struct version		 v2 = V1;
-	struct reconcile_stats	 rs;
-	struct jobv		 jv;
-	const struct tjob	*j;
-	char			*sms;
+	struct version	       v2 = V1;
+	struct reconcile_stats rs;
+	struct jobv	       jv;
+	const struct tjob     *j;
+	char		      *sms;
 
 	write_file(fx.cfg,
 	    "loa = {\n"
@@ -1069,12 +1073,11 @@ END_TEST
 START_TEST(test_reconcile_attendee_removed)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
-	    "cancel chau email 1 1 pending",
-	    "cancel chau sms 1 1 pending",
-	    "event-reminder an sms 0 0 pending",
-	    "event-reminder binh sms 0 0 pending",
-	    "event-reminder chau sms 0 0 cancelled",
-	    TASK_JOBS("pending"), NULL };
+		"cancel chau email 1 1 pending", "cancel chau sms 1 1 pending",
+		"event-reminder an sms 0 0 pending",
+		"event-reminder binh sms 0 0 pending",
+		"event-reminder chau sms 0 0 cancelled", TASK_JOBS("pending"),
+		NULL };
 	struct version		 v2 = V1;
 	struct reconcile_stats	 rs;
 	struct jobv		 jv;
@@ -1106,8 +1109,8 @@ START_TEST(test_reconcile_attendee_removed)
 	ics = ics_of(j->id);
 	ck_assert_msg(ics_has(ics, "METHOD:CANCEL"), "%s", ics);
 	ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
-	ck_assert_msg(strstr(ics, "mailto:chau@daison.example") != NULL,
-	    "%s", ics);
+	ck_assert_msg(strstr(ics, "mailto:chau@daison.example") != NULL, "%s",
+	    ics);
 	ck_assert_msg(strstr(ics, "mailto:an@daison.example") == NULL, "%s",
 	    ics);
 	free(ics);
@@ -1129,12 +1132,12 @@ END_TEST
 
 START_TEST(test_reconcile_attendee_back)
 {
-	struct version		 v2 = V1;
-	struct reconcile_stats	 rs;
-	struct jobv		 jv;
-	const struct tjob	*req = NULL;
-	char			*ics;
-	size_t			 i;
+	struct version	       v2 = V1;
+	struct reconcile_stats rs;
+	struct jobv	       jv;
+	const struct tjob     *req = NULL;
+	char		      *ics;
+	size_t		       i;
 
 	/*
 	 * chau is taken off the list (and gets a CANCEL), then put back:
@@ -1154,26 +1157,29 @@ START_TEST(test_reconcile_attendee_back)
 	jobs_get(&jv);
 	for (i = 0; i < jv.n; i++)
 		if ((strcmp(jv.v[i].kind, "invitation") == 0 ||
-		    strcmp(jv.v[i].kind, "update") == 0) &&
+			strcmp(jv.v[i].kind, "update") == 0) &&
 		    strcmp(jv.v[i].recipient, "chau") == 0 &&
 		    strcmp(jv.v[i].channel, "email") == 0 &&
 		    strcmp(jv.v[i].state, "pending") == 0)
 			req = &jv.v[i];
-	ck_assert_msg(req != NULL, "chau, back on the list, is not invited "
+	ck_assert_msg(req != NULL,
+	    "chau, back on the list, is not invited "
 	    "again: no pending invitation or update to her");
 	jobs_put(&jv);
 	step("2026-03-15 09:00");
 	jobs_get(&jv);
 	for (i = 0; i < jv.n; i++)
 		if ((strcmp(jv.v[i].kind, "invitation") == 0 ||
-		    strcmp(jv.v[i].kind, "update") == 0) &&
+			strcmp(jv.v[i].kind, "update") == 0) &&
 		    strcmp(jv.v[i].recipient, "chau") == 0 &&
 		    strcmp(jv.v[i].channel, "email") == 0 &&
 		    jv.v[i].sent_at == local_time("2026-03-15 09:00")) {
 			ics = ics_of(jv.v[i].id);
-			ck_assert_msg(ics_has(ics, "METHOD:REQUEST"), "%s", ics);
+			ck_assert_msg(ics_has(ics, "METHOD:REQUEST"), "%s",
+			    ics);
 			ck_assert_msg(!ics_has(ics, "SEQUENCE:0") &&
-			    !ics_has(ics, "SEQUENCE:1"), "%s", ics);
+				!ics_has(ics, "SEQUENCE:1"),
+			    "%s", ics);
 			free(ics);
 		}
 	jobs_put(&jv);
@@ -1183,13 +1189,13 @@ END_TEST
 START_TEST(test_reconcile_moved_twice)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
-	    "update an email 1 1 sent", "update an sms 1 1 sent",
-	    "update binh email 1 1 sent", "update binh sms 1 1 sent",
-	    "update chau email 1 1 sent", "update chau sms 1 1 sent",
-	    "update an email 2 2 pending", "update an sms 2 2 pending",
-	    "update binh email 2 2 pending", "update binh sms 2 2 pending",
-	    "update chau email 2 2 pending", "update chau sms 2 2 pending",
-	    REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
+		"update an email 1 1 sent", "update an sms 1 1 sent",
+		"update binh email 1 1 sent", "update binh sms 1 1 sent",
+		"update chau email 1 1 sent", "update chau sms 1 1 sent",
+		"update an email 2 2 pending", "update an sms 2 2 pending",
+		"update binh email 2 2 pending", "update binh sms 2 2 pending",
+		"update chau email 2 2 pending", "update chau sms 2 2 pending",
+		REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
 	struct version		 v2 = V1, v3 = V1;
 	struct reconcile_stats	 rs;
 	struct jobv		 jv;
@@ -1215,7 +1221,8 @@ START_TEST(test_reconcile_moved_twice)
 	ics = ics_of(j->id);
 	ck_assert_msg(ics_has(ics, "SEQUENCE:2"), "%s", ics);
 	ck_assert_msg(ics_has(ics,
-	    "DTSTART;TZID=Asia/Ho_Chi_Minh:20260327T140000"), "%s", ics);
+			  "DTSTART;TZID=Asia/Ho_Chi_Minh:20260327T140000"),
+	    "%s", ics);
 	free(ics);
 	j = job_need(&jv, "event-reminder", "an", "sms", 0);
 	ck_assert_int_eq(j->due, local_time("2026-03-26 16:00"));
@@ -1226,13 +1233,15 @@ END_TEST
 START_TEST(test_reconcile_superseded)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
-	    "update an email 1 1 cancelled", "update an sms 1 1 cancelled",
-	    "update binh email 1 1 cancelled", "update binh sms 1 1 cancelled",
-	    "update chau email 1 1 cancelled", "update chau sms 1 1 cancelled",
-	    "update an email 2 2 pending", "update an sms 2 2 pending",
-	    "update binh email 2 2 pending", "update binh sms 2 2 pending",
-	    "update chau email 2 2 pending", "update chau sms 2 2 pending",
-	    REMINDERS_PENDING, TASK_JOBS("pending"), NULL };
+		"update an email 1 1 cancelled", "update an sms 1 1 cancelled",
+		"update binh email 1 1 cancelled",
+		"update binh sms 1 1 cancelled",
+		"update chau email 1 1 cancelled",
+		"update chau sms 1 1 cancelled", "update an email 2 2 pending",
+		"update an sms 2 2 pending", "update binh email 2 2 pending",
+		"update binh sms 2 2 pending", "update chau email 2 2 pending",
+		"update chau sms 2 2 pending", REMINDERS_PENDING,
+		TASK_JOBS("pending"), NULL };
 	struct version		 v2 = V1, v3 = V1;
 	struct reconcile_stats	 rs;
 	struct jobv		 jv;
@@ -1266,7 +1275,8 @@ START_TEST(test_reconcile_superseded)
 	ck_assert_str_eq(j->state, "sent");
 	sms = sms_of(j->id);
 	ck_assert_msg(strstr(sms, "thời gian mới 14:00 ngày 27/03/2026") !=
-	    NULL, "%s", sms);
+		NULL,
+	    "%s", sms);
 	ck_assert_msg(strstr(sms, "08:00 ngày 27/03") == NULL, "%s", sms);
 	free(sms);
 	jobs_put(&jv);
@@ -1276,13 +1286,13 @@ END_TEST
 START_TEST(test_reconcile_event_cancelled)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
-	    "cancel an email 1 1 pending", "cancel an sms 1 1 pending",
-	    "cancel binh email 1 1 pending", "cancel binh sms 1 1 pending",
-	    "cancel chau email 1 1 pending", "cancel chau sms 1 1 pending",
-	    "event-reminder an sms 0 0 cancelled",
-	    "event-reminder binh sms 0 0 cancelled",
-	    "event-reminder chau sms 0 0 cancelled",
-	    TASK_JOBS("pending"), NULL };
+		"cancel an email 1 1 pending", "cancel an sms 1 1 pending",
+		"cancel binh email 1 1 pending", "cancel binh sms 1 1 pending",
+		"cancel chau email 1 1 pending", "cancel chau sms 1 1 pending",
+		"event-reminder an sms 0 0 cancelled",
+		"event-reminder binh sms 0 0 cancelled",
+		"event-reminder chau sms 0 0 cancelled", TASK_JOBS("pending"),
+		NULL };
 	struct version		 v2 = V1;
 	struct reconcile_stats	 rs;
 	struct jobv		 jv;
@@ -1317,8 +1327,8 @@ START_TEST(test_reconcile_event_cancelled)
 		ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
 		free(ics);
 		e = eml_of(j->id);
-		ck_assert_msg(strstr(e, "text/calendar; method=CANCEL") !=
-		    NULL, "%s", e);
+		ck_assert_msg(strstr(e, "text/calendar; method=CANCEL") != NULL,
+		    "%s", e);
 		free(e);
 		j = job_need(&jv, "cancel", rcpt[i], "sms", 1);
 		ck_assert_str_eq(j->state, "sent");
@@ -1337,13 +1347,13 @@ END_TEST
 
 START_TEST(test_reconcile_event_deleted)
 {
-	struct version		 v2 = V1;
-	struct reconcile_stats	 rs;
-	struct jobv		 jv;
-	const struct tjob	*j;
-	char			*ics, *sms;
-	const char		*rcpt[] = { "an", "binh", "chau" };
-	size_t			 i;
+	struct version	       v2 = V1;
+	struct reconcile_stats rs;
+	struct jobv	       jv;
+	const struct tjob     *j;
+	char		      *ics, *sms;
+	const char	      *rcpt[] = { "an", "binh", "chau" };
+	size_t		       i;
 
 	/*
 	 * The event is taken out of the plan after its invitations went
@@ -1370,10 +1380,12 @@ START_TEST(test_reconcile_event_deleted)
 		ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
 		ck_assert_msg(ics_has(ics, "SUMMARY:Họp giao ban"), "%s", ics);
 		ck_assert_msg(ics_has(ics,
-		    "DTSTART;TZID=Asia/Ho_Chi_Minh:20260320T080000"), "%s", ics);
+				  "DTSTART;TZID=Asia/"
+				  "Ho_Chi_Minh:20260320T080000"),
+		    "%s", ics);
 		ck_assert_msg(strstr(ics, "ORGANIZER;CN=") != NULL &&
-		    strstr(ics, ":mailto:vhxh@daison.example") != NULL, "%s",
-		    ics);
+			strstr(ics, ":mailto:vhxh@daison.example") != NULL,
+		    "%s", ics);
 		free(ics);
 		j = job_need(&jv, "cancel", rcpt[i], "sms", 1);
 		ck_assert_str_eq(j->state, "sent");
@@ -1411,10 +1423,10 @@ END_TEST
 
 START_TEST(test_reconcile_cancelled_sms_only)
 {
-	struct version		 v1 = V1, v2;
-	struct reconcile_stats	 rs;
-	struct jobv		 jv;
-	const struct tjob	*j;
+	struct version	       v1 = V1, v2;
+	struct reconcile_stats rs;
+	struct jobv	       jv;
+	const struct tjob     *j;
 
 	/*
 	 * dung has no email: his invitation was an SMS. When the event is
@@ -1438,7 +1450,8 @@ START_TEST(test_reconcile_cancelled_sms_only)
 	jobs_get(&jv);
 	ck_assert_ptr_nonnull(job_find(&jv, "cancel", "an", "sms", 1));
 	j = job_find(&jv, "cancel", "dung", "sms", 1);
-	ck_assert_msg(j != NULL, "dung, invited by SMS only, gets no SMS "
+	ck_assert_msg(j != NULL,
+	    "dung, invited by SMS only, gets no SMS "
 	    "when the event is cancelled");
 	ck_assert_str_eq(j->state, "pending");
 	ck_assert_str_eq(j->address, "+84912000004");
@@ -1448,13 +1461,13 @@ END_TEST
 
 START_TEST(test_reconcile_idempotent)
 {
-	struct version		 v2 = V1;
-	struct reconcile_stats	 rs;
-	struct ob_event		 oe;
-	struct jobv		 jv;
-	char			*ics;
-	int			 found;
-	size_t			 n;
+	struct version	       v2 = V1;
+	struct reconcile_stats rs;
+	struct ob_event	       oe;
+	struct jobv	       jv;
+	char		      *ics;
+	int		       found;
+	size_t		       n;
 
 	/* Version 1 twice: nothing new the second time. */
 	open_engine(&V1, NOW0);
@@ -1495,8 +1508,9 @@ START_TEST(test_reconcile_idempotent)
 	ck_assert_int_eq(rs.updates, 0);
 	ck_assert_int_eq(rs.cancels, 0);
 	ck_assert_uint_eq(jobs_count(), n);
-	ck_assert_int_eq(outbox_event_get(engine_outbox(fx.e), PLAN_ID,
-	    "hop", &oe, &found), 0);
+	ck_assert_int_eq(outbox_event_get(engine_outbox(fx.e), PLAN_ID, "hop",
+			     &oe, &found),
+	    0);
 	ck_assert_int_eq(found, 1);
 	ck_assert_int_eq(oe.seq, 1);
 	ob_event_clear(&oe);
@@ -1512,7 +1526,7 @@ END_TEST
 START_TEST(test_task_done)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
-	    REMINDERS_PENDING, TASK_JOBS("cancelled"), NULL };
+		REMINDERS_PENDING, TASK_JOBS("cancelled"), NULL };
 	struct version		 v2 = V1;
 	struct reconcile_stats	 rs;
 	struct outbox		*ob;
@@ -1526,11 +1540,11 @@ START_TEST(test_task_done)
 	ob = engine_outbox(fx.e);
 	ck_assert_int_eq(outbox_begin(ob), 0);
 	ck_assert_int_eq(outbox_task_done(ob, PLAN_ID, "bao-cao",
-	    local_time(NOW1), &n), 0);
+			     local_time(NOW1), &n),
+	    0);
 	ck_assert_int_eq(outbox_commit(ob), 0);
 	ck_assert_int_eq(n, 10);
-	ck_assert_int_eq(outbox_task_is_done(ob, PLAN_ID, "bao-cao", &done),
-	    0);
+	ck_assert_int_eq(outbox_task_is_done(ob, PLAN_ID, "bao-cao", &done), 0);
 	ck_assert_int_eq(done, 1);
 	expect_jobs(want);
 	close_engine();
@@ -1572,10 +1586,10 @@ END_TEST
 
 START_TEST(test_late_expired)
 {
-	struct jobv		 jv;
-	const struct tjob	*j;
-	const char		*who[] = { "vhxh", "hung", "khanh" };
-	size_t			 i;
+	struct jobv	   jv;
+	const struct tjob *j;
+	const char	  *who[] = { "vhxh", "hung", "khanh" };
+	size_t		   i;
 
 	open_engine(&V1, NOW0);
 	reconcile(NOW0, NULL);
@@ -1614,8 +1628,8 @@ END_TEST
 
 START_TEST(test_late_reminder_task_expired)
 {
-	struct jobv		 jv;
-	const struct tjob	*j;
+	struct jobv	   jv;
+	const struct tjob *j;
 
 	open_engine(&V1, NOW0);
 	reconcile(NOW0, NULL);
@@ -1641,8 +1655,8 @@ END_TEST
 
 START_TEST(test_late_but_in_time)
 {
-	struct jobv		 jv;
-	const struct tjob	*j;
+	struct jobv	   jv;
+	const struct tjob *j;
 
 	open_engine(&V1, NOW0);
 	reconcile(NOW0, NULL);
@@ -1673,16 +1687,16 @@ END_TEST
 
 START_TEST(test_late_reminders_collapse)
 {
-	struct version		 v = V1;
-	struct jobv		 jv;
-	const struct tjob	*j;
+	struct version	   v = V1;
+	struct jobv	   jv;
+	const struct tjob *j;
 
 	/*
 	 * Down from before the first of three reminders until after the
 	 * third: one reminder goes, the latest, not three in a row.
 	 */
 	v.remind = "\"due - 3d at 08:00\", \"due - 2d at 08:00\", "
-	    "\"due - 1d at 08:00\"";
+		   "\"due - 1d at 08:00\"";
 	open_engine(&v, NOW0);
 	reconcile(NOW0, NULL);
 	step("2026-03-17 09:00");
@@ -1704,10 +1718,10 @@ END_TEST
 
 START_TEST(test_quiet_release)
 {
-	struct jobv		 jv;
-	const struct tjob	*j;
-	const char		*rcpt[] = { "an", "binh", "chau" };
-	size_t			 i;
+	struct jobv	   jv;
+	const struct tjob *j;
+	const char	  *rcpt[] = { "an", "binh", "chau" };
+	size_t		   i;
 
 	open_engine(&V1, NOW0);
 	reconcile(NOW0, NULL);
@@ -1745,9 +1759,9 @@ END_TEST
 
 START_TEST(test_quiet_expire)
 {
-	struct version		 v = V1;
-	struct jobv		 jv;
-	const struct tjob	*j;
+	struct version	   v = V1;
+	struct jobv	   jv;
+	const struct tjob *j;
 
 	/* Due at 06:00: the end of the quiet period is too late. */
 	v.task_due = "2026-03-18 06:00";
@@ -1785,12 +1799,12 @@ END_TEST
  * answers asynchronously in this build yet, so this stands in for SMTP.
  */
 static struct {
-	char		 held[16][17];
-	int		 n;		/* held now */
-	int		 most;		/* most held at once */
-	int		 ready;		/* answers to let out at the next poll */
-	enum gw_result	 result;	/* what they say */
-	int64_t		 retry_after;
+	char	       held[16][17];
+	int	       n;      /* held now */
+	int	       most;   /* most held at once */
+	int	       ready;  /* answers to let out at the next poll */
+	enum gw_result result; /* what they say */
+	int64_t	       retry_after;
 } fake;
 
 static int
@@ -1819,20 +1833,21 @@ fake_pollfds(struct gw *g, struct pollfd *p, int max, int *timeout)
 
 static void
 fake_poll(struct gw *g, void (*done)(void *, const struct gw_answer *),
-    void *arg)
+    void	    *arg)
 {
-	struct gw_answer	 a;
+	struct gw_answer a;
 
 	while (fake.ready > 0 && fake.n > 0) {
 		memset(&a, 0, sizeof(a));
 		a.id = fake.held[0];
 		a.result = fake.result;
 		a.retry_after = fake.retry_after;
-		snprintf(a.text, sizeof(a.text), "%s", fake.result == GW_OK ?
-		    "250 2.0.0 queued" : "421 4.7.0 try again later");
+		snprintf(a.text, sizeof(a.text), "%s",
+		    fake.result == GW_OK ? "250 2.0.0 queued" :
+					   "421 4.7.0 try again later");
 		done(arg, &a);
-		memmove(fake.held[0], fake.held[1], (size_t)(fake.n - 1) *
-		    sizeof(fake.held[0]));
+		memmove(fake.held[0], fake.held[1],
+		    (size_t)(fake.n - 1) * sizeof(fake.held[0]));
 		fake.n--;
 		fake.ready--;
 	}
@@ -1850,7 +1865,12 @@ fake_shutdown(struct gw *g)
 }
 
 static const struct gw_backend fake_backend = {
-	"fake", fake_init, fake_submit, fake_pollfds, fake_poll, fake_flush,
+	"fake",
+	fake_init,
+	fake_submit,
+	fake_pollfds,
+	fake_poll,
+	fake_flush,
 	fake_shutdown,
 };
 
@@ -1881,14 +1901,15 @@ invitations_in(const char *state)
 
 START_TEST(test_gateway_concurrency)
 {
-	char	 err[256];
-	int64_t	 t = local_time(T_INV);
+	char	err[256];
+	int64_t t = local_time(T_INV);
 
 	memset(&fake, 0, sizeof(fake));
 	open_engine(&V1, NOW0);
 	reconcile(NOW0, NULL);
-	ck_assert_msg(engine_set_gateway(fx.e, CH_EMAIL, &fake_backend, 2,
-	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(engine_set_gateway(fx.e, CH_EMAIL, &fake_backend, 2, err,
+			  sizeof(err)) == 0,
+	    "%s", err);
 
 	/* Three invitations are due; the gateway takes two at a time. */
 	step(T_INV);
@@ -1918,7 +1939,7 @@ START_TEST(test_gateway_concurrency)
 	ck_assert_int_eq(invitations_in("failed"), 1);
 	ck_assert_int_eq(invitations_in("sending"), 1);
 	{
-		int64_t	 next = engine_next(fx.e);
+		int64_t next = engine_next(fx.e);
 
 		ck_assert_int_ge(next, t + 600);
 	}
@@ -1974,20 +1995,21 @@ static const char *const OUTBOX_V2 =
 
 START_TEST(test_outbox_migrates)
 {
-	char			 dir[] = "/tmp/loa-migrate-XXXXXX", path[64];
-	char			 err[512], *msg = NULL;
-	sqlite3			*db;
-	struct outbox		*ob;
-	struct ob_attendee	*a;
-	struct ob_job		 j;
-	int			 found;
-	size_t			 n;
+	char		    dir[] = "/tmp/loa-migrate-XXXXXX", path[64];
+	char		    err[512], *msg = NULL;
+	sqlite3		   *db;
+	struct outbox	   *ob;
+	struct ob_attendee *a;
+	struct ob_job	    j;
+	int		    found;
+	size_t		    n;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/outbox.db", dir);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_msg(sqlite3_exec(db, OUTBOX_V2, NULL, NULL, &msg) ==
-	    SQLITE_OK, "%s", msg ? msg : "");
+		SQLITE_OK,
+	    "%s", msg ? msg : "");
 	sqlite3_close(db);
 
 	ob = outbox_open(path, err, sizeof(err));
@@ -2019,7 +2041,8 @@ START_TEST(test_outbox_migrates)
 	/* A newer schema than this loa knows is refused, untouched. */
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
-	    NULL, NULL), SQLITE_OK);
+			     NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	ck_assert_ptr_null(outbox_open(path, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "schema version 99 is newer") != NULL, "%s",
@@ -2037,8 +2060,8 @@ END_TEST
 static Suite *
 engine_suite(void)
 {
-	Suite	*s = suite_create("engine");
-	TCase	*tc;
+	Suite *s = suite_create("engine");
+	TCase *tc;
 
 	tc = tcase_create("retry");
 	tcase_add_test(tc, test_retry_delay_zero);
@@ -2098,7 +2121,7 @@ engine_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(engine_suite());
+	SRunner *sr = srunner_create(engine_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);

@@ -23,23 +23,24 @@
 #include "util/fault.h"
 #include "util/xmalloc.h"
 
-#define ID1	"0123456789abcdef"
-#define ID2	"fedcba9876543210"
-#define EML	"From: a@b\r\nTo: c@d\r\nSubject: x\r\nMessage-ID: <" ID1 \
-		"@loa>\r\n\r\nbody\r\n"
+#define ID1 "0123456789abcdef"
+#define ID2 "fedcba9876543210"
+#define EML \
+	"From: a@b\r\nTo: c@d\r\nSubject: x\r\nMessage-ID: <" ID1 \
+	"@loa>\r\n\r\nbody\r\n"
 
 static struct {
-	char		 dir[PATH_MAX - 64];
-	struct gw	 g;
-	int		 up;
+	char	  dir[PATH_MAX - 64];
+	struct gw g;
+	int	  up;
 } fx;
 
 static char *
 slurp(const char *path)
 {
-	FILE	*f = fopen(path, "rb");
-	char	*s = NULL;
-	size_t	 len = 0, cap = 0, n;
+	FILE  *f = fopen(path, "rb");
+	char  *s = NULL;
+	size_t len = 0, cap = 0, n;
 
 	if (f == NULL)
 		return NULL;
@@ -59,15 +60,15 @@ slurp(const char *path)
 static void
 rm_tree(const char *path)
 {
-	struct stat	 st;
-	DIR		*d;
-	struct dirent	*de;
+	struct stat    st;
+	DIR	      *d;
+	struct dirent *de;
 
 	if (lstat(path, &st) == -1)
 		return;
 	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			char	*sub;
+			char *sub;
 
 			if (strcmp(de->d_name, ".") == 0 ||
 			    strcmp(de->d_name, "..") == 0)
@@ -86,9 +87,9 @@ rm_tree(const char *path)
 static char *
 names_in(const char *dir)
 {
-	struct dirent	**v;
-	struct buf	  b = { 0 };
-	int		  n, i;
+	struct dirent **v;
+	struct buf	b = { 0 };
+	int		n, i;
 
 	n = scandir(dir, &v, NULL, alphasort);
 	if (n < 0)
@@ -96,8 +97,7 @@ names_in(const char *dir)
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i]->d_name, ".") != 0 &&
 		    strcmp(v[i]->d_name, "..") != 0)
-			buf_printf(&b, "%s%s", b.len ? " " : "",
-			    v[i]->d_name);
+			buf_printf(&b, "%s%s", b.len ? " " : "", v[i]->d_name);
 		free(v[i]);
 	}
 	free(v);
@@ -107,8 +107,8 @@ names_in(const char *dir)
 static void
 assert_names(const char *dir, const char *want)
 {
-	char	*have = names_in(dir);
-	int	 same = strcmp(have, want) == 0;
+	char *have = names_in(dir);
+	int   same = strcmp(have, want) == 0;
 
 	ck_assert_msg(same, "%s holds \"%s\", wanted \"%s\"", dir, have, want);
 	free(have);
@@ -117,8 +117,8 @@ assert_names(const char *dir, const char *want)
 static void
 setup(void)
 {
-	const char	*tmp = getenv("TMPDIR");
-	char		 err[256];
+	const char *tmp = getenv("TMPDIR");
+	char	    err[256];
 
 	memset(&fx, 0, sizeof(fx));
 	fault_reset();
@@ -149,7 +149,7 @@ teardown(void)
 static struct gw_msg
 email(const char *id, const char *data)
 {
-	struct gw_msg	 m;
+	struct gw_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.id = id;
@@ -162,7 +162,7 @@ email(const char *id, const char *data)
 static struct gw_msg
 sms(const char *id, const char *text, const char *enc, int parts)
 {
-	struct gw_msg	 m;
+	struct gw_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.id = id;
@@ -199,9 +199,9 @@ END_TEST
 
 START_TEST(test_init_not_a_folder)
 {
-	struct gw	 g;
-	char		 err[256] = "", *path;
-	FILE		*f;
+	struct gw g;
+	char	  err[256] = "", *path;
+	FILE	 *f;
 
 	path = xasprintf("%s/plain-file", fx.dir);
 	f = fopen(path, "w");
@@ -212,17 +212,18 @@ START_TEST(test_init_not_a_folder)
 	g.dir = path;
 	g.fd = -1;
 	ck_assert_int_eq(g.backend->init(&g, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, path) != NULL && strstr(err, "not a folder")
-	    != NULL, "%s", err);
+	ck_assert_msg(strstr(err, path) != NULL &&
+		strstr(err, "not a folder") != NULL,
+	    "%s", err);
 	free(path);
 }
 END_TEST
 
 START_TEST(test_email_file)
 {
-	struct gw_msg		 m = email(ID1, EML);
-	struct gw_answer	 a;
-	char			*path, *mail, *s, err[256];
+	struct gw_msg	 m = email(ID1, EML);
+	struct gw_answer a;
+	char		*path, *mail, *s, err[256];
 
 	ck_assert_int_eq(submit(&m, &a), GW_OK);
 	ck_assert_int_eq(a.result, GW_OK);
@@ -255,9 +256,9 @@ END_TEST
  * folder's at flush. */
 START_TEST(test_email_synced)
 {
-	struct gw_msg		 m = email(ID1, EML);
-	struct gw_answer	 a;
-	char			 err[256];
+	struct gw_msg	 m = email(ID1, EML);
+	struct gw_answer a;
+	char		 err[256];
 
 	fault_arm(FAULT_FSYNC, 0, 0);
 	ck_assert_int_eq(submit(&m, &a), GW_OK);
@@ -273,13 +274,11 @@ END_TEST
 
 START_TEST(test_sms_lines)
 {
-	struct gw_msg		 m1 = sms(ID1, "Giấy mời: Họp giao ban",
-				    "ucs2", 1);
-	struct gw_msg		 m2 = sms(ID2, "Giay moi \"hop\"\nmai", "gsm7",
-				    2);
-	struct gw_answer	 a;
-	char			*path, *all, *line, *save = NULL, err[256];
-	int			 n = 0;
+	struct gw_msg m1 = sms(ID1, "Giấy mời: Họp giao ban", "ucs2", 1);
+	struct gw_msg m2 = sms(ID2, "Giay moi \"hop\"\nmai", "gsm7", 2);
+	struct gw_answer a;
+	char		*path, *all, *line, *save = NULL, err[256];
+	int		 n = 0;
 
 	ck_assert_int_eq(submit(&m1, &a), GW_OK);
 	ck_assert_int_eq(submit(&m2, &a), GW_OK);
@@ -292,7 +291,7 @@ START_TEST(test_sms_lines)
 	ck_assert_ptr_nonnull(all);
 	ck_assert_msg(all[strlen(all) - 1] == '\n', "%s", all);
 	for (line = strtok_r(all, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save), n++) {
+	     line = strtok_r(NULL, "\n", &save), n++) {
 		const struct gw_msg	*m = n == 0 ? &m1 : &m2;
 		json_error_t		 je;
 		json_t			*o = json_loads(line, 0, &je);
@@ -300,11 +299,12 @@ START_TEST(test_sms_lines)
 		json_t			*val;
 		int			 k = 0;
 		static const char *const keys[] = { "id", "to", "text",
-		    "encoding", "parts" };
+			"encoding", "parts" };
 
 		ck_assert_msg(o != NULL, "%s: %s", je.text, line);
 		/* One object per line, exactly these keys, in this order. */
-		json_object_foreach(o, key, val) {
+		json_object_foreach(o, key, val)
+		{
 			ck_assert_int_lt(k, 5);
 			ck_assert_str_eq(key, keys[k]);
 			k++;
@@ -314,12 +314,14 @@ START_TEST(test_sms_lines)
 		    m->id);
 		ck_assert_str_eq(json_string_value(json_object_get(o, "to")),
 		    m->to);
-		ck_assert_str_eq(json_string_value(json_object_get(o,
-		    "text")), m->data);
-		ck_assert_str_eq(json_string_value(json_object_get(o,
-		    "encoding")), m->encoding);
-		ck_assert_int_eq(json_integer_value(json_object_get(o,
-		    "parts")), m->parts);
+		ck_assert_str_eq(json_string_value(json_object_get(o, "text")),
+		    m->data);
+		ck_assert_str_eq(json_string_value(
+				     json_object_get(o, "encoding")),
+		    m->encoding);
+		ck_assert_int_eq(json_integer_value(
+				     json_object_get(o, "parts")),
+		    m->parts);
 		json_decref(o);
 	}
 	ck_assert_int_eq(n, 2);
@@ -330,10 +332,10 @@ END_TEST
 
 START_TEST(test_broadcast_spool)
 {
-	struct gw_msg		 m;
-	struct gw_answer	 a;
-	char			*s, *path;
-	const char		*json = "{\"id\": \"" ID1 "\"}";
+	struct gw_msg	 m;
+	struct gw_answer a;
+	char		*s, *path;
+	const char	*json = "{\"id\": \"" ID1 "\"}";
 
 	memset(&m, 0, sizeof(m));
 	m.id = ID1;
@@ -357,10 +359,11 @@ END_TEST
 
 START_TEST(test_write_atomic)
 {
-	char	 err[256] = "", *path, *s;
+	char err[256] = "", *path, *s;
 
 	ck_assert_int_eq(gw_write_atomic(fx.dir, "a.json", "{}", 2, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	path = xasprintf("%s/a.json", fx.dir);
 	s = slurp(path);
 	ck_assert_str_eq(s, "{}");
@@ -368,7 +371,8 @@ START_TEST(test_write_atomic)
 	/* The rename fails: the old file stays whole, no temporary left. */
 	fault_arm(FAULT_RENAME, 1, 0);
 	ck_assert_int_eq(gw_write_atomic(fx.dir, "a.json", "[1, 2]", 6, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	ck_assert_msg(strstr(err, strerror(EIO)) != NULL, "%s", err);
 	s = slurp(path);
 	ck_assert_str_eq(s, "{}");
@@ -377,7 +381,8 @@ START_TEST(test_write_atomic)
 	/* The write fails: the same. */
 	fault_arm(FAULT_WRITE, 1, 0);
 	ck_assert_int_eq(gw_write_atomic(fx.dir, "a.json", "[1, 2]", 6, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	ck_assert_msg(strstr(err, strerror(ENOSPC)) != NULL, "%s", err);
 	assert_names(fx.dir, "a.json outbox");
 	s = slurp(path);
@@ -385,7 +390,8 @@ START_TEST(test_write_atomic)
 	free(s);
 	/* A folder that is not there. */
 	ck_assert_int_eq(gw_write_atomic("/nonexistent/dir", "x", "x", 1, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	ck_assert_msg(strstr(err, "/nonexistent/dir") != NULL, "%s", err);
 	free(path);
 }
@@ -396,16 +402,17 @@ END_TEST
 START_TEST(test_email_faults)
 {
 	static const struct {
-		enum fault_point	 p;
-		int			 err;
+		enum fault_point p;
+		int		 err;
 	} v[] = {
-		{ FAULT_WRITE, ENOSPC }, { FAULT_FSYNC, EIO },
+		{ FAULT_WRITE, ENOSPC },
+		{ FAULT_FSYNC, EIO },
 		{ FAULT_RENAME, EIO },
 	};
-	struct gw_msg		 m = email(ID1, EML);
-	struct gw_answer	 a;
-	char			*mail = xasprintf("%s/outbox/mail", fx.dir);
-	size_t			 i;
+	struct gw_msg	 m = email(ID1, EML);
+	struct gw_answer a;
+	char		*mail = xasprintf("%s/outbox/mail", fx.dir);
+	size_t		 i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		fault_reset();
@@ -426,15 +433,16 @@ END_TEST
 
 START_TEST(test_sms_faults)
 {
-	struct gw_msg		 m = sms(ID1, "Nhắc lịch", "ucs2", 1);
-	struct gw_answer	 a;
-	char			 err[256], *path, *all;
+	struct gw_msg	 m = sms(ID1, "Nhắc lịch", "ucs2", 1);
+	struct gw_answer a;
+	char		 err[256], *path, *all;
 
 	/* The append fails. */
 	fault_arm(FAULT_WRITE, 1, 0);
 	ck_assert_int_eq(submit(&m, &a), GW_TEMPFAIL);
 	ck_assert_msg(strstr(a.text, "sms.jsonl") != NULL &&
-	    strstr(a.text, strerror(ENOSPC)) != NULL, "%s", a.text);
+		strstr(a.text, strerror(ENOSPC)) != NULL,
+	    "%s", a.text);
 	ck_assert_int_eq(flush(err, sizeof(err)), 0);
 	path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
 	all = slurp(path);
@@ -445,10 +453,11 @@ START_TEST(test_sms_faults)
 	fault_arm(FAULT_FSYNC, 1, 0);
 	ck_assert_int_eq(flush(err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "sms.jsonl") != NULL &&
-	    strstr(err, strerror(EIO)) != NULL, "%s", err);
+		strstr(err, strerror(EIO)) != NULL,
+	    "%s", err);
 	/* The folder of a mail that cannot be synced: flush fails. */
 	{
-		struct gw_msg	 e = email(ID2, EML);
+		struct gw_msg e = email(ID2, EML);
 
 		fault_reset();
 		ck_assert_int_eq(submit(&e, &a), GW_OK);
@@ -463,8 +472,8 @@ END_TEST
 static Suite *
 gw_file_suite(void)
 {
-	Suite	*s = suite_create("gw_file");
-	TCase	*tc = tcase_create("file");
+	Suite *s = suite_create("gw_file");
+	TCase *tc = tcase_create("file");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lookup);
@@ -483,7 +492,7 @@ gw_file_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(gw_file_suite());
+	SRunner *sr = srunner_create(gw_file_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);

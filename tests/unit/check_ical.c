@@ -45,14 +45,14 @@
 #include "jobs/world.h"
 #include "util/xmalloc.h"
 
-#define ZONE		"Asia/Ho_Chi_Minh"
-#define LOAD_NOW	"2025-11-01 00:00"	/* `now` of plan_resolve */
-#define STAMP_NOW	"2025-11-28 09:00"	/* DTSTAMP */
-#define STAMP_UTC	"20251128T020000Z"
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define PROP_SEED	0x6c6f612d6963616cULL	/* "loa-ical" */
-#define PROP_RUNS	1000
-#define PROP_MAXLEN	2000
+#define ZONE	    "Asia/Ho_Chi_Minh"
+#define LOAD_NOW    "2025-11-01 00:00" /* `now` of plan_resolve */
+#define STAMP_NOW   "2025-11-28 09:00" /* DTSTAMP */
+#define STAMP_UTC   "20251128T020000Z"
+#define NELEM(a)    (sizeof(a) / sizeof((a)[0]))
+#define PROP_SEED   0x6c6f612d6963616cULL /* "loa-ical" */
+#define PROP_RUNS   1000
+#define PROP_MAXLEN 2000
 
 /*
  * Everything a test allocates goes into the pool, freed by the teardown:
@@ -65,34 +65,34 @@ enum pool_kind {
 };
 
 struct pool_item {
-	enum pool_kind	 kind;
-	void		*p;
+	enum pool_kind kind;
+	void	      *p;
 };
 
-static struct pool_item	*pool;
+static struct pool_item *pool;
 static size_t		 npool, cappool;
 
 /* A service config, its plans and their jobs, as main.c loads them. */
 struct loaded {
-	char		 *path;
-	struct world	  w;
-	struct diag	  d;
-	char		 *log;
-	size_t		  loglen;
+	char	    *path;
+	struct world w;
+	struct diag  d;
+	char	    *log;
+	size_t	     loglen;
 };
 
 /* An iCalendar object: the text, unfolded into lines, and parsed. */
 struct doc {
-	const char	 *what;		/* for messages */
-	const char	 *raw;		/* as ical.c made it */
-	char		 *unfolded;	/* NULs where the CRLFs were */
-	char		**line;		/* unfolded content lines */
-	const char	**comp;		/* the component each line is in */
-	size_t		  n;
-	icalcomponent	 *cal;		/* libical's parse */
+	const char    *what;	 /* for messages */
+	const char    *raw;	 /* as ical.c made it */
+	char	      *unfolded; /* NULs where the CRLFs were */
+	char	     **line;	 /* unfolded content lines */
+	const char   **comp;	 /* the component each line is in */
+	size_t	       n;
+	icalcomponent *cal; /* libical's parse */
 };
 
-static void	loaded_free(struct loaded *);
+static void loaded_free(struct loaded *);
 
 static void *
 keep(enum pool_kind kind, void *p)
@@ -113,7 +113,7 @@ static void
 release_to(size_t mark)
 {
 	while (npool > mark) {
-		struct pool_item	*it = &pool[--npool];
+		struct pool_item *it = &pool[--npool];
 
 		switch (it->kind) {
 		case POOL_FREE:
@@ -145,15 +145,14 @@ kstr(char *s)
 	return keep(POOL_FREE, s);
 }
 
-static char *
-kprintf(const char *fmt, ...) LOA_PRINTF(1, 2);
+static char *kprintf(const char *fmt, ...) LOA_PRINTF(1, 2);
 
 static char *
 kprintf(const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*s;
-	int	 n;
+	va_list ap;
+	char   *s;
+	int	n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -170,7 +169,7 @@ kprintf(const char *fmt, ...)
 static int64_t
 local_time(const char *s)
 {
-	int64_t	 t;
+	int64_t t;
 
 	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
 	    "bad time \"%s\" in the test", s);
@@ -181,9 +180,9 @@ local_time(const char *s)
 static char *
 local_stamp(const struct tz *z, int64_t t)
 {
-	int64_t	 local = tz_to_local(z, t), days = civil_day_of(local);
-	int64_t	 rem = local - days * 86400;
-	int	 y, m, d;
+	int64_t local = tz_to_local(z, t), days = civil_day_of(local);
+	int64_t rem = local - days * 86400;
+	int	y, m, d;
 
 	civil_from_days(days, &y, &m, &d);
 	return kprintf("%04d%02d%02dT%02d%02d%02d", y, m, d, (int)(rem / 3600),
@@ -211,8 +210,8 @@ loaded_free(struct loaded *w)
 static struct loaded *
 loaded_try(const char *path, int may_fail)
 {
-	struct loaded	*w;
-	int		 rc;
+	struct loaded *w;
+	int	       rc;
 
 	w = calloc(1, sizeof(*w));
 	ck_assert_ptr_nonnull(w);
@@ -233,7 +232,7 @@ loaded_try(const char *path, int may_fail)
 static char *
 data_path(const char *env, const char *rel)
 {
-	const char	*dir = getenv(env);
+	const char *dir = getenv(env);
 
 	ck_assert_msg(dir != NULL, "%s is not set", env);
 	return kprintf("%s/%s", dir, rel);
@@ -248,7 +247,7 @@ seed_loaded(void)
 static struct event *
 event_get(struct plan *p, const char *id)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < p->nevents; i++)
 		if (strcmp(p->events[i].id, id) == 0)
@@ -260,7 +259,7 @@ event_get(struct plan *p, const char *id)
 static const struct contact *
 person_get(struct plan *p, const char *id)
 {
-	const struct named	*n = strmap_get(p->names, id);
+	const struct named *n = strmap_get(p->names, id);
 
 	ck_assert_msg(n != NULL && n->kind == N_PERSON, "no person %s", id);
 	return n->p;
@@ -272,10 +271,10 @@ person_get(struct plan *p, const char *id)
 static int
 utf8_ok(const char *s, size_t n)
 {
-	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
-	utf8proc_int32_t	 cp;
-	utf8proc_ssize_t	 k;
-	size_t			 i = 0;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t	cp;
+	utf8proc_ssize_t	k;
+	size_t			i = 0;
 
 	while (i < n) {
 		k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
@@ -296,39 +295,45 @@ utf8_ok(const char *s, size_t n)
 static void
 check_lines(const char *ics, const char *what, int whole)
 {
-	const char	*p = ics, *e;
-	int		 lineno = 1;
+	const char *p = ics, *e;
+	int	    lineno = 1;
 
 	ck_assert_msg(*p != '\0', "%s: empty", what);
 	while (*p != '\0') {
-		size_t	 len;
+		size_t len;
 
 		e = strstr(p, "\r\n");
 		ck_assert_msg(e != NULL, "%s: line %d does not end in CRLF",
 		    what, lineno);
 		len = (size_t)(e - p);
 		ck_assert_msg(memchr(p, '\n', len) == NULL &&
-		    memchr(p, '\r', len) == NULL,
+			memchr(p, '\r', len) == NULL,
 		    "%s: line %d holds a bare CR or LF", what, lineno);
 		ck_assert_msg(len >= 1 || !whole, "%s: line %d is empty", what,
 		    lineno);
-		ck_assert_msg(len <= 75, "%s: line %d has %zu octets (> 75): "
-		    "%.*s", what, lineno, len, (int)len, p);
+		ck_assert_msg(len <= 75,
+		    "%s: line %d has %zu octets (> 75): "
+		    "%.*s",
+		    what, lineno, len, (int)len, p);
 		if (lineno > 1 || whole)
 			ck_assert_msg(((unsigned char)p[0] & 0xc0) != 0x80,
 			    "%s: line %d starts inside a UTF-8 sequence", what,
 			    lineno);
 		if (p[0] == ' ' || p[0] == '\t') {
-			ck_assert_msg(lineno > 1 || !whole, "%s: starts with "
-			    "a continuation line", what);
+			ck_assert_msg(lineno > 1 || !whole,
+			    "%s: starts with "
+			    "a continuation line",
+			    what);
 			ck_assert_msg(len < 2 ||
-			    ((unsigned char)p[1] & 0xc0) != 0x80,
+				((unsigned char)p[1] & 0xc0) != 0x80,
 			    "%s: continuation line %d starts with a 10xxxxxx "
-			    "byte", what, lineno);
+			    "byte",
+			    what, lineno);
 		}
-		ck_assert_msg(utf8_ok(p, len), "%s: line %d splits a UTF-8 "
-		    "sequence or is not UTF-8: %.*s", what, lineno, (int)len,
-		    p);
+		ck_assert_msg(utf8_ok(p, len),
+		    "%s: line %d splits a UTF-8 "
+		    "sequence or is not UTF-8: %.*s",
+		    what, lineno, (int)len, p);
 		p = e + 2;
 		lineno++;
 	}
@@ -344,12 +349,12 @@ check_physical(const char *ics, const char *what)
 static char *
 unfold(const char *s)
 {
-	char	*out = malloc(strlen(s) + 1), *o = out;
+	char *out = malloc(strlen(s) + 1), *o = out;
 
 	ck_assert_ptr_nonnull(out);
 	while (*s != '\0') {
-		if (s[0] == '\r' && s[1] == '\n' && (s[2] == ' ' ||
-		    s[2] == '\t')) {
+		if (s[0] == '\r' && s[1] == '\n' &&
+		    (s[2] == ' ' || s[2] == '\t')) {
 			s += 3;
 			continue;
 		}
@@ -365,17 +370,17 @@ unfold(const char *s)
 static int
 prop_is(const char *line, const char *name)
 {
-	size_t	 n = strlen(name);
+	size_t n = strlen(name);
 
-	return strncasecmp(line, name, n) == 0 && (line[n] == ';' ||
-	    line[n] == ':');
+	return strncasecmp(line, name, n) == 0 &&
+	    (line[n] == ';' || line[n] == ':');
 }
 
 /* The value of a content line: after the first ':' outside quotes. */
 static const char *
 prop_value(const char *line)
 {
-	int	 inq = 0;
+	int inq = 0;
 
 	for (; *line != '\0'; line++) {
 		if (*line == '"')
@@ -394,14 +399,14 @@ prop_value(const char *line)
 static char *
 prop_param(const char *line, const char *key)
 {
-	const char	*p = line, *end = prop_value(line) - 1;
-	size_t		 klen = strlen(key);
+	const char *p = line, *end = prop_value(line) - 1;
+	size_t	    klen = strlen(key);
 
 	while (p < end && *p != ';')
 		p++;
 	while (p < end && *p == ';') {
-		const char	*v, *ve;
-		int		 inq = 0;
+		const char *v, *ve;
+		int	    inq = 0;
 
 		p++;
 		v = memchr(p, '=', (size_t)(end - p));
@@ -438,10 +443,10 @@ non_ascii(const char *s)
 static struct doc *
 doc_open(char *ics, const char *what)
 {
-	struct doc	*d;
-	const char	*stack[16];
-	size_t		 depth = 0, cap = 0;
-	char		*s, *e, *mine;
+	struct doc *d;
+	const char *stack[16];
+	size_t	    depth = 0, cap = 0;
+	char	   *s, *e, *mine;
 
 	ck_assert_msg(ics != NULL, "%s: NULL", what);
 	kstr(ics);
@@ -477,7 +482,7 @@ doc_open(char *ics, const char *what)
 			stack[depth++] = s + 6;
 		} else if (strncmp(s, "END:", 4) == 0) {
 			ck_assert_msg(depth > 0 &&
-			    strcmp(stack[depth - 1], s + 4) == 0,
+				strcmp(stack[depth - 1], s + 4) == 0,
 			    "%s: %s does not close BEGIN:%s", what, s,
 			    depth ? stack[depth - 1] : "");
 			depth--;
@@ -488,7 +493,7 @@ doc_open(char *ics, const char *what)
 	ck_assert_msg(depth == 0, "%s: unclosed BEGIN:%s", what,
 	    stack[depth - 1]);
 	ck_assert_msg(d->n >= 2 && strcmp(d->line[0], "BEGIN:VCALENDAR") == 0 &&
-	    strcmp(d->line[d->n - 1], "END:VCALENDAR") == 0,
+		strcmp(d->line[d->n - 1], "END:VCALENDAR") == 0,
 	    "%s: not one VCALENDAR", what);
 
 	d->cal = icalparser_parse_string(ics);
@@ -507,8 +512,8 @@ doc_open(char *ics, const char *what)
 static void
 doc_itip(const struct doc *d)
 {
-	icalcomponent	*c = icalcomponent_new_clone(d->cal);
-	int		 ok;
+	icalcomponent *c = icalcomponent_new_clone(d->cal);
+	int	       ok;
 
 	keep(POOL_ICAL, c);
 	ok = icalrestriction_check(c);
@@ -521,7 +526,7 @@ doc_itip(const struct doc *d)
 static size_t
 doc_count(const struct doc *d, const char *comp, const char *prop)
 {
-	size_t	 i, n = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < d->n; i++)
 		if ((comp == NULL || strcmp(d->comp[i], comp) == 0) &&
@@ -532,10 +537,9 @@ doc_count(const struct doc *d, const char *comp, const char *prop)
 
 /* The nth line of comp that is prop, or NULL. */
 static const char *
-doc_line(const struct doc *d, const char *comp, const char *prop,
-    size_t nth)
+doc_line(const struct doc *d, const char *comp, const char *prop, size_t nth)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < d->n; i++)
 		if ((comp == NULL || strcmp(d->comp[i], comp) == 0) &&
@@ -548,7 +552,7 @@ doc_line(const struct doc *d, const char *comp, const char *prop,
 static const char *
 doc_one(const struct doc *d, const char *comp, const char *prop)
 {
-	size_t	 n = doc_count(d, comp, prop);
+	size_t n = doc_count(d, comp, prop);
 
 	ck_assert_msg(n == 1, "%s: %zu %s in %s; expected one", d->what, n,
 	    prop, comp ? comp : "any component");
@@ -559,7 +563,7 @@ doc_one(const struct doc *d, const char *comp, const char *prop)
 static size_t
 doc_ncomp(const struct doc *d, const char *comp)
 {
-	size_t	 i, n = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < d->n; i++)
 		if (strncmp(d->line[i], "BEGIN:", 6) == 0 &&
@@ -572,7 +576,7 @@ doc_ncomp(const struct doc *d, const char *comp)
 static int
 doc_has(const struct doc *d, const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < d->n; i++)
 		if (strstr(d->line[i], s) != NULL)
@@ -584,19 +588,23 @@ doc_has(const struct doc *d, const char *s)
 static void
 check_vcalendar(const struct doc *d, const char *method)
 {
-	const char	*l;
+	const char *l;
 
 	l = doc_one(d, "VCALENDAR", "METHOD");
-	ck_assert_msg(strcmp(prop_value(l), method) == 0, "%s: %s; expected "
-	    "METHOD:%s", d->what, l, method);
+	ck_assert_msg(strcmp(prop_value(l), method) == 0,
+	    "%s: %s; expected "
+	    "METHOD:%s",
+	    d->what, l, method);
 	ck_assert_int_eq(icalcomponent_get_method(d->cal),
 	    icalenum_string_to_method(method));
 	l = doc_one(d, "VCALENDAR", "PRODID");
 	ck_assert_msg(strlen(prop_value(l)) > 0, "%s: empty PRODID", d->what);
 	ck_assert_str_eq(doc_one(d, "VCALENDAR", "VERSION"), "VERSION:2.0");
 	ck_assert_uint_eq(doc_ncomp(d, "VCALENDAR"), 1);
-	ck_assert_msg(doc_count(d, NULL, "METHOD") == 1, "%s: METHOD inside "
-	    "a component", d->what);
+	ck_assert_msg(doc_count(d, NULL, "METHOD") == 1,
+	    "%s: METHOD inside "
+	    "a component",
+	    d->what);
 }
 
 /*
@@ -606,7 +614,7 @@ check_vcalendar(const struct doc *d, const char *method)
 static void
 check_vtimezone(const struct doc *d)
 {
-	icalcomponent	*vtz, *std;
+	icalcomponent *vtz, *std;
 
 	ck_assert_msg(doc_ncomp(d, "VTIMEZONE") == 1, "%s: %zu VTIMEZONEs",
 	    d->what, doc_ncomp(d, "VTIMEZONE"));
@@ -628,21 +636,22 @@ check_vtimezone(const struct doc *d)
 	vtz = icalcomponent_get_first_component(d->cal,
 	    ICAL_VTIMEZONE_COMPONENT);
 	ck_assert_ptr_nonnull(vtz);
-	std = icalcomponent_get_first_component(vtz,
-	    ICAL_XSTANDARD_COMPONENT);
+	std = icalcomponent_get_first_component(vtz, ICAL_XSTANDARD_COMPONENT);
 	ck_assert_ptr_nonnull(std);
 	ck_assert_int_eq(icalproperty_get_tzoffsetfrom(
-	    icalcomponent_get_first_property(std,
-	    ICAL_TZOFFSETFROM_PROPERTY)), 7 * 3600);
-	ck_assert_int_eq(icalproperty_get_tzoffsetto(
-	    icalcomponent_get_first_property(std, ICAL_TZOFFSETTO_PROPERTY)),
+			     icalcomponent_get_first_property(std,
+				 ICAL_TZOFFSETFROM_PROPERTY)),
 	    7 * 3600);
-	ck_assert_ptr_null(icalcomponent_get_first_property(std,
-	    ICAL_RRULE_PROPERTY));
-	ck_assert_ptr_null(icalcomponent_get_next_component(vtz,
-	    ICAL_XSTANDARD_COMPONENT));
-	ck_assert_ptr_null(icalcomponent_get_first_component(vtz,
-	    ICAL_XDAYLIGHT_COMPONENT));
+	ck_assert_int_eq(icalproperty_get_tzoffsetto(
+			     icalcomponent_get_first_property(std,
+				 ICAL_TZOFFSETTO_PROPERTY)),
+	    7 * 3600);
+	ck_assert_ptr_null(
+	    icalcomponent_get_first_property(std, ICAL_RRULE_PROPERTY));
+	ck_assert_ptr_null(
+	    icalcomponent_get_next_component(vtz, ICAL_XSTANDARD_COMPONENT));
+	ck_assert_ptr_null(
+	    icalcomponent_get_first_component(vtz, ICAL_XDAYLIGHT_COMPONENT));
 }
 
 /* A date-time property line "NAME;TZID=zone:stamp", stamp local to zone. */
@@ -650,7 +659,7 @@ static void
 check_local_time(const struct doc *d, const char *line, const char *name,
     const char *stamp)
 {
-	char	*want = kprintf("%s;TZID=%s:%s", name, ZONE, stamp);
+	char *want = kprintf("%s;TZID=%s:%s", name, ZONE, stamp);
 
 	ck_assert_msg(line != NULL, "%s: no %s", d->what, name);
 	ck_assert_msg(strcmp(line, want) == 0, "%s: %s; expected %s", d->what,
@@ -661,7 +670,7 @@ check_local_time(const struct doc *d, const char *line, const char *name,
 static void
 check_dtstamp(const struct doc *d, const char *line, const char *stamp)
 {
-	const char	*v;
+	const char *v;
 
 	ck_assert_msg(line != NULL, "%s: no DTSTAMP", d->what);
 	v = prop_value(line);
@@ -676,10 +685,10 @@ check_dtstamp(const struct doc *d, const char *line, const char *stamp)
 static icalcomponent *
 doc_by_uid(const struct doc *d, icalcomponent_kind k, const char *uid)
 {
-	icalcomponent	*c;
+	icalcomponent *c;
 
 	for (c = icalcomponent_get_first_component(d->cal, k); c != NULL;
-	    c = icalcomponent_get_next_component(d->cal, k))
+	     c = icalcomponent_get_next_component(d->cal, k))
 		if (strcmp(icalcomponent_get_uid(c), uid) == 0)
 			return c;
 	return NULL;
@@ -689,17 +698,17 @@ doc_by_uid(const struct doc *d, icalcomponent_kind k, const char *uid)
 static void
 check_uids_unique(const struct doc *d)
 {
-	size_t	 i, j;
+	size_t i, j;
 
 	for (i = 0; i < d->n; i++) {
 		if (!prop_is(d->line[i], "UID"))
 			continue;
 		ck_assert_msg(!non_ascii(d->line[i]) &&
-		    strchr(d->line[i], ' ') == NULL, "%s: odd %s", d->what,
-		    d->line[i]);
+			strchr(d->line[i], ' ') == NULL,
+		    "%s: odd %s", d->what, d->line[i]);
 		for (j = i + 1; j < d->n; j++)
 			ck_assert_msg(!prop_is(d->line[j], "UID") ||
-			    strcmp(d->line[i], d->line[j]) != 0,
+				strcmp(d->line[i], d->line[j]) != 0,
 			    "%s: %s twice", d->what, d->line[i]);
 	}
 }
@@ -713,9 +722,9 @@ static void
 check_cn(const struct doc *d, const char *line, icalproperty *prop,
     const char *name, int quote_all)
 {
-	char		*cn = prop_param(line, "CN");
-	size_t		 n;
-	icalparameter	*par;
+	char	      *cn = prop_param(line, "CN");
+	size_t	       n;
+	icalparameter *par;
 
 	ck_assert_msg(cn != NULL, "%s: no CN in %s", d->what, line);
 	n = strlen(cn);
@@ -724,16 +733,15 @@ check_cn(const struct doc *d, const char *line, icalproperty *prop,
 		    "%s: CN not double-quoted: %s", d->what, line);
 	if (cn[0] == '"') {
 		ck_assert_msg(n >= 2 && cn[n - 1] == '"' &&
-		    memchr(cn + 1, '"', n - 2) == NULL,
+			memchr(cn + 1, '"', n - 2) == NULL,
 		    "%s: stray quote in CN: %s", d->what, line);
 		ck_assert_msg(strlen(name) == n - 2 &&
-		    strncmp(cn + 1, name, n - 2) == 0,
+			strncmp(cn + 1, name, n - 2) == 0,
 		    "%s: CN %s; expected \"%s\"", d->what, cn, name);
 	} else
 		ck_assert_str_eq(cn, name);
 	if (prop != NULL) {
-		par = icalproperty_get_first_parameter(prop,
-		    ICAL_CN_PARAMETER);
+		par = icalproperty_get_first_parameter(prop, ICAL_CN_PARAMETER);
 		ck_assert_ptr_nonnull(par);
 		ck_assert_str_eq(icalparameter_get_cn(par), name);
 	}
@@ -743,22 +751,22 @@ check_cn(const struct doc *d, const char *line, icalproperty *prop,
 static void
 check_cn_quoted(const struct doc *d, const char *line)
 {
-	char	*cn = prop_param(line, "CN");
+	char *cn = prop_param(line, "CN");
 
 	if (cn != NULL && non_ascii(cn))
 		ck_assert_msg(strlen(cn) >= 2 && cn[0] == '"' &&
-		    cn[strlen(cn) - 1] == '"', "%s: CN not double-quoted: %s",
-		    d->what, line);
+			cn[strlen(cn) - 1] == '"',
+		    "%s: CN not double-quoted: %s", d->what, line);
 }
 
 /* The libical property of kind k in c whose value is value, or NULL. */
 static icalproperty *
 prop_by_value(icalcomponent *c, icalproperty_kind k, const char *value)
 {
-	icalproperty	*p;
+	icalproperty *p;
 
 	for (p = icalcomponent_get_first_property(c, k); p != NULL;
-	    p = icalcomponent_get_next_property(c, k))
+	     p = icalcomponent_get_next_property(c, k))
 		if (strcmp(icalproperty_get_value_as_string(p), value) == 0)
 			return p;
 	return NULL;
@@ -768,8 +776,8 @@ prop_by_value(icalcomponent *c, icalproperty_kind k, const char *value)
 static icalcomponent *
 doc_vevent(const struct doc *d)
 {
-	icalcomponent	*ve = icalcomponent_get_first_component(d->cal,
-			    ICAL_VEVENT_COMPONENT);
+	icalcomponent *ve = icalcomponent_get_first_component(d->cal,
+	    ICAL_VEVENT_COMPONENT);
 
 	ck_assert_msg(ve != NULL, "%s: no VEVENT", d->what);
 	return ve;
@@ -777,8 +785,8 @@ doc_vevent(const struct doc *d)
 
 /* An invitee's expected ATTENDEE, found by address. */
 struct invitee {
-	const struct contact	*c;
-	int			 optional;
+	const struct contact *c;
+	int		      optional;
 };
 
 /*
@@ -788,10 +796,10 @@ struct invitee {
 static struct invitee *
 invitees(struct plan *p, const struct event *ev, size_t *n)
 {
-	const struct contact	**req = NULL, **opt = NULL;
-	const struct contact	 *org = plan_organizer(p, ev);
-	size_t			  nreq = 0, creq = 0, nopt = 0, copt = 0, i, j;
-	struct invitee		 *v;
+	const struct contact **req = NULL, **opt = NULL;
+	const struct contact  *org = plan_organizer(p, ev);
+	size_t		       nreq = 0, creq = 0, nopt = 0, copt = 0, i, j;
+	struct invitee	      *v;
 
 	plan_recipients(p, &ev->attendees, org, &req, &nreq, &creq);
 	plan_recipients(p, &ev->optional, org, &opt, &nopt, &copt);
@@ -821,7 +829,7 @@ invitees(struct plan *p, const struct event *ev, size_t *n)
 static const struct contact *
 organizer_of(struct plan *p, const struct event *ev)
 {
-	const struct contact	*c = plan_organizer(p, ev);
+	const struct contact *c = plan_organizer(p, ev);
 
 	if (c != NULL && c->email != NULL)
 		return c;
@@ -839,18 +847,18 @@ static void
 check_attendees(const struct doc *d, const char *comp, icalcomponent *c,
     const struct invitee *v, size_t n, int rsvp, int quote_all)
 {
-	size_t		 i, k, found;
+	size_t i, k, found;
 
 	ck_assert_msg(doc_count(d, comp, "ATTENDEE") == n,
 	    "%s: %zu ATTENDEEs in %s; expected %zu", d->what,
 	    doc_count(d, comp, "ATTENDEE"), comp, n);
 	for (i = 0; i < n; i++) {
-		char		*to = kprintf("mailto:%s", v[i].c->email);
-		const char	*line = NULL, *l;
-		char		*par;
+		char	   *to = kprintf("mailto:%s", v[i].c->email);
+		const char *line = NULL, *l;
+		char	   *par;
 
-		for (k = 0, found = 0; (l = doc_line(d, comp, "ATTENDEE",
-		    k)) != NULL; k++) {
+		for (k = 0, found = 0;
+		     (l = doc_line(d, comp, "ATTENDEE", k)) != NULL; k++) {
 			if (strcmp(prop_value(l), to) == 0) {
 				line = l;
 				found++;
@@ -864,13 +872,13 @@ check_attendees(const struct doc *d, const char *comp, icalcomponent *c,
 		ck_assert_str_eq(par, "INDIVIDUAL");
 		par = prop_param(line, "ROLE");
 		ck_assert_msg(par != NULL, "%s: no ROLE: %s", d->what, line);
-		ck_assert_str_eq(par, v[i].optional ? "OPT-PARTICIPANT" :
-		    "REQ-PARTICIPANT");
+		ck_assert_str_eq(par,
+		    v[i].optional ? "OPT-PARTICIPANT" : "REQ-PARTICIPANT");
 		if (rsvp) {
 			par = prop_param(line, "PARTSTAT");
-			ck_assert_msg(par != NULL && strcmp(par,
-			    "NEEDS-ACTION") == 0, "%s: PARTSTAT: %s", d->what,
-			    line);
+			ck_assert_msg(par != NULL &&
+				strcmp(par, "NEEDS-ACTION") == 0,
+			    "%s: PARTSTAT: %s", d->what, line);
 			par = prop_param(line, "RSVP");
 			ck_assert_msg(par != NULL && strcmp(par, "TRUE") == 0,
 			    "%s: RSVP: %s", d->what, line);
@@ -878,8 +886,9 @@ check_attendees(const struct doc *d, const char *comp, icalcomponent *c,
 			ck_assert_msg(prop_param(line, "RSVP") == NULL,
 			    "%s: RSVP in a published object: %s", d->what,
 			    line);
-		check_cn(d, line, c ? prop_by_value(c, ICAL_ATTENDEE_PROPERTY,
-		    to) : NULL, v[i].c->name, quote_all);
+		check_cn(d, line,
+		    c ? prop_by_value(c, ICAL_ATTENDEE_PROPERTY, to) : NULL,
+		    v[i].c->name, quote_all);
 	}
 }
 
@@ -888,26 +897,28 @@ static void
 check_organizer(const struct doc *d, icalcomponent *ve,
     const struct contact *org)
 {
-	const char	*l = doc_one(d, "VEVENT", "ORGANIZER");
-	char		*to = kprintf("mailto:%s", org->email);
+	const char *l = doc_one(d, "VEVENT", "ORGANIZER");
+	char	   *to = kprintf("mailto:%s", org->email);
 
 	ck_assert_msg(strcmp(prop_value(l), to) == 0, "%s: %s; expected %s",
 	    d->what, l, to);
-	check_cn(d, l, icalcomponent_get_first_property(ve,
-	    ICAL_ORGANIZER_PROPERTY), org->name, 1);
+	check_cn(d, l,
+	    icalcomponent_get_first_property(ve, ICAL_ORGANIZER_PROPERTY),
+	    org->name, 1);
 }
 
 /* No ATTENDEE holds the organizer's address. */
 static void
 check_organizer_not_invited(const struct doc *d, const struct contact *org)
 {
-	char	*to = kprintf("mailto:%s", org->email);
-	size_t	 k;
+	char  *to = kprintf("mailto:%s", org->email);
+	size_t k;
 
 	for (k = 0; k < doc_count(d, NULL, "ATTENDEE"); k++)
-		ck_assert_msg(strcmp(prop_value(doc_line(d, NULL, "ATTENDEE",
-		    k)), to) != 0, "%s: the organizer %s is an attendee",
-		    d->what, to);
+		ck_assert_msg(strcmp(prop_value(
+					 doc_line(d, NULL, "ATTENDEE", k)),
+				  to) != 0,
+		    "%s: the organizer %s is an attendee", d->what, to);
 }
 
 /*
@@ -919,11 +930,11 @@ static void
 check_jobs_are_attendees(const struct doc *d, const struct loaded *w,
     const struct plan *p, const struct event *ev)
 {
-	size_t	 i, k, found;
+	size_t i, k, found;
 
 	for (i = 0; i < w->w.jobs.n; i++) {
-		const struct job	*j = &w->w.jobs.v[i];
-		char			*to;
+		const struct job *j = &w->w.jobs.v[i];
+		char		 *to;
 
 		if (j->plan != p || j->kind != JK_INVITATION ||
 		    j->channel != CH_EMAIL || j->address == NULL ||
@@ -931,13 +942,15 @@ check_jobs_are_attendees(const struct doc *d, const struct loaded *w,
 			continue;
 		to = kprintf("mailto:%s", j->address);
 		for (k = 0, found = 0; k < doc_count(d, "VEVENT", "ATTENDEE");
-		    k++)
-			if (strcmp(prop_value(doc_line(d, "VEVENT", "ATTENDEE",
-			    k)), to) == 0)
+		     k++)
+			if (strcmp(prop_value(
+				       doc_line(d, "VEVENT", "ATTENDEE", k)),
+				to) == 0)
 				found++;
-		ck_assert_msg(found == 1, "%s: the invitation to %s (%s) has "
-		    "%zu ATTENDEEs of that address; expected one", d->what,
-		    j->to ? j->to->id : "?", j->address, found);
+		ck_assert_msg(found == 1,
+		    "%s: the invitation to %s (%s) has "
+		    "%zu ATTENDEEs of that address; expected one",
+		    d->what, j->to ? j->to->id : "?", j->address, found);
 	}
 }
 
@@ -946,29 +959,30 @@ check_jobs_are_attendees(const struct doc *d, const struct loaded *w,
  * DTSTAMP, SEQUENCE, times with TZID, text, STATUS.
  */
 static void
-check_vevent_common(const struct doc *d, struct plan *p,
-    const struct event *ev, int seq, const char *status)
+check_vevent_common(const struct doc *d, struct plan *p, const struct event *ev,
+    int seq, const char *status)
 {
-	icalcomponent	*ve;
-	char		 uid[80];
-	const char	*l;
+	icalcomponent *ve;
+	char	       uid[80];
+	const char    *l;
 
 	ical_uid(p, "event", ev->id, uid, sizeof(uid));
 	ve = doc_by_uid(d, ICAL_VEVENT_COMPONENT, uid);
 	ck_assert_msg(ve != NULL, "%s: no VEVENT with UID %s", d->what, uid);
 	ck_assert_int_eq(icalcomponent_get_sequence(ve), seq);
-	ck_assert_str_eq(icalcomponent_get_summary(ve), ev->title ?
-	    ev->title : ev->id);
+	ck_assert_str_eq(icalcomponent_get_summary(ve),
+	    ev->title ? ev->title : ev->id);
 	if (ev->location != NULL)
-		ck_assert_str_eq(icalcomponent_get_location(ve),
-		    ev->location);
+		ck_assert_str_eq(icalcomponent_get_location(ve), ev->location);
 	if (ev->description != NULL)
 		ck_assert_msg(strncmp(icalcomponent_get_description(ve),
-		    ev->description, strlen(ev->description)) == 0,
+				  ev->description,
+				  strlen(ev->description)) == 0,
 		    "%s: DESCRIPTION does not start with the description",
 		    d->what);
 	ck_assert_str_eq(icalproperty_status_to_string(
-	    icalcomponent_get_status(ve)), status);
+			     icalcomponent_get_status(ve)),
+	    status);
 
 	/* Textual form, when the doc has this one event. */
 	if (doc_ncomp(d, "VEVENT") == 1) {
@@ -1000,7 +1014,7 @@ event_status(const struct event *ev)
 static int
 itip_possible(const struct contact *org, const struct invitee *v, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	if (org == NULL)
 		return 0;
@@ -1015,12 +1029,12 @@ static struct doc *
 check_request(const struct loaded *w, struct plan *p, const struct event *ev,
     int seq, int quote_all)
 {
-	char		*what = kprintf("%s: ical_request(%s, %d)", w->path,
-			    ev->id, seq);
-	struct doc	*d = doc_open(ical_request(p, ev, seq,
-			    local_time(STAMP_NOW)), what);
-	struct invitee	*v;
-	size_t		 n;
+	char *what = kprintf("%s: ical_request(%s, %d)", w->path, ev->id, seq);
+	struct doc	     *d = doc_open(ical_request(p, ev, seq,
+					       local_time(STAMP_NOW)),
+		      what);
+	struct invitee	     *v;
+	size_t		      n;
 	const struct contact *org = organizer_of(p, ev);
 
 	v = invitees(p, ev, &n);
@@ -1054,12 +1068,12 @@ static struct doc *
 check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
     int seq, int quote_all)
 {
-	char		*what = kprintf("%s: ical_cancel(%s, %d)", w->path,
-			    ev->id, seq);
-	struct doc	*d = doc_open(ical_cancel(p, ev, seq,
-			    local_time(STAMP_NOW), NULL), what);
-	struct invitee	*v;
-	size_t		 n;
+	char *what = kprintf("%s: ical_cancel(%s, %d)", w->path, ev->id, seq);
+	struct doc *d = doc_open(ical_cancel(p, ev, seq, local_time(STAMP_NOW),
+				     NULL),
+	    what);
+	struct invitee	     *v;
+	size_t		      n;
 	const struct contact *org = organizer_of(p, ev);
 
 	v = invitees(p, ev, &n);
@@ -1091,13 +1105,13 @@ check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
 static const struct contact *
 owner_contact(struct plan *p, const char *id)
 {
-	const struct named	*n = strmap_get(p->names, id);
+	const struct named *n = strmap_get(p->names, id);
 
 	ck_assert_ptr_nonnull(n);
 	if (n->kind == N_PERSON)
 		return n->p;
 	if (n->kind == N_AGENCY) {
-		const struct agency	*a = n->p;
+		const struct agency *a = n->p;
 
 		if (a->mailbox != NULL && a->mailbox->email != NULL)
 			return a->mailbox;
@@ -1114,59 +1128,59 @@ owner_contact(struct plan *p, const char *id)
 static void
 check_task_in(const struct doc *d, struct plan *p, const struct task *t)
 {
-	char		 uid_todo[80], uid_due[80];
-	icalcomponent	*todo, *ve;
-	icalproperty	*prop;
-	const char	*stamp = local_stamp(p->tz, t->due.t);
-	struct invitee	*v;
-	size_t		 i, n = 0;
+	char		uid_todo[80], uid_due[80];
+	icalcomponent  *todo, *ve;
+	icalproperty   *prop;
+	const char     *stamp = local_stamp(p->tz, t->due.t);
+	struct invitee *v;
+	size_t		i, n = 0;
 
 	ical_uid(p, "todo", t->id, uid_todo, sizeof(uid_todo));
 	ical_uid(p, "due", t->id, uid_due, sizeof(uid_due));
 	ck_assert_str_ne(uid_todo, uid_due);
 	todo = doc_by_uid(d, ICAL_VTODO_COMPONENT, uid_todo);
-	ck_assert_msg(todo != NULL, "%s: no VTODO for task %s", d->what,
-	    t->id);
+	ck_assert_msg(todo != NULL, "%s: no VTODO for task %s", d->what, t->id);
 	ve = doc_by_uid(d, ICAL_VEVENT_COMPONENT, uid_due);
-	ck_assert_msg(ve != NULL, "%s: no VEVENT for task %s", d->what,
-	    t->id);
+	ck_assert_msg(ve != NULL, "%s: no VEVENT for task %s", d->what, t->id);
 
-	ck_assert_str_eq(icalcomponent_get_summary(todo), t->title ?
-	    t->title : t->id);
+	ck_assert_str_eq(icalcomponent_get_summary(todo),
+	    t->title ? t->title : t->id);
 	prop = icalcomponent_get_first_property(todo, ICAL_DUE_PROPERTY);
-	ck_assert_msg(prop != NULL, "%s: VTODO %s without DUE", d->what,
-	    t->id);
+	ck_assert_msg(prop != NULL, "%s: VTODO %s without DUE", d->what, t->id);
 	ck_assert_str_eq(icalparameter_get_tzid(
-	    icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER)),
+			     icalproperty_get_first_parameter(prop,
+				 ICAL_TZID_PARAMETER)),
 	    ZONE);
 	ck_assert_str_eq(icalproperty_get_value_as_string(prop), stamp);
 	ck_assert_msg(strstr(icaltime_as_ical_string(
-	    icalcomponent_get_dtstamp(todo)), "Z") != NULL,
+				 icalcomponent_get_dtstamp(todo)),
+			  "Z") != NULL,
 	    "%s: VTODO DTSTAMP not UTC", d->what);
-	ck_assert_ptr_null(icalcomponent_get_first_property(todo,
-	    ICAL_ORGANIZER_PROPERTY));
+	ck_assert_ptr_null(
+	    icalcomponent_get_first_property(todo, ICAL_ORGANIZER_PROPERTY));
 
 	prop = icalcomponent_get_first_property(ve, ICAL_DTSTART_PROPERTY);
 	ck_assert_msg(prop != NULL, "%s: due VEVENT %s without DTSTART",
 	    d->what, t->id);
 	ck_assert_str_eq(icalparameter_get_tzid(
-	    icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER)),
+			     icalproperty_get_first_parameter(prop,
+				 ICAL_TZID_PARAMETER)),
 	    ZONE);
 	ck_assert_str_eq(icalproperty_get_value_as_string(prop), stamp);
-	ck_assert_msg(strstr(icalcomponent_get_summary(ve), t->title ?
-	    t->title : t->id) != NULL, "%s: due VEVENT %s summary \"%s\"",
-	    d->what, t->id, icalcomponent_get_summary(ve));
-	ck_assert_ptr_null(icalcomponent_get_first_property(ve,
-	    ICAL_ORGANIZER_PROPERTY));
+	ck_assert_msg(strstr(icalcomponent_get_summary(ve),
+			  t->title ? t->title : t->id) != NULL,
+	    "%s: due VEVENT %s summary \"%s\"", d->what, t->id,
+	    icalcomponent_get_summary(ve));
+	ck_assert_ptr_null(
+	    icalcomponent_get_first_property(ve, ICAL_ORGANIZER_PROPERTY));
 
 	/* The owners, each once by address, as ATTENDEEs of the VTODO. */
 	v = calloc(t->owner.n + 1, sizeof(*v));
 	ck_assert_ptr_nonnull(v);
 	keep(POOL_FREE, v);
 	for (i = 0; i < t->owner.n; i++) {
-		const struct contact	*c = owner_contact(p,
-					    t->owner.v[i].id);
-		size_t			 k;
+		const struct contact *c = owner_contact(p, t->owner.v[i].id);
+		size_t		      k;
 
 		if (c == NULL || c->email == NULL)
 			continue;
@@ -1177,29 +1191,31 @@ check_task_in(const struct doc *d, struct plan *p, const struct task *t)
 	}
 	ck_assert_uint_ge(n, 1);
 	for (i = 0; i < n; i++) {
-		char	*to = kprintf("mailto:%s", v[i].c->email);
+		char *to = kprintf("mailto:%s", v[i].c->email);
 
 		prop = prop_by_value(todo, ICAL_ATTENDEE_PROPERTY, to);
 		ck_assert_msg(prop != NULL, "%s: VTODO %s lacks ATTENDEE %s",
 		    d->what, t->id, to);
 		ck_assert_str_eq(icalparameter_get_cn(
-		    icalproperty_get_first_parameter(prop, ICAL_CN_PARAMETER)),
+				     icalproperty_get_first_parameter(prop,
+					 ICAL_CN_PARAMETER)),
 		    v[i].c->name);
 		ck_assert_ptr_null(icalproperty_get_first_parameter(prop,
 		    ICAL_RSVP_PARAMETER));
 	}
 	ck_assert_int_eq(icalcomponent_count_properties(todo,
-	    ICAL_ATTENDEE_PROPERTY), (int)n);
+			     ICAL_ATTENDEE_PROPERTY),
+	    (int)n);
 }
 
 /* Every check of ical_task(t). */
 static struct doc *
 check_task(const struct loaded *w, struct plan *p, const struct task *t)
 {
-	char		*what = kprintf("%s: ical_task(%s)", w->path, t->id);
-	struct doc	*d = doc_open(ical_task(p, t, 0, local_time(STAMP_NOW)),
-			    what);
-	size_t		 i;
+	char	   *what = kprintf("%s: ical_task(%s)", w->path, t->id);
+	struct doc *d = doc_open(ical_task(p, t, 0, local_time(STAMP_NOW)),
+	    what);
+	size_t	    i;
 
 	check_vcalendar(d, "PUBLISH");
 	check_vtimezone(d);
@@ -1227,11 +1243,10 @@ check_task(const struct loaded *w, struct plan *p, const struct task *t)
 static struct doc *
 check_task_event(const struct loaded *w, struct plan *p, const struct task *t)
 {
-	char		*what = kprintf("%s: ical_task_event(%s)", w->path,
-			    t->id);
-	struct doc	*d = doc_open(ical_task_event(p, t,
-			    local_time(STAMP_NOW)), what);
-	char		 uid[80];
+	char	   *what = kprintf("%s: ical_task_event(%s)", w->path, t->id);
+	struct doc *d = doc_open(ical_task_event(p, t, local_time(STAMP_NOW)),
+	    what);
+	char	    uid[80];
 
 	check_vcalendar(d, "PUBLISH");
 	check_vtimezone(d);
@@ -1243,7 +1258,8 @@ check_task_event(const struct loaded *w, struct plan *p, const struct task *t)
 	check_local_time(d, doc_one(d, "VEVENT", "DTSTART"), "DTSTART",
 	    local_stamp(p->tz, t->due.t));
 	ck_assert_msg(strstr(icalcomponent_get_summary(doc_vevent(d)),
-	    t->title ? t->title : t->id) != NULL, "%s: SUMMARY \"%s\"", what,
+			  t->title ? t->title : t->id) != NULL,
+	    "%s: SUMMARY \"%s\"", what,
 	    icalcomponent_get_summary(doc_vevent(d)));
 	ck_assert_str_eq(prop_value(doc_one(d, "VEVENT", "STATUS")),
 	    t->due.tentative ? "TENTATIVE" : "CONFIRMED");
@@ -1261,12 +1277,13 @@ static struct doc *
 check_feed(const struct loaded *w, struct plan **plans, size_t nplans,
     int tasks_only)
 {
-	char		*what = kprintf("%s: ical_feed(%s)", w->path,
-			    tasks_only ? "tasks" : "all");
-	struct doc	*d = doc_open(ical_feed(plans, nplans, tasks_only, NULL,
-			    local_time(STAMP_NOW)), what);
-	size_t		 i, j, nev = 0, ntask = 0;
-	const char	*l;
+	char	   *what = kprintf("%s: ical_feed(%s)", w->path,
+		  tasks_only ? "tasks" : "all");
+	struct doc *d = doc_open(ical_feed(plans, nplans, tasks_only, NULL,
+				     local_time(STAMP_NOW)),
+	    what);
+	size_t	    i, j, nev = 0, ntask = 0;
+	const char *l;
 
 	check_vcalendar(d, "PUBLISH");
 	l = doc_one(d, "VCALENDAR", "X-WR-CALNAME");
@@ -1284,7 +1301,7 @@ check_feed(const struct loaded *w, struct plan **plans, size_t nplans,
 	check_vtimezone(d);
 	check_uids_unique(d);
 	for (i = 0; i < nplans; i++) {
-		struct plan	*p = plans[i];
+		struct plan *p = plans[i];
 
 		if (!tasks_only)
 			for (j = 0; j < p->nevents; j++) {
@@ -1301,9 +1318,9 @@ check_feed(const struct loaded *w, struct plan **plans, size_t nplans,
 	ck_assert_uint_eq(doc_ncomp(d, "VTODO"), ntask);
 	for (i = 0; i < doc_count(d, "VEVENT", "DTSTART"); i++)
 		ck_assert_msg(strncmp(doc_line(d, "VEVENT", "DTSTART", i),
-		    "DTSTART;TZID=" ZONE ":", strlen("DTSTART;TZID=" ZONE
-		    ":")) == 0, "%s: %s", what, doc_line(d, "VEVENT",
-		    "DTSTART", i));
+				  "DTSTART;TZID=" ZONE ":",
+				  strlen("DTSTART;TZID=" ZONE ":")) == 0,
+		    "%s: %s", what, doc_line(d, "VEVENT", "DTSTART", i));
 	for (i = 0; i < doc_count(d, NULL, "DTSTAMP"); i++)
 		check_dtstamp(d, doc_line(d, NULL, "DTSTAMP", i), STAMP_UTC);
 	return d;
@@ -1316,8 +1333,8 @@ check_feed(const struct loaded *w, struct plan **plans, size_t nplans,
 static void
 fold_roundtrip(const char *s, size_t len, const char *what)
 {
-	struct buf	 b = { 0 };
-	char		*un, *un2;
+	struct buf b = { 0 };
+	char	  *un, *un2;
 
 	ical_fold_line(&b, s, len);
 	ck_assert_ptr_nonnull(b.s);
@@ -1327,8 +1344,10 @@ fold_roundtrip(const char *s, size_t len, const char *what)
 	un = unfold(b.s);
 	un2 = ical_unfold(b.s);
 	ck_assert_msg(strlen(un) == len + 2 && memcmp(un, s, len) == 0 &&
-	    strcmp(un + len, "\r\n") == 0, "%s: unfolding does not give the "
-	    "line back", what);
+		strcmp(un + len, "\r\n") == 0,
+	    "%s: unfolding does not give the "
+	    "line back",
+	    what);
 	ck_assert_str_eq(un2, un);
 	free(un);
 	free(un2);
@@ -1339,7 +1358,7 @@ fold_roundtrip(const char *s, size_t len, const char *what)
 static size_t
 nlines(const char *s)
 {
-	size_t	 n = 0;
+	size_t n = 0;
 
 	for (; (s = strstr(s, "\r\n")) != NULL; s += 2)
 		n++;
@@ -1348,8 +1367,8 @@ nlines(const char *s)
 
 START_TEST(test_fold_lengths)
 {
-	char		 s[200];
-	struct buf	 b = { 0 };
+	char	   s[200];
+	struct buf b = { 0 };
 
 	memset(s, 'x', sizeof(s));
 	/* Up to 75 octets: one line; 76: two, the second " x". */
@@ -1384,15 +1403,14 @@ END_TEST
 START_TEST(test_fold_utf8_boundaries)
 {
 	/* A 2-, 3- and 4-byte character at every offset around the cut. */
-	static const char	*chars[] = { "đ", "ệ", "\xf0\x9f\x98\x80",
-				    "Ự", "̣" };
-	size_t			 c, k, rep;
+	static const char *chars[] = { "đ", "ệ", "\xf0\x9f\x98\x80", "Ự", "̣" };
+	size_t		   c, k, rep;
 
 	for (c = 0; c < NELEM(chars); c++)
 		for (k = 68; k <= 78; k++)
 			for (rep = 1; rep <= 60; rep += 59) {
-				char	 s[1024], what[64];
-				size_t	 len = k, r;
+				char   s[1024], what[64];
+				size_t len = k, r;
 
 				memset(s, 'a', k);
 				for (r = 0; r < rep; r++) {
@@ -1408,12 +1426,12 @@ START_TEST(test_fold_utf8_boundaries)
 END_TEST
 
 /* xorshift64*: the property tests' PRNG, seeded, reproducible. */
-static unsigned long long	rng_state;
+static unsigned long long rng_state;
 
 static unsigned
 rng(unsigned n)
 {
-	unsigned long long	 x = rng_state;
+	unsigned long long x = rng_state;
 
 	x ^= x >> 12;
 	x ^= x << 25;
@@ -1426,22 +1444,21 @@ rng(unsigned n)
 static void
 put_cp(struct buf *b, unsigned cp)
 {
-	utf8proc_uint8_t	 u[4];
-	utf8proc_ssize_t	 n = utf8proc_encode_char((utf8proc_int32_t)cp,
-				    u);
+	utf8proc_uint8_t u[4];
+	utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)cp, u);
 
 	buf_add(b, u, (size_t)n);
 }
 
 START_TEST(test_fold_random_utf8)
 {
-	size_t	 run;
+	size_t run;
 
 	rng_state = PROP_SEED ^ 0x1;
 	for (run = 0; run < 2000; run++) {
-		struct buf	 b = { 0 };
-		size_t		 n = rng(300), i;
-		char		 what[64];
+		struct buf b = { 0 };
+		size_t	   n = rng(300), i;
+		char	   what[64];
 
 		for (i = 0; i < n; i++) {
 			switch (rng(4)) {
@@ -1468,7 +1485,7 @@ END_TEST
 
 START_TEST(test_unfold)
 {
-	char	*s;
+	char *s;
 
 	s = ical_unfold("SUMMARY:Hội\r\n nghị\r\n\t tổng\n kết\r\nX:1\r\n");
 	ck_assert_str_eq(s, "SUMMARY:Hộinghị tổngkết\r\nX:1\r\n");
@@ -1487,7 +1504,7 @@ END_TEST
 static void
 finish_is(const char *in, const char *want)
 {
-	char	*out = ical_finish(in);
+	char *out = ical_finish(in);
 
 	ck_assert_ptr_nonnull(out);
 	check_physical(out, in);
@@ -1504,7 +1521,8 @@ START_TEST(test_finish_quotes)
 	    "ATTENDEE;CN=Mai Kim Oanh;ROLE=CHAIR:mailto:o@x\r\n");
 	/* In the middle of the parameters. */
 	finish_is("ATTENDEE;ROLE=REQ-PARTICIPANT;CN=Lê Lan;RSVP=TRUE:mailto:l@x"
-	    "\r\n", "ATTENDEE;ROLE=REQ-PARTICIPANT;CN=\"Lê Lan\";RSVP=TRUE:"
+		  "\r\n",
+	    "ATTENDEE;ROLE=REQ-PARTICIPANT;CN=\"Lê Lan\";RSVP=TRUE:"
 	    "mailto:l@x\r\n");
 	/* Already quoted: left alone, ':' and ';' inside included. */
 	finish_is("ATTENDEE;CN=\"Lê: Lan; Hà\":mailto:l@x\r\n",
@@ -1512,8 +1530,7 @@ START_TEST(test_finish_quotes)
 	/* A value with ';' and non-ASCII is not a parameter. */
 	finish_is("SUMMARY:Hội nghị\\;CN=Lê\r\n",
 	    "SUMMARY:Hội nghị\\;CN=Lê\r\n");
-	finish_is("X-WR-CALNAME:Ủy ban;x=ý\r\n",
-	    "X-WR-CALNAME:Ủy ban;x=ý\r\n");
+	finish_is("X-WR-CALNAME:Ủy ban;x=ý\r\n", "X-WR-CALNAME:Ủy ban;x=ý\r\n");
 	/* Folded input is unfolded first; LF-only input gets CRLF. */
 	finish_is("ATTENDEE;CN=Nguy\r\n ễn Lan:mailto:\r\n l@x\r\n",
 	    "ATTENDEE;CN=\"Nguyễn Lan\":mailto:l@x\r\n");
@@ -1524,9 +1541,9 @@ END_TEST
 
 START_TEST(test_finish_refolds)
 {
-	struct buf	 in = { 0 };
-	char		*out, *un;
-	size_t		 i;
+	struct buf in = { 0 };
+	char	  *out, *un;
+	size_t	   i;
 
 	/* A long line, folded the way libical folds (inside a sequence is
 	 * what we must never do), comes out folded at 75 octets. */
@@ -1549,9 +1566,9 @@ END_TEST
 
 START_TEST(test_request_calendar)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct doc	*d;
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct doc    *d;
 
 	d = check_request(w, p, event_get(p, "hoi-nghi"), 0, 1);
 	ck_assert_str_eq(prop_value(doc_one(d, "VCALENDAR", "PRODID")),
@@ -1566,18 +1583,18 @@ START_TEST(test_request_calendar)
 	doc_one(d, "VEVENT", "LOCATION");
 	doc_one(d, "VEVENT", "DESCRIPTION");
 	ck_assert_msg(strstr(icalcomponent_get_description(doc_vevent(d)),
-	    "Báo cáo tham luận tại Hội nghị") != NULL,
+			  "Báo cáo tham luận tại Hội nghị") != NULL,
 	    "the agenda is not in the DESCRIPTION");
 }
 END_TEST
 
 START_TEST(test_request_uid_sequence_dtstamp)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct event	*ev = event_get(p, "hoi-nghi");
-	struct doc	*a, *b, *c;
-	char		 uid[80];
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct event  *ev = event_get(p, "hoi-nghi");
+	struct doc    *a, *b, *c;
+	char	       uid[80];
 
 	a = doc_open(ical_request(p, ev, 0, local_time(STAMP_NOW)), "req 0");
 	b = doc_open(ical_request(p, ev, 3, local_time("2025-12-20 17:45")),
@@ -1595,7 +1612,7 @@ START_TEST(test_request_uid_sequence_dtstamp)
 	check_dtstamp(b, doc_one(b, "VEVENT", "DTSTAMP"), "20251220T104500Z");
 	/* Another event of another plan gets another UID. */
 	{
-		char	 other[80];
+		char other[80];
 
 		ical_uid(p, "event", "hoi-nghi-2", other, sizeof(other));
 		ck_assert_str_ne(uid, other);
@@ -1607,45 +1624,52 @@ END_TEST
 
 START_TEST(test_request_organizer_attendees)
 {
-	struct loaded		*w = seed_loaded();
-	struct plan		*p = w->w.plans[0];
-	struct event		*ev = event_get(p, "hoi-nghi");
-	struct doc		*d = check_request(w, p, ev, 0, 1);
-	size_t			 i, n;
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct event  *ev = event_get(p, "hoi-nghi");
+	struct doc    *d = check_request(w, p, ev, 0, 1);
+	size_t	       i, n;
 
 	ck_assert_str_eq(doc_one(d, "VEVENT", "ORGANIZER"),
 	    "ORGANIZER;CN=\"Phòng Văn hóa - Xã hội\":"
 	    "mailto:vhxh@daison.example");
-	ck_assert_msg(!doc_has(d, "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;"
-	    "PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=\"Phòng Văn hóa - Xã hội\""),
+	ck_assert_msg(!doc_has(d,
+			  "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;"
+			  "PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=\"Phòng Văn hóa "
+			  "- Xã hội\""),
 	    "the organizer's mailbox is an attendee");
 	/* Exactly the SPEC's form for a person. */
-	ck_assert_msg(doc_has(d, "ATTENDEE;CUTYPE=INDIVIDUAL;"
-	    "ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;"
-	    "CN=\"Nguyễn Thị Thu Hà\":mailto:hantt@daison.example"),
+	ck_assert_msg(
+	    doc_has(d,
+		"ATTENDEE;CUTYPE=INDIVIDUAL;"
+		"ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;"
+		"CN=\"Nguyễn Thị Thu Hà\":mailto:hantt@daison.example"),
 	    "no ATTENDEE line of SPEC §7's form for hantt");
 	/* Lan heads the organizing agency: she is invited, the mailbox not. */
-	ck_assert_msg(doc_has(d, "CN=\"Nguyễn Thị Lan\":"
-	    "mailto:lannt@daison.example"), "lan-nt is not invited");
+	ck_assert_msg(doc_has(d,
+			  "CN=\"Nguyễn Thị Lan\":"
+			  "mailto:lannt@daison.example"),
+	    "lan-nt is not invited");
 	/* No address, no ATTENDEE: manh-bd has only a phone. */
 	ck_assert_msg(!doc_has(d, "Bùi Đức Mạnh"), "manh-bd is an attendee");
 	(void)invitees(p, ev, &n);
 	ck_assert_uint_ge(n, 30);
 	for (i = 0; i < doc_count(d, "VEVENT", "ATTENDEE"); i++)
-		ck_assert_msg(strncmp(prop_value(doc_line(d, "VEVENT",
-		    "ATTENDEE", i)), "mailto:", 7) == 0, "not mailto: %s",
-		    doc_line(d, "VEVENT", "ATTENDEE", i));
+		ck_assert_msg(strncmp(prop_value(
+					  doc_line(d, "VEVENT", "ATTENDEE", i)),
+				  "mailto:", 7) == 0,
+		    "not mailto: %s", doc_line(d, "VEVENT", "ATTENDEE", i));
 }
 END_TEST
 
 START_TEST(test_request_valarm)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct event	*ev = event_get(p, "hoi-nghi");
-	struct doc	*d = check_request(w, p, ev, 0, 1);
-	icalcomponent	*al;
-	icalproperty	*tr;
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct event  *ev = event_get(p, "hoi-nghi");
+	struct doc    *d = check_request(w, p, ev, 0, 1);
+	icalcomponent *al;
+	icalproperty  *tr;
 
 	ck_assert_uint_eq(doc_ncomp(d, "VALARM"), 1);
 	ck_assert_str_eq(doc_one(d, "VALARM", "ACTION"), "ACTION:DISPLAY");
@@ -1658,10 +1682,11 @@ START_TEST(test_request_valarm)
 	ck_assert_ptr_nonnull(tr);
 	/* The first reminder, "start - 1d at 16:00": 16 hours ahead. */
 	ck_assert_int_eq(icaldurationtype_as_int(
-	    icalproperty_get_trigger(tr).duration),
+			     icalproperty_get_trigger(tr).duration),
 	    (int)(ev->reminders[0].t - ev->start.t));
 	ck_assert_int_eq(icaldurationtype_as_int(
-	    icalproperty_get_trigger(tr).duration), -16 * 3600);
+			     icalproperty_get_trigger(tr).duration),
+	    -16 * 3600);
 }
 END_TEST
 
@@ -1670,10 +1695,10 @@ END_TEST
 
 START_TEST(test_cancel_whole)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct event	*ev = event_get(p, "hoi-nghi");
-	struct doc	*r, *c;
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct event  *ev = event_get(p, "hoi-nghi");
+	struct doc    *r, *c;
 
 	r = check_request(w, p, ev, 0, 1);
 	c = check_cancel(w, p, ev, 1, 1);
@@ -1690,8 +1715,8 @@ END_TEST
 static void
 check_cancel_one(const struct doc *d, const struct contact *who)
 {
-	const char	*l;
-	char		*to = kprintf("mailto:%s", who->email);
+	const char *l;
+	char	   *to = kprintf("mailto:%s", who->email);
 
 	check_vcalendar(d, "CANCEL");
 	check_vtimezone(d);
@@ -1701,19 +1726,21 @@ check_cancel_one(const struct doc *d, const struct contact *who)
 	    doc_count(d, "VEVENT", "ATTENDEE"), to);
 	l = doc_one(d, "VEVENT", "ATTENDEE");
 	ck_assert_str_eq(prop_value(l), to);
-	check_cn(d, l, icalcomponent_get_first_property(doc_vevent(d),
-	    ICAL_ATTENDEE_PROPERTY), who->name, 1);
+	check_cn(d, l,
+	    icalcomponent_get_first_property(doc_vevent(d),
+		ICAL_ATTENDEE_PROPERTY),
+	    who->name, 1);
 	doc_one(d, "VEVENT", "ORGANIZER");
 	doc_itip(d);
 }
 
 START_TEST(test_cancel_one_listed)
 {
-	struct loaded		*w = seed_loaded();
-	struct plan		*p = w->w.plans[0];
-	struct event		*ev = event_get(p, "hoi-nghi");
-	const struct contact	*ha = person_get(p, "ha-ntt");
-	struct doc		*r, *d;
+	struct loaded	     *w = seed_loaded();
+	struct plan	     *p = w->w.plans[0];
+	struct event	     *ev = event_get(p, "hoi-nghi");
+	const struct contact *ha = person_get(p, "ha-ntt");
+	struct doc	     *r, *d;
 
 	r = check_request(w, p, ev, 0, 1);
 	d = doc_open(ical_cancel(p, ev, 1, local_time(STAMP_NOW), ha),
@@ -1732,15 +1759,15 @@ END_TEST
  */
 START_TEST(test_cancel_one_removed)
 {
-	struct loaded		*w = seed_loaded();
-	struct plan		*p = w->w.plans[0];
-	struct event		*ev = event_get(p, "hoi-nghi");
-	struct event		 changed = *ev;
-	struct idref		*kept;
-	const struct contact	*ha = person_get(p, "ha-ntt");
-	struct doc		*d;
-	size_t			 i, n = 0;
-	char			*ics;
+	struct loaded	     *w = seed_loaded();
+	struct plan	     *p = w->w.plans[0];
+	struct event	     *ev = event_get(p, "hoi-nghi");
+	struct event	      changed = *ev;
+	struct idref	     *kept;
+	const struct contact *ha = person_get(p, "ha-ntt");
+	struct doc	     *d;
+	size_t		      i, n = 0;
+	char		     *ics;
 
 	kept = calloc(ev->attendees.n, sizeof(*kept));
 	ck_assert_ptr_nonnull(kept);
@@ -1759,7 +1786,8 @@ START_TEST(test_cancel_one_removed)
 	    "ha-ntt is still invited");
 
 	ics = ical_cancel(p, &changed, 1, local_time(STAMP_NOW), ha);
-	d = doc_open(ics, "ical_cancel(hoi-nghi without tt-dang-uy, only "
+	d = doc_open(ics,
+	    "ical_cancel(hoi-nghi without tt-dang-uy, only "
 	    "the removed ha-ntt)");
 	check_cancel_one(d, ha);
 }
@@ -1770,17 +1798,18 @@ END_TEST
 
 START_TEST(test_tasks)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct doc	*d, *again;
-	size_t		 i;
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct doc    *d, *again;
+	size_t	       i;
 
 	ck_assert_uint_eq(p->ntasks, 12);
 	for (i = 0; i < p->ntasks; i++) {
 		d = check_task(w, p, &p->tasks[i]);
 		/* Stable UIDs. */
 		again = doc_open(ical_task(p, &p->tasks[i], 0,
-		    local_time("2025-12-01 08:00")), "ical_task again");
+				     local_time("2025-12-01 08:00")),
+		    "ical_task again");
 		ck_assert_str_eq(doc_one(d, "VTODO", "UID"),
 		    doc_one(again, "VTODO", "UID"));
 		ck_assert_str_eq(doc_one(d, "VEVENT", "UID"),
@@ -1800,10 +1829,10 @@ END_TEST
 
 START_TEST(test_task_events)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct doc	*d, *full;
-	size_t		 i;
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct doc    *d, *full;
+	size_t	       i;
 
 	for (i = 0; i < p->ntasks; i++) {
 		d = check_task_event(w, p, &p->tasks[i]);
@@ -1819,9 +1848,9 @@ END_TEST
 
 START_TEST(test_feed_seed)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct doc	*d, *r;
+	struct loaded *w = seed_loaded();
+	struct plan   *p = w->w.plans[0];
+	struct doc    *d, *r;
 
 	d = check_feed(w, w->w.plans, w->w.nplans, 0);
 	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1 + 12);
@@ -1840,29 +1869,31 @@ END_TEST
 
 START_TEST(test_feed_tentative)
 {
-	struct loaded	*w = loaded_try(data_path("LOA_TESTDATA",
-			    "plans/tentative/loa.cfg"), 0);
-	struct plan	*p = w->w.plans[0];
-	struct doc	*d = check_feed(w, w->w.plans, w->w.nplans, 0);
+	struct loaded *w = loaded_try(data_path("LOA_TESTDATA",
+					  "plans/tentative/loa.cfg"),
+	    0);
+	struct plan   *p = w->w.plans[0];
+	struct doc    *d = check_feed(w, w->w.plans, w->w.nplans, 0);
 	static const struct {
-		const char	*id, *status;
+		const char *id, *status;
 	} want[] = {
-		{ "hn", "TENTATIVE" },		/* start = "2025-12" */
-		{ "hn-tt", "TENTATIVE" },	/* status = "tentative" */
+		{ "hn", "TENTATIVE" },	  /* start = "2025-12" */
+		{ "hn-tt", "TENTATIVE" }, /* status = "tentative" */
 		{ "hn-huy", "CANCELLED" },
 		{ "hn-ok", "CONFIRMED" },
 	};
-	size_t		 i;
+	size_t i;
 
 	for (i = 0; i < NELEM(want); i++) {
-		char		 uid[80];
-		icalcomponent	*ve;
+		char	       uid[80];
+		icalcomponent *ve;
 
 		ical_uid(p, "event", want[i].id, uid, sizeof(uid));
 		ve = doc_by_uid(d, ICAL_VEVENT_COMPONENT, uid);
 		ck_assert_msg(ve != NULL, "no VEVENT for %s", want[i].id);
 		ck_assert_msg(strcmp(icalproperty_status_to_string(
-		    icalcomponent_get_status(ve)), want[i].status) == 0,
+					 icalcomponent_get_status(ve)),
+				  want[i].status) == 0,
 		    "%s: STATUS:%s; expected %s", want[i].id,
 		    icalproperty_status_to_string(icalcomponent_get_status(ve)),
 		    want[i].status);
@@ -1877,11 +1908,11 @@ END_TEST
  */
 START_TEST(test_feed_name_trimmed)
 {
-	struct loaded	*w = loaded_try(data_path("LOA_TESTDATA",
-			    "plans/tentative/loa.cfg"), 0);
-	struct doc	*d = check_feed(w, w->w.plans, w->w.nplans, 0);
-	const char	*v = prop_value(doc_one(d, "VCALENDAR",
-			    "X-WR-CALNAME"));
+	struct loaded *w = loaded_try(data_path("LOA_TESTDATA",
+					  "plans/tentative/loa.cfg"),
+	    0);
+	struct doc    *d = check_feed(w, w->w.plans, w->w.nplans, 0);
+	const char    *v = prop_value(doc_one(d, "VCALENDAR", "X-WR-CALNAME"));
 
 	ck_assert_msg(*v != ' ' && v[strlen(v) - 1] != ' ',
 	    "X-WR-CALNAME:\"%s\" has stray white space", v);
@@ -1902,15 +1933,15 @@ cmp_str(const void *a, const void *b)
 static void
 find_configs(const char *dir, char ***v, size_t *n, size_t *cap)
 {
-	DIR		*d = opendir(dir);
-	struct dirent	*de;
+	DIR	      *d = opendir(dir);
+	struct dirent *de;
 
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		char		*path;
-		struct stat	 st;
-		size_t		 len = strlen(de->d_name);
+		char	   *path;
+		struct stat st;
+		size_t	    len = strlen(de->d_name);
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -1934,8 +1965,8 @@ find_configs(const char *dir, char ***v, size_t *n, size_t *cap)
 
 START_TEST(test_every_config)
 {
-	char	**v = NULL;
-	size_t	  n = 0, cap = 0, i, valid = 0;
+	char **v = NULL;
+	size_t n = 0, cap = 0, i, valid = 0;
 
 	xgrow(&v, &cap, 1, sizeof(*v));
 	v[n++] = xstrdup(data_path("LOA_SRC", "conf/loa.cfg"));
@@ -1947,8 +1978,8 @@ START_TEST(test_every_config)
 	qsort(v + 1, n - 1, sizeof(*v), cmp_str);
 
 	for (i = 0; i < n; i++) {
-		size_t		 mark = npool, k, e;
-		struct loaded	*w = loaded_try(v[i], 1);
+		size_t	       mark = npool, k, e;
+		struct loaded *w = loaded_try(v[i], 1);
 
 		if (w == NULL) {
 			release_to(mark);
@@ -1956,16 +1987,18 @@ START_TEST(test_every_config)
 		}
 		valid++;
 		for (k = 0; k < w->w.nplans; k++) {
-			struct plan	*p = w->w.plans[k];
+			struct plan *p = w->w.plans[k];
 
 			for (e = 0; e < p->nevents; e++) {
-				struct event	*ev = &p->events[e];
-				struct doc	*a, *b;
-				struct plan	 one = *p, *pp = &one;
+				struct event *ev = &p->events[e];
+				struct doc   *a, *b;
+				struct plan   one = *p, *pp = &one;
 
 				a = check_request(w, p, ev, 0, 0);
 				b = doc_open(ical_request(p, ev, 2,
-				    local_time("2025-12-01 00:00")), "again");
+						 local_time(
+						     "2025-12-01 00:00")),
+				    "again");
 				ck_assert_str_eq(doc_one(a, "VEVENT", "UID"),
 				    doc_one(b, "VEVENT", "UID"));
 				b = check_cancel(w, p, ev, 1, 0);
@@ -1994,36 +2027,125 @@ END_TEST
 /* The property test: random Vietnamese through a real ical_request. */
 
 static const char *const vi_vowels[] = {
-	"a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y",
-	"A", "Ă", "Â", "E", "Ê", "I", "O", "Ô", "Ơ", "U", "Ư", "Y",
+	"a",
+	"ă",
+	"â",
+	"e",
+	"ê",
+	"i",
+	"o",
+	"ô",
+	"ơ",
+	"u",
+	"ư",
+	"y",
+	"A",
+	"Ă",
+	"Â",
+	"E",
+	"Ê",
+	"I",
+	"O",
+	"Ô",
+	"Ơ",
+	"U",
+	"Ư",
+	"Y",
 };
 /* No tone, huyền, sắc, hỏi, ngã, nặng: combining, composed by NFC. */
 static const char *const vi_tones[] = {
-	"", "\xcc\x80", "\xcc\x81", "\xcc\x89", "\xcc\x83", "\xcc\xa3",
+	"",
+	"\xcc\x80",
+	"\xcc\x81",
+	"\xcc\x89",
+	"\xcc\x83",
+	"\xcc\xa3",
 };
 static const char *const vi_consonants[] = {
-	"b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "q", "r", "s",
-	"t", "v", "x", "Đ", "B", "C", "G", "H", "K", "L", "M", "N", "Q", "T",
-	"ng", "nh", "ch", "tr", "gi", "kh", "ph", "th",
+	"b",
+	"c",
+	"d",
+	"đ",
+	"g",
+	"h",
+	"k",
+	"l",
+	"m",
+	"n",
+	"p",
+	"q",
+	"r",
+	"s",
+	"t",
+	"v",
+	"x",
+	"Đ",
+	"B",
+	"C",
+	"G",
+	"H",
+	"K",
+	"L",
+	"M",
+	"N",
+	"Q",
+	"T",
+	"ng",
+	"nh",
+	"ch",
+	"tr",
+	"gi",
+	"kh",
+	"ph",
+	"th",
 };
 static const char *const punct[] = {
-	",", ";", ":", "\\", "\n", ".", "!", "?", "(", ")", "-", "\"", "'",
-	"/", "“", "”", "–", "…", "%", "^", "=", "\\n", "\\;", "\\,", "&",
-	"\n\n", "<", ">", "#", "@", "*", "…",
+	",",
+	";",
+	":",
+	"\\",
+	"\n",
+	".",
+	"!",
+	"?",
+	"(",
+	")",
+	"-",
+	"\"",
+	"'",
+	"/",
+	"“",
+	"”",
+	"–",
+	"…",
+	"%",
+	"^",
+	"=",
+	"\\n",
+	"\\;",
+	"\\,",
+	"&",
+	"\n\n",
+	"<",
+	">",
+	"#",
+	"@",
+	"*",
+	"…",
 };
 
 /* A random text of 1 to max units; NFC-normalised: caller frees. */
 static char *
 vi_random(size_t max)
 {
-	struct buf	 b = { 0 };
-	size_t		 n = 1 + rng((unsigned)max), i;
-	unsigned	 heavy = rng(4);	/* 0: punctuation-heavy */
-	size_t		 start;
-	char		*nfc;
+	struct buf b = { 0 };
+	size_t	   n = 1 + rng((unsigned)max), i;
+	unsigned   heavy = rng(4); /* 0: punctuation-heavy */
+	size_t	   start;
+	char	  *nfc;
 
 	for (i = 0; i < n; i++) {
-		unsigned	 r = rng(100);
+		unsigned r = rng(100);
 
 		if (heavy == 0 && r < 40)
 			buf_adds(&b, punct[rng(NELEM(punct))]);
@@ -2056,7 +2178,7 @@ vi_random(size_t max)
 }
 
 /* Runs whose NFD form differs from the NFC one. */
-static size_t	nfd_differs;
+static size_t nfd_differs;
 
 /*
  * Put NFC text want through the form it arrives in (NFD when nfd) and
@@ -2065,7 +2187,7 @@ static size_t	nfd_differs;
 static char *
 as_loaded(const char *want, int nfd, size_t run)
 {
-	char	*in, *out;
+	char *in, *out;
 
 	if (nfd) {
 		in = (char *)utf8proc_NFD((const utf8proc_uint8_t *)want);
@@ -2076,34 +2198,37 @@ as_loaded(const char *want, int nfd, size_t run)
 		in = strdup(want);
 	out = text_nfc(in);
 	ck_assert_msg(out != NULL, "run %zu: text_nfc failed", run);
-	ck_assert_msg(strcmp(out, want) == 0, "run %zu: text_nfc of the NFD "
-	    "form is not the NFC form", run);
+	ck_assert_msg(strcmp(out, want) == 0,
+	    "run %zu: text_nfc of the NFD "
+	    "form is not the NFC form",
+	    run);
 	free(in);
 	return out;
 }
 
 START_TEST(test_property_vietnamese)
 {
-	struct loaded	*w = seed_loaded();
-	struct plan	*p = w->w.plans[0];
-	struct event	*ev = event_get(p, "hoi-nghi");
-	const char	*env = getenv("LOA_ICAL_SEED");
+	struct loaded	  *w = seed_loaded();
+	struct plan	  *p = w->w.plans[0];
+	struct event	  *ev = event_get(p, "hoi-nghi");
+	const char	  *env = getenv("LOA_ICAL_SEED");
 	unsigned long long seed = env ? strtoull(env, NULL, 0) : PROP_SEED;
-	size_t		 run, nfd_runs = 0, folded = 0;
+	size_t		   run, nfd_runs = 0, folded = 0;
 
 	rng_state = seed ? seed : PROP_SEED;
 	nfd_differs = 0;
 	for (run = 0; run < PROP_RUNS; run++) {
-		size_t		 mark = npool, i, nsum = 0;
-		char		*title = kstr(vi_random(PROP_MAXLEN));
-		char		*desc = kstr(vi_random(PROP_MAXLEN));
-		int		 nfd = run % 2;
-		struct event	 copy = *ev;
-		char		*what = kprintf("property run %zu (seed %#llx, "
-				    "%s)", run, seed, nfd ? "NFD" : "NFC");
-		struct doc	*d;
-		icalcomponent	*ve, *cal2;
-		const char	*sum = NULL;
+		size_t	       mark = npool, i, nsum = 0;
+		char	      *title = kstr(vi_random(PROP_MAXLEN));
+		char	      *desc = kstr(vi_random(PROP_MAXLEN));
+		int	       nfd = run % 2;
+		struct event   copy = *ev;
+		char	      *what = kprintf("property run %zu (seed %#llx, "
+						       "%s)",
+			     run, seed, nfd ? "NFD" : "NFC");
+		struct doc    *d;
+		icalcomponent *ve, *cal2;
+		const char    *sum = NULL;
 
 		copy.title = kstr(as_loaded(title, nfd, run));
 		copy.description = kstr(as_loaded(desc, nfd, run));
@@ -2116,12 +2241,14 @@ START_TEST(test_property_vietnamese)
 
 		/* libical reads the title and description back exactly. */
 		ve = doc_vevent(d);
-		ck_assert_msg(strcmp(icalcomponent_get_summary(ve), title) ==
-		    0, "%s: SUMMARY read back as\n[%s]\nexpected\n[%s]", what,
+		ck_assert_msg(strcmp(icalcomponent_get_summary(ve), title) == 0,
+		    "%s: SUMMARY read back as\n[%s]\nexpected\n[%s]", what,
 		    icalcomponent_get_summary(ve), title);
-		ck_assert_msg(strcmp(icalcomponent_get_description(ve),
-		    desc) == 0, "%s: DESCRIPTION read back as\n[%s]\nexpected"
-		    "\n[%s]", what, icalcomponent_get_description(ve), desc);
+		ck_assert_msg(strcmp(icalcomponent_get_description(ve), desc) ==
+			0,
+		    "%s: DESCRIPTION read back as\n[%s]\nexpected"
+		    "\n[%s]",
+		    what, icalcomponent_get_description(ve), desc);
 
 		/* Unfolded: one SUMMARY line, and libical reads it the same. */
 		for (i = 0; i < d->n; i++)
@@ -2134,21 +2261,25 @@ START_TEST(test_property_vietnamese)
 		if (strlen(sum) > 75)
 			folded++;
 		{
-			char	*one = kprintf("BEGIN:VCALENDAR\r\n"
-				    "VERSION:2.0\r\nPRODID:x\r\n"
-				    "BEGIN:VEVENT\r\nUID:u\r\n"
-				    "DTSTAMP:" STAMP_UTC "\r\n%s\r\n"
-				    "END:VEVENT\r\nEND:VCALENDAR\r\n", sum);
+			char *one = kprintf("BEGIN:VCALENDAR\r\n"
+					    "VERSION:2.0\r\nPRODID:x\r\n"
+					    "BEGIN:VEVENT\r\nUID:u\r\n"
+					    "DTSTAMP:" STAMP_UTC "\r\n%s\r\n"
+					    "END:VEVENT\r\nEND:VCALENDAR\r\n",
+			    sum);
 
 			cal2 = icalparser_parse_string(one);
 			ck_assert_ptr_nonnull(cal2);
 			keep(POOL_ICAL, cal2);
 			ck_assert_int_eq(icalcomponent_count_errors(cal2), 0);
-			ck_assert_msg(strcmp(icalcomponent_get_summary(
-			    icalcomponent_get_first_component(cal2,
-			    ICAL_VEVENT_COMPONENT)), title) == 0,
+			ck_assert_msg(
+			    strcmp(icalcomponent_get_summary(
+				       icalcomponent_get_first_component(cal2,
+					   ICAL_VEVENT_COMPONENT)),
+				title) == 0,
 			    "%s: the unfolded SUMMARY line reads back "
-			    "differently", what);
+			    "differently",
+			    what);
 		}
 		/* And the whole unfolded object parses the same. */
 		cal2 = icalparser_parse_string(kstr(unfold(d->raw)));
@@ -2156,8 +2287,9 @@ START_TEST(test_property_vietnamese)
 		keep(POOL_ICAL, cal2);
 		ck_assert_int_eq(icalcomponent_count_errors(cal2), 0);
 		ck_assert_str_eq(icalcomponent_get_summary(
-		    icalcomponent_get_first_component(cal2,
-		    ICAL_VEVENT_COMPONENT)), title);
+				     icalcomponent_get_first_component(cal2,
+					 ICAL_VEVENT_COMPONENT)),
+		    title);
 		release_to(mark);
 	}
 	/* The test tested what it says: NFD input, folded titles. */
@@ -2170,8 +2302,8 @@ END_TEST
 static Suite *
 ical_suite(void)
 {
-	Suite	*s = suite_create("ical");
-	TCase	*tc;
+	Suite *s = suite_create("ical");
+	TCase *tc;
 
 	tc = tcase_create("fold");
 	tcase_add_checked_fixture(tc, NULL, teardown);
@@ -2224,7 +2356,7 @@ ical_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ical_suite());
+	SRunner *sr = srunner_create(ical_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);

@@ -16,12 +16,13 @@
 #include "render/mime.h"
 #include "util/xmalloc.h"
 
-#define ICS	"BEGIN:VCALENDAR\r\nPRODID:-//loa//test//VI\r\nVERSION:2.0\r\n" \
-		"METHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x@loa\r\n" \
-		"SUMMARY:Hội nghị tổng kết\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+#define ICS \
+	"BEGIN:VCALENDAR\r\nPRODID:-//loa//test//VI\r\nVERSION:2.0\r\n" \
+	"METHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x@loa\r\n" \
+	"SUMMARY:Hội nghị tổng kết\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 
-static char	*msg;		/* freed by teardown */
-static char	*tmpfile_path;
+static char *msg; /* freed by teardown */
+static char *tmpfile_path;
 
 static void
 setup(void)
@@ -44,7 +45,7 @@ teardown(void)
 static struct mime_mail
 mail(void)
 {
-	struct mime_mail	 m;
+	struct mime_mail m;
 
 	memset(&m, 0, sizeof(m));
 	m.from = "UBND xã Đại Sơn <ubnd@daison.example>";
@@ -53,7 +54,7 @@ mail(void)
 	m.subject = "Giấy mời: Hội nghị tổng kết";
 	m.body = "Kính gửi anh An,\n\nTrân trọng kính mời.\n";
 	m.id = "0123456789abcdef";
-	m.date = 1766710800;	/* 2025-12-26 01:00:00 UTC, a Friday */
+	m.date = 1766710800; /* 2025-12-26 01:00:00 UTC, a Friday */
 	return m;
 }
 
@@ -70,13 +71,13 @@ build(const struct mime_mail *m)
 static char *
 unb64(const char *s, size_t len, size_t *n)
 {
-	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	char			*out = xmalloc(len + 1);
-	unsigned		 acc = 0;
-	int			 bits = 0;
-	size_t			 i;
-	const char		*p;
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char		 *out = xmalloc(len + 1);
+	unsigned	  acc = 0;
+	int		  bits = 0;
+	size_t		  i;
+	const char	 *p;
 
 	*n = 0;
 	for (i = 0; i < len && s[i] != '='; i++) {
@@ -101,14 +102,14 @@ unb64(const char *s, size_t len, size_t *n)
 static char *
 headers(const char *m)
 {
-	const char	*end = strstr(m, "\r\n\r\n");
-	char		*h, *p, *q;
+	const char *end = strstr(m, "\r\n\r\n");
+	char	   *h, *p, *q;
 
 	ck_assert_ptr_nonnull(end);
 	h = xstrndup(m, (size_t)(end - m) + 2);
 	for (p = q = h; *p != '\0'; p++) {
-		if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' ||
-		    p[2] == '\t')) {
+		if (p[0] == '\r' && p[1] == '\n' &&
+		    (p[2] == ' ' || p[2] == '\t')) {
 			p += 2;
 			continue;
 		}
@@ -122,12 +123,12 @@ headers(const char *m)
 static char *
 header(const char *h, const char *name)
 {
-	size_t		 n = strlen(name);
-	const char	*p = h;
+	size_t	    n = strlen(name);
+	const char *p = h;
 
 	for (;;) {
 		if (strncmp(p, name, n) == 0 && p[n] == ':') {
-			const char	*v = p + n + 1, *e;
+			const char *v = p + n + 1, *e;
 
 			while (*v == ' ')
 				v++;
@@ -144,14 +145,14 @@ header(const char *h, const char *name)
 static char *
 decode_words(const char *v)
 {
-	struct buf	 b = { 0 };
-	const char	*p = v;
+	struct buf  b = { 0 };
+	const char *p = v;
 
 	while (*p != '\0') {
 		if (strncmp(p, "=?UTF-8?B?", 10) == 0) {
-			const char	*e = strstr(p + 10, "?=");
-			size_t		 n;
-			char		*d;
+			const char *e = strstr(p + 10, "?=");
+			size_t	    n;
+			char	   *d;
 
 			ck_assert_ptr_nonnull(e);
 			d = unb64(p + 10, (size_t)(e - p - 10), &n);
@@ -173,13 +174,16 @@ decode_words(const char *v)
 static int
 utf8_whole(const char *s, size_t n)
 {
-	size_t	 i = 0, k, len;
+	size_t i = 0, k, len;
 
 	while (i < n) {
-		unsigned char	 c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)s[i];
 
-		len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
-		    (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		len = c < 0x80	       ? 1 :
+		    (c & 0xe0) == 0xc0 ? 2 :
+		    (c & 0xf0) == 0xe0 ? 3 :
+		    (c & 0xf8) == 0xf0 ? 4 :
+					 0;
 		if (len == 0 || i + len > n)
 			return 0;
 		for (k = 1; k < len; k++)
@@ -194,7 +198,7 @@ utf8_whole(const char *s, size_t n)
 static void
 assert_crlf(const char *m)
 {
-	const char	*p;
+	const char *p;
 
 	for (p = m; *p != '\0'; p++) {
 		if (*p == '\n')
@@ -203,24 +207,28 @@ assert_crlf(const char *m)
 		if (*p == '\r')
 			ck_assert_msg(p[1] == '\n', "bare CR at %td", p - m);
 	}
-	ck_assert_msg(strlen(m) >= 2 && strcmp(m + strlen(m) - 2, "\r\n") ==
-	    0, "the message does not end with CRLF");
+	ck_assert_msg(strlen(m) >= 2 && strcmp(m + strlen(m) - 2, "\r\n") == 0,
+	    "the message does not end with CRLF");
 }
 
 /* Each line of the header block is at most max octets, and only ASCII. */
 static void
 assert_header_lines(const char *m, size_t max)
 {
-	const char	*p = m, *e, *end = strstr(m, "\r\n\r\n");
+	const char *p = m, *e, *end = strstr(m, "\r\n\r\n");
 
 	while (p < end) {
 		e = strstr(p, "\r\n");
-		ck_assert_msg((size_t)(e - p) <= max, "a header line of %td "
-		    "octets: %.*s", e - p, (int)(e - p), p);
+		ck_assert_msg((size_t)(e - p) <= max,
+		    "a header line of %td "
+		    "octets: %.*s",
+		    e - p, (int)(e - p), p);
 		for (; p < e; p++)
 			ck_assert_msg((unsigned char)*p >= 0x20 &&
-			    (unsigned char)*p < 0x7f, "a raw byte 0x%02x in "
-			    "the headers", (unsigned char)*p);
+				(unsigned char)*p < 0x7f,
+			    "a raw byte 0x%02x in "
+			    "the headers",
+			    (unsigned char)*p);
 		p = e + 2;
 	}
 }
@@ -229,8 +237,8 @@ assert_header_lines(const char *m, size_t max)
 static char *
 part(const char *m, const char *type, size_t *n)
 {
-	char		 hdr[160];
-	const char	*h, *body, *end;
+	char	    hdr[160];
+	const char *h, *body, *end;
 
 	snprintf(hdr, sizeof(hdr), "\r\nContent-Type: %s", type);
 	if ((h = strstr(m, hdr)) == NULL)
@@ -238,7 +246,8 @@ part(const char *m, const char *type, size_t *n)
 	body = strstr(h, "\r\n\r\n");
 	ck_assert_ptr_nonnull(body);
 	ck_assert_msg(strstr(h, "Content-Transfer-Encoding: base64\r\n") <
-	    body && strstr(h, "Content-Transfer-Encoding: base64\r\n") != NULL,
+		    body &&
+		strstr(h, "Content-Transfer-Encoding: base64\r\n") != NULL,
 	    "part %s is not base64", type);
 	body += 4;
 	/* To the next boundary, or the end of a single-part message. */
@@ -246,7 +255,7 @@ part(const char *m, const char *type, size_t *n)
 		end = body + strlen(body) - 2;
 	/* Lines of at most 76. */
 	{
-		const char	*p = body, *e;
+		const char *p = body, *e;
 
 		while (p < end) {
 			e = strstr(p, "\r\n");
@@ -259,9 +268,9 @@ part(const char *m, const char *type, size_t *n)
 
 START_TEST(test_headers_plain)
 {
-	struct mime_mail	 m = mail();
-	char			*h, *v;
-	size_t			 n;
+	struct mime_mail m = mail();
+	char		*h, *v;
+	size_t		 n;
 
 	build(&m);
 	assert_crlf(msg);
@@ -294,8 +303,8 @@ END_TEST
 
 START_TEST(test_headers_encoded)
 {
-	struct mime_mail	 m = mail();
-	char			*h, *v, *d;
+	struct mime_mail m = mail();
+	char		*h, *v, *d;
 
 	build(&m);
 	h = headers(msg);
@@ -335,10 +344,10 @@ END_TEST
  * splitting a character, and decodes back whole. */
 START_TEST(test_subject_folded)
 {
-	struct mime_mail	 m = mail();
-	char			*h, *v, *d;
-	const char		*p;
-	int			 words = 0;
+	struct mime_mail m = mail();
+	char		*h, *v, *d;
+	const char	*p;
+	int		 words = 0;
 
 	static const char *const subjects[] = {
 		"Kế hoạch tổ chức Hội nghị tổng kết công tác cải cách hành "
@@ -349,7 +358,7 @@ START_TEST(test_subject_folded)
 		/* After one ASCII byte, 3-byte characters. */
 		"Xếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếếế",
 	};
-	size_t	 k;
+	size_t k;
 
 	for (k = 0; k < sizeof(subjects) / sizeof(subjects[0]); k++) {
 		m.subject = subjects[k];
@@ -363,26 +372,29 @@ START_TEST(test_subject_folded)
 		 * ASCII subject left unfolded).
 		 */
 		{
-			const char	*s = strstr(msg, "\r\nSubject: ") + 2, *e;
+			const char *s = strstr(msg, "\r\nSubject: ") + 2, *e;
 
-			for (e = strstr(s, "\r\n"); e[2] == ' '; e = strstr(s, "\r\n")) {
+			for (e = strstr(s, "\r\n"); e[2] == ' ';
+			     e = strstr(s, "\r\n")) {
 				s = e + 2;
-				ck_assert_msg(strstr(s, "\r\n") - s <= 78, "%.*s",
-				    (int)(strstr(s, "\r\n") - s), s);
+				ck_assert_msg(strstr(s, "\r\n") - s <= 78,
+				    "%.*s", (int)(strstr(s, "\r\n") - s), s);
 			}
 		}
 		h = headers(msg);
 		v = header(h, "Subject");
 		for (p = v; (p = strstr(p, "=?UTF-8?B?")) != NULL; p += 10) {
-			const char	*e = strstr(p + 10, "?=");
-			size_t		 n;
-			char		*w;
+			const char *e = strstr(p + 10, "?=");
+			size_t	    n;
+			char	   *w;
 
 			words++;
 			/* Each word decodes to whole UTF-8 characters. */
 			w = unb64(p + 10, (size_t)(e - p - 10), &n);
-			ck_assert_msg(n > 0 && utf8_whole(w, n), "word %d splits a "
-			    "character: %.*s", words, (int)(e - p + 2), p);
+			ck_assert_msg(n > 0 && utf8_whole(w, n),
+			    "word %d splits a "
+			    "character: %.*s",
+			    words, (int)(e - p + 2), p);
 			free(w);
 		}
 		ck_assert_int_gt(words, 1);
@@ -398,8 +410,8 @@ END_TEST
 /* CR and LF never reach a header: no header can be injected. */
 START_TEST(test_header_injection)
 {
-	struct mime_mail	 m = mail();
-	char			*h;
+	struct mime_mail m = mail();
+	char		*h;
 
 	m.subject = "Giấy mời\r\nBcc: spy@evil.example";
 	m.to_name = "An\r\nX-Evil: 1";
@@ -411,7 +423,7 @@ START_TEST(test_header_injection)
 	ck_assert_msg(strstr(h, "\r\nX-Evil:") == NULL, "%s", h);
 	{
 		/* Nor do they come back out of the encoded words. */
-		char	*v = header(h, "Subject"), *d = decode_words(v);
+		char *v = header(h, "Subject"), *d = decode_words(v);
 
 		ck_assert_msg(strpbrk(d, "\r\n") == NULL, "%s", d);
 		free(d);
@@ -428,7 +440,7 @@ START_TEST(test_header_injection)
 	ck_assert_msg(strstr(h, "\r\nX-Evil:") == NULL, "%s", h);
 	free(h);
 	{
-		struct buf	 b = { 0 };
+		struct buf b = { 0 };
 
 		mime_header_value(&b, "a\r\nb");
 		ck_assert_ptr_nonnull(b.s);
@@ -441,10 +453,10 @@ END_TEST
 
 START_TEST(test_itip_structure)
 {
-	struct mime_mail	 m = mail();
-	const char		*mixed, *alt, *plain, *cal, *att, *end;
-	char			*v;
-	size_t			 n;
+	struct mime_mail m = mail();
+	const char	*mixed, *alt, *plain, *cal, *att, *end;
+	char		*v;
+	size_t		 n;
 
 	m.ics = ICS;
 	m.method = "REQUEST";
@@ -452,21 +464,27 @@ START_TEST(test_itip_structure)
 	assert_crlf(msg);
 	assert_header_lines(msg, 78);
 	mixed = strstr(msg, "\r\nContent-Type: multipart/mixed; boundary=");
-	alt = strstr(msg, "\r\nContent-Type: multipart/alternative; "
+	alt = strstr(msg,
+	    "\r\nContent-Type: multipart/alternative; "
 	    "boundary=");
 	plain = strstr(msg, "\r\nContent-Type: text/plain; charset=UTF-8");
-	cal = strstr(msg, "\r\nContent-Type: text/calendar; method=REQUEST; "
+	cal = strstr(msg,
+	    "\r\nContent-Type: text/calendar; method=REQUEST; "
 	    "charset=UTF-8\r\n");
-	att = strstr(msg, "\r\nContent-Type: application/ics; "
+	att = strstr(msg,
+	    "\r\nContent-Type: application/ics; "
 	    "name=\"invite.ics\"");
 	ck_assert_msg(mixed && alt && plain && cal && att, "%s", msg);
 	/* mixed > alternative { plain, calendar }, then the attachment. */
 	ck_assert(mixed < alt && alt < plain && plain < cal && cal < att);
 	end = strstr(cal, "--loa-alt-");
-	ck_assert_msg(end != NULL && end < att, "the alternative part does "
+	ck_assert_msg(end != NULL && end < att,
+	    "the alternative part does "
 	    "not close before the attachment");
-	ck_assert_msg(strstr(att, "Content-Disposition: attachment; "
-	    "filename=\"invite.ics\"") != NULL, "%s", att);
+	ck_assert_msg(strstr(att,
+			  "Content-Disposition: attachment; "
+			  "filename=\"invite.ics\"") != NULL,
+	    "%s", att);
 	v = part(msg, "text/calendar; method=REQUEST", &n);
 	ck_assert_str_eq(v, ICS);
 	free(v);
@@ -482,14 +500,15 @@ START_TEST(test_itip_structure)
 		ck_assert_msg((unsigned char)msg[n] < 0x80, "a raw byte at %zu",
 		    n);
 	/* The closing boundary of the whole message is last. */
-	ck_assert_msg(strlen(msg) > 20 && strstr(msg, "--loa-mixed-") !=
-	    NULL && strcmp(msg + strlen(msg) - 4, "--\r\n") == 0, "%s",
-	    msg + strlen(msg) - 40);
+	ck_assert_msg(strlen(msg) > 20 && strstr(msg, "--loa-mixed-") != NULL &&
+		strcmp(msg + strlen(msg) - 4, "--\r\n") == 0,
+	    "%s", msg + strlen(msg) - 40);
 
 	/* The MIME method follows what it is told: CANCEL. */
 	m.method = "CANCEL";
 	build(&m);
-	ck_assert_ptr_nonnull(strstr(msg, "Content-Type: text/calendar; "
+	ck_assert_ptr_nonnull(strstr(msg,
+	    "Content-Type: text/calendar; "
 	    "method=CANCEL; charset=UTF-8\r\n"));
 	ck_assert_ptr_null(strstr(msg, "method=REQUEST"));
 }
@@ -497,13 +516,12 @@ END_TEST
 
 START_TEST(test_attachments)
 {
-	static const unsigned char	 bytes[] = { '%', 'P', 'D', 'F', 0x00,
-					    0xff, 0x80, 0x0d, 0x0a, 0x7f,
-					    'x' };
-	struct mime_mail		 m = mail();
-	struct mime_file		 files[2];
-	char				*v;
-	size_t				 n;
+	static const unsigned char bytes[] = { '%', 'P', 'D', 'F', 0x00, 0xff,
+		0x80, 0x0d, 0x0a, 0x7f, 'x' };
+	struct mime_mail	   m = mail();
+	struct mime_file	   files[2];
+	char			  *v;
+	size_t			   n;
 
 	files[0].name = "129-KH-UBND.pdf";
 	files[0].data = (const char *)bytes;
@@ -516,7 +534,8 @@ START_TEST(test_attachments)
 	build(&m);
 	assert_crlf(msg);
 	ck_assert_ptr_nonnull(strstr(msg, "multipart/mixed"));
-	ck_assert_ptr_nonnull(strstr(msg, "\r\nContent-Type: application/pdf"
+	ck_assert_ptr_nonnull(strstr(msg,
+	    "\r\nContent-Type: application/pdf"
 	    "\r\nContent-Disposition: attachment; filename=\"129-KH-UBND.pdf"
 	    "\""));
 	/* A non-ASCII file name is an encoded word, never raw bytes. */
@@ -536,15 +555,19 @@ END_TEST
 START_TEST(test_base64)
 {
 	static const struct {
-		const char	*in, *out;
+		const char *in, *out;
 	} v[] = {
-		{ "", "" }, { "f", "Zg==\r\n" }, { "fo", "Zm8=\r\n" },
-		{ "foo", "Zm9v\r\n" }, { "foob", "Zm9vYg==\r\n" },
-		{ "fooba", "Zm9vYmE=\r\n" }, { "foobar", "Zm9vYmFy\r\n" },
+		{ "", "" },
+		{ "f", "Zg==\r\n" },
+		{ "fo", "Zm8=\r\n" },
+		{ "foo", "Zm9v\r\n" },
+		{ "foob", "Zm9vYg==\r\n" },
+		{ "fooba", "Zm9vYmE=\r\n" },
+		{ "foobar", "Zm9vYmFy\r\n" },
 	};
-	struct buf	 b;
-	char		 big[200], *d;
-	size_t		 i, n;
+	struct buf b;
+	char	   big[200], *d;
+	size_t	   i, n;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		memset(&b, 0, sizeof(b));
@@ -569,8 +592,8 @@ END_TEST
 static Suite *
 mime_suite(void)
 {
-	Suite	*s = suite_create("mime");
-	TCase	*tc = tcase_create("mime");
+	Suite *s = suite_create("mime");
+	TCase *tc = tcase_create("mime");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_headers_plain);
@@ -587,7 +610,7 @@ mime_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(mime_suite());
+	SRunner *sr = srunner_create(mime_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);

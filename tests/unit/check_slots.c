@@ -28,24 +28,24 @@
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 
-#define ZONE	"Asia/Ho_Chi_Minh"
-#define NOW	"2026-02-01 00:00"	/* before every fixture's air times */
-#define GAP	10
+#define ZONE "Asia/Ho_Chi_Minh"
+#define NOW  "2026-02-01 00:00" /* before every fixture's air times */
+#define GAP  10
 
 struct world {
-	struct service	 *svc;
-	struct plan	 *plans[4];
-	size_t		  nplans;
-	struct jobs	  jobs;
-	struct diag	  d;
-	char		 *log;		/* what went to d.out */
-	size_t		  loglen;
+	struct service *svc;
+	struct plan    *plans[4];
+	size_t		nplans;
+	struct jobs	jobs;
+	struct diag	d;
+	char	       *log; /* what went to d.out */
+	size_t		loglen;
 };
 
 static int64_t
 local_time(const char *s)
 {
-	int64_t	 t;
+	int64_t t;
 
 	if (timex_parse_instant(tz_get(ZONE), s, &t) == -1)
 		ck_abort_msg("bad time \"%s\" in the test", s);
@@ -60,9 +60,9 @@ local_time(const char *s)
 static int
 world_load(struct world *w, const char *cfg, int place)
 {
-	const char	*dir = getenv("LOA_TESTDATA");
-	char		 path[PATH_MAX];
-	size_t		 i;
+	const char *dir = getenv("LOA_TESTDATA");
+	char	    path[PATH_MAX];
+	size_t	    i;
 
 	memset(w, 0, sizeof(*w));
 	w->d.out = open_memstream(&w->log, &w->loglen);
@@ -80,7 +80,7 @@ world_load(struct world *w, const char *cfg, int place)
 		return -1;
 	}
 	for (i = 0; i < w->svc->nplans; i++) {
-		struct plan	*p;
+		struct plan *p;
 
 		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
 		    &w->d);
@@ -103,7 +103,7 @@ world_load(struct world *w, const char *cfg, int place)
 static void
 world_clear(struct world *w)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < w->nplans; i++)
 		plan_free(w->plans[i]);
@@ -119,19 +119,19 @@ world_clear(struct world *w)
  * The world a test has open. A failed assertion leaves its test at once
  * (CK_FORK=no), so the teardown closes what the test could not.
  */
-static struct world	*open_world;
+static struct world *open_world;
 
 static struct world *
 world_open(const char *cfg)
 {
-	int	 rc;
+	int rc;
 
 	ck_assert_ptr_null(open_world);
 	open_world = calloc(1, sizeof(*open_world));
 	ck_assert_ptr_nonnull(open_world);
 	rc = world_load(open_world, cfg, 1);
-	ck_assert_msg(rc == 0, "%s: %s", cfg, open_world->log ?
-	    open_world->log : "");
+	ck_assert_msg(rc == 0, "%s: %s", cfg,
+	    open_world->log ? open_world->log : "");
 	return open_world;
 }
 
@@ -155,12 +155,12 @@ teardown(void)
 static const struct job *
 item(const struct world *w, const char *object, int ordinal)
 {
-	const struct job	*found = NULL;
-	size_t			 i;
-	int			 n = 0;
+	const struct job *found = NULL;
+	size_t		  i;
+	int		  n = 0;
 
 	for (i = 0; i < w->jobs.n; i++) {
-		const struct job	*j = &w->jobs.v[i];
+		const struct job *j = &w->jobs.v[i];
 
 		if (j->kind == JK_BROADCAST && j->ordinal == ordinal &&
 		    strcmp(j->object, object) == 0) {
@@ -176,7 +176,7 @@ item(const struct world *w, const char *object, int ordinal)
 static const struct broadcast *
 broadcast_of(const struct world *w, const char *id)
 {
-	size_t	 i, k;
+	size_t i, k;
 
 	for (k = 0; k < w->nplans; k++)
 		for (i = 0; i < w->plans[k]->nbroadcasts; i++)
@@ -190,11 +190,11 @@ broadcast_of(const struct world *w, const char *id)
 static int
 log_lines(const struct world *w, const char *a, const char *b)
 {
-	const char	*p = w->log, *nl;
-	int		 n = 0;
+	const char *p = w->log, *nl;
+	int	    n = 0;
 
 	while (p != NULL && *p != '\0') {
-		char	*line;
+		char *line;
 
 		nl = strchr(p, '\n');
 		line = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
@@ -208,44 +208,51 @@ log_lines(const struct world *w, const char *a, const char *b)
 
 /* An item's placement: its slot and planned time, or where it stays. */
 struct want {
-	const char	*object;
-	int		 ordinal;
-	const char	*slot;		/* NULL: none */
-	const char	*at;		/* local "YYYY-MM-DD HH:MM:SS" */
-	int		 duration;	/* seconds */
-	enum job_state	 state;
+	const char    *object;
+	int	       ordinal;
+	const char    *slot;	 /* NULL: none */
+	const char    *at;	 /* local "YYYY-MM-DD HH:MM:SS" */
+	int	       duration; /* seconds */
+	enum job_state state;
 };
 
 static void
 check_placed(const struct world *w, const struct want *want, size_t n)
 {
-	char	 got[40], exp[40];
-	size_t	 i;
+	char   got[40], exp[40];
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const struct job	*j = item(w, want[i].object,
-					    want[i].ordinal);
+		const struct job *j = item(w, want[i].object, want[i].ordinal);
 
 		tz_rfc3339(j->plan->tz, j->due, got, sizeof(got));
 		tz_rfc3339(j->plan->tz, local_time(want[i].at), exp,
 		    sizeof(exp));
-		ck_assert_msg(strcmp(got, exp) == 0, "%s #%d planned %s, "
-		    "expected %s", want[i].object, want[i].ordinal, got, exp);
+		ck_assert_msg(strcmp(got, exp) == 0,
+		    "%s #%d planned %s, "
+		    "expected %s",
+		    want[i].object, want[i].ordinal, got, exp);
 		if (want[i].slot == NULL)
-			ck_assert_msg(j->slot == NULL, "%s #%d: slot %s, "
-			    "expected none", want[i].object, want[i].ordinal,
-			    j->slot);
+			ck_assert_msg(j->slot == NULL,
+			    "%s #%d: slot %s, "
+			    "expected none",
+			    want[i].object, want[i].ordinal, j->slot);
 		else
 			ck_assert_msg(j->slot != NULL &&
-			    strcmp(j->slot, want[i].slot) == 0, "%s #%d: slot "
-			    "%s, expected %s", want[i].object, want[i].ordinal,
+				strcmp(j->slot, want[i].slot) == 0,
+			    "%s #%d: slot "
+			    "%s, expected %s",
+			    want[i].object, want[i].ordinal,
 			    j->slot ? j->slot : "(none)", want[i].slot);
-		ck_assert_msg(j->duration == want[i].duration, "%s: %d s, "
-		    "expected %d", want[i].object, j->duration,
-		    want[i].duration);
-		ck_assert_msg(j->state == want[i].state, "%s #%d: state %s, "
-		    "expected %s", want[i].object, want[i].ordinal,
-		    job_state_names[j->state], job_state_names[want[i].state]);
+		ck_assert_msg(j->duration == want[i].duration,
+		    "%s: %d s, "
+		    "expected %d",
+		    want[i].object, j->duration, want[i].duration);
+		ck_assert_msg(j->state == want[i].state,
+		    "%s #%d: state %s, "
+		    "expected %s",
+		    want[i].object, want[i].ordinal, job_state_names[j->state],
+		    job_state_names[want[i].state]);
 	}
 }
 
@@ -257,13 +264,13 @@ check_placed(const struct world *w, const struct want *want, size_t n)
 static void
 check_invariants(const struct world *w)
 {
-	size_t	 i, k, s;
+	size_t i, k, s;
 
 	for (i = 0; i < w->jobs.n; i++) {
-		const struct job	*j = &w->jobs.v[i];
-		const struct broadcast	*b;
-		const struct slot	*sl = NULL;
-		int64_t			 local, day, start;
+		const struct job       *j = &w->jobs.v[i];
+		const struct broadcast *b;
+		const struct slot      *sl = NULL;
+		int64_t			local, day, start;
 
 		if (j->kind != JK_BROADCAST || j->slot == NULL)
 			continue;
@@ -285,12 +292,12 @@ check_invariants(const struct world *w)
 		ck_assert_int_le(j->due + j->duration,
 		    start + (int64_t)(sl->end - sl->start) * 60);
 		for (k = 0; k < w->jobs.n; k++) {
-			const struct job	*o = &w->jobs.v[k];
+			const struct job *o = &w->jobs.v[k];
 
 			if (k == i || o->kind != JK_BROADCAST ||
 			    o->slot == NULL || o->due < j->due ||
-			    o->due >= start + (int64_t)(sl->end -
-			    sl->start) * 60)
+			    o->due >=
+				start + (int64_t)(sl->end - sl->start) * 60)
 				continue;
 			ck_assert_msg(o->due >= j->due + j->duration + GAP,
 			    "%s overlaps %s, or leaves no gap", o->object,
@@ -301,7 +308,7 @@ check_invariants(const struct world *w)
 
 START_TEST(test_first_slot)
 {
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		/* a slot's start is "at or after" */
 		{ "dung-gio", 0, "Sáng", "2026-03-02 06:00:00", 6, JS_PENDING },
 		/* Sáng has begun: Chiều */
@@ -312,7 +319,7 @@ START_TEST(test_first_slot)
 		{ "lap", 0, "Sáng", "2026-03-05 06:00:00", 6, JS_PENDING },
 		{ "lap", 1, "Chiều", "2026-03-05 17:00:00", 6, JS_PENDING },
 	};
-	struct world	*w;
+	struct world *w;
 
 	w = world_open("plans/slots/basic/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
@@ -324,7 +331,7 @@ END_TEST
 
 START_TEST(test_order_priority_air)
 {
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		/* high first, though it airs from the latest */
 		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
 		/* then by air time: 40 + 10 */
@@ -332,7 +339,7 @@ START_TEST(test_order_priority_air)
 		/* 50 + 30 + 10 */
 		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:30", 20, JS_PENDING },
 	};
-	struct world	*w;
+	struct world *w;
 
 	w = world_open("plans/slots/basic/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
@@ -347,11 +354,11 @@ START_TEST(test_order_id)
 	 * priority, then air time, then id"). The job ids of these two
 	 * sort the other way round.
 	 */
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		{ "cung-a", 0, "Chiều", "2026-03-04 17:02:00", 10, JS_PENDING },
 		{ "cung-b", 0, "Chiều", "2026-03-04 17:02:20", 10, JS_PENDING },
 	};
-	struct world	*w;
+	struct world *w;
 
 	w = world_open("plans/slots/basic/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
@@ -361,7 +368,7 @@ END_TEST
 
 START_TEST(test_full_and_weekdays)
 {
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		{ "day-1", 0, "Chiều", "2026-03-06 17:00:00", 300, JS_PENDING },
 		/* 300 + 10 + 5 fits the 600 s of Chiều */
 		{ "ngan", 0, "Chiều", "2026-03-06 17:05:10", 5, JS_PENDING },
@@ -373,7 +380,7 @@ START_TEST(test_full_and_weekdays)
 		/* nor on Sunday: Monday's Sáng */
 		{ "chu-nhat", 0, "Sáng", "2026-03-09 06:00:00", 5, JS_PENDING },
 	};
-	struct world	*w;
+	struct world *w;
 
 	w = world_open("plans/slots/full/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
@@ -385,13 +392,13 @@ END_TEST
 
 START_TEST(test_exact_fit)
 {
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		/* 1800 s: exactly Sáng */
 		{ "vua", 0, "Sáng", "2026-03-12 06:00:00", 1800, JS_PENDING },
 		/* and nothing else fits there */
 		{ "sau-vua", 0, "Chiều", "2026-03-12 17:00:00", 1, JS_PENDING },
 	};
-	struct world	*w;
+	struct world *w;
 
 	w = world_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
@@ -402,39 +409,41 @@ END_TEST
 
 START_TEST(test_too_long)
 {
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		/* unplaced: it keeps its air time */
 		{ "dai", 0, NULL, "2026-03-10 05:00:00", 1801, JS_SKIPPED },
 	};
-	struct world		*w;
-	const struct job	*j;
+	struct world	 *w;
+	const struct job *j;
 
 	w = world_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
 	j = item(w, "dai", 0);
-	ck_assert_msg(j->reason != NULL && strstr(j->reason, "longer") !=
-	    NULL, "reason \"%s\"", j->reason ? j->reason : "(null)");
+	ck_assert_msg(j->reason != NULL && strstr(j->reason, "longer") != NULL,
+	    "reason \"%s\"", j->reason ? j->reason : "(null)");
 	ck_assert_msg(log_lines(w, "warning", "dai") == 1 &&
-	    log_lines(w, "dai", "longer") == 1, "%s", w->log);
+		log_lines(w, "dai", "longer") == 1,
+	    "%s", w->log);
 	world_close(w);
 }
 END_TEST
 
 START_TEST(test_expires)
 {
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		{ "het-han", 0, NULL, "2026-03-10 17:01:00", 5, JS_SKIPPED },
 	};
-	struct world		*w;
-	const struct job	*j;
+	struct world	 *w;
+	const struct job *j;
 
 	w = world_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
 	j = item(w, "het-han", 0);
-	ck_assert_msg(j->reason != NULL && strstr(j->reason, "expires") !=
-	    NULL, "reason \"%s\"", j->reason ? j->reason : "(null)");
+	ck_assert_msg(j->reason != NULL && strstr(j->reason, "expires") != NULL,
+	    "reason \"%s\"", j->reason ? j->reason : "(null)");
 	ck_assert_msg(log_lines(w, "warning", "het-han") == 1 &&
-	    log_lines(w, "het-han", "expires") == 1, "%s", w->log);
+		log_lines(w, "het-han", "expires") == 1,
+	    "%s", w->log);
 	/* dai and het-han, nothing else. */
 	ck_assert_msg(w->d.warnings == 2, "%s", w->log);
 	world_close(w);
@@ -443,11 +452,11 @@ END_TEST
 
 START_TEST(test_emergency)
 {
-	static const struct want	 want[] = {
+	static const struct want want[] = {
 		/* at its air time, at night, in no slot */
 		{ "khan", 0, NULL, "2026-03-10 22:15:00", 6, JS_PENDING },
 	};
-	struct world	*w;
+	struct world *w;
 
 	w = world_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, sizeof(want) / sizeof(want[0]));
@@ -459,8 +468,8 @@ END_TEST
 
 START_TEST(test_held)
 {
-	struct world		*w;
-	const struct job	*j;
+	struct world	 *w;
+	const struct job *j;
 
 	w = world_open("plans/slots/edge/loa.cfg");
 	j = item(w, "cho", 0);
@@ -468,8 +477,9 @@ START_TEST(test_held)
 	ck_assert_ptr_null(j->slot);
 	/* Not moved to a slot: still its (tentative) air time. */
 	ck_assert_int_eq(j->due, broadcast_of(w, "cho")->air[0].t);
-	ck_assert_msg(j->reason != NULL && strstr(j->reason, "tentative") !=
-	    NULL, "reason \"%s\"", j->reason ? j->reason : "(null)");
+	ck_assert_msg(j->reason != NULL &&
+		strstr(j->reason, "tentative") != NULL,
+	    "reason \"%s\"", j->reason ? j->reason : "(null)");
 	world_close(w);
 }
 END_TEST
@@ -483,15 +493,15 @@ END_TEST
 static void
 child_place(const char *cfg, const char *keep)
 {
-	struct world	 w;
-	size_t		 i;
+	struct world w;
+	size_t	     i;
 
 	if (world_load(&w, cfg, 0) == -1)
 		_exit(2);
 	/* Hold back every broadcast but keep (NULL: all). */
 	for (i = 0; i < w.jobs.n; i++)
-		if (w.jobs.v[i].kind == JK_BROADCAST && (keep == NULL ||
-		    strcmp(w.jobs.v[i].object, keep) != 0))
+		if (w.jobs.v[i].kind == JK_BROADCAST &&
+		    (keep == NULL || strcmp(w.jobs.v[i].object, keep) != 0))
 			w.jobs.v[i].state = JS_HELD;
 	slots_place(w.svc, &w.jobs, &w.d);
 	world_clear(&w);
@@ -501,9 +511,9 @@ child_place(const char *cfg, const char *keep)
 START_TEST(test_nothing_to_place)
 {
 	static const struct {
-		const char	*cfg;
-		const char	*keep;
-		const char	*what;
+		const char *cfg;
+		const char *keep;
+		const char *what;
 	} cases[] = {
 		{ "plans/times/loa.cfg", NULL, "a plan without broadcasts" },
 		{ "plans/slots/edge/loa.cfg", "khan", "only an emergency" },
@@ -512,11 +522,11 @@ START_TEST(test_nothing_to_place)
 		{ "plans/slots/edge/loa.cfg", "het-han",
 		    "only an item that expires first" },
 	};
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		pid_t	 pid;
-		int	 status;
+		pid_t pid;
+		int   status;
 
 		fflush(NULL);
 		pid = fork();
@@ -527,8 +537,7 @@ START_TEST(test_nothing_to_place)
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "slots_place with %s: the process %s %d", cases[i].what,
 		    WIFEXITED(status) ? "exited with" : "died of signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) :
-		    WTERMSIG(status));
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	}
 }
 END_TEST
@@ -536,8 +545,8 @@ END_TEST
 static Suite *
 slots_suite(void)
 {
-	Suite	*s = suite_create("slots");
-	TCase	*tc;
+	Suite *s = suite_create("slots");
+	TCase *tc;
 
 	tc = tcase_create("placement");
 	tcase_add_checked_fixture(tc, NULL, teardown);
@@ -562,7 +571,7 @@ slots_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(slots_suite());
+	SRunner *sr = srunner_create(slots_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);

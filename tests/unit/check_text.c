@@ -13,17 +13,17 @@
 #include "util/sms.h"
 #include "util/text.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Byte strings with their length, NUL bytes included. */
-#define BYTES(s)	s, sizeof(s) - 1
+#define BYTES(s) s, sizeof(s) - 1
 
 /* n copies of unit, newly allocated. */
 static char *
 rep(const char *unit, size_t n)
 {
-	size_t	 ul = strlen(unit), i;
-	char	*s;
+	size_t ul = strlen(unit), i;
+	char  *s;
 
 	s = malloc(ul * n + 1);
 	ck_assert_ptr_nonnull(s);
@@ -36,10 +36,10 @@ rep(const char *unit, size_t n)
 /* UTF-8 validation. */
 
 struct utf8_case {
-	const char	*label;
-	const char	*s;
-	size_t		 n;
-	long		 want;
+	const char *label;
+	const char *s;
+	size_t	    n;
+	long	    want;
 };
 
 static const struct utf8_case utf8_cases[] = {
@@ -66,8 +66,8 @@ static const struct utf8_case utf8_cases[] = {
 
 START_TEST(test_utf8_check)
 {
-	const struct utf8_case	*c = &utf8_cases[_i];
-	long			 got;
+	const struct utf8_case *c = &utf8_cases[_i];
+	long			got;
 
 	got = text_utf8_check(c->s, c->n);
 	ck_assert_msg(got == c->want, "%s: text_utf8_check = %ld, want %ld",
@@ -77,34 +77,37 @@ END_TEST
 
 START_TEST(test_line_of)
 {
-	const char	*s = "a\nb\nc";
-	const char	*t = "Đại Sơn\nxã\xff";
+	const char *s = "a\nb\nc";
+	const char *t = "Đại Sơn\nxã\xff";
 
 	ck_assert_int_eq(text_line_of(s, 0), 1);
-	ck_assert_int_eq(text_line_of(s, 1), 1);	/* the '\n' itself */
+	ck_assert_int_eq(text_line_of(s, 1), 1); /* the '\n' itself */
 	ck_assert_int_eq(text_line_of(s, 2), 2);
 	ck_assert_int_eq(text_line_of(s, 4), 3);
-	ck_assert_int_eq(text_line_of(s, 100), 3);	/* stops at NUL */
+	ck_assert_int_eq(text_line_of(s, 100), 3); /* stops at NUL */
 	ck_assert_int_eq(text_line_of("", 0), 1);
 	ck_assert_int_eq(text_line_of("\n\n\n", 3), 4);
 	/* With text_utf8_check: where the bad byte is. */
-	ck_assert_int_eq(text_line_of(t,
-	    (size_t)text_utf8_check(t, strlen(t))), 2);
+	ck_assert_int_eq(text_line_of(t, (size_t)text_utf8_check(t, strlen(t))),
+	    2);
 }
 END_TEST
 
 /* NFC and folding. */
 
 struct map_case {
-	const char	*label;
-	const char	*in;
-	const char	*want;		/* NULL: must fail */
+	const char *label;
+	const char *in;
+	const char *want; /* NULL: must fail */
 };
 
 static const struct map_case nfc_cases[] = {
 	{ "ê + combining tilde", "Nguy\xc3\xaa\xcc\x83n", "Nguyễn" },
 	{ "fully decomposed", "Nguye\xcc\x82\xcc\x83n", "Nguyễn" },
-	{ "o + grave", "Ho\xcc\x80" "a", "Hòa" },
+	{ "o + grave",
+	    "Ho\xcc\x80"
+	    "a",
+	    "Hòa" },
 	{ "d + horn + grave: ườ", "\xc4\x91u\xcc\x9bo\xcc\x9b\xcc\x80ng",
 	    "đường" },
 	{ "already NFC", "Ủy ban nhân dân xã Đại Sơn",
@@ -117,13 +120,15 @@ static const struct map_case nfc_cases[] = {
 
 START_TEST(test_nfc)
 {
-	const struct map_case	*c = &nfc_cases[_i];
-	char			*got;
+	const struct map_case *c = &nfc_cases[_i];
+	char		      *got;
 
 	got = text_nfc(c->in);
 	if (c->want == NULL)
-		ck_assert_msg(got == NULL, "%s: text_nfc gave \"%s\", want "
-		    "NULL", c->label, got);
+		ck_assert_msg(got == NULL,
+		    "%s: text_nfc gave \"%s\", want "
+		    "NULL",
+		    c->label, got);
 	else
 		ck_assert_msg(got != NULL && strcmp(got, c->want) == 0,
 		    "%s: text_nfc gave \"%s\", want \"%s\"", c->label,
@@ -133,13 +138,16 @@ START_TEST(test_nfc)
 END_TEST
 
 static const struct map_case fold_cases[] = {
-	{ "SPEC example", "ĐÀ NẴNG, Thừa Thiên Huế", "DA NANG, Thua Thien Hue" },
+	{ "SPEC example", "ĐÀ NẴNG, Thừa Thiên Huế",
+	    "DA NANG, Thua Thien Hue" },
 	{ "đ", "đ", "d" },
 	{ "Đ", "Đ", "D" },
 	{ "đường", "đường", "duong" },
 	{ "horn letters", "ơ ư Ơ Ư", "o u O U" },
-	{ "greeting", "Kính gửi ông Đào Văn Soái", "Kinh gui ong Dao Van Soai" },
-	{ "issuer", "Ủy ban nhân dân xã Đại Sơn", "Uy ban nhan dan xa Dai Son" },
+	{ "greeting", "Kính gửi ông Đào Văn Soái",
+	    "Kinh gui ong Dao Van Soai" },
+	{ "issuer", "Ủy ban nhân dân xã Đại Sơn",
+	    "Uy ban nhan dan xa Dai Son" },
 	{ "NFD input", "Nguye\xcc\x82\xcc\x83n", "Nguyen" },
 	{ "ASCII unchanged", "Hoi nghi 08:00 {ok}", "Hoi nghi 08:00 {ok}" },
 	{ "empty", "", "" },
@@ -148,13 +156,15 @@ static const struct map_case fold_cases[] = {
 
 START_TEST(test_fold)
 {
-	const struct map_case	*c = &fold_cases[_i];
-	char			*got;
+	const struct map_case *c = &fold_cases[_i];
+	char		      *got;
 
 	got = text_fold(c->in);
 	if (c->want == NULL)
-		ck_assert_msg(got == NULL, "%s: text_fold gave \"%s\", want "
-		    "NULL", c->label, got);
+		ck_assert_msg(got == NULL,
+		    "%s: text_fold gave \"%s\", want "
+		    "NULL",
+		    c->label, got);
 	else
 		ck_assert_msg(got != NULL && strcmp(got, c->want) == 0,
 		    "%s: text_fold gave \"%s\", want \"%s\"", c->label,
@@ -165,7 +175,7 @@ END_TEST
 
 START_TEST(test_codepoints)
 {
-	char	*n;
+	char *n;
 
 	ck_assert_uint_eq(text_codepoints(""), 0);
 	ck_assert_uint_eq(text_codepoints("abc"), 3);
@@ -184,8 +194,8 @@ END_TEST
 /* Phone numbers. */
 
 struct phone_case {
-	const char	*in;
-	const char	*want;		/* NULL: invalid */
+	const char *in;
+	const char *want; /* NULL: invalid */
 };
 
 static const struct phone_case phone_cases[] = {
@@ -238,7 +248,7 @@ static const struct phone_case phone_cases[] = {
 
 START_TEST(test_phone)
 {
-	const struct phone_case	*c = &phone_cases[_i];
+	const struct phone_case *c = &phone_cases[_i];
 	char			 out[64] = "", err[256] = "";
 	int			 r;
 
@@ -261,22 +271,23 @@ END_TEST
 /* SMS encoding and parts. */
 
 struct sms_case {
-	const char		*label;
-	const char		*unit;		/* repeated count times */
-	size_t			 count;
-	const char		*tail;		/* appended, then unit2 */
-	const char		*unit2;
-	size_t			 count2;
-	enum sms_encoding	 enc;
-	size_t			 units;
-	int			 parts;
+	const char	 *label;
+	const char	 *unit; /* repeated count times */
+	size_t		  count;
+	const char	 *tail; /* appended, then unit2 */
+	const char	 *unit2;
+	size_t		  count2;
+	enum sms_encoding enc;
+	size_t		  units;
+	int		  parts;
 };
 
-#define VN	"\xe1\xbb\xaf"			/* ữ, one UCS-2 unit */
-#define EMOJI	"\xf0\x9f\x98\x80"		/* two UCS-2 units */
-#define SEED142	"UBND xã Đại Sơn kính mời đồng chí dự Hội nghị tổng kết " \
-		"công tác cải cách hành chính năm 2025 lúc 08 giờ 00 ngày " \
-		"26/12/2025 tại Phòng họp gác 3"
+#define VN    "\xe1\xbb\xaf"	 /* ữ, one UCS-2 unit */
+#define EMOJI "\xf0\x9f\x98\x80" /* two UCS-2 units */
+#define SEED142 \
+	"UBND xã Đại Sơn kính mời đồng chí dự Hội nghị tổng kết " \
+	"công tác cải cách hành chính năm 2025 lúc 08 giờ 00 ngày " \
+	"26/12/2025 tại Phòng họp gác 3"
 
 static const struct sms_case sms_cases[] = {
 	{ "empty", "", 0, "", "", 0, SMS_GSM7, 0, 1 },
@@ -297,30 +308,29 @@ static const struct sms_case sms_cases[] = {
 	{ "newline", "a\nb\r\n", 1, "", "", 0, SMS_GSM7, 5, 1 },
 	{ "backtick is not GSM-7", "`", 1, "", "", 0, SMS_UCS2, 1, 1 },
 	{ "Vietnamese", "Kính gửi", 1, "", "", 0, SMS_UCS2, 8, 1 },
-	{ "đ alone forces UCS-2", "Dai Son đ", 1, "", "", 0, SMS_UCS2, 9,
-	    1 },
+	{ "đ alone forces UCS-2", "Dai Son đ", 1, "", "", 0, SMS_UCS2, 9, 1 },
 	{ "70 UCS-2", VN, 70, "", "", 0, SMS_UCS2, 70, 1 },
 	{ "71 UCS-2", VN, 71, "", "", 0, SMS_UCS2, 71, 2 },
 	{ "134 UCS-2", VN, 134, "", "", 0, SMS_UCS2, 134, 2 },
 	{ "135 UCS-2", VN, 135, "", "", 0, SMS_UCS2, 135, 3 },
-	{ "142-char Vietnamese = 67+67+8", SEED142, 1, "", "", 0, SMS_UCS2,
-	    142, 3 },
+	{ "142-char Vietnamese = 67+67+8", SEED142, 1, "", "", 0, SMS_UCS2, 142,
+	    3 },
 	{ "emoji is two units", EMOJI, 1, "", "", 0, SMS_UCS2, 2, 1 },
 	{ "35 emoji = 70 units", EMOJI, 35, "", "", 0, SMS_UCS2, 70, 1 },
-	{ "emoji not split: 66 ữ, emoji, 66 ữ", VN, 66, EMOJI, VN, 66,
-	    SMS_UCS2, 134, 3 },
+	{ "emoji not split: 66 ữ, emoji, 66 ữ", VN, 66, EMOJI, VN, 66, SMS_UCS2,
+	    134, 3 },
 	{ "long ASCII over the stack buffer", "a", 2000, "", "", 0, SMS_GSM7,
 	    2000, 14 },
-	{ "long UCS-2 over the stack buffer", VN, 600, "", "", 0, SMS_UCS2,
-	    600, 9 },
+	{ "long UCS-2 over the stack buffer", VN, 600, "", "", 0, SMS_UCS2, 600,
+	    9 },
 };
 
 START_TEST(test_sms)
 {
-	const struct sms_case	*c = &sms_cases[_i];
-	struct sms_info		 si;
-	char			*a, *b, *s;
-	size_t			 al, tl, bl;
+	const struct sms_case *c = &sms_cases[_i];
+	struct sms_info	       si;
+	char		      *a, *b, *s;
+	size_t		       al, tl, bl;
 
 	a = rep(c->unit, c->count);
 	b = rep(c->unit2, c->count2);
@@ -341,17 +351,17 @@ START_TEST(test_sms)
 	ck_assert_msg(si.encoding == c->enc, "%s: encoding %s, want %s",
 	    c->label, sms_encoding_name(si.encoding),
 	    sms_encoding_name(c->enc));
-	ck_assert_msg(si.units == c->units, "%s: %zu units, want %zu",
-	    c->label, si.units, c->units);
-	ck_assert_msg(si.parts == c->parts, "%s: %d parts, want %d",
-	    c->label, si.parts, c->parts);
+	ck_assert_msg(si.units == c->units, "%s: %zu units, want %zu", c->label,
+	    si.units, c->units);
+	ck_assert_msg(si.parts == c->parts, "%s: %d parts, want %d", c->label,
+	    si.parts, c->parts);
 }
 END_TEST
 
 START_TEST(test_sms_fold)
 {
-	struct sms_info	 si;
-	char		*f;
+	struct sms_info si;
+	char	       *f;
 
 	sms_analyse("Kính gửi ông Đào Văn Soái, Chủ tịch UBND xã", &si);
 	ck_assert_int_eq(si.encoding, SMS_UCS2);
@@ -385,8 +395,8 @@ END_TEST
 static Suite *
 text_suite(void)
 {
-	Suite	*s = suite_create("text");
-	TCase	*tc;
+	Suite *s = suite_create("text");
+	TCase *tc;
 
 	tc = tcase_create("utf8");
 	tcase_add_loop_test(tc, test_utf8_check, 0, (int)NELEM(utf8_cases));
@@ -401,8 +411,8 @@ text_suite(void)
 static Suite *
 phone_suite(void)
 {
-	Suite	*s = suite_create("phone");
-	TCase	*tc;
+	Suite *s = suite_create("phone");
+	TCase *tc;
 
 	tc = tcase_create("e164");
 	tcase_add_loop_test(tc, test_phone, 0, (int)NELEM(phone_cases));
@@ -413,8 +423,8 @@ phone_suite(void)
 static Suite *
 sms_suite(void)
 {
-	Suite	*s = suite_create("sms");
-	TCase	*tc;
+	Suite *s = suite_create("sms");
+	TCase *tc;
 
 	tc = tcase_create("analyse");
 	tcase_add_loop_test(tc, test_sms, 0, (int)NELEM(sms_cases));
@@ -427,7 +437,7 @@ sms_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
+	SRunner *sr;
 	int	 failed;
 
 	sr = srunner_create(text_suite());

@@ -19,18 +19,18 @@
 
 #include "util/timex.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define ZONE		"Asia/Ho_Chi_Minh"
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define ZONE	 "Asia/Ho_Chi_Minh"
 
-static const struct tz	*vn;
-static int64_t		 holidays[6];
-static struct calendar	 cal;
+static const struct tz *vn;
+static int64_t		holidays[6];
+static struct calendar	cal;
 
 /* Build the calendar: New Year 2026 and the Tết week 2026-02-16..20. */
 static void
 calendar_setup(void)
 {
-	size_t	 i;
+	size_t i;
 
 	vn = tz_get(ZONE);
 	if (vn == NULL) {
@@ -49,7 +49,7 @@ calendar_setup(void)
 static int64_t
 local(const char *s)
 {
-	int64_t	 t = 0;
+	int64_t t = 0;
 
 	ck_assert_msg(timex_parse_instant(vn, s, &t) == 0,
 	    "test setup: bad local time \"%s\"", s);
@@ -60,8 +60,8 @@ local(const char *s)
 static const char *
 fmt(int64_t utc)
 {
-	static char	 buf[4][40];
-	static int	 k;
+	static char buf[4][40];
+	static int  k;
 
 	k = (k + 1) % 4;
 	tz_rfc3339(vn, utc, buf[k], sizeof(buf[k]));
@@ -86,9 +86,9 @@ END_TEST
 static int
 month_len(int y, int m)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
+	int		 leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return mdays[m - 1] + (m == 2 && leap);
 }
@@ -99,8 +99,8 @@ month_len(int y, int m)
  */
 START_TEST(test_civil_roundtrip)
 {
-	int64_t	 z, first, last;
-	int	 y = 1600, m = 1, d = 1, yy, mm, dd, wd;
+	int64_t z, first, last;
+	int	y = 1600, m = 1, d = 1, yy, mm, dd, wd;
 
 	first = civil_days(1600, 1, 1);
 	last = civil_days(2400, 12, 31);
@@ -109,12 +109,13 @@ START_TEST(test_civil_roundtrip)
 		civil_from_days(z, &yy, &mm, &dd);
 		if (yy != y || mm != m || dd != d)
 			ck_abort_msg("civil_from_days(%lld) = %04d-%02d-%02d, "
-			    "want %04d-%02d-%02d", (long long)z, yy, mm, dd,
-			    y, m, d);
+				     "want %04d-%02d-%02d",
+			    (long long)z, yy, mm, dd, y, m, d);
 		if (civil_days(y, m, d) != z)
 			ck_abort_msg("civil_days(%04d-%02d-%02d) = %lld, "
-			    "want %lld", y, m, d, (long long)civil_days(y, m,
-			    d), (long long)z);
+				     "want %lld",
+			    y, m, d, (long long)civil_days(y, m, d),
+			    (long long)z);
 		if (civil_weekday(z) != wd)
 			ck_abort_msg("civil_weekday(%lld) = %d, want %d",
 			    (long long)z, civil_weekday(z), wd);
@@ -141,8 +142,8 @@ START_TEST(test_civil_weekday)
 	ck_assert_int_eq(civil_weekday(civil_days(2025, 12, 28)), 6); /* Sun */
 	ck_assert_int_eq(civil_weekday(civil_days(2025, 12, 29)), 0); /* Mon */
 	ck_assert_int_eq(civil_weekday(civil_days(2026, 2, 16)), 0);  /* Mon */
-	ck_assert_int_eq(civil_weekday(0), 3);		/* 1970-01-01 Thu */
-	ck_assert_int_eq(civil_weekday(-1), 2);		/* 1969-12-31 Wed */
+	ck_assert_int_eq(civil_weekday(0), 3);	/* 1970-01-01 Thu */
+	ck_assert_int_eq(civil_weekday(-1), 2); /* 1969-12-31 Wed */
 	ck_assert_int_eq(civil_weekday(civil_days(1945, 9, 2)), 6); /* Sun */
 }
 END_TEST
@@ -177,11 +178,11 @@ END_TEST
 
 START_TEST(test_zone)
 {
-	int64_t	 t = civil_days(2025, 12, 26) * 86400 + 3600;	/* 01:00Z */
-	char	 buf[40];
+	int64_t t = civil_days(2025, 12, 26) * 86400 + 3600; /* 01:00Z */
+	char	buf[40];
 
 	ck_assert_ptr_nonnull(vn);
-	ck_assert_ptr_eq(tz_get(ZONE), vn);		/* cached */
+	ck_assert_ptr_eq(tz_get(ZONE), vn); /* cached */
 	ck_assert_str_eq(tz_name(vn), ZONE);
 	ck_assert_ptr_null(tz_get("Asia/Nowhere"));
 	ck_assert_int_eq(tz_offset(vn, t), 7 * 3600);
@@ -214,11 +215,11 @@ END_TEST
  * asks for a date alone to mean 23:59, want is the local result.
  */
 struct expr_case {
-	const char	*label;
-	const char	*expr;
-	const char	*base;
-	int		 due;
-	const char	*want;
+	const char *label;
+	const char *expr;
+	const char *base;
+	int	    due;
+	const char *want;
 };
 
 static const struct expr_case expr_cases[] = {
@@ -229,8 +230,8 @@ static const struct expr_case expr_cases[] = {
 	    "2025-12-26T00:00:00+07:00" },
 	{ "date alone as a due is 23:59", "2025-12-26", NULL, 1,
 	    "2025-12-26T23:59:00+07:00" },
-	{ "date and time as a due keeps the time", "2025-12-26 17:00",
-	    NULL, 1, "2025-12-26T17:00:00+07:00" },
+	{ "date and time as a due keeps the time", "2025-12-26 17:00", NULL, 1,
+	    "2025-12-26T17:00:00+07:00" },
 	{ "T separator", "2025-12-26T08:00", NULL, 0,
 	    "2025-12-26T08:00:00+07:00" },
 	{ "last minute of the year", "2025-12-31 23:59", NULL, 0,
@@ -253,8 +254,7 @@ static const struct expr_case expr_cases[] = {
 	    "2025-12-26T11:30:00+07:00" },
 	{ "bare due", "due", "2025-12-16 17:00", 0,
 	    "2025-12-16T17:00:00+07:00" },
-	{ "now", "now", "2025-12-20 09:15", 0,
-	    "2025-12-20T09:15:00+07:00" },
+	{ "now", "now", "2025-12-20 09:15", 0, "2025-12-20T09:15:00+07:00" },
 	{ "plan.issued", "plan.issued", "2025-11-28 00:00", 0,
 	    "2025-11-28T00:00:00+07:00" },
 
@@ -273,8 +273,8 @@ static const struct expr_case expr_cases[] = {
 	/* Days and weeks move the date and keep the time of day. */
 	{ "end + 1d", "hoi-nghi.end + 1d", "2025-12-26 11:30", 0,
 	    "2025-12-27T11:30:00+07:00" },
-	{ "end + 7d over the new year", "hoi-nghi.end + 7d",
-	    "2025-12-26 11:30", 0, "2026-01-02T11:30:00+07:00" },
+	{ "end + 7d over the new year", "hoi-nghi.end + 7d", "2025-12-26 11:30",
+	    0, "2026-01-02T11:30:00+07:00" },
 	{ "due - 1d", "giay-moi.due - 1d", "2025-12-16 17:00", 0,
 	    "2025-12-15T17:00:00+07:00" },
 	{ "start + 1w", "start + 1w", "2025-12-26 08:00", 0,
@@ -287,16 +287,16 @@ static const struct expr_case expr_cases[] = {
 	/* Chains. */
 	{ "start + 1d - 2h", "start + 1d - 2h", "2025-12-26 08:00", 0,
 	    "2025-12-27T06:00:00+07:00" },
-	{ "one sign, two pairs: + 3h30m", "start + 3h30m",
-	    "2025-12-26 08:00", 0, "2025-12-26T11:30:00+07:00" },
-	{ "one sign, two pairs: - 1h30m", "start - 1h30m",
-	    "2025-12-26 08:00", 0, "2025-12-26T06:30:00+07:00" },
+	{ "one sign, two pairs: + 3h30m", "start + 3h30m", "2025-12-26 08:00",
+	    0, "2025-12-26T11:30:00+07:00" },
+	{ "one sign, two pairs: - 1h30m", "start - 1h30m", "2025-12-26 08:00",
+	    0, "2025-12-26T06:30:00+07:00" },
 	{ "one sign, spaced pairs: + 1d 12h", "start + 1d 12h",
 	    "2025-12-26 08:00", 0, "2025-12-27T20:00:00+07:00" },
 	{ "no blanks: start+1d-30m", "start+1d-30m", "2025-12-26 08:00", 0,
 	    "2025-12-27T07:30:00+07:00" },
-	{ "week then business day", "start + 1w - 1bd", "2025-12-26 08:00",
-	    0, "2025-12-31T08:00:00+07:00" },
+	{ "week then business day", "start + 1w - 1bd", "2025-12-26 08:00", 0,
+	    "2025-12-31T08:00:00+07:00" },
 
 	/* at HH:MM. */
 	{ "start at 17:00", "start at 17:00", "2025-12-26 08:00", 0,
@@ -340,10 +340,10 @@ static const struct expr_case expr_cases[] = {
 	    "2026-01-05T08:00:00+07:00" },
 	{ "negative: Friday - 6bd over New Year", "start - 6bd",
 	    "2026-01-09 08:00", 0, "2025-12-31T08:00:00+07:00" },
-	{ "Friday + 1bd over the Tết week", "start + 1bd",
-	    "2026-02-13 08:00", 0, "2026-02-23T08:00:00+07:00" },
-	{ "Monday - 1bd over the Tết week", "start - 1bd",
-	    "2026-02-23 08:00", 0, "2026-02-13T08:00:00+07:00" },
+	{ "Friday + 1bd over the Tết week", "start + 1bd", "2026-02-13 08:00",
+	    0, "2026-02-23T08:00:00+07:00" },
+	{ "Monday - 1bd over the Tết week", "start - 1bd", "2026-02-23 08:00",
+	    0, "2026-02-13T08:00:00+07:00" },
 	{ "inside Tết + 1bd", "start + 1bd", "2026-02-18 10:00", 0,
 	    "2026-02-23T10:00:00+07:00" },
 	{ "inside Tết - 1bd", "start - 1bd", "2026-02-18 10:00", 0,
@@ -362,16 +362,16 @@ static const struct expr_case expr_cases[] = {
 	    "2025-12-23T08:00:00+07:00" },
 	{ "hoi-nghi.start - 3bd at 08:00", "hoi-nghi.start - 3bd at 08:00",
 	    "2025-12-26 14:00", 0, "2025-12-23T08:00:00+07:00" },
-	{ "tin-hoi-nghi.end + 2d", "tin-hoi-nghi.end + 2d",
-	    "2025-12-26 11:30", 0, "2025-12-28T11:30:00+07:00" },
+	{ "tin-hoi-nghi.end + 2d", "tin-hoi-nghi.end + 2d", "2025-12-26 11:30",
+	    0, "2025-12-28T11:30:00+07:00" },
 };
 
 START_TEST(test_expr)
 {
-	const struct expr_case	*c = &expr_cases[_i];
-	struct texpr		 x;
-	char			 err[256] = "";
-	int64_t			 got;
+	const struct expr_case *c = &expr_cases[_i];
+	struct texpr		x;
+	char			err[256] = "";
+	int64_t			got;
 
 	ck_assert_msg(timex_parse(c->expr, &x, err, sizeof(err)) == 0,
 	    "%s: timex_parse(\"%s\") failed: %s", c->label, c->expr, err);
@@ -395,28 +395,28 @@ END_TEST
 
 /* What the parser makes of an expression. */
 struct shape_case {
-	const char	*expr;
-	enum timex_kind	 kind;
-	enum timex_ref	 ref;		/* TIMEX_REL only */
-	const char	*obj;		/* NULL: own reference */
-	size_t		 noff;
-	int		 n[3];
-	enum timex_unit	 unit[3];
-	int		 at;
-	int		 y, mo, d, minute;	/* absolute and month only */
+	const char     *expr;
+	enum timex_kind kind;
+	enum timex_ref	ref; /* TIMEX_REL only */
+	const char     *obj; /* NULL: own reference */
+	size_t		noff;
+	int		n[3];
+	enum timex_unit unit[3];
+	int		at;
+	int		y, mo, d, minute; /* absolute and month only */
 };
 
 static const struct shape_case shape_cases[] = {
-	{ "hoi-nghi.start-3bd", TIMEX_REL, TREF_START, "hoi-nghi", 1,
-	    { -3 }, { TUNIT_BDAY }, -1, 0, 0, 0, 0 },
-	{ "hoi-nghi.start - 3bd at 08:00", TIMEX_REL, TREF_START, "hoi-nghi",
-	    1, { -3 }, { TUNIT_BDAY }, 8 * 60, 0, 0, 0, 0 },
+	{ "hoi-nghi.start-3bd", TIMEX_REL, TREF_START, "hoi-nghi", 1, { -3 },
+	    { TUNIT_BDAY }, -1, 0, 0, 0, 0 },
+	{ "hoi-nghi.start - 3bd at 08:00", TIMEX_REL, TREF_START, "hoi-nghi", 1,
+	    { -3 }, { TUNIT_BDAY }, 8 * 60, 0, 0, 0, 0 },
 	{ "giay-moi.due - 1d", TIMEX_REL, TREF_DUE, "giay-moi", 1, { -1 },
 	    { TUNIT_DAY }, -1, 0, 0, 0, 0 },
 	{ "tin-hoi-nghi.end", TIMEX_REL, TREF_END, "tin-hoi-nghi", 0, { 0 },
 	    { 0 }, -1, 0, 0, 0, 0 },
-	{ "plan.issued", TIMEX_REL, TREF_ISSUED, NULL, 0, { 0 }, { 0 }, -1,
-	    0, 0, 0, 0 },
+	{ "plan.issued", TIMEX_REL, TREF_ISSUED, NULL, 0, { 0 }, { 0 }, -1, 0,
+	    0, 0, 0 },
 	{ "now", TIMEX_REL, TREF_NOW, NULL, 0, { 0 }, { 0 }, -1, 0, 0, 0, 0 },
 	{ "start", TIMEX_REL, TREF_START, NULL, 0, { 0 }, { 0 }, -1, 0, 0, 0,
 	    0 },
@@ -428,17 +428,17 @@ static const struct shape_case shape_cases[] = {
 	    { TUNIT_WEEK, TUNIT_HOUR, TUNIT_MIN }, -1, 0, 0, 0, 0 },
 	{ "due + 1bd at 08:00", TIMEX_REL, TREF_DUE, NULL, 1, { 1 },
 	    { TUNIT_BDAY }, 480, 0, 0, 0, 0 },
-	{ "2025-12-26 08:00", TIMEX_ABS, 0, NULL, 0, { 0 }, { 0 }, -1,
-	    2025, 12, 26, 480 },
-	{ "2025-12-26", TIMEX_ABS, 0, NULL, 0, { 0 }, { 0 }, -1,
-	    2025, 12, 26, -1 },
-	{ "2025-12", TIMEX_MONTH, 0, NULL, 0, { 0 }, { 0 }, -1,
-	    2025, 12, 1, -1 },
+	{ "2025-12-26 08:00", TIMEX_ABS, 0, NULL, 0, { 0 }, { 0 }, -1, 2025, 12,
+	    26, 480 },
+	{ "2025-12-26", TIMEX_ABS, 0, NULL, 0, { 0 }, { 0 }, -1, 2025, 12, 26,
+	    -1 },
+	{ "2025-12", TIMEX_MONTH, 0, NULL, 0, { 0 }, { 0 }, -1, 2025, 12, 1,
+	    -1 },
 };
 
 START_TEST(test_shape)
 {
-	const struct shape_case	*c = &shape_cases[_i];
+	const struct shape_case *c = &shape_cases[_i];
 	struct texpr		 x;
 	char			 err[256] = "";
 	size_t			 i;
@@ -451,15 +451,20 @@ START_TEST(test_shape)
 		ck_assert_msg(x.ref == c->ref, "\"%s\": ref %d, want %d",
 		    c->expr, x.ref, c->ref);
 		if (c->obj == NULL)
-			ck_assert_msg(x.obj == NULL, "\"%s\": obj \"%s\", "
-			    "want none", c->expr, x.obj);
+			ck_assert_msg(x.obj == NULL,
+			    "\"%s\": obj \"%s\", "
+			    "want none",
+			    c->expr, x.obj);
 		else
 			ck_assert_msg(x.obj != NULL &&
-			    strcmp(x.obj, c->obj) == 0, "\"%s\": obj \"%s\", "
-			    "want \"%s\"", c->expr, x.obj != NULL ? x.obj :
-			    "(null)", c->obj);
-		ck_assert_msg(x.noff == c->noff, "\"%s\": %zu offsets, "
-		    "want %zu", c->expr, x.noff, c->noff);
+				strcmp(x.obj, c->obj) == 0,
+			    "\"%s\": obj \"%s\", "
+			    "want \"%s\"",
+			    c->expr, x.obj != NULL ? x.obj : "(null)", c->obj);
+		ck_assert_msg(x.noff == c->noff,
+		    "\"%s\": %zu offsets, "
+		    "want %zu",
+		    c->expr, x.noff, c->noff);
 		for (i = 0; i < c->noff; i++) {
 			ck_assert_int_eq(x.off[i].n, c->n[i]);
 			ck_assert_int_eq(x.off[i].unit, c->unit[i]);
@@ -477,18 +482,18 @@ END_TEST
 
 /* Quiet hours. */
 struct quiet_case {
-	const char	*label;
-	int		 start, end;	/* minutes of the day */
-	const char	*at;		/* local */
-	const char	*refers;	/* local, or NULL for none */
-	const char	*want;
+	const char *label;
+	int	    start, end; /* minutes of the day */
+	const char *at;		/* local */
+	const char *refers;	/* local, or NULL for none */
+	const char *want;
 };
 
-#define NIGHT	21 * 60, 6 * 60 + 30
+#define NIGHT 21 * 60, 6 * 60 + 30
 
 static const struct quiet_case quiet_cases[] = {
-	{ "evening part moves to next morning", NIGHT, "2025-12-25 22:00",
-	    NULL, "2025-12-26T06:30:00+07:00" },
+	{ "evening part moves to next morning", NIGHT, "2025-12-25 22:00", NULL,
+	    "2025-12-26T06:30:00+07:00" },
 	{ "21:00 exactly is quiet", NIGHT, "2025-12-25 21:00", NULL,
 	    "2025-12-26T06:30:00+07:00" },
 	{ "23:59 moves over the new year", NIGHT, "2025-12-31 23:59", NULL,
@@ -505,15 +510,13 @@ static const struct quiet_case quiet_cases[] = {
 	    "2025-12-25T20:59:00+07:00" },
 	{ "daytime unchanged", NIGHT, "2025-12-26 12:00", NULL,
 	    "2025-12-26T12:00:00+07:00" },
-	{ "evening, deadline 06:00: back to 20:59", NIGHT,
-	    "2025-12-25 22:00", "2025-12-26 06:00",
-	    "2025-12-25T20:59:00+07:00" },
+	{ "evening, deadline 06:00: back to 20:59", NIGHT, "2025-12-25 22:00",
+	    "2025-12-26 06:00", "2025-12-25T20:59:00+07:00" },
 	{ "morning, deadline 06:00: back to 20:59 the evening before", NIGHT,
 	    "2025-12-26 05:00", "2025-12-26 06:00",
 	    "2025-12-25T20:59:00+07:00" },
-	{ "deadline exactly at 06:30 is not passed", NIGHT,
-	    "2025-12-25 22:00", "2025-12-26 06:30",
-	    "2025-12-26T06:30:00+07:00" },
+	{ "deadline exactly at 06:30 is not passed", NIGHT, "2025-12-25 22:00",
+	    "2025-12-26 06:30", "2025-12-26T06:30:00+07:00" },
 	{ "event at 08:00: forward to 06:30", NIGHT, "2025-12-25 23:00",
 	    "2025-12-26 08:00", "2025-12-26T06:30:00+07:00" },
 	{ "refers does not move a job outside quiet hours", NIGHT,
@@ -532,15 +535,15 @@ static const struct quiet_case quiet_cases[] = {
 	    "2025-12-26T11:59:00+07:00" },
 	{ "window from midnight", 0, 6 * 60, "2025-12-26 03:00", NULL,
 	    "2025-12-26T06:00:00+07:00" },
-	{ "start == end means none", 21 * 60, 21 * 60, "2025-12-25 22:00",
-	    NULL, "2025-12-25T22:00:00+07:00" },
+	{ "start == end means none", 21 * 60, 21 * 60, "2025-12-25 22:00", NULL,
+	    "2025-12-25T22:00:00+07:00" },
 	{ "none at 00:00 either", 0, 0, "2025-12-26 00:00", NULL,
 	    "2025-12-26T00:00:00+07:00" },
 };
 
 START_TEST(test_quiet)
 {
-	const struct quiet_case	*c = &quiet_cases[_i];
+	const struct quiet_case *c = &quiet_cases[_i];
 	struct quiet		 q;
 	int64_t			 got, refers;
 
@@ -556,8 +559,8 @@ END_TEST
 
 /* Parse errors: timex_parse fails and says why. */
 struct error_case {
-	const char	*expr;
-	const char	*phrase;
+	const char *expr;
+	const char *phrase;
 };
 
 static const struct error_case error_cases[] = {
@@ -596,13 +599,13 @@ static const struct error_case error_cases[] = {
 
 START_TEST(test_error)
 {
-	const struct error_case	*c = &error_cases[_i];
+	const struct error_case *c = &error_cases[_i];
 	struct texpr		 x;
 	char			 err[256] = "";
 
 	ck_assert_msg(timex_parse(c->expr, &x, err, sizeof(err)) == -1,
-	    "timex_parse(\"%s\") succeeded, want an error with \"%s\"",
-	    c->expr, c->phrase);
+	    "timex_parse(\"%s\") succeeded, want an error with \"%s\"", c->expr,
+	    c->phrase);
 	ck_assert_msg(strstr(err, c->phrase) != NULL,
 	    "timex_parse(\"%s\"): error \"%s\" lacks \"%s\"", c->expr, err,
 	    c->phrase);
@@ -616,9 +619,9 @@ END_TEST
  * fails this test alone instead of ending the whole run.
  */
 struct end_case {
-	const char	*what;
-	const char	*s;
-	int		 want;		/* -1, or 2 for "either 0 or -1" */
+	const char *what;
+	const char *s;
+	int	    want; /* -1, or 2 for "either 0 or -1" */
 };
 
 static const struct end_case end_cases[] = {
@@ -631,10 +634,10 @@ static const struct end_case end_cases[] = {
 static int
 end_case_run(const struct end_case *c)
 {
-	struct texpr	 x;
-	char		 err[256];
-	char		*s;
-	int		 r, m;
+	struct texpr x;
+	char	     err[256];
+	char	    *s;
+	int	     r, m;
 
 	if ((s = strdup(c->s)) == NULL)
 		return 3;
@@ -653,9 +656,9 @@ end_case_run(const struct end_case *c)
 
 START_TEST(test_error_at_end)
 {
-	const struct end_case	*c = &end_cases[_i];
-	pid_t			 pid;
-	int			 status;
+	const struct end_case *c = &end_cases[_i];
+	pid_t		       pid;
+	int		       status;
 
 	fflush(stdout);
 	fflush(stderr);
@@ -668,7 +671,8 @@ START_TEST(test_error_at_end)
 	    "%s(\"%s\") gave the wrong result", c->what, c->s);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "%s(\"%s\") crashed or read out of bounds (status %#x); see "
-	    "the sanitizer report above", c->what, c->s, status);
+	    "the sanitizer report above",
+	    c->what, c->s, status);
 }
 END_TEST
 
@@ -676,8 +680,8 @@ END_TEST
 
 START_TEST(test_duration)
 {
-	int64_t	 s = -1;
-	char	 err[256];
+	int64_t s = -1;
+	char	err[256];
 
 	ck_assert_int_eq(timex_parse_duration("3h30m", &s, err, sizeof(err)),
 	    0);
@@ -691,10 +695,10 @@ START_TEST(test_duration)
 	ck_assert_int_eq(timex_parse_duration("30s", &s, err, sizeof(err)), 0);
 	ck_assert_int_eq(s, 30);
 	ck_assert_int_eq(timex_parse_duration("1h 5m 10s", &s, err,
-	    sizeof(err)), 0);
-	ck_assert_int_eq(s, 3910);
-	ck_assert_int_eq(timex_parse_duration(" 90m", &s, err, sizeof(err)),
+			     sizeof(err)),
 	    0);
+	ck_assert_int_eq(s, 3910);
+	ck_assert_int_eq(timex_parse_duration(" 90m", &s, err, sizeof(err)), 0);
 	ck_assert_int_eq(s, 5400);
 
 	ck_assert_int_eq(timex_parse_duration("", &s, err, sizeof(err)), -1);
@@ -704,8 +708,7 @@ START_TEST(test_duration)
 	ck_assert_int_eq(timex_parse_duration("h", &s, err, sizeof(err)), -1);
 	ck_assert_int_eq(timex_parse_duration("3h30", &s, err, sizeof(err)),
 	    -1);
-	ck_assert_int_eq(timex_parse_duration("-5m", &s, err, sizeof(err)),
-	    -1);
+	ck_assert_int_eq(timex_parse_duration("-5m", &s, err, sizeof(err)), -1);
 	ck_assert_int_eq(timex_parse_duration("1.5h", &s, err, sizeof(err)),
 	    -1);
 }
@@ -713,7 +716,7 @@ END_TEST
 
 START_TEST(test_hhmm)
 {
-	int	 m = -1;
+	int m = -1;
 
 	ck_assert_int_eq(timex_parse_hhmm("08:00", &m), 0);
 	ck_assert_int_eq(m, 480);
@@ -736,8 +739,8 @@ END_TEST
 
 START_TEST(test_date)
 {
-	int64_t	 d = 0;
-	char	 err[256] = "";
+	int64_t d = 0;
+	char	err[256] = "";
 
 	ck_assert_int_eq(timex_parse_date("2024-02-29", &d, err, sizeof(err)),
 	    0);
@@ -759,34 +762,36 @@ START_TEST(test_date)
 	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "expected a date YYYY-MM-DD"));
 	ck_assert_int_eq(timex_parse_date("2025-12-26 08:00", &d, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	ck_assert_int_eq(timex_parse_date("", &d, err, sizeof(err)), -1);
 }
 END_TEST
 
 START_TEST(test_instant)
 {
-	int64_t	 t = 0;
+	int64_t t = 0;
 
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26 08:00", &t), 0);
 	ck_assert_str_eq(fmt(t), "2025-12-26T08:00:00+07:00");
 	ck_assert_int_eq(t, civil_days(2025, 12, 26) * 86400 + 3600);
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26", &t), 0);
 	ck_assert_str_eq(fmt(t), "2025-12-26T00:00:00+07:00");
-	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00:30", &t),
-	    0);
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00:30", &t), 0);
 	ck_assert_str_eq(fmt(t), "2025-12-26T08:00:30+07:00");
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00:00Z", &t),
 	    0);
 	ck_assert_str_eq(fmt(t), "2025-12-26T15:00:00+07:00");
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00:00+07:00",
-	    &t), 0);
+			     &t),
+	    0);
 	ck_assert_str_eq(fmt(t), "2025-12-26T08:00:00+07:00");
-	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00+05:30",
-	    &t), 0);
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00+05:30", &t),
+	    0);
 	ck_assert_str_eq(fmt(t), "2025-12-26T09:30:00+07:00");
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T01:00:00-02:00",
-	    &t), 0);
+			     &t),
+	    0);
 	ck_assert_str_eq(fmt(t), "2025-12-26T10:00:00+07:00");
 	ck_assert_int_eq(timex_parse_instant(vn, "1970-01-01T00:00:00Z", &t),
 	    0);
@@ -794,11 +799,10 @@ START_TEST(test_instant)
 
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-02-30", &t), -1);
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26 24:00", &t), -1);
-	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00+7", &t),
-	    -1);
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00+7", &t), -1);
 	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00X", &t), -1);
-	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00Z junk",
-	    &t), -1);
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00Z junk", &t),
+	    -1);
 	ck_assert_int_eq(timex_parse_instant(vn, "tomorrow", &t), -1);
 }
 END_TEST
@@ -806,8 +810,8 @@ END_TEST
 static Suite *
 timex_suite(void)
 {
-	Suite	*s = suite_create("timex");
-	TCase	*tc;
+	Suite *s = suite_create("timex");
+	TCase *tc;
 
 	tc = tcase_create("civil");
 	tcase_add_test(tc, test_civil_known);
@@ -849,7 +853,7 @@ timex_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
+	SRunner *sr;
 	int	 failed;
 
 	calendar_setup();

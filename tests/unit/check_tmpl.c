@@ -14,12 +14,12 @@
 #include "render/tmpl.h"
 #include "util/xmalloc.h"
 
-#define ZONE	"Asia/Ho_Chi_Minh"
+#define ZONE "Asia/Ho_Chi_Minh"
 
 static int64_t
 local_time(const char *s)
 {
-	int64_t	 t;
+	int64_t t;
 
 	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
 	    "bad time \"%s\" in the test", s);
@@ -28,13 +28,13 @@ local_time(const char *s)
 
 /* A plan with one event, one task, one person and one agency. */
 static struct {
-	struct plan	 plan;
-	struct event	 event;
-	struct task	 task;
-	struct contact	 person;
-	struct agency	 agency;
-	struct tmpl_ctx	 ctx;
-	char		*out;
+	struct plan	plan;
+	struct event	event;
+	struct task	task;
+	struct contact	person;
+	struct agency	agency;
+	struct tmpl_ctx ctx;
+	char	       *out;
 } w;
 
 static void
@@ -79,7 +79,7 @@ teardown(void)
 static const char *
 render(const char *s)
 {
-	struct buf	 b = { 0 };
+	struct buf b = { 0 };
 
 	free(w.out);
 	tmpl_render(s, &w.ctx, &b);
@@ -89,13 +89,13 @@ render(const char *s)
 
 START_TEST(test_defaults_every_key)
 {
-	struct tmpl	 t;
-	char		 err[512];
-	int		 i;
+	struct tmpl t;
+	char	    err[512];
+	int	    i;
 
 	tmpl_defaults(&t);
 	for (i = 0; i < T__N; i++) {
-		const char	*key = tmpl_key((enum tmpl_name)i);
+		const char *key = tmpl_key((enum tmpl_name)i);
 
 		ck_assert_ptr_nonnull(key);
 		ck_assert_int_eq(tmpl_lookup(key), i);
@@ -122,8 +122,8 @@ END_TEST
 START_TEST(test_sms_of_kind)
 {
 	static const struct {
-		enum job_kind	 k;
-		enum tmpl_name	 t;
+		enum job_kind  k;
+		enum tmpl_name t;
 	} v[] = {
 		{ JK_DISTRIBUTION, T_DISTRIBUTION_SMS },
 		{ JK_INVITATION, T_INVITATION_SMS },
@@ -133,7 +133,7 @@ START_TEST(test_sms_of_kind)
 		{ JK_TASK_REMINDER, T_TASK_REMINDER_SMS },
 		{ JK_OVERDUE, T_OVERDUE_SMS },
 	};
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		ck_assert_int_eq(tmpl_sms_of(v[i].k), v[i].t);
@@ -202,13 +202,18 @@ END_TEST
 START_TEST(test_validate_ok)
 {
 	static const char *const good[] = {
-		"", "plain text", "{plan.id}", "{{literal}}",
-		"{event.start:%H:%M ngày %d/%m/%Y}", "{event.end:%H}",
-		"{task.due:%d/%m}", "{days_left} {changes} {agency.name}",
+		"",
+		"plain text",
+		"{plan.id}",
+		"{{literal}}",
+		"{event.start:%H:%M ngày %d/%m/%Y}",
+		"{event.end:%H}",
+		"{task.due:%d/%m}",
+		"{days_left} {changes} {agency.name}",
 		"{person.name}{person.title}{event.location}{plan.issuer}",
 	};
-	char	 err[512];
-	size_t	 i;
+	char   err[512];
+	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(tmpl_validate(good[i], err, sizeof(err)) == 0,
@@ -220,8 +225,8 @@ END_TEST
 START_TEST(test_validate_errors)
 {
 	static const struct {
-		const char	*s;
-		const char	*want;
+		const char *s;
+		const char *want;
 	} bad[] = {
 		{ "{event.titel}", "unknown placeholder {event.titel}" },
 		{ "Kính gửi {name}", "unknown placeholder {name}" },
@@ -232,10 +237,11 @@ START_TEST(test_validate_errors)
 		{ "} {plan.id}", "unmatched '}'" },
 		{ "{plan.id:%H:%M}", "{plan.id} takes no format" },
 		{ "{person.name:%Y}", "{person.name} takes no format" },
-		{ "{event.start:%H} {bogus:%H}", "unknown placeholder {bogus}" },
+		{ "{event.start:%H} {bogus:%H}",
+		    "unknown placeholder {bogus}" },
 	};
-	char	 err[512];
-	size_t	 i;
+	char   err[512];
+	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -254,8 +260,8 @@ END_TEST
 static Suite *
 tmpl_suite(void)
 {
-	Suite	*s = suite_create("tmpl");
-	TCase	*tc = tcase_create("tmpl");
+	Suite *s = suite_create("tmpl");
+	TCase *tc = tcase_create("tmpl");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults_every_key);
@@ -272,7 +278,7 @@ tmpl_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(tmpl_suite());
+	SRunner *sr = srunner_create(tmpl_suite());
 	int	 failed;
 
 	srunner_run_all(sr, CK_NORMAL);
