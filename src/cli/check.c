@@ -3,9 +3,11 @@
  * (every job in time order, as a table or SPEC §10's JSON).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "util/text.h"
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "jobs/timeline.h"
@@ -34,13 +36,17 @@ plural(size_t n)
 static void
 count_plan(const struct plan *p)
 {
+	char *id = text_escape(p->id), *file = text_escape(p->file);
+
 	printf("plan %s (%s): %zu %s, %zu group%s, %zu agenc%s, %zu event%s, "
 	       "%zu task%s, %zu broadcast%s\n",
-	    p->id, p->file, p->npeople, p->npeople == 1 ? "person" : "people",
+	    id, file, p->npeople, p->npeople == 1 ? "person" : "people",
 	    p->ngroups, plural(p->ngroups), p->nagencies,
 	    p->nagencies == 1 ? "y" : "ies", p->nevents, plural(p->nevents),
 	    p->ntasks, plural(p->ntasks), p->nbroadcasts,
 	    plural(p->nbroadcasts));
+	free(id);
+	free(file);
 }
 
 static void
@@ -114,7 +120,7 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	struct opts	 o;
 	int64_t		 now = (int64_t)time(NULL);
 	int64_t		 from = TIMEX_NONE, to = TIMEX_NONE;
-	const struct tz *z = tz_get("Asia/Ho_Chi_Minh");
+	const struct tz *z;
 	int		 rc;
 
 	if ((rc = parse_opts(argc, argv, timeline, &o)) != 0) {
@@ -122,8 +128,8 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 		    rc == 1 ? stdout : stderr);
 		return rc == 1 ? 0 : EXIT_USAGE;
 	}
-	/* Times on the command line are read in the service's zone; the
-	 * zone is known only after loading, so parse twice if needed. */
+	/* Times on the command line are read in the service's zone. */
+	z = cli_zone(cfg);
 	if (o.now != NULL && arg_time("--now", o.now, z, &now) == -1)
 		return EXIT_USAGE;
 	if (world_load(&w, cfg, now, &d) == -1) {
@@ -131,13 +137,6 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 		    d.errors == 1 ? "" : "s");
 		world_free(&w);
 		return EXIT_INVALID;
-	}
-	if (w.svc->tz != z) {
-		z = w.svc->tz;
-		if (o.now != NULL && arg_time("--now", o.now, z, &now) == -1) {
-			world_free(&w);
-			return EXIT_USAGE;
-		}
 	}
 	if ((o.from != NULL && arg_time("--from", o.from, z, &from) == -1) ||
 	    (o.to != NULL && arg_time("--to", o.to, z, &to) == -1)) {

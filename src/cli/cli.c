@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "plan/service.h"
 #include "util/log.h"
 
 int
@@ -87,4 +88,22 @@ const char *
 opt_arg(int argc, char **argv, int *i)
 {
 	return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
+const struct tz *
+cli_zone(const char *cfg)
+{
+	struct diag	 d = { 0 };
+	struct service	*svc;
+	const struct tz *z = tz_get("Asia/Ho_Chi_Minh");
+
+	if ((d.out = fopen("/dev/null", "w")) == NULL)
+		return z;
+	if ((svc = service_read(cfg, &d)) != NULL) {
+		if (svc->tz != NULL)
+			z = svc->tz;
+		service_free(svc);
+	}
+	fclose(d.out);
+	return z;
 }

@@ -23,6 +23,14 @@
 int
 arg_time(const char *opt, const char *arg, const struct tz *z, int64_t *out);
 
+/*
+ * The time zone of the service config cfg (`loa.timezone`), in which times
+ * on the command line are read: known before the plans are loaded, so that
+ * `now` in their time expressions is the moment the user meant. The
+ * default zone when cfg cannot be read (loading it reports why).
+ */
+const struct tz *cli_zone(const char *cfg);
+
 /* The options of check and timeline. */
 struct opts {
 	int	    json;

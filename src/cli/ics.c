@@ -109,16 +109,11 @@ cmd_ics(const char *cfg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (nowarg != NULL &&
-	    arg_time("--now", nowarg, tz_get("Asia/Ho_Chi_Minh"), &now) == -1)
+	    arg_time("--now", nowarg, cli_zone(cfg), &now) == -1)
 		return EXIT_USAGE;
 	/* Warnings belong to `check`; here only errors are shown. */
 	if (load_quiet(&w, cfg, now, "") == -1)
 		return EXIT_INVALID;
-	if (nowarg != NULL && w.svc->tz != tz_get("Asia/Ho_Chi_Minh") &&
-	    arg_time("--now", nowarg, w.svc->tz, &now) == -1) {
-		world_free(&w);
-		return EXIT_USAGE;
-	}
 	/* SEQUENCE is what the outbox has announced; 0 before any send. */
 	if (access(w.svc->store, F_OK) == 0) {
 		char err[512];

@@ -72,9 +72,16 @@ main(int argc, char **argv)
 	if (cfg == NULL || *cfg == '\0')
 		cfg = "conf/loa.cfg";
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "-c") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr,
+				    "loa: -c needs the config "
+				    "file's path\n%s",
+				    usage_text);
+				return EXIT_USAGE;
+			}
 			cfg = argv[++i];
-		else if (strcmp(argv[i], "-v") == 0)
+		} else if (strcmp(argv[i], "-v") == 0)
 			verbose++;
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("loa %s\n", LOA_VERSION);

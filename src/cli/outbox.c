@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/text.h"
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "deliver/outbox.h"
@@ -36,16 +37,28 @@ write_failed(void)
 static void
 print_row(const struct ob_job *j, const struct tz *z)
 {
-	char due[40];
+	char  due[40];
+	char *obj, *to, *addr, *why;
 
 	tz_rfc3339(z, j->due, due, sizeof(due));
 	due[16] = '\0';
 	due[10] = ' ';
-	printf("%s  %-10s %-14s %-16s %-14s %-6s %-30s %d%s%s\n", due,
-	    job_state_names[j->state], job_kind_names[j->kind], j->object,
-	    j->recipient ? j->recipient : "-", channel_names[j->channel],
-	    j->address ? j->address : "-", j->attempts, j->reason ? "  " : "",
-	    j->reason ? j->reason : (j->last_error ? j->last_error : ""));
+	/* What the outbox holds reaches a terminal escaped. */
+	obj = text_escape(j->object);
+	to = text_escape(j->recipient ? j->recipient : "-");
+	addr = text_escape(j->address ? j->address : "-");
+	why = text_escape(j->reason ? j->reason :
+		j->last_error	    ? j->last_error :
+				      "");
+	/* The last column (why) is apart from the attempts, always. */
+	printf("%s  %-10s %-14s %-16s %-14s %-9s %-30s %d%s%s\n", due,
+	    job_state_names[j->state], job_kind_names[j->kind], obj, to,
+	    channel_names[j->channel], addr, j->attempts, *why ? "  " : "",
+	    why);
+	free(obj);
+	free(to);
+	free(addr);
+	free(why);
 }
 
 int

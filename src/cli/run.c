@@ -54,7 +54,7 @@ cmd_run(const char *cfg, int argc, char **argv)
 		}
 	}
 	if (nowarg != NULL &&
-	    arg_time("--now", nowarg, tz_get("Asia/Ho_Chi_Minh"), &now) == -1) {
+	    arg_time("--now", nowarg, cli_zone(cfg), &now) == -1) {
 		free(w);
 		return EXIT_USAGE;
 	}

@@ -138,7 +138,7 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	const char	      *fromarg = NULL, *toarg = NULL;
 	const char	      *out = "var/simulate";
 	int64_t		       from = TIMEX_NONE, to = TIMEX_NONE, now;
-	const struct tz	      *z = tz_get("Asia/Ho_Chi_Minh");
+	const struct tz	      *z;
 	char		       err[512], *store;
 	int		       i, rc = 0;
 	size_t		       k;
@@ -166,6 +166,7 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	z = cli_zone(cfg);
 	if ((fromarg && arg_time("--from", fromarg, z, &from) == -1) ||
 	    (toarg && arg_time("--to", toarg, z, &to) == -1)) {
 		free(w);

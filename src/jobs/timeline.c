@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
 
@@ -52,6 +53,7 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 	for (i = 0; i < js->n; i++) {
 		const struct job *j = &js->v[i];
 		char		  due[40], extra[64] = "";
+		char		 *obj, *rcpt, *addr, *why;
 
 		if (!timeline_in_range(j, from, to))
 			continue;
@@ -66,11 +68,19 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 		else if (j->kind == JK_BROADCAST)
 			snprintf(extra, sizeof(extra), "%s %ds",
 			    j->slot ? j->slot : "-", j->duration);
+		/* Texts from a config reach a terminal escaped. */
+		obj = text_escape(j->object);
+		rcpt = text_escape(j->to ? j->to->id : "-");
+		addr = text_escape(j->address ? j->address : "-");
+		why = text_escape(j->reason ? j->reason : "");
 		fprintf(f, "%s  %-14s %-16s %-14s %-9s %-30s %-9s %s%s%s\n",
-		    due, job_kind_names[j->kind], j->object,
-		    j->to ? j->to->id : "-", channel_names[j->channel],
-		    j->address ? j->address : "-", job_state_names[j->state],
-		    extra, j->reason ? "  " : "", j->reason ? j->reason : "");
+		    due, job_kind_names[j->kind], obj, rcpt,
+		    channel_names[j->channel], addr, job_state_names[j->state],
+		    extra, *why ? "  " : "", why);
+		free(obj);
+		free(rcpt);
+		free(addr);
+		free(why);
 	}
 	return ferror(f) ? -1 : 0;
 }

@@ -99,3 +99,28 @@ text_codepoints(const char *s)
 			n++;
 	return n;
 }
+
+char *
+text_escape(const char *s)
+{
+	struct buf	     b = { 0 };
+	const unsigned char *p;
+
+	if (s == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			buf_printf(&b, "\\x%02x", *p);
+		else if (*p == '\\')
+			buf_adds(&b, "\\\\");
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* A C1 control in UTF-8. */
+			buf_printf(&b, "\\u%04x", p[1]);
+			p++;
+		} else
+			buf_addc(&b, (char)*p);
+	}
+	if (b.s == NULL)
+		return xstrdup("");
+	return buf_take(&b);
+}

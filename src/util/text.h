@@ -28,6 +28,14 @@ char *text_nfc(const char *s);
  */
 char *text_fold(const char *s);
 
+/*
+ * s made safe for a terminal: C0 controls (CR, LF, ESC, ...), DEL and the
+ * C1 controls U+0080..U+009F written as \xNN or \u00NN, a backslash as
+ * \\; everything else as is. Newly allocated (caller frees); NULL gives
+ * NULL. Can't fail.
+ */
+char *text_escape(const char *s);
+
 /* Number of code points in valid UTF-8 s. */
 size_t text_codepoints(const char *s);
 

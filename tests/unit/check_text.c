@@ -385,6 +385,33 @@ START_TEST(test_sms_fold)
 }
 END_TEST
 
+/* What reaches a terminal: controls escaped, text as it is. */
+START_TEST(test_escape)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "", "" },
+		{ "Đào Văn Soái", "Đào Văn Soái" },
+		{ "a\x1b[31mb", "a\\x1b[31mb" },
+		{ "x\r\ny\tz", "x\\x0d\\x0ay\\x09z" },
+		{ "del\x7f", "del\\x7f" },
+		{ "c1\xc2\x9b", "c1\\u009b" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "\xc2\xa0nbsp", "\xc2\xa0nbsp" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *e = text_escape(v[i].in);
+
+		ck_assert_str_eq(e, v[i].out);
+		free(e);
+	}
+	ck_assert_ptr_null(text_escape(NULL));
+}
+END_TEST
+
 START_TEST(test_sms_names)
 {
 	ck_assert_str_eq(sms_encoding_name(SMS_GSM7), "gsm7");
@@ -404,6 +431,7 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_nfc, 0, (int)NELEM(nfc_cases));
 	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
 	tcase_add_test(tc, test_codepoints);
+	tcase_add_test(tc, test_escape);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,132 @@
+#!/bin/sh
+# cli.sh: the command line as a careful, hostile user meets it (the
+# hardening issue's CLI items), one regression each:
+#   - `-c` without a path is a usage error that says so (not "unknown
+#     option");
+#   - --now is read in the service's zone (loa.timezone), for `now` in time
+#     expressions (timeline) and for what `run --once` sends;
+#   - control characters in config texts (a plan id) and in what the outbox
+#     holds (a reason, a gateway's error) reach the terminal escaped;
+#   - `outbox` keeps the attempts and the error in separate columns.
+# Needs LOA (the binary).
+set -u
+: "${LOA:?}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+esc=$(printf '\033')
+
+# -c without its argument.
+"$LOA" -c >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q -- '-c needs' "$tmp/err" &&
+    ! grep -q 'unknown option' "$tmp/err"; then
+	ok "-c without a path: exit 2, says what -c needs"
+else
+	ko "-c without a path: exit $rc: $(cat "$tmp/err")"
+fi
+
+# A service in Berlin (UTC+1 in January): `now + 1h` and --now are Berlin
+# time. A plan id with an escape sequence and a carriage return in it.
+mkdir -p "$tmp/conf"
+cat >"$tmp/conf/loa.cfg" <<'EOF'
+loa = {
+  timezone = "Europe/Berlin";
+  store = "../var/loa.db";
+  plans = [ "plan.cfg" ];
+};
+EOF
+cat >"$tmp/conf/plan.cfg" <<'EOF'
+plan = {
+  id = "7/KH\x1b[31mRED\rX"; issued = "2026-01-01"; title = "Thử";
+  issuer = "UBND xã"; signed_by = "an";
+};
+people = (
+  { id = "an"; name = "An"; email = "an@x.example"; phone = "0912000001"; },
+  { id = "binh"; name = "Bình"; email = "binh@x.example"; }
+);
+tasks = (
+  { id = "bao-cao"; title = "Báo cáo"; owner = [ "an", "binh" ];
+    due = "now + 1h";
+    remind = [ "due - 1h" ]; channels = [ "email" ]; },
+  { id = "hop"; title = "Họp"; owner = "an"; due = "2026-01-10 10:00";
+    remind = [ "due - 1h" ]; channels = [ "email" ]; }
+);
+EOF
+cfg="$tmp/conf/loa.cfg"
+
+"$LOA" -c "$cfg" timeline --json --now "2026-01-10 09:00" >"$tmp/tl.json" \
+    2>"$tmp/err"
+due=$($PY -c '
+import json, sys
+for j in json.load(open(sys.argv[1])):
+    if j["object"] == "bao-cao" and j["recipient"] == "an":
+        print(j["due"])' "$tmp/tl.json" 2>/dev/null)
+if [ "$due" = "2026-01-10T09:00:00+01:00" ]; then
+	ok "--now is read in loa.timezone: the reminder of now + 1h - 1h is at 09:00 Berlin"
+else
+	ko "--now in loa.timezone: reminder due '$due' (want 2026-01-10T09:00:00+01:00): $(cat "$tmp/err")"
+fi
+
+# run --once at 09:00 Berlin sends the reminder due then; read as 09:00 at
+# +07:00 (03:00 Berlin) it would send nothing.
+"$LOA" -c "$cfg" run --once --now "2026-01-10 09:00" >"$tmp/run.out" \
+    2>"$tmp/err"
+"$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" 2>/dev/null
+n=$($PY -c '
+import json, sys
+print(sum(1 for j in json.load(open(sys.argv[1]))
+          if j["object"] == "hop" and j["state"] == "sent"))' "$tmp/ob.json")
+if [ "$n" = 1 ]; then
+	ok "run --once --now in loa.timezone sends what is due then"
+else
+	ko "run --once --now: the reminder of 09:00 Berlin sent $n times: $(cat "$tmp/run.out" "$tmp/err")"
+fi
+
+# The plan id's control characters reach the terminal escaped.
+"$LOA" -c "$cfg" check --now "2026-01-10 09:00" >"$tmp/check.out" 2>&1
+if ! grep -q "$esc" "$tmp/check.out" && ! grep -q "$(printf '\r')" \
+    "$tmp/check.out" && grep -q 'KH\\x1b\[31mRED\\x0dX' "$tmp/check.out"; then
+	ok "check: control characters of a plan id are escaped"
+else
+	ko "check: raw control characters on the terminal: $(od -c "$tmp/check.out" | head -5)"
+fi
+
+# What the outbox holds: a reason with an escape sequence, a gateway's
+# error after 3 attempts (no reason). Written as a hostile hand would.
+db="$tmp/var/loa.db"
+if command -v sqlite3 >/dev/null 2>&1; then
+	id=$(sqlite3 "$db" "SELECT id FROM jobs LIMIT 1")
+	id2=$(sqlite3 "$db" "SELECT id FROM jobs WHERE id <> '$id' LIMIT 1")
+	sqlite3 "$db" "UPDATE jobs SET state = 'cancelled', reason =
+	    'x' || char(27) || '[2J' || char(10) || 'y' WHERE id = '$id'"
+	sqlite3 "$db" "UPDATE jobs SET state = 'failed', reason = NULL,
+	    attempts = 3, last_error = '/var/spool/loa: No space left' WHERE
+	    id = '$id2'"
+	"$LOA" -c "$cfg" outbox >"$tmp/ob.out" 2>&1
+	if ! grep -q "$esc" "$tmp/ob.out" && grep -q 'x\\x1b\[2J\\x0ay' \
+	    "$tmp/ob.out"; then
+		ok "outbox: control characters of a reason are escaped"
+	else
+		ko "outbox: raw control characters: $(od -c "$tmp/ob.out" | head -8)"
+	fi
+	if grep -q ' 3  /var/spool/loa: No space left' "$tmp/ob.out"; then
+		ok "outbox: attempts and the gateway's error in separate columns"
+	else
+		ko "outbox: attempts glued to the error: $(grep spool "$tmp/ob.out")"
+	fi
+else
+	echo "skip outbox checks: no sqlite3 (scripts/install-deps installs it)"
+fi
+
+if ls "$tmp"/sanitizer* >/dev/null 2>&1; then
+	ko "sanitizer reports: $(cat "$tmp"/sanitizer*)"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
