@@ -52,16 +52,86 @@ fact_done(void *arg, const struct plan *p, const struct task *t)
 	return done;
 }
 
+/*
+ * The object `loa ics --event ID` prints for event id of w: the request,
+ * the cancellation, or (PUBLISH) a feed of that event alone; with no
+ * method, a cancelled event is announced as cancelled. NULL (reported)
+ * when no plan has that event.
+ */
+static char *
+event_object(struct world *w, const char *cfg, const char *id,
+    const char *method, const struct ical_facts *fp, int64_t now)
+{
+	struct event *ev = NULL;
+	struct plan  *pl = NULL, one, *pp = &one;
+	size_t	      p, e;
+	int	      seq;
+
+	for (p = 0; p < w->nplans && ev == NULL; p++)
+		for (e = 0; e < w->plans[p]->nevents && ev == NULL; e++)
+			if (strcmp(w->plans[p]->events[e].id, id) == 0) {
+				pl = w->plans[p];
+				ev = &pl->events[e];
+			}
+	if (ev == NULL) {
+		fprintf(stderr, "loa: ics: no event \"%s\" in %s\n", id, cfg);
+		return NULL;
+	}
+	if (method == NULL && ev->status == EV_CANCELLED)
+		method = "CANCEL";
+	seq = fp != NULL ? fp->seq(fp->arg, pl, ev) : 0;
+	if (method == NULL || strcmp(method, "REQUEST") == 0)
+		return ical_request(pl, ev, seq, now);
+	if (strcmp(method, "CANCEL") == 0)
+		/* The cancellation sent, or the next one. */
+		return ical_cancel(pl, ev,
+		    ev->status == EV_CANCELLED && seq > 0 ? seq : seq + 1, now,
+		    NULL);
+	/* The feed of a plan that holds this event alone. */
+	one = *pl;
+	one.events = ev;
+	one.nevents = 1;
+	one.ntasks = 0;
+	return ical_feed(&pp, 1, 0, fp, now);
+}
+
+/* Check the combination of options; 0, or EXIT_USAGE (reported). */
+static int
+check_ics_opts(const char *event, const char *method, int tasks, int all)
+{
+	if ((event != NULL) + tasks + all > 1) {
+		fprintf(stderr,
+		    "loa: ics: give one of --event, --tasks, "
+		    "--all\n");
+		return EXIT_USAGE;
+	}
+	if (method != NULL && strcmp(method, "REQUEST") != 0 &&
+	    strcmp(method, "CANCEL") != 0 && strcmp(method, "PUBLISH") != 0) {
+		fprintf(stderr,
+		    "loa: ics: unknown method \"%s\"; expected "
+		    "REQUEST, CANCEL or PUBLISH\n",
+		    method);
+		return EXIT_USAGE;
+	}
+	if (method != NULL && event == NULL && strcmp(method, "PUBLISH") != 0) {
+		fprintf(stderr,
+		    "loa: ics: --tasks and --all are published "
+		    "(PUBLISH); %s needs --event\n",
+		    method);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int
 cmd_ics(const char *cfg, int argc, char **argv)
 {
 	struct ical_facts  facts = { fact_seq, fact_done, NULL };
 	struct ical_facts *fp = NULL;
-	int		   seq;
 	struct world	   w;
 	const char	  *event = NULL, *method = NULL, *nowarg = NULL;
 	int64_t		   now = (int64_t)time(NULL);
-	int		   tasks = 0, all = 0, i;
+	int		   tasks = 0, all = 0, i, found;
 	char		  *out = NULL;
 
 	for (i = 0; i < argc; i++) {
@@ -87,27 +157,8 @@ cmd_ics(const char *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if ((event != NULL) + tasks + all > 1) {
-		fprintf(stderr,
-		    "loa: ics: give one of --event, --tasks, "
-		    "--all\n");
+	if (check_ics_opts(event, method, tasks, all) != 0)
 		return EXIT_USAGE;
-	}
-	if (method != NULL && strcmp(method, "REQUEST") != 0 &&
-	    strcmp(method, "CANCEL") != 0 && strcmp(method, "PUBLISH") != 0) {
-		fprintf(stderr,
-		    "loa: ics: unknown method \"%s\"; expected "
-		    "REQUEST, CANCEL or PUBLISH\n",
-		    method);
-		return EXIT_USAGE;
-	}
-	if (method != NULL && event == NULL && strcmp(method, "PUBLISH") != 0) {
-		fprintf(stderr,
-		    "loa: ics: --tasks and --all are published "
-		    "(PUBLISH); %s needs --event\n",
-		    method);
-		return EXIT_USAGE;
-	}
 	if (nowarg != NULL &&
 	    arg_time("--now", nowarg, cli_zone(cfg), &now) == -1)
 		return EXIT_USAGE;
@@ -126,57 +177,19 @@ cmd_ics(const char *cfg, int argc, char **argv)
 		}
 		fp = &facts;
 	}
-	if (event != NULL) {
-		size_t	      p, e;
-		struct event *ev = NULL;
-		struct plan  *pl = NULL;
-
-		for (p = 0; p < w.nplans && ev == NULL; p++)
-			for (e = 0; e < w.plans[p]->nevents; e++)
-				if (strcmp(w.plans[p]->events[e].id, event) ==
-				    0) {
-					pl = w.plans[p];
-					ev = &pl->events[e];
-					break;
-				}
-		if (ev == NULL) {
-			fprintf(stderr, "loa: ics: no event \"%s\" in %s\n",
-			    event, cfg);
-			world_free(&w);
-			return EXIT_INVALID;
-		}
-		/* A cancelled event is announced as cancelled. */
-		if (method == NULL && ev->status == EV_CANCELLED)
-			method = "CANCEL";
-		seq = fp != NULL ? fact_seq(fp->arg, pl, ev) : 0;
-		if (method == NULL || strcmp(method, "REQUEST") == 0)
-			out = ical_request(pl, ev, seq, now);
-		else if (strcmp(method, "CANCEL") == 0)
-			/* The cancellation sent, or the next one. */
-			out = ical_cancel(pl, ev,
-			    ev->status == EV_CANCELLED && seq > 0 ? seq :
-								    seq + 1,
-			    now, NULL);
-		else {
-			struct plan one = *pl;
-
-			/* The feed of a plan that holds this event alone. */
-			one.events = ev;
-			one.nevents = 1;
-			one.ntasks = 0;
-			{
-				struct plan *pp = &one;
-
-				out = ical_feed(&pp, 1, 0, fp, now);
-			}
-		}
-	} else
+	if (event != NULL)
+		out = event_object(&w, cfg, event, method, fp, now);
+	else
 		out = ical_feed(w.plans, w.nplans, tasks, fp, now);
-	fputs(out, stdout);
+	found = out != NULL;
+	if (found)
+		fputs(out, stdout);
 	free(out);
 	if (fp != NULL)
 		outbox_close(fp->arg);
 	world_free(&w);
+	if (!found)
+		return EXIT_INVALID;
 	if (fflush(stdout) != 0) {
 		log_warn("writing the output");
 		return EXIT_RUNTIME;

@@ -128,10 +128,94 @@ simulate_summary(struct engine *e, const char *out)
 	    out, out, out, out);
 }
 
+/*
+ * Make out ready for a fresh simulation into store (out/loa.db): only a
+ * folder a simulation made (it holds the marker) is emptied, so --out
+ * pointed at the live store's folder never wipes its outbox; an old outbox
+ * or old gateway files would make this run resume it, or read as sends.
+ * Returns 0 or an exit code (reported).
+ */
+static int
+prepare_out(const char *out, const char *store)
+{
+	char	   *mark = xasprintf("%s/.loa-simulate", out), *f;
+	struct stat st;
+	int	    ours = stat(mark, &st) == 0, i, rc = 0;
+
+	if (!ours &&
+	    (stat(store, &st) == 0 || dir_has(out, "outbox") ||
+		dir_has(out, "broadcast"))) {
+		log_warnx("simulate: %s holds an outbox or gateway files "
+			  "simulate did not make; give --out a new or empty "
+			  "folder",
+		    out);
+		free(mark);
+		return EXIT_USAGE;
+	}
+	mkdirs(out);
+	/* Without the marker the next simulate would refuse. */
+	if (!ours && write_mark(mark) == -1) {
+		free(mark);
+		return EXIT_RUNTIME;
+	}
+	free(mark);
+	for (i = 0; i < 3; i++) {
+		f = xasprintf("%s%s", store,
+		    i == 0     ? "" :
+			i == 1 ? "-wal" :
+				 "-shm");
+		if (unlink(f) == -1 && errno != ENOENT) {
+			log_warn("simulate: removing %s", f);
+			rc = EXIT_RUNTIME;
+		}
+		free(f);
+	}
+	f = xasprintf("%s/outbox", out);
+	if (remove_tree(f) == -1)
+		rc = EXIT_RUNTIME;
+	free(f);
+	f = xasprintf("%s/broadcast", out);
+	if (remove_tree(f) == -1)
+		rc = EXIT_RUNTIME;
+	free(f);
+	return rc;
+}
+
+/* Play the outbox of e on a virtual clock from `from` to `to` (TIMEX_NONE:
+ * the end): each step at the next due time. Returns 0 or an exit code. */
+static int
+play(struct engine *e, int64_t from, int64_t to)
+{
+	int64_t now = from, next;
+
+	for (;;) {
+		next = engine_next(e);
+		if (next == TIMEX_NONE || (to != TIMEX_NONE && next >= to))
+			return 0;
+		if (next > now)
+			now = next;
+		if (engine_step(e, now) == -1)
+			return EXIT_RUNTIME;
+	}
+}
+
+/* The earliest due time of w's jobs, or dflt when there are none. */
+static int64_t
+first_due(const struct world *w, int64_t dflt)
+{
+	int64_t from = INT64_MAX;
+	size_t	k;
+
+	for (k = 0; k < w->jobs.n; k++)
+		if (w->jobs.v[k].due < from)
+			from = w->jobs.v[k].due;
+	return from == INT64_MAX ? dflt : from;
+}
+
 int
 cmd_simulate(const char *cfg, int argc, char **argv)
 {
-	struct world	      *w = xcalloc(1, sizeof(*w));
+	struct world	      *w;
 	struct engine	      *e;
 	struct engine_opts     o = { 0 };
 	struct reconcile_stats rs;
@@ -140,13 +224,11 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	int64_t		       from = TIMEX_NONE, to = TIMEX_NONE, now;
 	const struct tz	      *z;
 	char		       err[512], *store;
-	int		       i, rc = 0;
-	size_t		       k;
+	int		       i, rc;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(simulate_usage, stdout);
-			free(w);
 			return 0;
 		} else if (strcmp(argv[i], "--from") == 0 &&
 		    (fromarg = opt_arg(argc, argv, &i)) != NULL)
@@ -162,95 +244,29 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 			    "loa: simulate: unknown or incomplete "
 			    "option \"%s\"\n%s",
 			    argv[i], simulate_usage);
-			free(w);
 			return EXIT_USAGE;
 		}
 	}
 	z = cli_zone(cfg);
 	if ((fromarg && arg_time("--from", fromarg, z, &from) == -1) ||
-	    (toarg && arg_time("--to", toarg, z, &to) == -1)) {
-		free(w);
+	    (toarg && arg_time("--to", toarg, z, &to) == -1))
 		return EXIT_USAGE;
-	}
 	if (from != TIMEX_NONE && to != TIMEX_NONE && to < from) {
 		log_warnx("--to %s is before --from %s", toarg, fromarg);
-		free(w);
 		return EXIT_USAGE;
 	}
 	now = from != TIMEX_NONE ? from : (int64_t)time(NULL);
+	w = xcalloc(1, sizeof(*w));
 	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
 		free(w);
 		return EXIT_INVALID;
 	}
 	/* The virtual clock starts at the first job unless told. */
-	if (from == TIMEX_NONE) {
-		from = INT64_MAX;
-		for (k = 0; k < w->jobs.n; k++)
-			if (w->jobs.v[k].due < from)
-				from = w->jobs.v[k].due;
-		if (from == INT64_MAX)
-			from = now;
-	}
-	/*
-	 * A fresh outbox every time: a simulation never resumes. Only a
-	 * folder a simulation made (it holds the marker) is emptied: --out
-	 * pointed at the live store's folder must not wipe its outbox.
-	 */
+	if (from == TIMEX_NONE)
+		from = first_due(w, now);
+	/* A fresh outbox every time: a simulation never resumes. */
 	store = xasprintf("%s/loa.db", out);
-	{
-		char	   *mark = xasprintf("%s/.loa-simulate", out);
-		struct stat st;
-		int	    ours = stat(mark, &st) == 0;
-
-		if (!ours &&
-		    (stat(store, &st) == 0 || dir_has(out, "outbox") ||
-			dir_has(out, "broadcast"))) {
-			log_warnx("simulate: %s holds an outbox or gateway "
-				  "files simulate did not make; give --out a "
-				  "new "
-				  "or empty folder",
-			    out);
-			free(mark);
-			free(store);
-			world_free(w);
-			free(w);
-			return EXIT_USAGE;
-		}
-		mkdirs(out);
-		/* Without the marker the next simulate would refuse. */
-		if (!ours && write_mark(mark) == -1) {
-			free(mark);
-			free(store);
-			world_free(w);
-			free(w);
-			return EXIT_RUNTIME;
-		}
-		free(mark);
-	}
-	for (i = 0; i < 3; i++) {
-		char *f = xasprintf("%s%s", store,
-		    i == 0     ? "" :
-			i == 1 ? "-wal" :
-				 "-shm");
-
-		/* An old outbox left would make this run resume it. */
-		if (unlink(f) == -1 && errno != ENOENT) {
-			log_warn("simulate: removing %s", f);
-			rc = EXIT_RUNTIME;
-		}
-		free(f);
-	}
-	{
-		char *cmd = xasprintf("%s/outbox", out),
-		     *cmd2 = xasprintf("%s/broadcast", out);
-
-		/* Old files of an earlier run would read as sends. */
-		if (remove_tree(cmd) == -1 || remove_tree(cmd2) == -1)
-			rc = EXIT_RUNTIME;
-		free(cmd);
-		free(cmd2);
-	}
-	if (rc != 0) {
+	if ((rc = prepare_out(out, store)) != 0) {
 		free(store);
 		world_free(w);
 		free(w);
@@ -271,19 +287,7 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	}
 	printf("simulating from %s: %d jobs\n",
 	    fromarg ? fromarg : "the first job", rs.added);
-	now = from;
-	for (;;) {
-		int64_t next = engine_next(e);
-
-		if (next == TIMEX_NONE || (to != TIMEX_NONE && next >= to))
-			break;
-		if (next > now)
-			now = next;
-		if (engine_step(e, now) == -1) {
-			rc = EXIT_RUNTIME;
-			break;
-		}
-	}
+	rc = play(e, from, to);
 	simulate_summary(e, out);
 	engine_free(e);
 	return rc;
