@@ -4,6 +4,7 @@
  * channel. Expansion is a pure function of the resolved plan: the same
  * plan gives the same jobs with the same ids.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ job_new(struct jobs *js, struct plan *p, enum job_kind k, const char *object,
 {
 	struct job *j;
 
+	assert(k < JK__N && ch < CH__N && object != NULL);
 	xgrow(&js->v, &js->cap, js->n + 1, sizeof(*js->v));
 	j = &js->v[js->n++];
 	memset(j, 0, sizeof(*j));

@@ -1,6 +1,7 @@
 /*
  * compose.c: templates rendered against a plan's object (see compose.h).
  */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "render/compose.h"
@@ -15,6 +16,9 @@ compose_text(const struct plan *p, const struct service *svc,
 	struct tmpl_ctx c = { 0 };
 	struct buf	b = { 0 };
 
+	assert(which < T__N);
+	assert(n == NULL || n->kind == N_EVENT || n->kind == N_TASK ||
+	    n->kind == N_BROADCAST);
 	c.plan = p;
 	c.person = to;
 	c.at = at;

@@ -1,6 +1,7 @@
 /*
  * mail.c: the email of a job (see mail.h).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,7 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	enum tmpl_name	    subj = subject_of(j->kind);
 	char		   *subject, *text, *ics = NULL, *from, *out;
 
+	assert(j->kind < JK__N && j->address != NULL);
 	if (subj == T__N) {
 		snprintf(why, whylen, "a %s is not sent by email",
 		    job_kind_names[j->kind]);

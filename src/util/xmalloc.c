@@ -1,6 +1,7 @@
 /*
  * xmalloc.c: allocation helpers, buffers, arenas, a string map, folders.
  */
+#include <assert.h>
 #include <sys/stat.h>
 
 #include <stdint.h>
@@ -96,6 +97,7 @@ xgrow(void *vp, size_t *cap, size_t n, size_t sz)
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
+	assert(b->len <= b->cap && (b->s != NULL || b->cap == 0));
 	if (b->len + n + 1 > b->cap)
 		xgrow(&b->s, &b->cap, b->len + n + 1, 1);
 	memcpy(b->s + b->len, p, n);
@@ -270,6 +272,7 @@ strmap_put(struct strmap *m, const char *key, void *val)
 {
 	size_t i;
 
+	assert(key != NULL && val != NULL);
 	if ((m->n + 1) * 2 > m->cap) {
 		struct strmap big = { 0 };
 		size_t	      j;
