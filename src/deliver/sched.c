@@ -416,6 +416,17 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	case CH_SMS:
 		text = compose_sms(p, e->w->svc, j->kind, n,
 		    recipient_of(p, j->recipient), now, j->payload);
+		if (tmpl_blank(text)) {
+			/* An empty SMS is never sent: a permanent failure. */
+			char *why = xasprintf("the SMS is empty: template %s "
+					      "rendered nothing",
+			    tmpl_key(tmpl_sms_of(j->kind)));
+
+			answer(c, GW_PERMFAIL, why);
+			free(why);
+			free(text);
+			return;
+		}
 		sms_analyse(text, &si);
 		m.data = text;
 		m.encoding = sms_encoding_name(si.encoding);

@@ -124,6 +124,16 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	memset(&m, 0, sizeof(m));
 	subject = compose_text(p, svc, subj, n, j->to, j->now, j->payload);
 	text = compose_text(p, svc, subj + 1, n, j->to, j->now, j->payload);
+	if (tmpl_blank(subject) || tmpl_blank(text)) {
+		/* No mail without a subject or words: a permanent failure. */
+		snprintf(why, whylen,
+		    "the %s is empty: template %s rendered nothing",
+		    tmpl_blank(subject) ? "subject" : "body",
+		    tmpl_key(tmpl_blank(subject) ? subj : subj + 1));
+		free(subject);
+		free(text);
+		return NULL;
+	}
 	if ((j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
 	    n->kind == N_EVENT) {
 		ics = ical_request(p, n->p, j->seq, j->now);

@@ -496,6 +496,12 @@ tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
 	}
 }
 
+int
+tmpl_blank(const char *s)
+{
+	return s == NULL || s[strspn(s, " \t\r\n")] == '\0';
+}
+
 void
 tmpl_render(const char *s, const struct tmpl_ctx *c, struct buf *b)
 {
@@ -528,6 +534,12 @@ tmpl_install(struct service *svc, struct diag *d)
 		}
 		if (o->text == NULL) {
 			diag_error(d, &o->loc, key, "%s", o->problem);
+			continue;
+		}
+		if (k != T_CHANGE_SEPARATOR && tmpl_blank(o->text)) {
+			diag_error(d, &o->loc, key,
+			    "the template is empty; expected text (or no "
+			    "key, for the built-in one)");
 			continue;
 		}
 		if (tmpl_validate(o->text, err, sizeof(err)) == -1) {

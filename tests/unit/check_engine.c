@@ -872,6 +872,60 @@ END_TEST
 
 /* Reconciliation (SPEC §6), against a real outbox. */
 
+/*
+ * A template that renders to nothing at send time (the event has no
+ * location) sends no empty SMS and no mail without a subject: the jobs
+ * are dead, with the reason.
+ */
+START_TEST(test_empty_rendering_dead)
+{
+	struct version v = V1;
+	struct jobv    jv;
+	size_t	       i;
+	int	       dead = 0;
+	char	      *path, *sms;
+
+	write_file(fx.cfg,
+	    "loa = {\n"
+	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
+	    "  store = \"loa.db\";\n"
+	    "  plans = [ \"plan.cfg\" ];\n"
+	    "};\n"
+	    "templates = {\n"
+	    "  invitation_sms = \"{event.location}\";\n"
+	    "  invitation_subject = \" {event.location} \";\n"
+	    "};\n");
+	v.location = "";
+	open_engine(&v, NOW0);
+	reconcile(NOW0, NULL);
+	step(T_INV);
+	jobs_get(&jv);
+	for (i = 0; i < jv.n; i++) {
+		const struct tjob *j = &jv.v[i];
+
+		if (strcmp(j->kind, "invitation") != 0)
+			continue;
+		ck_assert_msg(strcmp(j->state, "dead") == 0, "%s %s %s is %s",
+		    j->kind, j->recipient, j->channel, j->state);
+		ck_assert_msg(j->reason != NULL &&
+			strstr(j->reason, "empty") != NULL &&
+			strstr(j->reason,
+			    strcmp(j->channel, "sms") == 0 ?
+				"invitation_sms" :
+				"invitation_subject") != NULL,
+		    "%s: %s", j->channel, j->reason ? j->reason : "(none)");
+		dead++;
+	}
+	jobs_put(&jv);
+	ck_assert_int_eq(dead, 6);
+	path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
+	sms = read_file(path);
+	ck_assert_msg(sms == NULL || *sms == '\0', "%s", sms);
+	free(sms);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_reconcile_moved)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
@@ -2098,6 +2152,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_reconcile_event_deleted);
 	tcase_add_test(tc, test_reconcile_idempotent);
 	tcase_add_test(tc, test_task_done);
+	tcase_add_test(tc, test_empty_rendering_dead);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lateness");
