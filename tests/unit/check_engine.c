@@ -926,6 +926,76 @@ START_TEST(test_empty_rendering_dead)
 }
 END_TEST
 
+/*
+ * Moved and an attendee removed in one version: the removed attendee's
+ * cancellation quotes the time they were sent (their SMS and the words of
+ * their mail; the CANCEL keeps the UID with a higher SEQUENCE), the
+ * others' update the new one. The same when the event is moved and
+ * cancelled at once.
+ */
+START_TEST(test_cancel_quotes_announced)
+{
+	struct version	       v2 = V1;
+	struct reconcile_stats rs;
+	struct jobv	       jv;
+	const struct tjob     *j;
+	char		      *t, *eml, *body, *ics;
+
+	invite_v1();
+	v2.start = "2026-03-21 14:00";
+	v2.attendees = "\"an\", \"binh\"";
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	ck_assert_int_eq(rs.cancels, 1);
+	step(NOW1);
+	jobs_get(&jv);
+	j = job_need(&jv, "cancel", "chau", "sms", 1);
+	ck_assert_str_eq(j->state, "sent");
+	t = sms_of(j->id);
+	ck_assert_msg(strstr(t, "08:00 ngày 20/03/2026") != NULL, "%s", t);
+	ck_assert_msg(strstr(t, "21/03/2026") == NULL, "%s", t);
+	free(t);
+	j = job_need(&jv, "cancel", "chau", "email", 1);
+	eml = eml_of(j->id);
+	body = mime_part(eml, "text/plain");
+	ck_assert_msg(strstr(body, "08:00 ngày 20/03/2026") != NULL, "%s",
+	    body);
+	ck_assert_msg(strstr(body, "21/03/2026") == NULL, "%s", body);
+	free(body);
+	free(eml);
+	ics = ics_of(j->id);
+	ck_assert_msg(ics_has(ics, "METHOD:CANCEL"), "%s", ics);
+	ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
+	free(ics);
+	j = job_need(&jv, "update", "an", "sms", 1);
+	t = sms_of(j->id);
+	ck_assert_msg(strstr(t, "14:00 ngày 21/03/2026") != NULL, "%s", t);
+	free(t);
+	j = job_need(&jv, "update", "an", "email", 1);
+	eml = eml_of(j->id);
+	body = mime_part(eml, "text/plain");
+	ck_assert_msg(strstr(body, "14:00 ngày 21/03/2026") != NULL, "%s",
+	    body);
+	free(body);
+	free(eml);
+	jobs_put(&jv);
+	close_engine();
+
+	/* Moved and cancelled at once: everybody hears the time they had. */
+	v2.start = "2026-03-22 09:00";
+	v2.status = "cancelled";
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	step(NOW1);
+	jobs_get(&jv);
+	j = job_need(&jv, "cancel", "an", "sms", 2);
+	t = sms_of(j->id);
+	ck_assert_msg(strstr(t, "14:00 ngày 21/03/2026") != NULL, "%s", t);
+	free(t);
+	jobs_put(&jv);
+}
+END_TEST
+
 START_TEST(test_reconcile_moved)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
@@ -2153,6 +2223,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_reconcile_idempotent);
 	tcase_add_test(tc, test_task_done);
 	tcase_add_test(tc, test_empty_rendering_dead);
+	tcase_add_test(tc, test_cancel_quotes_announced);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lateness");
