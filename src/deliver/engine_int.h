@@ -61,6 +61,14 @@ engine_object(struct engine *, const struct plan *, const char *id);
 void engine_facts_reset(struct engine *);
 /* Reconcile inside a transaction the caller holds (reconcile.c). */
 int  reconcile_inner(struct engine *, int64_t now, struct reconcile_stats *);
+/*
+ * The event of a cancellation as announced to its recipient: when payload
+ * (the cancel job's: why, a newline, the fingerprint announced before) has
+ * a fingerprint, *ev is n's event with that time, place and title and *out
+ * names it; 1, with *mem for the caller to free. Else 0 (reconcile.c).
+ */
+int  reconcile_announced(const struct named *n, const char *payload,
+     struct event *ev, struct named *out, char **mem);
 /* Record an invitation or update that went out, for later updates
  * (reconcile.c); inside the caller's transaction. */
 int

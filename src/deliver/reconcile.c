@@ -253,10 +253,13 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev, int64_t now,
 			rcode = 0;
 			goto out;
 		}
-		/* Everybody who was invited hears it is off. */
+		/* Everybody who was invited hears it is off, in the words
+		 * of what they were sent. */
+		free(back);
+		back = xasprintf("cancelled\n%s", oe.fingerprint);
 		for (i = 0; i < nsent; i++) {
-			if (cancel_attendee(e, p, ev, seq, &sent[i],
-				"cancelled", now) == -1)
+			if (cancel_attendee(e, p, ev, seq, &sent[i], back,
+				now) == -1)
 				goto out;
 			rs->cancels++;
 		}
@@ -279,14 +282,19 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev, int64_t now,
 			;
 		if (k < nrc)
 			continue;
-		if (cancel_attendee(e, p, ev, seq, &sent[i], "removed", now) ==
-			-1 ||
+		/* They never saw what changed now: their cancellation
+		 * quotes what was announced (reconcile_announced). */
+		free(back);
+		back = xasprintf("removed\n%s", oe.fingerprint);
+		if (cancel_attendee(e, p, ev, seq, &sent[i], back, now) == -1 ||
 		    outbox_attendee_drop(e->ob, p->id, ev->id, sent[i].id) ==
 			-1)
 			goto out;
 		rs->cancels++;
 		bumped = 1;
 	}
+	free(back);
+	back = NULL;
 	for (i = 0; i < nrc; i++) {
 		const struct contact *c = rc[i];
 		const char	     *what = changes;
@@ -320,6 +328,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev, int64_t now,
 			 0;
 out:
 	ob_attendees_free(sent, nsent);
+	free(back);
 	free(rc);
 	free(opt);
 	free(fp);
@@ -375,6 +384,33 @@ ghost_event(struct engine *e, struct plan *p, const struct ob_event *r)
 	nm->p = ev;
 	strmap_put(&e->ghosts, key, nm);
 	return ev;
+}
+
+int
+reconcile_announced(const struct named *n, const char *payload,
+    struct event *ev, struct named *out, char **mem)
+{
+	const char   *nl;
+	struct fprint f;
+
+	*mem = NULL;
+	if (n == NULL || n->kind != N_EVENT || payload == NULL ||
+	    (nl = strchr(payload, '\n')) == NULL)
+		return 0;
+	if (fprint_parse(nl + 1, &f) == -1) {
+		fprint_clear(&f);
+		return 0;
+	}
+	*ev = *(const struct event *)n->p;
+	ev->start.t = f.start;
+	ev->end.t = f.end;
+	ev->duration = f.end - f.start;
+	ev->location = *f.loc != '\0' ? f.loc : NULL;
+	ev->title = f.title;
+	*out = *n;
+	out->p = ev;
+	*mem = f.buf;
+	return 1;
 }
 
 /* Cancel, for everybody invited, the events gone from plan p. */

@@ -387,8 +387,10 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	struct plan	   *p = world_plan(e->w, j->plan);
 	const struct named *n;
 	struct gw_msg	    m;
-	char		   *data = NULL, *text = NULL;
+	char		   *data = NULL, *text = NULL, *mem = NULL;
 	struct sms_info	    si;
+	struct event	    announced;
+	struct named	    announced_n;
 
 	memset(&c->ans, 0, sizeof(c->ans));
 	c->ans.id = j->id;
@@ -403,6 +405,14 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	if (!may_go(e, p, c, now))
 		return;
 	n = engine_object(e, p, j->object);
+	if (j->kind == JK_CANCEL && j->payload != NULL) {
+		/* A cancellation quotes what its recipient was sent; the
+		 * payload keeps only its why for the renderers. */
+		if (reconcile_announced(n, j->payload, &announced, &announced_n,
+			&mem))
+			n = &announced_n;
+		j->payload[strcspn(j->payload, "\n")] = '\0';
+	}
 	memset(&m, 0, sizeof(m));
 	m.id = j->id;
 	m.channel = channel_names[j->channel];
@@ -410,12 +420,22 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	switch (j->channel) {
 	case CH_EMAIL:
 		if ((data = email_of(e, p, c, n, now)) == NULL)
-			return;
+			goto out;
 		m.data = data;
 		break;
 	case CH_SMS:
 		text = compose_sms(p, e->w->svc, j->kind, n,
 		    recipient_of(p, j->recipient), now, j->payload);
+		if (tmpl_blank(text)) {
+			/* An empty SMS is never sent: a permanent failure. */
+			char *why = xasprintf("the SMS is empty: template %s "
+					      "rendered nothing",
+			    tmpl_key(tmpl_sms_of(j->kind)));
+
+			answer(c, GW_PERMFAIL, why);
+			free(why);
+			goto out;
+		}
 		sms_analyse(text, &si);
 		m.data = text;
 		m.encoding = sms_encoding_name(si.encoding);
@@ -438,8 +458,10 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 		break;
 	}
 	e->gw[j->channel].backend->submit(&e->gw[j->channel], &m, &c->ans);
+out:
 	free(data);
 	free(text);
+	free(mem);
 }
 
 static void

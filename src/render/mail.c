@@ -48,16 +48,58 @@ signer(const struct plan *p)
 	return n->p;
 }
 
-char *
-mail_from(const struct plan *p, const struct service *svc)
+/* A copy of the n bytes at s without the spaces around them. */
+static char *
+trimmed(const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return xstrndup(s, n);
+}
+
+void
+mail_from(const struct plan *p, const struct service *svc, char **name,
+    char **addr)
 {
 	const struct gateway *g = svc->channel_gw[CH_EMAIL];
 	const struct contact *s = signer(p);
+	const char	     *lt, *gt;
 
-	if (g != NULL && g->from != NULL)
-		return xstrdup(g->from);
-	return xasprintf("%s <%s>", *p->issuer ? p->issuer : "loa",
-	    s != NULL && s->email != NULL ? s->email : "loa@localhost");
+	if (g == NULL || g->from == NULL) {
+		*name = xstrdup(*p->issuer ? p->issuer : "loa");
+		*addr = xstrdup(
+		    s != NULL && s->email != NULL ? s->email : "loa@localhost");
+		return;
+	}
+	/* "Name <addr>": the name is what comes before the last '<' (an
+	 * address holds none), without the quotes it may be written in. */
+	if ((lt = strrchr(g->from, '<')) == NULL ||
+	    (gt = strchr(lt, '>')) == NULL) {
+		*name = NULL;
+		*addr = trimmed(g->from, strlen(g->from));
+		return;
+	}
+	*addr = trimmed(lt + 1, (size_t)(gt - lt - 1));
+	*name = trimmed(g->from, (size_t)(lt - g->from));
+	{
+		size_t n = strlen(*name);
+
+		if (n >= 2 && (*name)[0] == '"' && (*name)[n - 1] == '"') {
+			char  *q = *name, *w = q;
+			size_t i;
+
+			for (i = 1; i + 1 < n; i++) {
+				if (q[i] == '\\' && i + 2 < n)
+					i++;
+				*w++ = q[i];
+			}
+			*w = '\0';
+		}
+	}
 }
 
 char *
@@ -67,7 +109,7 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	const struct named *n = j->object;
 	struct mime_mail    m;
 	enum tmpl_name	    subj = subject_of(j->kind);
-	char		   *subject, *text, *ics = NULL, *from, *out;
+	char *subject, *text, *ics = NULL, *from, *from_addr, *out;
 
 	assert(j->kind < JK__N && j->address != NULL);
 	if (subj == T__N) {
@@ -84,6 +126,16 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	memset(&m, 0, sizeof(m));
 	subject = compose_text(p, svc, subj, n, j->to, j->now, j->payload);
 	text = compose_text(p, svc, subj + 1, n, j->to, j->now, j->payload);
+	if (tmpl_blank(subject) || tmpl_blank(text)) {
+		/* No mail without a subject or words: a permanent failure. */
+		snprintf(why, whylen,
+		    "the %s is empty: template %s rendered nothing",
+		    tmpl_blank(subject) ? "subject" : "body",
+		    tmpl_key(tmpl_blank(subject) ? subj : subj + 1));
+		free(subject);
+		free(text);
+		return NULL;
+	}
 	if ((j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
 	    n->kind == N_EVENT) {
 		ics = ical_request(p, n->p, j->seq, j->now);
@@ -112,8 +164,9 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	/* The MIME method follows the object's (a PUBLISH fallback). */
 	if (ics != NULL && strstr(ics, "\r\nMETHOD:PUBLISH\r\n") != NULL)
 		m.method = "PUBLISH";
-	from = mail_from(p, svc);
-	m.from = from;
+	mail_from(p, svc, &from, &from_addr);
+	m.from_name = from;
+	m.from_addr = from_addr;
 	m.to_name = j->to ? j->to->name : j->name;
 	m.to = j->address;
 	m.subject = subject;
@@ -125,6 +178,7 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	m.nattach = j->nattach;
 	out = mime_build(&m);
 	free(from);
+	free(from_addr);
 	free(subject);
 	free(text);
 	free(ics);

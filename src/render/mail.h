@@ -33,10 +33,14 @@ struct mail_job {
 };
 
 /*
- * The From: of plan p's mail: the email gateway's `from` when set, else
- * the issuer's name with the signer's address. Caller frees. Can't fail.
+ * The From: of plan p's mail, as its display name (*name, may be NULL) and
+ * its address (*addr) apart: the email gateway's `from` when set ("addr"
+ * or "Name <addr>", split here), else the issuer's name with the signer's
+ * address. The name is any text; mime.c quotes or encodes it. Caller
+ * frees both. Can't fail.
  */
-char *mail_from(const struct plan *p, const struct service *svc);
+void mail_from(const struct plan *p, const struct service *svc, char **name,
+    char **addr);
 
 /*
  * The whole message of job j of plan p, CRLF line ends; caller frees.

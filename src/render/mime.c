@@ -54,86 +54,220 @@ mime_base64(struct buf *b, const void *p, size_t n)
 	}
 }
 
-void
-mime_header_value(struct buf *b, const char *s)
+/*
+ * Header fields are written through a struct hdr that knows the column, so
+ * that every line is folded within HDR_MAX octets (RFC 5322 §2.1.1: 78
+ * should, 998 must): a fold is CRLF put before the white space between two
+ * tokens, so unfolding gives the same text back.
+ */
+#define HDR_MAX 78
+/* The longest ASCII word written as it is (longer ones are encoded): with
+ * "Subject: " and two quotes it still fits the first line. */
+#define HDR_WORD 64
+
+struct hdr {
+	struct buf *b;
+	size_t	    col;   /* octets on the current line */
+	size_t	    start; /* col after "Name:" */
+};
+
+static void
+hdr_begin(struct hdr *h, struct buf *b, const char *name)
 {
-	const unsigned char *p;
-	int		     plain = 1;
-	size_t		     len = strlen(s), i = 0;
+	h->b = b;
+	buf_adds(b, name);
+	buf_add(b, ":", 1);
+	h->col = h->start = strlen(name) + 1;
+}
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p >= 0x7f)
-			plain = 0;
-	if (plain && len < 900) {
-		buf_adds(b, s);
-		return;
+/* White space sep (sepn octets) then token t: folded before sep when they
+ * do not fit on the line and something is on it already. */
+static void
+hdr_put(struct hdr *h, const char *sep, size_t sepn, const char *t, size_t n)
+{
+	if (h->col + sepn + n > HDR_MAX && h->col > h->start && sepn > 0) {
+		buf_add(h->b, "\r\n", 2);
+		h->col = 0;
 	}
-	/* Encoded words of at most 45 bytes, never splitting a character;
-	 * CR, LF and other controls become spaces first. */
-	while (i < len) {
-		size_t n = len - i < 45 ? len - i : 45;
-		char   chunk[48];
-		size_t k;
+	if (sepn > 0)
+		buf_add(h->b, sep, sepn);
+	if (n > 0)
+		buf_add(h->b, t, n);
+	h->col += sepn + n;
+}
 
-		while (i + n < len && ((unsigned char)s[i + n] & 0xc0) == 0x80)
+/* Is byte c a control (or DEL), which never goes into a header raw? */
+static int
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/*
+ * s as RFC 2047 B words separated by single spaces (which decoders drop),
+ * each as long as the line has room for (75 octets at most, RFC 2047 §2),
+ * never splitting a UTF-8 sequence; controls become spaces.
+ */
+static void
+hdr_words(struct hdr *h, const char *s)
+{
+	size_t	   len = strlen(s), i = 0;
+	char	   chunk[45];
+	struct buf w = { 0 };
+
+	while (i < len) {
+		size_t room, max, n, k;
+
+		room = h->col + 1 < HDR_MAX ? HDR_MAX - h->col - 1 : 0;
+		if (room > 75)
+			room = 75;
+		max = room >= 12 ? (room - 12) / 4 * 3 : 0;
+		if (max > sizeof(chunk))
+			max = sizeof(chunk);
+		n = len - i < max ? len - i : max;
+		while (n > 0 && i + n < len &&
+		    ((unsigned char)s[i + n] & 0xc0) == 0x80)
 			n--;
+		if (n == 0 && h->col > h->start) {
+			/* Not even one character fits: the next line. */
+			buf_add(h->b, "\r\n", 2);
+			h->col = 0;
+			continue;
+		}
+		if (n == 0)
+			n = 1; /* a header name of over 60 octets */
 		for (k = 0; k < n; k++)
-			chunk[k] = (unsigned char)s[i + k] < 0x20 ? ' ' :
-								    s[i + k];
-		if (i > 0)
-			buf_add(b, "\r\n ", 3);
-		buf_adds(b, "=?UTF-8?B?");
-		b64_raw(b, (unsigned char *)chunk, n);
-		buf_adds(b, "?=");
+			chunk[k] = is_ctl((unsigned char)s[i + k]) ? ' ' :
+								     s[i + k];
+		w.len = 0;
+		buf_adds(&w, "=?UTF-8?B?");
+		b64_raw(&w, (unsigned char *)chunk, n);
+		buf_adds(&w, "?=");
+		hdr_put(h, " ", 1, w.s, w.len);
 		i += n;
 	}
+	buf_free(&w);
 }
 
-/* "Name <addr>" with the name encoded. */
-static void
-mime_address(struct buf *b, const char *name, const char *addr)
+/*
+ * Whether s can go as it is, folded at its spaces: printable ASCII only,
+ * no word longer than HDR_WORD (a quote or backslash counting twice, as
+ * it is escaped in a quoted string), nothing a decoder would take for an
+ * encoded word.
+ */
+static int
+hdr_plain(const char *s)
 {
-	if (name != NULL && *name != '\0') {
-		const char *p;
-		int	    plain = 1;
+	const unsigned char *p;
+	size_t		     run = 0;
 
-		for (p = name; *p != '\0'; p++)
-			if ((unsigned char)*p >= 0x7f ||
-			    strchr("\"\\()<>@,;:"
-				   "[]",
-				*p) != NULL ||
-			    (unsigned char)*p < 0x20)
-				plain = 0;
-		if (plain)
-			buf_adds(b, name);
-		else
-			mime_header_value(b, name);
-		buf_printf(b, " <%s>", addr);
-	} else
-		buf_adds(b, addr);
+	if (strstr(s, "=?") != NULL)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (is_ctl(*p) || *p >= 0x80)
+			return 0;
+		run = *p == ' ' ? 0 : run + (*p == '"' || *p == '\\' ? 2 : 1);
+		if (run > HDR_WORD)
+			return 0;
+	}
+	return 1;
 }
 
+/*
+ * Plain s (hdr_plain) as tokens, each a run of spaces and the word after
+ * it, so that a fold goes before a space of s; one space separates the
+ * first from the colon. quoted: s as one quoted string (RFC 5322 §3.2.4),
+ * '"' and '\' escaped.
+ */
 static void
-mime_from(struct buf *b, const char *from)
+hdr_text(struct hdr *h, const char *s, int quoted)
 {
-	const char *lt = strchr(from, '<');
+	const char *p = s;
+	struct buf  sep = { 0 }, tok = { 0 };
+	int	    first = 1;
 
-	if (lt == NULL) {
-		buf_adds(b, from);
+	for (;;) {
+		const char *sp = p, *w;
+
+		while (*p == ' ')
+			p++;
+		w = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		sep.len = tok.len = 0;
+		if (first)
+			buf_add(&sep, " ", 1);
+		buf_add(&sep, sp, (size_t)(w - sp));
+		if (first && quoted)
+			buf_add(&tok, "\"", 1);
+		for (; w < p; w++) {
+			if (quoted && (*w == '"' || *w == '\\'))
+				buf_add(&tok, "\\", 1);
+			buf_add(&tok, w, 1);
+		}
+		if (quoted && *p == '\0')
+			buf_add(&tok, "\"", 1);
+		hdr_put(h, sep.s, sep.len, tok.s, tok.len);
+		first = 0;
+		if (*p == '\0')
+			break;
+	}
+	buf_free(&sep);
+	buf_free(&tok);
+}
+
+void
+mime_header(struct buf *b, const char *name, const char *value)
+{
+	struct hdr h;
+
+	hdr_begin(&h, b, name);
+	if (hdr_plain(value))
+		hdr_text(&h, value, 0);
+	else
+		hdr_words(&h, value);
+}
+
+void
+mime_address_header(struct buf *b, const char *name, const char *display,
+    const char *addr)
+{
+	struct hdr  h;
+	struct buf  a = { 0 };
+	const char *p;
+	size_t	    n;
+	char	   *d;
+
+	hdr_begin(&h, b, name);
+	/* The address as given, less any control (it was validated). */
+	for (p = addr != NULL ? addr : ""; *p != '\0'; p++)
+		if (!is_ctl((unsigned char)*p))
+			buf_add(&a, p, 1);
+	if (display == NULL)
+		display = "";
+	while (*display == ' ')
+		display++;
+	n = strlen(display);
+	while (n > 0 && display[n - 1] == ' ')
+		n--;
+	if (n == 0) {
+		hdr_put(&h, " ", 1, a.s, a.len);
+		buf_free(&a);
 		return;
 	}
+	d = xstrndup(display, n);
+	if (!hdr_plain(d))
+		hdr_words(&h, d);
+	else
+		hdr_text(&h, d, strpbrk(d, "()<>[]:;@\\,.\"") != NULL);
+	free(d);
 	{
-		char  *name = xstrndup(from, (size_t)(lt - from));
-		char  *addr = xstrdup(lt + 1);
-		size_t n = strlen(name);
+		char *angle = xasprintf("<%s>", a.s != NULL ? a.s : "");
 
-		while (n > 0 && name[n - 1] == ' ')
-			name[--n] = '\0';
-		addr[strcspn(addr, ">")] = '\0';
-		mime_address(b, name, addr);
-		free(name);
-		free(addr);
+		hdr_put(&h, " ", 1, angle, strlen(angle));
+		free(angle);
 	}
+	buf_free(&a);
 }
 
 static void
@@ -162,6 +296,41 @@ mime_part_text(struct buf *b, const char *type, const char *text)
 	mime_base64(b, text, strlen(text));
 }
 
+/*
+ * Content-Disposition with the file name quoted: as it is when plain and
+ * free of '"' and '\\', else as B words inside the quotes (what the
+ * common clients read; RFC 2047 §5 does not cover parameters), one a line.
+ */
+static void
+attach_name(struct buf *b, const char *name)
+{
+	struct hdr h;
+
+	hdr_begin(&h, b, "Content-Disposition");
+	hdr_put(&h, " ", 1, "attachment;", 11);
+	if (hdr_plain(name) && strpbrk(name, "\"\\") == NULL &&
+	    strlen(name) <= HDR_WORD) {
+		char *t = xasprintf("filename=\"%s\"", name);
+
+		hdr_put(&h, " ", 1, t, strlen(t));
+		free(t);
+		return;
+	}
+	hdr_put(&h, " ", 1, "filename=\"", 10);
+	h.start = h.col; /* the first word right after the quote */
+	{
+		size_t mark = b->len;
+
+		hdr_words(&h, name);
+		/* hdr_words put a space before its first word: drop it. */
+		if (b->len > mark && b->s[mark] == ' ') {
+			memmove(b->s + mark, b->s + mark + 1, b->len - mark);
+			b->len--;
+		}
+	}
+	buf_add(b, "\"", 1);
+}
+
 static void
 mime_attach(struct buf *b, const char *boundary, const struct mime_file *f)
 {
@@ -174,12 +343,9 @@ mime_attach(struct buf *b, const char *boundary, const struct mime_file *f)
 		type = "text/plain; charset=UTF-8";
 	else
 		type = "application/octet-stream";
-	buf_printf(b,
-	    "--%s\r\nContent-Type: %s\r\nContent-Disposition: "
-	    "attachment; filename=\"",
-	    boundary, type);
-	mime_header_value(b, f->name);
-	buf_adds(b, "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+	buf_printf(b, "--%s\r\nContent-Type: %s\r\n", boundary, type);
+	attach_name(b, f->name);
+	buf_adds(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 	mime_base64(b, f->data != NULL ? f->data : "", f->len);
 }
 
@@ -192,12 +358,11 @@ mime_build(const struct mime_mail *m)
 
 	snprintf(outer, sizeof(outer), "loa-mixed-%s", m->id);
 	snprintf(inner, sizeof(inner), "loa-alt-%s", m->id);
-	buf_adds(&b, "From: ");
-	mime_from(&b, m->from);
-	buf_adds(&b, "\r\nTo: ");
-	mime_address(&b, m->to_name, m->to);
-	buf_adds(&b, "\r\nSubject: ");
-	mime_header_value(&b, m->subject);
+	mime_address_header(&b, "From", m->from_name, m->from_addr);
+	buf_adds(&b, "\r\n");
+	mime_address_header(&b, "To", m->to_name, m->to);
+	buf_adds(&b, "\r\n");
+	mime_header(&b, "Subject", m->subject);
 	buf_adds(&b, "\r\nDate: ");
 	mime_date(&b, m->date);
 	buf_printf(&b, "\r\nMessage-ID: <%s@loa>\r\nMIME-Version: 1.0\r\n",

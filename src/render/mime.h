@@ -25,15 +25,16 @@ struct mime_file {
 };
 
 struct mime_mail {
-	const char	       *from;	 /* "Name <addr>" or "addr" */
-	const char	       *to_name; /* may be NULL */
-	const char	       *to;	 /* address */
-	const char	       *subject;
-	const char	       *body;	/* text/plain, UTF-8 */
-	const char	       *ics;	/* iCalendar object, or NULL */
-	const char	       *method; /* its METHOD */
-	const char	       *id;	/* job id: Message-ID <id@loa> */
-	int64_t			date;	/* UTC seconds */
+	const char *from_name; /* display name, any text, or NULL */
+	const char *from_addr; /* address, validated by the caller */
+	const char *to_name;   /* display name, any text, or NULL */
+	const char *to;	       /* address, validated by the caller */
+	const char *subject;
+	const char *body;   /* text/plain, UTF-8 */
+	const char *ics;    /* iCalendar object, or NULL */
+	const char *method; /* its METHOD */
+	const char *id;	    /* job id: Message-ID <id@loa> */
+	int64_t	    date;   /* UTC seconds */
 	const struct mime_file *attach;
 	size_t			nattach;
 };
@@ -45,8 +46,23 @@ char *mime_build(const struct mime_mail *m);
 /* Base64 of n bytes in lines of 76, CRLF after each line. */
 void mime_base64(struct buf *, const void *, size_t n);
 
-/* A header value: as is when printable ASCII, else RFC 2047 B words;
- * CR and LF never pass. */
-void mime_header_value(struct buf *, const char *);
+/*
+ * The header field "name: value" (no CRLF after it) with value as
+ * unstructured text (RFC 5322 §3.2.5): printable ASCII as it is, folded at
+ * its spaces; anything else (non-ASCII, controls, a word too long for a
+ * line, text that looks like an encoded word) as RFC 2047 B words. Lines
+ * are folded with CRLF + space within 78 octets; CR and LF never pass.
+ */
+void mime_header(struct buf *, const char *name, const char *value);
+
+/*
+ * The header field "name: display <addr>" (no CRLF after it): the display
+ * name (any text; NULL or empty: the bare address) as atoms, as a quoted
+ * string when it holds specials (RFC 5322 §3.2.3), or as RFC 2047 B words
+ * when it holds non-ASCII or controls; folded within 78 octets. The
+ * address is written as given: the caller validated it.
+ */
+void mime_address_header(struct buf *, const char *name, const char *display,
+    const char *addr);
 
 #endif

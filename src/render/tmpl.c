@@ -4,6 +4,7 @@
  */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -320,20 +321,52 @@ tmpl_lit(void *arg, const char *s, size_t n)
 	buf_add(((struct tmpl_out *)arg)->b, s, n);
 }
 
+/* One strftime conversion spec (NUL-terminated) of tm, appended to b:
+ * tried in a buffer that grows, so that no result is cut. */
+static void
+tmpl_strftime(struct buf *b, const char *spec, const struct tm *tm)
+{
+	size_t cap = 64, n;
+	char  *out;
+
+	for (;;) {
+		out = xmalloc(cap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		n = strftime(out, cap, spec, tm);
+#pragma GCC diagnostic pop
+		/* 0 is an empty result, or one too long: grow, to a point. */
+		if (n > 0 || cap >= 4096)
+			break;
+		free(out);
+		cap *= 2;
+	}
+	buf_add(b, out, n);
+	free(out);
+}
+
+/*
+ * Time t in plan p's zone, in strftime format fmt (fmtlen bytes; none: the
+ * default). The format is walked here: literal text is copied, %s is t's
+ * epoch, %z and %Z the plan zone's offset (+0700) and name, and every
+ * other conversion goes to strftime alone with a struct tm of the plan's
+ * local time, so the machine's zone never shows.
+ */
 static void
 tmpl_time(struct buf *b, const struct plan *p, int64_t t, const char *fmt,
     size_t fmtlen)
 {
-	struct tm tm;
-	char	  f[128], out[256];
-	int64_t	  local, days, rem;
+	struct tm   tm;
+	int64_t	    local, days, rem;
+	const char *f, *end;
+	char	   *spec;
 
 	if (t == TIMEX_NONE)
 		return;
-	if (fmt == NULL || fmtlen == 0 || fmtlen >= sizeof(f))
-		snprintf(f, sizeof(f), "%s", TIME_FMT);
-	else
-		snprintf(f, sizeof(f), "%.*s", (int)fmtlen, fmt);
+	if (fmt == NULL || fmtlen == 0) {
+		fmt = TIME_FMT;
+		fmtlen = strlen(TIME_FMT);
+	}
 	local = tz_to_local(p->tz, t);
 	days = civil_day_of(local);
 	rem = local - days * 86400;
@@ -346,11 +379,50 @@ tmpl_time(struct buf *b, const struct plan *p, int64_t t, const char *fmt,
 	tm.tm_sec = (int)(rem % 60);
 	tm.tm_wday = (civil_weekday(days) + 1) % 7;
 	tm.tm_yday = (int)(days - civil_days(tm.tm_year + 1900, 1, 1));
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	if (strftime(out, sizeof(out), f, &tm) > 0)
-		buf_adds(b, out);
-#pragma GCC diagnostic pop
+	for (f = fmt, end = fmt + fmtlen; f < end;) {
+		const char *c = f;
+
+		if (*f != '%') {
+			while (f < end && *f != '%')
+				f++;
+			buf_add(b, c, (size_t)(f - c));
+			continue;
+		}
+		/* %, flags, width, an E or O modifier, the conversion. */
+		for (f++; f < end && strchr("_-0^#", *f) != NULL; f++)
+			;
+		while (f < end && *f >= '0' && *f <= '9')
+			f++;
+		if (f < end && (*f == 'E' || *f == 'O'))
+			f++;
+		if (f >= end) {
+			buf_add(b, c, (size_t)(end - c)); /* a lone '%' */
+			break;
+		}
+		switch (*f++) {
+		case 's':
+			buf_printf(b, "%lld", (long long)t);
+			break;
+		case 'z': {
+			int off = (int)(local - t), a = off < 0 ? -off : off;
+
+			buf_printf(b, "%c%02d%02d", off < 0 ? '-' : '+',
+			    a / 3600, a % 3600 / 60);
+			break;
+		}
+		case 'Z':
+			buf_adds(b, tz_name(p->tz));
+			break;
+		case '%':
+			buf_add(b, "%", 1);
+			break;
+		default:
+			spec = xstrndup(c, (size_t)(f - c));
+			tmpl_strftime(b, spec, &tm);
+			free(spec);
+			break;
+		}
+	}
 }
 
 static void
@@ -424,6 +496,12 @@ tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
 	}
 }
 
+int
+tmpl_blank(const char *s)
+{
+	return s == NULL || s[strspn(s, " \t\r\n")] == '\0';
+}
+
 void
 tmpl_render(const char *s, const struct tmpl_ctx *c, struct buf *b)
 {
@@ -456,6 +534,12 @@ tmpl_install(struct service *svc, struct diag *d)
 		}
 		if (o->text == NULL) {
 			diag_error(d, &o->loc, key, "%s", o->problem);
+			continue;
+		}
+		if (k != T_CHANGE_SEPARATOR && tmpl_blank(o->text)) {
+			diag_error(d, &o->loc, key,
+			    "the template is empty; expected text (or no "
+			    "key, for the built-in one)");
 			continue;
 		}
 		if (tmpl_validate(o->text, err, sizeof(err)) == -1) {

@@ -106,6 +106,9 @@ struct tmpl_ctx {
 	const char	     *changes; /* update: what changed */
 };
 
+/* Whether s holds nothing but white space (an empty template or text). */
+int tmpl_blank(const char *s);
+
 /* Append the rendering of template s to out. Can't fail. */
 void tmpl_render(const char *s, const struct tmpl_ctx *, struct buf *out);
 

@@ -872,6 +872,130 @@ END_TEST
 
 /* Reconciliation (SPEC §6), against a real outbox. */
 
+/*
+ * A template that renders to nothing at send time (the event has no
+ * location) sends no empty SMS and no mail without a subject: the jobs
+ * are dead, with the reason.
+ */
+START_TEST(test_empty_rendering_dead)
+{
+	struct version v = V1;
+	struct jobv    jv;
+	size_t	       i;
+	int	       dead = 0;
+	char	      *path, *sms;
+
+	write_file(fx.cfg,
+	    "loa = {\n"
+	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
+	    "  store = \"loa.db\";\n"
+	    "  plans = [ \"plan.cfg\" ];\n"
+	    "};\n"
+	    "templates = {\n"
+	    "  invitation_sms = \"{event.location}\";\n"
+	    "  invitation_subject = \" {event.location} \";\n"
+	    "};\n");
+	v.location = "";
+	open_engine(&v, NOW0);
+	reconcile(NOW0, NULL);
+	step(T_INV);
+	jobs_get(&jv);
+	for (i = 0; i < jv.n; i++) {
+		const struct tjob *j = &jv.v[i];
+
+		if (strcmp(j->kind, "invitation") != 0)
+			continue;
+		ck_assert_msg(strcmp(j->state, "dead") == 0, "%s %s %s is %s",
+		    j->kind, j->recipient, j->channel, j->state);
+		ck_assert_msg(j->reason != NULL &&
+			strstr(j->reason, "empty") != NULL &&
+			strstr(j->reason,
+			    strcmp(j->channel, "sms") == 0 ?
+				"invitation_sms" :
+				"invitation_subject") != NULL,
+		    "%s: %s", j->channel, j->reason ? j->reason : "(none)");
+		dead++;
+	}
+	jobs_put(&jv);
+	ck_assert_int_eq(dead, 6);
+	path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
+	sms = read_file(path);
+	ck_assert_msg(sms == NULL || *sms == '\0', "%s", sms);
+	free(sms);
+	free(path);
+}
+END_TEST
+
+/*
+ * Moved and an attendee removed in one version: the removed attendee's
+ * cancellation quotes the time they were sent (their SMS and the words of
+ * their mail; the CANCEL keeps the UID with a higher SEQUENCE), the
+ * others' update the new one. The same when the event is moved and
+ * cancelled at once.
+ */
+START_TEST(test_cancel_quotes_announced)
+{
+	struct version	       v2 = V1;
+	struct reconcile_stats rs;
+	struct jobv	       jv;
+	const struct tjob     *j;
+	char		      *t, *eml, *body, *ics;
+
+	invite_v1();
+	v2.start = "2026-03-21 14:00";
+	v2.attendees = "\"an\", \"binh\"";
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	ck_assert_int_eq(rs.cancels, 1);
+	step(NOW1);
+	jobs_get(&jv);
+	j = job_need(&jv, "cancel", "chau", "sms", 1);
+	ck_assert_str_eq(j->state, "sent");
+	t = sms_of(j->id);
+	ck_assert_msg(strstr(t, "08:00 ngày 20/03/2026") != NULL, "%s", t);
+	ck_assert_msg(strstr(t, "21/03/2026") == NULL, "%s", t);
+	free(t);
+	j = job_need(&jv, "cancel", "chau", "email", 1);
+	eml = eml_of(j->id);
+	body = mime_part(eml, "text/plain");
+	ck_assert_msg(strstr(body, "08:00 ngày 20/03/2026") != NULL, "%s",
+	    body);
+	ck_assert_msg(strstr(body, "21/03/2026") == NULL, "%s", body);
+	free(body);
+	free(eml);
+	ics = ics_of(j->id);
+	ck_assert_msg(ics_has(ics, "METHOD:CANCEL"), "%s", ics);
+	ck_assert_msg(ics_has(ics, "SEQUENCE:1"), "%s", ics);
+	free(ics);
+	j = job_need(&jv, "update", "an", "sms", 1);
+	t = sms_of(j->id);
+	ck_assert_msg(strstr(t, "14:00 ngày 21/03/2026") != NULL, "%s", t);
+	free(t);
+	j = job_need(&jv, "update", "an", "email", 1);
+	eml = eml_of(j->id);
+	body = mime_part(eml, "text/plain");
+	ck_assert_msg(strstr(body, "14:00 ngày 21/03/2026") != NULL, "%s",
+	    body);
+	free(body);
+	free(eml);
+	jobs_put(&jv);
+	close_engine();
+
+	/* Moved and cancelled at once: everybody hears the time they had. */
+	v2.start = "2026-03-22 09:00";
+	v2.status = "cancelled";
+	open_engine(&v2, NOW1);
+	reconcile(NOW1, &rs);
+	step(NOW1);
+	jobs_get(&jv);
+	j = job_need(&jv, "cancel", "an", "sms", 2);
+	t = sms_of(j->id);
+	ck_assert_msg(strstr(t, "14:00 ngày 21/03/2026") != NULL, "%s", t);
+	free(t);
+	jobs_put(&jv);
+}
+END_TEST
+
 START_TEST(test_reconcile_moved)
 {
 	static const char *const want[] = { INVITATIONS("sent"),
@@ -2098,6 +2222,8 @@ engine_suite(void)
 	tcase_add_test(tc, test_reconcile_event_deleted);
 	tcase_add_test(tc, test_reconcile_idempotent);
 	tcase_add_test(tc, test_task_done);
+	tcase_add_test(tc, test_empty_rendering_dead);
+	tcase_add_test(tc, test_cancel_quotes_announced);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lateness");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 
@@ -190,6 +191,41 @@ START_TEST(test_render_time_formats)
 }
 END_TEST
 
+/*
+ * %s is the instant's epoch, %z and %Z the plan zone's offset and name,
+ * whatever zone the machine is in; a format or a result of any length is
+ * rendered whole.
+ */
+START_TEST(test_render_time_zone_formats)
+{
+	struct buf f = { 0 }, want = { 0 };
+	int	   i;
+
+	/* The machine in another zone than the plan's. */
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	ck_assert_str_eq(render("{event.start:%s}"), "1766710800");
+	ck_assert_str_eq(render("{event.start:%H:%M %z %Z}"),
+	    "08:00 +0700 Asia/Ho_Chi_Minh");
+	ck_assert_str_eq(render("{event.start:%%s=%s %d/%m}"),
+	    "%s=1766710800 26/12");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ck_assert_str_eq(render("{event.start:%s}"), "1766710800");
+	unsetenv("TZ");
+	tzset();
+	buf_adds(&f, "{event.start:");
+	for (i = 0; i < 100; i++) {
+		buf_adds(&f, "ngày %d/%m/%Y, ");
+		buf_adds(&want, "ngày 26/12/2025, ");
+	}
+	buf_adds(&f, "}");
+	ck_assert_str_eq(render(f.s), want.s);
+	buf_free(&f);
+	buf_free(&want);
+}
+END_TEST
+
 START_TEST(test_render_braces)
 {
 	ck_assert_str_eq(render("{{plan.id}}"), "{plan.id}");
@@ -268,6 +304,7 @@ tmpl_suite(void)
 	tcase_add_test(tc, test_sms_of_kind);
 	tcase_add_test(tc, test_render_placeholders);
 	tcase_add_test(tc, test_render_time_formats);
+	tcase_add_test(tc, test_render_time_zone_formats);
 	tcase_add_test(tc, test_render_braces);
 	tcase_add_test(tc, test_validate_ok);
 	tcase_add_test(tc, test_validate_errors);
