@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <libconfig.h>
 
 #include "plan/cfg.h"
+#include "util/fs.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
 
@@ -66,13 +68,43 @@ diag_warn(struct diag *d, const struct loc *l, const char *key, const char *fmt,
 	d->warnings++;
 }
 
+/*
+ * How a file libconfig names by its @include text raw is shown: beside
+ * top (the file read) unless absolute. The caller frees.
+ */
+static char *
+cfg_shown(const config_t *cf, const char *top, const char *raw)
+{
+	const char *slash = strrchr(top, '/');
+
+	(void)cf;
+	if (raw[0] == '/' || slash == NULL)
+		return xstrdup(raw);
+	return xasprintf("%.*s/%s", (int)(slash - top), top, raw);
+}
+
 struct loc
 cfg_loc(const struct cfg *c, const config_setting_t *s)
 {
-	struct loc l = { c->file, 0 };
+	struct loc  l = { c->file, 0 };
+	const char *raw;
 
-	if (s != NULL)
-		l.line = config_setting_source_line(s);
+	if (s == NULL)
+		return l;
+	l.line = config_setting_source_line(s);
+	/* A setting from an @included file is shown at its own file. */
+	if ((raw = config_setting_source_file(s)) != NULL) {
+		struct cfg *m = (struct cfg *)c;
+
+		if (m->inc_raw == NULL || strcmp(m->inc_raw, raw) != 0) {
+			char *shown = cfg_shown(NULL, c->file, raw);
+
+			m->inc_raw = arena_strdup(c->a, raw);
+			m->inc_file = arena_strdup(c->a, shown);
+			free(shown);
+		}
+		l.file = m->inc_file;
+	}
 	return l;
 }
 
@@ -110,18 +142,39 @@ cfg_type_name(const config_setting_t *s)
 	}
 }
 
+/* A message of any length (it quotes what the user wrote). */
+static char *cfg_vfmt(const char *, va_list) LOA_PRINTF(1, 0);
+
+static char *
+cfg_vfmt(const char *fmt, va_list ap)
+{
+	va_list aq;
+	int	n;
+	char   *s;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return xstrdup(fmt);
+	s = xmalloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
 void
 cfg_error(struct cfg *c, const config_setting_t *s, const char *path,
     const char *key, const char *fmt, ...)
 {
 	struct loc l = cfg_loc(c, s);
-	char	   msg[1024];
+	char	  *msg;
 	va_list	   ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg = cfg_vfmt(fmt, ap);
 	va_end(ap);
 	diag_error(c->d, &l, cfg_path(c, path, key), "%s", msg);
+	free(msg);
 }
 
 void
@@ -129,13 +182,61 @@ cfg_warn(struct cfg *c, const config_setting_t *s, const char *path,
     const char *key, const char *fmt, ...)
 {
 	struct loc l = cfg_loc(c, s);
-	char	   msg[1024];
+	char	  *msg;
 	va_list	   ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg = cfg_vfmt(fmt, ap);
 	va_end(ap);
 	diag_warn(c->d, &l, cfg_path(c, path, key), "%s", msg);
+	free(msg);
+}
+
+/*
+ * Does the name of a setting say it holds a secret? Where a secret is
+ * found instead (password_env, token_file ...) it does not.
+ */
+int
+cfg_secret_name(const char *name)
+{
+	static const char *const words[] = { "password", "passwd", "secret",
+		"token", "api_key", "apikey", "api-key", "credential",
+		"private_key", "authoriz", NULL };
+	char			*l = xstrdup(name), *q;
+	size_t			 n;
+	int			 rc = 0, i;
+
+	for (q = l; *q != '\0'; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	n = strlen(l);
+	if ((n > 4 && strcmp(l + n - 4, "_env") == 0) ||
+	    (n > 5 && strcmp(l + n - 5, "_file") == 0)) {
+		free(l);
+		return 0;
+	}
+	for (i = 0; words[i] != NULL && rc == 0; i++)
+		rc = strstr(l, words[i]) != NULL;
+	/* "auth", "auth_user", "x-auth": but not "author". */
+	for (q = l; rc == 0 && (q = strstr(q, "auth")) != NULL; q++)
+		rc = strncmp(q, "author", 6) != 0;
+	free(l);
+	return rc;
+}
+
+int
+cfg_email_ok(const char *s)
+{
+	const char *at = strchr(s, '@'), *p;
+
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+	    strchr(at + 1, '.') == NULL || at[1] == '.' ||
+	    s[strlen(s) - 1] == '.')
+		return -1;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || strchr("<>,;:\"()[]\\", *p))
+			return -1;
+	return 0;
 }
 
 /* Warn about members of group g not in the NULL-terminated allowed list. */
@@ -156,7 +257,7 @@ cfg_keys(struct cfg *c, const config_setting_t *g, const char *path,
 		for (a = allowed; *a != NULL; a++)
 			if (strcmp(*a, name) == 0)
 				break;
-		if (*a != NULL)
+		if (*a != NULL || (c->skip_secrets && cfg_secret_name(name)))
 			continue;
 		for (a = allowed; *a != NULL; a++)
 			buf_printf(&b, "%s%s", a == allowed ? "" : ", ", *a);
@@ -588,16 +689,29 @@ cfg_elem_path(struct cfg *c, const char *list, config_setting_t *e, int i)
 void
 syntax_error(struct diag *d, const struct loc *l, const char *what)
 {
-	FILE  *f;
-	char  *line = NULL, *s, *e;
-	size_t cap = 0;
+	char  *line = NULL, *s, *e, *data = NULL, err[PATH_MAX + 256];
+	size_t len;
 	int    n = 0, past_end;
 
-	if (l->line > 0 && (f = fopen(l->file, "r")) != NULL) {
-		while (getline(&line, &cap, f) != -1 && ++n < l->line)
-			;
-		fclose(f);
+	/* The file was read before: never block on what replaced it. */
+	if (l->line > 0 &&
+	    fs_slurp(l->file, FS_MAX_FILE, &data, &len, err, sizeof(err)) ==
+		0) {
+		const char *p = data;
+
+		while (*p != '\0') {
+			size_t k = strcspn(p, "\n");
+
+			if (++n == l->line) {
+				line = xstrndup(p, k);
+				break;
+			}
+			p += k;
+			if (*p == '\n')
+				p++;
+		}
 	}
+	free(data);
 	past_end = n < l->line;
 	if (line == NULL || past_end) {
 		free(line);
@@ -637,80 +751,243 @@ syntax_error(struct diag *d, const struct loc *l, const char *what)
 	free(line);
 }
 
+/* An @include nests no deeper than libconfig's own limit. */
+#define CFG_INCLUDE_DEPTH 10
+
+/* The files being read, outermost first: for cycles and their chain. */
+struct incscan {
+	struct diag *d;
+	const char  *dir; /* where libconfig resolves a relative @include */
+	char	    *real[CFG_INCLUDE_DEPTH + 1];
+	char	    *shown[CFG_INCLUDE_DEPTH + 1];
+	int	     depth;
+};
+
+/* The reason in fs_slurp's "PATH: reason". */
+static const char *
+slurp_reason(const char *err, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(err, path, n) == 0 && err[n] == ':' && err[n + 1] == ' ')
+		return err + n + 2;
+	return err;
+}
+
 /*
- * Read a whole file, check it is UTF-8, and parse it with libconfig.
- * Returns 0, or -1 with the error reported.
+ * Check the bytes of a config file (shown as file): no NUL byte, UTF-8.
+ * A UTF-8 byte order mark at the start is allowed when bom_ok, else an
+ * error. Returns 0, or -1 with the error reported.
+ */
+static int
+cfg_check_bytes(struct diag *d, const char *file, const char *data, size_t len,
+    int bom_ok)
+{
+	struct loc  l = { file, 0 };
+	const char *nul = memchr(data, '\0', len);
+	long	    bad;
+
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 && !bom_ok) {
+		l.line = 1;
+		diag_error(d, &l, NULL,
+		    "a UTF-8 byte order mark at the start of an included "
+		    "file; expected the file saved as UTF-8 without one");
+		return -1;
+	}
+	if (nul != NULL) {
+		l.line = text_line_of(data, (size_t)(nul - data));
+		diag_error(d, &l, NULL, "a NUL byte; the file must be text");
+		return -1;
+	}
+	if ((bad = text_utf8_check(data, len)) >= 0) {
+		l.line = text_line_of(data, (size_t)bad);
+		diag_error(d, &l, NULL,
+		    "invalid UTF-8 (byte 0x%02x); the file must be UTF-8 text",
+		    (unsigned char)data[bad]);
+		return -1;
+	}
+	return 0;
+}
+
+static int inc_scan(struct incscan *, const char *shown, const char *data);
+
+/*
+ * The file an @include on line `line` of `from` names (raw, as written):
+ * read it, check it, and scan it in turn. Returns 0 or -1 (reported).
+ */
+static int
+inc_file(struct incscan *s, const char *from, int line, const char *raw)
+{
+	struct loc l = { from, line };
+	char	  *path, *real, *shown, *data, err[PATH_MAX + 256];
+	size_t	   len;
+	int	   i, rc;
+
+	if (*raw == '\0') {
+		diag_error(s->d, &l, "@include",
+		    "empty; expected the name of a file");
+		return -1;
+	}
+	path = raw[0] == '/' ? xstrdup(raw) : xasprintf("%s/%s", s->dir, raw);
+	shown = raw[0] == '/' || strcmp(s->dir, ".") == 0 ? xstrdup(raw) :
+							    xstrdup(path);
+	if (s->depth == CFG_INCLUDE_DEPTH) {
+		diag_error(s->d, &l, "@include",
+		    "includes nest deeper than %d; expected at most %d files "
+		    "each included by the one before",
+		    CFG_INCLUDE_DEPTH, CFG_INCLUDE_DEPTH);
+		free(path);
+		free(shown);
+		return -1;
+	}
+	if (fs_slurp(path, FS_MAX_FILE, &data, &len, err, sizeof(err)) == -1) {
+		diag_error(s->d, &l, "@include", "cannot read \"%s\": %s", raw,
+		    slurp_reason(err, path));
+		free(path);
+		free(shown);
+		return -1;
+	}
+	real = realpath(path, NULL);
+	for (i = 0; real != NULL && i <= s->depth; i++)
+		if (s->real[i] != NULL && strcmp(s->real[i], real) == 0)
+			break;
+	if (real != NULL && i <= s->depth) {
+		struct buf b = { 0 };
+		int	   k;
+
+		for (k = i; k <= s->depth; k++)
+			buf_printf(&b, "%s -> ", s->shown[k]);
+		buf_adds(&b, shown);
+		diag_error(s->d, &l, "@include", "\"%s\" includes itself: %s",
+		    s->shown[i], b.s);
+		buf_free(&b);
+		rc = -1;
+	} else if (cfg_check_bytes(s->d, shown, data, len, 0) == -1) {
+		rc = -1;
+	} else {
+		s->depth++;
+		s->real[s->depth] = real;
+		s->shown[s->depth] = shown;
+		rc = inc_scan(s, shown, data);
+		s->real[s->depth] = NULL;
+		s->shown[s->depth] = NULL;
+		s->depth--;
+	}
+	free(real);
+	free(shown);
+	free(path);
+	free(data);
+	return rc;
+}
+
+/*
+ * Every @include "path" directive of data (the text of file shown), as
+ * libconfig sees them: at the start of a line, after blanks. Returns 0,
+ * or -1 when one was bad (reported).
+ */
+static int
+inc_scan(struct incscan *s, const char *shown, const char *data)
+{
+	const char *p = data;
+	int	    line = 1, rc = 0;
+
+	for (; *p != '\0'; line++) {
+		const char *e = strchr(p, '\n');
+		const char *q = p;
+
+		if (e == NULL)
+			e = p + strlen(p);
+		while (q < e && (*q == ' ' || *q == '\t'))
+			q++;
+		if ((size_t)(e - q) > 8 && strncmp(q, "@include", 8) == 0 &&
+		    (q[8] == ' ' || q[8] == '\t')) {
+			struct buf raw = { 0 };
+
+			for (q += 8; q < e && (*q == ' ' || *q == '\t'); q++)
+				;
+			if (q < e && *q == '"') {
+				for (q++; q < e && *q != '"'; q++) {
+					if (*q == '\\' && q + 1 < e)
+						q++;
+					buf_addc(&raw, *q);
+				}
+				if (q < e &&
+				    inc_file(s, shown, line,
+					raw.s != NULL ? raw.s : "") == -1)
+					rc = -1;
+			}
+			buf_free(&raw);
+		}
+		p = *e == '\n' ? e + 1 : e;
+	}
+	return rc;
+}
+
+/*
+ * Read a whole file (never blocking, a regular file only, at most
+ * FS_MAX_FILE), check it and the files it @includes (NUL bytes, UTF-8,
+ * cycles, nesting), and parse it with libconfig. A UTF-8 byte order mark
+ * at its start is dropped. Returns 0, or -1 with the error reported.
  */
 int
 cfg_read(config_t *cf, const char *path, const struct loc *from,
     const char *what, struct diag *d)
 {
-	FILE	  *f;
-	char	  *data;
-	long	   len, bad;
-	struct loc l = { path, 0 };
+	char	      *data, *text, err[PATH_MAX + 256];
+	size_t	       len;
+	struct loc     l = { path, 0 };
+	struct incscan s;
+	char	      *dir;
+	int	       rc;
 
-	if ((f = fopen(path, "rb")) == NULL) {
+	if (fs_slurp(path, FS_MAX_FILE, &data, &len, err, sizeof(err)) == -1) {
 		if (from != NULL)
 			diag_error(d, from, what, "cannot read \"%s\": %s",
-			    path, strerror(errno));
+			    path, slurp_reason(err, path));
 		else
 			diag_error(d, &l, NULL, "cannot read %s: %s", what,
-			    strerror(errno));
+			    slurp_reason(err, path));
 		return -1;
 	}
-	{
-		struct stat st;
-
-		if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
-			if (from != NULL)
-				diag_error(d, from, what,
-				    "cannot read \"%s\": "
-				    "not a file",
-				    path);
-			else
-				diag_error(d, &l, NULL,
-				    "cannot read %s: not a "
-				    "file",
-				    what);
-			fclose(f);
-			return -1;
-		}
-	}
-	if (fseek(f, 0, SEEK_END) == -1 || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) == -1) {
-		diag_error(d, &l, NULL, "cannot read: %s", strerror(errno));
-		fclose(f);
-		return -1;
-	}
-	data = xmalloc((size_t)len + 1);
-	if (fread(data, 1, (size_t)len, f) != (size_t)len) {
-		diag_error(d, &l, NULL, "cannot read: %s", strerror(errno));
+	if (cfg_check_bytes(d, path, data, len, 1) == -1) {
 		free(data);
-		fclose(f);
 		return -1;
 	}
-	fclose(f);
-	data[len] = '\0';
-	if ((bad = text_utf8_check(data, (size_t)len)) >= 0) {
-		l.line = text_line_of(data, (size_t)bad);
-		diag_error(d, &l, NULL,
-		    "invalid UTF-8 (byte 0x%02x); the file "
-		    "must be UTF-8 text",
-		    (unsigned char)data[bad]);
+	text = len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? data + 3 :
+								  data;
+	dir = strrchr(path, '/') == NULL ?
+	    xstrdup(".") :
+	    strrchr(path, '/') == path ?
+	    xstrdup("/") :
+	    xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	memset(&s, 0, sizeof(s));
+	s.d = d;
+	s.dir = dir;
+	s.real[0] = realpath(path, NULL);
+	s.shown[0] = (char *)path;
+	rc = inc_scan(&s, path, text);
+	free(s.real[0]);
+	if (rc == -1) {
+		free(dir);
+		free(data);
+		return -1;
+	}
+	/* Initialised only now: every earlier return has nothing to free. */
+	config_init(cf);
+	config_set_include_dir(cf, dir);
+	free(dir);
+	if (config_read_string(cf, text) != CONFIG_TRUE) {
+		const char *ef = config_error_file(cf);
+
+		l.file = ef != NULL ? cfg_shown(cf, path, ef) : path;
+		l.line = config_error_line(cf);
+		syntax_error(d, &l, config_error_text(cf));
+		free((char *)(ef != NULL ? l.file : NULL));
+		config_destroy(cf);
 		free(data);
 		return -1;
 	}
 	free(data);
-	/* Initialised only now: every earlier return has nothing to free. */
-	config_init(cf);
-	if (config_read_file(cf, path) != CONFIG_TRUE) {
-		l.file = config_error_file(cf) ? config_error_file(cf) : path;
-		l.line = config_error_line(cf);
-		syntax_error(d, &l, config_error_text(cf));
-		config_destroy(cf);
-		return -1;
-	}
 	return 0;
 }
 

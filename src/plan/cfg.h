@@ -20,6 +20,10 @@
 #include "loa.h"
 #include "util/log.h"
 
+/* The years a time may fall in: outside them it is a typo, not a plan. */
+#define LOA_YEAR_MIN 2000
+#define LOA_YEAR_MAX 2100
+
 /* Where messages go (NULL: stderr) and how many there were. */
 struct diag {
 	FILE *out;
@@ -43,6 +47,11 @@ struct cfg {
 	struct diag  *d;
 	struct arena *a;
 	int	      keep_space; /* templates: white space is theirs */
+	/* The last @included file a setting came from: its name as
+	 * libconfig has it, and as messages show it (cfg_loc's cache). */
+	int	      skip_secrets; /* cfg_keys: not for secret-looking keys */
+	const char   *inc_raw;
+	const char   *inc_file;
 };
 
 /*
@@ -59,6 +68,15 @@ int  cfg_read(config_t *cf, const char *path, const struct loc *from,
  * at and what a setting looks like. Counts one error in d.
  */
 void syntax_error(struct diag *d, const struct loc *l, const char *what);
+
+/* Is s an email address, name@domain? 0 or -1. */
+int cfg_email_ok(const char *s);
+/*
+ * Does the name of a setting say it holds a secret (password, token,
+ * secret, api_key, auth ...)? Not the names of where one is found
+ * instead (NAME_env, NAME_file).
+ */
+int cfg_secret_name(const char *name);
 
 /* p resolved against folder dir unless absolute; from arena a. */
 char *cfg_resolve_path(struct arena *a, const char *dir, const char *p);

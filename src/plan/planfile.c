@@ -3,7 +3,11 @@
  * readers each read one top-level section; plan_check_refs then checks
  * that every id written names something of the right kind.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +17,7 @@
 #include "plan/cfg.h"
 #include "plan/phone.h"
 #include "plan/planfile.h"
+#include "util/fs.h"
 #include "util/xmalloc.h"
 
 static const char *const plan_top_keys[] = {
@@ -134,6 +139,21 @@ plan_email(const char *s)
 		if ((unsigned char)*p <= ' ' || strchr("<>,;:\"()[]\\", *p))
 			return -1;
 	return 0;
+}
+
+/* A required text that must say something: a title. */
+static char *
+plan_title(struct cfg *c, const config_setting_t *g, const char *path,
+    const char *key, const char *expected)
+{
+	char *s = cfg_str(c, g, path, key, 1);
+
+	if (s != NULL && *s == '\0') {
+		cfg_error(c, config_setting_get_member(g, key), path, key,
+		    "empty; expected %s", expected);
+		return NULL;
+	}
+	return s;
 }
 
 /* Email and phone of a contact from group g. */
@@ -282,6 +302,96 @@ plan_agencies(struct cfg *c, config_t *cf, struct plan *p)
 	}
 }
 
+/*
+ * Is attachment a (written at l under key) a regular file of at most
+ * FS_MAX_FILE inside the plan file's folder, symlinks resolved? Its
+ * path (arena), or NULL with an error. Opened without blocking: a FIFO
+ * or a device is refused, never read.
+ */
+static char *
+plan_attachment(struct cfg *c, const struct plan *p, const char *a,
+    const struct loc *l, const char *key)
+{
+	char	   *path, *real = NULL, *dir = NULL, *rc = NULL;
+	struct stat st;
+	size_t	    n;
+	int	    fd;
+
+	if (*a == '\0') {
+		diag_error(c->d, l, key,
+		    "empty; expected the name of a file in the plan "
+		    "file's folder");
+		return NULL;
+	}
+	path = cfg_resolve_path(c->a, p->dir, a);
+	if ((real = realpath(path, NULL)) == NULL) {
+		diag_error(c->d, l, key, "cannot read \"%s\": %s", a,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((dir = realpath(p->dir, NULL)) == NULL) {
+		diag_error(c->d, l, key,
+		    "cannot read the plan file's folder: %s", strerror(errno));
+		goto out;
+	}
+	n = strlen(dir);
+	if (strcmp(dir, "/") != 0 && strcmp(real, dir) != 0 &&
+	    (strncmp(real, dir, n) != 0 || real[n] != '/')) {
+		diag_error(c->d, l, key,
+		    "\"%s\" is outside the plan file's folder (it is %s); "
+		    "expected a file in the plan file's folder or below it",
+		    a, real);
+		goto out;
+	}
+	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		diag_error(c->d, l, key, "cannot read \"%s\": %s", a,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		diag_error(c->d, l, key,
+		    "\"%s\" is not a regular file; expected a file in the "
+		    "plan file's folder",
+		    a);
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	if ((unsigned long long)st.st_size > FS_MAX_FILE) {
+		diag_error(c->d, l, key,
+		    "\"%s\" is %lld bytes; expected at most %u", a,
+		    (long long)st.st_size, FS_MAX_FILE);
+		goto out;
+	}
+	rc = arena_strdup(c->a, real);
+out:
+	free(real);
+	free(dir);
+	return rc;
+}
+
+/* Attachments are files beside the plan: they must be there, and be
+ * files of its own folder. */
+static void
+plan_attachments(struct cfg *c, config_setting_t *g, struct plan *p)
+{
+	struct distribution *d = &p->distribution;
+	struct loc	    *locs;
+	char		   **v;
+	size_t		     i, n;
+
+	n = cfg_strlist(c, g, "distribution", "attachments", &v, &locs);
+	d->attachments = v;
+	d->nattachments = 0;
+	for (i = 0; i < n; i++) {
+		char *path = plan_attachment(c, p, v[i], &locs[i],
+		    arena_printf(c->a, "distribution.attachments[%zu]", i));
+
+		if (path != NULL)
+			d->attachments[d->nattachments++] = path;
+	}
+}
+
 static void
 plan_distribution(struct cfg *c, config_t *cf, struct plan *p)
 {
@@ -300,26 +410,7 @@ plan_distribution(struct cfg *c, config_t *cf, struct plan *p)
 		cfg_error(c, g, "distribution", "to",
 		    "missing; expected the "
 		    "list of recipients [ \"id\", ... ]");
-	{
-		struct loc *locs;
-		size_t	    i;
-
-		d->nattachments = cfg_strlist(c, g, "distribution",
-		    "attachments", &d->attachments, &locs);
-		/* Attachments are files beside the plan: they must exist. */
-		for (i = 0; i < d->nattachments; i++) {
-			char *path = cfg_resolve_path(c->a, p->dir,
-			    d->attachments[i]);
-
-			if (access(path, R_OK) == -1)
-				diag_error(c->d, &locs[i],
-				    "distribution.attachments",
-				    "cannot read "
-				    "\"%s\" (%s): %s",
-				    d->attachments[i], path, strerror(errno));
-			d->attachments[i] = path;
-		}
-	}
+	plan_attachments(c, g, p);
 	d->channels = cfg_channels(c, g, "distribution", "channels",
 	    CHM(CH_EMAIL), CHM(CH_EMAIL) | CHM(CH_SMS), NULL);
 }
@@ -346,7 +437,7 @@ plan_events(struct cfg *c, config_t *cf, struct plan *p)
 		ev->loc = cfg_loc(c, g);
 		if ((ev->id = cfg_id(c, g, path, "id")) == NULL)
 			continue;
-		ev->title = cfg_str(c, g, path, "title", 1);
+		ev->title = plan_title(c, g, path, "title", "a title");
 		ev->description = cfg_str(c, g, path, "description", 0);
 		ev->location = cfg_str(c, g, path, "location", 0);
 		cfg_when(c, g, path, "start", &ev->start, 1);
@@ -404,7 +495,7 @@ plan_tasks(struct cfg *c, config_t *cf, struct plan *p)
 		t->loc = cfg_loc(c, g);
 		if ((t->id = cfg_id(c, g, path, "id")) == NULL)
 			continue;
-		t->title = cfg_str(c, g, path, "title", 1);
+		t->title = plan_title(c, g, path, "title", "a title");
 		t->description = cfg_str(c, g, path, "description", 0);
 		cfg_idlist(c, g, path, "owner", &t->owner);
 		if (t->owner.n == 0)
@@ -449,13 +540,23 @@ plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 		b->loc = cfg_loc(c, g);
 		if ((b->id = cfg_id(c, g, path, "id")) == NULL)
 			continue;
-		b->title = cfg_str(c, g, path, "title", 1);
-		b->text = cfg_str(c, g, path, "text", 1);
+		b->title = plan_title(c, g, path, "title", "a title");
+		b->text = plan_title(c, g, path, "text",
+		    "the text to read on air");
 		b->nair = cfg_whens(c, g, path, "air", &b->air);
 		if (config_setting_get_member(g, "air") == NULL)
 			cfg_error(c, g, path, "air",
 			    "missing; expected the "
 			    "times to air it from [ \"...\", ... ]");
+		else if (b->nair == 0 &&
+		    config_setting_length(
+			config_setting_get_member(g, "air")) == 0 &&
+		    config_setting_type(config_setting_get_member(g, "air")) !=
+			CONFIG_TYPE_STRING)
+			cfg_warn(c, config_setting_get_member(g, "air"), path,
+			    "air",
+			    "empty: the broadcast never airs; expected "
+			    "the times to air it from [ \"...\", ... ]");
 		cfg_when(c, g, path, "expires", &b->expires, 0);
 		b->priority = (enum priority)cfg_enum(c, g, path, "priority",
 		    priority_names, PRIO__N, PRIO_NORMAL);
@@ -566,6 +667,8 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 	c.d = d;
 	c.a = p->arena;
 	c.keep_space = 0;
+	c.inc_raw = c.inc_file = NULL;
+	c.skip_secrets = 0;
 	root = config_root_setting(&cf);
 	cfg_keys(&c, root, NULL, plan_top_keys);
 
@@ -590,15 +693,18 @@ plan_load(const struct service *svc, const char *path, const struct loc *from,
 		cfg_error(&c, g, "plan", "id",
 		    "empty; expected the plan's "
 		    "number, e.g. \"129/KH-UBND\"");
-	p->title = cfg_str(&c, g, "plan", "title", 1);
+	p->title = plan_title(&c, g, "plan", "title", "a title");
 	p->issuer = cfg_str(&c, g, "plan", "issuer", 0);
 	if (p->issuer == NULL)
 		p->issuer = arena_strdup(p->arena, "");
+	/* A date, or a date and time: an emergency plan is issued at an
+	 * hour. A date alone means its first minute, as it always has. */
 	if (cfg_when(&c, g, "plan", "issued", &p->issued, 1) == 0 &&
-	    p->issued.src != NULL &&
-	    (p->issued.x.kind != TIMEX_ABS || p->issued.x.minute >= 0))
+	    p->issued.src != NULL && p->issued.x.kind != TIMEX_ABS)
 		cfg_error(&c, config_setting_get_member(g, "issued"), "plan",
-		    "issued", "\"%s\" is not a date; expected YYYY-MM-DD",
+		    "issued",
+		    "\"%s\" is not a date; expected YYYY-MM-DD or "
+		    "YYYY-MM-DD HH:MM",
 		    p->issued.src);
 	if ((p->signed_by.id = cfg_str(&c, g, "plan", "signed_by", 0)) != NULL)
 		p->signed_by.loc = cfg_loc(&c,

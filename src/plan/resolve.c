@@ -222,50 +222,132 @@ resolve(struct rctx *r, struct when *w, const struct owner *o, int is_due)
 	}
 	r->depth--;
 	w->state = 2;
+	if (w->t != TIMEX_NONE) {
+		int64_t local = tz_to_local(r->p->tz, w->t);
+		int	y, m, d;
+
+		civil_from_days(civil_day_of(local), &y, &m, &d);
+		if (y < LOA_YEAR_MIN || y > LOA_YEAR_MAX) {
+			diag_error(r->d, &w->loc, w->key,
+			    "the year %d is outside %d to %d (\"%s\"); "
+			    "expected a year from %d to %d",
+			    y, LOA_YEAR_MIN, LOA_YEAR_MAX, w->src, LOA_YEAR_MIN,
+			    LOA_YEAR_MAX);
+			w->t = TIMEX_NONE;
+		}
+	}
 	return w->t == TIMEX_NONE ? -1 : 0;
 }
 
-/* Depth-first check that groups and agencies do not contain themselves. */
-static int
-member_cycles(struct rctx *r, const struct idlist *l, const char *path)
+/*
+ * Groups and agencies nest at most MEMBER_DEPTH deep: recipient expansion
+ * walks them that far, and no further.
+ */
+#define MEMBER_DEPTH 64
+
+/* What the member walk knows of one group or agency. */
+struct mnode {
+	int	    state;  /* 1: on the chain, 2: done */
+	int	    height; /* it and the levels below it */
+	const char *next;   /* its member on the deepest path down */
+};
+
+struct mwalk {
+	struct rctx  *r;
+	struct strmap nodes; /* id -> struct mnode */
+	const char   *chain[MEMBER_DEPTH];
+	int	      nchain;
+};
+
+/* The members of group or agency n. */
+static const struct idlist *
+members_of(const struct named *n)
 {
-	size_t i;
-	int    rc = 0;
+	return n->kind == N_GROUP ? &((struct group *)n->p)->members :
+				    &((struct agency *)n->p)->members;
+}
 
-	for (i = 0; i < l->n; i++) {
-		const struct named  *n = strmap_get(r->p->names, l->v[i].id);
-		int		    *visiting;
-		const struct idlist *sub;
+/* "too deep" at l under path: the chain so far, id and what is below. */
+static void
+member_too_deep(struct mwalk *m, const struct idref *ref, const char *path)
+{
+	struct buf	    b = { 0 };
+	const struct mnode *mn;
+	const char	   *id = ref->id;
+	int		    i, k = m->nchain;
 
-		if (n == NULL || (n->kind != N_GROUP && n->kind != N_AGENCY))
-			continue;
-		if (n->kind == N_GROUP) {
-			visiting = &((struct group *)n->p)->visiting;
-			sub = &((struct group *)n->p)->members;
-		} else {
-			visiting = &((struct agency *)n->p)->visiting;
-			sub = &((struct agency *)n->p)->members;
-		}
-		if (*visiting == 2)
-			continue;
-		if (*visiting == 1) {
-			diag_error(r->d, &l->v[i].loc, path,
-			    "\"%s\" contains "
-			    "itself through its members",
-			    l->v[i].id);
-			return -1;
-		}
-		*visiting = 1;
-		if (member_cycles(r, sub,
-			arena_printf(r->p->arena, "%s.%s.members",
-			    n->kind == N_GROUP ? "groups" : "agencies",
-			    l->v[i].id)) == -1)
-			rc = -1;
-		*visiting = 2;
-		if (rc == -1)
-			return -1;
+	for (i = 0; i < m->nchain; i++)
+		buf_printf(&b, "%s -> ", m->chain[i]);
+	buf_adds(&b, id);
+	while (k++ <= MEMBER_DEPTH &&
+	    (mn = strmap_get(&m->nodes, id)) != NULL && mn->next != NULL) {
+		id = mn->next;
+		buf_printf(&b, " -> %s", id);
 	}
-	return 0;
+	diag_error(m->r->d, &ref->loc, path,
+	    "groups nest deeper than %d: %s; expected at most %d levels of "
+	    "groups and agencies",
+	    MEMBER_DEPTH, b.s, MEMBER_DEPTH);
+	buf_free(&b);
+}
+
+/*
+ * The height of the group or agency ref names (0 for anything else),
+ * checking that it does not contain itself and that, below the chain
+ * walked so far, it nests no deeper than MEMBER_DEPTH. -1 with the error
+ * reported. Recursion is bounded by MEMBER_DEPTH.
+ */
+static int
+member_walk(struct mwalk *m, const struct idref *ref, const char *path)
+{
+	const struct named  *n = strmap_get(m->r->p->names, ref->id);
+	const struct idlist *sub;
+	struct mnode	    *mn;
+	const char	    *subpath;
+	size_t		     i;
+	int		     h;
+
+	if (n == NULL || (n->kind != N_GROUP && n->kind != N_AGENCY))
+		return 0;
+	if ((mn = strmap_get(&m->nodes, ref->id)) != NULL) {
+		if (mn->state == 1) {
+			diag_error(m->r->d, &ref->loc, path,
+			    "\"%s\" contains itself through its members",
+			    ref->id);
+			return -1;
+		}
+		if (m->nchain + mn->height > MEMBER_DEPTH) {
+			member_too_deep(m, ref, path);
+			return -1;
+		}
+		return mn->height;
+	}
+	if (m->nchain == MEMBER_DEPTH) {
+		member_too_deep(m, ref, path);
+		return -1;
+	}
+	mn = arena_alloc(m->r->p->arena, sizeof(*mn));
+	memset(mn, 0, sizeof(*mn));
+	mn->state = 1;
+	mn->height = 1;
+	strmap_put(&m->nodes, ref->id, mn);
+	m->chain[m->nchain++] = ref->id;
+	sub = members_of(n);
+	subpath = arena_printf(m->r->p->arena, "%s.%s.members",
+	    n->kind == N_GROUP ? "groups" : "agencies", ref->id);
+	for (i = 0; i < sub->n; i++) {
+		if ((h = member_walk(m, &sub->v[i], subpath)) == -1) {
+			m->nchain--;
+			return -1;
+		}
+		if (h + 1 > mn->height) {
+			mn->height = h + 1;
+			mn->next = sub->v[i].id;
+		}
+	}
+	m->nchain--;
+	mn->state = 2;
+	return mn->height;
 }
 
 static void
@@ -300,21 +382,27 @@ plan_resolve(struct plan *p, const struct service *svc, int64_t now,
 	size_t	    i, j;
 	char	    b1[32], b2[32];
 
-	for (i = 0; i < p->ngroups; i++) {
-		struct idlist one = {
-			&(struct idref){ p->groups[i].id, p->groups[i].loc }, 1
-		};
+	{
+		struct mwalk m;
 
-		if (member_cycles(&r, &one, "groups") == -1)
-			break;
-	}
-	for (i = 0; i < p->nagencies; i++) {
-		struct idlist one = { &(struct idref){ p->agencies[i].id,
-					  p->agencies[i].loc },
-			1 };
+		memset(&m, 0, sizeof(m));
+		m.r = &r;
+		for (i = 0; i < p->ngroups; i++) {
+			struct idref one = { p->groups[i].id,
+				p->groups[i].loc };
 
-		if (member_cycles(&r, &one, "agencies") == -1)
-			break;
+			if (member_walk(&m, &one, "groups") == -1)
+				break;
+		}
+		for (i = 0; i < p->nagencies; i++) {
+			struct idref one = { p->agencies[i].id,
+				p->agencies[i].loc };
+
+			if (d->errors > errors ||
+			    member_walk(&m, &one, "agencies") == -1)
+				break;
+		}
+		strmap_free(&m.nodes);
 	}
 
 	resolve(&r, &p->issued, NULL, 0);
@@ -354,8 +442,20 @@ plan_resolve(struct plan *p, const struct service *svc, int64_t now,
 
 		for (j = 0; j < b->nair; j++)
 			resolve(&r, &b->air[j], NULL, 0);
-		if (b->expires.src != NULL)
-			resolve(&r, &b->expires, NULL, 0);
+		if (b->expires.src != NULL &&
+		    resolve(&r, &b->expires, NULL, 0) == 0)
+			for (j = 0; j < b->nair; j++)
+				if (b->air[j].t != TIMEX_NONE &&
+				    b->air[j].t >= b->expires.t)
+					diag_warn(d, &b->air[j].loc,
+					    b->air[j].key,
+					    "\"%s\" is after the broadcast "
+					    "expires (%s): it never airs then; "
+					    "expected an air time before "
+					    "expires",
+					    b->air[j].src,
+					    fmt_local(p, b->expires.t, b1,
+						sizeof(b1)));
 	}
 	if (p->distribution.present && p->distribution.at.src != NULL)
 		resolve(&r, &p->distribution.at, NULL, 0);
@@ -385,7 +485,9 @@ expand_id(struct plan *p, const char *id, unsigned gen,
 	const struct named *nm = strmap_get(p->names, id);
 	size_t		    i;
 
-	if (nm == NULL || depth > 64)
+	/* plan_resolve refused groups nested deeper than MEMBER_DEPTH:
+	 * this bound is never reached from a plan that resolved. */
+	if (nm == NULL || depth > MEMBER_DEPTH)
 		return;
 	switch (nm->kind) {
 	case N_PERSON:

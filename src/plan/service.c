@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libconfig.h>
 
@@ -118,6 +119,118 @@ svc_days(const char *s, unsigned *mask)
 	return 0;
 }
 
+/*
+ * An email gateway's From: "addr" or "Name <addr>", addr a valid
+ * address, no control characters. 0 or -1.
+ */
+static int
+svc_from_ok(const char *s)
+{
+	const char *lt = strchr(s, '<'), *gt, *p;
+	char	   *addr;
+	int	    rc;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return -1;
+	if (lt == NULL)
+		return cfg_email_ok(s);
+	if ((gt = strchr(lt, '>')) == NULL || strchr(gt + 1, '<') != NULL ||
+	    strchr(s, '>') != gt || gt[1 + strspn(gt + 1, " ")] != '\0' ||
+	    lt == s)
+		return -1;
+	addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	rc = cfg_email_ok(addr);
+	free(addr);
+	return rc;
+}
+
+/* Does URL s carry credentials ("scheme://user:pass@host")? */
+static int
+svc_url_creds(const char *s)
+{
+	const char *p = s, *end;
+
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return 0;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (strncmp(p, "://", 3) != 0)
+		return 0;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	return memchr(p, '@', (size_t)(end - p)) != NULL;
+}
+
+static const char svc_secret_where
+    [] = "secrets are never read from the config text; expected the name of "
+	 "its file or environment variable instead (password_file or "
+	 "password_env in a gateway, token_file under loa.http)";
+
+/*
+ * Every setting of the service config (s, at path): a secret-looking name
+ * or value is an error. Never quotes the secret.
+ */
+static void
+svc_secrets(struct cfg *c, config_setting_t *s, const char *path,
+    int in_headers)
+{
+	const char *name = config_setting_name(s);
+	int	    i, n;
+
+	if (name != NULL && cfg_secret_name(name)) {
+		cfg_error(c, s, path, NULL,
+		    "a secret written in the config "
+		    "text; %s",
+		    svc_secret_where);
+		return;
+	}
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *v = config_setting_get_string(s);
+		const char *colon = strchr(v, ':');
+
+		if (svc_url_creds(v)) {
+			cfg_error(c, s, path, NULL,
+			    "the URL holds credentials "
+			    "(user:password@); expected the URL without them, "
+			    "the user in user and the password in "
+			    "password_env or password_file: secrets are never "
+			    "read from the config text");
+			return;
+		}
+		if (in_headers &&
+		    (strncasecmp(v, "Bearer ", 7) == 0 ||
+			strncasecmp(v, "Basic ", 6) == 0 ||
+			(colon != NULL &&
+			    cfg_secret_name(arena_printf(c->a, "%.*s",
+				(int)(colon - v), v)))))
+			cfg_error(c, s, path, NULL,
+			    "a secret written in the "
+			    "config text; %s",
+			    svc_secret_where);
+		return;
+	}
+	if (config_setting_is_aggregate(s) != CONFIG_TRUE)
+		return;
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(s, i);
+		const char	 *en = config_setting_name(e);
+		const char	 *sub;
+
+		if (en != NULL)
+			sub = cfg_path(c, path, en);
+		else if (config_setting_type(e) == CONFIG_TYPE_GROUP)
+			sub = cfg_elem_path(c, path, e, i);
+		else
+			sub = arena_printf(c->a, "%s[%d]", path, i);
+		svc_secrets(c, e, sub,
+		    in_headers ||
+			(name != NULL && strcmp(name, "headers") == 0));
+	}
+}
+
 static void
 svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 {
@@ -159,6 +272,14 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		    gw->kind == GW_SMTP || gw->kind == GW_HTTP);
 		gw->preset = cfg_str(c, g, path, "preset", 0);
 		gw->from = cfg_str(c, g, path, "from", gw->kind == GW_SMTP);
+		if (gw->from != NULL && svc_from_ok(gw->from) == -1) {
+			cfg_error(c, config_setting_get_member(g, "from"), path,
+			    "from",
+			    "\"%s\" is not an address; expected "
+			    "\"name@domain\" or \"Name <name@domain>\"",
+			    gw->from);
+			gw->from = NULL;
+		}
 		gw->sender = cfg_str(c, g, path, "sender", 0);
 		gw->dir = cfg_str(c, g, path, "dir",
 		    gw->kind == GW_SPOOL || gw->kind == GW_FILE);
@@ -188,12 +309,6 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		if (gw->password_file != NULL)
 			gw->password_file = cfg_resolve_path(c->a, svc->dir,
 			    gw->password_file);
-		if (config_setting_get_member(g, "password") != NULL ||
-		    config_setting_get_member(g, "token") != NULL)
-			cfg_error(c, g, path, "password",
-			    "secrets are never "
-			    "read from the config text; use password_env or "
-			    "password_file");
 		gw->method = cfg_str(c, g, path, "method", 0);
 		gw->concurrency = gw->kind == GW_SMTP ? 4 : 8;
 		gw->max_parts = svc->max_parts;
@@ -429,7 +544,11 @@ service_read(const char *path, struct diag *d)
 	c.d = d;
 	c.a = svc->arena;
 	c.keep_space = 0;
+	c.inc_raw = c.inc_file = NULL;
+	c.skip_secrets = 0;
 	root = config_root_setting(&cf);
+	c.skip_secrets = 1; /* svc_secrets says more than "unknown" */
+	svc_secrets(&c, root, NULL, 0);
 	cfg_keys(&c, root, NULL, svc_top_keys);
 	svc->max_parts = 3;
 
@@ -482,6 +601,11 @@ service_read(const char *path, struct diag *d)
 		    cfg_hhmm(&c, g, "loa.quiet_hours", "end", &svc->quiet.end,
 			1) == -1)
 			svc->quiet.start = svc->quiet.end = 0;
+		else if (svc->quiet.start == svc->quiet.end)
+			cfg_warn(&c, g, "loa", "quiet_hours",
+			    "start and end are both %02d:%02d: no quiet hours; "
+			    "expected an end other than the start",
+			    svc->quiet.start / 60, svc->quiet.start % 60);
 	}
 
 	n = cfg_strlist(&c, loa, "loa", "holidays", &v, &locs);
@@ -496,6 +620,20 @@ service_read(const char *path, struct diag *d)
 			    "\"%s\": %s",
 			    v[i], err);
 			continue;
+		}
+		{
+			int y, m, dd;
+
+			civil_from_days(svc->holidays[svc->nholidays], &y, &m,
+			    &dd);
+			if (y < LOA_YEAR_MIN || y > LOA_YEAR_MAX) {
+				diag_error(d, &locs[i], "loa.holidays",
+				    "the year %d is outside %d to %d; "
+				    "expected a year from %d to %d",
+				    y, LOA_YEAR_MIN, LOA_YEAR_MAX, LOA_YEAR_MIN,
+				    LOA_YEAR_MAX);
+				continue;
+			}
 		}
 		svc->nholidays++;
 	}

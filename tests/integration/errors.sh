@@ -108,7 +108,7 @@ if [ "$rc" -ne 1 ]; then
 	ko "config-is-folder" "exit status $rc, expected 1: $(oneline "$tmp/err")"
 elif san=$(sanitizer "$tmp/err"); then
 	ko "config-is-folder" "sanitizer: $san"
-elif ! grep -qF 'not a file' "$tmp/err"; then
+elif ! grep -qF 'not a regular file' "$tmp/err"; then
 	ko "config-is-folder" "stderr: $(oneline "$tmp/err")"
 else
 	ok "config-is-folder"
