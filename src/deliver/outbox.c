@@ -809,7 +809,7 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	 * their time is only a guess, so they are not expired).
 	 */
 	sqlite3_stmt *st;
-	int	      rc, more;
+	int	      rc, more, kind;
 
 	*n = 0;
 	if (sqlite3_prepare_v2(ob->db,
@@ -848,18 +848,23 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	 * After downtime several reminders of one thing to one recipient
 	 * can be due at once: only the latest goes, the earlier say less.
 	 */
-	if (ob_write(ob, "expiring reminders", &more,
-		"UPDATE jobs SET "
-		"state = 'expired', reason = 'a later reminder of it is due "
-		"too', updated = ?1 WHERE state IN " SQL_READY " AND "
-		"kind IN ('event-reminder', 'task-reminder') AND due <= ?1 AND "
-		"EXISTS (SELECT 1 FROM jobs l WHERE l.plan = jobs.plan AND "
-		"l.object = jobs.object AND l.recipient = jobs.recipient AND "
-		"l.kind = jobs.kind AND l.channel = jobs.channel AND l.state "
-		"IN " SQL_READY " AND l.due > jobs.due AND l.due <= ?1)",
-		"I", now) == -1)
-		return -1;
-	*n += more;
+	for (kind = 0; kind < JK__N; kind++) {
+		/* The kinds policy_collapses names. */
+		if (!policy_collapses((enum job_kind)kind))
+			continue;
+		if (ob_write(ob, "expiring reminders", &more,
+			"UPDATE jobs SET state = 'expired', reason = 'a later "
+			"reminder of it is due too', updated = ?1 WHERE state "
+			"IN " SQL_READY " AND kind = ?2 AND due <= ?1 AND "
+			"EXISTS (SELECT 1 FROM jobs l WHERE l.plan = jobs.plan "
+			"AND l.object = jobs.object AND l.recipient = "
+			"jobs.recipient AND l.kind = jobs.kind AND l.channel = "
+			"jobs.channel AND l.state IN " SQL_READY " AND l.due > "
+			"jobs.due AND l.due <= ?1)",
+			"Is", now, job_kind_names[kind]) == -1)
+			return -1;
+		*n += more;
+	}
 	return 0;
 }
 
