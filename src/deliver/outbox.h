@@ -15,6 +15,8 @@
 #include "loa.h"
 
 #define OUTBOX_SCHEMA 4
+/* PRAGMA application_id of a loa outbox: "LOA1" in ASCII, 0x4C4F4131. */
+#define OUTBOX_APP_ID 1280262449
 
 struct outbox;
 

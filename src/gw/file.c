@@ -67,8 +67,17 @@ file_init(struct gw *g, char *err, size_t errlen)
 
 	g->fd = -1;
 	mkdirs(g->dir);
-	if (stat(g->dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+	/* Why not, in words: "Permission denied" is not "not a folder". */
+	if (stat(g->dir, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", g->dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a folder loa can use", g->dir);
+		return -1;
+	}
+	if (access(g->dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "%s: %s", g->dir, strerror(errno));
 		return -1;
 	}
 	return 0;
