@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "deliver/engine.h"
+#include "deliver/outbox.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -62,6 +63,14 @@ cmd_run(const char *cfg, int argc, char **argv)
 	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
 		free(w);
 		return EXIT_INVALID;
+	}
+	/* One service a store: before anything resets its jobs. A dry run
+	 * changes nothing and goes beside a running service. */
+	if (!dry && outbox_lock(w->svc->store, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		world_free(w);
+		free(w);
+		return EXIT_RUNTIME;
 	}
 	o.config = cfg;
 	o.dry_run = dry;

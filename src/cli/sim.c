@@ -226,6 +226,15 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 		}
 		free(mark);
 	}
+	/* Its own store, locked before it is emptied: a simulate running
+	 * into the same folder keeps its outbox. */
+	if (outbox_lock(store, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		free(store);
+		world_free(w);
+		free(w);
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < 3; i++) {
 		char *f = xasprintf("%s%s", store,
 		    i == 0     ? "" :

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -309,6 +312,51 @@ fail:
 	snprintf(err, errlen, "%s: %s", path, ob->err);
 	outbox_close(ob);
 	return NULL;
+}
+
+int
+outbox_lock(const char *path, char *err, size_t errlen)
+{
+	char *lock = xasprintf("%s.lock", path), pid[32];
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int   fd;
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		mkdirs(dir);
+	}
+	free(dir);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", lock, strerror(errno));
+		free(lock);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			snprintf(err, errlen,
+			    "%s: the store is in use by another loa (pid %s); "
+			    "one service a store",
+			    lock, pid[0] ? pid : "unknown");
+		} else
+			snprintf(err, errlen, "%s: %s", lock, strerror(errno));
+		close(fd);
+		free(lock);
+		return -1;
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+		snprintf(err, errlen, "%s: %s", lock, strerror(errno));
+		close(fd);
+		free(lock);
+		return -1;
+	}
+	free(lock);
+	return fd;
 }
 
 void
