@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -33,6 +34,9 @@ cmd_run(const char *cfg, int argc, char **argv)
 	int		   once = 0, dry = 0, i, rc;
 	char		   err[512];
 
+	/* The outbox and the gateway files hold names and phones: 0600,
+	 * folders 0700, whatever the umask of the shell. */
+	umask(077);
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(run_usage, stdout);

@@ -143,6 +143,7 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	int		       i, rc = 0;
 	size_t		       k;
 
+	umask(077); /* its outbox and files hold names and phones */
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(simulate_usage, stdout);

@@ -265,6 +265,12 @@ outbox_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(ob->db, 5000);
+	/* A new outbox holds names and phones: its owner's only (its -wal
+	 * and -shm take its mode). */
+	if (create && chmod(path, 0600) == -1) {
+		snprintf(ob->err, sizeof(ob->err), "%s", strerror(errno));
+		goto fail;
+	}
 	if (sqlite3_prepare_v2(ob->db,
 		"SELECT (SELECT user_version FROM pragma_user_version),"
 		" (SELECT application_id FROM pragma_application_id)",

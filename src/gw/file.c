@@ -32,7 +32,8 @@ gw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
 	char *dst = xasprintf("%s/%s", dir, name);
 	int   fd, rc = -1;
 
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1) {
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -173,7 +174,7 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		if (g->fd == -1) {
 			if ((g->fd = open(path,
 				 O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
-				 0644)) == -1) {
+				 0600)) == -1) {
 				file_fail(a, path);
 				free(path);
 				free(line);
