@@ -37,6 +37,15 @@ cmd_run(const char *cfg, int argc, char **argv)
 	/* The outbox and the gateway files hold names and phones: 0600,
 	 * folders 0700, whatever the umask of the shell. */
 	umask(077);
+	/*
+	 * The handlers first: a SIGTERM or SIGHUP while the config loads
+	 * must not kill the process (exit 143). Until the outbox is
+	 * touched, SIGTERM exits 0 at once.
+	 */
+	if (engine_signals(1) == -1) {
+		free(w);
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(run_usage, stdout);
@@ -67,6 +76,11 @@ cmd_run(const char *cfg, int argc, char **argv)
 	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
 		free(w);
 		return EXIT_INVALID;
+	}
+	if (engine_signals(0) == -1) {
+		world_free(w);
+		free(w);
+		return EXIT_RUNTIME;
 	}
 	/* One service a store: before anything resets its jobs. A dry run
 	 * changes nothing and goes beside a running service. */
