@@ -156,6 +156,7 @@ cmd_task(const char *cfg, int argc, char **argv)
 	int	       cancelled = 0, matches = 0;
 	char	       err[512], *plan_id = NULL, *task_id;
 
+	umask(077); /* it may make the outbox: names and phones */
 	if (argc != 2 || strcmp(argv[0], "done") != 0) {
 		fprintf(stderr, "usage: loa [-c FILE] task done [PLAN:]ID\n");
 		return argc == 1 && strcmp(argv[0], "--help") == 0 ? 0 :

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "deliver/engine.h"
+#include "deliver/outbox.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -32,6 +34,18 @@ cmd_run(const char *cfg, int argc, char **argv)
 	int		   once = 0, dry = 0, i, rc;
 	char		   err[512];
 
+	/* The outbox and the gateway files hold names and phones: 0600,
+	 * folders 0700, whatever the umask of the shell. */
+	umask(077);
+	/*
+	 * The handlers first: a SIGTERM or SIGHUP while the config loads
+	 * must not kill the process (exit 143). Until the outbox is
+	 * touched, SIGTERM exits 0 at once.
+	 */
+	if (engine_signals(1) == -1) {
+		free(w);
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(run_usage, stdout);
@@ -62,6 +76,19 @@ cmd_run(const char *cfg, int argc, char **argv)
 	if (load_quiet(w, cfg, now, LOAD_NOTE_SEND) == -1) {
 		free(w);
 		return EXIT_INVALID;
+	}
+	if (engine_signals(0) == -1) {
+		world_free(w);
+		free(w);
+		return EXIT_RUNTIME;
+	}
+	/* One service a store: before anything resets its jobs. A dry run
+	 * changes nothing and goes beside a running service. */
+	if (!dry && outbox_lock(w->svc->store, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		world_free(w);
+		free(w);
+		return EXIT_RUNTIME;
 	}
 	o.config = cfg;
 	o.dry_run = dry;

@@ -138,7 +138,7 @@ simulate_summary(struct engine *e, const char *out)
 static int
 prepare_out(const char *out, const char *store)
 {
-	char	   *mark = xasprintf("%s/.loa-simulate", out), *f;
+	char	   *mark = xasprintf("%s/.loa-simulate", out), *f, err[512];
 	struct stat st;
 	int	    ours = stat(mark, &st) == 0, i, rc = 0;
 
@@ -159,6 +159,12 @@ prepare_out(const char *out, const char *store)
 		return EXIT_RUNTIME;
 	}
 	free(mark);
+	/* Its own store, locked before it is emptied: a simulate running
+	 * into the same folder keeps its outbox. */
+	if (outbox_lock(store, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < 3; i++) {
 		f = xasprintf("%s%s", store,
 		    i == 0     ? "" :
@@ -226,6 +232,7 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	char		       err[512], *store;
 	int		       i, rc;
 
+	umask(077); /* its outbox and files hold names and phones */
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(simulate_usage, stdout);

@@ -18,7 +18,8 @@
 #include "deliver/engine_int.h"
 
 static int		     sigpipe[2] = { -1, -1 };
-static volatile sig_atomic_t got_hup, got_term;
+static volatile sig_atomic_t got_hup, got_term, exit_now;
+static int		     serving; /* the loop handles SIGHUP */
 
 static void
 on_signal(int sig)
@@ -26,6 +27,8 @@ on_signal(int sig)
 	int  saved = errno;
 	char c = (char)sig;
 
+	if (sig != SIGHUP && exit_now)
+		_exit(0); /* loading: nothing is touched yet */
 	if (sig == SIGHUP)
 		got_hup = 1;
 	else
@@ -34,6 +37,46 @@ on_signal(int sig)
 		/* The pipe is full: the flags say it all. */
 	}
 	errno = saved;
+}
+
+int
+engine_signals(int loading)
+{
+	struct sigaction sa;
+
+	exit_now = loading;
+	if (sigpipe[0] != -1)
+		return 0;
+	if (pipe(sigpipe) == -1) {
+		log_warn("pipe");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (fcntl(sigpipe[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(sigpipe[1], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(sigpipe[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(sigpipe[1], F_SETFD, FD_CLOEXEC) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1) {
+		log_warn("signals");
+		return -1;
+	}
+	return 0;
+}
+
+int
+engine_stopping(void)
+{
+	return got_term != 0;
+}
+
+int
+engine_interrupted(void)
+{
+	return got_term || (serving && got_hup);
 }
 
 static int64_t
@@ -49,9 +92,22 @@ reload(struct engine *e, int64_t now)
 	struct world	      *nw = xcalloc(1, sizeof(*nw));
 	struct diag	       d = { 0 };
 	struct reconcile_stats rs;
+	int		       rc;
 
 	log_warnx("SIGHUP: reloading %s", e->o.config);
-	if (world_load(nw, e->o.config, now, &d) == -1) {
+	/* Between batches with nothing in flight, a SIGTERM while the new
+	 * config loads exits at once: every outcome is committed. */
+	exit_now = engine_inflight(e) == 0;
+	if (got_term)
+		exit_now = 0;
+	rc = world_load(nw, e->o.config, now, &d);
+	exit_now = 0;
+	if (rc == -1 || got_term) {
+		if (got_term) {
+			world_free(nw);
+			free(nw);
+			return;
+		}
 		log_warnx("reload refused: %s has %d error%s; the running "
 			  "config stays",
 		    e->o.config, d.errors, d.errors == 1 ? "" : "s");
@@ -72,10 +128,15 @@ int
 engine_run(struct engine *e, int once, int64_t offset)
 {
 	struct reconcile_stats rs;
-	struct sigaction       sa;
 	int64_t		       now = clock_now(offset);
 	int		       n, rc = 0;
 
+	if (engine_signals(0) == -1)
+		return 3;
+	if (got_term) {
+		log_info("stopping before the outbox was touched");
+		return 0;
+	}
 	if (outbox_requeue_sending(e->ob, &n) == -1) {
 		log_warnx("%s", outbox_error(e->ob));
 		return 3;
@@ -85,7 +146,7 @@ engine_run(struct engine *e, int once, int64_t offset)
 			  "again with the same id",
 		    n, n == 1 ? "" : "s");
 	if (engine_reconcile(e, now, &rs) == -1)
-		return 3;
+		return e->stopped ? 0 : 3;
 	log_info("reconciled: %d added, %d moved, %d cancelled, %d updates, "
 		 "%d cancellations",
 	    rs.added, rs.moved, rs.cancelled, rs.updates, rs.cancels);
@@ -95,21 +156,7 @@ engine_run(struct engine *e, int once, int64_t offset)
 		    3 :
 		    0;
 
-	if (pipe(sigpipe) == -1) {
-		log_warn("pipe");
-		return 3;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (fcntl(sigpipe[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(sigpipe[1], F_SETFL, O_NONBLOCK) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1) {
-		log_warn("signals");
-		return 3;
-	}
+	serving = 1;
 	log_info("running: %zu plan%s", e->w->nplans,
 	    e->w->nplans == 1 ? "" : "s");
 	while (!got_term) {
@@ -122,6 +169,8 @@ engine_run(struct engine *e, int once, int64_t offset)
 		if (got_hup) {
 			got_hup = 0;
 			reload(e, now);
+			if (got_term)
+				break;
 		}
 		if (engine_step(e, now) == -1) {
 			rc = 3;
@@ -162,8 +211,6 @@ engine_run(struct engine *e, int once, int64_t offset)
 	if (engine_land(e, clock_now(offset), 10000) == -1)
 		rc = 3;
 	log_info("stopping: nothing is in flight");
-	close(sigpipe[0]);
-	close(sigpipe[1]);
-	sigpipe[0] = sigpipe[1] = -1;
+	serving = 0;
 	return rc;
 }

@@ -70,6 +70,19 @@ int64_t engine_next(struct engine *);
 /* The service: until SIGTERM or SIGINT; with once, one step. The clock is
  * the real one plus offset seconds. Returns an exit code. */
 int	engine_run(struct engine *, int once, int64_t offset);
+/*
+ * Install the handlers of SIGHUP, SIGTERM and SIGINT (once; `loa run`
+ * does it first thing). While loading (nothing touched yet) SIGTERM and
+ * SIGINT exit 0 at once; engine_signals(0) ends that. engine_run calls it
+ * too. 0, or -1 (logged).
+ */
+int	engine_signals(int loading);
+/* Whether SIGTERM or SIGINT came: reconciliation rolls back, a step
+ * claims no more. */
+int	engine_stopping(void);
+/* The same, or a SIGHUP the service loop will act on: a step returns
+ * after the batch in hand. */
+int	engine_interrupted(void);
 /* Print what is due at now and would be sent, changing nothing. */
 int	engine_dry_run(struct engine *, int64_t now, FILE *);
 const struct engine_stats *engine_stats(const struct engine *);

@@ -36,6 +36,7 @@ struct engine {
 	struct flight	    fly[CH__N];
 	struct flight	    landed;  /* answered, not recorded */
 	int		    blocked; /* a channel is at its limit */
+	int		    stopped; /* a reconciliation gave way to SIGTERM */
 	struct engine_stats st;
 	unsigned int	    seed;
 

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -25,6 +28,9 @@
  */
 #define SQL_UNSENT "('held', 'pending', 'failed')"
 #define SQL_READY  "('pending', 'failed')"
+
+#define LOA_STR_(x) #x
+#define LOA_STR(x)  LOA_STR_(x)
 
 struct outbox {
 	sqlite3	     *db;
@@ -151,12 +157,65 @@ ob_prepare(struct outbox *ob, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
+/*
+ * Whether the existing file at path is a loa outbox: one marked with
+ * OUTBOX_APP_ID, or one an earlier loa made before the mark (no
+ * application_id, a user_version loa knows, a jobs table). Looked at
+ * through a read-only connection, so a file refused is left as it was.
+ * 0, or -1 with err set.
+ */
+static int
+outbox_is_ours(const char *path, char *err, size_t errlen)
+{
+	sqlite3	     *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int	      app = 0, v = 0, jobs = 0, rc = -1, e;
+
+	if (sqlite3_open_v2(path, &db,
+		SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"SELECT (SELECT application_id FROM pragma_application_id),"
+		" (SELECT user_version FROM pragma_user_version),"
+		" (SELECT count(*) FROM sqlite_master"
+		"  WHERE type = 'table' AND name = 'jobs')",
+		-1, &st, NULL) != SQLITE_OK ||
+	    (e = sqlite3_step(st)) != SQLITE_ROW) {
+		e = db != NULL ? sqlite3_errcode(db) : SQLITE_CANTOPEN;
+		if (e == SQLITE_NOTADB)
+			snprintf(err, errlen,
+			    "%s: not a loa outbox (not an SQLite database); "
+			    "left as it is",
+			    path);
+		else
+			snprintf(err, errlen, "%s: %s", path,
+			    db != NULL ? sqlite3_errmsg(db) : "cannot open");
+		goto out;
+	}
+	app = sqlite3_column_int(st, 0);
+	v = sqlite3_column_int(st, 1);
+	jobs = sqlite3_column_int(st, 2);
+	if (app == OUTBOX_APP_ID ||
+	    (app == 0 && v >= 1 && v <= OUTBOX_SCHEMA && jobs == 1))
+		rc = 0;
+	else
+		snprintf(err, errlen,
+		    "%s: an SQLite database that is not a loa outbox "
+		    "(application_id %d, user_version %d%s); left as it is",
+		    path, app, v, jobs ? "" : ", no jobs table");
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
 struct outbox *
 outbox_open(const char *path, char *err, size_t errlen)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 	sqlite3_stmt  *st;
-	int	       v;
+	struct stat    sb;
+	int	       v, app, create = 0;
 
 	{
 		/* The folder the database lives in. */
@@ -168,8 +227,36 @@ outbox_open(const char *path, char *err, size_t errlen)
 		}
 		free(dir);
 	}
+	/*
+	 * Only a missing file makes a new outbox. An existing one must be a
+	 * loa outbox: an empty file, or somebody else's database, is never
+	 * taken for a new store (and written over).
+	 */
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			outbox_close(ob);
+			return NULL;
+		}
+		create = 1;
+	} else if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a loa outbox (not a file)",
+		    path);
+		outbox_close(ob);
+		return NULL;
+	} else if (sb.st_size == 0) {
+		snprintf(err, errlen,
+		    "%s: not a loa outbox (an empty file); left as it is: "
+		    "loa makes a new outbox only where there is no file",
+		    path);
+		outbox_close(ob);
+		return NULL;
+	} else if (outbox_is_ours(path, err, errlen) == -1) {
+		outbox_close(ob);
+		return NULL;
+	}
 	if (sqlite3_open_v2(path, &ob->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
 		    SQLITE_OPEN_NOMUTEX,
 		NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
@@ -178,18 +265,23 @@ outbox_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(ob->db, 5000);
-	if (ob_exec(ob,
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		"PRAGMA foreign_keys=ON;") == -1)
+	/* A new outbox holds names and phones: its owner's only (its -wal
+	 * and -shm take its mode). */
+	if (create && chmod(path, 0600) == -1) {
+		snprintf(ob->err, sizeof(ob->err), "%s", strerror(errno));
 		goto fail;
-	if (sqlite3_prepare_v2(ob->db, "PRAGMA user_version", -1, &st, NULL) !=
-		SQLITE_OK ||
+	}
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT (SELECT user_version FROM pragma_user_version),"
+		" (SELECT application_id FROM pragma_application_id)",
+		-1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		ob_fail(ob, "outbox: reading the schema version");
 		sqlite3_finalize(st);
 		goto fail;
 	}
 	v = sqlite3_column_int(st, 0);
+	app = sqlite3_column_int(st, 1);
 	sqlite3_finalize(st);
 	if (v > OUTBOX_SCHEMA) {
 		snprintf(ob->err, sizeof(ob->err),
@@ -198,6 +290,14 @@ outbox_open(const char *path, char *err, size_t errlen)
 		    v, OUTBOX_SCHEMA);
 		goto fail;
 	}
+	if (ob_exec(ob,
+		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		"PRAGMA foreign_keys=ON;") == -1)
+		goto fail;
+	/* A new outbox, or one made before the mark, is marked as loa's. */
+	if (app != OUTBOX_APP_ID &&
+	    ob_exec(ob, "PRAGMA application_id=" LOA_STR(OUTBOX_APP_ID)) == -1)
+		goto fail;
 	for (; v < OUTBOX_SCHEMA; v++) {
 		char sql[64];
 
@@ -218,6 +318,51 @@ fail:
 	snprintf(err, errlen, "%s: %s", path, ob->err);
 	outbox_close(ob);
 	return NULL;
+}
+
+int
+outbox_lock(const char *path, char *err, size_t errlen)
+{
+	char *lock = xasprintf("%s.lock", path), pid[32];
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int   fd;
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		mkdirs(dir);
+	}
+	free(dir);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", lock, strerror(errno));
+		free(lock);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			snprintf(err, errlen,
+			    "%s: the store is in use by another loa (pid %s); "
+			    "one service a store",
+			    lock, pid[0] ? pid : "unknown");
+		} else
+			snprintf(err, errlen, "%s: %s", lock, strerror(errno));
+		close(fd);
+		free(lock);
+		return -1;
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+		snprintf(err, errlen, "%s: %s", lock, strerror(errno));
+		close(fd);
+		free(lock);
+		return -1;
+	}
+	free(lock);
+	return fd;
 }
 
 void

@@ -15,6 +15,8 @@
 #include "loa.h"
 
 #define OUTBOX_SCHEMA 4
+/* PRAGMA application_id of a loa outbox: "LOA1" in ASCII, 0x4C4F4131. */
+#define OUTBOX_APP_ID 1280262449
 
 struct outbox;
 
@@ -60,6 +62,15 @@ void ob_job_clear(struct ob_job *);
 struct outbox *outbox_open(const char *path, char *err, size_t errlen);
 void	       outbox_close(struct outbox *);
 const char    *outbox_error(const struct outbox *);
+/*
+ * Take the store's single-instance lock: flock(LOCK_EX|LOCK_NB) on
+ * PATH.lock (created 0600, the holder's pid written in it), held until the
+ * process exits. Every command that sends or resets jobs (run, simulate)
+ * takes it before it touches the outbox; the read-only ones do not need
+ * it. Returns the descriptor, or -1 with a message naming the lock file
+ * (and the pid holding it) in err.
+ */
+int	       outbox_lock(const char *path, char *err, size_t errlen);
 
 int  outbox_begin(struct outbox *);
 int  outbox_commit(struct outbox *);

@@ -20,6 +20,9 @@
 #include "plan/resolve.h"
 #include "render/compose.h"
 
+/* How many jobs reconciliation stores between looks at SIGTERM. */
+#define RECONCILE_CHECK 2000
+
 /* What an invitation said: its fingerprint, and the same in words. */
 static char *
 event_fingerprint(struct plan *p, const struct event *ev)
@@ -497,6 +500,11 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 	for (i = 0; i < w->jobs.n; i++) {
 		struct job j = w->jobs.v[i];
 
+		/* SIGTERM: give way (the caller rolls back; nothing is lost,
+		 * the next start reconciles again). */
+		if (i % RECONCILE_CHECK == 0 && engine_stopping())
+			goto stop;
+
 		/* The plan's job as derived; what the outbox knows of its
 		 * task changes the copy stored, not the plan's. */
 		if ((j.kind == JK_TASK_REMINDER || j.kind == JK_OVERDUE) &&
@@ -514,7 +522,8 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 	}
 	for (i = 0; i < w->nplans; i++) {
 		for (k = 0; k < w->plans[i]->nevents; k++)
-			if (reconcile_event(e, w->plans[i],
+			if ((k % 64 == 0 && engine_stopping()) ||
+			    reconcile_event(e, w->plans[i],
 				&w->plans[i]->events[k], now, rs) == -1)
 				goto fail;
 		if (reconcile_vanished(e, w->plans[i], now, rs) == -1)
@@ -523,7 +532,11 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 	if (outbox_cancel_unseen(e->ob, now, &n) == -1)
 		goto fail;
 	rs->cancelled = n;
+	if (engine_stopping())
+		goto stop;
 	return 0;
+stop:
+	e->stopped = 1;
 fail:
 	return -1;
 }
@@ -531,10 +544,15 @@ fail:
 int
 engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 {
+	e->stopped = 0;
 	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, rs) == -1 ||
 	    outbox_commit(e->ob) == -1) {
-		log_warnx("reconcile: %s", outbox_error(e->ob));
 		outbox_rollback(e->ob);
+		if (e->stopped)
+			log_warnx("reconcile: stopped by a signal and rolled "
+				  "back; it runs again at the next start");
+		else
+			log_warnx("reconcile: %s", outbox_error(e->ob));
 		return -1;
 	}
 	return 0;

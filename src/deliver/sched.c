@@ -645,6 +645,9 @@ engine_step(struct engine *e, int64_t now)
 		size_t		nv, i;
 		int		rc;
 
+		/* A signal: no more claims; the rest stays pending. */
+		if (engine_interrupted())
+			return 0;
 		if (claim(e, now, &v, &nv) == -1) {
 			log_warnx("%s", outbox_error(e->ob));
 			return -1;

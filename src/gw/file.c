@@ -15,12 +15,14 @@
 
 #include "gw/gw.h"
 #include "util/fault.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 /* What file_flush must sync: bits of struct gw's dirty. */
 #define DIRTY_SMS  0x1 /* sms.jsonl was appended to */
 #define DIRTY_MAIL 0x2 /* names were renamed into DIR/mail */
 #define DIRTY_DIR  0x4 /* names were renamed into DIR */
+#define TORN	   0x8 /* sms.jsonl may end in a part of a record */
 
 int
 gw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
@@ -30,18 +32,23 @@ gw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
 	char *dst = xasprintf("%s/%s", dir, name);
 	int   fd, rc = -1;
 
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1) {
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fault_hit(FAULT_WRITE) || write(fd, data, len) != (ssize_t)len ||
-	    fault_hit(FAULT_FSYNC) || fsync(fd) == -1) {
+	if (fault_write(fd, data, len) == -1 || fault_hit(FAULT_FSYNC) ||
+	    fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
-	close(fd);
+	if (close(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
 	if (fault_hit(FAULT_RENAME) || rename(tmp, dst) == -1) {
 		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
 		unlink(tmp);
@@ -61,8 +68,17 @@ file_init(struct gw *g, char *err, size_t errlen)
 
 	g->fd = -1;
 	mkdirs(g->dir);
-	if (stat(g->dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+	/* Why not, in words: "Permission denied" is not "not a folder". */
+	if (stat(g->dir, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", g->dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a folder loa can use", g->dir);
+		return -1;
+	}
+	if (access(g->dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "%s: %s", g->dir, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -89,6 +105,45 @@ file_text(const char *dir, const char *id, const char *text, char *err,
 	return rc;
 }
 
+/*
+ * Cut sms.jsonl back to its last whole record: what follows the last
+ * newline is a record a full disk or a crash cut short, never one the
+ * outbox recorded as sent. 0, or -1 with errno set.
+ */
+static int
+sms_repair(int fd, const char *path)
+{
+	char  buf[4096];
+	off_t end, at;
+
+	if ((end = lseek(fd, 0, SEEK_END)) == -1)
+		return -1;
+	for (at = end; at > 0;) {
+		size_t	n = at < (off_t)sizeof(buf) ? (size_t)at : sizeof(buf);
+		off_t	from = at - (off_t)n;
+		ssize_t r = pread(fd, buf, n, from);
+
+		if (r != (ssize_t)n) {
+			if (r >= 0)
+				errno = EIO;
+			return -1;
+		}
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		at = from + (off_t)n;
+		if (n > 0)
+			break;
+	}
+	if (at == end)
+		return 0;
+	if (ftruncate(fd, at) == -1)
+		return -1;
+	log_warnx("%s: cut off a torn record of %lld bytes at its end (never "
+		  "recorded as sent; it goes again)",
+	    path, (long long)(end - at));
+	return 0;
+}
+
 static enum gw_result
 file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 {
@@ -102,6 +157,7 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		    m->encoding ? m->encoding : "ucs2", "parts", m->parts);
 		char   *line, *path;
 		size_t	len;
+		off_t	end = -1;
 
 		line = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
@@ -117,17 +173,36 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		 */
 		if (g->fd == -1) {
 			if ((g->fd = open(path,
-				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-				 0644)) == -1) {
+				 O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
+				 0600)) == -1) {
 				file_fail(a, path);
 				free(path);
 				free(line);
 				return a->result;
 			}
-			g->dirty |= DIRTY_DIR; /* it may be new */
+			g->dirty |= DIRTY_DIR |
+			    TORN; /* it may be new, or torn */
 		}
-		if (fault_hit(FAULT_WRITE) ||
-		    write(g->fd, line, len) != (ssize_t)len) {
+		/*
+		 * A record is whole or not there: a write that fails or falls
+		 * short (a full disk) is cut back off before the send is
+		 * reported a temporary failure. When even that fails, the cut
+		 * is made before the next append.
+		 */
+		if ((g->dirty & TORN) && sms_repair(g->fd, path) == -1) {
+			file_fail(a, path);
+			free(path);
+			free(line);
+			return a->result;
+		}
+		g->dirty &= ~TORN;
+		if ((end = lseek(g->fd, 0, SEEK_END)) == -1 ||
+		    fault_write(g->fd, line, len) == -1) {
+			int saved = errno;
+
+			if (end != -1 && ftruncate(g->fd, end) == -1)
+				g->dirty |= TORN;
+			errno = saved;
 			file_fail(a, path);
 			free(path);
 			free(line);
@@ -196,27 +271,38 @@ sync_dir(const char *dir, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Sync what was written since the last flush. A flag is cleared only once
+ * its sync succeeded: what failed is synced again at the next flush.
+ */
 static int
 file_flush(struct gw *g, char *err, size_t errlen)
 {
-	int   dirty = g->dirty, rc = 0;
 	char *mail;
+	int   rc;
 
-	g->dirty = 0;
-	if ((dirty & DIRTY_SMS) &&
-	    (fault_hit(FAULT_FSYNC) || fsync(g->fd) == -1)) {
-		snprintf(err, errlen, "%s/sms.jsonl: %s", g->dir,
-		    strerror(errno));
-		return -1;
+	if (g->dirty & DIRTY_SMS) {
+		if (fault_hit(FAULT_FSYNC) || fsync(g->fd) == -1) {
+			snprintf(err, errlen, "%s/sms.jsonl: %s", g->dir,
+			    strerror(errno));
+			return -1;
+		}
+		g->dirty &= ~DIRTY_SMS;
 	}
-	if (dirty & DIRTY_MAIL) {
+	if (g->dirty & DIRTY_MAIL) {
 		mail = xasprintf("%s/mail", g->dir);
 		rc = sync_dir(mail, err, errlen);
 		free(mail);
+		if (rc == -1)
+			return -1;
+		g->dirty &= ~DIRTY_MAIL;
 	}
-	if (rc == 0 && (dirty & DIRTY_DIR))
-		rc = sync_dir(g->dir, err, errlen);
-	return rc;
+	if (g->dirty & DIRTY_DIR) {
+		if (sync_dir(g->dir, err, errlen) == -1)
+			return -1;
+		g->dirty &= ~DIRTY_DIR;
+	}
+	return 0;
 }
 
 static void

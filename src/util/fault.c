@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/fault.h"
 #include "util/log.h"
@@ -13,6 +14,7 @@ static const char *const fault_names[FAULT__N] = {
 	"fsync",
 	"rename",
 	"sqlite",
+	"short",
 };
 
 static struct {
@@ -57,7 +59,7 @@ fault_env(void)
 		    (*end != '\0' && strcmp(end, "+") != 0)) {
 			log_warnx("LOA_FAULT: \"%s:%s\": expected write, "
 				  "fsync, "
-				  "rename or sqlite, then :N or :N+",
+				  "rename, sqlite or short, then :N or :N+",
 			    item, colon + 1);
 			continue;
 		}
@@ -79,7 +81,7 @@ fault_hit(enum fault_point p)
 	if (points[p].nth == 0 || points[p].calls < points[p].nth ||
 	    (points[p].calls > points[p].nth && !points[p].sticky))
 		return 0;
-	errno = p == FAULT_WRITE ? ENOSPC : EIO;
+	errno = p == FAULT_WRITE || p == FAULT_SHORT ? ENOSPC : EIO;
 	return 1;
 }
 
@@ -105,4 +107,35 @@ int
 fault_calls(enum fault_point p)
 {
 	return (unsigned)p < FAULT__N ? points[p].calls : 0;
+}
+
+ssize_t
+fault_write(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t	    done = 0;
+	ssize_t	    n;
+
+	if (fault_hit(FAULT_WRITE))
+		return -1;
+	if (fault_hit(FAULT_SHORT)) {
+		/* Half of it reaches the file, then the disk is full. */
+		if (len / 2 > 0 && write(fd, p, len / 2) == -1)
+			return -1;
+		errno = ENOSPC;
+		return -1;
+	}
+	while (done < len) {
+		if ((n = write(fd, p + done, len - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)len;
 }

@@ -330,9 +330,9 @@ mkdirs(const char *dir)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		mkdir(p, 0755);
+		mkdir(p, 0700);
 		*s = '/';
 	}
-	mkdir(p, 0755);
+	mkdir(p, 0700); /* the folders of the outbox: personal data */
 	free(p);
 }

@@ -460,12 +460,153 @@ START_TEST(test_sms_faults)
 		struct gw_msg e = email(ID2, EML);
 
 		fault_reset();
+		/* The sms.jsonl sync owed from above goes first. */
+		ck_assert_int_eq(flush(err, sizeof(err)), 0);
 		ck_assert_int_eq(submit(&e, &a), GW_OK);
 		fault_arm(FAULT_FSYNC, 1, 1);
 		ck_assert_int_eq(flush(err, sizeof(err)), -1);
 		ck_assert_msg(strstr(err, "mail") != NULL, "%s", err);
 	}
 	free(path);
+}
+END_TEST
+
+/* Whether every line of path is a whole JSON object; the number of lines
+ * holding id (-1 when a line is torn). */
+static int
+whole_lines(const char *path, const char *id)
+{
+	char  *all = slurp(path), *line, *save = NULL;
+	size_t len;
+	int    n = 0;
+
+	if (all == NULL)
+		return 0;
+	len = strlen(all);
+	ck_assert_msg(len == 0 || all[len - 1] == '\n',
+	    "%s does not end with a newline: \"%s\"", path, all);
+	for (line = strtok_r(all, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_error_t e;
+		json_t	    *o = json_loads(line, 0, &e);
+		const char  *have;
+
+		ck_assert_msg(o != NULL, "%s: torn line \"%s\"", path, line);
+		have = json_string_value(json_object_get(o, "id"));
+		if (have != NULL && strcmp(have, id) == 0)
+			n++;
+		json_decref(o);
+	}
+	free(all);
+	return n;
+}
+
+/* A full disk met halfway through a record: the bytes that went are taken
+ * back, the send is a temporary failure, and the next record starts on a
+ * line of its own. */
+START_TEST(test_sms_short_write)
+{
+	struct gw_msg m1 = sms(ID1, "Nhắc lịch họp", "ucs2", 1);
+	struct gw_msg m2 = sms(ID2, "Nhắc lịch họp lần hai", "ucs2", 1);
+	struct gw_answer a;
+	char		 err[256];
+	char		*path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
+
+	ck_assert_int_eq(submit(&m1, &a), GW_OK);
+	fault_arm(FAULT_SHORT, 1, 0);
+	ck_assert_int_eq(submit(&m2, &a), GW_TEMPFAIL);
+	ck_assert_msg(strstr(a.text, "sms.jsonl") != NULL &&
+		strstr(a.text, strerror(ENOSPC)) != NULL,
+	    "%s", a.text);
+	ck_assert_int_eq(whole_lines(path, ID1), 1);
+	ck_assert_int_eq(whole_lines(path, ID2), 0);
+	/* Space again: the retry goes on a line of its own. */
+	fault_reset();
+	ck_assert_int_eq(submit(&m2, &a), GW_OK);
+	ck_assert_int_eq(flush(err, sizeof(err)), 0);
+	ck_assert_int_eq(whole_lines(path, ID1), 1);
+	ck_assert_int_eq(whole_lines(path, ID2), 1);
+	free(path);
+}
+END_TEST
+
+/* A file torn by an earlier run (a crash, or a loa before this one) is cut
+ * back to its last whole record before anything is appended. */
+START_TEST(test_sms_torn_tail)
+{
+	struct gw_msg	 m = sms(ID2, "Nhắc lịch", "ucs2", 1);
+	struct gw_answer a;
+	char		*path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
+	FILE		*f;
+
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"id\":\"" ID1 "\",\"to\":\"+84912000001\",\"text\":\"a\","
+	      "\"encoding\":\"gsm7\",\"parts\":1}\n{\"id\":\"" ID1
+	      "\",\"to\":\"+8491\",\"encodin",
+	    f);
+	fclose(f);
+	ck_assert_int_eq(submit(&m, &a), GW_OK);
+	ck_assert_int_eq(whole_lines(path, ID1), 1);
+	ck_assert_int_eq(whole_lines(path, ID2), 1);
+	free(path);
+}
+END_TEST
+
+/* A short write of a mail or a broadcast leaves no file, temporary or
+ * named. */
+START_TEST(test_atomic_short_write)
+{
+	struct gw_msg	 m = email(ID1, EML);
+	struct gw_answer a;
+	char		*mail = xasprintf("%s/outbox/mail", fx.dir);
+	char		 err[256];
+
+	fault_arm(FAULT_SHORT, 1, 0);
+	ck_assert_int_eq(submit(&m, &a), GW_TEMPFAIL);
+	ck_assert_msg(strstr(a.text, strerror(ENOSPC)) != NULL, "%s", a.text);
+	assert_names(mail, "");
+	fault_arm(FAULT_SHORT, 1, 0);
+	ck_assert_int_eq(gw_write_atomic(fx.g.dir, "x.json", "{}", 2, err,
+			     sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, "x.json") != NULL, "%s", err);
+	assert_names(fx.g.dir, "mail");
+	free(mail);
+}
+END_TEST
+
+/* A sync that failed is tried again at the next flush, not forgotten. */
+START_TEST(test_flush_retries_sync)
+{
+	struct gw_msg	 s = sms(ID1, "Nhắc lịch", "ucs2", 1);
+	struct gw_msg	 e = email(ID2, EML);
+	struct gw_answer a;
+	char		 err[256];
+
+	ck_assert_int_eq(submit(&s, &a), GW_OK);
+	ck_assert_int_eq(submit(&e, &a), GW_OK);
+	fault_arm(FAULT_FSYNC, 1, 0);
+	ck_assert_int_eq(flush(err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "sms.jsonl") != NULL, "%s", err);
+	/* Still to sync: sms.jsonl, DIR/mail and DIR. */
+	fault_arm(FAULT_FSYNC, 1, 0);
+	ck_assert_int_eq(flush(err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "sms.jsonl") != NULL, "%s", err);
+	fault_arm(FAULT_FSYNC, 2, 0);
+	ck_assert_int_eq(flush(err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/mail") != NULL, "%s", err);
+	/* The sms.jsonl sync went; the folders are still owed. */
+	fault_arm(FAULT_FSYNC, 1, 0);
+	ck_assert_int_eq(flush(err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/mail") != NULL, "%s", err);
+	fault_reset();
+	ck_assert_int_eq(flush(err, sizeof(err)), 0);
+	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 2);
+	/* All synced: nothing more to do. */
+	fault_reset();
+	ck_assert_int_eq(flush(err, sizeof(err)), 0);
+	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 0);
 }
 END_TEST
 
@@ -485,6 +626,10 @@ gw_file_suite(void)
 	tcase_add_test(tc, test_write_atomic);
 	tcase_add_test(tc, test_email_faults);
 	tcase_add_test(tc, test_sms_faults);
+	tcase_add_test(tc, test_sms_short_write);
+	tcase_add_test(tc, test_sms_torn_tail);
+	tcase_add_test(tc, test_atomic_short_write);
+	tcase_add_test(tc, test_flush_retries_sync);
 	suite_add_tcase(s, tc);
 	return s;
 }
