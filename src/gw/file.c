@@ -37,8 +37,7 @@ gw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fault_write(fd, data, len) == -1 || fault_hit(FAULT_FSYNC) ||
-	    fsync(fd) == -1) {
+	if (fault_write(fd, data, len) == -1 || fault_fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -262,7 +261,7 @@ sync_dir(const char *dir, char *err, size_t errlen)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
-	if (fd == -1 || fault_hit(FAULT_FSYNC) || fsync(fd) == -1) {
+	if (fd == -1 || fault_fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		rc = -1;
 	}
@@ -282,7 +281,7 @@ file_flush(struct gw *g, char *err, size_t errlen)
 	int   rc;
 
 	if (g->dirty & DIRTY_SMS) {
-		if (fault_hit(FAULT_FSYNC) || fsync(g->fd) == -1) {
+		if (fault_fsync(g->fd) == -1) {
 			snprintf(err, errlen, "%s/sms.jsonl: %s", g->dir,
 			    strerror(errno));
 			return -1;

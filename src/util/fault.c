@@ -139,3 +139,11 @@ fault_write(int fd, const void *buf, size_t len)
 	}
 	return (ssize_t)len;
 }
+
+int
+fault_fsync(int fd)
+{
+	if (fault_hit(FAULT_FSYNC))
+		return -1;
+	return fsync(fd);
+}

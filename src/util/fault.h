@@ -46,6 +46,12 @@ void	fault_arm(enum fault_point p, int nth, int sticky);
  * ENOSPC, whatever part of buf reached the file.
  */
 ssize_t fault_write(int fd, const void *buf, size_t len);
+/*
+ * fsync(2) of fd through the fsync point: 0, or -1 with errno set. Every
+ * sync loa's durability rests on goes through here, so fault_calls
+ * (FAULT_FSYNC) tells a test how many were made.
+ */
+int	fault_fsync(int fd);
 /* Disarm every point (LOA_FAULT is not read again). */
 void	fault_reset(void);
 /* How many calls point p has counted since it was last armed or reset. */

@@ -266,9 +266,34 @@ START_TEST(test_email_synced)
 	ck_assert_int_ne(fx.g.dirty, 0);
 	ck_assert_int_eq(flush(err, sizeof(err)), 0);
 	/* DIR/mail, and DIR, where mail/ is new. */
-	ck_assert_int_ge(fault_calls(FAULT_FSYNC), 2);
+	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 3);
 	ck_assert_int_eq(fx.g.dirty, 0);
 	ck_assert_int_eq(fault_calls(FAULT_RENAME), 1);
+}
+END_TEST
+
+/* sms.jsonl is synced at flush, and so is its folder when the file is new;
+ * nothing is synced twice. */
+START_TEST(test_sms_synced)
+{
+	struct gw_msg	 m = sms(ID1, "Nhắc việc", "ucs2", 1);
+	struct gw_answer a;
+	char		 err[256];
+
+	fault_arm(FAULT_FSYNC, 0, 0);
+	ck_assert_int_eq(submit(&m, &a), GW_OK);
+	/* One write a message; the sync waits for the batch. */
+	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 0);
+	ck_assert_int_eq(flush(err, sizeof(err)), 0);
+	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 2);
+	ck_assert_int_eq(fx.g.dirty, 0);
+	m = sms(ID2, "Nhắc lần hai", "ucs2", 1);
+	ck_assert_int_eq(submit(&m, &a), GW_OK);
+	ck_assert_int_eq(flush(err, sizeof(err)), 0);
+	/* The file again; its name is already durable. */
+	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 3);
+	ck_assert_int_eq(flush(err, sizeof(err)), 0);
+	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 3);
 }
 END_TEST
 
@@ -622,6 +647,7 @@ gw_file_suite(void)
 	tcase_add_test(tc, test_email_file);
 	tcase_add_test(tc, test_email_synced);
 	tcase_add_test(tc, test_sms_lines);
+	tcase_add_test(tc, test_sms_synced);
 	tcase_add_test(tc, test_broadcast_spool);
 	tcase_add_test(tc, test_write_atomic);
 	tcase_add_test(tc, test_email_faults);
