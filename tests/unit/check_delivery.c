@@ -30,6 +30,10 @@
 #include "jobs/world.h"
 #include "util/fault.h"
 #include "util/xmalloc.h"
+#include "testutil.h"
+
+/* A local time of the tests' zone. */
+#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
 #define ZONE  "Asia/Ho_Chi_Minh"
 #define NOW0  "2026-03-01 09:00" /* the plan is loaded */
@@ -67,75 +71,6 @@ ob_channel(const struct ob_job *j)
 	return channel_names[j->channel];
 }
 
-static int64_t
-local_time(const char *s)
-{
-	int64_t t;
-
-	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
-	    "bad time \"%s\" in the test", s);
-	return t;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-/* The whole file, NUL-terminated, or NULL when it cannot be read. */
-static char *
-slurp(const char *path)
-{
-	FILE  *f = fopen(path, "rb");
-	char  *s = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (len + 4096 + 1 > cap) {
-			cap = (len + 4096 + 1) * 2;
-			s = xreallocarray(s, cap, 1);
-		}
-		n = fread(s + len, 1, 4096, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	s[len] = '\0';
-	return s;
-}
-
-static void
-rm_tree(const char *path)
-{
-	struct stat    st;
-	DIR	      *d;
-	struct dirent *de;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			char *sub;
-
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			sub = xasprintf("%s/%s", path, de->d_name);
-			rm_tree(sub);
-			free(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
-
 /* The service config; gateways: extra text after the loa group. */
 static void
 write_service(const char *gateways)
@@ -149,7 +84,7 @@ write_service(const char *gateways)
 			       "};\n%s",
 	    gateways != NULL ? gateways : "");
 
-	write_file(fx.cfg, text);
+	tu_write(fx.cfg, text);
 	free(text);
 }
 
@@ -177,7 +112,7 @@ teardown(void)
 	engine_free(fx.e);
 	fx.e = NULL;
 	if (fx.dir[0] != '\0')
-		rm_tree(fx.dir);
+		tu_rm_tree(fx.dir);
 	fx.dir[0] = '\0';
 }
 
@@ -221,7 +156,7 @@ write_plan(const char *attendees)
 		      "} );\n",
 		attendees);
 
-	write_file(fx.plan, text);
+	tu_write(fx.plan, text);
 	free(text);
 }
 
@@ -246,7 +181,7 @@ open_engine(const char *attendees, int files)
 	memset(&d, 0, sizeof(d));
 	d.out = open_memstream(&log, &loglen);
 	ck_assert_ptr_nonnull(d.out);
-	rc = world_load(w, fx.cfg, local_time(NOW0), &d);
+	rc = world_load(w, fx.cfg, LOCAL_TIME(NOW0), &d);
 	fclose(d.out);
 	if (rc != 0) {
 		world_free(w);
@@ -259,7 +194,7 @@ open_engine(const char *attendees, int files)
 	o.files = files ? fx.dir : NULL;
 	fx.e = engine_new(w, fx.store, &o, err, sizeof(err));
 	ck_assert_msg(fx.e != NULL, "engine_new: %s", err);
-	ck_assert_int_eq(engine_reconcile(fx.e, local_time(NOW0), &rs), 0);
+	ck_assert_int_eq(engine_reconcile(fx.e, LOCAL_TIME(NOW0), &rs), 0);
 }
 
 static void
@@ -465,7 +400,7 @@ START_TEST(test_tempfail_dead_after_12)
 	static const struct answer tf[] = { { GW_TEMPFAIL, 0 } };
 	const struct ob_job	  *j;
 	const char		  *id;
-	int64_t			   t = local_time(T_INV), first = t;
+	int64_t			   t = LOCAL_TIME(T_INV), first = t;
 	char			   want[64];
 	int			   a;
 
@@ -519,7 +454,7 @@ START_TEST(test_tempfail_dead_after_24h)
 	static const struct answer tf[] = { { GW_TEMPFAIL, 13 * 3600 } };
 	const struct ob_job	  *j;
 	const char		  *id;
-	int64_t			   t = local_time(T_INV);
+	int64_t			   t = LOCAL_TIME(T_INV);
 
 	open_engine(ONE, 1);
 	use_script();
@@ -553,7 +488,7 @@ START_TEST(test_permfail_dead_at_once)
 	static const struct answer pf[] = { { GW_PERMFAIL, 0 }, { GW_OK, 0 } };
 	const struct ob_job	  *j;
 	const char		  *id;
-	int64_t			   t = local_time(T_INV);
+	int64_t			   t = LOCAL_TIME(T_INV);
 
 	open_engine(ONE, 1);
 	use_script();
@@ -584,7 +519,7 @@ START_TEST(test_tempfail_then_ok)
 		{ GW_TEMPFAIL, 0 }, { GW_OK, 0 } };
 	const struct ob_job	  *j;
 	const char		  *id;
-	int64_t			   t = local_time(T_INV);
+	int64_t			   t = LOCAL_TIME(T_INV);
 	int			   a;
 
 	open_engine(ONE, 1);
@@ -613,7 +548,7 @@ START_TEST(test_retry_after_floor)
 		{ GW_TEMPFAIL, 7200 }, { GW_TEMPFAIL, 2 }, { GW_OK, 0 } };
 	const struct ob_job	  *j;
 	const char		  *id;
-	int64_t			   t = local_time(T_INV);
+	int64_t			   t = LOCAL_TIME(T_INV);
 
 	open_engine(ONE, 1);
 	use_script();
@@ -650,7 +585,7 @@ START_TEST(test_rate_limit)
 {
 	static const char *const rcpt[] = { "an", "binh", "chau", "dung",
 		"em" };
-	int64_t			 t = local_time(T_INV);
+	int64_t			 t = LOCAL_TIME(T_INV);
 	const char		*ids[5];
 	char			*path;
 	int			 i, sent, waiting;
@@ -737,7 +672,7 @@ expect_retried(const char *id, int64_t t, const char *why)
 
 START_TEST(test_fault_write)
 {
-	int64_t	    t = local_time(T_INV);
+	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 	char	   *path, *eml, want[64];
 
@@ -752,7 +687,7 @@ START_TEST(test_fault_write)
 	fault_reset();
 	step_at(t);
 	ck_assert_str_eq(state_of(id), "sent");
-	eml = slurp(path);
+	eml = tu_slurp(path);
 	ck_assert_msg(eml != NULL, "%s: %s", path, strerror(errno));
 	snprintf(want, sizeof(want), "Message-ID: <%s@loa>\r\n", id);
 	ck_assert_msg(strstr(eml, want) != NULL, "%s", eml);
@@ -764,7 +699,7 @@ END_TEST
 /* The .eml itself cannot be synced: the atomic write fails. */
 START_TEST(test_fault_fsync_file)
 {
-	int64_t	    t = local_time(T_INV);
+	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 	char	   *path;
 
@@ -787,7 +722,7 @@ END_TEST
  * written, but not durable, so not sent. */
 START_TEST(test_fault_fsync_flush_mail)
 {
-	int64_t	    t = local_time(T_INV);
+	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 
 	open_engine(ONE, 1);
@@ -807,7 +742,7 @@ END_TEST
  * that sync fails, the SMS is not sent. */
 START_TEST(test_fault_fsync_flush_sms)
 {
-	int64_t	    t = local_time(T_INV);
+	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 	char	   *path, *all;
 
@@ -820,7 +755,7 @@ START_TEST(test_fault_fsync_flush_sms)
 	step_at(t);
 	ck_assert_str_eq(state_of(id), "sent");
 	path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
-	all = slurp(path);
+	all = tu_slurp(path);
 	ck_assert_msg(all != NULL, "%s", path);
 	ck_assert_msg(strstr(all, id) != NULL, "%s", all);
 	free(all);
@@ -831,7 +766,7 @@ END_TEST
 /* The rename that publishes the .eml fails. */
 START_TEST(test_fault_rename)
 {
-	int64_t	    t = local_time(T_INV);
+	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 	char	   *path;
 
@@ -856,7 +791,7 @@ END_TEST
  */
 START_TEST(test_fault_sqlite_commit)
 {
-	int64_t	    t = local_time(T_INV);
+	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 	char	   *path, *eml, want[64];
 	int	    n;
@@ -880,7 +815,7 @@ START_TEST(test_fault_sqlite_commit)
 	ck_assert_str_eq(state_of(id), "pending");
 	step_at(t + 60);
 	ck_assert_str_eq(state_of(id), "sent");
-	eml = slurp(path);
+	eml = tu_slurp(path);
 	snprintf(want, sizeof(want), "Message-ID: <%s@loa>\r\n", id);
 	ck_assert_msg(eml != NULL && strstr(eml, want) != NULL, "%s",
 	    eml ? eml : path);
@@ -892,7 +827,7 @@ END_TEST
 /* A failed claim commit sends nothing. */
 START_TEST(test_fault_sqlite_claim)
 {
-	int64_t	    t = local_time(T_INV);
+	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 	char	   *path;
 

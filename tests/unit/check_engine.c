@@ -31,6 +31,10 @@
 #include "deliver/outbox.h"
 #include "jobs/world.h"
 #include "util/xmalloc.h"
+#include "testutil.h"
+
+/* A local time of the tests' zone. */
+#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
 #define ZONE	"Asia/Ho_Chi_Minh"
 #define PLAN_ID "7/KH-UBND"
@@ -62,75 +66,6 @@ static struct {
 	char	       store[PATH_MAX];
 	struct engine *e;
 } fx;
-
-static int64_t
-local_time(const char *s)
-{
-	int64_t t;
-
-	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
-	    "bad time \"%s\" in the test", s);
-	return t;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-/* The whole file, NUL-terminated, or NULL when it cannot be read. */
-static char *
-read_file(const char *path)
-{
-	FILE  *f = fopen(path, "rb");
-	char  *s = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (len + 4096 + 1 > cap) {
-			cap = (len + 4096 + 1) * 2;
-			s = xreallocarray(s, cap, 1);
-		}
-		n = fread(s + len, 1, 4096, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	s[len] = '\0';
-	return s;
-}
-
-static void
-rm_tree(const char *path)
-{
-	struct stat    st;
-	DIR	      *d;
-	struct dirent *de;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			char *sub;
-
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			sub = xasprintf("%s/%s", path, de->d_name);
-			rm_tree(sub);
-			free(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
 
 /* The outbox's jobs. */
 /*
@@ -258,7 +193,7 @@ setup(void)
 	snprintf(fx.cfg, sizeof(fx.cfg), "%s/loa.cfg", fx.dir);
 	snprintf(fx.plan, sizeof(fx.plan), "%s/plan.cfg", fx.dir);
 	snprintf(fx.store, sizeof(fx.store), "%s/loa.db", fx.dir);
-	write_file(fx.cfg,
+	tu_write(fx.cfg,
 	    "# check_engine: the service of the test plan.\n"
 	    "loa = {\n"
 	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
@@ -278,7 +213,7 @@ teardown(void)
 	engine_free(fx.e);
 	fx.e = NULL;
 	if (fx.dir[0] != '\0')
-		rm_tree(fx.dir);
+		tu_rm_tree(fx.dir);
 	fx.dir[0] = '\0';
 }
 
@@ -340,7 +275,7 @@ write_plan(const struct version *v)
 	    gone ? "events = ();\n/* {\n" : "events = ( {\n", v->start,
 	    v->location, v->attendees, v->status, gone ? "} */\n" : "} );\n",
 	    v->task_due, v->remind ? v->remind : "\"due - 1d at 08:00\"");
-	write_file(fx.plan, text);
+	tu_write(fx.plan, text);
 	free(text);
 }
 
@@ -360,7 +295,7 @@ open_engine(const struct version *v, const char *now)
 	memset(&d, 0, sizeof(d));
 	d.out = open_memstream(&log, &loglen);
 	ck_assert_ptr_nonnull(d.out);
-	rc = world_load(w, fx.cfg, local_time(now), &d);
+	rc = world_load(w, fx.cfg, LOCAL_TIME(now), &d);
 	fclose(d.out);
 	if (rc != 0) {
 		world_free(w);
@@ -389,7 +324,7 @@ reconcile(const char *now, struct reconcile_stats *rs)
 {
 	struct reconcile_stats mine;
 
-	ck_assert_int_eq(engine_reconcile(fx.e, local_time(now),
+	ck_assert_int_eq(engine_reconcile(fx.e, LOCAL_TIME(now),
 			     rs != NULL ? rs : &mine),
 	    0);
 }
@@ -397,7 +332,7 @@ reconcile(const char *now, struct reconcile_stats *rs)
 static void
 step(const char *now)
 {
-	ck_assert_int_eq(engine_step(fx.e, local_time(now)), 0);
+	ck_assert_int_eq(engine_step(fx.e, LOCAL_TIME(now)), 0);
 }
 
 /* The job (kind, recipient, channel, ordinal): exactly one, or NULL. */
@@ -555,7 +490,7 @@ static char *
 eml_of(const char *id)
 {
 	char *path = xasprintf("%s/outbox/mail/%s.eml", fx.dir, id);
-	char *s = read_file(path);
+	char *s = tu_slurp(path);
 
 	ck_assert_msg(s != NULL, "%s: %s", path, strerror(errno));
 	free(path);
@@ -613,7 +548,7 @@ static char *
 sms_of(const char *id)
 {
 	char *path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
-	char *all = read_file(path), *line, *save = NULL, *text = NULL;
+	char *all = tu_slurp(path), *line, *save = NULL, *text = NULL;
 	int   seen = 0;
 
 	ck_assert_msg(all != NULL, "%s: %s", path, strerror(errno));
@@ -885,7 +820,7 @@ START_TEST(test_empty_rendering_dead)
 	int	       dead = 0;
 	char	      *path, *sms;
 
-	write_file(fx.cfg,
+	tu_write(fx.cfg,
 	    "loa = {\n"
 	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
 	    "  store = \"loa.db\";\n"
@@ -919,7 +854,7 @@ START_TEST(test_empty_rendering_dead)
 	jobs_put(&jv);
 	ck_assert_int_eq(dead, 6);
 	path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
-	sms = read_file(path);
+	sms = tu_slurp(path);
 	ck_assert_msg(sms == NULL || *sms == '\0', "%s", sms);
 	free(sms);
 	free(path);
@@ -1033,25 +968,25 @@ START_TEST(test_reconcile_moved)
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
 		j = job_need(&jv, "update", rcpt[i], "email", 1);
-		ck_assert_int_eq(j->due, local_time(NOW1));
-		ck_assert_int_eq(j->next_at, local_time(NOW1));
+		ck_assert_int_eq(j->due, LOCAL_TIME(NOW1));
+		ck_assert_int_eq(j->next_at, LOCAL_TIME(NOW1));
 		ck_assert_int_eq(j->seq, 1);
 		j = job_need(&jv, "update", rcpt[i], "sms", 1);
-		ck_assert_int_eq(j->due, local_time(NOW1));
+		ck_assert_int_eq(j->due, LOCAL_TIME(NOW1));
 		ck_assert_str_eq(j->address,
 		    i == 0     ? "+84912000001" :
 			i == 1 ? "+84912000002" :
 				 "+84912000003");
 		/* Unsent reminders follow the event: same id, new time. */
 		j = job_need(&jv, "event-reminder", rcpt[i], "sms", 0);
-		ck_assert_int_eq(j->due, local_time("2026-03-26 16:00"));
-		ck_assert_int_eq(j->next_at, local_time("2026-03-26 16:00"));
+		ck_assert_int_eq(j->due, LOCAL_TIME("2026-03-26 16:00"));
+		ck_assert_int_eq(j->next_at, LOCAL_TIME("2026-03-26 16:00"));
 	}
 	/* The task is due relative to the event: it moved too. */
 	j = job_need(&jv, "task-reminder", "hung", "sms", 0);
-	ck_assert_int_eq(j->due, local_time("2026-03-24 08:00"));
+	ck_assert_int_eq(j->due, LOCAL_TIME("2026-03-24 08:00"));
 	j = job_need(&jv, "overdue", "vhxh", "email", 0);
-	ck_assert_int_eq(j->due, local_time("2026-03-26 08:00"));
+	ck_assert_int_eq(j->due, LOCAL_TIME("2026-03-26 08:00"));
 	jobs_put(&jv);
 	after = ids_of("event-reminder");
 	ck_assert_str_eq(before, after);
@@ -1067,7 +1002,7 @@ START_TEST(test_reconcile_moved)
 		char *uid, *e;
 
 		j = job_need(&jv, "update", rcpt[i], "email", 1);
-		ck_assert_int_eq(j->sent_at, local_time(NOW1));
+		ck_assert_int_eq(j->sent_at, LOCAL_TIME(NOW1));
 		ck_assert_int_eq(j->attempts, 1);
 		ics = ics_of(j->id);
 		ck_assert_msg(ics_has(ics, "METHOD:REQUEST"), "%s", ics);
@@ -1126,7 +1061,7 @@ START_TEST(test_reconcile_room)
 	jobs_get(&jv);
 	/* Only the room changed: the reminders keep their time. */
 	j = job_need(&jv, "event-reminder", "an", "sms", 0);
-	ck_assert_int_eq(j->due, local_time("2026-03-19 16:00"));
+	ck_assert_int_eq(j->due, LOCAL_TIME("2026-03-19 16:00"));
 	jobs_put(&jv);
 
 	step(NOW1);
@@ -1166,7 +1101,7 @@ START_TEST(test_reconcile_change_words)
 	const struct tjob     *j;
 	char		      *sms;
 
-	write_file(fx.cfg,
+	tu_write(fx.cfg,
 	    "loa = {\n"
 	    "  timezone = \"Asia/Ho_Chi_Minh\";\n"
 	    "  store = \"loa.db\";\n"
@@ -1219,7 +1154,7 @@ START_TEST(test_reconcile_attendee_removed)
 	jobs_get(&jv);
 	j = job_need(&jv, "cancel", "chau", "email", 1);
 	ck_assert_str_eq(j->address, "chau@daison.example");
-	ck_assert_int_eq(j->due, local_time(NOW1));
+	ck_assert_int_eq(j->due, LOCAL_TIME(NOW1));
 	j = job_need(&jv, "event-reminder", "chau", "sms", 0);
 	ck_assert_ptr_nonnull(j->reason);
 	ck_assert_str_eq(j->reason, "no longer in the plan");
@@ -1297,7 +1232,7 @@ START_TEST(test_reconcile_attendee_back)
 			strcmp(jv.v[i].kind, "update") == 0) &&
 		    strcmp(jv.v[i].recipient, "chau") == 0 &&
 		    strcmp(jv.v[i].channel, "email") == 0 &&
-		    jv.v[i].sent_at == local_time("2026-03-15 09:00")) {
+		    jv.v[i].sent_at == LOCAL_TIME("2026-03-15 09:00")) {
 			ics = ics_of(jv.v[i].id);
 			ck_assert_msg(ics_has(ics, "METHOD:REQUEST"), "%s",
 			    ics);
@@ -1349,7 +1284,7 @@ START_TEST(test_reconcile_moved_twice)
 	    "%s", ics);
 	free(ics);
 	j = job_need(&jv, "event-reminder", "an", "sms", 0);
-	ck_assert_int_eq(j->due, local_time("2026-03-26 16:00"));
+	ck_assert_int_eq(j->due, LOCAL_TIME("2026-03-26 16:00"));
 	jobs_put(&jv);
 }
 END_TEST
@@ -1434,7 +1369,7 @@ START_TEST(test_reconcile_event_cancelled)
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
 		j = job_need(&jv, "cancel", rcpt[i], "email", 1);
-		ck_assert_int_eq(j->due, local_time(NOW1));
+		ck_assert_int_eq(j->due, LOCAL_TIME(NOW1));
 		j = job_need(&jv, "event-reminder", rcpt[i], "sms", 0);
 		ck_assert_ptr_nonnull(j->reason);
 	}
@@ -1664,7 +1599,7 @@ START_TEST(test_task_done)
 	ob = engine_outbox(fx.e);
 	ck_assert_int_eq(outbox_begin(ob), 0);
 	ck_assert_int_eq(outbox_task_done(ob, PLAN_ID, "bao-cao",
-			     local_time(NOW1), &n),
+			     LOCAL_TIME(NOW1), &n),
 	    0);
 	ck_assert_int_eq(outbox_commit(ob), 0);
 	ck_assert_int_eq(n, 10);
@@ -1857,11 +1792,11 @@ START_TEST(test_quiet_release)
 		ck_assert_str_eq(j->state, "sent");
 		j = job_need(&jv, "invitation", rcpt[i], "sms", 0);
 		ck_assert_str_eq(j->state, "pending");
-		ck_assert_int_eq(j->next_at, local_time("2026-03-14 06:30"));
+		ck_assert_int_eq(j->next_at, LOCAL_TIME("2026-03-14 06:30"));
 		ck_assert_int_eq(j->attempts, 0);
 	}
 	jobs_put(&jv);
-	ck_assert_int_eq(engine_next(fx.e), local_time("2026-03-14 06:30"));
+	ck_assert_int_eq(engine_next(fx.e), LOCAL_TIME("2026-03-14 06:30"));
 	/* Nothing goes in the night. */
 	step("2026-03-14 03:00");
 	jobs_get(&jv);
@@ -1873,7 +1808,7 @@ START_TEST(test_quiet_release)
 	for (i = 0; i < 3; i++) {
 		j = job_need(&jv, "invitation", rcpt[i], "sms", 0);
 		ck_assert_str_eq(j->state, "sent");
-		ck_assert_int_eq(j->sent_at, local_time("2026-03-14 06:30"));
+		ck_assert_int_eq(j->sent_at, LOCAL_TIME("2026-03-14 06:30"));
 		ck_assert_int_eq(j->attempts, 1);
 		free(sms_of(j->id));
 	}
@@ -1904,7 +1839,7 @@ START_TEST(test_quiet_expire)
 	/* The invitation SMS refers to the event, days ahead: released. */
 	j = job_need(&jv, "invitation", "an", "sms", 0);
 	ck_assert_str_eq(j->state, "pending");
-	ck_assert_int_eq(j->next_at, local_time("2026-03-18 06:30"));
+	ck_assert_int_eq(j->next_at, LOCAL_TIME("2026-03-18 06:30"));
 	jobs_put(&jv);
 	/* And the expired SMS never goes. */
 	step("2026-03-18 06:30");
@@ -2026,7 +1961,7 @@ invitations_in(const char *state)
 START_TEST(test_gateway_concurrency)
 {
 	char	err[256];
-	int64_t t = local_time(T_INV);
+	int64_t t = LOCAL_TIME(T_INV);
 
 	memset(&fake, 0, sizeof(fake));
 	open_engine(&V1, NOW0);

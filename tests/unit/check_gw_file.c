@@ -22,6 +22,7 @@
 #include "gw/gw.h"
 #include "util/fault.h"
 #include "util/xmalloc.h"
+#include "testutil.h"
 
 #define ID1 "0123456789abcdef"
 #define ID2 "fedcba9876543210"
@@ -34,54 +35,6 @@ static struct {
 	struct gw g;
 	int	  up;
 } fx;
-
-static char *
-slurp(const char *path)
-{
-	FILE  *f = fopen(path, "rb");
-	char  *s = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (len + 4096 + 1 > cap) {
-			cap = (len + 4096 + 1) * 2;
-			s = xreallocarray(s, cap, 1);
-		}
-		n = fread(s + len, 1, 4096, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	s[len] = '\0';
-	return s;
-}
-
-static void
-rm_tree(const char *path)
-{
-	struct stat    st;
-	DIR	      *d;
-	struct dirent *de;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			char *sub;
-
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			sub = xasprintf("%s/%s", path, de->d_name);
-			rm_tree(sub);
-			free(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
 
 /* The names in folder dir, sorted, space separated ("" when empty). */
 static char *
@@ -142,7 +95,7 @@ teardown(void)
 		fx.g.backend->shutdown(&fx.g);
 	free(fx.g.dir);
 	if (fx.dir[0] != '\0')
-		rm_tree(fx.dir);
+		tu_rm_tree(fx.dir);
 	memset(&fx, 0, sizeof(fx));
 }
 
@@ -233,7 +186,7 @@ START_TEST(test_email_file)
 	mail = xasprintf("%s/outbox/mail", fx.dir);
 	ck_assert_str_eq(a.text, path);
 	/* Exactly the bytes, under the id, nothing temporary left. */
-	s = slurp(path);
+	s = tu_slurp(path);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s, EML);
 	free(s);
@@ -243,7 +196,7 @@ START_TEST(test_email_file)
 	/* The same id again (a retry): the file is replaced whole. */
 	m.data = "second\r\n";
 	ck_assert_int_eq(submit(&m, &a), GW_OK);
-	s = slurp(path);
+	s = tu_slurp(path);
 	ck_assert_str_eq(s, "second\r\n");
 	free(s);
 	assert_names(mail, ID1 ".eml");
@@ -312,7 +265,7 @@ START_TEST(test_sms_lines)
 	fault_arm(FAULT_FSYNC, 0, 0);
 	ck_assert_int_eq(flush(err, sizeof(err)), 0);
 	ck_assert_int_ge(fault_calls(FAULT_FSYNC), 1);
-	all = slurp(path);
+	all = tu_slurp(path);
 	ck_assert_ptr_nonnull(all);
 	ck_assert_msg(all[strlen(all) - 1] == '\n', "%s", all);
 	for (line = strtok_r(all, "\n", &save); line != NULL;
@@ -370,12 +323,12 @@ START_TEST(test_broadcast_spool)
 	ck_assert_int_eq(submit(&m, &a), GW_OK);
 	assert_names(fx.g.dir, ID1 ".json " ID1 ".txt");
 	path = xasprintf("%s/" ID1 ".json", fx.g.dir);
-	s = slurp(path);
+	s = tu_slurp(path);
 	ck_assert_str_eq(s, json);
 	free(s);
 	free(path);
 	path = xasprintf("%s/" ID1 ".txt", fx.g.dir);
-	s = slurp(path);
+	s = tu_slurp(path);
 	ck_assert_str_eq(s, "Tin hội nghị");
 	free(s);
 	free(path);
@@ -390,7 +343,7 @@ START_TEST(test_write_atomic)
 			     sizeof(err)),
 	    0);
 	path = xasprintf("%s/a.json", fx.dir);
-	s = slurp(path);
+	s = tu_slurp(path);
 	ck_assert_str_eq(s, "{}");
 	free(s);
 	/* The rename fails: the old file stays whole, no temporary left. */
@@ -399,7 +352,7 @@ START_TEST(test_write_atomic)
 			     sizeof(err)),
 	    -1);
 	ck_assert_msg(strstr(err, strerror(EIO)) != NULL, "%s", err);
-	s = slurp(path);
+	s = tu_slurp(path);
 	ck_assert_str_eq(s, "{}");
 	free(s);
 	assert_names(fx.dir, "a.json outbox");
@@ -410,7 +363,7 @@ START_TEST(test_write_atomic)
 	    -1);
 	ck_assert_msg(strstr(err, strerror(ENOSPC)) != NULL, "%s", err);
 	assert_names(fx.dir, "a.json outbox");
-	s = slurp(path);
+	s = tu_slurp(path);
 	ck_assert_str_eq(s, "{}");
 	free(s);
 	/* A folder that is not there. */
@@ -470,7 +423,7 @@ START_TEST(test_sms_faults)
 	    "%s", a.text);
 	ck_assert_int_eq(flush(err, sizeof(err)), 0);
 	path = xasprintf("%s/outbox/sms.jsonl", fx.dir);
-	all = slurp(path);
+	all = tu_slurp(path);
 	ck_assert_msg(all == NULL || strstr(all, ID1) == NULL, "%s", all);
 	free(all);
 	/* Appended, but the sync fails: flush says so, naming the file. */
@@ -501,7 +454,7 @@ END_TEST
 static int
 whole_lines(const char *path, const char *id)
 {
-	char  *all = slurp(path), *line, *save = NULL;
+	char  *all = tu_slurp(path), *line, *save = NULL;
 	size_t len;
 	int    n = 0;
 

@@ -44,6 +44,10 @@
 #include "util/text.h"
 #include "jobs/world.h"
 #include "util/xmalloc.h"
+#include "testutil.h"
+
+/* A local time of the tests' zone. */
+#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
 #define ZONE	    "Asia/Ho_Chi_Minh"
 #define LOAD_NOW    "2025-11-01 00:00" /* `now` of plan_resolve */
@@ -166,16 +170,6 @@ kprintf(const char *fmt, ...)
 	return kstr(s);
 }
 
-static int64_t
-local_time(const char *s)
-{
-	int64_t t;
-
-	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
-	    "bad time \"%s\" in the test", s);
-	return t;
-}
-
 /* "YYYYMMDDTHHMMSS" of instant t on the wall clock of zone z. */
 static char *
 local_stamp(const struct tz *z, int64_t t)
@@ -219,7 +213,7 @@ loaded_try(const char *path, int may_fail)
 	w->path = strdup(path);
 	w->d.out = open_memstream(&w->log, &w->loglen);
 	ck_assert_ptr_nonnull(w->d.out);
-	rc = world_load(&w->w, path, local_time(LOAD_NOW), &w->d);
+	rc = world_load(&w->w, path, LOCAL_TIME(LOAD_NOW), &w->d);
 	fflush(w->d.out);
 	if (rc == -1) {
 		ck_assert_msg(may_fail, "%s: %s", path, w->log);
@@ -1031,7 +1025,7 @@ check_request(const struct loaded *w, struct plan *p, const struct event *ev,
 {
 	char *what = kprintf("%s: ical_request(%s, %d)", w->path, ev->id, seq);
 	struct doc	     *d = doc_open(ical_request(p, ev, seq,
-					       local_time(STAMP_NOW)),
+					       LOCAL_TIME(STAMP_NOW)),
 		      what);
 	struct invitee	     *v;
 	size_t		      n;
@@ -1069,7 +1063,7 @@ check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
     int seq, int quote_all)
 {
 	char *what = kprintf("%s: ical_cancel(%s, %d)", w->path, ev->id, seq);
-	struct doc *d = doc_open(ical_cancel(p, ev, seq, local_time(STAMP_NOW),
+	struct doc *d = doc_open(ical_cancel(p, ev, seq, LOCAL_TIME(STAMP_NOW),
 				     NULL),
 	    what);
 	struct invitee	     *v;
@@ -1213,7 +1207,7 @@ static struct doc *
 check_task(const struct loaded *w, struct plan *p, const struct task *t)
 {
 	char	   *what = kprintf("%s: ical_task(%s)", w->path, t->id);
-	struct doc *d = doc_open(ical_task(p, t, 0, local_time(STAMP_NOW)),
+	struct doc *d = doc_open(ical_task(p, t, 0, LOCAL_TIME(STAMP_NOW)),
 	    what);
 	size_t	    i;
 
@@ -1244,7 +1238,7 @@ static struct doc *
 check_task_event(const struct loaded *w, struct plan *p, const struct task *t)
 {
 	char	   *what = kprintf("%s: ical_task_event(%s)", w->path, t->id);
-	struct doc *d = doc_open(ical_task_event(p, t, local_time(STAMP_NOW)),
+	struct doc *d = doc_open(ical_task_event(p, t, LOCAL_TIME(STAMP_NOW)),
 	    what);
 	char	    uid[80];
 
@@ -1280,7 +1274,7 @@ check_feed(const struct loaded *w, struct plan **plans, size_t nplans,
 	char	   *what = kprintf("%s: ical_feed(%s)", w->path,
 		  tasks_only ? "tasks" : "all");
 	struct doc *d = doc_open(ical_feed(plans, nplans, tasks_only, NULL,
-				     local_time(STAMP_NOW)),
+				     LOCAL_TIME(STAMP_NOW)),
 	    what);
 	size_t	    i, j, nev = 0, ntask = 0;
 	const char *l;
@@ -1596,10 +1590,10 @@ START_TEST(test_request_uid_sequence_dtstamp)
 	struct doc    *a, *b, *c;
 	char	       uid[80];
 
-	a = doc_open(ical_request(p, ev, 0, local_time(STAMP_NOW)), "req 0");
-	b = doc_open(ical_request(p, ev, 3, local_time("2025-12-20 17:45")),
+	a = doc_open(ical_request(p, ev, 0, LOCAL_TIME(STAMP_NOW)), "req 0");
+	b = doc_open(ical_request(p, ev, 3, LOCAL_TIME("2025-12-20 17:45")),
 	    "req 3");
-	c = doc_open(ical_cancel(p, ev, 4, local_time(STAMP_NOW), NULL),
+	c = doc_open(ical_cancel(p, ev, 4, LOCAL_TIME(STAMP_NOW), NULL),
 	    "cancel 4");
 	ical_uid(p, "event", ev->id, uid, sizeof(uid));
 	ck_assert_str_eq(prop_value(doc_one(a, "VEVENT", "UID")), uid);
@@ -1743,7 +1737,7 @@ START_TEST(test_cancel_one_listed)
 	struct doc	     *r, *d;
 
 	r = check_request(w, p, ev, 0, 1);
-	d = doc_open(ical_cancel(p, ev, 1, local_time(STAMP_NOW), ha),
+	d = doc_open(ical_cancel(p, ev, 1, LOCAL_TIME(STAMP_NOW), ha),
 	    "ical_cancel(hoi-nghi, only ha-ntt)");
 	check_cancel_one(d, ha);
 	ck_assert_str_eq(doc_one(d, "VEVENT", "UID"),
@@ -1780,12 +1774,12 @@ START_TEST(test_cancel_one_removed)
 	changed.attendees.n = n;
 
 	/* The update goes to everyone left, and not to her. */
-	d = doc_open(ical_request(p, &changed, 1, local_time(STAMP_NOW)),
+	d = doc_open(ical_request(p, &changed, 1, LOCAL_TIME(STAMP_NOW)),
 	    "ical_request(hoi-nghi without tt-dang-uy)");
 	ck_assert_msg(!doc_has(d, "mailto:hantt@daison.example"),
 	    "ha-ntt is still invited");
 
-	ics = ical_cancel(p, &changed, 1, local_time(STAMP_NOW), ha);
+	ics = ical_cancel(p, &changed, 1, LOCAL_TIME(STAMP_NOW), ha);
 	d = doc_open(ics,
 	    "ical_cancel(hoi-nghi without tt-dang-uy, only "
 	    "the removed ha-ntt)");
@@ -1808,7 +1802,7 @@ START_TEST(test_tasks)
 		d = check_task(w, p, &p->tasks[i]);
 		/* Stable UIDs. */
 		again = doc_open(ical_task(p, &p->tasks[i], 0,
-				     local_time("2025-12-01 08:00")),
+				     LOCAL_TIME("2025-12-01 08:00")),
 		    "ical_task again");
 		ck_assert_str_eq(doc_one(d, "VTODO", "UID"),
 		    doc_one(again, "VTODO", "UID"));
@@ -1996,7 +1990,7 @@ START_TEST(test_every_config)
 
 				a = check_request(w, p, ev, 0, 0);
 				b = doc_open(ical_request(p, ev, 2,
-						 local_time(
+						 LOCAL_TIME(
 						     "2025-12-01 00:00")),
 				    "again");
 				ck_assert_str_eq(doc_one(a, "VEVENT", "UID"),
@@ -2236,7 +2230,7 @@ START_TEST(test_property_vietnamese)
 		nfd_runs += nfd;
 
 		/* Lines, UTF-8 and libical's 0 errors: doc_open. */
-		d = doc_open(ical_request(p, &copy, 0, local_time(STAMP_NOW)),
+		d = doc_open(ical_request(p, &copy, 0, LOCAL_TIME(STAMP_NOW)),
 		    what);
 
 		/* libical reads the title and description back exactly. */

@@ -27,6 +27,10 @@
 #include "util/sms.h"
 #include "jobs/timeline.h"
 #include "cli/out.h"
+#include "testutil.h"
+
+/* A local time of the tests' zone. */
+#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
 #define ZONE "Asia/Ho_Chi_Minh"
 #define NOW  "2025-11-01 00:00" /* before every fixture's jobs */
@@ -50,16 +54,6 @@ struct world {
  * (CK_FORK=no), so the teardown closes what the test could not.
  */
 static struct world *open_worlds[4];
-
-static int64_t
-local_time(const char *s)
-{
-	int64_t t;
-
-	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
-	    "bad time \"%s\" in the test", s);
-	return t;
-}
 
 /* Load $LOA_TESTDATA/cfg with everything it names; no errors allowed. */
 static struct world *
@@ -95,7 +89,7 @@ world_open(const char *cfg)
 		fflush(w->d.out);
 		ck_assert_msg(p != NULL, "%s: %s", w->svc->plans[i], w->log);
 		w->plans[w->nplans++] = p;
-		rc = plan_resolve(p, w->svc, local_time(NOW), &w->d);
+		rc = plan_resolve(p, w->svc, LOCAL_TIME(NOW), &w->d);
 		fflush(w->d.out);
 		ck_assert_msg(rc == 0, "%s: %s", w->svc->plans[i], w->log);
 	}

@@ -27,6 +27,10 @@
 #include "plan/resolve.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
+#include "testutil.h"
+
+/* A local time of the tests' zone. */
+#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
 #define ZONE "Asia/Ho_Chi_Minh"
 #define NOW  "2026-02-01 00:00" /* before every fixture's air times */
@@ -41,16 +45,6 @@ struct world {
 	char	       *log; /* what went to d.out */
 	size_t		loglen;
 };
-
-static int64_t
-local_time(const char *s)
-{
-	int64_t t;
-
-	if (timex_parse_instant(tz_get(ZONE), s, &t) == -1)
-		ck_abort_msg("bad time \"%s\" in the test", s);
-	return t;
-}
 
 /*
  * Load $LOA_TESTDATA/cfg and expand its plans; place the broadcasts when
@@ -87,7 +81,7 @@ world_load(struct world *w, const char *cfg, int place)
 		if (p == NULL)
 			break;
 		w->plans[w->nplans++] = p;
-		plan_resolve(p, w->svc, local_time(NOW), &w->d);
+		plan_resolve(p, w->svc, LOCAL_TIME(NOW), &w->d);
 	}
 	if (w->d.errors == 0)
 		for (i = 0; i < w->nplans; i++)
@@ -226,7 +220,7 @@ check_placed(const struct world *w, const struct want *want, size_t n)
 		const struct job *j = item(w, want[i].object, want[i].ordinal);
 
 		tz_rfc3339(j->plan->tz, j->due, got, sizeof(got));
-		tz_rfc3339(j->plan->tz, local_time(want[i].at), exp,
+		tz_rfc3339(j->plan->tz, LOCAL_TIME(want[i].at), exp,
 		    sizeof(exp));
 		ck_assert_msg(strcmp(got, exp) == 0,
 		    "%s #%d planned %s, "

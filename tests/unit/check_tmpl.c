@@ -14,18 +14,12 @@
 
 #include "render/tmpl.h"
 #include "util/xmalloc.h"
+#include "testutil.h"
+
+/* A local time of the tests' zone. */
+#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
 #define ZONE "Asia/Ho_Chi_Minh"
-
-static int64_t
-local_time(const char *s)
-{
-	int64_t t;
-
-	ck_assert_msg(timex_parse_instant(tz_get(ZONE), s, &t) == 0,
-	    "bad time \"%s\" in the test", s);
-	return t;
-}
 
 /* A plan with one event, one task, one person and one agency. */
 static struct {
@@ -50,11 +44,11 @@ setup(void)
 	w.event.id = "hoi-nghi";
 	w.event.title = "Hội nghị tổng kết";
 	w.event.location = "Phòng họp gác 3";
-	w.event.start.t = local_time("2025-12-26 08:00");
-	w.event.end.t = local_time("2025-12-26 11:30");
+	w.event.start.t = LOCAL_TIME("2025-12-26 08:00");
+	w.event.end.t = LOCAL_TIME("2025-12-26 11:30");
 	w.task.id = "giay-moi";
 	w.task.title = "Tham mưu Giấy mời";
-	w.task.due.t = local_time("2025-12-16 17:00");
+	w.task.due.t = LOCAL_TIME("2025-12-16 17:00");
 	w.person.id = "soai";
 	w.person.name = "Đào Văn Soái";
 	w.person.title = "Chủ tịch UBND xã";
@@ -65,7 +59,7 @@ setup(void)
 	w.ctx.task = &w.task;
 	w.ctx.person = &w.person;
 	w.ctx.agency = &w.agency;
-	w.ctx.at = local_time("2025-12-13 08:00");
+	w.ctx.at = LOCAL_TIME("2025-12-13 08:00");
 	w.ctx.changes = "địa điểm mới Hội trường";
 }
 
@@ -179,10 +173,10 @@ START_TEST(test_render_time_formats)
 	 * zone whatever the machine's. */
 	ck_assert_str_eq(render("{event.start}"), "08:00 ngày 26/12/2025");
 	/* Around midnight local time (17:00 UTC): the local date. */
-	w.event.start.t = local_time("2025-12-31 06:30");
+	w.event.start.t = LOCAL_TIME("2025-12-31 06:30");
 	ck_assert_str_eq(render("{event.start:%Y-%m-%d %H:%M}"),
 	    "2025-12-31 06:30");
-	w.event.start.t = local_time("2026-01-01 00:15");
+	w.event.start.t = LOCAL_TIME("2026-01-01 00:15");
 	ck_assert_str_eq(render("{event.start:%Y-%m-%d %H:%M}"),
 	    "2026-01-01 00:15");
 	/* Unresolved: empty. */
