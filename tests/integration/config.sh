@@ -9,6 +9,8 @@ set -u
 case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
 case $LOA_TESTDATA in /*) ;; *) LOA_TESTDATA=$(pwd)/$LOA_TESTDATA ;; esac
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
@@ -133,5 +135,6 @@ n=$(grep '"kind": "distribution"' "$tmp/tl" | grep -c '"due": "2027-03-01T00:00:
 [ "$n" -eq 5 ] && ok "issued: a date alone is 00:00" ||
     ko "issued: a date alone is 00:00" "$n of 5; $(oneline "$tmp/err")"
 
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

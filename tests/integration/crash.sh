@@ -7,6 +7,8 @@
 set -u
 : "${LOA:?}"
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
@@ -125,5 +127,6 @@ after=$(wc -l <"$sms")
 [ "$before" -eq "$after" ] && ok "nothing is sent twice by a later run" ||
     ko "a later run sent $((after - before)) more"
 
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

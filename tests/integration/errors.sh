@@ -12,6 +12,8 @@ set -u
 case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
 case $LOA_TESTDATA in /*) ;; *) LOA_TESTDATA=$(pwd)/$LOA_TESTDATA ;; esac
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
@@ -168,5 +170,6 @@ else
 	ko "--help" "exit status $rc: $(oneline "$tmp/out")"
 fi
 
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,6 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 disk="$tmp/disk"
 mkdir -p "$disk"
 if ! mount -t tmpfs -o size=${FULL_SIZE:-1m},mode=0700 tmpfs "$disk" 2>"$tmp/mount.err"; then
@@ -115,5 +117,6 @@ fi
 if grep -q -e AddressSanitizer -e 'runtime error' "$tmp"/err.*; then
 	ko "sanitizer report"
 fi
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

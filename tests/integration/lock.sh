@@ -6,6 +6,8 @@
 set -u
 : "${LOA:?}"
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
@@ -104,5 +106,6 @@ wait "$fpid" 2>/dev/null
     ok "a simulate whose store is held exits 3, its outbox kept: $(cat "$tmp/err4")" ||
     ko "simulate held: exit $rc: $(cat "$tmp/err4")"
 
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -5,6 +5,8 @@
 set -u
 : "${LOA:?}" "${LOA_SRC:?}"
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
@@ -46,5 +48,6 @@ ls "$tmp/var/outbox/mail/"*.eml >/dev/null 2>&1 || ko "no mail"
 ls "$tmp/sim/broadcast/"*.json >/dev/null 2>&1 || ko "no broadcast"
 check "$tmp/sim" 10 "loa simulate"
 
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

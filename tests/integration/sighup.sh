@@ -5,6 +5,8 @@
 set -u
 : "${LOA:?}"
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
@@ -65,5 +67,6 @@ fi
 "$LOA" -c "$tmp/conf/loa.cfg" outbox --state sent | grep -q "bao-cao" &&
     ok "the outbox shows the reminder sent" || ko "outbox"
 
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

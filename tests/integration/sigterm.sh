@@ -9,6 +9,8 @@
 set -u
 : "${LOA:?}"
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 pid=
 mounted=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; wait 2>/dev/null; [ -n "$mounted" ] && umount "$tmp/var"; rm -rf "$tmp"' EXIT
@@ -155,5 +157,6 @@ PY
 if grep -q -e AddressSanitizer -e 'runtime error' "$tmp/err"; then
 	ko "sanitizer report"
 fi
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,6 +8,8 @@
 set -u
 : "${LOA:?}"
 tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
@@ -92,5 +94,6 @@ else
 fi
 chmod 0700 "$tmp/var"
 
+sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
