@@ -37,28 +37,28 @@ write_failed(void)
 static void
 print_row(const struct ob_job *j, const struct tz *z)
 {
-	char  due[40];
-	char *obj, *to, *addr, *why;
+	char	    due[40], *own[4];
+	const char *obj, *to, *addr, *why;
+	int	    k;
 
 	tz_rfc3339(z, j->due, due, sizeof(due));
 	due[16] = '\0';
 	due[10] = ' ';
 	/* What the outbox holds reaches a terminal escaped. */
-	obj = text_escape(j->object);
-	to = text_escape(j->recipient ? j->recipient : "-");
-	addr = text_escape(j->address ? j->address : "-");
-	why = text_escape(j->reason ? j->reason :
-		j->last_error	    ? j->last_error :
-				      "");
+	obj = text_safe(j->object, &own[0]);
+	to = text_safe(j->recipient ? j->recipient : "-", &own[1]);
+	addr = text_safe(j->address ? j->address : "-", &own[2]);
+	why = text_safe(j->reason ? j->reason :
+		j->last_error	  ? j->last_error :
+				    "",
+	    &own[3]);
 	/* The last column (why) is apart from the attempts, always. */
 	printf("%s  %-10s %-14s %-16s %-14s %-9s %-30s %d%s%s\n", due,
 	    job_state_names[j->state], job_kind_names[j->kind], obj, to,
 	    channel_names[j->channel], addr, j->attempts, *why ? "  " : "",
 	    why);
-	free(obj);
-	free(to);
-	free(addr);
-	free(why);
+	for (k = 0; k < 4; k++)
+		free(own[k]);
 }
 
 int

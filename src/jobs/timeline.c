@@ -8,6 +8,7 @@
 #include "util/text.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
+#include "util/xmalloc.h"
 
 static int
 cmp_job(const void *a, const void *b)
@@ -53,7 +54,9 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 	for (i = 0; i < js->n; i++) {
 		const struct job *j = &js->v[i];
 		char		  due[40], extra[64] = "";
-		char		 *obj, *rcpt, *addr, *why;
+		const char	 *obj, *rcpt, *addr, *why;
+		char		 *own[6] = { NULL };
+		int		  k;
 
 		if (!timeline_in_range(j, from, to))
 			continue;
@@ -66,21 +69,21 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 				(enum sms_encoding)j->sms_encoding),
 			    j->sms_parts);
 		else if (j->kind == JK_BROADCAST)
-			snprintf(extra, sizeof(extra), "%s %ds",
-			    j->slot ? j->slot : "-", j->duration);
+			/* The slot's name is config text: no fixed room. */
+			own[0] = xasprintf("%s %ds",
+			    text_safe(j->slot ? j->slot : "-", &own[1]),
+			    j->duration);
 		/* Texts from a config reach a terminal escaped. */
-		obj = text_escape(j->object);
-		rcpt = text_escape(j->to ? j->to->id : "-");
-		addr = text_escape(j->address ? j->address : "-");
-		why = text_escape(j->reason ? j->reason : "");
+		obj = text_safe(j->object, &own[2]);
+		rcpt = text_safe(j->to ? j->to->id : "-", &own[3]);
+		addr = text_safe(j->address ? j->address : "-", &own[4]);
+		why = text_safe(j->reason ? j->reason : "", &own[5]);
 		fprintf(f, "%s  %-14s %-16s %-14s %-9s %-30s %-9s %s%s%s\n",
 		    due, job_kind_names[j->kind], obj, rcpt,
 		    channel_names[j->channel], addr, job_state_names[j->state],
-		    extra, *why ? "  " : "", why);
-		free(obj);
-		free(rcpt);
-		free(addr);
-		free(why);
+		    own[0] != NULL ? own[0] : extra, *why ? "  " : "", why);
+		for (k = 0; k < 6; k++)
+			free(own[k]);
 	}
 	return ferror(f) ? -1 : 0;
 }

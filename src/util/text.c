@@ -124,3 +124,16 @@ text_escape(const char *s)
 		return xstrdup("");
 	return buf_take(&b);
 }
+
+const char *
+text_safe(const char *s, char **owned)
+{
+	const unsigned char *p;
+
+	*owned = NULL;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return *owned = text_escape(s);
+	return s;
+}

@@ -36,6 +36,13 @@ char *text_fold(const char *s);
  */
 char *text_escape(const char *s);
 
+/*
+ * s itself when nothing in it needs escaping, else its escape (as
+ * text_escape), which *owned then holds for the caller to free (*owned is
+ * NULL otherwise). For output of many rows: no copy of clean text.
+ */
+const char *text_safe(const char *s, char **owned);
+
 /* Number of code points in valid UTF-8 s. */
 size_t text_codepoints(const char *s);
 
