@@ -215,129 +215,191 @@ invitation_sent(struct engine *e, struct plan *p, const struct event *ev,
 	return 0;
 }
 
+/* One event's reconciliation: what the outbox announced, who it reached,
+ * and who the plan invites now. */
+struct evrec {
+	struct engine	       *e;
+	struct plan	       *p;
+	struct event	       *ev;
+	int64_t			now;
+	struct reconcile_stats *rs;
+	struct ob_event		oe;   /* as last announced */
+	int			seq;  /* the new SEQUENCE */
+	struct ob_attendee     *sent; /* who the announcements reached */
+	size_t			nsent;
+	const struct contact  **rc; /* invited now, optional ones too */
+	size_t			nrc;
+	int			bumped; /* a message went out with seq */
+};
 
+/* Who ev invites now: attendees, then optional ones, each once, without
+ * the organizer. */
+static void
+invitees(struct evrec *r)
+{
+	const struct contact  *skip = plan_organizer(r->p, r->ev);
+	const struct contact **opt = NULL;
+	size_t		       cap = 0, nopt = 0, capopt = 0, i, k;
+
+	plan_recipients(r->p, &r->ev->attendees, skip, &r->rc, &r->nrc, &cap);
+	plan_recipients(r->p, &r->ev->optional, skip, &opt, &nopt, &capopt);
+	for (i = 0; i < nopt; i++) {
+		for (k = 0; k < r->nrc && r->rc[k] != opt[i]; k++)
+			;
+		if (k == r->nrc) {
+			xgrow(&r->rc, &cap, r->nrc + 1, sizeof(*r->rc));
+			r->rc[r->nrc++] = opt[i];
+		}
+	}
+	free(opt);
+}
+
+/* The event is cancelled: everybody who was invited hears it is off, in
+ * the words of what they were sent. */
+static int
+cancel_everybody(struct evrec *r)
+{
+	char  *why = xasprintf("cancelled\n%s", r->oe.fingerprint);
+	size_t i;
+	int    rc = 0;
+
+	for (i = 0; i < r->nsent && rc == 0; i++) {
+		rc = cancel_attendee(r->e, r->p, r->ev, r->seq, &r->sent[i],
+		    why, r->now);
+		r->rs->cancels++;
+	}
+	free(why);
+	return rc;
+}
+
+/*
+ * Attendees invited before and no longer on the list get a cancellation
+ * that quotes what was announced (reconcile_announced): they never saw
+ * what changed now.
+ */
+static int
+cancel_removed(struct evrec *r)
+{
+	char  *why = xasprintf("removed\n%s", r->oe.fingerprint);
+	size_t i, k;
+	int    rc = 0;
+
+	for (i = 0; i < r->nsent && rc == 0; i++) {
+		for (k = 0;
+		     k < r->nrc && strcmp(r->rc[k]->id, r->sent[i].id) != 0;
+		     k++)
+			;
+		if (k < r->nrc)
+			continue;
+		if ((rc = cancel_attendee(r->e, r->p, r->ev, r->seq,
+			 &r->sent[i], why, r->now)) == 0)
+			rc = outbox_attendee_drop(r->e->ob, r->p->id, r->ev->id,
+			    r->sent[i].id);
+		r->rs->cancels++;
+		r->bumped = 1;
+	}
+	free(why);
+	return rc;
+}
+
+/*
+ * Everybody invited now hears what changed; when nothing did, only
+ * somebody taken off the list and put back (their calendar holds the
+ * event cancelled) hears again.
+ */
+static int
+update_current(struct evrec *r, const char *changes)
+{
+	size_t i, k;
+	char  *back;
+	int    again, rc;
+
+	for (i = 0; i < r->nrc; i++) {
+		const struct contact *c = r->rc[i];
+
+		back = NULL;
+		if (changes == NULL) {
+			for (k = 0;
+			     k < r->nsent && strcmp(r->sent[k].id, c->id) != 0;
+			     k++)
+				;
+			if (k < r->nsent)
+				continue;
+			if (invitation_sent(r->e, r->p, r->ev, c, &again) == -1)
+				return -1;
+			if (!again)
+				continue; /* new: the invitation goes */
+			back = compose_text(r->p, r->e->w->svc,
+			    T_CHANGE_BACK_ON_LIST, NULL, NULL, 0, NULL);
+		}
+		rc = update_attendee(r->e, r->p, r->ev, r->seq, c,
+		    back != NULL ? back : changes, r->now);
+		free(back);
+		if (rc == -1)
+			return -1;
+		r->rs->updates++;
+		r->bumped = 1;
+	}
+	return 0;
+}
+
+/*
+ * Reconcile event ev of plan p with what its invitations announced: a
+ * cancellation for everybody when it is cancelled, for attendees taken
+ * off the list, and an update with a new SEQUENCE for the rest when
+ * anything changed. Inside the caller's transaction; 0 or -1.
+ */
 static int
 reconcile_event(struct engine *e, struct plan *p, struct event *ev, int64_t now,
     struct reconcile_stats *rs)
 {
-	struct ob_event	       oe;
-	struct ob_attendee    *sent = NULL;
-	const struct contact **rc = NULL, **opt = NULL;
-	size_t		       nrc = 0, caprc = 0, nopt = 0, capopt = 0;
-	size_t		       nsent = 0, i, k;
-	int		       found, seq, rcode = -1, bumped = 0, again;
-	char		      *fp = NULL, *changes = NULL, *back = NULL;
+	struct evrec r;
+	int	     found, rc = -1;
+	char	    *fp = NULL, *changes = NULL;
 
-	if (outbox_event_get(e->ob, p->id, ev->id, &oe, &found) == -1)
+	memset(&r, 0, sizeof(r));
+	r.e = e;
+	r.p = p;
+	r.ev = ev;
+	r.now = now;
+	r.rs = rs;
+	if (outbox_event_get(e->ob, p->id, ev->id, &r.oe, &found) == -1)
 		return -1;
 	if (!found)
 		return 0; /* no invitation has gone out yet */
 	fp = event_fingerprint(p, ev);
-	if (outbox_attendees(e->ob, p->id, ev->id, &sent, &nsent) == -1)
+	if (outbox_attendees(e->ob, p->id, ev->id, &r.sent, &r.nsent) == -1)
 		goto out;
-	{
-		const struct contact *skip = plan_organizer(p, ev);
-
-		plan_recipients(p, &ev->attendees, skip, &rc, &nrc, &caprc);
-		plan_recipients(p, &ev->optional, skip, &opt, &nopt, &capopt);
-		for (i = 0; i < nopt; i++) {
-			for (k = 0; k < nrc && rc[k] != opt[i]; k++)
-				;
-			if (k == nrc) {
-				xgrow(&rc, &caprc, nrc + 1, sizeof(*rc));
-				rc[nrc++] = opt[i];
-			}
-		}
-	}
+	invitees(&r);
 	/* One new SEQUENCE for whatever this version changed. */
-	seq = oe.seq + 1;
+	r.seq = r.oe.seq + 1;
 	if (ev->status == EV_CANCELLED) {
-		if (strstr(oe.fingerprint, "|cancelled") != NULL) {
-			rcode = 0;
-			goto out;
-		}
-		/* Everybody who was invited hears it is off, in the words
-		 * of what they were sent. */
-		free(back);
-		back = xasprintf("cancelled\n%s", oe.fingerprint);
-		for (i = 0; i < nsent; i++) {
-			if (cancel_attendee(e, p, ev, seq, &sent[i], back,
-				now) == -1)
-				goto out;
-			rs->cancels++;
-		}
-		rcode = outbox_event_put(e->ob, p->id, ev->id, seq, fp, NULL,
-		    ev->organizer.id);
+		rc = 0;
+		/* Told already, or told now. */
+		if (strstr(r.oe.fingerprint, "|cancelled") == NULL &&
+		    (rc = cancel_everybody(&r)) == 0)
+			rc = outbox_event_put(e->ob, p->id, ev->id, r.seq, fp,
+			    NULL, ev->organizer.id);
 		goto out;
 	}
-	changes = strcmp(oe.fingerprint, fp) != 0 ?
-	    event_changes(e, p, oe.fingerprint, fp) :
-	    NULL;
-	if (changes != NULL && strstr(oe.fingerprint, "|cancelled") != NULL) {
+	if (strcmp(r.oe.fingerprint, fp) != 0)
 		/* Called off, then on again: everybody gets it back. */
-		free(changes);
-		changes = compose_text(p, e->w->svc, T_CHANGE_BACK, NULL, NULL,
-		    0, NULL);
-	}
-	/* Attendees invited before and no longer on the list. */
-	for (i = 0; i < nsent; i++) {
-		for (k = 0; k < nrc && strcmp(rc[k]->id, sent[i].id) != 0; k++)
-			;
-		if (k < nrc)
-			continue;
-		/* They never saw what changed now: their cancellation
-		 * quotes what was announced (reconcile_announced). */
-		free(back);
-		back = xasprintf("removed\n%s", oe.fingerprint);
-		if (cancel_attendee(e, p, ev, seq, &sent[i], back, now) == -1 ||
-		    outbox_attendee_drop(e->ob, p->id, ev->id, sent[i].id) ==
-			-1)
-			goto out;
-		rs->cancels++;
-		bumped = 1;
-	}
-	free(back);
-	back = NULL;
-	for (i = 0; i < nrc; i++) {
-		const struct contact *c = rc[i];
-		const char	     *what = changes;
-
-		if (changes == NULL) {
-			/* Unchanged event: only someone put back on the list
-			 * (their calendar holds it cancelled) hears again. */
-			for (k = 0; k < nsent && strcmp(sent[k].id, c->id) != 0;
-			     k++)
-				;
-			if (k < nsent)
-				continue;
-			if (invitation_sent(e, p, ev, c, &again) == -1)
-				goto out;
-			if (!again)
-				continue; /* new: the invitation goes */
-			what = back = compose_text(p, e->w->svc,
-			    T_CHANGE_BACK_ON_LIST, NULL, NULL, 0, NULL);
-		}
-		rcode = update_attendee(e, p, ev, seq, c, what, now);
-		free(back);
-		back = NULL;
-		if (rcode == -1)
-			goto out;
-		rcode = -1;
-		rs->updates++;
-		bumped = 1;
-	}
-	rcode = bumped ? outbox_event_put(e->ob, p->id, ev->id, seq, fp,
-			     changes, ev->organizer.id) :
-			 0;
+		changes = strstr(r.oe.fingerprint, "|cancelled") != NULL ?
+		    compose_text(p, e->w->svc, T_CHANGE_BACK, NULL, NULL, 0,
+			NULL) :
+		    event_changes(e, p, r.oe.fingerprint, fp);
+	if (cancel_removed(&r) == -1 || update_current(&r, changes) == -1)
+		goto out;
+	rc = r.bumped ? outbox_event_put(e->ob, p->id, ev->id, r.seq, fp,
+			    changes, ev->organizer.id) :
+			0;
 out:
-	ob_attendees_free(sent, nsent);
-	free(back);
-	free(rc);
-	free(opt);
+	ob_attendees_free(r.sent, r.nsent);
+	free(r.rc);
 	free(fp);
 	free(changes);
-	ob_event_clear(&oe);
-	return rcode;
+	ob_event_clear(&r.oe);
+	return rc;
 }
 
 /*
