@@ -523,16 +523,143 @@ svc_templates(struct cfg *c, config_t *cf, struct service *svc)
 	c->keep_space = 0;
 }
 
+/* loa.plans: the plan files, resolved against the config's folder. */
+static void
+svc_plans(struct cfg *c, config_setting_t *loa, struct service *svc)
+{
+	char	  **v;
+	struct loc *locs;
+	size_t	    i, n;
+
+	n = cfg_strlist(c, loa, "loa", "plans", &v, &locs);
+	if (config_setting_get_member(loa, "plans") == NULL)
+		cfg_error(c, loa, "loa", "plans",
+		    "missing; expected a list "
+		    "of plan files [ \"plans/NAME.cfg\", ... ]");
+	svc->plans = arena_alloc(svc->arena, (n ? n : 1) * sizeof(char *));
+	svc->plan_locs = locs;
+	for (i = 0; i < n; i++)
+		svc->plans[i] = cfg_resolve_path(svc->arena, svc->dir, v[i]);
+	svc->nplans = n;
+}
+
+/* loa.quiet_hours: no SMS between start and end. */
+static void
+svc_quiet(struct cfg *c, config_setting_t *loa, struct service *svc)
+{
+	static const char *const keys[] = { "start", "end", NULL };
+	config_setting_t	*g;
+
+	if ((g = cfg_group(c, loa, "loa", "quiet_hours")) == NULL)
+		return;
+	cfg_keys(c, g, "loa.quiet_hours", keys);
+	if (cfg_hhmm(c, g, "loa.quiet_hours", "start", &svc->quiet.start, 1) ==
+		-1 ||
+	    cfg_hhmm(c, g, "loa.quiet_hours", "end", &svc->quiet.end, 1) == -1)
+		svc->quiet.start = svc->quiet.end = 0;
+	else if (svc->quiet.start == svc->quiet.end)
+		cfg_warn(c, g, "loa", "quiet_hours",
+		    "start and end are both %02d:%02d: no quiet hours; "
+		    "expected an end other than the start",
+		    svc->quiet.start / 60, svc->quiet.start % 60);
+}
+
+/* loa.holidays: days that are not business days, sorted. */
+static void
+svc_holidays(struct cfg *c, config_setting_t *loa, struct service *svc)
+{
+	char	  **v, err[128];
+	struct loc *locs;
+	size_t	    i, n;
+	int	    y, m, dd;
+
+	n = cfg_strlist(c, loa, "loa", "holidays", &v, &locs);
+	svc->holidays = arena_alloc(svc->arena, (n ? n : 1) * sizeof(int64_t));
+	for (i = 0; i < n; i++) {
+		if (timex_parse_date(v[i], &svc->holidays[svc->nholidays], err,
+			sizeof(err)) == -1) {
+			diag_error(c->d, &locs[i], "loa.holidays",
+			    "bad holiday \"%s\": %s", v[i], err);
+			continue;
+		}
+		civil_from_days(svc->holidays[svc->nholidays], &y, &m, &dd);
+		if (y < LOA_YEAR_MIN || y > LOA_YEAR_MAX) {
+			diag_error(c->d, &locs[i], "loa.holidays",
+			    "the year %d is outside %d to %d; "
+			    "expected a year from %d to %d",
+			    y, LOA_YEAR_MIN, LOA_YEAR_MAX, LOA_YEAR_MIN,
+			    LOA_YEAR_MAX);
+			continue;
+		}
+		svc->nholidays++;
+	}
+	qsort(svc->holidays, svc->nholidays, sizeof(int64_t), cmp_i64);
+}
+
+/* loa.defaults.remind: a task's reminders when it has none, each relative
+ * to the task's own due. */
+static void
+svc_defaults(struct cfg *c, config_setting_t *loa, struct service *svc)
+{
+	static const char *const keys[] = { "remind", NULL };
+	config_setting_t	*g;
+	size_t			 i;
+
+	if ((g = cfg_group(c, loa, "loa", "defaults")) != NULL) {
+		cfg_keys(c, g, "loa.defaults", keys);
+		svc->ndefault_remind = cfg_whens(c, g, "loa.defaults", "remind",
+		    &svc->default_remind);
+	} else {
+		/* Three and one business days ahead, at the start of work. */
+		svc->ndefault_remind = 2;
+		svc->default_remind = arena_alloc(svc->arena,
+		    2 * sizeof(struct when));
+		cfg_when_str(c, "due - 3bd at 08:00", (struct loc){ 0 },
+		    "loa.defaults", "remind[0]", &svc->default_remind[0]);
+		cfg_when_str(c, "due - 1bd at 08:00", (struct loc){ 0 },
+		    "loa.defaults", "remind[1]", &svc->default_remind[1]);
+	}
+	for (i = 0; i < svc->ndefault_remind; i++) {
+		struct when *w = &svc->default_remind[i];
+
+		if (w->x.kind != TIMEX_REL || w->x.obj != NULL ||
+		    w->x.ref != TREF_DUE)
+			diag_error(c->d, &w->loc, w->key,
+			    "a default reminder must "
+			    "be relative to the task's own due, as in "
+			    "\"due - 1bd at 08:00\"");
+	}
+}
+
+/* loa.http: where the API listens and its token's file. */
+static void
+svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
+{
+	static const char *const keys[] = { "listen", "token_file", "token_env",
+		NULL };
+	config_setting_t	*g;
+
+	if ((g = cfg_group(c, loa, "loa", "http")) != NULL) {
+		cfg_keys(c, g, "loa.http", keys);
+		svc->http_listen = cfg_str(c, g, "loa.http", "listen", 0);
+		svc->http_token_file = cfg_str(c, g, "loa.http", "token_file",
+		    0);
+		if (svc->http_token_file != NULL)
+			svc->http_token_file = cfg_resolve_path(svc->arena,
+			    svc->dir, svc->http_token_file);
+	}
+	if (svc->http_listen == NULL)
+		svc->http_listen = arena_strdup(svc->arena, "127.0.0.1:8787");
+}
+
 struct service *
 service_read(const char *path, struct diag *d)
 {
 	config_t	  cf;
 	struct service	 *svc;
 	struct cfg	  c;
-	config_setting_t *root, *loa, *g, *e;
-	char		 *tzname, **v;
-	struct loc	 *locs;
-	size_t		  i, n;
+	config_setting_t *root, *loa;
+	char		 *tzname;
 
 	if (cfg_read(&cf, path, NULL, "the service config", d) == -1)
 		return NULL;
@@ -581,111 +708,16 @@ service_read(const char *path, struct diag *d)
 	    svc->store ? svc->store : "var/loa.db");
 	cfg_int(&c, loa, "loa", "max_parts", &svc->max_parts, 1, 255);
 
-	n = cfg_strlist(&c, loa, "loa", "plans", &v, &locs);
-	if (config_setting_get_member(loa, "plans") == NULL)
-		cfg_error(&c, loa, "loa", "plans",
-		    "missing; expected a list "
-		    "of plan files [ \"plans/NAME.cfg\", ... ]");
-	svc->plans = arena_alloc(svc->arena, (n ? n : 1) * sizeof(char *));
-	svc->plan_locs = locs;
-	for (i = 0; i < n; i++)
-		svc->plans[i] = cfg_resolve_path(svc->arena, svc->dir, v[i]);
-	svc->nplans = n;
-
-	if ((g = cfg_group(&c, loa, "loa", "quiet_hours")) != NULL) {
-		static const char *const keys[] = { "start", "end", NULL };
-
-		cfg_keys(&c, g, "loa.quiet_hours", keys);
-		if (cfg_hhmm(&c, g, "loa.quiet_hours", "start",
-			&svc->quiet.start, 1) == -1 ||
-		    cfg_hhmm(&c, g, "loa.quiet_hours", "end", &svc->quiet.end,
-			1) == -1)
-			svc->quiet.start = svc->quiet.end = 0;
-		else if (svc->quiet.start == svc->quiet.end)
-			cfg_warn(&c, g, "loa", "quiet_hours",
-			    "start and end are both %02d:%02d: no quiet hours; "
-			    "expected an end other than the start",
-			    svc->quiet.start / 60, svc->quiet.start % 60);
-	}
-
-	n = cfg_strlist(&c, loa, "loa", "holidays", &v, &locs);
-	svc->holidays = arena_alloc(svc->arena, (n ? n : 1) * sizeof(int64_t));
-	for (i = 0; i < n; i++) {
-		char err[128];
-
-		if (timex_parse_date(v[i], &svc->holidays[svc->nholidays], err,
-			sizeof(err)) == -1) {
-			diag_error(d, &locs[i], "loa.holidays",
-			    "bad holiday "
-			    "\"%s\": %s",
-			    v[i], err);
-			continue;
-		}
-		{
-			int y, m, dd;
-
-			civil_from_days(svc->holidays[svc->nholidays], &y, &m,
-			    &dd);
-			if (y < LOA_YEAR_MIN || y > LOA_YEAR_MAX) {
-				diag_error(d, &locs[i], "loa.holidays",
-				    "the year %d is outside %d to %d; "
-				    "expected a year from %d to %d",
-				    y, LOA_YEAR_MIN, LOA_YEAR_MAX, LOA_YEAR_MIN,
-				    LOA_YEAR_MAX);
-				continue;
-			}
-		}
-		svc->nholidays++;
-	}
-	qsort(svc->holidays, svc->nholidays, sizeof(int64_t), cmp_i64);
-
-	if ((g = cfg_group(&c, loa, "loa", "defaults")) != NULL) {
-		static const char *const keys[] = { "remind", NULL };
-
-		cfg_keys(&c, g, "loa.defaults", keys);
-		svc->ndefault_remind = cfg_whens(&c, g, "loa.defaults",
-		    "remind", &svc->default_remind);
-	} else {
-		/* Three and one business days ahead, at the start of work. */
-		svc->ndefault_remind = 2;
-		svc->default_remind = arena_alloc(svc->arena,
-		    2 * sizeof(struct when));
-		cfg_when_str(&c, "due - 3bd at 08:00", (struct loc){ 0 },
-		    "loa.defaults", "remind[0]", &svc->default_remind[0]);
-		cfg_when_str(&c, "due - 1bd at 08:00", (struct loc){ 0 },
-		    "loa.defaults", "remind[1]", &svc->default_remind[1]);
-	}
-	for (i = 0; i < svc->ndefault_remind; i++) {
-		struct when *w = &svc->default_remind[i];
-
-		if (w->x.kind != TIMEX_REL || w->x.obj != NULL ||
-		    w->x.ref != TREF_DUE)
-			diag_error(d, &w->loc, w->key,
-			    "a default reminder must "
-			    "be relative to the task's own due, as in "
-			    "\"due - 1bd at 08:00\"");
-	}
-
-	if ((g = cfg_group(&c, loa, "loa", "http")) != NULL) {
-		static const char *const keys[] = { "listen", "token_file",
-			"token_env", NULL };
-
-		cfg_keys(&c, g, "loa.http", keys);
-		svc->http_listen = cfg_str(&c, g, "loa.http", "listen", 0);
-		svc->http_token_file = cfg_str(&c, g, "loa.http", "token_file",
-		    0);
-		if (svc->http_token_file != NULL)
-			svc->http_token_file = cfg_resolve_path(svc->arena,
-			    svc->dir, svc->http_token_file);
-	}
-	if (svc->http_listen == NULL)
-		svc->http_listen = arena_strdup(svc->arena, "127.0.0.1:8787");
+	svc_plans(&c, loa, svc);
+	svc_quiet(&c, loa, svc);
+	svc_holidays(&c, loa, svc);
+	svc_defaults(&c, loa, svc);
+	svc_http(&c, loa, svc);
 
 	svc_gateways(&c, &cf, svc);
 	svc_channels(&c, &cf, svc);
 	svc_broadcast(&c, &cf, svc);
 	svc_templates(&c, &cf, svc);
-	(void)e;
 
 	config_destroy(&cf);
 	return svc;
