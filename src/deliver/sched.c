@@ -319,8 +319,11 @@ email_of(struct engine *e, struct plan *p, struct sendctx *c,
 			size_t	    len;
 
 			files[i].name = base ? base + 1 : path;
-			if (fs_slurp(path, FS_MAX_FILE, (char **)&files[i].data,
-				&len, why, sizeof(why)) == -1) {
+			/* Checked again as it is read: the file may have been
+			 * swapped for a link since `check` saw it. */
+			if (fs_slurp_within(p->dir, path, FS_MAX_FILE,
+				(char **)&files[i].data, &len, why,
+				sizeof(why)) == -1) {
 				answer(c, GW_PERMFAIL, why);
 				goto out;
 			}

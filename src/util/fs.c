@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +14,43 @@
 #include "util/fs.h"
 #include "util/xmalloc.h"
 
-int
-fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
-    size_t errlen)
+static int
+slurp_fd(int, const char *, size_t, char **, size_t *, char *, size_t);
+
+/*
+ * Whether the file open on fd lies inside folder dir (after resolving
+ * every link of both): what was opened, not what the name said a moment
+ * before, so a link swapped in after a check cannot lead outside.
+ */
+static int
+fd_within(int fd, const char *dir)
 {
-	struct stat st;
-	char	   *s;
-	size_t	    n = 0;
-	ssize_t	    r;
-	int	    fd;
+	char	link[64], *real, *base;
+	ssize_t n;
+	size_t	k;
+	int	in;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	real = xmalloc(PATH_MAX + 1);
+	if ((n = readlink(link, real, PATH_MAX)) <= 0 ||
+	    (base = realpath(dir, NULL)) == NULL) {
+		free(real);
+		return 0;
+	}
+	real[n] = '\0';
+	k = strlen(base);
+	in = strcmp(base, "/") == 0 ||
+	    (strncmp(real, base, k) == 0 && real[k] == '/');
+	free(base);
+	free(real);
+	return in;
+}
+
+int
+fs_slurp_within(const char *dir, const char *path, size_t max, char **data,
+    size_t *len, char *err, size_t errlen)
+{
+	int fd;
 
 	*data = NULL;
 	*len = 0;
@@ -29,6 +58,26 @@ fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (!fd_within(fd, dir)) {
+		snprintf(err, errlen, "%s: not inside %s (a link leads out)",
+		    path, dir);
+		close(fd);
+		return -1;
+	}
+	return slurp_fd(fd, path, max, data, len, err, errlen);
+}
+
+/* Read the regular file open on fd (named path, for messages) whole, at
+ * most max bytes; fd is closed. 0, or -1 with err set. */
+static int
+slurp_fd(int fd, const char *path, size_t max, char **data, size_t *len,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	char	   *s;
+	size_t	    n = 0;
+	ssize_t	    r;
+
 	if (fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
@@ -41,9 +90,8 @@ fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
 	}
 	if ((size_t)st.st_size > max) {
 		snprintf(err, errlen,
-		    "%s: %lld bytes, more than the %zu loa "
-		    "reads",
-		    path, (long long)st.st_size, max);
+		    "%s: %lld bytes, more than the %zu loa reads", path,
+		    (long long)st.st_size, max);
 		close(fd);
 		return -1;
 	}
@@ -65,4 +113,19 @@ fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
 	*data = s;
 	*len = n;
 	return 0;
+}
+
+int
+fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return slurp_fd(fd, path, max, data, len, err, errlen);
 }

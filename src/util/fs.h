@@ -19,4 +19,12 @@
 int fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
     size_t errlen);
 
+/*
+ * As fs_slurp, and the file opened must lie inside folder dir after every
+ * link is resolved (checked on the open descriptor, so a link swapped in
+ * after an earlier check cannot lead out). Linux: through /proc/self/fd.
+ */
+int fs_slurp_within(const char *dir, const char *path, size_t max, char **data,
+    size_t *len, char *err, size_t errlen);
+
 #endif

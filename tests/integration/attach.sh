@@ -1,0 +1,69 @@
+#!/bin/sh
+# attach.sh: an attachment is checked again when the mail is built. `check`
+# accepts a file inside the plan's folder; swapped afterwards for a link to
+# a file outside it (/etc/passwd here), the mail must not carry that file:
+# the distribution is dead with the reason, and nothing of the file is
+# sent. Needs LOA and LOA_SRC.
+set -u
+: "${LOA:?}"
+tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+mkdir -p "$tmp/conf/files"
+echo "Kế hoạch số 9" >"$tmp/conf/files/ke-hoach.txt"
+cat >"$tmp/conf/loa.cfg" <<'EOF'
+loa = { store = "../var/loa.db"; plans = [ "plan.cfg" ]; };
+EOF
+cat >"$tmp/conf/plan.cfg" <<'EOF'
+plan = { id = "9/KH"; issued = "2026-05-01"; title = "Thử"; issuer = "UBND xã"; };
+people = ( { id = "an"; name = "An"; email = "an@x.example"; } );
+distribution = { at = "plan.issued at 09:00"; to = [ "an" ];
+  attachments = [ "files/ke-hoach.txt" ]; };
+EOF
+cfg="$tmp/conf/loa.cfg"
+
+if "$LOA" -c "$cfg" check >/dev/null 2>&1; then
+	ok "check accepts the attachment inside the plan's folder"
+else
+	ko "check refuses a good attachment"
+fi
+# The service loads the plan 3 s before the distribution is due; the file
+# becomes a link out of the folder while it waits.
+"$LOA" -c "$cfg" run --now "2026-05-01 08:59:57" >"$tmp/out" 2>&1 &
+pid=$!
+sleep 1
+rm "$tmp/conf/files/ke-hoach.txt"
+ln -s /etc/passwd "$tmp/conf/files/ke-hoach.txt"
+i=0
+while [ $i -lt 100 ] && ! grep -q 'distribution' "$tmp/out" 2>/dev/null &&
+    [ ! -d "$tmp/var/outbox/mail" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+kill -TERM $pid 2>/dev/null
+wait $pid
+if grep -rqs 'cm9vd' "$tmp/var/outbox/mail" ||
+    grep -rqs 'root:' "$tmp/var/outbox/mail"; then
+	ko "the mail carries /etc/passwd"
+else
+	ok "nothing of the file outside the folder is mailed"
+fi
+# The plan no longer checks (the link leads out), so read the store.
+sqlite3 "$tmp/var/loa.db" "SELECT state, reason FROM jobs WHERE kind =
+    'distribution'" >"$tmp/ob" 2>&1
+if grep -q '^dead|.*link leads out' "$tmp/ob"; then
+	ok "the distribution is dead, saying a link leads out"
+else
+	ko "the distribution: $(cat "$tmp/ob")"
+fi
+
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
