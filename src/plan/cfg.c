@@ -224,6 +224,44 @@ cfg_secret_name(const char *name)
 	return rc;
 }
 
+/* Whether a config line names a secret or carries credentials. */
+static int
+line_may_hold_secret(const char *s)
+{
+	const char *u = strstr(s, "://");
+
+	return cfg_secret_name(s) || strstr(s, "Bearer") != NULL ||
+	    strstr(s, "Basic") != NULL || (u != NULL && strchr(u, '@') != NULL);
+}
+
+/* Replace the inside of every double-quoted string of s by "***" (s only
+ * shrinks). */
+static void
+hide_strings(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r != '\0') {
+		if (*r != '"') {
+			*w++ = *r++;
+			continue;
+		}
+		*w++ = *r++;
+		while (*r != '\0' && *r != '"') {
+			if (*r == '\\' && r[1] != '\0')
+				r++;
+			r++;
+		}
+		if (w + 3 <= r) {
+			memcpy(w, "***", 3);
+			w += 3;
+		}
+		if (*r == '"')
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 int
 cfg_email_ok(const char *s)
 {
@@ -734,6 +772,10 @@ syntax_error(struct diag *d, const struct loc *l, const char *what)
 	*e = '\0';
 	if (what != NULL && strcmp(what, "syntax error") == 0)
 		what = NULL;
+	/* A line that may hold a secret is quoted with its strings hidden:
+	 * messages reach logs, and a secret never does. */
+	if (line_may_hold_secret(s))
+		hide_strings(s);
 	if (*s != '\0' && what == NULL)
 		diag_error(d, l, NULL,
 		    "syntax error at \"%s\": expected name "
