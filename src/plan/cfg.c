@@ -30,18 +30,35 @@ static void
 diag_v(struct diag *d, const char *what, const struct loc *l, const char *key,
     const char *fmt, va_list ap)
 {
-	FILE *f = d->out != NULL ? d->out : stderr;
+	FILE	  *f = d->out != NULL ? d->out : stderr;
+	struct buf b = { 0 };
+	char	  *own;
+	va_list	   aq;
+	int	   n;
 
 	if (l != NULL && l->file != NULL && l->line > 0)
-		fprintf(f, "%s:%d: ", l->file, l->line);
+		buf_printf(&b, "%s:%d: ", l->file, l->line);
 	else if (l != NULL && l->file != NULL)
-		fprintf(f, "%s: ", l->file);
+		buf_printf(&b, "%s: ", l->file);
 	if (what != NULL)
-		fprintf(f, "%s: ", what);
+		buf_printf(&b, "%s: ", what);
 	if (key != NULL)
-		fprintf(f, "%s: ", key);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
+		buf_printf(&b, "%s: ", key);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n > 0) {
+		char *m = xmalloc((size_t)n + 1);
+
+		vsnprintf(m, (size_t)n + 1, fmt, ap);
+		buf_adds(&b, m);
+		free(m);
+	}
+	/* What a config holds (an id, a file name) reaches a terminal or a
+	 * log with its control characters escaped. */
+	fprintf(f, "%s\n", b.s != NULL ? text_safe(b.s, &own) : "");
+	free(own);
+	buf_free(&b);
 }
 
 void

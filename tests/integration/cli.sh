@@ -98,6 +98,20 @@ else
 	ko "check: raw control characters on the terminal: $(od -c "$tmp/check.out" | head -5)"
 fi
 
+# check's own messages: an unknown id with an escape sequence in it.
+mkdir -p "$tmp/bad"
+cp "$tmp/conf/loa.cfg" "$tmp/bad/loa.cfg"
+sed 's/owner = "an"; due = "2026/owner = "an\\x1b[2J"; due = "2026/' \
+    "$tmp/conf/plan.cfg" >"$tmp/bad/plan.cfg"
+"$LOA" -c "$tmp/bad/loa.cfg" check >"$tmp/bad.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && ! grep -q "$esc" "$tmp/bad.out" &&
+    grep -q 'an\\x1b\[2J' "$tmp/bad.out"; then
+	ok "check's error messages escape control characters"
+else
+	ko "check's error messages (exit $rc): $(od -c "$tmp/bad.out" | head -6)"
+fi
+
 # What the outbox holds: a reason with an escape sequence, a gateway's
 # error after 3 attempts (no reason). Written as a hostile hand would.
 db="$tmp/var/loa.db"
