@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,12 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 		return EXIT_INVALID;
 	if (store == NULL)
 		store = w.svc->store;
+	if (stat(store, &st) == -1 && errno != ENOENT) {
+		/* There may be one, out of reach: never "nothing to list". */
+		log_warn("outbox: %s", store);
+		world_free(&w);
+		return EXIT_RUNTIME;
+	}
 	if (stat(store, &st) == -1) {
 		/* Nothing has run yet: say so, and make no empty outbox. */
 		log_warnx("outbox: no outbox at %s yet (loa run has not run "

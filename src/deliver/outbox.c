@@ -159,7 +159,8 @@ ob_prepare(struct outbox *ob, sqlite3_stmt **st, const char *sql)
 /*
  * Whether the existing file at path is a loa outbox: one marked with
  * OUTBOX_APP_ID, or one an earlier loa made before the mark (no
- * application_id, a user_version loa knows, a jobs table). Looked at
+ * application_id, a user_version loa knows, loa's jobs table with its
+ * columns and claim index). Looked at
  * through a read-only connection, so a file refused is left as it was.
  * 0, or -1 with err set.
  */
@@ -177,7 +178,13 @@ outbox_is_ours(const char *path, char *err, size_t errlen)
 		"SELECT (SELECT application_id FROM pragma_application_id),"
 		" (SELECT user_version FROM pragma_user_version),"
 		" (SELECT count(*) FROM sqlite_master"
-		"  WHERE type = 'table' AND name = 'jobs')",
+		"  WHERE type = 'table' AND name = 'jobs') +"
+		" (SELECT count(*) FROM sqlite_master"
+		"  WHERE type = 'index' AND name = 'jobs_ready') +"
+		" (SELECT count(*) FROM pragma_table_info('jobs') WHERE name IN"
+		"  ('id', 'plan', 'kind', 'object', 'channel', 'due', "
+		"'next_at',"
+		"  'state', 'attempts'))",
 		-1, &st, NULL) != SQLITE_OK ||
 	    (e = sqlite3_step(st)) != SQLITE_ROW) {
 		e = db != NULL ? sqlite3_errcode(db) : SQLITE_CANTOPEN;
@@ -195,13 +202,13 @@ outbox_is_ours(const char *path, char *err, size_t errlen)
 	v = sqlite3_column_int(st, 1);
 	jobs = sqlite3_column_int(st, 2);
 	if (app == OUTBOX_APP_ID ||
-	    (app == 0 && v >= 1 && v <= OUTBOX_SCHEMA && jobs == 1))
+	    (app == 0 && v >= 1 && v <= OUTBOX_SCHEMA && jobs == 11))
 		rc = 0;
 	else
 		snprintf(err, errlen,
 		    "%s: an SQLite database that is not a loa outbox "
 		    "(application_id %d, user_version %d%s); left as it is",
-		    path, app, v, jobs ? "" : ", no jobs table");
+		    path, app, v, jobs == 11 ? "" : ", not loa's jobs table");
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);

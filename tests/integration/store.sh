@@ -56,6 +56,8 @@ $py -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("create
 refused "another SQLite database"
 $py -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("create table jobs (id)"); c.execute("pragma user_version=99"); c.commit()' "$db"
 refused "an SQLite database with a jobs table and a foreign user_version"
+$py -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("create table jobs (x)"); c.execute("pragma user_version=1"); c.commit()' "$db"
+refused "an SQLite database with a table named jobs and a user_version loa knows"
 
 # A missing file: a new outbox, marked.
 run && ok "a missing store makes a new one" || ko "new store: $(cat "$tmp/err")"
@@ -91,6 +93,15 @@ if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
 	ok "a folder denied says so: $(cat "$tmp/err")"
 else
 	ko "denied folder: exit $rc: $(cat "$tmp/err")"
+fi
+# loa outbox there: the outbox may exist; never "nothing to list".
+$as "$LOA" -c "$cfg" outbox >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
+    ! grep -q "nothing to list" "$tmp/err"; then
+	ok "outbox on a denied folder says so: $(cat "$tmp/err")"
+else
+	ko "outbox on a denied folder: exit $rc: $(cat "$tmp/err")"
 fi
 chmod 0700 "$tmp/var"
 
