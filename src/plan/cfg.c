@@ -218,7 +218,7 @@ cfg_secret_name(const char *name)
 {
 	static const char *const words[] = { "password", "passwd", "secret",
 		"token", "api_key", "apikey", "api-key", "credential",
-		"private_key", "authoriz", NULL };
+		"private_key", "authoriz", "cookie", NULL };
 	char			*l = xstrdup(name), *q;
 	size_t			 n;
 	int			 rc = 0, i;
@@ -234,6 +234,10 @@ cfg_secret_name(const char *name)
 	}
 	for (i = 0; words[i] != NULL && rc == 0; i++)
 		rc = strstr(l, words[i]) != NULL;
+	/* Short names that say password only when alone. */
+	if (strcmp(l, "pass") == 0 || strcmp(l, "pwd") == 0 ||
+	    strcmp(l, "key") == 0)
+		rc = 1;
 	/* "auth", "auth_user", "x-auth": but not "author". */
 	for (q = l; rc == 0 && (q = strstr(q, "auth")) != NULL; q++)
 		rc = strncmp(q, "author", 6) != 0;

@@ -168,6 +168,26 @@ static const char svc_secret_where
 	 "its file or environment variable instead (password_file or "
 	 "password_env in a gateway, token_file under loa.http)";
 
+/* Whether URL v carries a secret in its query: a parameter named as a
+ * secret (?password=, ?api_key=, ?token= ...). */
+static int
+svc_url_query_secret(struct cfg *c, const char *v)
+{
+	const char *q, *p, *e;
+
+	if (strstr(v, "://") == NULL || (q = strchr(v, '?')) == NULL)
+		return 0;
+	for (p = q + 1; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		e = p + strcspn(p, "&;#");
+		if (cfg_secret_name(
+			arena_printf(c->a, "%.*s", (int)strcspn(p, "=&;#"), p)))
+			return 1;
+		if (*e == '#')
+			break;
+	}
+	return 0;
+}
+
 /*
  * Every setting of the service config (s, at path): a secret-looking name
  * or value is an error. Never quotes the secret.
@@ -199,9 +219,17 @@ svc_secrets(struct cfg *c, config_setting_t *s, const char *path,
 			    "read from the config text");
 			return;
 		}
+		if (svc_url_query_secret(c, v)) {
+			cfg_error(c, s, path, NULL,
+			    "the URL's query holds a secret (as "
+			    "?password=...); %s",
+			    svc_secret_where);
+			return;
+		}
 		if (in_headers &&
 		    (strncasecmp(v, "Bearer ", 7) == 0 ||
 			strncasecmp(v, "Basic ", 6) == 0 ||
+			strncasecmp(v, "Token ", 6) == 0 ||
 			(colon != NULL &&
 			    cfg_secret_name(arena_printf(c->a, "%.*s",
 				(int)(colon - v), v)))))
