@@ -44,6 +44,32 @@ fmt_local(const struct plan *p, int64_t t, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A resolved time w outside the years loa accepts is an error at loc, key
+ * (written as src), and w becomes TIMEX_NONE: a typo such as 3025 never
+ * reaches a calendar.
+ */
+static void
+year_check(struct rctx *r, struct when *w, struct loc loc, const char *key,
+    const char *src)
+{
+	int64_t local;
+	int	y, m, d;
+
+	if (w->t == TIMEX_NONE)
+		return;
+	local = tz_to_local(r->p->tz, w->t);
+	civil_from_days(civil_day_of(local), &y, &m, &d);
+	if (y >= LOA_YEAR_MIN && y <= LOA_YEAR_MAX)
+		return;
+	diag_error(r->d, &loc, key,
+	    "the year %d is outside %d to %d (\"%s\"); "
+	    "expected a year from %d to %d",
+	    y, LOA_YEAR_MIN, LOA_YEAR_MAX, src != NULL ? src : "", LOA_YEAR_MIN,
+	    LOA_YEAR_MAX);
+	w->t = TIMEX_NONE;
+}
+
 static int
 resolve_event_start(struct rctx *r, struct event *ev)
 {
@@ -79,6 +105,10 @@ resolve_event_end(struct rctx *r, struct event *ev)
 		ev->end.t = ev->start.t +
 		    (ev->duration >= 0 ? ev->duration : 3600);
 		ev->end.tentative = ev->start.tentative;
+		/* A start late on 31 December 2100 may end in 2101. */
+		year_check(r, &ev->end, ev->start.loc,
+		    arena_printf(r->p->arena, "events.%s.end", ev->id),
+		    ev->start.src);
 	}
 	r->depth--;
 	ev->end.state = 2;
@@ -222,20 +252,7 @@ resolve(struct rctx *r, struct when *w, const struct owner *o, int is_due)
 	}
 	r->depth--;
 	w->state = 2;
-	if (w->t != TIMEX_NONE) {
-		int64_t local = tz_to_local(r->p->tz, w->t);
-		int	y, m, d;
-
-		civil_from_days(civil_day_of(local), &y, &m, &d);
-		if (y < LOA_YEAR_MIN || y > LOA_YEAR_MAX) {
-			diag_error(r->d, &w->loc, w->key,
-			    "the year %d is outside %d to %d (\"%s\"); "
-			    "expected a year from %d to %d",
-			    y, LOA_YEAR_MIN, LOA_YEAR_MAX, w->src, LOA_YEAR_MIN,
-			    LOA_YEAR_MAX);
-			w->t = TIMEX_NONE;
-		}
-	}
+	year_check(r, w, w->loc, w->key, w->src);
 	return w->t == TIMEX_NONE ? -1 : 0;
 }
 
