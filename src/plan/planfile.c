@@ -18,6 +18,7 @@
 #include "plan/phone.h"
 #include "plan/planfile.h"
 #include "util/fs.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 static const char *const plan_top_keys[] = {
@@ -148,7 +149,7 @@ plan_title(struct cfg *c, const config_setting_t *g, const char *path,
 {
 	char *s = cfg_str(c, g, path, key, 1);
 
-	if (s != NULL && *s == '\0') {
+	if (s != NULL && text_blank(s)) {
 		cfg_error(c, config_setting_get_member(g, key), path, key,
 		    "empty; expected %s", expected);
 		return NULL;

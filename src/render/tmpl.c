@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "render/tmpl.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 #define TIME_FMT "%H:%M ngày %d/%m/%Y"
@@ -499,7 +500,7 @@ tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
 int
 tmpl_blank(const char *s)
 {
-	return s == NULL || s[strspn(s, " \t\r\n")] == '\0';
+	return text_blank(s);
 }
 
 void

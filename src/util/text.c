@@ -137,3 +137,27 @@ text_safe(const char *s, char **owned)
 			return *owned = text_escape(s);
 	return s;
 }
+
+int
+text_blank(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t	cp;
+	utf8proc_ssize_t	n;
+	utf8proc_category_t	cat;
+
+	if (s == NULL)
+		return 1;
+	while (*p != '\0') {
+		if ((n = utf8proc_iterate(p, -1, &cp)) <= 0)
+			return 0;
+		cat = utf8proc_category(cp);
+		if (cat != UTF8PROC_CATEGORY_ZS &&
+		    cat != UTF8PROC_CATEGORY_ZL &&
+		    cat != UTF8PROC_CATEGORY_ZP &&
+		    cat != UTF8PROC_CATEGORY_CC && cat != UTF8PROC_CATEGORY_CF)
+			return 0;
+		p += n;
+	}
+	return 1;
+}

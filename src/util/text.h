@@ -43,6 +43,13 @@ char *text_escape(const char *s);
  */
 const char *text_safe(const char *s, char **owned);
 
+/*
+ * Whether s says nothing a reader would see: NULL, empty, or only white
+ * space of any script (U+00A0, U+3000 ...), controls and invisible format
+ * characters (U+200B, U+FEFF ...). Invalid UTF-8 is not blank.
+ */
+int text_blank(const char *s);
+
 /* Number of code points in valid UTF-8 s. */
 size_t text_codepoints(const char *s);
 
