@@ -910,6 +910,18 @@ inc_file(struct incscan *s, const char *from, int line, const char *raw)
 		free(shown);
 		return -1;
 	}
+	if (raw[0] == '/') {
+		/* libconfig 1.5 puts its include folder before every path,
+		 * an absolute one too: it would not find this file. */
+		diag_error(s->d, &l, "@include",
+		    "\"%s\" is an absolute path; expected a path relative "
+		    "to the config file's folder",
+		    raw);
+		free(data);
+		free(path);
+		free(shown);
+		return -1;
+	}
 	real = realpath(path, NULL);
 	for (i = 0; real != NULL && i <= s->depth; i++)
 		if (s->real[i] != NULL && strcmp(s->real[i], real) == 0)
