@@ -619,9 +619,20 @@ ical_finish(const char *raw)
 		size_t n = strcspn(s, "\r\n");
 
 		if (n > 0) {
+			char  *clean = xstrndup(s, n);
+			size_t i, k;
+
+			/* RFC 5545 §3.1: no CONTROL but HTAB in a content line
+			 * (an ESC in a title is dropped, never written). */
+			for (i = k = 0; i < n; i++)
+				if (((unsigned char)clean[i] >= 0x20 &&
+					clean[i] != 0x7f) ||
+				    clean[i] == '\t')
+					clean[k++] = clean[i];
 			buf_reset(&line);
-			ical_quote_params(&line, s, n);
+			ical_quote_params(&line, clean, k);
 			ical_fold_line(&b, line.s, line.len);
+			free(clean);
 		}
 		s += n;
 		while (*s == '\r' || *s == '\n')

@@ -98,6 +98,14 @@ else
 	ko "check: raw control characters on the terminal: $(od -c "$tmp/check.out" | head -5)"
 fi
 
+# iCalendar never carries a control character (RFC 5545 §3.1).
+"$LOA" -c "$cfg" ics --all --now "2026-01-10 09:00" >"$tmp/all.ics" 2>&1
+if ! grep -q "$esc" "$tmp/all.ics" && grep -q 'X-WR-CALNAME' "$tmp/all.ics"; then
+	ok "ics: control characters of a plan id are dropped"
+else
+	ko "ics: raw control characters: $(grep -a CALNAME "$tmp/all.ics" | od -c | head -3)"
+fi
+
 # check's own messages: an unknown id with an escape sequence in it.
 mkdir -p "$tmp/bad"
 cp "$tmp/conf/loa.cfg" "$tmp/bad/loa.cfg"
