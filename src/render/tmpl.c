@@ -229,6 +229,35 @@ tmpl_is_time(int v)
  * Walk template s. For each literal run call lit, for each placeholder
  * var; stop at the first error. Shared by validation and rendering.
  */
+/*
+ * Whether the time format f (n bytes) uses only conversions strftime and
+ * loa know (%s, %z and %Z are loa's own): a %Q or a lone % would be sent
+ * as written. 0, or -1 with err set.
+ */
+static int
+tmpl_format_ok(const char *f, size_t n, char *err, size_t errlen)
+{
+	static const char known[] = "aAbBcCdDeFgGhHIjmMnprRsStTuUVwWxXyYzZ%";
+	size_t		  i;
+
+	for (i = 0; i < n; i++) {
+		if (f[i] != '%')
+			continue;
+		if (i + 1 < n && (f[i + 1] == 'E' || f[i + 1] == 'O'))
+			i++;
+		if (i + 1 >= n || strchr(known, f[i + 1]) == NULL) {
+			snprintf(err, errlen,
+			    "unknown time conversion \"%%%.*s\" in {...:%.*s}; "
+			    "expected one of strftime's, such as %%H:%%M ngày "
+			    "%%d/%%m/%%Y (%%%% for a percent sign)",
+			    i + 1 < n ? 1 : 0, f + i + 1, (int)n, f);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
 static int
 tmpl_walk(const char *s, char *err, size_t errlen,
     void (*lit)(void *, const char *, size_t),
@@ -284,6 +313,10 @@ tmpl_walk(const char *s, char *err, size_t errlen,
 			    tmpl_vars[v]);
 			return -1;
 		}
+		if (colon != NULL &&
+		    tmpl_format_ok(colon + 1, (size_t)(close - colon - 1), err,
+			errlen) == -1)
+			return -1;
 		if (colon != NULL)
 			var(arg, v, colon + 1, (size_t)(close - colon - 1));
 		else
