@@ -52,6 +52,13 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 	e->w = w;
 	e->o = *o;
 	e->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	/* The store first: a file that is not loa's gets no gateway folders
+	 * made beside it either. */
+	if ((e->ob = outbox_open(store, err, errlen)) == NULL) {
+		free(base);
+		engine_free(e);
+		return NULL;
+	}
 	for (ch = 0; ch < CH__N; ch++) {
 		const struct gateway *g = w->svc->channel_gw[ch];
 		struct gw	     *gw = &e->gw[ch];
@@ -96,10 +103,6 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 		}
 	}
 	free(base);
-	if ((e->ob = outbox_open(store, err, errlen)) == NULL) {
-		engine_free(e);
-		return NULL;
-	}
 	e->facts = arena_new();
 	return e;
 }

@@ -37,7 +37,7 @@ refused() { # what; the file is in place
 	rc=$?
 	if [ "$rc" -eq 3 ] && grep -q "var/loa.db" "$tmp/err" &&
 	    grep -q "not a loa outbox" "$tmp/err" && cmp -s "$db" "$tmp/before" &&
-	    [ ! -e "$tmp/var/outbox/sms.jsonl" ]; then
+	    [ ! -e "$tmp/var/outbox" ] && [ ! -e "$tmp/var/broadcast" ]; then
 		ok "$1: refused with exit 3, named, left as it was: $(cat "$tmp/err")"
 	else
 		ko "$1: exit $rc, $(cat "$tmp/err"), $(cmp "$db" "$tmp/before" 2>&1)"
