@@ -23,20 +23,8 @@ cat >"$tmp/conf/loa.cfg" <<CFG
 loa = { timezone = "Asia/Ho_Chi_Minh"; store = "../var/loa.db";
         plans = [ "plan.cfg" ]; };
 CFG
-{
-	echo 'plan = { id = "CRASH/KH"; issued = "2026-03-02"; title = "Thử"; };'
-	echo 'people = ('
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "  { id = \"p%d\"; name = \"Người %d\"; phone = \"09%08d\"; }%s\n",
-	    i, i, i, i < n - 1 ? "," : "" }'
-	echo ');'
-	echo 'groups = ( { id = "all"; name = "Tất cả"; members = ['
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "\"p%d\"%s", i, i < n - 1 ? ", " : "" }'
-	echo ' ]; } );'
-	echo 'distribution = { at = "plan.issued at 09:00"; to = [ "all" ];'
-	echo '                 channels = [ "sms" ]; };'
-} >"$tmp/conf/plan.cfg"
+. "$LOA_SRC/tests/tools/smsplan.sh"
+sms_plan "$tmp/conf/plan.cfg" "$N" "CRASH/KH"
 cfg="$tmp/conf/loa.cfg"
 sms="$tmp/var/outbox/sms.jsonl"
 

@@ -1,0 +1,22 @@
+# smsplan.sh: sourced by the integration tests that need many SMS jobs.
+#
+#   sms_plan FILE N ID   write a plan with id ID to FILE: N people with
+#                        phones, one group of all, and a distribution by
+#                        SMS to it at 09:00 on 2026-03-02 (N jobs)
+
+sms_plan() {
+	{
+		echo "plan = { id = \"$3\"; issued = \"2026-03-02\"; title = \"Thử\"; };"
+		echo 'people = ('
+		awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
+		    printf "  { id = \"p%d\"; name = \"Người %d\"; phone = \"09%08d\"; }%s\n",
+		    i, i, i, i < n - 1 ? "," : "" }'
+		echo ');'
+		echo 'groups = ( { id = "all"; name = "Tất cả"; members = ['
+		awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
+		    printf "\"p%d\"%s", i, i < n - 1 ? ", " : "" }'
+		echo ' ]; } );'
+		echo 'distribution = { at = "plan.issued at 09:00"; to = [ "all" ];'
+		echo '                 channels = [ "sms" ]; };'
+	} >"$1"
+}
