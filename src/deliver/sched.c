@@ -87,7 +87,8 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 				engine_free(e);
 				return NULL;
 			}
-			gw->dir = xstrdup(g->dir);
+			gw->dir = g->dir != NULL ? xstrdup(g->dir) : NULL;
+			gw->cfg = g;
 			bucket_init(&e->bucket[ch], g->rate, 0);
 			/* The file gateways answer at once: no limit. */
 			e->limit[ch] = g->kind == GW_SMTP ||
@@ -222,8 +223,14 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 	char	      *why;
 	int	       rc;
 
-	switch (policy_outcome(c->ans.result == GW_OK,
-	    c->ans.result == GW_TEMPFAIL, j->attempts, j->first_at, now)) {
+	enum policy_outcome o = policy_outcome(c->ans.result == GW_OK,
+	    c->ans.result == GW_TEMPFAIL, j->attempts, j->first_at, now);
+
+	/* The gateway's config is at fault, not the message: mending it
+	 * must be enough, so the job is never given up on. */
+	if (c->ans.result == GW_CONFFAIL)
+		o = PO_RETRY;
+	switch (o) {
 	case PO_SENT:
 		if (outbox_sent(e->ob, j->id, now, c->ans.text) == -1)
 			return -1;

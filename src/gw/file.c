@@ -312,7 +312,7 @@ file_shutdown(struct gw *g)
 	g->fd = -1;
 }
 
-static const struct gw_backend gw_backend_file = {
+const struct gw_backend gw_backend_file = {
 	"file",
 	file_init,
 	file_submit,
@@ -321,11 +321,3 @@ static const struct gw_backend gw_backend_file = {
 	file_flush,
 	file_shutdown,
 };
-
-const struct gw_backend *
-gw_lookup(const char *kind)
-{
-	if (strcmp(kind, "file") == 0 || strcmp(kind, "spool") == 0)
-		return &gw_backend_file;
-	return NULL;
-}

@@ -14,11 +14,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loa.h"
+
 enum gw_result {
 	GW_OK,
-	GW_TEMPFAIL,
-	GW_PERMFAIL,
-	GW_INFLIGHT,
+	GW_TEMPFAIL, /* retry with backoff */
+	GW_PERMFAIL, /* dead, with the answer kept */
+	GW_INFLIGHT, /* taken; the answer comes through poll */
+	/*
+	 * The gateway's own configuration is wrong (a refused password, a
+	 * certificate not trusted): every message would fail the same way.
+	 * Retried with backoff and never dead, so mending the config is
+	 * enough; the gateway logs it once.
+	 */
+	GW_CONFFAIL,
 };
 
 /* A message ready to go: only bytes and addresses. */
@@ -31,14 +40,17 @@ struct gw_msg {
 	const char *text;     /* broadcast: the plain text */
 	const char *encoding; /* sms: "gsm7" or "ucs2" */
 	int	    parts;    /* sms */
+	const char *title;    /* broadcast */
 };
 
 /* What a gateway answered. */
 struct gw_answer {
 	const char    *id;
 	enum gw_result result;
-	int64_t	       retry_after; /* seconds, 0: none said */
-	char	       text[256];   /* the gateway's words, or the file */
+	/* Seconds the gateway asked for (Retry-After), 0: none said. The
+	 * engine holds the whole gateway that long, not one message. */
+	int64_t	       retry_after;
+	char	       text[256]; /* the gateway's words, or the file */
 };
 
 struct gw;
@@ -61,11 +73,16 @@ struct gw_backend {
 
 struct gw {
 	const struct gw_backend *backend;
+	/* The gateway as configured; NULL for the embedded file default. */
+	const struct gateway	*cfg;
 	char			*dir;	/* file, spool */
 	int			 fd;	/* file: sms.jsonl */
 	int			 dirty; /* written, not synced */
 	void			*priv;
 };
+
+/* The backends (gw.c looks them up by kind). */
+extern const struct gw_backend gw_backend_file; /* file and spool */
 
 const struct gw_backend *gw_lookup(const char *kind);
 
