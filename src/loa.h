@@ -237,7 +237,8 @@ struct gateway {
 	char	    *url;
 	char	    *preset;
 	char	    *from;
-	char	    *sender;
+	char	    *sender;   /* http: the SMS sender id; smtp: Sender: */
+	char	    *reply_to; /* Reply-To: "addr" or "Name <addr>" */
 	char	    *dir;
 	char	    *tls;
 	char	    *user;

@@ -41,6 +41,7 @@ static const char *const svc_gw_keys[] = {
 	"preset",
 	"from",
 	"sender",
+	"reply_to",
 	"dir",
 	"tls",
 	"user",
@@ -259,6 +260,21 @@ svc_secrets(struct cfg *c, config_setting_t *s, const char *path,
 	}
 }
 
+/* Key `key` of gateway g, an address like `from` when `check`: an error
+ * (and *v NULL) when it is not. */
+static void
+svc_addr_key(struct cfg *c, config_setting_t *g, const char *path,
+    const char *key, int check, char **v)
+{
+	if (!check || *v == NULL || svc_from_ok(*v) == 0)
+		return;
+	cfg_error(c, config_setting_get_member(g, key), path, key,
+	    "\"%s\" is not an address; expected \"name@domain\" or "
+	    "\"Name <name@domain>\"",
+	    *v);
+	*v = NULL;
+}
+
 static void
 svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 {
@@ -309,6 +325,10 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 			gw->from = NULL;
 		}
 		gw->sender = cfg_str(c, g, path, "sender", 0);
+		svc_addr_key(c, g, path, "sender", gw->kind == GW_SMTP,
+		    &gw->sender);
+		gw->reply_to = cfg_str(c, g, path, "reply_to", 0);
+		svc_addr_key(c, g, path, "reply_to", 1, &gw->reply_to);
 		gw->dir = cfg_str(c, g, path, "dir",
 		    gw->kind == GW_SPOOL || gw->kind == GW_FILE);
 		if (gw->dir != NULL)

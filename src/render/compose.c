@@ -3,39 +3,62 @@
  */
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "render/compose.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
+
+/* The context of a message about n (NULL: the plan) to `to` at `at`. */
+static void
+compose_ctx(struct tmpl_ctx *c, const struct plan *p, const struct named *n,
+    const struct contact *to, int64_t at, const char *changes)
+{
+	assert(n == NULL || n->kind == N_EVENT || n->kind == N_TASK ||
+	    n->kind == N_BROADCAST);
+	memset(c, 0, sizeof(*c));
+	c->plan = p;
+	c->person = to;
+	c->at = at;
+	c->changes = changes;
+	if (n != NULL && n->kind == N_EVENT)
+		c->event = n->p;
+	if (n != NULL && n->kind == N_TASK) {
+		const struct named *o;
+
+		c->task = n->p;
+		if (c->task->owner.n > 0 &&
+		    (o = strmap_get(p->names, c->task->owner.v[0].id)) !=
+			NULL &&
+		    o->kind == N_AGENCY)
+			c->agency = o->p;
+	}
+	if (to != NULL && to->mailbox)
+		c->agency = to->agency;
+}
+
+char *
+compose_string(const struct plan *p, const char *tmpl, const struct named *n,
+    const struct contact *to, int64_t at)
+{
+	struct tmpl_ctx c;
+	struct buf	b = { 0 };
+
+	compose_ctx(&c, p, n, to, at, NULL);
+	tmpl_render(tmpl, &c, &b);
+	return b.s != NULL ? buf_take(&b) : xstrdup("");
+}
 
 char *
 compose_text(const struct plan *p, const struct service *svc,
     enum tmpl_name which, const struct named *n, const struct contact *to,
     int64_t at, const char *changes)
 {
-	struct tmpl_ctx c = { 0 };
+	struct tmpl_ctx c;
 	struct buf	b = { 0 };
 
 	assert(which < T__N);
-	assert(n == NULL || n->kind == N_EVENT || n->kind == N_TASK ||
-	    n->kind == N_BROADCAST);
-	c.plan = p;
-	c.person = to;
-	c.at = at;
-	c.changes = changes;
-	if (n != NULL && n->kind == N_EVENT)
-		c.event = n->p;
-	if (n != NULL && n->kind == N_TASK) {
-		const struct named *o;
-
-		c.task = n->p;
-		if (c.task->owner.n > 0 &&
-		    (o = strmap_get(p->names, c.task->owner.v[0].id)) != NULL &&
-		    o->kind == N_AGENCY)
-			c.agency = o->p;
-	}
-	if (to != NULL && to->mailbox)
-		c.agency = to->agency;
+	compose_ctx(&c, p, n, to, at, changes);
 	tmpl_render(svc->templates->text[which], &c, &b);
 	return buf_take(&b);
 }

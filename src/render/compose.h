@@ -22,6 +22,12 @@ char *compose_text(const struct plan *, const struct service *,
     enum tmpl_name which, const struct named *obj, const struct contact *to,
     int64_t at, const char *changes);
 
+/* Template text tmpl (already valid) rendered as compose_text does, for
+ * the words loa writes itself (the values of the HTML part). Caller frees.
+ * Can't fail. */
+char *compose_string(const struct plan *, const char *tmpl,
+    const struct named *obj, const struct contact *to, int64_t at);
+
 /* The text of an SMS of job kind k, rendered as compose_text and folded to
  * ASCII when the SMS gateway asks for it (`fold`). Caller frees. */
 char *compose_sms(const struct plan *, const struct service *, enum job_kind k,

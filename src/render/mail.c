@@ -61,13 +61,46 @@ trimmed(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
+/*
+ * "addr" or "Name <addr>" (a gateway's from, sender or reply_to, checked
+ * by the service config) as the name (*name, NULL when none) and the
+ * address apart; the name is what comes before the last '<' (an address
+ * holds none), without the quotes it may be written in. Caller frees.
+ */
+static void
+split_addr(const char *spec, char **name, char **addr)
+{
+	const char *lt, *gt;
+	size_t	    n;
+
+	if ((lt = strrchr(spec, '<')) == NULL ||
+	    (gt = strchr(lt, '>')) == NULL) {
+		*name = NULL;
+		*addr = trimmed(spec, strlen(spec));
+		return;
+	}
+	*addr = trimmed(lt + 1, (size_t)(gt - lt - 1));
+	*name = trimmed(spec, (size_t)(lt - spec));
+	n = strlen(*name);
+	if (n >= 2 && (*name)[0] == '"' && (*name)[n - 1] == '"') {
+		char  *q = *name, *w = q;
+		size_t i;
+
+		for (i = 1; i + 1 < n; i++) {
+			if (q[i] == '\\' && i + 2 < n)
+				i++;
+			*w++ = q[i];
+		}
+		*w = '\0';
+	}
+}
+
 void
 mail_from(const struct plan *p, const struct service *svc, char **name,
     char **addr)
 {
 	const struct gateway *g = svc->channel_gw[CH_EMAIL];
 	const struct contact *s = signer(p);
-	const char	     *lt, *gt;
 
 	if (g == NULL || g->from == NULL) {
 		*name = xstrdup(*p->issuer ? p->issuer : "loa");
@@ -75,41 +108,179 @@ mail_from(const struct plan *p, const struct service *svc, char **name,
 		    s != NULL && s->email != NULL ? s->email : "loa@localhost");
 		return;
 	}
-	/* "Name <addr>": the name is what comes before the last '<' (an
-	 * address holds none), without the quotes it may be written in. */
-	if ((lt = strrchr(g->from, '<')) == NULL ||
-	    (gt = strchr(lt, '>')) == NULL) {
-		*name = NULL;
-		*addr = trimmed(g->from, strlen(g->from));
-		return;
+	split_addr(g->from, name, addr);
+}
+
+/* A row of the HTML part's table: heading template t, value v. */
+static void
+html_row(struct buf *b, const struct service *svc, enum tmpl_name t,
+    const char *v)
+{
+	buf_adds(b,
+	    "<tr><th style=\"text-align:left;vertical-align:top;"
+	    "padding:2px 12px 2px 0\">");
+	mime_html_text(b, svc->templates->text[t]);
+	buf_adds(b, "</th><td>");
+	mime_html_text(b, v);
+	buf_adds(b, "</td></tr>\n");
+}
+
+/* A row whose value is a list. */
+static void
+html_list(struct buf *b, const struct service *svc, enum tmpl_name t,
+    char *const *v, size_t n, const char *tag)
+{
+	size_t i;
+
+	buf_adds(b,
+	    "<tr><th style=\"text-align:left;vertical-align:top;"
+	    "padding:2px 12px 2px 0\">");
+	mime_html_text(b, svc->templates->text[t]);
+	buf_printf(b, "</th><td><%s style=\"margin:0\">\n", tag);
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(v[i], '/');
+
+		buf_adds(b, "<li>");
+		/* A file by its name, not the path in the plan's folder. */
+		mime_html_text(b,
+		    strcmp(tag, "ul") == 0 && base != NULL ? base + 1 : v[i]);
+		buf_adds(b, "</li>\n");
 	}
-	*addr = trimmed(lt + 1, (size_t)(gt - lt - 1));
-	*name = trimmed(g->from, (size_t)(lt - g->from));
-	{
-		size_t n = strlen(*name);
+	buf_printf(b, "</%s></td></tr>\n", tag);
+}
 
-		if (n >= 2 && (*name)[0] == '"' && (*name)[n - 1] == '"') {
-			char  *q = *name, *w = q;
-			size_t i;
+/* The rows of an event: when, where, the agenda. */
+static void
+html_event(struct buf *b, const struct plan *p, const struct service *svc,
+    const struct mail_job *j, const struct event *ev)
+{
+	char *start, *end, *v;
 
-			for (i = 1; i + 1 < n; i++) {
-				if (q[i] == '\\' && i + 2 < n)
-					i++;
-				*w++ = q[i];
-			}
-			*w = '\0';
+	if (ev->start.t != TIMEX_NONE) {
+		start = compose_string(p, "{event.start}", j->object, j->to,
+		    j->now);
+		/* An end the same day is its hour only. */
+		end = compose_string(p,
+		    ev->end.t != TIMEX_NONE &&
+			    civil_day_of(tz_to_local(p->tz, ev->end.t)) ==
+				civil_day_of(tz_to_local(p->tz, ev->start.t)) ?
+			"{event.end:%H giờ %M}" :
+			"{event.end}",
+		    j->object, j->to, j->now);
+		v = xasprintf("%s%s%s", start, *end ? " – " : "", end);
+		html_row(b, svc, T_HTML_TIME, v);
+		free(v);
+		free(start);
+		free(end);
+	}
+	if (ev->location != NULL && *ev->location != '\0')
+		html_row(b, svc, T_HTML_LOCATION, ev->location);
+	if (ev->nagenda > 0)
+		html_list(b, svc, T_HTML_AGENDA, ev->agenda, ev->nagenda, "ol");
+}
+
+/* The table of the HTML part: what the mail is about, at a glance. */
+static void
+html_table(struct buf *b, const struct plan *p, const struct service *svc,
+    const struct mail_job *j)
+{
+	const struct named *n = j->object;
+	struct buf	    rows = { 0 };
+	char		   *v;
+
+	if (n != NULL && n->kind == N_EVENT)
+		html_event(&rows, p, svc, j, n->p);
+	else if (n != NULL && n->kind == N_TASK) {
+		const struct task *t = n->p;
+
+		html_row(&rows, svc, T_HTML_TASK, t->title);
+		if (t->due.t != TIMEX_NONE) {
+			v = compose_string(p, "{task.due}", n, j->to, j->now);
+			html_row(&rows, svc, T_HTML_DUE, v);
+			free(v);
 		}
+	} else if (n == NULL) {
+		v = xasprintf("%s: %s", p->id, p->title);
+		html_row(&rows, svc, T_HTML_PLAN, v);
+		free(v);
+		if (p->distribution.nattachments > 0)
+			html_list(&rows, svc, T_HTML_FILES,
+			    p->distribution.attachments,
+			    p->distribution.nattachments, "ul");
 	}
+	if (rows.len == 0)
+		return;
+	buf_adds(b,
+	    "<table style=\"border-collapse:collapse;"
+	    "margin:0 0 1em 0\">\n");
+	buf_add(b, rows.s, rows.len);
+	buf_adds(b, "</table>\n");
+	buf_free(&rows);
+}
+
+/* Paragraph [s, e) of the plain text as <p>, its lines apart. */
+static void
+html_para(struct buf *b, const char *s, const char *e)
+{
+	char *para = xstrndup(s, (size_t)(e - s)), *line, *nl;
+
+	buf_adds(b, "<p>");
+	for (line = para; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		mime_html_text(b, line);
+		if (nl != NULL)
+			buf_adds(b, "<br>\n");
+	}
+	buf_adds(b, "</p>\n");
+	free(para);
+}
+
+/*
+ * The text/html part: the plain text's paragraphs, every value escaped,
+ * with the table of html_table before the last (the closing words); no
+ * image, script or style sheet from anywhere. Caller frees.
+ */
+static char *
+mail_html(const struct plan *p, const struct service *svc,
+    const struct mail_job *j, const char *subject, const char *text)
+{
+	struct buf  b = { 0 };
+	const char *s = text, *e, *last;
+
+	buf_adds(&b,
+	    "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n"
+	    "<meta charset=\"UTF-8\">\n<title>");
+	mime_html_text(&b, subject);
+	buf_adds(&b, "</title>\n</head>\n<body>\n");
+	/* The last paragraph starts after the last blank line. */
+	for (last = text, e = text; (e = strstr(e, "\n\n")) != NULL; e++)
+		last = e + 2;
+	while (s < last) {
+		e = strstr(s, "\n\n");
+		if (e > s)
+			html_para(&b, s, e);
+		for (s = e; *s == '\n'; s++)
+			;
+	}
+	html_table(&b, p, svc, j);
+	if (*s != '\0')
+		html_para(&b, s, s + strlen(s));
+	buf_adds(&b, "</body>\n</html>\n");
+	return buf_take(&b);
 }
 
 char *
 mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
     char *why, size_t whylen)
 {
-	const struct named *n = j->object;
-	struct mime_mail    m;
-	enum tmpl_name	    subj = subject_of(j->kind);
-	char *subject, *text, *ics = NULL, *from, *from_addr, *out;
+	const struct named   *n = j->object;
+	struct mime_mail      m;
+	enum tmpl_name	      subj = subject_of(j->kind);
+	const struct gateway *g = svc->channel_gw[CH_EMAIL];
+	char *subject, *text, *ics = NULL, *from, *from_addr, *out, *html;
+	char *sender = NULL, *sender_addr = NULL, *reply = NULL;
+	char *reply_addr = NULL;
 
 	assert(j->kind < JK__N && j->address != NULL);
 	if (subj == T__N) {
@@ -167,6 +338,19 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	mail_from(p, svc, &from, &from_addr);
 	m.from_name = from;
 	m.from_addr = from_addr;
+	if (g != NULL && g->kind == GW_SMTP && g->sender != NULL) {
+		split_addr(g->sender, &sender, &sender_addr);
+		m.sender_name = sender;
+		m.sender_addr = sender_addr;
+	}
+	if (g != NULL && g->reply_to != NULL) {
+		split_addr(g->reply_to, &reply, &reply_addr);
+		m.reply_name = reply;
+		m.reply_addr = reply_addr;
+	}
+	html = mail_html(p, svc, j, subject, text);
+	m.html = html;
+	m.tzoff = (int)(tz_to_local(svc->tz, j->now) - j->now);
 	m.to_name = j->to ? j->to->name : j->name;
 	m.to = j->address;
 	m.subject = subject;
@@ -179,6 +363,11 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	out = mime_build(&m);
 	free(from);
 	free(from_addr);
+	free(sender);
+	free(sender_addr);
+	free(reply);
+	free(reply_addr);
+	free(html);
 	free(subject);
 	free(text);
 	free(ics);

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "render/mime.h"
+#include "util/text.h"
 #include "util/timex.h"
 #include "util/xmalloc.h"
 
@@ -270,20 +272,23 @@ mime_address_header(struct buf *b, const char *name, const char *display,
 	buf_free(&a);
 }
 
+/* Date: as RFC 5322 §3.3 writes it, in the zone off seconds east of UTC. */
 static void
-mime_date(struct buf *b, int64_t t)
+mime_date(struct buf *b, int64_t t, int off)
 {
 	static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri",
 		"Sat", "Sun" };
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	int64_t			 days = civil_day_of(t), rem = t - days * 86400;
-	int			 y, m, d;
+	int64_t			 local = t + off, days = civil_day_of(local);
+	int64_t			 rem = local - days * 86400;
+	int			 y, m, d, a = off < 0 ? -off : off;
 
 	civil_from_days(days, &y, &m, &d);
-	buf_printf(b, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+	buf_printf(b, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d",
 	    wd[civil_weekday(days)], d, mon[m - 1], y, (int)(rem / 3600),
-	    (int)(rem % 3600 / 60), (int)(rem % 60));
+	    (int)(rem % 3600 / 60), (int)(rem % 60), off < 0 ? '-' : '+',
+	    a / 3600, a % 3600 / 60);
 }
 
 static void
@@ -296,57 +301,290 @@ mime_part_text(struct buf *b, const char *type, const char *text)
 	mime_base64(b, text, strlen(text));
 }
 
+const char *
+mime_type_of(const char *name)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ "pdf", "application/pdf" },
+		{ "doc", "application/msword" },
+		{ "docx",
+		    "application/"
+		    "vnd.openxmlformats-officedocument.wordprocessingml."
+		    "document" },
+		{ "xls", "application/vnd.ms-excel" },
+		{ "xlsx",
+		    "application/"
+		    "vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+		{ "ppt", "application/vnd.ms-powerpoint" },
+		{ "pptx",
+		    "application/"
+		    "vnd.openxmlformats-officedocument.presentationml."
+		    "presentation" },
+		{ "odt", "application/vnd.oasis.opendocument.text" },
+		{ "ods", "application/vnd.oasis.opendocument.spreadsheet" },
+		{ "jpg", "image/jpeg" },
+		{ "jpeg", "image/jpeg" },
+		{ "png", "image/png" },
+		{ "txt", "text/plain" },
+		{ "csv", "text/csv" },
+		{ "zip", "application/zip" },
+	};
+	const char *ext = strrchr(name, '.');
+	size_t	    i;
+
+	if (ext == NULL || ext == name)
+		return "application/octet-stream";
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcasecmp(ext + 1, types[i].ext) == 0)
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+void
+mime_html_text(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			buf_adds(b, "&#39;");
+			break;
+		default:
+			if (!is_ctl((unsigned char)*s) || *s == '\n' ||
+			    *s == '\t')
+				buf_add(b, s, 1);
+			break;
+		}
+	}
+}
+
+/* The longest ASCII fallback file name, its extension kept. */
+#define NAME_MAX_FALLBACK 60
+
 /*
- * Content-Disposition with the file name quoted: as it is when plain and
- * free of '"' and '\\', else as B words inside the quotes (what the
- * common clients read; RFC 2047 §5 does not cover parameters), one a line.
+ * The ASCII fallback of file name s (filename="..."): diacritics folded
+ * (Kế hoạch -> Ke hoach), then what is still not printable ASCII, '"',
+ * '\\' and '/' as '_'; at most NAME_MAX_FALLBACK octets, the extension
+ * kept. Caller frees.
+ */
+static char *
+name_fallback(const char *s)
+{
+	char	  *f = text_fold(s), *p, *ext;
+	struct buf b = { 0 };
+	size_t	   n, e;
+
+	if (f == NULL)
+		f = xstrdup(s);
+	for (p = f; *p != '\0'; p++)
+		if (is_ctl((unsigned char)*p) || (unsigned char)*p >= 0x80 ||
+		    *p == '"' || *p == '\\' || *p == '/')
+			*p = '_';
+	n = strlen(f);
+	if (n > NAME_MAX_FALLBACK) {
+		ext = strrchr(f, '.');
+		e = ext != NULL && strlen(ext) <= 10 ? strlen(ext) : 0;
+		buf_add(&b, f, NAME_MAX_FALLBACK - e);
+		buf_add(&b, f + n - e, e);
+		free(f);
+		return buf_take(&b);
+	}
+	if (n == 0) {
+		free(f);
+		return xstrdup("attachment");
+	}
+	return f;
+}
+
+/* Whether a file name may go as it is in filename="...". */
+static int
+name_plain(const char *s)
+{
+	return hdr_plain(s) && strpbrk(s, "\"\\") == NULL &&
+	    strlen(s) <= NAME_MAX_FALLBACK && *s != '\0';
+}
+
+/*
+ * The parameter name*=UTF-8''VALUE of RFC 2231 §4 (§3's continuations
+ * name*0*=, name*1*= ... when it does not fit a line), percent-encoded,
+ * one section a line, a section never splitting a UTF-8 sequence (Python
+ * and others decode each section alone). Ends with ";".
  */
 static void
-attach_name(struct buf *b, const char *name)
+hdr_rfc2231(struct hdr *h, const char *param, const char *s)
+{
+	static const char attr[] = "!#$&+-.^_`|~";
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf	  all = { 0 }, tok = { 0 };
+	size_t		  i = 0, len = strlen(s), enc = 0;
+	int		  sect = 0;
+
+	/* Percent-encoded whole, with a NUL after each character. */
+	while (i < len) {
+		size_t	      k = 1;
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80)
+			while (i + k < len &&
+			    ((unsigned char)s[i + k] & 0xc0) == 0x80)
+				k++;
+		for (; k > 0; k--, i++) {
+			c = (unsigned char)s[i];
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || strchr(attr, c) != NULL) {
+				buf_add(&all, &s[i], 1);
+				enc++;
+			} else {
+				char q[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+				buf_add(&all, q, 3);
+				enc += 3;
+			}
+		}
+		buf_add(&all, "", 1);
+	}
+	/* One section when " NAME*=UTF-8''VALUE;" fits a line. */
+	if (1 + strlen(param) + 9 + enc + 1 <= HDR_MAX) {
+		buf_printf(&tok, "%s*=UTF-8''", param);
+		for (i = 0; i < all.len; i++)
+			if (all.s[i] != '\0')
+				buf_add(&tok, &all.s[i], 1);
+		buf_add(&tok, ";", 1);
+		hdr_put(h, " ", 1, tok.s, tok.len);
+		buf_free(&tok);
+		buf_free(&all);
+		return;
+	}
+	for (i = 0; i < all.len;) {
+		size_t start;
+
+		tok.len = 0;
+		buf_printf(&tok, "%s*%d*=%s", param, sect,
+		    sect == 0 ? "UTF-8''" : "");
+		start = tok.len;
+		while (i < all.len) {
+			size_t c = strlen(all.s + i);
+
+			if (tok.len > start && tok.len + c + 2 > HDR_MAX)
+				break;
+			buf_add(&tok, all.s + i, c);
+			i += c + 1;
+		}
+		buf_add(&tok, ";", 1);
+		/* Each section on a line of its own. */
+		buf_add(h->b, "\r\n", 2);
+		h->col = 0;
+		hdr_put(h, " ", 1, tok.s, tok.len);
+		sect++;
+	}
+	buf_free(&tok);
+	buf_free(&all);
+}
+
+/*
+ * Content-Disposition of file name: filename="NAME" when plain ASCII;
+ * else RFC 2231's filename*=UTF-8''... first (what a client that reads
+ * RFC 2231 takes), then filename="ASCII fallback" for one that does not.
+ */
+static void
+attach_disposition(struct buf *b, const char *name)
 {
 	struct hdr h;
+	char	  *fb, *t;
 
 	hdr_begin(&h, b, "Content-Disposition");
-	hdr_put(&h, " ", 1, "attachment;", 11);
-	if (hdr_plain(name) && strpbrk(name, "\"\\") == NULL &&
-	    strlen(name) <= HDR_WORD) {
-		char *t = xasprintf("filename=\"%s\"", name);
-
+	if (name_plain(name)) {
+		t = xasprintf("filename=\"%s\"", name);
+		hdr_put(&h, " ", 1, "attachment;", 11);
 		hdr_put(&h, " ", 1, t, strlen(t));
 		free(t);
 		return;
 	}
-	hdr_put(&h, " ", 1, "filename=\"", 10);
-	h.start = h.col; /* the first word right after the quote */
-	{
-		size_t mark = b->len;
-
-		hdr_words(&h, name);
-		/* hdr_words put a space before its first word: drop it. */
-		if (b->len > mark && b->s[mark] == ' ') {
-			memmove(b->s + mark, b->s + mark + 1, b->len - mark);
-			b->len--;
-		}
-	}
-	buf_add(b, "\"", 1);
+	hdr_put(&h, " ", 1, "attachment;", 11);
+	hdr_rfc2231(&h, "filename", name);
+	fb = name_fallback(name);
+	t = xasprintf("filename=\"%s\"", fb);
+	hdr_put(&h, " ", 1, t, strlen(t));
+	free(t);
+	free(fb);
 }
 
 static void
 mime_attach(struct buf *b, const char *boundary, const struct mime_file *f)
 {
-	const char *ext = strrchr(f->name, '.'), *type;
+	const char *type = mime_type_of(f->name);
+	struct hdr  h;
+	char	   *fb = name_fallback(f->name), *t;
 
-	if (ext != NULL && strcmp(ext, ".pdf") == 0)
-		type = "application/pdf";
-	else if (ext != NULL &&
-	    (strcmp(ext, ".txt") == 0 || strcmp(ext, ".md") == 0))
-		type = "text/plain; charset=UTF-8";
-	else
-		type = "application/octet-stream";
-	buf_printf(b, "--%s\r\nContent-Type: %s\r\n", boundary, type);
-	attach_name(b, f->name);
+	buf_printf(b, "--%s\r\n", boundary);
+	hdr_begin(&h, b, "Content-Type");
+	/* Text in UTF-8 says so; another charset is not guessed. */
+	t = xasprintf("%s%s", type,
+	    strncmp(type, "text/", 5) == 0 && f->data != NULL &&
+		    text_utf8_check(f->data, f->len) == -1 ?
+		"; charset=UTF-8;" :
+		";");
+	hdr_put(&h, " ", 1, t, strlen(t));
+	free(t);
+	t = xasprintf("name=\"%s\"", fb);
+	hdr_put(&h, " ", 1, t, strlen(t));
+	free(t);
+	free(fb);
+	buf_adds(b, "\r\n");
+	attach_disposition(b, f->name);
 	buf_adds(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 	mime_base64(b, f->data != NULL ? f->data : "", f->len);
+}
+
+/* The host part of address a (what Message-ID takes), else "loa". */
+static const char *
+addr_host(const char *a)
+{
+	const char *at = a != NULL ? strrchr(a, '@') : NULL;
+
+	if (at == NULL || at[1] == '\0' || strpbrk(at + 1, "<>\r\n \"") != NULL)
+		return "loa";
+	return at + 1;
+}
+
+/* The header block, down to MIME-Version. */
+static void
+mime_headers(struct buf *b, const struct mime_mail *m)
+{
+	mime_address_header(b, "From", m->from_name, m->from_addr);
+	buf_adds(b, "\r\n");
+	if (m->sender_addr != NULL) {
+		mime_address_header(b, "Sender", m->sender_name,
+		    m->sender_addr);
+		buf_adds(b, "\r\n");
+	}
+	if (m->reply_addr != NULL) {
+		mime_address_header(b, "Reply-To", m->reply_name,
+		    m->reply_addr);
+		buf_adds(b, "\r\n");
+	}
+	mime_address_header(b, "To", m->to_name, m->to);
+	buf_adds(b, "\r\n");
+	mime_header(b, "Subject", m->subject);
+	buf_adds(b, "\r\nDate: ");
+	mime_date(b, m->date, m->tzoff);
+	buf_printf(b,
+	    "\r\nMessage-ID: <%s@%s>\r\nAuto-Submitted: auto-generated\r\n"
+	    "MIME-Version: 1.0\r\n",
+	    m->id, addr_host(m->from_addr));
 }
 
 char *
@@ -358,38 +596,32 @@ mime_build(const struct mime_mail *m)
 
 	snprintf(outer, sizeof(outer), "loa-mixed-%s", m->id);
 	snprintf(inner, sizeof(inner), "loa-alt-%s", m->id);
-	mime_address_header(&b, "From", m->from_name, m->from_addr);
-	buf_adds(&b, "\r\n");
-	mime_address_header(&b, "To", m->to_name, m->to);
-	buf_adds(&b, "\r\n");
-	mime_header(&b, "Subject", m->subject);
-	buf_adds(&b, "\r\nDate: ");
-	mime_date(&b, m->date);
-	buf_printf(&b, "\r\nMessage-ID: <%s@loa>\r\nMIME-Version: 1.0\r\n",
-	    m->id);
-	if (m->ics == NULL && m->nattach == 0) {
-		mime_part_text(&b, "text/plain; charset=UTF-8", m->body);
-		return buf_take(&b);
-	}
+	mime_headers(&b, m);
 	buf_printf(&b,
 	    "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
 	    "This is a MIME message.\r\n",
 	    outer);
+	buf_printf(&b,
+	    "--%s\r\nContent-Type: multipart/alternative; "
+	    "boundary=\"%s\"\r\n\r\n",
+	    outer, inner);
+	buf_printf(&b, "--%s\r\n", inner);
+	mime_part_text(&b, "text/plain; charset=UTF-8", m->body);
+	if (m->html != NULL) {
+		buf_printf(&b, "--%s\r\n", inner);
+		mime_part_text(&b, "text/html; charset=UTF-8", m->html);
+	}
 	if (m->ics != NULL) {
 		char *ct = xasprintf("text/calendar; method=%s; "
 				     "charset=UTF-8",
 		    m->method);
 
-		buf_printf(&b,
-		    "--%s\r\nContent-Type: multipart/alternative; "
-		    "boundary=\"%s\"\r\n\r\n",
-		    outer, inner);
-		buf_printf(&b, "--%s\r\n", inner);
-		mime_part_text(&b, "text/plain; charset=UTF-8", m->body);
 		buf_printf(&b, "--%s\r\n", inner);
 		mime_part_text(&b, ct, m->ics);
-		buf_printf(&b, "--%s--\r\n", inner);
 		free(ct);
+	}
+	buf_printf(&b, "--%s--\r\n", inner);
+	if (m->ics != NULL) {
 		buf_printf(&b,
 		    "--%s\r\nContent-Type: application/ics; "
 		    "name=\"invite.ics\"\r\nContent-Disposition: attachment; "
@@ -397,9 +629,6 @@ mime_build(const struct mime_mail *m)
 		    "base64\r\n\r\n",
 		    outer);
 		mime_base64(&b, m->ics, strlen(m->ics));
-	} else {
-		buf_printf(&b, "--%s\r\n", outer);
-		mime_part_text(&b, "text/plain; charset=UTF-8", m->body);
 	}
 	for (i = 0; i < m->nattach; i++)
 		mime_attach(&b, outer, &m->attach[i]);

@@ -1,13 +1,15 @@
 /*
  * mime.h: the email messages loa sends (SPEC §7): RFC 5322 headers with
- * RFC 2047 encoded words, base64 bodies, and for iTIP the structure that
- * shows Accept/Decline in the common clients:
+ * RFC 2047 encoded words, base64 bodies, and one structure for every mail,
+ * the one that shows Accept/Decline in the common clients:
  *
  *   multipart/mixed
  *     multipart/alternative
  *       text/plain; charset=UTF-8
- *       text/calendar; method=M; charset=UTF-8
- *     application/ics; name="invite.ics"   (the same object, attached)
+ *       text/html; charset=UTF-8
+ *       text/calendar; method=M; charset=UTF-8   (iTIP mails only)
+ *     application/ics; name="invite.ics"          (the same object, attached)
+ *     the attachments, with RFC 2231 file names
  */
 #ifndef LOA_MIME_H
 #define LOA_MIME_H
@@ -25,16 +27,22 @@ struct mime_file {
 };
 
 struct mime_mail {
-	const char *from_name; /* display name, any text, or NULL */
-	const char *from_addr; /* address, validated by the caller */
-	const char *to_name;   /* display name, any text, or NULL */
-	const char *to;	       /* address, validated by the caller */
+	const char *from_name;	 /* display name, any text, or NULL */
+	const char *from_addr;	 /* address, validated by the caller */
+	const char *sender_name; /* Sender:, or both NULL */
+	const char *sender_addr;
+	const char *reply_name; /* Reply-To:, or both NULL */
+	const char *reply_addr;
+	const char *to_name; /* display name, any text, or NULL */
+	const char *to;	     /* address, validated by the caller */
 	const char *subject;
 	const char *body;   /* text/plain, UTF-8 */
+	const char *html;   /* text/html, UTF-8, or NULL: none */
 	const char *ics;    /* iCalendar object, or NULL */
 	const char *method; /* its METHOD */
-	const char *id;	    /* job id: Message-ID <id@loa> */
+	const char *id;	    /* job id: Message-ID <id@host of from_addr> */
 	int64_t	    date;   /* UTC seconds */
+	int	    tzoff;  /* Date:'s offset, seconds east of UTC */
 	const struct mime_file *attach;
 	size_t			nattach;
 };
@@ -42,6 +50,14 @@ struct mime_mail {
 /* The whole message with CRLF line ends; caller frees. A pure function of
  * m. Can't fail. */
 char *mime_build(const struct mime_mail *m);
+
+/* The Content-Type of a file name by its extension (case aside):
+ * application/octet-stream for one not in loa's table. */
+const char *mime_type_of(const char *name);
+
+/* Text s for HTML: & < > " ' as references, controls but LF and TAB
+ * dropped. */
+void mime_html_text(struct buf *, const char *s);
 
 /* Base64 of n bytes in lines of 76, CRLF after each line. */
 void mime_base64(struct buf *, const void *, size_t n);

@@ -12,7 +12,8 @@
 #include "util/text.h"
 #include "util/xmalloc.h"
 
-#define TIME_FMT "%H:%M ngày %d/%m/%Y"
+/* How officials write a time: "08 giờ 00, thứ Sáu, ngày 26/12/2025". */
+#define TIME_FMT "%H giờ %M, %A, ngày %d/%m/%Y"
 
 static const char *const tmpl_keys[T__N] = {
 	"distribution_subject",
@@ -46,6 +47,13 @@ static const char *const tmpl_keys[T__N] = {
 	"ical_agenda",
 	"ical_task_due",
 	"ical_alarm",
+	"html_time",
+	"html_location",
+	"html_agenda",
+	"html_task",
+	"html_due",
+	"html_plan",
+	"html_files",
 };
 
 static const char *const tmpl_builtin[T__N] = {
@@ -58,44 +66,44 @@ static const char *const tmpl_builtin[T__N] = {
 	/* invitation */
 	"Giấy mời: {event.title}",
 	"Kính gửi {person.name},\n\n{plan.issuer} trân trọng kính mời tham dự "
-	"{event.title}.\n\nThời gian: {event.start:" TIME_FMT "}.\n"
+	"{event.title}.\n\nThời gian: {event.start}.\n"
 	"Địa điểm: {event.location}.\n\nTrân trọng.\n{plan.issuer}",
-	"Giấy mời: {event.title}. {event.start:" TIME_FMT "}, "
+	"Giấy mời: {event.title}. {event.start}, "
 	"{event.location}.",
 	/* update */
 	"Thay đổi: {event.title}",
 	"Kính gửi {person.name},\n\n{event.title} có thay đổi: {changes}.\n\n"
-	"Thời gian: {event.start:" TIME_FMT "}.\nĐịa điểm: {event.location}."
+	"Thời gian: {event.start}.\nĐịa điểm: {event.location}."
 	"\n\nTrân trọng.\n{plan.issuer}",
 	"Thay đổi: {event.title}: {changes}.",
 	/* cancel */
 	"Hủy: {event.title}",
 	"Kính gửi {person.name},\n\n{event.title} dự kiến "
-	"{event.start:" TIME_FMT "} không còn mời Quý vị hoặc đã bị hủy.\n\n"
+	"{event.start} không còn mời Quý vị hoặc đã bị hủy.\n\n"
 	"Trân trọng.\n{plan.issuer}",
-	"Thông báo hủy: {event.title}, {event.start:" TIME_FMT "}.",
+	"Thông báo hủy: {event.title}, {event.start}.",
 	/* event reminder */
 	"Nhắc lịch: {event.title}",
 	"Kính gửi {person.name},\n\nXin nhắc: {event.title} diễn ra lúc "
-	"{event.start:" TIME_FMT "} tại {event.location}.\n\nTrân trọng.\n"
+	"{event.start} tại {event.location}.\n\nTrân trọng.\n"
 	"{plan.issuer}",
-	"Nhắc lịch: {event.title}, {event.start:" TIME_FMT "}, "
+	"Nhắc lịch: {event.title}, {event.start}, "
 	"{event.location}.",
 	/* task reminder */
 	"Nhắc việc: {task.title} (hạn {task.due:%d/%m/%Y})",
 	"Kính gửi {person.name},\n\nTheo Kế hoạch số {plan.id}, {agency.name} "
-	"có nhiệm vụ: {task.title}.\nHạn hoàn thành: {task.due:" TIME_FMT
-	"} (còn {days_left} ngày).\n\nTrân trọng.\n{plan.issuer}",
-	"Nhắc việc KH {plan.id}: {task.title}. Hạn {task.due:" TIME_FMT
-	"}, còn {days_left} ngày.",
+	"có nhiệm vụ: {task.title}.\nHạn hoàn thành: {task.due}"
+	" (còn {days_left} ngày).\n\nTrân trọng.\n{plan.issuer}",
+	"Nhắc việc KH {plan.id}: {task.title}. Hạn {task.due}"
+	", còn {days_left} ngày.",
 	/* overdue */
 	"Quá hạn: {task.title}",
 	"Kính gửi {person.name},\n\nNhiệm vụ \"{task.title}\" theo Kế hoạch "
-	"số {plan.id} đã quá hạn ({task.due:" TIME_FMT "}) mà chưa báo "
+	"số {plan.id} đã quá hạn ({task.due}) mà chưa báo "
 	"hoàn thành.\n\nTrân trọng.\n{plan.issuer}",
-	"Quá hạn KH {plan.id}: {task.title} (hạn {task.due:" TIME_FMT "}).",
+	"Quá hạn KH {plan.id}: {task.title} (hạn {task.due}).",
 	/* the words of {changes} */
-	"thời gian mới {event.start:" TIME_FMT "} đến {event.end:" TIME_FMT "}",
+	"thời gian mới {event.start} đến {event.end}",
 	"địa điểm mới {event.location}",
 	"tên mới: {event.title}",
 	"nội dung thay đổi",
@@ -106,6 +114,14 @@ static const char *const tmpl_builtin[T__N] = {
 	"Chương trình:",
 	"Hạn: {task.title}",
 	"Nhắc lịch: {event.title}",
+	/* the table of the HTML part */
+	"Thời gian",
+	"Địa điểm",
+	"Chương trình",
+	"Nhiệm vụ",
+	"Hạn hoàn thành",
+	"Kế hoạch",
+	"Tệp đính kèm",
 };
 
 enum tmpl_var {
@@ -380,9 +396,20 @@ tmpl_strftime(struct buf *b, const char *spec, const struct tm *tm)
 }
 
 /*
+ * Vietnamese weekdays, Sunday first (tm_wday), as written inside a
+ * sentence ("thứ Sáu, ngày 26/12/2025"), and the short forms of calendars
+ * and timetables.
+ */
+static const char *const weekday_vi[7] = { "Chủ nhật", "thứ Hai", "thứ Ba",
+	"thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy" };
+static const char *const weekday_vi_short[7] = { "CN", "T2", "T3", "T4", "T5",
+	"T6", "T7" };
+
+/*
  * Time t in plan p's zone, in strftime format fmt (fmtlen bytes; none: the
  * default). The format is walked here: literal text is copied, %s is t's
- * epoch, %z and %Z the plan zone's offset (+0700) and name, and every
+ * epoch, %z and %Z the plan zone's offset (+0700) and name, %A and %a the
+ * Vietnamese weekday ("thứ Sáu", "T6"; flags are ignored), and every
  * other conversion goes to strftime alone with a struct tm of the plan's
  * local time, so the machine's zone never shows.
  */
@@ -446,6 +473,12 @@ tmpl_time(struct buf *b, const struct plan *p, int64_t t, const char *fmt,
 		}
 		case 'Z':
 			buf_adds(b, tz_name(p->tz));
+			break;
+		case 'A':
+			buf_adds(b, weekday_vi[tm.tm_wday]);
+			break;
+		case 'a':
+			buf_adds(b, weekday_vi_short[tm.tm_wday]);
 			break;
 		case '%':
 			buf_add(b, "%", 1);

@@ -54,6 +54,14 @@ enum tmpl_name {
 	T_ICAL_AGENDA,	 /* heads the agenda in DESCRIPTION */
 	T_ICAL_TASK_DUE, /* SUMMARY of a task's deadline event */
 	T_ICAL_ALARM,	 /* what an invitation's VALARM shows */
+	/* The headings of the table in a mail's text/html part. */
+	T_HTML_TIME,
+	T_HTML_LOCATION,
+	T_HTML_AGENDA,
+	T_HTML_TASK,
+	T_HTML_DUE,
+	T_HTML_PLAN,
+	T_HTML_FILES,
 	T__N
 };
 
