@@ -397,8 +397,12 @@ name_fallback(const char *s)
 	if (n > NAME_MAX_FALLBACK) {
 		ext = strrchr(f, '.');
 		e = ext != NULL && strlen(ext) <= 10 ? strlen(ext) : 0;
-		buf_add(&b, f, NAME_MAX_FALLBACK - e);
-		buf_add(&b, f + n - e, e);
+		n -= e;
+		/* The stem cut, without the spaces the cut left at its end. */
+		for (e = NAME_MAX_FALLBACK - e; e > 0 && f[e - 1] == ' '; e--)
+			;
+		buf_add(&b, f, e);
+		buf_adds(&b, f + n);
 		free(f);
 		return buf_take(&b);
 	}

@@ -82,7 +82,7 @@ for i in mail:
     need(i in sent and by[i]["channel"] == "email",
          "mail %s.eml is not a sent email job" % i)
     with open(os.path.join(var, "outbox", "mail", i + ".eml"), "rb") as f:
-        need(("Message-ID: <%s@loa>" % i).encode() in f.read(),
+        need(("Message-ID: <%s@daison.example>" % i).encode() in f.read(),
              "mail %s.eml: Message-ID is not the job id" % i)
 lines = []
 try:

@@ -689,8 +689,8 @@ START_TEST(test_fault_write)
 	ck_assert_str_eq(state_of(id), "sent");
 	eml = tu_slurp(path);
 	ck_assert_msg(eml != NULL, "%s: %s", path, strerror(errno));
-	snprintf(want, sizeof(want), "Message-ID: <%s@loa>\r\n", id);
-	ck_assert_msg(strstr(eml, want) != NULL, "%s", eml);
+	snprintf(want, sizeof(want), "Message-ID: <%s@", id);
+	ck_assert_msg(strstr(eml, want) != NULL, "%.400s", eml);
 	free(eml);
 	free(path);
 }
@@ -816,7 +816,7 @@ START_TEST(test_fault_sqlite_commit)
 	step_at(t + 60);
 	ck_assert_str_eq(state_of(id), "sent");
 	eml = tu_slurp(path);
-	snprintf(want, sizeof(want), "Message-ID: <%s@loa>\r\n", id);
+	snprintf(want, sizeof(want), "Message-ID: <%s@", id);
 	ck_assert_msg(eml != NULL && strstr(eml, want) != NULL, "%s",
 	    eml ? eml : path);
 	free(eml);

@@ -887,14 +887,16 @@ START_TEST(test_cancel_quotes_announced)
 	j = job_need(&jv, "cancel", "chau", "sms", 1);
 	ck_assert_str_eq(j->state, "sent");
 	t = sms_of(j->id);
-	ck_assert_msg(strstr(t, "08:00 ngày 20/03/2026") != NULL, "%s", t);
+	ck_assert_msg(strstr(t, "08 giờ 00, thứ Sáu, ngày 20/03/2026") != NULL,
+	    "%s", t);
 	ck_assert_msg(strstr(t, "21/03/2026") == NULL, "%s", t);
 	free(t);
 	j = job_need(&jv, "cancel", "chau", "email", 1);
 	eml = eml_of(j->id);
 	body = mime_part(eml, "text/plain");
-	ck_assert_msg(strstr(body, "08:00 ngày 20/03/2026") != NULL, "%s",
-	    body);
+	ck_assert_msg(strstr(body, "08 giờ 00, thứ Sáu, ngày 20/03/2026") !=
+		NULL,
+	    "%s", body);
 	ck_assert_msg(strstr(body, "21/03/2026") == NULL, "%s", body);
 	free(body);
 	free(eml);
@@ -904,13 +906,15 @@ START_TEST(test_cancel_quotes_announced)
 	free(ics);
 	j = job_need(&jv, "update", "an", "sms", 1);
 	t = sms_of(j->id);
-	ck_assert_msg(strstr(t, "14:00 ngày 21/03/2026") != NULL, "%s", t);
+	ck_assert_msg(strstr(t, "14 giờ 00, thứ Bảy, ngày 21/03/2026") != NULL,
+	    "%s", t);
 	free(t);
 	j = job_need(&jv, "update", "an", "email", 1);
 	eml = eml_of(j->id);
 	body = mime_part(eml, "text/plain");
-	ck_assert_msg(strstr(body, "14:00 ngày 21/03/2026") != NULL, "%s",
-	    body);
+	ck_assert_msg(strstr(body, "14 giờ 00, thứ Bảy, ngày 21/03/2026") !=
+		NULL,
+	    "%s", body);
 	free(body);
 	free(eml);
 	jobs_put(&jv);
@@ -925,7 +929,8 @@ START_TEST(test_cancel_quotes_announced)
 	jobs_get(&jv);
 	j = job_need(&jv, "cancel", "an", "sms", 2);
 	t = sms_of(j->id);
-	ck_assert_msg(strstr(t, "14:00 ngày 21/03/2026") != NULL, "%s", t);
+	ck_assert_msg(strstr(t, "14 giờ 00, thứ Bảy, ngày 21/03/2026") != NULL,
+	    "%s", t);
 	free(t);
 	jobs_put(&jv);
 }
@@ -1333,10 +1338,12 @@ START_TEST(test_reconcile_superseded)
 	j = job_need(&jv, "update", "binh", "sms", 2);
 	ck_assert_str_eq(j->state, "sent");
 	sms = sms_of(j->id);
-	ck_assert_msg(strstr(sms, "thời gian mới 14:00 ngày 27/03/2026") !=
-		NULL,
+	ck_assert_msg(strstr(sms,
+			  "thời gian mới 14 giờ 00, thứ Sáu, ngày "
+			  "27/03/2026") != NULL,
 	    "%s", sms);
-	ck_assert_msg(strstr(sms, "08:00 ngày 27/03") == NULL, "%s", sms);
+	ck_assert_msg(strstr(sms, "08 giờ 00, thứ Sáu, ngày 27/03") == NULL,
+	    "%s", sms);
 	free(sms);
 	jobs_put(&jv);
 }

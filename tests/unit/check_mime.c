@@ -54,8 +54,11 @@ mail(void)
 	m.to = "an@daison.example";
 	m.subject = "Giấy mời: Hội nghị tổng kết";
 	m.body = "Kính gửi anh An,\n\nTrân trọng kính mời.\n";
+	m.html = "<!DOCTYPE html>\n<html><body><p>Kính gửi anh An,</p>"
+		 "</body></html>\n";
 	m.id = "0123456789abcdef";
 	m.date = 1766710800; /* 2025-12-26 01:00:00 UTC, a Friday */
+	m.tzoff = 7 * 3600;
 	return m;
 }
 
@@ -141,6 +144,62 @@ header(const char *h, const char *name)
 			return NULL;
 		p += 2;
 	}
+}
+
+/*
+ * The MIME tree of the entity at [s, end) into out, types only, a
+ * multipart's parts in parentheses: "multipart/mixed(text/plain,...)".
+ * Every part must lie inside its parent and each multipart must close.
+ */
+static void
+tree_of(const char *s, const char *end, struct buf *out)
+{
+	char	   *h = headers(s), *ct = header(h, "Content-Type"), *delim;
+	const char *body = strstr(s, "\r\n\r\n") + 2, *p, *next, *b;
+	size_t	    n;
+
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_msg(body < end, "headers run past the part");
+	buf_add(out, ct, strcspn(ct, ";"));
+	if (strncmp(ct, "multipart/", 10) == 0) {
+		b = strstr(ct, "boundary=\"");
+		ck_assert_ptr_nonnull(b);
+		b += 10;
+		n = strcspn(b, "\"");
+		delim = xasprintf("\r\n--%.*s", (int)n, b);
+		p = strstr(body, delim);
+		ck_assert_msg(p != NULL && p < end, "no first boundary");
+		buf_add(out, "(", 1);
+		for (;;) {
+			p += strlen(delim);
+			if (strncmp(p, "--\r\n", 4) == 0)
+				break;
+			ck_assert_msg(strncmp(p, "\r\n", 2) == 0,
+			    "a boundary not alone on its line");
+			p += 2;
+			next = strstr(p, delim);
+			ck_assert_msg(next != NULL && next < end,
+			    "a part runs past its parent");
+			if (out->s[out->len - 1] != '(')
+				buf_add(out, ",", 1);
+			tree_of(p, next, out);
+			p = next;
+		}
+		buf_add(out, ")", 1);
+		free(delim);
+	}
+	free(ct);
+	free(h);
+}
+
+static void
+assert_tree(const char *m, const char *want)
+{
+	struct buf b = { 0 };
+
+	tree_of(m, m + strlen(m), &b);
+	ck_assert_str_eq(b.s, want);
+	buf_free(&b);
 }
 
 /* Decode a header value of RFC 2047 B words (and plain text). */
@@ -278,14 +337,22 @@ START_TEST(test_headers_plain)
 	assert_crlf(msg);
 	assert_header_lines(msg, 78);
 	h = headers(msg);
+	/* The job id at the host of the From address. */
 	v = header(h, "Message-ID");
-	ck_assert_str_eq(v, "<0123456789abcdef@loa>");
+	ck_assert_str_eq(v, "<0123456789abcdef@daison.example>");
 	free(v);
 	v = header(h, "MIME-Version");
 	ck_assert_str_eq(v, "1.0");
 	free(v);
+	v = header(h, "Auto-Submitted");
+	ck_assert_str_eq(v, "auto-generated");
+	free(v);
+	ck_assert_ptr_null(header(h, "List-Unsubscribe"));
+	ck_assert_ptr_null(header(h, "Sender"));
+	ck_assert_ptr_null(header(h, "Reply-To"));
+	/* Date: in the service's zone, its offset written. */
 	v = header(h, "Date");
-	ck_assert_str_eq(v, "Fri, 26 Dec 2025 01:00:00 +0000");
+	ck_assert_str_eq(v, "Fri, 26 Dec 2025 08:00:00 +0700");
 	free(v);
 	v = header(h, "To");
 	ck_assert_msg(strstr(v, " <an@daison.example>") != NULL, "%s", v);
@@ -294,12 +361,74 @@ START_TEST(test_headers_plain)
 	ck_assert_msg(strstr(v, "<ubnd@daison.example>") != NULL, "%s", v);
 	free(v);
 	free(h);
-	/* No iCalendar, no attachment: one text/plain part. */
-	ck_assert_ptr_null(strstr(msg, "multipart/"));
+	/* No iCalendar, no attachment: SPEC §7's shape without the
+	 * calendar parts, mixed > alternative { plain, html }. */
+	assert_tree(msg,
+	    "multipart/mixed(multipart/alternative(text/plain,"
+	    "text/html))");
 	v = part(msg, "text/plain; charset=UTF-8", &n);
 	ck_assert_ptr_nonnull(v);
 	ck_assert_str_eq(v, m.body);
 	free(v);
+	v = part(msg, "text/html; charset=UTF-8", &n);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(v, m.html);
+	free(v);
+	/* West of UTC, the day before; no From host: loa's own. */
+	m.tzoff = -(3 * 3600 + 30 * 60);
+	m.date = 1766710800 - 2 * 3600;
+	m.from_addr = "nobody";
+	build(&m);
+	h = headers(msg);
+	v = header(h, "Date");
+	ck_assert_str_eq(v, "Thu, 25 Dec 2025 19:30:00 -0330");
+	free(v);
+	v = header(h, "Message-ID");
+	ck_assert_str_eq(v, "<0123456789abcdef@loa>");
+	free(v);
+	free(h);
+}
+END_TEST
+
+/* Sender: and Reply-To: when given, addresses like From's. */
+START_TEST(test_sender_reply_to)
+{
+	struct mime_mail m = mail();
+	char		*h, *v, *d;
+
+	m.sender_addr = "vanthu@daison.example";
+	m.reply_name = "Văn phòng, UBND xã";
+	m.reply_addr = "vanphong@daison.example";
+	build(&m);
+	assert_header_lines(msg, 78);
+	h = headers(msg);
+	v = header(h, "Sender");
+	ck_assert_str_eq(v, "vanthu@daison.example");
+	free(v);
+	v = header(h, "Reply-To");
+	d = decode_words(v);
+	ck_assert_str_eq(d, "Văn phòng, UBND xã <vanphong@daison.example>");
+	free(d);
+	free(v);
+	free(h);
+	/* Order: From, Sender, Reply-To, To. */
+	ck_assert(strstr(msg, "\r\nSender:") > strstr(msg, "From:") &&
+	    strstr(msg, "\r\nReply-To:") > strstr(msg, "\r\nSender:") &&
+	    strstr(msg, "\r\nTo:") > strstr(msg, "\r\nReply-To:"));
+	m.sender_name = "Văn thư \"UBND\"";
+	m.reply_name = "Phong, Van";
+	m.reply_addr = "vp@daison.example";
+	build(&m);
+	h = headers(msg);
+	v = header(h, "Sender");
+	d = decode_words(v);
+	ck_assert_str_eq(d, "Văn thư \"UBND\" <vanthu@daison.example>");
+	free(d);
+	free(v);
+	v = header(h, "Reply-To");
+	ck_assert_str_eq(v, "\"Phong, Van\" <vp@daison.example>");
+	free(v);
+	free(h);
 }
 END_TEST
 
@@ -590,7 +719,11 @@ START_TEST(test_itip_structure)
 	    "\r\nContent-Type: application/ics; "
 	    "name=\"invite.ics\"");
 	ck_assert_msg(mixed && alt && plain && cal && att, "%s", msg);
-	/* mixed > alternative { plain, calendar }, then the attachment. */
+	/* SPEC §7: mixed > alternative { plain, html, calendar }, then the
+	 * same object attached. */
+	assert_tree(msg,
+	    "multipart/mixed(multipart/alternative(text/plain,text/html,"
+	    "text/calendar),application/ics)");
 	ck_assert(mixed < alt && alt < plain && plain < cal && cal < att);
 	end = strstr(cal, "--loa-alt-");
 	ck_assert_msg(end != NULL && end < att,
@@ -608,6 +741,9 @@ START_TEST(test_itip_structure)
 	free(v);
 	v = part(msg, "text/plain", &n);
 	ck_assert_str_eq(v, m.body);
+	free(v);
+	v = part(msg, "text/html; charset=UTF-8", &n);
+	ck_assert_str_eq(v, m.html);
 	free(v);
 	/* Nothing non-ASCII is labelled 7bit; no raw 8-bit byte anywhere. */
 	ck_assert_ptr_null(strstr(msg, "7bit"));
@@ -629,14 +765,83 @@ START_TEST(test_itip_structure)
 }
 END_TEST
 
+/* The value of parameter name (no '*') in the unfolded header value v:
+ * RFC 2231 sections joined and percent-decoded, or the quoted string.
+ * Caller frees; NULL when absent. */
+static char *
+param(const char *v, const char *name, int extended)
+{
+	struct buf  b = { 0 };
+	char	    key[64];
+	const char *p, *e;
+	int	    sect;
+
+	if (!extended) {
+		snprintf(key, sizeof(key), " %s=\"", name);
+		if ((p = strstr(v, key)) == NULL)
+			return NULL;
+		p += strlen(key);
+		return xstrndup(p, strcspn(p, "\""));
+	}
+	for (sect = -1;; sect++) {
+		if (sect < 0)
+			snprintf(key, sizeof(key), " %s*=", name);
+		else
+			snprintf(key, sizeof(key), " %s*%d*=", name, sect);
+		if ((p = strstr(v, key)) == NULL) {
+			if (sect < 0)
+				continue;
+			break;
+		}
+		p += strlen(key);
+		if (sect <= 0) {
+			ck_assert_msg(strncmp(p, "UTF-8''", 7) == 0, "%s", p);
+			p += 7;
+		}
+		for (e = p; *e != '\0' && *e != ';' && *e != ' '; e++) {
+			if (*e == '%') {
+				unsigned c;
+
+				ck_assert(sscanf(e + 1, "%2x", &c) == 1);
+				buf_addc(&b, (char)c);
+				e += 2;
+			} else {
+				ck_assert_msg(strchr("\"'()<>@,;:\\/[]?={}*",
+						  *e) == NULL,
+				    "'%c' not percent-encoded", *e);
+				buf_add(&b, e, 1);
+			}
+		}
+		if (sect < 0)
+			break;
+	}
+	return b.s != NULL ? buf_take(&b) : NULL;
+}
+
+/* The unfolded headers of the part holding "filename", by its name. */
+static char *
+attach_headers(const char *fb)
+{
+	char	    key[200];
+	const char *p;
+
+	snprintf(key, sizeof(key), "filename=\"%s\"", fb);
+	ck_assert_msg((p = strstr(msg, key)) != NULL, "no %s", key);
+	while (p > msg && strncmp(p, "\r\n--loa-mixed-", 14) != 0)
+		p--;
+	return headers(p + 2 + strcspn(p + 2, "\r") + 2);
+}
+
 START_TEST(test_attachments)
 {
 	static const unsigned char bytes[] = { '%', 'P', 'D', 'F', 0x00, 0xff,
 		0x80, 0x0d, 0x0a, 0x7f, 'x' };
 	struct mime_mail	   m = mail();
-	struct mime_file	   files[2];
-	char			  *v;
+	struct mime_file	   files[3];
+	struct buf		   longname = { 0 };
+	char			  *v, *h, *d;
 	size_t			   n;
+	int			   i;
 
 	files[0].name = "129-KH-UBND.pdf";
 	files[0].data = (const char *)bytes;
@@ -644,26 +849,130 @@ START_TEST(test_attachments)
 	files[1].name = "Ghi chú.txt";
 	files[1].data = "chú ý";
 	files[1].len = strlen("chú ý");
+	/* Long enough to need RFC 2231 continuations. */
+	for (i = 0; i < 6; i++)
+		buf_adds(&longname, "Kế hoạch tổ chức Hội nghị ");
+	buf_adds(&longname, "số 129.docx");
+	files[2].name = longname.s;
+	files[2].data = "PK";
+	files[2].len = 2;
 	m.attach = files;
-	m.nattach = 2;
+	m.nattach = 3;
 	build(&m);
 	assert_crlf(msg);
-	ck_assert_ptr_nonnull(strstr(msg, "multipart/mixed"));
+	assert_header_lines(msg, 78);
+	assert_tree(msg,
+	    "multipart/mixed(multipart/alternative(text/plain,"
+	    "text/html),application/pdf,text/plain,"
+	    "application/vnd.openxmlformats-officedocument."
+	    "wordprocessingml.document)");
 	ck_assert_ptr_nonnull(strstr(msg,
-	    "\r\nContent-Type: application/pdf"
+	    "\r\nContent-Type: application/pdf; name=\"129-KH-UBND.pdf\""
 	    "\r\nContent-Disposition: attachment; filename=\"129-KH-UBND.pdf"
 	    "\""));
-	/* A non-ASCII file name is an encoded word, never raw bytes. */
+	/* A non-ASCII file name is RFC 2231's, with an ASCII fallback;
+	 * never raw bytes, never an encoded word. */
 	ck_assert_ptr_null(strstr(msg, "Ghi chú"));
-	ck_assert_ptr_nonnull(strstr(msg, "filename=\"=?UTF-8?B?"));
+	ck_assert_ptr_null(strstr(msg, "=?UTF-8?B?R2hp"));
+	h = attach_headers("Ghi chu.txt");
+	v = header(h, "Content-Disposition");
+	ck_assert_str_eq(v,
+	    "attachment; filename*=UTF-8''Ghi%20ch%C3%BA.txt; "
+	    "filename=\"Ghi chu.txt\"");
+	free(v);
+	v = header(h, "Content-Type");
+	ck_assert_str_eq(v, "text/plain; charset=UTF-8; name=\"Ghi chu.txt\"");
+	free(v);
+	free(h);
+	/* The fallback: 60 octets at most, the extension kept. */
+	h = attach_headers("Ke hoach to chuc Hoi nghi Ke hoach to chuc Hoi "
+			   "nghi Ke.docx");
+	v = header(h, "Content-Disposition");
+	ck_assert_msg(strstr(v, "filename*0*=UTF-8''K%E1%BA%BF") != NULL &&
+		strstr(v, "filename*1*=") != NULL,
+	    "%s", v);
+	d = param(v, "filename", 1);
+	ck_assert_str_eq(d, longname.s);
+	free(d);
+	free(v);
+	free(h);
 	v = part(msg, "application/pdf", &n);
 	ck_assert_uint_eq(n, sizeof(bytes));
 	ck_assert_int_eq(memcmp(v, bytes, n), 0);
 	free(v);
-	v = part(msg, "text/plain; charset=UTF-8\r\nContent-Disposition", &n);
+	v = part(msg, "text/plain; charset=UTF-8; name", &n);
 	ck_assert_uint_eq(n, strlen("chú ý"));
 	ck_assert_int_eq(memcmp(v, "chú ý", n), 0);
 	free(v);
+	buf_free(&longname);
+}
+END_TEST
+
+/* Content-Type by extension, case aside; unknown: octet-stream. */
+START_TEST(test_attachment_types)
+{
+	static const struct {
+		const char *name, *type;
+	} v[] = {
+		{ "a.pdf", "application/pdf" },
+		{ "a.PDF", "application/pdf" },
+		{ "a.doc", "application/msword" },
+		{ "a.docx",
+		    "application/vnd.openxmlformats-officedocument."
+		    "wordprocessingml.document" },
+		{ "a.xls", "application/vnd.ms-excel" },
+		{ "a.xlsx",
+		    "application/vnd.openxmlformats-officedocument."
+		    "spreadsheetml.sheet" },
+		{ "a.ppt", "application/vnd.ms-powerpoint" },
+		{ "a.pptx",
+		    "application/vnd.openxmlformats-officedocument."
+		    "presentationml.presentation" },
+		{ "a.odt", "application/vnd.oasis.opendocument.text" },
+		{ "a.ods", "application/vnd.oasis.opendocument.spreadsheet" },
+		{ "ảnh.jpg", "image/jpeg" },
+		{ "a.JPEG", "image/jpeg" },
+		{ "a.png", "image/png" },
+		{ "a.txt", "text/plain" },
+		{ "a.csv", "text/csv" },
+		{ "a.zip", "application/zip" },
+		{ "a.tar.gz", "application/octet-stream" },
+		{ "a.exe", "application/octet-stream" },
+		{ "pdf", "application/octet-stream" },
+		{ ".pdf", "application/octet-stream" },
+		{ "a.", "application/octet-stream" },
+	};
+	struct mime_mail m = mail();
+	struct mime_file f;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		ck_assert_msg(strcmp(mime_type_of(v[i].name), v[i].type) == 0,
+		    "%s: %s", v[i].name, mime_type_of(v[i].name));
+	/* Text not in UTF-8 gets no charset it does not have. */
+	f.name = "a.csv";
+	f.data = "\xe0\xe1;\xe2\n";
+	f.len = 5;
+	m.attach = &f;
+	m.nattach = 1;
+	build(&m);
+	ck_assert_ptr_nonnull(strstr(msg,
+	    "\r\nContent-Type: text/csv; "
+	    "name=\"a.csv\"\r\n"));
+}
+END_TEST
+
+/* HTML text: the five specials as references, no control but LF/TAB. */
+START_TEST(test_html_text)
+{
+	struct buf b = { 0 };
+
+	mime_html_text(&b,
+	    "<script>alert(\"x\")</script> & 'Đại Sơn'\x01\x7f\t\n");
+	ck_assert_str_eq(b.s,
+	    "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; "
+	    "&#39;Đại Sơn&#39;\t\n");
+	buf_free(&b);
 }
 END_TEST
 
@@ -719,6 +1028,9 @@ mime_suite(void)
 	tcase_add_test(tc, test_long_headers);
 	tcase_add_test(tc, test_itip_structure);
 	tcase_add_test(tc, test_attachments);
+	tcase_add_test(tc, test_attachment_types);
+	tcase_add_test(tc, test_html_text);
+	tcase_add_test(tc, test_sender_reply_to);
 	tcase_add_test(tc, test_base64);
 	suite_add_tcase(s, tc);
 	return s;

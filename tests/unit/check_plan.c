@@ -802,17 +802,17 @@ START_TEST(test_sms_parts)
 		int		  parts;
 		int		  warnings;
 	} want[] = {
-		/* 144 characters with diacritics: 67 + 67 + 10 */
+		/* 158 characters with diacritics: 67 + 67 + 24 */
 		{ "plans/sms/loa.cfg",
 		    "Nhắc việc KH 7/KH-UBND: " SMS_TITLE
-		    ". Hạn 17:00 ngày 20/03/2026, còn 5 ngày.",
+		    ". Hạn 17 giờ 00, thứ Sáu, ngày 20/03/2026, còn 5 ngày.",
 		    SMS_UCS2, 3, 0 },
-		/* folded: the same 144 characters fit one GSM-7 message */
+		/* folded: the same 158 characters fit one GSM-7 message */
 		{ "plans/sms-fold/loa.cfg",
 		    "Nhac viec KH 7/KH-UBND: Tong hop "
 		    "bao cao ket qua cai cach hanh chinh nam 2025 cua cac "
-		    "phong, ban, don vi. Han 17:00 ngay 20/03/2026, con 5 "
-		    "ngay.",
+		    "phong, ban, don vi. Han 17 gio 00, thu Sau, ngay "
+		    "20/03/2026, con 5 ngay.",
 		    SMS_GSM7, 1, 0 },
 		/* the template override: 256 characters, past max_parts 3 */
 		{ "plans/sms-tmpl/loa.cfg",

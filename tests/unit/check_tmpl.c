@@ -169,9 +169,14 @@ START_TEST(test_render_time_formats)
 	ck_assert_str_eq(render("{event.start:%d/%m/%Y}"), "26/12/2025");
 	ck_assert_str_eq(render("{task.due:%H:%M ngày %d/%m/%Y}"),
 	    "17:00 ngày 16/12/2025");
-	/* The default format (README: %H:%M ngày %d/%m/%Y), in the plan's
-	 * zone whatever the machine's. */
-	ck_assert_str_eq(render("{event.start}"), "08:00 ngày 26/12/2025");
+	/* The default format, as officials write a time (SPEC §5), in the
+	 * plan's zone whatever the machine's. */
+	ck_assert_str_eq(render("{event.start}"),
+	    "08 giờ 00, thứ Sáu, ngày 26/12/2025");
+	ck_assert_str_eq(render("{event.end}"),
+	    "11 giờ 30, thứ Sáu, ngày 26/12/2025");
+	ck_assert_str_eq(render("Hạn {task.due}."),
+	    "Hạn 17 giờ 00, thứ Ba, ngày 16/12/2025.");
 	/* Around midnight local time (17:00 UTC): the local date. */
 	w.event.start.t = LOCAL_TIME("2025-12-31 06:30");
 	ck_assert_str_eq(render("{event.start:%Y-%m-%d %H:%M}"),
@@ -217,6 +222,65 @@ START_TEST(test_render_time_zone_formats)
 	ck_assert_str_eq(render(f.s), want.s);
 	buf_free(&f);
 	buf_free(&want);
+}
+END_TEST
+
+/*
+ * The weekday is Vietnamese, in the default and wherever a format asks
+ * for %A (or %a, short), whatever the machine's zone and locale; every
+ * other conversion is strftime's.
+ */
+START_TEST(test_render_weekdays)
+{
+	static const struct {
+		const char *day, *a, *wd;
+	} v[] = {
+		{ "21", "CN", "Chủ nhật" },
+		{ "22", "T2", "thứ Hai" },
+		{ "23", "T3", "thứ Ba" },
+		{ "24", "T4", "thứ Tư" },
+		{ "25", "T5", "thứ Năm" },
+		{ "26", "T6", "thứ Sáu" },
+		{ "27", "T7", "thứ Bảy" },
+	};
+	size_t i;
+	char   when[32], want[128];
+
+	/* The machine in a zone where it is another day already. */
+	setenv("TZ", "Pacific/Kiritimati", 1);
+	tzset();
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(when, sizeof(when), "2025-12-%s 07:30", v[i].day);
+		w.event.start.t = LOCAL_TIME(when);
+		snprintf(want, sizeof(want), "07 giờ 30, %s, ngày %s/12/2025",
+		    v[i].wd, v[i].day);
+		ck_assert_str_eq(render("{event.start}"), want);
+		ck_assert_str_eq(render("{event.start:%A}"), v[i].wd);
+		ck_assert_str_eq(render("{event.start:%a}"), v[i].a);
+	}
+	/* 2025-12-21 23:30 local is 16:30 UTC the same day, 06:30 of the
+	 * 22nd in Kiritimati: the plan's Sunday. */
+	w.event.start.t = LOCAL_TIME("2025-12-21 23:30");
+	ck_assert_str_eq(render("{event.start:%A %d/%m %H:%M}"),
+	    "Chủ nhật 21/12 23:30");
+	unsetenv("TZ");
+	tzset();
+	/* In any format, beside strftime's own conversions. */
+	w.event.start.t = LOCAL_TIME("2025-12-26 08:00");
+	ck_assert_str_eq(render("{event.start:%H:%M, %A (%a), ngày %d/%m/%Y}"),
+	    "08:00, thứ Sáu (T6), ngày 26/12/2025");
+	ck_assert_str_eq(render("{task.due:%A %j %u}"), "thứ Ba 350 2");
+	ck_assert_str_eq(render("{event.start:%%A}"), "%A");
+	/* The SMS and mail templates use the default, weekday and all. */
+	ck_assert_str_eq(render(tmpl_text(NULL, T_INVITATION_SMS)),
+	    "Giấy mời: Hội nghị tổng kết. 08 giờ 00, thứ Sáu, ngày "
+	    "26/12/2025, Phòng họp gác 3.");
+	ck_assert_ptr_nonnull(strstr(render(
+					 tmpl_text(NULL, T_TASK_REMINDER_BODY)),
+	    "Hạn hoàn thành: 17 giờ 00, thứ Ba, ngày 16/12/2025 (còn 3 ngày)"));
+	ck_assert_str_eq(render(tmpl_text(NULL, T_CHANGE_TIME)),
+	    "thời gian mới 08 giờ 00, thứ Sáu, ngày 26/12/2025 đến 11 giờ 30, "
+	    "thứ Sáu, ngày 26/12/2025");
 }
 END_TEST
 
@@ -299,6 +363,7 @@ tmpl_suite(void)
 	tcase_add_test(tc, test_render_placeholders);
 	tcase_add_test(tc, test_render_time_formats);
 	tcase_add_test(tc, test_render_time_zone_formats);
+	tcase_add_test(tc, test_render_weekdays);
 	tcase_add_test(tc, test_render_braces);
 	tcase_add_test(tc, test_validate_ok);
 	tcase_add_test(tc, test_validate_errors);
