@@ -547,6 +547,40 @@ START_TEST(test_header_injection)
 		free(v);
 	}
 	free(h);
+	/* Every other header path: From, Sender and Reply-To names, an
+	 * attachment's file name (both its forms). */
+	{
+		struct mime_file f = { "a\r\nBcc: spy@evil.example\r\n.pdf",
+			"x", 1 };
+		struct mime_file g = { "Tệp\nX-Evil: 1\r\n.txt", "y", 1 };
+		struct mime_file fs[2];
+
+		fs[0] = f;
+		fs[1] = g;
+		m.from_name = "UBND\r\nBcc: spy@evil.example";
+		m.sender_name = "Văn thư\r\nX-Evil: 1";
+		m.sender_addr = "vt@daison.example";
+		m.reply_name = "VP\nX-Evil: 1";
+		m.reply_addr = "vp@daison.example";
+		m.attach = fs;
+		m.nattach = 2;
+		build(&m);
+		assert_crlf(msg);
+		assert_header_lines(msg, 78);
+		ck_assert_msg(strstr(msg, "\r\nBcc:") == NULL, "%s", msg);
+		ck_assert_msg(strstr(msg, "\r\nX-Evil:") == NULL, "%s", msg);
+		ck_assert_ptr_nonnull(strstr(msg,
+		    "filename*=UTF-8''a%0D%0ABcc%3A%20spy%40evil.example%0D%0A."
+		    "pdf;"));
+		ck_assert_ptr_nonnull(
+		    strstr(msg, "filename=\"a__Bcc: spy@evil.example__.pdf\""));
+		ck_assert_ptr_nonnull(
+		    strstr(msg, "filename=\"Tep_X-Evil: 1__.txt\""));
+		m.attach = NULL;
+		m.nattach = 0;
+		m.sender_addr = m.reply_addr = NULL;
+		m.from_name = "UBND xã Đại Sơn";
+	}
 	/* The same in plain ASCII. */
 	m.subject = "Plan 129\r\nBcc: spy@evil.example";
 	m.to_name = "An\nX-Evil: 1";
