@@ -270,17 +270,101 @@ mail_html(const struct plan *p, const struct service *svc,
 	return buf_take(&b);
 }
 
+/*
+ * The iCalendar object job j carries (NULL: none), and in *method the
+ * METHOD its MIME part must say.
+ */
+static char *
+mail_ics(struct plan *p, const struct mail_job *j, const char **method)
+{
+	const struct named *n = j->object;
+	char		   *ics = NULL;
+
+	*method = NULL;
+	if (n == NULL)
+		return NULL;
+	if ((j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
+	    n->kind == N_EVENT) {
+		ics = ical_request(p, n->p, j->seq, j->now);
+		*method = "REQUEST";
+	} else if (j->kind == JK_CANCEL && n->kind == N_EVENT) {
+		struct contact gone;
+		const char    *why_sent = j->payload ? j->payload : "";
+
+		/* The removed attendee as the outbox remembers them (an
+		 * event deleted from the plan lists nobody else either). */
+		memset(&gone, 0, sizeof(gone));
+		gone.id = (char *)j->recipient;
+		gone.name = (char *)(j->name ? j->name : j->recipient);
+		gone.email = (char *)j->address;
+		ics = ical_cancel(p, n->p, j->seq, j->now,
+		    strcmp(why_sent, "removed") == 0 ||
+			    strcmp(why_sent, "deleted") == 0 ?
+			&gone :
+			NULL);
+		*method = "CANCEL";
+	} else if ((j->kind == JK_TASK_REMINDER || j->kind == JK_OVERDUE) &&
+	    n->kind == N_TASK) {
+		ics = ical_task_event(p, n->p, j->now);
+		*method = "PUBLISH";
+	}
+	/* The MIME method follows the object's (a PUBLISH fallback). */
+	if (ics != NULL && strstr(ics, "\r\nMETHOD:PUBLISH\r\n") != NULL)
+		*method = "PUBLISH";
+	return ics;
+}
+
+/* The addresses of a mail's From, Sender and Reply-To, owned. */
+struct mail_addrs {
+	char *from, *from_addr;
+	char *sender, *sender_addr;
+	char *reply, *reply_addr;
+};
+
+/* From (mail_from), Sender (an smtp gateway's `sender`) and Reply-To (the
+ * gateway's `reply_to`) of plan p's mail, into a and m. */
+static void
+mail_addrs(const struct plan *p, const struct service *svc,
+    struct mail_addrs *a, struct mime_mail *m)
+{
+	const struct gateway *g = svc->channel_gw[CH_EMAIL];
+
+	memset(a, 0, sizeof(*a));
+	mail_from(p, svc, &a->from, &a->from_addr);
+	m->from_name = a->from;
+	m->from_addr = a->from_addr;
+	if (g != NULL && g->kind == GW_SMTP && g->sender != NULL) {
+		split_addr(g->sender, &a->sender, &a->sender_addr);
+		m->sender_name = a->sender;
+		m->sender_addr = a->sender_addr;
+	}
+	if (g != NULL && g->reply_to != NULL) {
+		split_addr(g->reply_to, &a->reply, &a->reply_addr);
+		m->reply_name = a->reply;
+		m->reply_addr = a->reply_addr;
+	}
+}
+
+static void
+mail_addrs_free(struct mail_addrs *a)
+{
+	free(a->from);
+	free(a->from_addr);
+	free(a->sender);
+	free(a->sender_addr);
+	free(a->reply);
+	free(a->reply_addr);
+}
+
 char *
 mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
     char *why, size_t whylen)
 {
-	const struct named   *n = j->object;
-	struct mime_mail      m;
-	enum tmpl_name	      subj = subject_of(j->kind);
-	const struct gateway *g = svc->channel_gw[CH_EMAIL];
-	char *subject, *text, *ics = NULL, *from, *from_addr, *out, *html;
-	char *sender = NULL, *sender_addr = NULL, *reply = NULL;
-	char *reply_addr = NULL;
+	const struct named *n = j->object;
+	struct mime_mail    m;
+	struct mail_addrs   a;
+	enum tmpl_name	    subj = subject_of(j->kind);
+	char		   *subject, *text, *ics, *out, *html;
 
 	assert(j->kind < JK__N && j->address != NULL);
 	if (subj == T__N) {
@@ -307,47 +391,8 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 		free(text);
 		return NULL;
 	}
-	if ((j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
-	    n->kind == N_EVENT) {
-		ics = ical_request(p, n->p, j->seq, j->now);
-		m.method = "REQUEST";
-	} else if (j->kind == JK_CANCEL && n->kind == N_EVENT) {
-		struct contact gone;
-		const char    *why_sent = j->payload ? j->payload : "";
-
-		/* The removed attendee as the outbox remembers them (an
-		 * event deleted from the plan lists nobody else either). */
-		memset(&gone, 0, sizeof(gone));
-		gone.id = (char *)j->recipient;
-		gone.name = (char *)(j->name ? j->name : j->recipient);
-		gone.email = (char *)j->address;
-		ics = ical_cancel(p, n->p, j->seq, j->now,
-		    strcmp(why_sent, "removed") == 0 ||
-			    strcmp(why_sent, "deleted") == 0 ?
-			&gone :
-			NULL);
-		m.method = "CANCEL";
-	} else if ((j->kind == JK_TASK_REMINDER || j->kind == JK_OVERDUE) &&
-	    n->kind == N_TASK) {
-		ics = ical_task_event(p, n->p, j->now);
-		m.method = "PUBLISH";
-	}
-	/* The MIME method follows the object's (a PUBLISH fallback). */
-	if (ics != NULL && strstr(ics, "\r\nMETHOD:PUBLISH\r\n") != NULL)
-		m.method = "PUBLISH";
-	mail_from(p, svc, &from, &from_addr);
-	m.from_name = from;
-	m.from_addr = from_addr;
-	if (g != NULL && g->kind == GW_SMTP && g->sender != NULL) {
-		split_addr(g->sender, &sender, &sender_addr);
-		m.sender_name = sender;
-		m.sender_addr = sender_addr;
-	}
-	if (g != NULL && g->reply_to != NULL) {
-		split_addr(g->reply_to, &reply, &reply_addr);
-		m.reply_name = reply;
-		m.reply_addr = reply_addr;
-	}
+	ics = mail_ics(p, j, &m.method);
+	mail_addrs(p, svc, &a, &m);
 	html = mail_html(p, svc, j, subject, text);
 	m.html = html;
 	m.tzoff = (int)(tz_to_local(svc->tz, j->now) - j->now);
@@ -361,12 +406,7 @@ mail_render(struct plan *p, const struct service *svc, const struct mail_job *j,
 	m.attach = j->attach;
 	m.nattach = j->nattach;
 	out = mime_build(&m);
-	free(from);
-	free(from_addr);
-	free(sender);
-	free(sender_addr);
-	free(reply);
-	free(reply_addr);
+	mail_addrs_free(&a);
 	free(html);
 	free(subject);
 	free(text);

@@ -15,7 +15,7 @@
 #include "render/mime.h"
 
 struct mail_job {
-	const char	       *id; /* job id: Message-ID <id@loa> */
+	const char	       *id; /* job id: Message-ID <id@host of From> */
 	enum job_kind		kind;
 	const struct named     *object;	   /* event or task; NULL for the
 						   distribution */
