@@ -4,13 +4,17 @@
 # attachments of Vietnamese names (one holding quotes and parentheses)
 # beside the seed's text, and an email file gateway with a `reply_to`, is
 # sent with `loa run --once` on its first day (the distribution, the first
-# task reminders) and at its invitation round (2025-12-19 08:00). Every
+# task reminders), at its invitation round (2025-12-19 08:00), on
+# 2025-12-22 (overdue notices), after its
+# place moved (updates; the event reminders, also by email) and after it
+# was called off (cancellations). Every
 # .eml is parsed by Debian's python3 `email` (policy.default, and compat32
 # for the ASCII fallbacks):
 #   - the MIME tree is SPEC §7's exactly: multipart/mixed >
 #     multipart/alternative { text/plain, text/html, text/calendar } +
-#     application/ics for the iTIP mails; the same without the calendar
-#     parts, plus the plan's files, for the distribution;
+#     application/ics for the iTIP mails (invitation, update, cancel, task
+#     reminder, overdue); the same without the calendar parts for the
+#     event reminder, and plus the plan's files for the distribution;
 #   - Subject, From, To, Reply-To decode to the right Vietnamese; Date is
 #     the run's time at +07:00; Message-ID is <JOB_ID@daison.example>;
 #     Auto-Submitted: auto-generated; no List-Unsubscribe;
@@ -72,13 +76,34 @@ if "$LOA" -c "$cfg" check >"$tmp/check.out" 2>&1; then
 else
 	ko "check: $(head -c 600 "$tmp/check.out")"
 fi
-for now in "2025-11-28 09:00" "2025-12-19 08:05"; do
-	if "$LOA" -c "$cfg" run --once --now "$now" >"$tmp/run.out" 2>&1; then
-		ok "run --once --now $now"
+once() {
+	if "$LOA" -c "$cfg" run --once --now "$1" >"$tmp/run.out" 2>&1; then
+		ok "run --once --now $1"
 	else
-		ko "run --once --now $now: $(head -c 600 "$tmp/run.out")"
+		ko "run --once --now $1: $(head -c 600 "$tmp/run.out")"
 	fi
-done
+}
+once "2025-11-28 09:00"
+once "2025-12-19 08:05"
+once "2025-12-22 08:05"
+# The place moves and the reminders go by email too: updates and event
+# reminders; then the event is called off: cancellations.
+$PY - "$plan" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read()
+for old, new in (('location = "Phòng họp gác 3 - Ủy ban nhân dân xã";',
+                  'location = "Hội trường <A> & \\"B\\" - Ủy ban nhân dân xã";'),
+                 ('reminder_channels = [ "sms" ];',
+                  'reminder_channels = [ "sms", "email" ];')):
+    assert old in s, old
+    s = s.replace(old, new)
+open(p, "w", encoding="utf-8").write(s)
+PY
+once "2025-12-25 16:05"
+sed 's/status = "confirmed";/status = "cancelled";/' "$plan" >"$plan.new" &&
+	mv "$plan.new" "$plan"
+once "2025-12-25 16:10"
 "$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" 2>"$tmp/outbox.err" ||
 	ko "outbox --json: $(cat "$tmp/outbox.err")"
 
@@ -117,7 +142,9 @@ plan_title = joined(re.search(r'plan\s*=\s*\{.*?title\s*=\s*' + strs + ';',
 issuer = joined(re.search(r'issuer\s*=\s*' + strs + ';', src).group(1))
 ev = titles["hoi-nghi"]
 location = "Phòng họp gác 3 - Ủy ban nhân dân xã"
-check(location in src, "the seed's location is as this test knows it")
+moved = 'Hội trường <A> & "B" - Ủy ban nhân dân xã'
+escaped = "Hội trường &lt;A&gt; &amp; &quot;B&quot; - Ủy ban nhân dân xã"
+check(moved.replace('"', '\\"') in src, "the moved location is in the plan")
 files = os.path.join(d, "conf", "plans", "files")
 attach = {n: open(os.path.join(files, n), "rb").read()
           for n in ("129-KH-UBND.txt", "Kế hoạch số 129.pdf",
@@ -135,9 +162,7 @@ check(len(emls) == len(sent) and len(emls) > 100,
       "one .eml a sent email job: %d files, %d jobs" % (len(emls), len(sent)))
 kinds = {}
 attendees = []
-tz7 = datetime.timezone(datetime.timedelta(hours=7))
-runs = {"distribution": datetime.datetime(2025, 11, 28, 9, 0, tzinfo=tz7),
-        "invitation": datetime.datetime(2025, 12, 19, 8, 5, tzinfo=tz7)}
+seen_ics = set()
 
 def tree(p):
     t = p.get_content_type()
@@ -196,14 +221,15 @@ for f in emls:
               str(make_header(decode_header(got[0][0]))) == want,
               "%s: %s decodes to %r, expected %r" % (w, h, got, want))
     date = parsedate_to_datetime(msg["Date"])
-    run = runs["distribution" if j["sent_at"] < "2025-12" else "invitation"]
+    at = datetime.datetime.fromisoformat(j["sent_at"])
     check(date.utcoffset() == datetime.timedelta(hours=7) and
-          run <= date < run + datetime.timedelta(minutes=10),
-          "%s: Date %s" % (w, msg["Date"]))
+          abs((date - at).total_seconds()) < 60,
+          "%s: Date %s, sent at %s" % (w, msg["Date"], j["sent_at"]))
     subj = msg["Subject"]
     task = titles.get(j["object"], "")
     want = {"distribution": "%s: %s" % (plan_id, plan_title),
-            "invitation": "Giấy mời: " + ev,
+            "invitation": "Giấy mời: " + ev, "update": "Thay đổi: " + ev,
+            "cancel": "Hủy: " + ev, "event-reminder": "Nhắc lịch: " + ev,
             "overdue": "Quá hạn: " + task}.get(k)
     if k == "task-reminder":
         check(re.fullmatch(re.escape("Nhắc việc: %s (hạn " % task) +
@@ -212,12 +238,12 @@ for f in emls:
     else:
         check(subj == want, "%s: Subject %r, expected %r" % (w, subj, want))
     # The tree, and the text parts' encoding.
-    ics = k != "distribution"
+    ics = k not in ("distribution", "event-reminder")
     want_tree = ("multipart/mixed(multipart/alternative(text/plain,"
                  "text/html" + (",text/calendar" if ics else "") + ")" +
-                 (",application/ics" if ics else
-                  "," + ",".join(types[n.rsplit(".", 1)[1]]
-                                 for n in attach)) + ")")
+                 (",application/ics" if ics else "") +
+                 ("," + ",".join(types[n.rsplit(".", 1)[1]] for n in attach)
+                  if k == "distribution" else "") + ")")
     check(tree(msg) == want_tree, "%s: tree %s" % (w, tree(msg)))
     for p in msg.walk():
         if not p.is_multipart():
@@ -244,11 +270,14 @@ for f in emls:
     check(hp.tags[:4] == ["html", "head", "meta", "title"] and
           "table" in hp.tags, "%s: html tags %r" % (w, hp.tags[:8]))
     check(names.get(j["recipient"], "?") in text, "%s: html greets" % w)
-    if k == "invitation":
-        check(ev in text and location in text and
+    if k in ("invitation", "update", "cancel", "event-reminder"):
+        place = location if k == "invitation" else moved
+        check(ev in text and place in text and
               "Báo cáo tham luận tại Hội nghị" in text and
               "08 giờ 00, thứ Sáu, ngày 26/12/2025 – 11 giờ 30" in text,
               "%s: html time, place, agenda: %r" % (w, text[:300]))
+        check(k == "invitation" or escaped in html.get_content(),
+              "%s: the place escaped in the html" % w)
     if k == "distribution":
         check(all(n in text for n in attach), "%s: html lists the files" % w)
     if k in ("task-reminder", "overdue"):
@@ -263,19 +292,24 @@ for f in emls:
               "%s: invite.ics is the calendar part" % w)
         c = icalendar.Calendar.from_ical(body)
         method = str(c.get("METHOD"))
+        first = body not in seen_ics
+        seen_ics.add(body)
         check(cal.get_param("method") == method and
               cal.get_content_charset() == "utf-8",
               "%s: method=%s, METHOD:%s" % (w, cal.get_param("method"),
                                             method))
-        check(method == ("REQUEST" if k == "invitation" else "PUBLISH"),
+        check(method == {"invitation": "REQUEST", "update": "REQUEST",
+                         "cancel": "CANCEL"}.get(k, "PUBLISH"),
               "%s: METHOD %s" % (w, method))
         errs = [(x.name, x.errors) for x in c.walk() if x.errors]
         check(not errs, "%s: icalendar errors %r" % (w, errs))
         try:
-            vobject.readOne(body.decode("utf-8"))
+            # Many mails carry the same object: vobject reads each once.
+            if first:
+                vobject.readOne(body.decode("utf-8"))
         except Exception as e:
             check(False, "%s: vobject: %s" % (w, e))
-        if k == "invitation":
+        if k in ("invitation", "update", "cancel"):
             ves = [x for x in c.walk("VEVENT")]
             at = [str(a) for x in ves for a in
                   (x.get("ATTENDEE") if isinstance(x.get("ATTENDEE"), list)
@@ -283,7 +317,8 @@ for f in emls:
             check(len(ves) == 1 and str(ves[0].get("SUMMARY")) == ev and
                   "mailto:" + j["address"] in at,
                   "%s: To %s is no ATTENDEE" % (w, j["address"]))
-            attendees.append(set(at))
+            if k == "invitation":
+                attendees.append(set(at))
     # Attachments.
     if k == "distribution":
         got = [(p.get_filename(), p.get_payload(decode=True),
@@ -313,7 +348,8 @@ check(attendees and all(a == to_inv for a in attendees),
       "ATTENDEEs are the invitations' To addresses: %r" %
       [sorted(a ^ to_inv) for a in attendees if a != to_inv][:1])
 check(kinds.get("distribution") == 46 and kinds.get("invitation", 0) >= 40
-      and kinds.get("task-reminder", 0) > 0,
+      and all(kinds.get(k, 0) > 0 for k in ("task-reminder", "overdue",
+              "update", "cancel", "event-reminder")),
       "kinds sent: %r" % kinds)
 print("%d mails read" % len(emls))
 sys.exit(1 if fails else 0)
