@@ -541,6 +541,10 @@ mime_attach(struct buf *b, const char *boundary, const struct mime_file *f)
 		    text_utf8_check(f->data, f->len) == -1 ?
 		"; charset=UTF-8;" :
 		";");
+	/* A type too long for the first line (the OOXML ones) goes to the
+	 * next, folded right after the colon. */
+	if (h.col + 1 + strlen(t) > HDR_MAX)
+		h.start = 0;
 	hdr_put(&h, " ", 1, t, strlen(t));
 	free(t);
 	t = xasprintf("name=\"%s\"", fb);

@@ -895,6 +895,14 @@ START_TEST(test_attachments)
 	build(&m);
 	assert_crlf(msg);
 	assert_header_lines(msg, 78);
+	/* Every line, the parts' headers too, within 78 octets. */
+	{
+		const char *p = msg, *e;
+
+		for (; (e = strstr(p, "\r\n")) != NULL; p = e + 2)
+			ck_assert_msg(e - p <= 78, "a line of %td: %.*s", e - p,
+			    (int)(e - p), p);
+	}
 	assert_tree(msg,
 	    "multipart/mixed(multipart/alternative(text/plain,"
 	    "text/html),application/pdf,text/plain,"
