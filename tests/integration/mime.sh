@@ -188,6 +188,11 @@ for f in emls:
     k = j["kind"]
     kinds[k] = kinds.get(k, 0) + 1
     raw = open(os.path.join(folder, f), "rb").read()
+    lines = raw.split(b"\r\n")
+    check(max(len(l) for l in lines) <= 78 and not any(
+              b"\n" in l or b"\r" in l or max(l, default=0) >= 0x80
+              for l in lines),
+          "%s: lines of CRLF, ASCII, within 78 octets" % f)
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     old = BytesParser(policy=policy.compat32).parsebytes(raw)
     w = "%s (%s to %s)" % (f, k, j["recipient"])
