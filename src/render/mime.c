@@ -574,7 +574,10 @@ mime_headers(struct buf *b, const struct mime_mail *m)
 {
 	mime_address_header(b, "From", m->from_name, m->from_addr);
 	buf_adds(b, "\r\n");
-	if (m->sender_addr != NULL) {
+	/* RFC 5322 §3.6.2: no Sender when it is the author. */
+	if (m->sender_addr != NULL &&
+	    (m->from_addr == NULL ||
+		strcasecmp(m->sender_addr, m->from_addr) != 0)) {
 		mime_address_header(b, "Sender", m->sender_name,
 		    m->sender_addr);
 		buf_adds(b, "\r\n");

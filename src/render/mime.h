@@ -29,7 +29,7 @@ struct mime_file {
 struct mime_mail {
 	const char *from_name;	 /* display name, any text, or NULL */
 	const char *from_addr;	 /* address, validated by the caller */
-	const char *sender_name; /* Sender:, or both NULL */
+	const char *sender_name; /* Sender: (none when from_addr), or NULL */
 	const char *sender_addr;
 	const char *reply_name; /* Reply-To:, or both NULL */
 	const char *reply_addr;

@@ -429,6 +429,12 @@ START_TEST(test_sender_reply_to)
 	ck_assert_str_eq(v, "\"Phong, Van\" <vp@daison.example>");
 	free(v);
 	free(h);
+	/* The sender is the author: no Sender (RFC 5322 §3.6.2). */
+	m.sender_addr = "UBND@daison.example";
+	build(&m);
+	h = headers(msg);
+	ck_assert_ptr_null(header(h, "Sender"));
+	free(h);
 }
 END_TEST
 
