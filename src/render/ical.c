@@ -188,6 +188,19 @@ ical_description(const struct plan *p, const struct event *ev)
 	return buf_take(&b);
 }
 
+/* Whether c's id is among v's (c may be a copy, as the outbox has it). */
+static int
+ical_has_id(const struct contact **v, size_t n, const struct contact *c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (c->id != NULL && v[i]->id != NULL &&
+		    strcmp(v[i]->id, c->id) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 ical_is_member(const struct contact **v, size_t n, const struct contact *c)
 {
@@ -255,11 +268,27 @@ ical_vevent(struct plan *p, const struct event *ev, int seq, int64_t now,
 		icalcomponent_add_property(ve, o);
 	}
 	if (only != NULL) {
-		/* A removed attendee: listed alone, whoever is on the list
-		 * now. */
+		/* The mail's one recipient (an invitation lists only whom it
+		 * goes to), or a removed attendee: listed alone, in the role
+		 * the plan gives them now. */
+		icalparameter_role role = ICAL_ROLE_REQPARTICIPANT;
+
+		if (use == USE_REQUEST) {
+			const struct contact *skip = plan_organizer(p, ev);
+
+			plan_recipients(p, &ev->attendees, skip, &req, &nreq,
+			    &capreq);
+			plan_recipients(p, &ev->optional, skip, &opt, &nopt,
+			    &capopt);
+			if (!ical_has_id(req, nreq, only) &&
+			    ical_has_id(opt, nopt, only))
+				role = ICAL_ROLE_OPTPARTICIPANT;
+			free(req);
+			free(opt);
+		}
 		if (only->email != NULL)
 			icalcomponent_add_property(ve,
-			    ical_attendee(only, ICAL_ROLE_REQPARTICIPANT, 1));
+			    ical_attendee(only, role, 1));
 	} else if (use == USE_REQUEST || use == USE_CANCEL) {
 		const struct contact *skip = plan_organizer(p, ev);
 
@@ -417,16 +446,23 @@ ical_can_invite(struct plan *p, const struct event *ev,
 }
 
 char *
-ical_request(struct plan *p, const struct event *ev, int seq, int64_t now)
+ical_request_to(struct plan *p, const struct event *ev, int seq, int64_t now,
+    const struct contact *to)
 {
-	int	       itip = ical_can_invite(p, ev, NULL);
+	int	       itip = ical_can_invite(p, ev, to);
 	icalcomponent *cal = ical_vcalendar(
 	    itip ? ICAL_METHOD_REQUEST : ICAL_METHOD_PUBLISH);
 
 	ical_add_vtimezone(cal, p->tz);
 	icalcomponent_add_component(cal,
-	    ical_vevent(p, ev, seq, now, itip ? USE_REQUEST : USE_FEED, NULL));
+	    ical_vevent(p, ev, seq, now, itip ? USE_REQUEST : USE_FEED, to));
 	return ical_text(cal);
+}
+
+char *
+ical_request(struct plan *p, const struct event *ev, int seq, int64_t now)
+{
+	return ical_request_to(p, ev, seq, now, NULL);
 }
 
 char *

@@ -32,6 +32,11 @@ int ical_can_invite(struct plan *p, const struct event *ev,
  */
 char *
 ical_request(struct plan *p, const struct event *ev, int seq, int64_t now);
+/* The same for the mail to one invitee: it lists only them (RFC 6047
+ * §3: each mail's ATTENDEE is the address it is sent to), so a mail does
+ * not grow with the list nor show every invitee's address to all. */
+char *ical_request_to(struct plan *p, const struct event *ev, int seq,
+    int64_t now, const struct contact *to);
 
 /*
  * The cancellation of event ev: of the whole event (only == NULL), or for

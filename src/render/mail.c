@@ -285,23 +285,33 @@ mail_ics(struct plan *p, const struct mail_job *j, const char **method)
 		return NULL;
 	if ((j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
 	    n->kind == N_EVENT) {
-		ics = ical_request(p, n->p, j->seq, j->now);
+		struct contact me;
+
+		/* The invitee as this mail addresses them: its ATTENDEE is
+		 * exactly the address it goes to. */
+		memset(&me, 0, sizeof(me));
+		if (j->to != NULL)
+			me = *j->to;
+		me.id = (char *)j->recipient;
+		me.name = (char *)(j->name ?
+			j->name :
+			(j->to && j->to->name ? j->to->name : j->recipient));
+		me.email = (char *)j->address;
+		ics = ical_request_to(p, n->p, j->seq, j->now, &me);
 		*method = "REQUEST";
 	} else if (j->kind == JK_CANCEL && n->kind == N_EVENT) {
 		struct contact gone;
-		const char    *why_sent = j->payload ? j->payload : "";
 
-		/* The removed attendee as the outbox remembers them (an
-		 * event deleted from the plan lists nobody else either). */
+		/* The recipient as the outbox remembers them (a removed
+		 * attendee, or an event deleted from the plan, is not in
+		 * the plan's lists any more). */
 		memset(&gone, 0, sizeof(gone));
 		gone.id = (char *)j->recipient;
 		gone.name = (char *)(j->name ? j->name : j->recipient);
 		gone.email = (char *)j->address;
-		ics = ical_cancel(p, n->p, j->seq, j->now,
-		    strcmp(why_sent, "removed") == 0 ||
-			    strcmp(why_sent, "deleted") == 0 ?
-			&gone :
-			NULL);
+		/* Listed alone, as in every mail: the ATTENDEE is the
+		 * address the mail goes to. */
+		ics = ical_cancel(p, n->p, j->seq, j->now, &gone);
 		*method = "CANCEL";
 	} else if ((j->kind == JK_TASK_REMINDER || j->kind == JK_OVERDUE) &&
 	    n->kind == N_TASK) {
