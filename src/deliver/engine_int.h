@@ -17,7 +17,8 @@
 struct sendctx {
 	struct ob_job	 job;
 	struct gw_answer ans;
-	int		 skip; /* released or finished already */
+	int		 skip;	  /* released or finished already */
+	int		 release; /* not handed: back to pending, untried */
 };
 
 /* Sends a gateway took (GW_INFLIGHT) and has not answered yet. */
@@ -34,8 +35,13 @@ struct engine {
 	struct bucket	    bucket[CH__N];
 	int		    limit[CH__N]; /* concurrency; 0: none */
 	struct flight	    fly[CH__N];
-	struct flight	    landed;  /* answered, not recorded */
-	int		    blocked; /* a channel is at its limit */
+	struct flight	    landed; /* answered through poll, not recorded */
+	struct flight	    batch; /* answered, to record with the next claim */
+	struct ob_job	   *claimv; /* the last claim's jobs */
+	size_t		    claimcap;
+	double		    fnow; /* the step's now, with its fraction */
+	double		    pause[CH__N]; /* Retry-After: no claims before */
+	int64_t		    expired_at;	  /* the second expiry last ran */
 	int		    stopped; /* a reconciliation gave way to SIGTERM */
 	struct engine_stats st;
 	unsigned int	    seed;
@@ -79,8 +85,15 @@ reconcile_note_invited(struct engine *, struct plan *, const struct ob_job *);
 struct pollfd;
 int
 engine_pollfds(struct engine *, struct pollfd *, int n, int max, int *timeout);
+/* engine_step at fnow, a time with its fraction (the rate's tokens and
+ * Retry-After pauses are counted in it). */
+int    engine_step_at(struct engine *, double fnow);
+/* When the next job can go (its time, its channel's pause and tokens),
+ * with its fraction; INFINITY when none can before an answer. A channel
+ * at its concurrency limit waits for its gateway's answers instead. */
+double engine_wake(struct engine *);
 /* Print one send to the trace, when there is one. */
-void engine_trace(struct engine *, const struct ob_job *, const char *what,
-    const char *detail);
+void   engine_trace(struct engine *, const struct ob_job *, const char *what,
+      const char *detail);
 
 #endif

@@ -43,6 +43,13 @@ struct outbox {
 	sqlite3_stmt *retry;
 	sqlite3_stmt *finish;
 	sqlite3_stmt *attempt;
+	/* The send path's, held for the service's life. */
+	sqlite3_stmt *claim_sel[CH__N];
+	sqlite3_stmt *claim_up;
+	sqlite3_stmt *release;
+	sqlite3_stmt *next;
+	sqlite3_stmt *expire_sel;
+	sqlite3_stmt *expire_up;
 };
 
 /* Forward migrations: migrations[i] takes user_version i to i + 1. */
@@ -103,6 +110,10 @@ static const char *const migrations[] = {
 	"  WHEN kind = 'broadcast' THEN coalesce(refers, due + 3600)"
 	"  WHEN kind IN ('distribution', 'overdue', 'cancel') THEN due + 86400"
 	"  END;",
+	/* 4 -> 5: claims and the next due time are asked a channel at a
+	 * time (a channel at its limit or paused never holds up another). */
+	"DROP INDEX jobs_ready;"
+	"CREATE INDEX jobs_ready ON jobs(state, channel, next_at, id);",
 };
 
 static int ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
@@ -298,6 +309,9 @@ outbox_open(const char *path, char *err, size_t errlen)
 	}
 	if (ob_exec(ob,
 		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		/* The send path's pages stay in memory (16 MiB), and the WAL
+		 * is folded back less often than the default 1,000 pages. */
+		"PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=4000;"
 		"PRAGMA foreign_keys=ON;") == -1)
 		goto fail;
 	/* A new outbox, or one made before the mark, is marked as loa's. */
@@ -384,6 +398,13 @@ outbox_close(struct outbox *ob)
 	sqlite3_finalize(ob->retry);
 	sqlite3_finalize(ob->finish);
 	sqlite3_finalize(ob->attempt);
+	for (int ch = 0; ch < CH__N; ch++)
+		sqlite3_finalize(ob->claim_sel[ch]);
+	sqlite3_finalize(ob->claim_up);
+	sqlite3_finalize(ob->release);
+	sqlite3_finalize(ob->next);
+	sqlite3_finalize(ob->expire_sel);
+	sqlite3_finalize(ob->expire_up);
 	sqlite3_close(ob->db);
 	free(ob);
 }
@@ -779,70 +800,140 @@ outbox_requeue_sending(struct outbox *ob, int *n)
 	return 0;
 }
 
-int
-outbox_claim(struct outbox *ob, int64_t now, enum channel ch, int max,
-    struct ob_job **v, size_t *n)
+/*
+ * The claim of one channel's due jobs, in next_at order: one statement a
+ * channel, each walking its part of the claims' index.
+ */
+static int
+claim_open(struct outbox *ob, int ch, int64_t now, const char *state, int max)
 {
-	sqlite3_stmt *st = NULL, *up = NULL;
-	size_t	      cap = 0;
-	int	      rc;
+	sqlite3_stmt *st;
 
-	*v = NULL;
-	*n = 0;
-	if (outbox_begin(ob) == -1)
+	if (ob_prepare(ob, &ob->claim_sel[ch],
+		"SELECT " JOB_COLS ", rowid FROM jobs WHERE "
+		"state = ?4 AND channel = ?2 AND next_at <= ?1 "
+		"ORDER BY next_at, id LIMIT ?3") == -1)
 		return -1;
-	/* One state at a time, so the index gives the order. */
-	if (sqlite3_prepare_v2(ob->db,
-		"SELECT " JOB_COLS " FROM jobs WHERE "
-		"state = ?4 AND next_at <= ?1 AND (?2 IS NULL OR channel = ?2) "
-		"ORDER BY next_at, id LIMIT ?3",
-		-1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ob->db,
+	st = ob->claim_sel[ch];
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, channel_names[ch]);
+	sqlite3_bind_int(st, 3, max);
+	bind_text(st, 4, state);
+	return 0;
+}
+
+/* Whether the row a holds comes before b's: by next_at, then id. */
+static int
+row_before(sqlite3_stmt *a, sqlite3_stmt *b)
+{
+	int64_t ta = sqlite3_column_int64(a, 11),
+		tb = sqlite3_column_int64(b, 11);
+
+	if (ta != tb)
+		return ta < tb;
+	return strcmp((const char *)sqlite3_column_text(a, 0),
+		   (const char *)sqlite3_column_text(b, 0)) < 0;
+}
+
+int
+outbox_claim_in(struct outbox *ob, int64_t now, const int room[CH__N], int max,
+    struct ob_job **v, size_t *n, size_t *cap)
+{
+	static const char *const states[] = { "pending", "failed" };
+	int			 rc[CH__N], ch, k, best, left[CH__N];
+	size_t			 n0 = *n;
+
+	if (ob_prepare(ob, &ob->claim_up,
 		"UPDATE jobs SET state = 'sending', "
 		"attempts = attempts + 1, first_at = coalesce(first_at, ?2), "
-		"updated = ?2 WHERE id = ?1",
-		-1, &up, NULL) != SQLITE_OK) {
-		ob_fail(ob, "outbox: prepare");
-		goto fail;
-	}
-	for (int k = 0; k < 2 && (int)*n < max; k++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, now);
-		bind_text(st, 2, ch < CH__N ? channel_names[ch] : NULL);
-		sqlite3_bind_int(st, 3, max - (int)*n);
-		bind_text(st, 4, k == 0 ? "pending" : "failed");
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			xgrow(v, &cap, *n + 1, sizeof(**v));
-			if (ob_row(ob, st, &(*v)[*n]) == -1) {
+		"updated = ?2 WHERE rowid = ?1") == -1)
+		return -1;
+	for (ch = 0; ch < CH__N; ch++)
+		left[ch] = room[ch];
+	/*
+	 * One state at a time, and within it the channels' rows merged by
+	 * (next_at, id): the order of the outbox, whichever channels have
+	 * room.
+	 */
+	for (k = 0; k < 2 && (int)(*n - n0) < max; k++) {
+		for (ch = 0; ch < CH__N; ch++) {
+			rc[ch] = SQLITE_DONE;
+			if (left[ch] <= 0)
+				continue;
+			if (claim_open(ob, ch, now, states[k], left[ch]) == -1)
+				goto fail;
+			rc[ch] = sqlite3_step(ob->claim_sel[ch]);
+		}
+		while ((int)(*n - n0) < max) {
+			best = -1;
+			for (ch = 0; ch < CH__N; ch++)
+				if (rc[ch] == SQLITE_ROW &&
+				    (best == -1 ||
+					row_before(ob->claim_sel[ch],
+					    ob->claim_sel[best])))
+					best = ch;
+			if (best == -1)
+				break;
+			xgrow(v, cap, *n + 1, sizeof(**v));
+			if (ob_row(ob, ob->claim_sel[best], &(*v)[*n]) == -1) {
 				ob_job_clear(&(*v)[*n]);
 				goto fail;
 			}
+			(*v)[*n]
+			    .rowid = sqlite3_column_int64(ob->claim_sel[best],
+			    25);
 			(*v)[*n].attempts++;
 			if ((*v)[*n].first_at == TIMEX_NONE)
 				(*v)[*n].first_at = now;
 			(*n)++;
+			left[best]--;
+			rc[best] = sqlite3_step(ob->claim_sel[best]);
 		}
-		if (rc != SQLITE_DONE) {
-			ob_fail(ob, "outbox: claiming jobs");
-			goto fail;
+		for (ch = 0; ch < CH__N; ch++) {
+			if (rc[ch] != SQLITE_DONE && rc[ch] != SQLITE_ROW) {
+				ob_fail(ob, "outbox: claiming jobs");
+				goto fail;
+			}
+			if (ob->claim_sel[ch] != NULL)
+				sqlite3_reset(ob->claim_sel[ch]);
 		}
 	}
-	for (size_t i = 0; i < *n; i++) {
-		bind_text(up, 1, (*v)[i].id);
-		sqlite3_bind_int64(up, 2, now);
-		if (ob_step_done(ob, up, "claiming a job") == -1)
+	for (size_t i = n0; i < *n; i++) {
+		sqlite3_bind_int64(ob->claim_up, 1, (*v)[i].rowid);
+		sqlite3_bind_int64(ob->claim_up, 2, now);
+		if (ob_step_done(ob, ob->claim_up, "claiming a job") == -1)
 			goto fail;
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
-	/* Committed (and synced) before anything is sent. */
-	if (outbox_commit(ob) == -1)
-		goto fail2;
 	return 0;
 fail:
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
-fail2:
+	for (ch = 0; ch < CH__N; ch++)
+		if (ob->claim_sel[ch] != NULL)
+			sqlite3_reset(ob->claim_sel[ch]);
+	while (*n > n0)
+		ob_job_clear(&(*v)[--*n]);
+	return -1;
+}
+
+int
+outbox_claim(struct outbox *ob, int64_t now, enum channel ch, int max,
+    struct ob_job **v, size_t *n)
+{
+	int    room[CH__N], c;
+	size_t cap = 0;
+
+	*v = NULL;
+	*n = 0;
+	for (c = 0; c < CH__N; c++)
+		room[c] = ch == CH__N || c == (int)ch ? max : 0;
+	if (outbox_begin(ob) == -1)
+		return -1;
+	if (outbox_claim_in(ob, now, room, max, v, n, &cap) == -1)
+		goto fail;
+	/* Committed (and synced) before anything is sent. */
+	if (outbox_commit(ob) == -1)
+		goto fail;
+	return 0;
+fail:
 	outbox_rollback(ob);
 	for (size_t i = 0; i < *n; i++)
 		ob_job_clear(&(*v)[i]);
@@ -925,30 +1016,60 @@ outbox_finish(struct outbox *ob, const char *id, int64_t now,
 int
 outbox_release(struct outbox *ob, const char *id, int64_t next_at)
 {
-	return ob_write(ob, "releasing a job", NULL,
-	    "UPDATE jobs SET state = "
-	    "'pending', attempts = max(attempts - 1, 0), next_at = ?2 WHERE "
-	    "id = ?1",
-	    "sI", id, next_at);
+	if (ob_prepare(ob, &ob->release,
+		"UPDATE jobs SET state = "
+		"'pending', attempts = max(attempts - 1, 0), next_at = ?2 "
+		"WHERE "
+		"id = ?1") == -1)
+		return -1;
+	bind_text(ob->release, 1, id);
+	sqlite3_bind_int64(ob->release, 2, next_at);
+	return ob_step_done(ob, ob->release, "releasing a job");
+}
+
+int
+outbox_next_by_channel(struct outbox *ob, int64_t at[CH__N])
+{
+	static const char *const states[] = { "pending", "failed" };
+	int			 ch, k, rc;
+
+	/* A min() on the index's prefix: one probe a state and channel. */
+	for (ch = 0; ch < CH__N; ch++) {
+		at[ch] = TIMEX_NONE;
+		for (k = 0; k < 2; k++) {
+			if (ob_prepare(ob, &ob->next,
+				"SELECT min(next_at) FROM jobs "
+				"WHERE state = ?1 AND channel = ?2") == -1)
+				return -1;
+			bind_text(ob->next, 1, states[k]);
+			bind_text(ob->next, 2, channel_names[ch]);
+			rc = sqlite3_step(ob->next);
+			if (rc == SQLITE_ROW &&
+			    sqlite3_column_type(ob->next, 0) != SQLITE_NULL &&
+			    (at[ch] == TIMEX_NONE ||
+				sqlite3_column_int64(ob->next, 0) < at[ch]))
+				at[ch] = sqlite3_column_int64(ob->next, 0);
+			sqlite3_reset(ob->next);
+			if (rc != SQLITE_ROW)
+				return ob_fail(ob, "outbox: next due job");
+		}
+	}
+	return 0;
 }
 
 int
 outbox_next(struct outbox *ob, int64_t *at)
 {
-	sqlite3_stmt *st;
-	int	      rc;
+	int64_t v[CH__N];
+	int	ch;
 
 	*at = TIMEX_NONE;
-	if (sqlite3_prepare_v2(ob->db,
-		"SELECT min(next_at) FROM jobs WHERE "
-		"state IN " SQL_READY,
-		-1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*at = col_time(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : ob_fail(ob, "outbox: next due job");
+	if (outbox_next_by_channel(ob, v) == -1)
+		return -1;
+	for (ch = 0; ch < CH__N; ch++)
+		if (v[ch] != TIMEX_NONE && (*at == TIMEX_NONE || v[ch] < *at))
+			*at = v[ch];
+	return 0;
 }
 
 int
@@ -967,12 +1088,18 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	int	      rc, more, kind;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(ob->db,
+	/* The channels named, so that the claims' index (state, channel,
+	 * next_at) bounds next_at too. */
+	if (ob_prepare(ob, &ob->expire_sel,
 		"SELECT id, kind, refers FROM jobs "
-		"WHERE state IN " SQL_READY " AND next_at <= ?1 AND "
-		"expires_at <= ?1",
-		-1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
+		"WHERE state IN " SQL_READY " AND channel IN ('email', 'sms', "
+		"'broadcast') AND next_at <= ?1 AND expires_at <= ?1") == -1 ||
+	    ob_prepare(ob, &ob->expire_up,
+		"UPDATE jobs SET "
+		"state = 'expired', reason = ?2, updated = ?3 WHERE id "
+		"= ?1") == -1)
+		return -1;
+	st = ob->expire_sel;
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		enum job_kind k;
@@ -982,22 +1109,21 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 			    "outbox: job %s: "
 			    "unknown kind",
 			    sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return -1;
 		}
-		if (ob_write(ob, "expiring a job", NULL,
-			"UPDATE jobs SET "
-			"state = 'expired', reason = ?2, updated = ?3 WHERE id "
-			"= ?1",
-			"ssI", (const char *)sqlite3_column_text(st, 0),
-			policy_expired_reason(k, col_time(st, 2), now),
-			now) == -1) {
-			sqlite3_finalize(st);
+		bind_text(ob->expire_up, 1,
+		    (const char *)sqlite3_column_text(st, 0));
+		bind_text(ob->expire_up, 2,
+		    policy_expired_reason(k, col_time(st, 2), now));
+		sqlite3_bind_int64(ob->expire_up, 3, now);
+		if (ob_step_done(ob, ob->expire_up, "expiring a job") == -1) {
+			sqlite3_reset(st);
 			return -1;
 		}
 		(*n)++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return ob_fail(ob, "outbox: expiring jobs");
 	/*

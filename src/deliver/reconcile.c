@@ -607,6 +607,8 @@ int
 engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 {
 	e->stopped = 0;
+	/* New jobs: the next step looks at lateness whatever the second. */
+	e->expired_at = TIMEX_NONE;
 	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, rs) == -1 ||
 	    outbox_commit(e->ob) == -1) {
 		outbox_rollback(e->ob);
