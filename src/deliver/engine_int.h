@@ -85,15 +85,8 @@ reconcile_note_invited(struct engine *, struct plan *, const struct ob_job *);
 struct pollfd;
 int
 engine_pollfds(struct engine *, struct pollfd *, int n, int max, int *timeout);
-/* engine_step at fnow, a time with its fraction (the rate's tokens and
- * Retry-After pauses are counted in it). */
-int    engine_step_at(struct engine *, double fnow);
-/* When the next job can go (its time, its channel's pause and tokens),
- * with its fraction; INFINITY when none can before an answer. A channel
- * at its concurrency limit waits for its gateway's answers instead. */
-double engine_wake(struct engine *);
 /* Print one send to the trace, when there is one. */
-void   engine_trace(struct engine *, const struct ob_job *, const char *what,
-      const char *detail);
+void engine_trace(struct engine *, const struct ob_job *, const char *what,
+    const char *detail);
 
 #endif
