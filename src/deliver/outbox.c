@@ -35,10 +35,8 @@
 struct outbox {
 	sqlite3	     *db;
 	char	      err[512];
-	sqlite3_stmt *upsert_get;
 	sqlite3_stmt *insert;
 	sqlite3_stmt *update_unsent;
-	sqlite3_stmt *seen;
 	sqlite3_stmt *sent;
 	sqlite3_stmt *retry;
 	sqlite3_stmt *finish;
@@ -50,6 +48,30 @@ struct outbox {
 	sqlite3_stmt *next;
 	sqlite3_stmt *expire_sel;
 	sqlite3_stmt *expire_up;
+	sqlite3_stmt *cancel_row;
+	/*
+	 * Reconciliation: every job the outbox held when it began, by id
+	 * (read in one pass, looked up in memory), marked as the plans
+	 * derive them; and the new jobs, inserted at the end in id order.
+	 */
+	struct known *known;
+	size_t	      nknown;
+	int	      kloaded;
+	struct arena *karena;
+	struct job   *fresh;
+	size_t	      nfresh, capfresh;
+};
+
+/* A stored job as reconciliation compares it. */
+struct known {
+	char	      id[17];
+	unsigned char state; /* enum job_state */
+	unsigned char kind;  /* enum job_kind */
+	unsigned char seen;
+	int64_t	      rowid;
+	int64_t	      due;
+	const char   *address; /* karena */
+	const char   *reason;  /* karena */
 };
 
 /* Forward migrations: migrations[i] takes user_version i to i + 1. */
@@ -329,10 +351,6 @@ outbox_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (ob_exec(ob,
-		"CREATE TEMP TABLE IF NOT EXISTS seen "
-		"(id TEXT PRIMARY KEY, plan TEXT)") == -1)
-		goto fail;
 	return ob;
 fail:
 	snprintf(err, errlen, "%s: %s", path, ob->err);
@@ -390,10 +408,8 @@ outbox_close(struct outbox *ob)
 {
 	if (ob == NULL)
 		return;
-	sqlite3_finalize(ob->upsert_get);
 	sqlite3_finalize(ob->insert);
 	sqlite3_finalize(ob->update_unsent);
-	sqlite3_finalize(ob->seen);
 	sqlite3_finalize(ob->sent);
 	sqlite3_finalize(ob->retry);
 	sqlite3_finalize(ob->finish);
@@ -405,6 +421,10 @@ outbox_close(struct outbox *ob)
 	sqlite3_finalize(ob->next);
 	sqlite3_finalize(ob->expire_sel);
 	sqlite3_finalize(ob->expire_up);
+	sqlite3_finalize(ob->cancel_row);
+	free(ob->known);
+	free(ob->fresh);
+	arena_free(ob->karena);
 	sqlite3_close(ob->db);
 	free(ob);
 }
@@ -435,10 +455,11 @@ outbox_rollback(struct outbox *ob)
 static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
+	/* Every string bound outlives the step that reads it: no copy. */
 	if (s == NULL)
 		sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
 static void
@@ -656,85 +677,125 @@ outbox_insert(struct outbox *ob, const struct ob_job *j)
 }
 
 static int
-same_text(const unsigned char *a, const char *b)
+same_str(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp((const char *)a, b) == 0);
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Take the plan's new values for stored job j (the row at rowid). */
+static int
+upsert_update(struct outbox *ob, const struct job *j, int64_t rowid)
+{
+	sqlite3_stmt *st;
+
+	if (ob_prepare(ob, &ob->update_unsent,
+		"UPDATE jobs SET due = "
+		"?2, next_at = ?2, refers = ?3, address = ?4, state = "
+		"?5, "
+		"reason = ?6, sms_parts = ?7, slot = ?8, duration = "
+		"?9, "
+		"expires_at = ?10, sms_encoding = ?11, priority = ?12 "
+		"WHERE rowid = ?1") == -1)
+		return -1;
+	st = ob->update_unsent;
+	sqlite3_bind_int64(st, 1, rowid);
+	sqlite3_bind_int64(st, 2, j->due);
+	bind_time(st, 3, j->refers);
+	bind_text(st, 4, j->address);
+	bind_text(st, 5, job_state_names[j->state]);
+	bind_text(st, 6, j->reason);
+	sqlite3_bind_int(st, 7, j->sms_parts);
+	bind_text(st, 8, j->slot);
+	sqlite3_bind_int(st, 9, j->duration);
+	bind_time(st, 10,
+	    policy_expires((enum job_kind)j->kind, j->due, j->refers));
+	bind_text(st, 11,
+	    j->channel == CH_SMS ?
+		sms_encoding_name((enum sms_encoding)j->sms_encoding) :
+		NULL);
+	bind_text(st, 12,
+	    j->kind == JK_BROADCAST ? priority_names[j->priority] : NULL);
+	return ob_step_done(ob, st, "rescheduling a job");
+}
+
+static int
+known_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->id,
+	    ((const struct known *)b)->id);
 }
 
 int
 outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 {
-	sqlite3_stmt *st;
-	int	      rc;
+	struct known key, *k;
+	int	     same;
 
 	*changed = 0;
 	assert(j->state < JS__N && j->kind < JK__N);
-	if (ob_prepare(ob, &ob->upsert_get,
-		"SELECT state, due, address, "
-		"reason FROM jobs WHERE id = ?1") == -1)
+	if (!ob->kloaded) {
+		snprintf(ob->err, sizeof(ob->err),
+		    "outbox: upsert before outbox_seen_reset");
 		return -1;
-	st = ob->upsert_get;
-	bind_text(st, 1, j->id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		enum job_state state;
-		int known = job_state_from_name(col_name(st, 0), &state) == 0;
-		int64_t due = sqlite3_column_int64(st, 1);
-		int	same;
-
-		if (!known) {
-			snprintf(ob->err, sizeof(ob->err),
-			    "outbox: job %s: "
-			    "unknown state \"%s\"",
-			    j->id, (const char *)sqlite3_column_text(st, 0));
-			sqlite3_reset(st);
-			return -1;
-		}
-		same = due == j->due && state == (enum job_state)j->state &&
-		    same_text(sqlite3_column_text(st, 2), j->address) &&
-		    same_text(sqlite3_column_text(st, 3), j->reason);
-		sqlite3_reset(st);
-		if (same ||
-		    !policy_rederive(state, due, (enum job_state)j->state,
-			j->due))
-			return 0;
-		if (ob_prepare(ob, &ob->update_unsent,
-			"UPDATE jobs SET due = "
-			"?2, next_at = ?2, refers = ?3, address = ?4, state = "
-			"?5, "
-			"reason = ?6, sms_parts = ?7, slot = ?8, duration = "
-			"?9, "
-			"expires_at = ?10, sms_encoding = ?11, priority = ?12 "
-			"WHERE id = ?1") == -1)
-			return -1;
-		st = ob->update_unsent;
-		bind_text(st, 1, j->id);
-		sqlite3_bind_int64(st, 2, j->due);
-		bind_time(st, 3, j->refers);
-		bind_text(st, 4, j->address);
-		bind_text(st, 5, job_state_names[j->state]);
-		bind_text(st, 6, j->reason);
-		sqlite3_bind_int(st, 7, j->sms_parts);
-		bind_text(st, 8, j->slot);
-		sqlite3_bind_int(st, 9, j->duration);
-		bind_time(st, 10,
-		    policy_expires((enum job_kind)j->kind, j->due, j->refers));
-		bind_text(st, 11,
-		    j->channel == CH_SMS ?
-			sms_encoding_name((enum sms_encoding)j->sms_encoding) :
-			NULL);
-		bind_text(st, 12,
-		    j->kind == JK_BROADCAST ? priority_names[j->priority] :
-					      NULL);
-		*changed = 2;
-		return ob_step_done(ob, st, "rescheduling a job");
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return ob_fail(ob, "outbox: reading a job");
-	{
-		struct ob_job o;
+	memcpy(key.id, j->id, sizeof(key.id));
+	k = ob->nknown > 0 ? bsearch(&key, ob->known, ob->nknown,
+				 sizeof(*ob->known), known_cmp) :
+			     NULL;
+	if (k != NULL) {
+		k->seen = 1;
+		same = k->due == j->due && k->state == j->state &&
+		    same_str(k->address, j->address) &&
+		    same_str(k->reason, j->reason);
+		if (same ||
+		    !policy_rederive((enum job_state)k->state, k->due,
+			(enum job_state)j->state, j->due))
+			return 0;
+		*changed = 2;
+		return upsert_update(ob, j, k->rowid);
+	}
+	/* New: inserted by outbox_upsert_flush, in id order (the B-trees
+	 * keyed by id are then appended to, not split all over). */
+	xgrow(&ob->fresh, &ob->capfresh, ob->nfresh + 1, sizeof(*ob->fresh));
+	ob->fresh[ob->nfresh++] = *j;
+	*changed = 1;
+	return 0;
+}
+
+static int
+job_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct job *)a)->id, ((const struct job *)b)->id);
+}
+
+/*
+ * The jobs table's secondary indexes as the latest schema has them (the
+ * migrations made them so): a large first load drops them, inserts, and
+ * builds them again in one sort each, inside its transaction.
+ */
+#define SQL_DROP_INDEXES \
+	"DROP INDEX jobs_ready; DROP INDEX jobs_due; DROP INDEX " \
+	"jobs_recipient;"
+#define SQL_MAKE_INDEXES \
+	"CREATE INDEX jobs_ready ON jobs(state, channel, next_at, id);" \
+	"CREATE INDEX jobs_due ON jobs(due);" \
+	"CREATE INDEX jobs_recipient ON jobs(plan, object, recipient);"
+
+int
+outbox_upsert_flush(struct outbox *ob)
+{
+	size_t i;
+	int    rc = 0, bulk;
+
+	if (ob->nfresh > 1)
+		qsort(ob->fresh, ob->nfresh, sizeof(*ob->fresh), job_id_cmp);
+	bulk = ob->nfresh >= 10000 && ob->nfresh > ob->nknown;
+	if (bulk && ob_exec(ob, SQL_DROP_INDEXES) == -1)
+		return -1;
+	for (i = 0; i < ob->nfresh && rc == 0; i++) {
+		const struct job *j = &ob->fresh[i];
+		struct ob_job	  o;
 
 		memset(&o, 0, sizeof(o));
 		memcpy(o.id, j->id, sizeof(o.id));
@@ -755,38 +816,97 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		o.slot = (char *)j->slot;
 		o.priority = (enum priority)j->priority;
 		o.duration = j->duration;
-		*changed = 1;
-		return outbox_insert(ob, &o);
+		rc = outbox_insert(ob, &o);
 	}
+	ob->nfresh = 0;
+	if (bulk && rc == 0)
+		rc = ob_exec(ob, SQL_MAKE_INDEXES);
+	return rc;
 }
 
 int
 outbox_seen_reset(struct outbox *ob)
 {
-	return ob_exec(ob, "DELETE FROM temp.seen");
-}
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
 
-int
-outbox_seen(struct outbox *ob, const char *id)
-{
-	if (ob_prepare(ob, &ob->seen,
-		"INSERT OR IGNORE INTO temp.seen (id) "
-		"VALUES (?1)") == -1)
-		return -1;
-	bind_text(ob->seen, 1, id);
-	return ob_step_done(ob, ob->seen, "marking a job seen");
+	free(ob->known);
+	ob->known = NULL;
+	ob->nknown = 0;
+	ob->nfresh = 0;
+	arena_free(ob->karena);
+	ob->karena = arena_new();
+	ob->kloaded = 0;
+	/* One pass, in id order (the primary key's index). */
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT id, state, kind, due, address, reason, rowid FROM jobs "
+		"ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct known  *k;
+		enum job_state state;
+		enum job_kind  kind;
+		const char    *a = (const char *)sqlite3_column_text(st, 4);
+		const char    *r = (const char *)sqlite3_column_text(st, 5);
+
+		if (job_state_from_name(col_name(st, 1), &state) == -1 ||
+		    job_kind_from_name(col_name(st, 2), &kind) == -1) {
+			snprintf(ob->err, sizeof(ob->err),
+			    "outbox: job %s: unknown state \"%s\" or kind "
+			    "\"%s\"",
+			    col_name(st, 0), col_name(st, 1), col_name(st, 2));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		xgrow(&ob->known, &cap, ob->nknown + 1, sizeof(*ob->known));
+		k = &ob->known[ob->nknown++];
+		memset(k, 0, sizeof(*k));
+		snprintf(k->id, sizeof(k->id), "%s", col_name(st, 0));
+		k->state = (unsigned char)state;
+		k->kind = (unsigned char)kind;
+		k->due = sqlite3_column_int64(st, 3);
+		k->address = a != NULL ? arena_strdup(ob->karena, a) : NULL;
+		k->reason = r != NULL ? arena_strdup(ob->karena, r) : NULL;
+		k->rowid = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: reading the jobs");
+	ob->kloaded = 1;
+	return 0;
 }
 
 int
 outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
 {
-	/* Updates and cancellations are made by reconciliation itself. */
-	return ob_write(ob, "cancelling vanished jobs", n,
-	    "UPDATE jobs SET "
-	    "state = 'cancelled', reason = 'no longer in the plan', updated = "
-	    "?1 WHERE state IN " SQL_UNSENT " AND kind NOT IN "
-	    "('update', 'cancel') AND id NOT IN (SELECT id FROM temp.seen)",
-	    "I", now);
+	size_t i;
+
+	*n = 0;
+	if (!ob->kloaded)
+		return 0;
+	if (ob_prepare(ob, &ob->cancel_row,
+		"UPDATE jobs SET "
+		"state = 'cancelled', reason = 'no longer in the plan', "
+		"updated = ?2 WHERE rowid = ?1 AND state IN " SQL_UNSENT) == -1)
+		return -1;
+	for (i = 0; i < ob->nknown; i++) {
+		const struct known *k = &ob->known[i];
+
+		/* Updates and cancellations are made by reconciliation
+		 * itself. */
+		if (k->seen || !policy_unsent((enum job_state)k->state) ||
+		    k->kind == JK_UPDATE || k->kind == JK_CANCEL)
+			continue;
+		sqlite3_bind_int64(ob->cancel_row, 1, k->rowid);
+		sqlite3_bind_int64(ob->cancel_row, 2, now);
+		if (ob_step_done(ob, ob->cancel_row,
+			"cancelling vanished jobs") == -1)
+			return -1;
+		*n += sqlite3_changes(ob->db);
+	}
+	return 0;
 }
 
 int

@@ -78,18 +78,20 @@ int  outbox_commit(struct outbox *);
 void outbox_rollback(struct outbox *);
 
 /*
- * Reconciliation primitives, used inside one transaction. upsert: a job the
- * plan derives now. A new one is inserted; an unsent one (held, pending,
- * failed) takes the new time, address and state; a finished one is left.
- * *changed tells whether the row was added (1) or moved (2).
+ * Reconciliation primitives, used inside one transaction. seen_reset
+ * starts one: it reads every stored job (id, state, time, address) in one
+ * pass. upsert: a job the plan derives now, marked seen. An unsent one
+ * (held, pending, failed) takes the new time, address and state; a
+ * finished one is left; a new one is kept to be inserted by upsert_flush
+ * (in id order), which must follow the last upsert. *changed tells
+ * whether the row was added (1) or moved (2).
  */
+int outbox_seen_reset(struct outbox *);
 int outbox_upsert(struct outbox *, const struct job *, int *changed);
+int outbox_upsert_flush(struct outbox *);
 /* Insert a job made by reconciliation (update, cancel) if new. */
 int outbox_insert(struct outbox *, const struct ob_job *);
-/* Start a new set of "seen" ids for outbox_cancel_unseen. */
-int outbox_seen_reset(struct outbox *);
-int outbox_seen(struct outbox *, const char *id);
-/* Cancel the unsent jobs of plans that reconciliation did not see. */
+/* Cancel the unsent jobs that no upsert since seen_reset saw. */
 int outbox_cancel_unseen(struct outbox *, int64_t now, int *n);
 
 /* Jobs in state `sending` after a crash go back to pending. */

@@ -574,14 +574,15 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 			j.state = JS_CANCELLED;
 			j.reason = "task done";
 		}
-		if (outbox_upsert(e->ob, &j, &changed) == -1 ||
-		    outbox_seen(e->ob, j.id) == -1)
+		if (outbox_upsert(e->ob, &j, &changed) == -1)
 			goto fail;
 		if (changed == 1)
 			rs->added++;
 		else if (changed == 2)
 			rs->moved++;
 	}
+	if (outbox_upsert_flush(e->ob) == -1)
+		goto fail;
 	for (i = 0; i < w->nplans; i++) {
 		for (k = 0; k < w->plans[i]->nevents; k++)
 			if ((k % 64 == 0 && engine_stopping()) ||
