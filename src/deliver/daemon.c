@@ -197,6 +197,16 @@ engine_run(struct engine *e, int once, int64_t offset)
 		 */
 		wake = engine_wake(e);
 		fnow = clock_fnow(offset);
+		/* Lateness at the coming second, looked at before the sleep
+		 * (nothing can go before it): the step at the due instant
+		 * then claims at once. */
+		if (!isinf(wake) && floor(wake) > floor(fnow) &&
+		    wake - fnow < 2 &&
+		    engine_expire_ahead(e, (int64_t)floor(wake)) == -1) {
+			rc = 3;
+			break;
+		}
+		fnow = clock_fnow(offset);
 		if (isinf(wake))
 			timeout = -1;
 		else if (wake <= fnow)

@@ -85,6 +85,13 @@ reconcile_note_invited(struct engine *, struct plan *, const struct ob_job *);
 struct pollfd;
 int
 engine_pollfds(struct engine *, struct pollfd *, int n, int max, int *timeout);
+/*
+ * Expire what is too late at the second at, ahead of it, when nothing is
+ * in flight: the service does it before it sleeps to a due instant, so
+ * that the step at that instant hands its first job at once. A job made
+ * due since (a reload, a retry) has it looked at again. 0 or -1.
+ */
+int  engine_expire_ahead(struct engine *, int64_t at);
 /* Print one send to the trace, when there is one. */
 void engine_trace(struct engine *, const struct ob_job *, const char *what,
     const char *detail);

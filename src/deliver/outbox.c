@@ -783,7 +783,7 @@ job_id_cmp(const void *a, const void *b)
 	"CREATE INDEX jobs_recipient ON jobs(plan, object, recipient);"
 
 int
-outbox_upsert_flush(struct outbox *ob)
+outbox_upsert_flush(struct outbox *ob, int (*stop)(void))
 {
 	size_t i;
 	int    rc = 0, bulk;
@@ -796,6 +796,12 @@ outbox_upsert_flush(struct outbox *ob)
 	for (i = 0; i < ob->nfresh && rc == 0; i++) {
 		const struct job *j = &ob->fresh[i];
 		struct ob_job	  o;
+
+		if (i % 2000 == 0 && stop != NULL && stop()) {
+			snprintf(ob->err, sizeof(ob->err), "outbox: stopped");
+			ob->nfresh = 0;
+			return -1;
+		}
 
 		memset(&o, 0, sizeof(o));
 		memcpy(o.id, j->id, sizeof(o.id));
@@ -819,6 +825,10 @@ outbox_upsert_flush(struct outbox *ob)
 		rc = outbox_insert(ob, &o);
 	}
 	ob->nfresh = 0;
+	if (bulk && rc == 0 && stop != NULL && stop()) {
+		snprintf(ob->err, sizeof(ob->err), "outbox: stopped");
+		return -1;
+	}
 	if (bulk && rc == 0)
 		rc = ob_exec(ob, SQL_MAKE_INDEXES);
 	return rc;

@@ -83,12 +83,13 @@ void outbox_rollback(struct outbox *);
  * pass. upsert: a job the plan derives now, marked seen. An unsent one
  * (held, pending, failed) takes the new time, address and state; a
  * finished one is left; a new one is kept to be inserted by upsert_flush
- * (in id order), which must follow the last upsert. *changed tells
+ * (in id order), which must follow the last upsert; it gives way (-1)
+ * when stop, looked at every 2,000 jobs, says so. *changed tells
  * whether the row was added (1) or moved (2).
  */
 int outbox_seen_reset(struct outbox *);
 int outbox_upsert(struct outbox *, const struct job *, int *changed);
-int outbox_upsert_flush(struct outbox *);
+int outbox_upsert_flush(struct outbox *, int (*stop)(void));
 /* Insert a job made by reconciliation (update, cancel) if new. */
 int outbox_insert(struct outbox *, const struct ob_job *);
 /* Cancel the unsent jobs that no upsert since seen_reset saw. */

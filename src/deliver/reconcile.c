@@ -581,8 +581,11 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 		else if (changed == 2)
 			rs->moved++;
 	}
-	if (outbox_upsert_flush(e->ob) == -1)
+	if (outbox_upsert_flush(e->ob, engine_stopping) == -1) {
+		if (engine_stopping())
+			goto stop;
 		goto fail;
+	}
 	for (i = 0; i < w->nplans; i++) {
 		for (k = 0; k < w->plans[i]->nevents; k++)
 			if ((k % 64 == 0 && engine_stopping()) ||

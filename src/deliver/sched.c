@@ -253,6 +253,8 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 		engine_trace(e, j, "sent", c->ans.text);
 		return 0;
 	case PO_RETRY:
+		/* A new due time: lateness is looked at again. */
+		e->expired_at = TIMEX_NONE;
 		e->st.failed++;
 		engine_trace(e, j, "retry", c->ans.text);
 		return outbox_retry(e->ob, j->id, now,
@@ -689,6 +691,22 @@ claim(struct engine *e, int64_t now, int max, size_t *nv)
 		return -1;
 	for (i = 0; i < *nv; i++)
 		bucket_take(&e->bucket[e->claimv[i].channel], e->fnow);
+	return 0;
+}
+
+int
+engine_expire_ahead(struct engine *e, int64_t at)
+{
+	int n;
+
+	if (at == e->expired_at || engine_inflight(e) > 0)
+		return 0;
+	if (outbox_expire(e->ob, at, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return -1;
+	}
+	e->st.expired += n;
+	e->expired_at = at;
 	return 0;
 }
 
