@@ -6,7 +6,9 @@
  * durable, record the outcome (committed). A crash anywhere leaves the job
  * `sending` or finished; on restart `sending` goes back to `pending` and
  * is sent again with the same id, so delivery is at least once and a
- * duplicate carries the same idempotency key.
+ * duplicate carries the same idempotency key. The record of one batch
+ * and the claim of the next share a commit (engine_step_at), so a batch
+ * costs one sync of the outbox and one of each gateway.
  *
  * What happens after an answer, how long a retry waits and when a job is
  * too late are policy.c's pure functions; this file only applies them.
