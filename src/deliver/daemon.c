@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -83,6 +84,16 @@ static int64_t
 clock_now(int64_t offset)
 {
 	return (int64_t)time(NULL) + offset;
+}
+
+/* The same with its fraction: the loop sleeps to the due instant. */
+static double
+clock_fnow(int64_t offset)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)(ts.tv_sec + offset) + (double)ts.tv_nsec / 1e9;
 }
 
 /* SIGHUP: load the config again; keep the old one when the new fails. */
@@ -161,37 +172,49 @@ engine_run(struct engine *e, int once, int64_t offset)
 	    e->w->nplans == 1 ? "" : "s");
 	while (!got_term) {
 		struct pollfd pfd[64];
-		int64_t	      next;
+		double	      fnow, wake;
 		int	      timeout, nfd;
 		char	      drain[64];
 
-		now = clock_now(offset);
+		fnow = clock_fnow(offset);
 		if (got_hup) {
 			got_hup = 0;
-			reload(e, now);
+			reload(e, (int64_t)floor(fnow));
 			if (got_term)
 				break;
 		}
-		if (engine_step(e, now) == -1) {
+		if (engine_step_at(e, fnow) == -1) {
 			rc = 3;
 			break;
 		}
 		if (got_term)
 			break;
 		/*
-		 * Sleep until the next due job, a gateway's descriptor or
-		 * timeout, or a signal; no polling. Jobs due on a channel at
-		 * its limit wait for that gateway's answers.
+		 * Sleep until the instant the next job can go (its due time,
+		 * its channel's pause or rate), a gateway's descriptor or
+		 * timeout, or a signal; no polling. A channel at its limit
+		 * waits for its gateway's answers and holds up no other.
 		 */
-		next = engine_next(e);
-		now = clock_now(offset);
-		if (next == TIMEX_NONE || (next <= now && e->blocked))
+		wake = engine_wake(e);
+		fnow = clock_fnow(offset);
+		/* Lateness at the coming second, looked at before the sleep
+		 * (nothing can go before it): the step at the due instant
+		 * then claims at once. */
+		if (!isinf(wake) && floor(wake) > floor(fnow) &&
+		    wake - fnow < 2 &&
+		    engine_expire_ahead(e, (int64_t)floor(wake)) == -1) {
+			rc = 3;
+			break;
+		}
+		fnow = clock_fnow(offset);
+		if (isinf(wake))
 			timeout = -1;
-		else if (next <= now)
+		else if (wake <= fnow)
 			timeout = 0;
+		else if (wake - fnow > 3600)
+			timeout = 3600 * 1000;
 		else
-			timeout = next - now > 3600 ? 3600 * 1000 :
-						      (int)(next - now) * 1000;
+			timeout = (int)ceil((wake - fnow) * 1000);
 		pfd[0].fd = sigpipe[0];
 		pfd[0].events = POLLIN;
 		nfd = engine_pollfds(e, pfd, 1, 64, &timeout);

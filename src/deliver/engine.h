@@ -54,6 +54,9 @@ int    engine_reconcile(struct engine *, int64_t now, struct reconcile_stats *);
 /* Expire what is too late, send what is due at now, record the outcomes.
  * Returns 0, or -1 when the outbox fails (logged). */
 int    engine_step(struct engine *, int64_t now);
+/* The same at fnow, a time with its fraction: the service's clock (the
+ * rate's tokens and Retry-After pauses count fractions). */
+int    engine_step_at(struct engine *, double fnow);
 /* Sends handed to gateways and not answered yet. */
 size_t engine_inflight(const struct engine *);
 /* Wait up to wait_ms for the gateways' answers to what they hold, recording
@@ -65,8 +68,12 @@ int    engine_land(struct engine *, int64_t now, int wait_ms);
 struct gw_backend;
 int engine_set_gateway(struct engine *, enum channel, const struct gw_backend *,
     int concurrency, char *err, size_t errlen);
-/* The earliest time a job can go, or TIMEX_NONE. */
+/* The earliest time a job can go (its time, its channel's Retry-After
+ * pause and rate), rounded up to a second, or TIMEX_NONE. A channel at its
+ * concurrency limit waits for its gateway's answers instead. */
 int64_t engine_next(struct engine *);
+/* The same with its fraction; INFINITY when none. */
+double	engine_wake(struct engine *);
 /* The service: until SIGTERM or SIGINT; with once, one step. The clock is
  * the real one plus offset seconds. Returns an exit code. */
 int	engine_run(struct engine *, int once, int64_t offset);

@@ -17,7 +17,8 @@
 struct sendctx {
 	struct ob_job	 job;
 	struct gw_answer ans;
-	int		 skip; /* released or finished already */
+	int		 skip;	  /* released or finished already */
+	int		 release; /* not handed: back to pending, untried */
 };
 
 /* Sends a gateway took (GW_INFLIGHT) and has not answered yet. */
@@ -34,8 +35,13 @@ struct engine {
 	struct bucket	    bucket[CH__N];
 	int		    limit[CH__N]; /* concurrency; 0: none */
 	struct flight	    fly[CH__N];
-	struct flight	    landed;  /* answered, not recorded */
-	int		    blocked; /* a channel is at its limit */
+	struct flight	    landed; /* answered through poll, not recorded */
+	struct flight	    batch; /* answered, to record with the next claim */
+	struct ob_job	   *claimv; /* the last claim's jobs */
+	size_t		    claimcap;
+	double		    fnow; /* the step's now, with its fraction */
+	double		    pause[CH__N]; /* Retry-After: no claims before */
+	int64_t		    expired_at;	  /* the second expiry last ran */
 	int		    stopped; /* a reconciliation gave way to SIGTERM */
 	struct engine_stats st;
 	unsigned int	    seed;
@@ -79,6 +85,13 @@ reconcile_note_invited(struct engine *, struct plan *, const struct ob_job *);
 struct pollfd;
 int
 engine_pollfds(struct engine *, struct pollfd *, int n, int max, int *timeout);
+/*
+ * Expire what is too late at the second at, ahead of it, when nothing is
+ * in flight: the service does it before it sleeps to a due instant, so
+ * that the step at that instant hands its first job at once. A job made
+ * due since (a reload, a retry) has it looked at again. 0 or -1.
+ */
+int  engine_expire_ahead(struct engine *, int64_t at);
 /* Print one send to the trace, when there is one. */
 void engine_trace(struct engine *, const struct ob_job *, const char *what,
     const char *detail);

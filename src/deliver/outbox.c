@@ -35,14 +35,43 @@
 struct outbox {
 	sqlite3	     *db;
 	char	      err[512];
-	sqlite3_stmt *upsert_get;
 	sqlite3_stmt *insert;
 	sqlite3_stmt *update_unsent;
-	sqlite3_stmt *seen;
 	sqlite3_stmt *sent;
 	sqlite3_stmt *retry;
 	sqlite3_stmt *finish;
 	sqlite3_stmt *attempt;
+	/* The send path's, held for the service's life. */
+	sqlite3_stmt *claim_sel[CH__N];
+	sqlite3_stmt *claim_up;
+	sqlite3_stmt *release;
+	sqlite3_stmt *next;
+	sqlite3_stmt *expire_sel;
+	sqlite3_stmt *expire_up;
+	sqlite3_stmt *cancel_row;
+	/*
+	 * Reconciliation: every job the outbox held when it began, by id
+	 * (read in one pass, looked up in memory), marked as the plans
+	 * derive them; and the new jobs, inserted at the end in id order.
+	 */
+	struct known *known;
+	size_t	      nknown;
+	int	      kloaded;
+	struct arena *karena;
+	struct job   *fresh;
+	size_t	      nfresh, capfresh;
+};
+
+/* A stored job as reconciliation compares it. */
+struct known {
+	char	      id[17];
+	unsigned char state; /* enum job_state */
+	unsigned char kind;  /* enum job_kind */
+	unsigned char seen;
+	int64_t	      rowid;
+	int64_t	      due;
+	const char   *address; /* karena */
+	const char   *reason;  /* karena */
 };
 
 /* Forward migrations: migrations[i] takes user_version i to i + 1. */
@@ -103,6 +132,10 @@ static const char *const migrations[] = {
 	"  WHEN kind = 'broadcast' THEN coalesce(refers, due + 3600)"
 	"  WHEN kind IN ('distribution', 'overdue', 'cancel') THEN due + 86400"
 	"  END;",
+	/* 4 -> 5: claims and the next due time are asked a channel at a
+	 * time (a channel at its limit or paused never holds up another). */
+	"DROP INDEX jobs_ready;"
+	"CREATE INDEX jobs_ready ON jobs(state, channel, next_at, id);",
 };
 
 static int ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
@@ -298,6 +331,9 @@ outbox_open(const char *path, char *err, size_t errlen)
 	}
 	if (ob_exec(ob,
 		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		/* The send path's pages stay in memory (16 MiB), and the WAL
+		 * is folded back less often than the default 1,000 pages. */
+		"PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=4000;"
 		"PRAGMA foreign_keys=ON;") == -1)
 		goto fail;
 	/* A new outbox, or one made before the mark, is marked as loa's. */
@@ -315,10 +351,6 @@ outbox_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (ob_exec(ob,
-		"CREATE TEMP TABLE IF NOT EXISTS seen "
-		"(id TEXT PRIMARY KEY, plan TEXT)") == -1)
-		goto fail;
 	return ob;
 fail:
 	snprintf(err, errlen, "%s: %s", path, ob->err);
@@ -376,14 +408,23 @@ outbox_close(struct outbox *ob)
 {
 	if (ob == NULL)
 		return;
-	sqlite3_finalize(ob->upsert_get);
 	sqlite3_finalize(ob->insert);
 	sqlite3_finalize(ob->update_unsent);
-	sqlite3_finalize(ob->seen);
 	sqlite3_finalize(ob->sent);
 	sqlite3_finalize(ob->retry);
 	sqlite3_finalize(ob->finish);
 	sqlite3_finalize(ob->attempt);
+	for (int ch = 0; ch < CH__N; ch++)
+		sqlite3_finalize(ob->claim_sel[ch]);
+	sqlite3_finalize(ob->claim_up);
+	sqlite3_finalize(ob->release);
+	sqlite3_finalize(ob->next);
+	sqlite3_finalize(ob->expire_sel);
+	sqlite3_finalize(ob->expire_up);
+	sqlite3_finalize(ob->cancel_row);
+	free(ob->known);
+	free(ob->fresh);
+	arena_free(ob->karena);
 	sqlite3_close(ob->db);
 	free(ob);
 }
@@ -414,10 +455,11 @@ outbox_rollback(struct outbox *ob)
 static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
+	/* Every string bound outlives the step that reads it: no copy. */
 	if (s == NULL)
 		sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
 static void
@@ -635,85 +677,131 @@ outbox_insert(struct outbox *ob, const struct ob_job *j)
 }
 
 static int
-same_text(const unsigned char *a, const char *b)
+same_str(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp((const char *)a, b) == 0);
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Take the plan's new values for stored job j (the row at rowid). */
+static int
+upsert_update(struct outbox *ob, const struct job *j, int64_t rowid)
+{
+	sqlite3_stmt *st;
+
+	if (ob_prepare(ob, &ob->update_unsent,
+		"UPDATE jobs SET due = "
+		"?2, next_at = ?2, refers = ?3, address = ?4, state = "
+		"?5, "
+		"reason = ?6, sms_parts = ?7, slot = ?8, duration = "
+		"?9, "
+		"expires_at = ?10, sms_encoding = ?11, priority = ?12 "
+		"WHERE rowid = ?1") == -1)
+		return -1;
+	st = ob->update_unsent;
+	sqlite3_bind_int64(st, 1, rowid);
+	sqlite3_bind_int64(st, 2, j->due);
+	bind_time(st, 3, j->refers);
+	bind_text(st, 4, j->address);
+	bind_text(st, 5, job_state_names[j->state]);
+	bind_text(st, 6, j->reason);
+	sqlite3_bind_int(st, 7, j->sms_parts);
+	bind_text(st, 8, j->slot);
+	sqlite3_bind_int(st, 9, j->duration);
+	bind_time(st, 10,
+	    policy_expires((enum job_kind)j->kind, j->due, j->refers));
+	bind_text(st, 11,
+	    j->channel == CH_SMS ?
+		sms_encoding_name((enum sms_encoding)j->sms_encoding) :
+		NULL);
+	bind_text(st, 12,
+	    j->kind == JK_BROADCAST ? priority_names[j->priority] : NULL);
+	return ob_step_done(ob, st, "rescheduling a job");
+}
+
+static int
+known_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->id,
+	    ((const struct known *)b)->id);
 }
 
 int
 outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 {
-	sqlite3_stmt *st;
-	int	      rc;
+	struct known key, *k;
+	int	     same;
 
 	*changed = 0;
 	assert(j->state < JS__N && j->kind < JK__N);
-	if (ob_prepare(ob, &ob->upsert_get,
-		"SELECT state, due, address, "
-		"reason FROM jobs WHERE id = ?1") == -1)
+	if (!ob->kloaded) {
+		snprintf(ob->err, sizeof(ob->err),
+		    "outbox: upsert before outbox_seen_reset");
 		return -1;
-	st = ob->upsert_get;
-	bind_text(st, 1, j->id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		enum job_state state;
-		int known = job_state_from_name(col_name(st, 0), &state) == 0;
-		int64_t due = sqlite3_column_int64(st, 1);
-		int	same;
+	}
+	memcpy(key.id, j->id, sizeof(key.id));
+	k = ob->nknown > 0 ? bsearch(&key, ob->known, ob->nknown,
+				 sizeof(*ob->known), known_cmp) :
+			     NULL;
+	if (k != NULL) {
+		k->seen = 1;
+		same = k->due == j->due && k->state == j->state &&
+		    same_str(k->address, j->address) &&
+		    same_str(k->reason, j->reason);
+		if (same ||
+		    !policy_rederive((enum job_state)k->state, k->due,
+			(enum job_state)j->state, j->due))
+			return 0;
+		*changed = 2;
+		return upsert_update(ob, j, k->rowid);
+	}
+	/* New: inserted by outbox_upsert_flush, in id order (the B-trees
+	 * keyed by id are then appended to, not split all over). */
+	xgrow(&ob->fresh, &ob->capfresh, ob->nfresh + 1, sizeof(*ob->fresh));
+	ob->fresh[ob->nfresh++] = *j;
+	*changed = 1;
+	return 0;
+}
 
-		if (!known) {
-			snprintf(ob->err, sizeof(ob->err),
-			    "outbox: job %s: "
-			    "unknown state \"%s\"",
-			    j->id, (const char *)sqlite3_column_text(st, 0));
-			sqlite3_reset(st);
+static int
+job_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct job *)a)->id, ((const struct job *)b)->id);
+}
+
+/*
+ * The jobs table's secondary indexes as the latest schema has them (the
+ * migrations made them so): a large first load drops them, inserts, and
+ * builds them again in one sort each, inside its transaction.
+ */
+#define SQL_DROP_INDEXES \
+	"DROP INDEX jobs_ready; DROP INDEX jobs_due; DROP INDEX " \
+	"jobs_recipient;"
+#define SQL_MAKE_INDEXES \
+	"CREATE INDEX jobs_ready ON jobs(state, channel, next_at, id);" \
+	"CREATE INDEX jobs_due ON jobs(due);" \
+	"CREATE INDEX jobs_recipient ON jobs(plan, object, recipient);"
+
+int
+outbox_upsert_flush(struct outbox *ob, int (*stop)(void))
+{
+	size_t i;
+	int    rc = 0, bulk;
+
+	if (ob->nfresh > 1)
+		qsort(ob->fresh, ob->nfresh, sizeof(*ob->fresh), job_id_cmp);
+	bulk = ob->nfresh >= 10000 && ob->nfresh > ob->nknown;
+	if (bulk && ob_exec(ob, SQL_DROP_INDEXES) == -1)
+		return -1;
+	for (i = 0; i < ob->nfresh && rc == 0; i++) {
+		const struct job *j = &ob->fresh[i];
+		struct ob_job	  o;
+
+		if (i % 2000 == 0 && stop != NULL && stop()) {
+			snprintf(ob->err, sizeof(ob->err), "outbox: stopped");
+			ob->nfresh = 0;
 			return -1;
 		}
-		same = due == j->due && state == (enum job_state)j->state &&
-		    same_text(sqlite3_column_text(st, 2), j->address) &&
-		    same_text(sqlite3_column_text(st, 3), j->reason);
-		sqlite3_reset(st);
-		if (same ||
-		    !policy_rederive(state, due, (enum job_state)j->state,
-			j->due))
-			return 0;
-		if (ob_prepare(ob, &ob->update_unsent,
-			"UPDATE jobs SET due = "
-			"?2, next_at = ?2, refers = ?3, address = ?4, state = "
-			"?5, "
-			"reason = ?6, sms_parts = ?7, slot = ?8, duration = "
-			"?9, "
-			"expires_at = ?10, sms_encoding = ?11, priority = ?12 "
-			"WHERE id = ?1") == -1)
-			return -1;
-		st = ob->update_unsent;
-		bind_text(st, 1, j->id);
-		sqlite3_bind_int64(st, 2, j->due);
-		bind_time(st, 3, j->refers);
-		bind_text(st, 4, j->address);
-		bind_text(st, 5, job_state_names[j->state]);
-		bind_text(st, 6, j->reason);
-		sqlite3_bind_int(st, 7, j->sms_parts);
-		bind_text(st, 8, j->slot);
-		sqlite3_bind_int(st, 9, j->duration);
-		bind_time(st, 10,
-		    policy_expires((enum job_kind)j->kind, j->due, j->refers));
-		bind_text(st, 11,
-		    j->channel == CH_SMS ?
-			sms_encoding_name((enum sms_encoding)j->sms_encoding) :
-			NULL);
-		bind_text(st, 12,
-		    j->kind == JK_BROADCAST ? priority_names[j->priority] :
-					      NULL);
-		*changed = 2;
-		return ob_step_done(ob, st, "rescheduling a job");
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return ob_fail(ob, "outbox: reading a job");
-	{
-		struct ob_job o;
 
 		memset(&o, 0, sizeof(o));
 		memcpy(o.id, j->id, sizeof(o.id));
@@ -734,38 +822,101 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 		o.slot = (char *)j->slot;
 		o.priority = (enum priority)j->priority;
 		o.duration = j->duration;
-		*changed = 1;
-		return outbox_insert(ob, &o);
+		rc = outbox_insert(ob, &o);
 	}
+	ob->nfresh = 0;
+	if (bulk && rc == 0 && stop != NULL && stop()) {
+		snprintf(ob->err, sizeof(ob->err), "outbox: stopped");
+		return -1;
+	}
+	if (bulk && rc == 0)
+		rc = ob_exec(ob, SQL_MAKE_INDEXES);
+	return rc;
 }
 
 int
 outbox_seen_reset(struct outbox *ob)
 {
-	return ob_exec(ob, "DELETE FROM temp.seen");
-}
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
 
-int
-outbox_seen(struct outbox *ob, const char *id)
-{
-	if (ob_prepare(ob, &ob->seen,
-		"INSERT OR IGNORE INTO temp.seen (id) "
-		"VALUES (?1)") == -1)
-		return -1;
-	bind_text(ob->seen, 1, id);
-	return ob_step_done(ob, ob->seen, "marking a job seen");
+	free(ob->known);
+	ob->known = NULL;
+	ob->nknown = 0;
+	ob->nfresh = 0;
+	arena_free(ob->karena);
+	ob->karena = arena_new();
+	ob->kloaded = 0;
+	/* One pass, in id order (the primary key's index). */
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT id, state, kind, due, address, reason, rowid FROM jobs "
+		"ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct known  *k;
+		enum job_state state;
+		enum job_kind  kind;
+		const char    *a = (const char *)sqlite3_column_text(st, 4);
+		const char    *r = (const char *)sqlite3_column_text(st, 5);
+
+		if (job_state_from_name(col_name(st, 1), &state) == -1 ||
+		    job_kind_from_name(col_name(st, 2), &kind) == -1) {
+			snprintf(ob->err, sizeof(ob->err),
+			    "outbox: job %s: unknown state \"%s\" or kind "
+			    "\"%s\"",
+			    col_name(st, 0), col_name(st, 1), col_name(st, 2));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		xgrow(&ob->known, &cap, ob->nknown + 1, sizeof(*ob->known));
+		k = &ob->known[ob->nknown++];
+		memset(k, 0, sizeof(*k));
+		snprintf(k->id, sizeof(k->id), "%s", col_name(st, 0));
+		k->state = (unsigned char)state;
+		k->kind = (unsigned char)kind;
+		k->due = sqlite3_column_int64(st, 3);
+		k->address = a != NULL ? arena_strdup(ob->karena, a) : NULL;
+		k->reason = r != NULL ? arena_strdup(ob->karena, r) : NULL;
+		k->rowid = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ob_fail(ob, "outbox: reading the jobs");
+	ob->kloaded = 1;
+	return 0;
 }
 
 int
 outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
 {
-	/* Updates and cancellations are made by reconciliation itself. */
-	return ob_write(ob, "cancelling vanished jobs", n,
-	    "UPDATE jobs SET "
-	    "state = 'cancelled', reason = 'no longer in the plan', updated = "
-	    "?1 WHERE state IN " SQL_UNSENT " AND kind NOT IN "
-	    "('update', 'cancel') AND id NOT IN (SELECT id FROM temp.seen)",
-	    "I", now);
+	size_t i;
+
+	*n = 0;
+	if (!ob->kloaded)
+		return 0;
+	if (ob_prepare(ob, &ob->cancel_row,
+		"UPDATE jobs SET "
+		"state = 'cancelled', reason = 'no longer in the plan', "
+		"updated = ?2 WHERE rowid = ?1 AND state IN " SQL_UNSENT) == -1)
+		return -1;
+	for (i = 0; i < ob->nknown; i++) {
+		const struct known *k = &ob->known[i];
+
+		/* Updates and cancellations are made by reconciliation
+		 * itself. */
+		if (k->seen || !policy_unsent((enum job_state)k->state) ||
+		    k->kind == JK_UPDATE || k->kind == JK_CANCEL)
+			continue;
+		sqlite3_bind_int64(ob->cancel_row, 1, k->rowid);
+		sqlite3_bind_int64(ob->cancel_row, 2, now);
+		if (ob_step_done(ob, ob->cancel_row,
+			"cancelling vanished jobs") == -1)
+			return -1;
+		*n += sqlite3_changes(ob->db);
+	}
+	return 0;
 }
 
 int
@@ -779,70 +930,140 @@ outbox_requeue_sending(struct outbox *ob, int *n)
 	return 0;
 }
 
-int
-outbox_claim(struct outbox *ob, int64_t now, enum channel ch, int max,
-    struct ob_job **v, size_t *n)
+/*
+ * The claim of one channel's due jobs, in next_at order: one statement a
+ * channel, each walking its part of the claims' index.
+ */
+static int
+claim_open(struct outbox *ob, int ch, int64_t now, const char *state, int max)
 {
-	sqlite3_stmt *st = NULL, *up = NULL;
-	size_t	      cap = 0;
-	int	      rc;
+	sqlite3_stmt *st;
 
-	*v = NULL;
-	*n = 0;
-	if (outbox_begin(ob) == -1)
+	if (ob_prepare(ob, &ob->claim_sel[ch],
+		"SELECT " JOB_COLS ", rowid FROM jobs WHERE "
+		"state = ?4 AND channel = ?2 AND next_at <= ?1 "
+		"ORDER BY next_at, id LIMIT ?3") == -1)
 		return -1;
-	/* One state at a time, so the index gives the order. */
-	if (sqlite3_prepare_v2(ob->db,
-		"SELECT " JOB_COLS " FROM jobs WHERE "
-		"state = ?4 AND next_at <= ?1 AND (?2 IS NULL OR channel = ?2) "
-		"ORDER BY next_at, id LIMIT ?3",
-		-1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ob->db,
+	st = ob->claim_sel[ch];
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, channel_names[ch]);
+	sqlite3_bind_int(st, 3, max);
+	bind_text(st, 4, state);
+	return 0;
+}
+
+/* Whether the row a holds comes before b's: by next_at, then id. */
+static int
+row_before(sqlite3_stmt *a, sqlite3_stmt *b)
+{
+	int64_t ta = sqlite3_column_int64(a, 11),
+		tb = sqlite3_column_int64(b, 11);
+
+	if (ta != tb)
+		return ta < tb;
+	return strcmp((const char *)sqlite3_column_text(a, 0),
+		   (const char *)sqlite3_column_text(b, 0)) < 0;
+}
+
+int
+outbox_claim_in(struct outbox *ob, int64_t now, const int room[CH__N], int max,
+    struct ob_job **v, size_t *n, size_t *cap)
+{
+	static const char *const states[] = { "pending", "failed" };
+	int			 rc[CH__N], ch, k, best, left[CH__N];
+	size_t			 n0 = *n;
+
+	if (ob_prepare(ob, &ob->claim_up,
 		"UPDATE jobs SET state = 'sending', "
 		"attempts = attempts + 1, first_at = coalesce(first_at, ?2), "
-		"updated = ?2 WHERE id = ?1",
-		-1, &up, NULL) != SQLITE_OK) {
-		ob_fail(ob, "outbox: prepare");
-		goto fail;
-	}
-	for (int k = 0; k < 2 && (int)*n < max; k++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, now);
-		bind_text(st, 2, ch < CH__N ? channel_names[ch] : NULL);
-		sqlite3_bind_int(st, 3, max - (int)*n);
-		bind_text(st, 4, k == 0 ? "pending" : "failed");
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			xgrow(v, &cap, *n + 1, sizeof(**v));
-			if (ob_row(ob, st, &(*v)[*n]) == -1) {
+		"updated = ?2 WHERE rowid = ?1") == -1)
+		return -1;
+	for (ch = 0; ch < CH__N; ch++)
+		left[ch] = room[ch];
+	/*
+	 * One state at a time, and within it the channels' rows merged by
+	 * (next_at, id): the order of the outbox, whichever channels have
+	 * room.
+	 */
+	for (k = 0; k < 2 && (int)(*n - n0) < max; k++) {
+		for (ch = 0; ch < CH__N; ch++) {
+			rc[ch] = SQLITE_DONE;
+			if (left[ch] <= 0)
+				continue;
+			if (claim_open(ob, ch, now, states[k], left[ch]) == -1)
+				goto fail;
+			rc[ch] = sqlite3_step(ob->claim_sel[ch]);
+		}
+		while ((int)(*n - n0) < max) {
+			best = -1;
+			for (ch = 0; ch < CH__N; ch++)
+				if (rc[ch] == SQLITE_ROW &&
+				    (best == -1 ||
+					row_before(ob->claim_sel[ch],
+					    ob->claim_sel[best])))
+					best = ch;
+			if (best == -1)
+				break;
+			xgrow(v, cap, *n + 1, sizeof(**v));
+			if (ob_row(ob, ob->claim_sel[best], &(*v)[*n]) == -1) {
 				ob_job_clear(&(*v)[*n]);
 				goto fail;
 			}
+			(*v)[*n]
+			    .rowid = sqlite3_column_int64(ob->claim_sel[best],
+			    25);
 			(*v)[*n].attempts++;
 			if ((*v)[*n].first_at == TIMEX_NONE)
 				(*v)[*n].first_at = now;
 			(*n)++;
+			left[best]--;
+			rc[best] = sqlite3_step(ob->claim_sel[best]);
 		}
-		if (rc != SQLITE_DONE) {
-			ob_fail(ob, "outbox: claiming jobs");
-			goto fail;
+		for (ch = 0; ch < CH__N; ch++) {
+			if (rc[ch] != SQLITE_DONE && rc[ch] != SQLITE_ROW) {
+				ob_fail(ob, "outbox: claiming jobs");
+				goto fail;
+			}
+			if (ob->claim_sel[ch] != NULL)
+				sqlite3_reset(ob->claim_sel[ch]);
 		}
 	}
-	for (size_t i = 0; i < *n; i++) {
-		bind_text(up, 1, (*v)[i].id);
-		sqlite3_bind_int64(up, 2, now);
-		if (ob_step_done(ob, up, "claiming a job") == -1)
+	for (size_t i = n0; i < *n; i++) {
+		sqlite3_bind_int64(ob->claim_up, 1, (*v)[i].rowid);
+		sqlite3_bind_int64(ob->claim_up, 2, now);
+		if (ob_step_done(ob, ob->claim_up, "claiming a job") == -1)
 			goto fail;
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
-	/* Committed (and synced) before anything is sent. */
-	if (outbox_commit(ob) == -1)
-		goto fail2;
 	return 0;
 fail:
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
-fail2:
+	for (ch = 0; ch < CH__N; ch++)
+		if (ob->claim_sel[ch] != NULL)
+			sqlite3_reset(ob->claim_sel[ch]);
+	while (*n > n0)
+		ob_job_clear(&(*v)[--*n]);
+	return -1;
+}
+
+int
+outbox_claim(struct outbox *ob, int64_t now, enum channel ch, int max,
+    struct ob_job **v, size_t *n)
+{
+	int    room[CH__N], c;
+	size_t cap = 0;
+
+	*v = NULL;
+	*n = 0;
+	for (c = 0; c < CH__N; c++)
+		room[c] = ch == CH__N || c == (int)ch ? max : 0;
+	if (outbox_begin(ob) == -1)
+		return -1;
+	if (outbox_claim_in(ob, now, room, max, v, n, &cap) == -1)
+		goto fail;
+	/* Committed (and synced) before anything is sent. */
+	if (outbox_commit(ob) == -1)
+		goto fail;
+	return 0;
+fail:
 	outbox_rollback(ob);
 	for (size_t i = 0; i < *n; i++)
 		ob_job_clear(&(*v)[i]);
@@ -925,30 +1146,60 @@ outbox_finish(struct outbox *ob, const char *id, int64_t now,
 int
 outbox_release(struct outbox *ob, const char *id, int64_t next_at)
 {
-	return ob_write(ob, "releasing a job", NULL,
-	    "UPDATE jobs SET state = "
-	    "'pending', attempts = max(attempts - 1, 0), next_at = ?2 WHERE "
-	    "id = ?1",
-	    "sI", id, next_at);
+	if (ob_prepare(ob, &ob->release,
+		"UPDATE jobs SET state = "
+		"'pending', attempts = max(attempts - 1, 0), next_at = ?2 "
+		"WHERE "
+		"id = ?1") == -1)
+		return -1;
+	bind_text(ob->release, 1, id);
+	sqlite3_bind_int64(ob->release, 2, next_at);
+	return ob_step_done(ob, ob->release, "releasing a job");
+}
+
+int
+outbox_next_by_channel(struct outbox *ob, int64_t at[CH__N])
+{
+	static const char *const states[] = { "pending", "failed" };
+	int			 ch, k, rc;
+
+	/* A min() on the index's prefix: one probe a state and channel. */
+	for (ch = 0; ch < CH__N; ch++) {
+		at[ch] = TIMEX_NONE;
+		for (k = 0; k < 2; k++) {
+			if (ob_prepare(ob, &ob->next,
+				"SELECT min(next_at) FROM jobs "
+				"WHERE state = ?1 AND channel = ?2") == -1)
+				return -1;
+			bind_text(ob->next, 1, states[k]);
+			bind_text(ob->next, 2, channel_names[ch]);
+			rc = sqlite3_step(ob->next);
+			if (rc == SQLITE_ROW &&
+			    sqlite3_column_type(ob->next, 0) != SQLITE_NULL &&
+			    (at[ch] == TIMEX_NONE ||
+				sqlite3_column_int64(ob->next, 0) < at[ch]))
+				at[ch] = sqlite3_column_int64(ob->next, 0);
+			sqlite3_reset(ob->next);
+			if (rc != SQLITE_ROW)
+				return ob_fail(ob, "outbox: next due job");
+		}
+	}
+	return 0;
 }
 
 int
 outbox_next(struct outbox *ob, int64_t *at)
 {
-	sqlite3_stmt *st;
-	int	      rc;
+	int64_t v[CH__N];
+	int	ch;
 
 	*at = TIMEX_NONE;
-	if (sqlite3_prepare_v2(ob->db,
-		"SELECT min(next_at) FROM jobs WHERE "
-		"state IN " SQL_READY,
-		-1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*at = col_time(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : ob_fail(ob, "outbox: next due job");
+	if (outbox_next_by_channel(ob, v) == -1)
+		return -1;
+	for (ch = 0; ch < CH__N; ch++)
+		if (v[ch] != TIMEX_NONE && (*at == TIMEX_NONE || v[ch] < *at))
+			*at = v[ch];
+	return 0;
 }
 
 int
@@ -967,12 +1218,18 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	int	      rc, more, kind;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(ob->db,
+	/* The channels named, so that the claims' index (state, channel,
+	 * next_at) bounds next_at too. */
+	if (ob_prepare(ob, &ob->expire_sel,
 		"SELECT id, kind, refers FROM jobs "
-		"WHERE state IN " SQL_READY " AND next_at <= ?1 AND "
-		"expires_at <= ?1",
-		-1, &st, NULL) != SQLITE_OK)
-		return ob_fail(ob, "outbox: prepare");
+		"WHERE state IN " SQL_READY " AND channel IN ('email', 'sms', "
+		"'broadcast') AND next_at <= ?1 AND expires_at <= ?1") == -1 ||
+	    ob_prepare(ob, &ob->expire_up,
+		"UPDATE jobs SET "
+		"state = 'expired', reason = ?2, updated = ?3 WHERE id "
+		"= ?1") == -1)
+		return -1;
+	st = ob->expire_sel;
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		enum job_kind k;
@@ -982,22 +1239,21 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 			    "outbox: job %s: "
 			    "unknown kind",
 			    sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return -1;
 		}
-		if (ob_write(ob, "expiring a job", NULL,
-			"UPDATE jobs SET "
-			"state = 'expired', reason = ?2, updated = ?3 WHERE id "
-			"= ?1",
-			"ssI", (const char *)sqlite3_column_text(st, 0),
-			policy_expired_reason(k, col_time(st, 2), now),
-			now) == -1) {
-			sqlite3_finalize(st);
+		bind_text(ob->expire_up, 1,
+		    (const char *)sqlite3_column_text(st, 0));
+		bind_text(ob->expire_up, 2,
+		    policy_expired_reason(k, col_time(st, 2), now));
+		sqlite3_bind_int64(ob->expire_up, 3, now);
+		if (ob_step_done(ob, ob->expire_up, "expiring a job") == -1) {
+			sqlite3_reset(st);
 			return -1;
 		}
 		(*n)++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return ob_fail(ob, "outbox: expiring jobs");
 	/*

@@ -14,7 +14,7 @@
 
 #include "loa.h"
 
-#define OUTBOX_SCHEMA 4
+#define OUTBOX_SCHEMA 5
 /* PRAGMA application_id of a loa outbox: "LOA1" in ASCII, 0x4C4F4131. */
 #define OUTBOX_APP_ID 1280262449
 
@@ -51,6 +51,7 @@ struct ob_job {
 	char	      *slot;	     /* broadcast: its air slot, or NULL */
 	enum priority  priority;     /* broadcast */
 	int	       duration;     /* broadcast: seconds */
+	int64_t	       rowid;	     /* claims: the row, for its updates */
 };
 
 void ob_job_clear(struct ob_job *);
@@ -77,18 +78,21 @@ int  outbox_commit(struct outbox *);
 void outbox_rollback(struct outbox *);
 
 /*
- * Reconciliation primitives, used inside one transaction. upsert: a job the
- * plan derives now. A new one is inserted; an unsent one (held, pending,
- * failed) takes the new time, address and state; a finished one is left.
- * *changed tells whether the row was added (1) or moved (2).
+ * Reconciliation primitives, used inside one transaction. seen_reset
+ * starts one: it reads every stored job (id, state, time, address) in one
+ * pass. upsert: a job the plan derives now, marked seen. An unsent one
+ * (held, pending, failed) takes the new time, address and state; a
+ * finished one is left; a new one is kept to be inserted by upsert_flush
+ * (in id order), which must follow the last upsert; it gives way (-1)
+ * when stop, looked at every 2,000 jobs, says so. *changed tells
+ * whether the row was added (1) or moved (2).
  */
+int outbox_seen_reset(struct outbox *);
 int outbox_upsert(struct outbox *, const struct job *, int *changed);
+int outbox_upsert_flush(struct outbox *, int (*stop)(void));
 /* Insert a job made by reconciliation (update, cancel) if new. */
 int outbox_insert(struct outbox *, const struct ob_job *);
-/* Start a new set of "seen" ids for outbox_cancel_unseen. */
-int outbox_seen_reset(struct outbox *);
-int outbox_seen(struct outbox *, const char *id);
-/* Cancel the unsent jobs of plans that reconciliation did not see. */
+/* Cancel the unsent jobs that no upsert since seen_reset saw. */
 int outbox_cancel_unseen(struct outbox *, int64_t now, int *n);
 
 /* Jobs in state `sending` after a crash go back to pending. */
@@ -101,6 +105,13 @@ int outbox_requeue_sending(struct outbox *, int *n);
  */
 int outbox_claim(struct outbox *, int64_t now, enum channel ch, int max,
     struct ob_job **v, size_t *n);
+/*
+ * The same inside a transaction the caller holds (committed before
+ * anything is sent): at most room[ch] jobs of each channel, max in all,
+ * appended to *v (*n used of *cap) in the outbox's order.
+ */
+int outbox_claim_in(struct outbox *, int64_t now, const int room[CH__N],
+    int max, struct ob_job **v, size_t *n, size_t *cap);
 /* The outcome of a claimed job, inside a transaction the caller holds. */
 int
 outbox_sent(struct outbox *, const char *id, int64_t now, const char *answer);
@@ -113,6 +124,8 @@ int outbox_release(struct outbox *, const char *id, int64_t next_at);
 
 /* The earliest next_at of a job that can be sent, or TIMEX_NONE. */
 int outbox_next(struct outbox *, int64_t *at);
+/* The same for each channel. */
+int outbox_next_by_channel(struct outbox *, int64_t at[CH__N]);
 
 /* Unsent jobs whose moment has passed become expired (SPEC §6). */
 int outbox_expire(struct outbox *, int64_t now, int *n);

@@ -119,3 +119,33 @@ bucket_take(struct bucket *b, double now)
 	}
 	return (1 - b->tokens) / b->rate;
 }
+
+/* The tokens b holds at now, refilled since b->last. */
+static double
+bucket_level(const struct bucket *b, double now)
+{
+	if (now <= b->last)
+		return b->tokens;
+	return fmin(b->burst, b->tokens + (now - b->last) * b->rate);
+}
+
+int
+bucket_room(const struct bucket *b, double now, int max)
+{
+	double t;
+
+	if (b->rate <= 0)
+		return max;
+	t = floor(bucket_level(b, now));
+	return t < max ? (int)t : max;
+}
+
+double
+bucket_wait(const struct bucket *b, double now)
+{
+	double t;
+
+	if (b->rate <= 0 || (t = bucket_level(b, now)) >= 1)
+		return 0;
+	return (1 - t) / b->rate;
+}

@@ -78,5 +78,10 @@ struct bucket {
 void   bucket_init(struct bucket *, double rate, double burst);
 /* Take a token at now: 0, or the seconds to wait for one. Pure. */
 double bucket_take(struct bucket *, double now);
+/* How many tokens could be taken at now, at most max (max when the rate
+ * is unlimited); nothing is taken. Pure. */
+int    bucket_room(const struct bucket *, double now, int max);
+/* The seconds from now until a token is there (0: one is). Pure. */
+double bucket_wait(const struct bucket *, double now);
 
 #endif

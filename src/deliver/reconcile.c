@@ -574,13 +574,17 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 			j.state = JS_CANCELLED;
 			j.reason = "task done";
 		}
-		if (outbox_upsert(e->ob, &j, &changed) == -1 ||
-		    outbox_seen(e->ob, j.id) == -1)
+		if (outbox_upsert(e->ob, &j, &changed) == -1)
 			goto fail;
 		if (changed == 1)
 			rs->added++;
 		else if (changed == 2)
 			rs->moved++;
+	}
+	if (outbox_upsert_flush(e->ob, engine_stopping) == -1) {
+		if (engine_stopping())
+			goto stop;
+		goto fail;
 	}
 	for (i = 0; i < w->nplans; i++) {
 		for (k = 0; k < w->plans[i]->nevents; k++)
@@ -607,6 +611,8 @@ int
 engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 {
 	e->stopped = 0;
+	/* New jobs: the next step looks at lateness whatever the second. */
+	e->expired_at = TIMEX_NONE;
 	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, rs) == -1 ||
 	    outbox_commit(e->ob) == -1) {
 		outbox_rollback(e->ob);

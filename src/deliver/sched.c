@@ -6,7 +6,9 @@
  * durable, record the outcome (committed). A crash anywhere leaves the job
  * `sending` or finished; on restart `sending` goes back to `pending` and
  * is sent again with the same id, so delivery is at least once and a
- * duplicate carries the same idempotency key.
+ * duplicate carries the same idempotency key. The record of one batch
+ * and the claim of the next share a commit (engine_step_at), so a batch
+ * costs one sync of the outbox and one of each gateway.
  *
  * What happens after an answer, how long a retry waits and when a job is
  * too late are policy.c's pure functions; this file only applies them.
@@ -29,7 +31,14 @@
 #include "util/fs.h"
 #include "util/sms.h"
 
-#define CLAIM_BATCH 32
+/*
+ * A step claims in turns: the first turn a few jobs, so that the first of
+ * a due instant is handed after a small commit; each turn after four
+ * times as many, up to CLAIM_BATCH (one commit and one gateway flush a
+ * turn, so large turns are what makes many sends cheap).
+ */
+#define CLAIM_FIRST 4
+#define CLAIM_BATCH 256
 
 static void flight_free(struct flight *);
 
@@ -105,6 +114,7 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 	}
 	free(base);
 	e->facts = arena_new();
+	e->expired_at = TIMEX_NONE;
 	return e;
 }
 
@@ -133,6 +143,8 @@ engine_free(struct engine *e)
 		flight_free(&e->fly[ch]);
 	}
 	flight_free(&e->landed);
+	flight_free(&e->batch);
+	free(e->claimv);
 	outbox_close(e->ob);
 	strmap_free(&e->ghosts);
 	strmap_free(&e->done);
@@ -243,6 +255,8 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 		engine_trace(e, j, "sent", c->ans.text);
 		return 0;
 	case PO_RETRY:
+		/* A new due time: lateness is looked at again. */
+		e->expired_at = TIMEX_NONE;
 		e->st.failed++;
 		engine_trace(e, j, "retry", c->ans.text);
 		return outbox_retry(e->ob, j->id, now,
@@ -353,14 +367,14 @@ out:
 
 /*
  * Whether claimed job j may go now: quiet hours for SMS (checked again at
- * send time) and the gateway's rate. When not, the job is released to a
- * later time or expired, and 0 is returned.
+ * send time). When not, the job is released to a later time or expired,
+ * and 0 is returned. (The gateway's rate was taken at the claim: no job is
+ * claimed without a token.)
  */
 static int
 may_go(struct engine *e, struct plan *p, struct sendctx *c, int64_t now)
 {
 	struct ob_job *j = &c->job;
-	double	       wait;
 	int	       rc = 0;
 
 	if (j->channel == CH_SMS) {
@@ -381,13 +395,6 @@ may_go(struct engine *e, struct plan *p, struct sendctx *c, int64_t now)
 				log_warnx("%s", outbox_error(e->ob));
 			return 0;
 		}
-	}
-	if ((wait = bucket_take(&e->bucket[j->channel], (double)now)) > 0) {
-		c->skip = 1;
-		if (outbox_release(e->ob, j->id, now + (int64_t)ceil(wait)) ==
-		    -1)
-			log_warnx("%s", outbox_error(e->ob));
-		return 0;
 	}
 	return 1;
 }
@@ -506,6 +513,28 @@ engine_inflight(const struct engine *e)
 	return n;
 }
 
+/*
+ * A gateway's Retry-After holds the whole gateway: no job is claimed on
+ * its channel before then (the job itself retries no sooner, as
+ * retry_delay takes it as a floor). The other channels go on.
+ */
+static void
+note_answer(struct engine *e, enum channel ch, const struct gw_answer *a)
+{
+	double until;
+
+	if (a->result != GW_TEMPFAIL || a->retry_after <= 0)
+		return;
+	until = e->fnow + (double)a->retry_after;
+	if (until <= e->pause[ch])
+		return;
+	if (e->pause[ch] <= e->fnow)
+		log_info("the %s gateway asked for %lld s: nothing more goes "
+			 "to it until then",
+		    channel_names[ch], (long long)a->retry_after);
+	e->pause[ch] = until;
+}
+
 /* A gateway answered for a send it had taken: move it to landed. */
 static void
 on_answer(void *arg, const struct gw_answer *a)
@@ -524,6 +553,7 @@ on_answer(void *arg, const struct gw_answer *a)
 			c->ans.id = NULL;
 			if (c->ans.result == GW_INFLIGHT)
 				c->ans.result = GW_TEMPFAIL;
+			note_answer(e, (enum channel)ch, &c->ans);
 			flight_push(&e->landed, c);
 			*c = e->fly[ch].v[--e->fly[ch].n];
 			return;
@@ -533,15 +563,15 @@ on_answer(void *arg, const struct gw_answer *a)
 }
 
 /*
- * Record the outcomes of n sends in one transaction, after the gateways
- * made what they took durable; the jobs are cleared. A send still in
- * flight must have been taken out (skip set) before.
+ * Make what the gateways took durable before any of c[0..n) is recorded
+ * sent: a gateway whose flush fails turns its OK answers into temporary
+ * failures (tried again).
  */
-static int
-record_batch(struct engine *e, struct sendctx *c, size_t n, int64_t now)
+static void
+flush_gateways(struct engine *e, struct sendctx *c, size_t n)
 {
 	size_t i;
-	int    ch, rc = -1;
+	int    ch;
 
 	for (ch = 0; ch < CH__N; ch++) {
 		char err[256];
@@ -556,13 +586,55 @@ record_batch(struct engine *e, struct sendctx *c, size_t n, int64_t now)
 				    "%s", err);
 			}
 	}
+}
+
+/* Record the outcomes of c[0..n) inside the caller's transaction. */
+static int
+record_all(struct engine *e, struct sendctx *c, size_t n, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].skip)
+			continue;
+		if (c[i].release) {
+			if (outbox_release(e->ob, c[i].job.id,
+				c[i].job.next_at) == -1)
+				return -1;
+			continue;
+		}
+		if (record(e, &c[i], now) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+clear_all(struct sendctx *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ob_job_clear(&c[i].job);
+}
+
+/*
+ * Record the outcomes of n sends in one transaction, after the gateways
+ * made what they took durable; the jobs are cleared. A send still in
+ * flight must have been taken out (skip set) before.
+ */
+static int
+record_batch(struct engine *e, struct sendctx *c, size_t n, int64_t now)
+{
+	int rc = -1;
+
+	flush_gateways(e, c, n);
 	if (outbox_begin(e->ob) == -1)
 		goto out;
-	for (i = 0; i < n; i++)
-		if (!c[i].skip && record(e, &c[i], now) == -1) {
-			outbox_rollback(e->ob);
-			goto out;
-		}
+	if (record_all(e, c, n, now) == -1) {
+		outbox_rollback(e->ob);
+		goto out;
+	}
 	if (outbox_commit(e->ob) == -1) {
 		outbox_rollback(e->ob);
 		goto out;
@@ -571,8 +643,7 @@ record_batch(struct engine *e, struct sendctx *c, size_t n, int64_t now)
 out:
 	if (rc == -1)
 		log_warnx("%s", outbox_error(e->ob));
-	for (i = 0; i < n; i++)
-		ob_job_clear(&c[i].job);
+	clear_all(c, n);
 	return rc;
 }
 
@@ -593,99 +664,142 @@ collect(struct engine *e, int64_t now)
 }
 
 /*
- * Claim what is due, at most CLAIM_BATCH, and no more on a channel than
- * its gateway has room for. One claim across channels while all have
- * room keeps the outbox's order; a channel at its limit is left out.
+ * Claim what is due into e->claimv, at most max, inside the
+ * caller's transaction: on each channel no more than its gateway has room
+ * for, none while it is paused (Retry-After), and no more than its rate's
+ * tokens (each claimed job takes one). Channels with room are never held
+ * up by one without.
  */
 static int
-claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
+claim(struct engine *e, int64_t now, int max, size_t *nv)
 {
-	int room[CH__N], ch, all = 1;
+	int    room[CH__N], ch;
+	size_t i;
 
-	e->blocked = 0;
 	for (ch = 0; ch < CH__N; ch++) {
-		room[ch] = e->limit[ch] == 0 ? CLAIM_BATCH :
-					       e->limit[ch] - (int)e->fly[ch].n;
-		if (room[ch] > CLAIM_BATCH)
-			room[ch] = CLAIM_BATCH;
-		if (room[ch] < CLAIM_BATCH)
-			all = 0;
-		if (room[ch] <= 0)
-			e->blocked = 1;
+		room[ch] = max;
+		if (e->limit[ch] > 0 &&
+		    e->limit[ch] - (int)e->fly[ch].n < room[ch])
+			room[ch] = e->limit[ch] - (int)e->fly[ch].n;
+		if (e->fnow < e->pause[ch])
+			room[ch] = 0;
+		if (room[ch] > 0)
+			room[ch] = bucket_room(&e->bucket[ch], e->fnow,
+			    room[ch]);
 	}
-	if (all)
-		return outbox_claim(e->ob, now, CH__N, CLAIM_BATCH, v, n);
-	*v = NULL;
-	*n = 0;
-	for (ch = 0; ch < CH__N; ch++) {
-		struct ob_job *w;
-		size_t	       nw, i;
+	*nv = 0;
+	if (outbox_claim_in(e->ob, now, room, max, &e->claimv, nv,
+		&e->claimcap) == -1)
+		return -1;
+	for (i = 0; i < *nv; i++)
+		bucket_take(&e->bucket[e->claimv[i].channel], e->fnow);
+	return 0;
+}
 
-		if (room[ch] <= 0)
-			continue;
-		if (outbox_claim(e->ob, now, (enum channel)ch, room[ch], &w,
-			&nw) == -1) {
-			for (i = 0; i < *n; i++)
-				ob_job_clear(&(*v)[i]);
-			free(*v);
-			return -1;
-		}
-		if (nw > 0) {
-			*v = xreallocarray(*v, *n + nw, sizeof(**v));
-			memcpy(*v + *n, w, nw * sizeof(*w));
-			*n += nw;
-		}
-		free(w);
+int
+engine_expire_ahead(struct engine *e, int64_t at)
+{
+	int n;
+
+	if (at == e->expired_at || engine_inflight(e) > 0)
+		return 0;
+	if (outbox_expire(e->ob, at, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return -1;
 	}
+	e->st.expired += n;
+	e->expired_at = at;
 	return 0;
 }
 
 int
 engine_step(struct engine *e, int64_t now)
 {
-	int n;
+	return engine_step_at(e, (double)now);
+}
 
-	if (outbox_expire(e->ob, now, &n) == -1) {
-		log_warnx("%s", outbox_error(e->ob));
-		return -1;
-	}
-	e->st.expired += n;
-	if (collect(e, now) == -1)
-		return -1;
-	for (;;) {
-		struct ob_job  *v;
-		struct sendctx *c;
-		size_t		nv, i;
-		int		rc;
+/*
+ * One step: expire what is too late, then turn by turn record what the
+ * gateways answered and claim the next batch in one transaction (one
+ * commit, one sync, a turn), hand the batch to the gateways and flush
+ * them. An outcome is recorded only after its answer and the gateway's
+ * flush; a claim is committed before its job is handed.
+ */
+int
+engine_step_at(struct engine *e, double fnow)
+{
+	int64_t	       now = (int64_t)floor(fnow);
+	struct flight *b = &e->batch;
+	size_t	       nv = 0, i;
+	int	       n, ch, stop, turn = CLAIM_FIRST;
 
-		/* A signal: no more claims; the rest stays pending. */
-		if (engine_interrupted())
-			return 0;
-		if (claim(e, now, &v, &nv) == -1) {
+	e->fnow = fnow;
+	/* Lateness is counted in seconds: once a second is enough. */
+	if (now != e->expired_at) {
+		if (outbox_expire(e->ob, now, &n) == -1) {
 			log_warnx("%s", outbox_error(e->ob));
 			return -1;
 		}
-		if (nv == 0) {
-			free(v);
+		e->st.expired += n;
+		e->expired_at = now;
+	}
+	for (ch = 0; ch < CH__N; ch++)
+		if (e->fly[ch].n > 0)
+			e->gw[ch].backend->poll(&e->gw[ch], on_answer, e);
+	for (;;) {
+		for (i = 0; i < e->landed.n; i++)
+			flight_push(b, &e->landed.v[i]);
+		e->landed.n = 0;
+		/* A signal: no more claims; the rest stays pending. */
+		stop = engine_interrupted();
+		if (stop && b->n == 0)
 			return 0;
+		flush_gateways(e, b->v, b->n);
+		nv = 0;
+		if (outbox_begin(e->ob) == -1)
+			goto fail;
+		if (record_all(e, b->v, b->n, now) == -1 ||
+		    (!stop && claim(e, now, turn, &nv) == -1) ||
+		    outbox_commit(e->ob) == -1) {
+			outbox_rollback(e->ob);
+			goto fail;
 		}
-		c = xcalloc(nv, sizeof(*c));
+		clear_all(b->v, b->n);
+		b->n = 0;
+		if (nv == 0)
+			return 0;
+		turn = turn * 4 > CLAIM_BATCH ? CLAIM_BATCH : turn * 4;
 		for (i = 0; i < nv; i++) {
-			c[i].job = v[i];
-			send_one(e, &c[i], now);
-			if (!c[i].skip && c[i].ans.result == GW_INFLIGHT) {
+			struct sendctx c;
+
+			memset(&c, 0, sizeof(c));
+			c.job = e->claimv[i];
+			ch = (int)c.job.channel;
+			if (e->fnow < e->pause[ch])
+				/* The gateway asked for a pause meanwhile. */
+				c.release = 1;
+			else
+				send_one(e, &c, now);
+			if (c.skip)
+				ob_job_clear(&c.job);
+			else if (!c.release && c.ans.result == GW_INFLIGHT)
 				/* The gateway answers later, through poll. */
-				flight_push(&e->fly[c[i].job.channel], &c[i]);
-				memset(&c[i].job, 0, sizeof(c[i].job));
-				c[i].skip = 1;
+				flight_push(&e->fly[ch], &c);
+			else {
+				if (!c.release)
+					note_answer(e, (enum channel)ch,
+					    &c.ans);
+				flight_push(b, &c);
 			}
 		}
-		free(v);
-		rc = record_batch(e, c, nv, now);
-		free(c);
-		if (rc == -1)
-			return -1;
 	}
+fail:
+	log_warnx("%s", outbox_error(e->ob));
+	clear_all(b->v, b->n);
+	b->n = 0;
+	for (i = 0; i < nv; i++)
+		ob_job_clear(&e->claimv[i]);
+	return -1;
 }
 
 /* The descriptors and timeout the gateways wait on, after pfd[0..n). */
@@ -774,14 +888,41 @@ engine_set_gateway(struct engine *e, enum channel ch,
 	return b->init(gw, err, errlen);
 }
 
+double
+engine_wake(struct engine *e)
+{
+	int64_t at[CH__N];
+	double	best = INFINITY, t, w;
+	int	ch;
+
+	if (outbox_next_by_channel(e->ob, at) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return INFINITY;
+	}
+	for (ch = 0; ch < CH__N; ch++) {
+		if (at[ch] == TIMEX_NONE)
+			continue;
+		/* At its limit: its gateway's answers wake the loop. */
+		if (e->limit[ch] > 0 && (int)e->fly[ch].n >= e->limit[ch])
+			continue;
+		t = (double)at[ch];
+		if (t < e->pause[ch])
+			t = e->pause[ch];
+		if ((w = bucket_wait(&e->bucket[ch], e->fnow)) > 0 &&
+		    t < e->fnow + w)
+			t = e->fnow + w;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
 int64_t
 engine_next(struct engine *e)
 {
-	int64_t at;
+	double t = engine_wake(e);
 
-	if (outbox_next(e->ob, &at) == -1)
-		return TIMEX_NONE;
-	return at;
+	return isinf(t) ? TIMEX_NONE : (int64_t)ceil(t);
 }
 
 int

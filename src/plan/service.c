@@ -367,23 +367,30 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		cfg_int(c, g, path, "max_parts", &gw->max_parts, 1, 255);
 		cfg_duration(c, g, path, "timeout", &gw->timeout);
 		if ((rate = cfg_str(c, g, path, "rate", 0)) != NULL) {
-			double r;
-			char   unit = 0, extra = 0;
+			double	    r, per = 0;
+			char	   *end;
+			const char *u;
 
-			if (sscanf(rate, "%lf/%c%c", &r, &unit, &extra) != 2 ||
-			    r <= 0 ||
-			    (unit != 's' && unit != 'm' && unit != 'h'))
+			r = strtod(rate, &end);
+			u = *end == '/' ? end + 1 : NULL;
+			if (u != NULL &&
+			    (strcmp(u, "s") == 0 || strcmp(u, "sec") == 0))
+				per = 1;
+			else if (u != NULL &&
+			    (strcmp(u, "m") == 0 || strcmp(u, "min") == 0))
+				per = 60;
+			else if (u != NULL &&
+			    (strcmp(u, "h") == 0 || strcmp(u, "hour") == 0))
+				per = 3600;
+			if (end == rate || !(r > 0) || r > 1e6 || per == 0)
 				cfg_error(c,
 				    config_setting_get_member(g, "rate"), path,
 				    "rate",
 				    "\"%s\" is not a "
-				    "rate; expected N/s, N/m or N/h",
+				    "rate; expected N/s, N/min (or N/m) or N/h",
 				    rate);
 			else
-				gw->rate = r /
-				    (unit == 's'	? 1 :
-					    unit == 'm' ? 60 :
-							  3600);
+				gw->rate = r / per;
 		}
 		svc->ngateways++;
 	}

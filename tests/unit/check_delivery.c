@@ -145,7 +145,9 @@ write_plan(const char *attendees)
 		      "  { id = \"em\"; name = \"Ngô Thị Em\"; "
 		      "email = \"em@daison.example\"; },\n"
 		      "  { id = \"giang\"; name = \"Hà Văn Giang\"; "
-		      "phone = \"0912 000 006\"; }\n"
+		      "phone = \"0912 000 006\"; },\n"
+		      "  { id = \"huong\"; name = \"Lý Thị Hương\"; "
+		      "phone = \"0912 000 007\"; }\n"
 		      ");\n"
 		      "events = ( {\n"
 		      "  id = \"hop\"; title = \"Họp giao ban\";\n"
@@ -613,10 +615,10 @@ START_TEST(test_rate_limit)
 			free(path);
 			continue;
 		}
-		/* No token: waiting, not tried, not failed. */
+		/* No token: never claimed, so not tried, not failed, and
+		 * not rewritten either (no release to a later time). */
 		ck_assert_str_eq(ob_state(j), "pending");
-		ck_assert_int_gt(j->next_at, t);
-		ck_assert_int_le(j->next_at, t + 2);
+		ck_assert_int_eq(j->next_at, t);
 		ck_assert_int_eq(j->attempts, 0);
 		ck_assert_ptr_null(j->last_error);
 		waiting++;
@@ -639,6 +641,226 @@ START_TEST(test_rate_limit)
 		ck_assert_int_ge(j->sent_at, t);
 		ck_assert_int_le(j->sent_at, t + 2);
 	}
+}
+END_TEST
+
+/*
+ * Fairness, Retry-After and the rate, through the engine. `hold` is a
+ * gateway that takes every send (GW_INFLIGHT) and never answers: a slow
+ * SMS gateway that has all the room it was given in use.
+ */
+static struct {
+	int  n;
+	char id[8][17];
+} hold;
+
+static enum gw_result
+hold_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
+{
+	ck_assert_int_lt(hold.n, 8);
+	snprintf(hold.id[hold.n++], sizeof(hold.id[0]), "%s", m->id);
+	a->result = GW_INFLIGHT;
+	return GW_INFLIGHT;
+}
+
+static const struct gw_backend hold_backend = {
+	"hold",
+	script_init,
+	hold_submit,
+	script_pollfds,
+	script_poll,
+	script_flush,
+	script_shutdown,
+};
+
+static void
+use_hold_sms(int concurrency)
+{
+	char err[256];
+
+	memset(&hold, 0, sizeof(hold));
+	ck_assert_msg(engine_set_gateway(fx.e, CH_SMS, &hold_backend,
+			  concurrency, err, sizeof(err)) == 0,
+	    "%s", err);
+}
+
+/*
+ * A channel at its limit never delays another: with the SMS gateway
+ * holding its one send and another SMS due, the email that comes due later
+ * (a retry) is what the loop wakes for, and it goes while the SMS gateway
+ * still holds its send.
+ */
+START_TEST(test_fair_limit)
+{
+	static const struct answer v[] = { { GW_TEMPFAIL, 0 }, { GW_OK, 0 } };
+	int64_t			   t = LOCAL_TIME(T_INV), retry;
+	const char		  *mail, *sms[2];
+
+	open_engine("\"an\", \"giang\", \"huong\"", 1);
+	use_script();
+	script_set(2, v);
+	use_hold_sms(1);
+	mail = invitation_id("an", "email");
+	sms[0] = invitation_id("giang", "sms");
+	sms[1] = invitation_id("huong", "sms");
+	step_at(t);
+	ck_assert_int_eq(hold.n, 1);
+	ck_assert_uint_eq(engine_inflight(fx.e), 1);
+	ck_assert_int_eq(strcmp(state_of(sms[0]), "sending") == 0 ?
+		strcmp(state_of(sms[1]), "pending") :
+		strcmp(state_of(sms[1]), "sending"),
+	    0);
+	ck_assert_str_eq(state_of(mail), "failed");
+	retry = job_get(mail)->next_at;
+	ck_assert_int_gt(retry, t);
+	/* The due SMS waits for its gateway's answer, not for a timer: the
+	 * next wake is the email's retry. */
+	ck_assert_int_eq(engine_next(fx.e), retry);
+	ck_assert(engine_wake(fx.e) == (double)retry);
+	step_at(retry);
+	ck_assert_str_eq(state_of(mail), "sent");
+	ck_assert_int_eq(script.submits, 2);
+	/* ... while the SMS gateway still holds its send, and the other
+	 * SMS still waits for room. */
+	ck_assert_int_eq(hold.n, 1);
+	ck_assert_uint_eq(engine_inflight(fx.e), 1);
+	ck_assert_int_eq(count_in("sending"), 1);
+	ck_assert_int_eq(count_in("pending"), 1);
+	/* Nothing else is due: the loop waits for the SMS gateway. */
+	ck_assert(engine_next(fx.e) == TIMEX_NONE);
+}
+END_TEST
+
+/*
+ * A Retry-After pauses the whole gateway: the jobs of its channel claimed
+ * with the one that got it go back untried, none is claimed before the
+ * pause ends, and the other channels are not held up.
+ */
+START_TEST(test_retry_after_pauses_gateway)
+{
+	static const struct answer v[] = { { GW_TEMPFAIL, 600 }, { GW_OK, 0 } };
+	static const char *const   rcpt[] = { "an", "binh", "chau", "dung",
+		  "em" };
+	int64_t			   t = LOCAL_TIME(T_INV);
+	const char		  *sms;
+	int			   i, failed = 0, pending = 0;
+
+	open_engine(FIVE ", \"giang\"", 1);
+	use_script();
+	script_set(2, v);
+	sms = invitation_id("giang", "sms");
+	step_at(t);
+	ck_assert_int_eq(script.submits, 1);
+	for (i = 0; i < 5; i++) {
+		const struct ob_job *j = job_get(
+		    invitation_id(rcpt[i], "email"));
+
+		if (strcmp(ob_state(j), "failed") == 0) {
+			failed++;
+			ck_assert_int_eq(j->next_at, t + 600);
+			ck_assert_int_eq(j->attempts, 1);
+			continue;
+		}
+		/* Untried, as it was, not failed. */
+		ck_assert_str_eq(ob_state(j), "pending");
+		ck_assert_int_eq(j->attempts, 0);
+		ck_assert_int_eq(j->next_at, t);
+		ck_assert_ptr_null(j->last_error);
+		pending++;
+	}
+	ck_assert_int_eq(failed, 1);
+	ck_assert_int_eq(pending, 4);
+	/* The SMS gateway is not the one that asked. */
+	ck_assert_str_eq(state_of(sms), "sent");
+	/* Due emails, and the gateway paused: the next wake is its end. */
+	ck_assert_int_eq(engine_next(fx.e), t + 600);
+	step_at(t + 1);
+	step_at(t + 599);
+	ck_assert_int_eq(script.submits, 1);
+	ck_assert_int_eq(count_in("pending"), 4);
+	step_at(t + 600);
+	ck_assert_int_eq(script.submits, 6);
+	for (i = 0; i < 5; i++)
+		ck_assert_str_eq(state_of(invitation_id(rcpt[i], "email")),
+		    "sent");
+}
+END_TEST
+
+/* The bucket counts fractions of a second: with rate = "2/s", a token
+ * comes every half second, and the wake is when it does. */
+START_TEST(test_rate_subsecond)
+{
+	int64_t t = LOCAL_TIME(T_INV);
+
+	write_service("gateways = (\n"
+		      "  { id = \"mail\"; kind = \"file\"; dir = \"mailout\"; "
+		      "rate = \"2/s\"; }\n"
+		      ");\n"
+		      "channels = { email = \"mail\"; };\n");
+	open_engine(FIVE, 0);
+	ck_assert_int_eq(engine_step_at(fx.e, (double)t), 0);
+	ck_assert_int_eq(count_in("sent"), 2);
+	ck_assert(engine_wake(fx.e) == (double)t + 0.5);
+	ck_assert_int_eq(engine_step_at(fx.e, (double)t + 0.25), 0);
+	ck_assert_int_eq(count_in("sent"), 2);
+	ck_assert_int_eq(engine_step_at(fx.e, (double)t + 0.5), 0);
+	ck_assert_int_eq(count_in("sent"), 3);
+	ck_assert_int_eq(engine_step_at(fx.e, (double)t + 0.5), 0);
+	ck_assert_int_eq(count_in("sent"), 3);
+	ck_assert(engine_wake(fx.e) == (double)t + 1);
+	ck_assert_int_eq(engine_step_at(fx.e, (double)t + 1.5), 0);
+	ck_assert_int_eq(count_in("sent"), 5);
+	/* Never claimed without a token: one try each. */
+	ck_assert_int_eq(count_in("pending"), 0);
+}
+END_TEST
+
+/* "N/min" is a rate a minute, as "N/m" is. */
+START_TEST(test_rate_per_minute)
+{
+	int64_t t = LOCAL_TIME(T_INV);
+
+	write_service("gateways = (\n"
+		      "  { id = \"mail\"; kind = \"file\"; dir = \"mailout\"; "
+		      "rate = \"120/min\"; }\n"
+		      ");\n"
+		      "channels = { email = \"mail\"; };\n");
+	open_engine(FIVE, 0);
+	step_at(t);
+	ck_assert_int_eq(count_in("sent"), 2);
+	ck_assert_int_eq(engine_next(fx.e), t + 1);
+	step_at(t + 1);
+	ck_assert_int_eq(count_in("sent"), 4);
+}
+END_TEST
+
+/*
+ * Group commit: a step records each turn's outcomes in the same commit as
+ * the next turn's claim, and the first turn is small (4 jobs) so that the
+ * first job is handed after a small commit. Five due emails: commit 1
+ * claims 4, commit 2 records them and claims the fifth, commit 3 records
+ * it. A failed commit 2 leaves the 4 `sending` (sent again at the next
+ * start) and the fifth pending.
+ */
+START_TEST(test_group_commit)
+{
+	int64_t t = LOCAL_TIME(T_INV);
+
+	open_engine(FIVE, 1);
+	fault_arm(FAULT_SQLITE, 0, 0);
+	step_at(t);
+	ck_assert_int_eq(count_in("sent"), 5);
+	ck_assert_int_eq(fault_calls(FAULT_SQLITE), 3);
+	close_engine();
+	tu_rm_tree(fx.dir);
+	ck_assert_int_eq(mkdir(fx.dir, 0700), 0);
+	write_service(NULL);
+	open_engine(FIVE, 1);
+	fault_arm(FAULT_SQLITE, 2, 0);
+	ck_assert_int_eq(engine_step(fx.e, t), -1);
+	ck_assert_int_eq(count_in("sending"), 4);
+	ck_assert_int_eq(count_in("pending"), 1);
+	ck_assert_int_eq(count_in("sent"), 0);
 }
 END_TEST
 
@@ -866,6 +1088,11 @@ delivery_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rate_limit);
+	tcase_add_test(tc, test_rate_subsecond);
+	tcase_add_test(tc, test_rate_per_minute);
+	tcase_add_test(tc, test_fair_limit);
+	tcase_add_test(tc, test_retry_after_pauses_gateway);
+	tcase_add_test(tc, test_group_commit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fault");

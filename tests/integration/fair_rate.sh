@@ -1,0 +1,100 @@
+#!/bin/sh
+# A gateway's rate through `loa run` (README "Delivery"): the SMS gateway
+# takes rate = "1200/min" (20 a second, a burst of 20), and 100 SMS are due
+# at once, with 5 emails on another gateway. Checked on what the outbox
+# recorded, not on a clock: no whole second of sent_at holds more than the
+# rate plus the burst (40), the sends spread over at least three seconds,
+# each job was tried once (never claimed without a token, so never put
+# back), every SMS has its one line in sms.jsonl, and every email went in
+# the first second, not behind the rate-limited SMS.
+set -u
+: "${LOA:?}" "${LOA_SRC:?}"
+tmp=$(mktemp -d)
+. "$LOA_SRC/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
+pid=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+N=100
+
+mkdir -p "$tmp/conf"
+cat >"$tmp/conf/loa.cfg" <<'CFG'
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "../var/loa.db";
+        plans = [ "sms.cfg", "mail.cfg" ]; };
+gateways = (
+  { id = "sms"; kind = "file"; dir = "../var/sms"; rate = "1200/min"; },
+  { id = "mail"; kind = "file"; dir = "../var/mail"; }
+);
+channels = { sms = "sms"; email = "mail"; };
+CFG
+. "$LOA_SRC/tests/tools/smsplan.sh"
+sms_plan "$tmp/conf/sms.cfg" "$N" "RATE/KH"
+cat >"$tmp/conf/mail.cfg" <<'PLAN'
+plan = { id = "MAIL/KH"; issued = "2026-03-02"; title = "Thư"; };
+people = (
+  { id = "a"; name = "An"; email = "a@daison.example"; },
+  { id = "b"; name = "Bình"; email = "b@daison.example"; },
+  { id = "c"; name = "Châu"; email = "c@daison.example"; },
+  { id = "d"; name = "Dũng"; email = "d@daison.example"; },
+  { id = "e"; name = "Em"; email = "e@daison.example"; }
+);
+distribution = { at = "plan.issued at 09:00"; to = [ "a", "b", "c", "d", "e" ]; };
+PLAN
+cfg="$tmp/conf/loa.cfg"
+sms="$tmp/var/sms/sms.jsonl"
+"$LOA" -c "$cfg" check >"$tmp/check" 2>&1 && ok "the config checks" ||
+    ko "the config does not check" "$(cat "$tmp/check")"
+
+"$LOA" -c "$cfg" run --now "2026-03-02 09:00" >/dev/null 2>"$tmp/err" &
+pid=$!
+w=0
+lines() { [ -f "$sms" ] && wc -l <"$sms" || echo 0; }
+while [ "$(lines)" -lt "$N" ] && [ "$w" -lt 600 ] && kill -0 "$pid" 2>/dev/null; do
+	sleep 0.05
+	w=$((w + 1))
+done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+[ "$rc" -eq 0 ] && ok "loa run exits 0 on SIGTERM" || ko "loa run exit $rc" "$(tail -3 "$tmp/err")"
+
+"$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" || ko "outbox --json"
+if out=$(/usr/bin/python3 - "$tmp/outbox.json" "$sms" "$N" 2>&1 <<'PY'
+import collections, json, sys
+jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+lines = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+n = int(sys.argv[3])
+bad = []
+sms = [j for j in jobs if j["channel"] == "sms"]
+mail = [j for j in jobs if j["channel"] == "email"]
+if len(sms) != n or any(j["state"] != "sent" for j in sms):
+    bad.append("not every SMS sent: %s" % collections.Counter(j["state"] for j in sms))
+if sorted(l["id"] for l in lines) != sorted(j["id"] for j in sms):
+    bad.append("sms.jsonl does not hold each SMS once")
+if any(j["attempts"] != 1 for j in jobs):
+    bad.append("attempts: %s" % collections.Counter(j["attempts"] for j in jobs))
+per = collections.Counter(j["sent_at"] for j in sms)
+print("SMS a second:", [per[k] for k in sorted(per)])
+if max(per.values()) > 40:
+    bad.append("%d SMS in one second, more than rate + burst (40)" % max(per.values()))
+if len(per) < 3:
+    bad.append("100 SMS in %d seconds at 20 a second" % len(per))
+first = min(per)
+if len(mail) != 5 or any(j["state"] != "sent" or j["sent_at"] != first for j in mail):
+    bad.append("the emails did not all go in the first second: %s" %
+               [(j["state"], j["sent_at"]) for j in mail])
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+); then
+	ok "the rate holds, each job tried once, the emails not held up ($out)"
+else
+	ko "rate" "$out"
+fi
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
