@@ -22,7 +22,7 @@ sanitizer() { grep -E 'Sanitizer|runtime error' "$1" | head -n 1 | grep .; }
 # check NAME DIR RC WANT: `loa -c loa.cfg check` in DIR (at most 20s)
 # exits RC and prints WANT on stderr, with no sanitizer report.
 check() {
-	(cd "$2" && timeout 20 "$LOA" -c loa.cfg check) >"$tmp/out" \
+	(cd "$2" && timeout 120 "$LOA" -c loa.cfg check) >"$tmp/out" \
 	    2>"$tmp/err"
 	rc=$?
 	if [ "$rc" -ne "$3" ]; then
