@@ -19,7 +19,7 @@ ko() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 oneline() { tr '\n' '|' <"$1" | cut -c1-600; }
 sanitizer() { grep -E 'Sanitizer|runtime error' "$1" | head -n 1 | grep .; }
 
-# check NAME DIR RC WANT: `loa -c loa.cfg check` in DIR (at most 20s)
+# check NAME DIR RC WANT: `loa -c loa.cfg check` in DIR (at most 120 s)
 # exits RC and prints WANT on stderr, with no sanitizer report.
 check() {
 	(cd "$2" && timeout 120 "$LOA" -c loa.cfg check) >"$tmp/out" \
