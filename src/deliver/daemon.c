@@ -151,10 +151,7 @@ engine_run(struct engine *e, int once, int64_t offset)
 		 "%d cancellations",
 	    rs.added, rs.moved, rs.cancelled, rs.updates, rs.cancels);
 	if (once)
-		return engine_step(e, now) == -1 ||
-			engine_land(e, now, 60000) == -1 ?
-		    3 :
-		    0;
+		return engine_once(e, now) == -1 ? 3 : 0;
 
 	serving = 1;
 	log_info("running: %zu plan%s", e->w->nplans,

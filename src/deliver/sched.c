@@ -753,6 +753,32 @@ engine_land(struct engine *e, int64_t now, int wait_ms)
 	return 0;
 }
 
+/*
+ * run --once: send what is due at now, claiming more as the gateways
+ * answer (a gateway at its concurrency takes the rest as it frees up),
+ * then land what is still in flight.
+ */
+int
+engine_once(struct engine *e, int64_t now)
+{
+	struct pollfd pfd[64];
+	int	      n, timeout;
+
+	for (;;) {
+		if (engine_step(e, now) == -1)
+			return -1;
+		if (engine_inflight(e) == 0 || engine_interrupted())
+			break;
+		timeout = 1000;
+		n = engine_pollfds(e, pfd, 0, 64, &timeout);
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		if (poll(pfd, (nfds_t)n, timeout) == -1 && errno != EINTR)
+			log_warn("poll");
+	}
+	return engine_land(e, now, 60000);
+}
+
 int
 engine_set_gateway(struct engine *e, enum channel ch,
     const struct gw_backend *b, int concurrency, char *err, size_t errlen)
