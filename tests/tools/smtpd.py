@@ -15,7 +15,8 @@
 #   --out DIR              each message received as DIR/N.eml, and a line
 #                          of JSON per message in DIR/log.jsonl: {"n",
 #                          "mid", "mail_from", "rcpt", "auth", "tls"}
-#                          (no --out: a no-op handler, for the benchmark)
+#                          (no --out: a no-op handler, for the benchmark);
+#                          and each MAIL FROM in DIR/mail.log
 import argparse
 import asyncio
 import json
@@ -54,6 +55,16 @@ def message_id(content):
 
 
 class Handler:
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if opt.out:
+            with open(os.path.join(opt.out, "mail.log"), "a") as f:
+                f.write("MAIL FROM:<%s> tls=%s auth=%s\n" % (
+                    address, session.ssl is not None,
+                    session.authenticated))
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 Ok"
+
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.lower() in (a.lower() for a in opt.reject_rcpt):
             return "550 5.1.1 <%s>: Recipient address rejected" % address
