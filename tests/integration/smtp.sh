@@ -23,7 +23,7 @@ tmp=$(mktemp -d)
 . "$LOA_SRC/tests/tools/sanitizer.sh"
 . "$LOA_SRC/tests/tools/smtpd.sh"
 sanitizer_logs "$tmp"
-trap 'smtpd_stop_all; rm -rf "$tmp"' EXIT
+trap 'smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok $1"; }
