@@ -36,6 +36,8 @@ struct engine {
 	struct flight	    fly[CH__N];
 	struct flight	    landed;  /* answered, not recorded */
 	int		    blocked; /* a channel is at its limit */
+	/* now + 1 when a claim of the channel found no more due at now. */
+	int64_t		    dry[CH__N];
 	int		    stopped; /* a reconciliation gave way to SIGTERM */
 	struct engine_stats st;
 	unsigned int	    seed;

@@ -32,6 +32,7 @@
 #define CLAIM_BATCH 32
 
 static void flight_free(struct flight *);
+static int  send_due(struct engine *, int64_t);
 
 static char *
 dir_of(const char *path)
@@ -117,6 +118,8 @@ engine_facts_reset(struct engine *e)
 	memset(&e->done, 0, sizeof(e->done));
 	arena_free(e->facts);
 	e->facts = arena_new();
+	/* A reconciliation may have made jobs due on any channel. */
+	memset(e->dry, 0, sizeof(e->dry));
 }
 
 void
@@ -621,7 +624,9 @@ claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
 		struct ob_job *w;
 		size_t	       nw, i;
 
-		if (room[ch] <= 0)
+		/* A channel with nothing due is not asked again at the same
+		 * now: each claim of one channel walks every due job. */
+		if (room[ch] <= 0 || e->dry[ch] == now + 1)
 			continue;
 		if (outbox_claim(e->ob, now, (enum channel)ch, room[ch], &w,
 			&nw) == -1) {
@@ -630,6 +635,8 @@ claim(struct engine *e, int64_t now, struct ob_job **v, size_t *n)
 			free(*v);
 			return -1;
 		}
+		if ((int)nw < room[ch])
+			e->dry[ch] = now + 1;
 		if (nw > 0) {
 			*v = xreallocarray(*v, *n + nw, sizeof(**v));
 			memcpy(*v + *n, w, nw * sizeof(*w));
@@ -652,6 +659,13 @@ engine_step(struct engine *e, int64_t now)
 	e->st.expired += n;
 	if (collect(e, now) == -1)
 		return -1;
+	return send_due(e, now);
+}
+
+/* Claim and send what is due, while the gateways have room. */
+static int
+send_due(struct engine *e, int64_t now)
+{
 	for (;;) {
 		struct ob_job  *v;
 		struct sendctx *c;
@@ -764,17 +778,22 @@ engine_once(struct engine *e, int64_t now)
 	struct pollfd pfd[64];
 	int	      n, timeout;
 
-	for (;;) {
-		if (engine_step(e, now) == -1)
-			return -1;
-		if (engine_inflight(e) == 0 || engine_interrupted())
-			break;
+	size_t before;
+
+	if (engine_step(e, now) == -1)
+		return -1;
+	while ((before = engine_inflight(e)) > 0 && !engine_interrupted()) {
 		timeout = 1000;
 		n = engine_pollfds(e, pfd, 0, 64, &timeout);
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
 		if (poll(pfd, (nfds_t)n, timeout) == -1 && errno != EINTR)
 			log_warn("poll");
+		/* Drive the sends; claim again only when some finished (what
+		 * expires at now expired in the first step). */
+		if (collect(e, now) == -1 ||
+		    (engine_inflight(e) < before && send_due(e, now) == -1))
+			return -1;
 	}
 	return engine_land(e, now, 60000);
 }
