@@ -776,9 +776,8 @@ int
 engine_once(struct engine *e, int64_t now)
 {
 	struct pollfd pfd[64];
+	size_t	      before;
 	int	      n, timeout;
-
-	size_t before;
 
 	if (engine_step(e, now) == -1)
 		return -1;
