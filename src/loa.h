@@ -245,6 +245,7 @@ struct gateway {
 	char	    *user_env;
 	char	    *password_env;
 	char	    *password_file;
+	char	    *ca_file; /* smtp: a private CA's certificates */
 	char	    *method;
 	int	     fold;
 	int	     insecure;

@@ -68,5 +68,6 @@ int cmd_run(const char *cfg, int argc, char **argv);
 int cmd_simulate(const char *cfg, int argc, char **argv);
 int cmd_outbox(const char *cfg, int argc, char **argv);
 int cmd_task(const char *cfg, int argc, char **argv);
+int cmd_sendtest(const char *cfg, int argc, char **argv);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * main.c: the loa command (SPEC §10): the global options, the usage text
  * and the dispatch to the commands (check.c, ics.c, run.c, sim.c,
- * outbox.c). Exit codes: 0 ok, 1 invalid input or config, 2 usage,
+ * outbox.c, sendtest.c). Exit codes: 0 ok, 1 invalid input or config, 2 usage,
  * 3 runtime failure.
  */
 #include <stdio.h>
@@ -30,6 +30,9 @@ static const char usage_text[] =
     "(var/simulate)\n"
     "  outbox [--state S] [--json]          the jobs in the outbox\n"
     "  task done [PLAN:]ID                  stop a task's reminders\n"
+    "  send-test --channel email --to ADDRESS\n"
+    "                                       one test message through the\n"
+    "                                       channel's gateway\n"
     "\n"
     "Options:\n"
     "  -c FILE     the service config (default $LOA_CONFIG, else "
@@ -115,6 +118,8 @@ main(int argc, char **argv)
 		rc = cmd_outbox(cfg, argc - i - 1, argv + i + 1);
 	else if (strcmp(argv[i], "task") == 0)
 		rc = cmd_task(cfg, argc - i - 1, argv + i + 1);
+	else if (strcmp(argv[i], "send-test") == 0)
+		rc = cmd_sendtest(cfg, argc - i - 1, argv + i + 1);
 	else {
 		fprintf(stderr, "loa: unknown command \"%s\"\n%s", argv[i],
 		    usage_text);

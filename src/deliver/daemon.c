@@ -162,16 +162,13 @@ engine_run(struct engine *e, int once, int64_t offset)
 		 "%d cancellations",
 	    rs.added, rs.moved, rs.cancelled, rs.updates, rs.cancels);
 	if (once)
-		return engine_step(e, now) == -1 ||
-			engine_land(e, now, 60000) == -1 ?
-		    3 :
-		    0;
+		return engine_once(e, now) == -1 ? 3 : 0;
 
 	serving = 1;
 	log_info("running: %zu plan%s", e->w->nplans,
 	    e->w->nplans == 1 ? "" : "s");
 	while (!got_term) {
-		struct pollfd pfd[64];
+		struct pollfd pfd[ENGINE_MAXFDS];
 		double	      fnow, wake;
 		int	      timeout, nfd;
 		char	      drain[64];
@@ -217,7 +214,7 @@ engine_run(struct engine *e, int once, int64_t offset)
 			timeout = (int)ceil((wake - fnow) * 1000);
 		pfd[0].fd = sigpipe[0];
 		pfd[0].events = POLLIN;
-		nfd = engine_pollfds(e, pfd, 1, 64, &timeout);
+		nfd = engine_pollfds(e, pfd, 1, ENGINE_MAXFDS, &timeout);
 		if (timeout < 0 && engine_inflight(e) > 0)
 			timeout = 1000; /* a gateway that said nothing */
 		if ((n = poll(pfd, (nfds_t)nfd, timeout)) == -1 &&

@@ -63,6 +63,8 @@ size_t engine_inflight(const struct engine *);
  * them; what is still unanswered goes back to pending (sent again later
  * with the same id). 0, or -1 when the outbox fails. */
 int    engine_land(struct engine *, int64_t now, int wait_ms);
+/* run --once: what is due at now, all of it, then land; 0 or -1. */
+int    engine_once(struct engine *, int64_t now);
 /* Put backend b (with at most concurrency sends in flight, 0: no limit)
  * on channel ch: for tests and embedders. */
 struct gw_backend;

@@ -13,6 +13,11 @@
 #include "gw/gw.h"
 #include "util/xmalloc.h"
 
+/* The most descriptors the loop waits on: the signal pipe and every
+ * gateway's sockets (a gateway's concurrency is at most 1,000, and its
+ * pollfds fills no more than it is given). */
+#define ENGINE_MAXFDS 1024
+
 /* A claimed job on its way through a gateway. */
 struct sendctx {
 	struct ob_job	 job;

@@ -802,6 +802,34 @@ fail:
 	return -1;
 }
 
+/*
+ * run --once: send what is due at now, all of it: a gateway at its
+ * concurrency takes the rest as its answers land (each step records what
+ * landed and claims into the room it left), then land what is still in
+ * flight. A channel paused or out of tokens keeps the rest for the next
+ * run: the clock of --once does not move.
+ */
+int
+engine_once(struct engine *e, int64_t now)
+{
+	struct pollfd pfd[ENGINE_MAXFDS];
+	int	      n, timeout;
+
+	if (engine_step(e, now) == -1)
+		return -1;
+	while (engine_inflight(e) > 0 && !engine_interrupted()) {
+		timeout = 1000;
+		n = engine_pollfds(e, pfd, 0, ENGINE_MAXFDS, &timeout);
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		if (poll(pfd, (nfds_t)n, timeout) == -1 && errno != EINTR)
+			log_warn("poll");
+		if (engine_step(e, now) == -1)
+			return -1;
+	}
+	return engine_land(e, now, 60000);
+}
+
 /* The descriptors and timeout the gateways wait on, after pfd[0..n). */
 int
 engine_pollfds(struct engine *e, struct pollfd *pfd, int n, int max,
@@ -824,7 +852,7 @@ engine_pollfds(struct engine *e, struct pollfd *pfd, int n, int max,
 int
 engine_land(struct engine *e, int64_t now, int wait_ms)
 {
-	struct pollfd	pfd[64];
+	struct pollfd	pfd[ENGINE_MAXFDS];
 	struct timespec t0, t1;
 	int		n, timeout, left = wait_ms, ch;
 	size_t		i;
@@ -832,7 +860,7 @@ engine_land(struct engine *e, int64_t now, int wait_ms)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (engine_inflight(e) > 0 && left > 0) {
 		timeout = left;
-		n = engine_pollfds(e, pfd, 0, 64, &timeout);
+		n = engine_pollfds(e, pfd, 0, ENGINE_MAXFDS, &timeout);
 		if (timeout > left)
 			timeout = left;
 		if ((n > 0 || timeout > 0) &&

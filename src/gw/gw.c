@@ -12,6 +12,7 @@ static const struct {
 } backends[] = {
 	{ "file", &gw_backend_file },
 	{ "spool", &gw_backend_file },
+	{ "smtp", &gw_backend_smtp },
 };
 
 const struct gw_backend *

@@ -48,6 +48,7 @@ static const char *const svc_gw_keys[] = {
 	"user_env",
 	"password_env",
 	"password_file",
+	"ca_file",
 	"method",
 	"headers",
 	"form",
@@ -357,6 +358,10 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		if (gw->password_file != NULL)
 			gw->password_file = cfg_resolve_path(c->a, svc->dir,
 			    gw->password_file);
+		gw->ca_file = cfg_str(c, g, path, "ca_file", 0);
+		if (gw->ca_file != NULL)
+			gw->ca_file = cfg_resolve_path(c->a, svc->dir,
+			    gw->ca_file);
 		gw->method = cfg_str(c, g, path, "method", 0);
 		gw->concurrency = gw->kind == GW_SMTP ? 4 : 8;
 		gw->max_parts = svc->max_parts;
