@@ -12,6 +12,7 @@ static const struct {
 } backends[] = {
 	{ "file", &gw_backend_file },
 	{ "spool", &gw_backend_file },
+	{ "http", &gw_backend_http },
 };
 
 const struct gw_backend *

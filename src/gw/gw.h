@@ -83,6 +83,7 @@ struct gw {
 
 /* The backends (gw.c looks them up by kind). */
 extern const struct gw_backend gw_backend_file; /* file and spool */
+extern const struct gw_backend gw_backend_http; /* http (SMS) */
 
 const struct gw_backend *gw_lookup(const char *kind);
 
