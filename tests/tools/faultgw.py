@@ -8,8 +8,8 @@ HTTP/1.1 with keep-alive, one thread a connection. Every request is logged
 to LOG as one JSON line: t (time.time() on arrival), method, path, query,
 headers, body, id (Idempotency-Key, else the body's or query's id,
 RequestId, or the id in a dlr-url), to (the number), attempt (how many
-times this id came, this one included), status (what was answered, or
-null) and fault.
+times this id came, this one included), status and answer (the status and
+body answered, or null) and fault.
 
 RULES is {"default": ANSWER, "rules": [RULE, ...]}; the first rule that
 matches a request decides, else the default (200, {"status": "ok"}).
@@ -111,7 +111,8 @@ class H(BaseHTTPRequestHandler):
         rec = {"t": t, "method": self.command, "path": u.path, "query": q,
                "headers": dict(self.headers), "body": body, "id": mid,
                "to": to, "attempt": attempt, "fault": fault,
-               "status": None if fault in ("timeout", "reset") else ans["status"]}
+               "status": None if fault in ("timeout", "reset") else ans["status"],
+               "answer": None if fault in ("timeout", "reset") else ans.get("body")}
         with lock:
             log.write(json.dumps(rec, ensure_ascii=False) + "\n")
             log.flush()
