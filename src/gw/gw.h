@@ -41,6 +41,9 @@ struct gw_msg {
 	const char *encoding; /* sms: "gsm7" or "ucs2" */
 	int	    parts;    /* sms */
 	const char *title;    /* broadcast */
+	/* sms: how the text differs from the plan's ("cut to 3 parts (was
+	 * 5)"), "" when it does not; the gateway's answer starts with it. */
+	char	    note[64];
 };
 
 /* What a gateway answered. */

@@ -48,6 +48,7 @@ struct hx {
 	struct curl_slist *headers;
 	struct buf	   resp;
 	int64_t		   retry_after;
+	char		   note[64]; /* the message's (gw_msg.note) */
 	CURL		  *h;
 	struct hx	  *prev, *next;
 };
@@ -294,15 +295,18 @@ blot(const struct hgw *g, char *s)
 	buf_free(&enc);
 }
 
-/* The answer's text: what, then the body's first bytes, cleaned. */
+/* The answer's text: the message's note, what, then the body's first
+ * bytes, cleaned. */
 static void
-say(const struct hgw *g, struct gw_answer *a, const char *what,
-    const char *body, size_t len)
+say(const struct hgw *g, struct gw_answer *a, const char *note,
+    const char *what, const char *body, size_t len)
 {
 	struct buf b = { 0 };
 	size_t	   i, room = sizeof(a->text) - 1;
 	int	   space = 0;
 
+	if (note != NULL && *note != '\0')
+		buf_printf(&b, "%s; ", note);
 	buf_adds(&b, what);
 	if (body != NULL && len > 0)
 		buf_adds(&b, ": ");
@@ -579,10 +583,11 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 	memset(&a, 0, sizeof(a));
 	a.id = x->id;
 	hx_unlink(g, x);
+	what[0] = '\0';
 	if (rc != CURLE_OK) {
 		a.result = judge_curl(rc);
 		snprintf(what, sizeof(what), "%s", curl_easy_strerror(rc));
-		say(g, &a, what, NULL, 0);
+		say(g, &a, x->note, what, NULL, 0);
 	} else {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
 		a.result = judge(g, st, x->resp.s ? x->resp.s : "", x->resp.len,
@@ -591,7 +596,7 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 			snprintf(what, sizeof(what), "HTTP %ld (%s)", st, why);
 		else
 			snprintf(what, sizeof(what), "HTTP %ld", st);
-		say(g, &a, what, x->resp.s, x->resp.len);
+		say(g, &a, x->note, what, x->resp.s, x->resp.len);
 		if (a.result == GW_TEMPFAIL)
 			a.retry_after = x->retry_after;
 	}
@@ -647,6 +652,7 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	x->g = g;
 	x->id = xstrdup(m->id);
 	x->url = buf_take(&url);
+	snprintf(x->note, sizeof(x->note), "%s", m->note);
 	if (t->body == HB_FORM) {
 		pairs(&v, &t->form, &body, '\0', 1);
 		x->body = body.s != NULL ? buf_take(&body) : xstrdup("");
@@ -730,7 +736,7 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	a->retry_after = 0;
 	if (curlm_start(g->m, h, x, err, sizeof(err)) == -1) {
 		a->result = GW_TEMPFAIL;
-		say(g, a, err, NULL, 0);
+		say(g, a, m->note, err, NULL, 0);
 		hx_free(x);
 		return GW_TEMPFAIL;
 	}

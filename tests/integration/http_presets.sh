@@ -80,6 +80,9 @@ plan() {
 	} >"$2"
 }
 
+# The SMS: Vietnamese (đ, Đ), and what a URL or a form must escape.
+TPL0='Kính gửi {person.name}: họp 08:00 tại Đình Đại Sơn; +84 & 100% = ?#{{x}}/é'
+
 # conf NAME GATEWAY-KEYS [NPEOPLE [PLAN]]: a config in $tmp/NAME with the
 # gateway; its plan's id is HTTP/PLAN (default NAME).
 conf() {
@@ -88,7 +91,7 @@ conf() {
 	cat >"$tmp/$1/loa.cfg" <<CFG
 loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ];
         http = { listen = "127.0.0.1:8787"; }; };
-templates = { distribution_sms = "Kính gửi {person.name}: họp 08:00 tại Đình Đại Sơn; +84 & 100% = ?#{{x}}/é"; };
+templates = { distribution_sms = "${TPL:-$TPL0}"; };
 gateways = ( { id = "sms"; $2 } );
 channels = { sms = "sms"; };
 CFG
@@ -292,6 +295,56 @@ n2=$("$LOA" -c "$tmp/later/loa.cfg" outbox --state sent | grep -c sms)
 [ "$n1" = 2 ] && [ "$n2" = 2 ] &&
     ok "Retry-After in seconds and as an HTTP date holds the retry back" ||
     ko "Retry-After" "failed after an hour $n1 (expected 2), sent after two $n2 (expected 2)"
+
+# max_parts at send: a text too long is cut at a word boundary with "…"
+# (UCS-2) or "..." (GSM-7, which has no "…") to fit, and the sent job says
+# so; the reference is the same text uncut (max_parts 255, file gateway).
+TPL="Kính gửi {person.name}: Ủy ban nhân dân xã Đại Sơn mời đồng chí dự Hội nghị tổng kết công tác cải cách hành chính năm 2025 lúc 08 giờ 00 ngày 26/12/2025 tại Phòng họp gác 3, đề nghị đồng chí chuẩn bị ý kiến tham luận và đến đúng giờ."
+export TPL
+conf cutref "kind = \"file\"; dir = \"out\"; max_parts = 255;" 1 CUT
+conf cutreffold "kind = \"file\"; dir = \"out\"; max_parts = 255; fold = true;" 1 CUT
+conf cut "kind = \"http\"; preset = \"webhook\"; url = \"$u/cut\"; max_parts = 2;" 1 CUT
+conf cutfold "kind = \"http\"; preset = \"webhook\"; url = \"$u/cutfold\"; max_parts = 1; fold = true;" 1 CUT
+conf cutfile "kind = \"file\"; dir = \"out\"; max_parts = 2;" 1 CUT
+unset TPL
+for c in cutref cutreffold cut cutfold cutfile; do
+	run $c || ko "$c run" "$(cat "$tmp/$c/err")"
+	"$LOA" -c "$tmp/$c/loa.cfg" outbox --json >"$tmp/$c/outbox.json"
+done
+if $PY - "$tmp" <<'PY'
+import json, sys
+d = sys.argv[1]
+full = json.loads(open(d + "/cutref/out/sms.jsonl").readline())
+fullf = json.loads(open(d + "/cutreffold/out/sms.jsonl").readline())
+reqs = [json.loads(l) for l in open(d + "/gw.log")]
+def body(path):
+    return [json.loads(r["body"]) for r in reqs if r["path"] == path][0]
+bad = []
+def check(name, got, ref, maxp, ell, enc, outbox):
+    t = got["text"]
+    if ref["parts"] <= maxp:
+        bad.append("%s: the reference fits already (%d parts)" % (name, ref["parts"]))
+    if got["parts"] != maxp or got["encoding"] != enc or not t.endswith(ell):
+        bad.append("%s: %d parts %s %r" % (name, got["parts"], got["encoding"], t[-20:]))
+    pre = t[: -len(ell)]
+    rest = ref["text"][len(pre):]
+    if not ref["text"].startswith(pre) or not rest.lstrip(",;:-").startswith(" "):
+        bad.append("%s: not cut at a word boundary of the text: %r | %r" % (name, pre[-20:], rest[:20]))
+    longer = ref["text"][: len(pre) + len(rest) - len(rest.lstrip(",;:- ").split(" ", 1)[-1])]
+    j = json.load(open(outbox))[0]
+    want = "cut to %d part%s (was %d)" % (maxp, "" if maxp == 1 else "s", ref["parts"])
+    if j["state"] != "sent" or j["reason"] != want:
+        bad.append("%s: outbox says %s %r, expected %r" % (name, j["state"], j["reason"], want))
+check("ucs2 http", body("/cut"), full, 2, "…", "ucs2", d + "/cut/outbox.json")
+check("gsm7 http", body("/cutfold"), fullf, 1, "...", "gsm7", d + "/cutfold/outbox.json")
+check("ucs2 file", json.loads(open(d + "/cutfile/out/sms.jsonl").readline()), full, 2, "…",
+      "ucs2", d + "/cutfile/outbox.json")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+then ok "max_parts at send: cut at a word boundary with … or ..., and the outbox says so"
+else ko "max_parts at send"
+fi
 
 # The secret (and the user from the environment) is in no log line, no
 # outbox and no file written.
