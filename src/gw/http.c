@@ -49,6 +49,7 @@ struct hx {
 	struct buf	   resp;
 	int64_t		   retry_after;
 	char		   note[64]; /* the message's (gw_msg.note) */
+	char		   err[CURL_ERROR_SIZE]; /* libcurl's words */
 	CURL		  *h;
 	struct hx	  *prev, *next;
 };
@@ -283,13 +284,19 @@ blot(const struct hgw *g, char *s)
 	w[2] = g->user_secret ? g->user : NULL;
 	w[3] = NULL;
 	for (i = 0; i < 3; i++) {
-		if (w[i] == NULL || (n = strlen(w[i])) == 0)
+		if (w[i] == NULL || (n = strlen(w[i])) == 0 ||
+		    strcmp(w[i], "***") == 0)
 			continue;
-		while ((p = strstr(s, w[i])) != NULL) {
+		for (p = s; (p = strstr(p, w[i])) != NULL;) {
+			if (n < 3) {
+				/* Shorter than "***": starred in place. */
+				memset(p, '*', n);
+				p += n;
+				continue;
+			}
 			memmove(p + 3, p + n, strlen(p + n) + 1);
 			memcpy(p, "***", 3);
-			if (n < 3)
-				break; /* cannot shrink; one is enough */
+			p += 3;
 		}
 	}
 	buf_free(&enc);
@@ -578,7 +585,7 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 	struct gw_answer a;
 	const char	*why;
 	long		 st = 0;
-	char		 what[96];
+	char		 what[CURL_ERROR_SIZE];
 
 	memset(&a, 0, sizeof(a));
 	a.id = x->id;
@@ -586,7 +593,8 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 	what[0] = '\0';
 	if (rc != CURLE_OK) {
 		a.result = judge_curl(rc);
-		snprintf(what, sizeof(what), "%s", curl_easy_strerror(rc));
+		snprintf(what, sizeof(what), "%s",
+		    x->err[0] != '\0' ? x->err : curl_easy_strerror(rc));
 		say(g, &a, x->note, what, NULL, 0);
 	} else {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
@@ -708,6 +716,7 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->err);
 	if (cfg->insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -460,13 +460,6 @@ svc_gw_http(struct cfg *c, config_setting_t *root, config_setting_t *g,
 			config_setting_get_string(listen) :
 			"127.0.0.1:8787");
 	if (h->url == NULL)
-		gw->url = NULL;
-	if (gw->url != NULL) {
-		gwh_check(c, config_setting_get_member(g, "url"), path, "url",
-		    gw->url, NULL);
-		h->url = gw->url;
-	}
-	if (h->url == NULL)
 		cfg_error(c, g, path, "url",
 		    "missing; expected the gateway's URL, as "
 		    "\"http://127.0.0.1:13013/cgi-bin/sendsms\"");
