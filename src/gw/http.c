@@ -54,10 +54,18 @@ struct hx {
 	struct hx	  *prev, *next;
 };
 
+/*
+ * The gateway. Everything it uses of its config is its own copy (in a):
+ * a SIGHUP frees the service the engine was started with.
+ */
 struct hgw {
 	struct curlm	 *m;
+	struct arena	 *a;
 	const char	 *gwid;
 	struct http_tmpl *t;
+	const char	 *sender;
+	long		  timeout;
+	int		  insecure;
 	char		 *user;
 	char		 *secret;
 	int		  user_secret; /* the user came from the environment */
@@ -626,7 +634,6 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 {
 	struct hgw	       *g = gw->priv;
 	const struct http_tmpl *t = g->t;
-	const struct gateway   *cfg = gw->cfg;
 	struct hvals		v;
 	struct buf		url = { 0 }, body = { 0 }, nat = { 0 };
 	struct hx	       *x;
@@ -637,7 +644,7 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	memset(&v, 0, sizeof(v));
 	v.g = g;
 	v.m = m;
-	v.sender = cfg->sender != NULL ? cfg->sender : "";
+	v.sender = g->sender;
 	snprintf(v.parts, sizeof(v.parts), "%d", m->parts);
 	/* The national form: 0 and the number, for Vietnamese numbers. */
 	if (strncmp(m->to, "+84", 3) == 0)
@@ -709,15 +716,15 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)cfg->timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)cfg->timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, g->timeout);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->err);
-	if (cfg->insecure) {
+	if (g->insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
@@ -784,6 +791,71 @@ http_flush(struct gw *gw, char *err, size_t errlen)
 	return 0;
 }
 
+static char *
+astr(struct arena *a, const char *s)
+{
+	return s != NULL ? arena_strdup(a, s) : NULL;
+}
+
+static void
+field_copy(struct arena *a, struct tfield *to, const struct tfield *f)
+{
+	size_t i;
+
+	*to = *f;
+	to->name = astr(a, f->name);
+	to->value = astr(a, f->value);
+	to->loc.file = NULL;
+	if (f->nsub == 0) {
+		to->sub = NULL;
+		return;
+	}
+	to->sub = arena_alloc(a, f->nsub * sizeof(*to->sub));
+	for (i = 0; i < f->nsub; i++)
+		field_copy(a, &to->sub[i], &f->sub[i]);
+}
+
+static char **
+strs_copy(struct arena *a, char **v, size_t n)
+{
+	char **r;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	r = arena_alloc(a, n * sizeof(*r));
+	for (i = 0; i < n; i++)
+		r[i] = arena_strdup(a, v[i]);
+	return r;
+}
+
+/* A deep copy of template t, from arena a. */
+static struct http_tmpl *
+tmpl_copy(struct arena *a, const struct http_tmpl *t)
+{
+	struct http_tmpl *c = arena_alloc(a, sizeof(*c));
+
+	*c = *t;
+	c->preset = astr(a, t->preset);
+	c->method = astr(a, t->method);
+	c->url = astr(a, t->url);
+	c->auth_header = astr(a, t->auth_header);
+	c->dlr_url = astr(a, t->dlr_url);
+	c->pointer = astr(a, t->pointer);
+	field_copy(a, &c->headers, &t->headers);
+	field_copy(a, &c->query, &t->query);
+	field_copy(a, &c->form, &t->form);
+	field_copy(a, &c->json, &t->json);
+	if (t->nstatus > 0) {
+		c->status = arena_alloc(a, t->nstatus * sizeof(*c->status));
+		memcpy(c->status, t->status, t->nstatus * sizeof(*c->status));
+	}
+	c->ok = strs_copy(a, t->ok, t->nok);
+	c->retry = strs_copy(a, t->retry, t->nretry);
+	c->already_sent = strs_copy(a, t->already_sent, t->nalready);
+	return c;
+}
+
 /* A secret from the variable env or the file path, into *out. */
 static int
 secret_from(const char *gwid, const char *what, const char *env,
@@ -836,8 +908,12 @@ http_init(struct gw *gw, char *err, size_t errlen)
 		return -1;
 	}
 	g = xcalloc(1, sizeof(*g));
-	g->gwid = cfg->id;
-	g->t = cfg->http;
+	g->a = arena_new();
+	g->gwid = arena_strdup(g->a, cfg->id);
+	g->t = tmpl_copy(g->a, cfg->http);
+	g->sender = arena_strdup(g->a, cfg->sender != NULL ? cfg->sender : "");
+	g->timeout = (long)cfg->timeout;
+	g->insecure = cfg->insecure;
 	if (cfg->user != NULL)
 		g->user = xstrdup(cfg->user);
 	else if (cfg->user_env != NULL) {
@@ -856,6 +932,7 @@ http_init(struct gw *gw, char *err, size_t errlen)
 	gw->priv = g;
 	return 0;
 fail:
+	arena_free(g->a);
 	free(g->user);
 	if (g->secret != NULL)
 		explicit_bzero(g->secret, strlen(g->secret));
@@ -878,6 +955,7 @@ http_shutdown(struct gw *gw)
 		hx_free(x);
 	}
 	curlm_free(g->m);
+	arena_free(g->a);
 	free(g->user);
 	if (g->secret != NULL)
 		explicit_bzero(g->secret, strlen(g->secret));

@@ -346,6 +346,34 @@ then ok "max_parts at send: cut at a word boundary with … or ..., and the outb
 else ko "max_parts at send"
 fi
 
+# A SIGHUP before the send: the reload frees the config the gateway was
+# started with; the send after it is still the right request.
+conf hup "kind = \"http\"; preset = \"webhook\"; url = \"$u/hup\";"
+"$LOA" -c "$tmp/hup/loa.cfg" run --now "2026-03-02 08:59:57" >/dev/null 2>"$tmp/hup/err" &
+hpid=$!
+sleep 1
+kill -HUP "$hpid"
+i=0
+while ! grep -q '"/hup"' "$tmp/gw.log" && [ "$i" -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.3
+kill -TERM "$hpid"
+wait "$hpid"
+"$LOA" -c "$tmp/hup/loa.cfg" outbox --json >"$tmp/hup/outbox.json"
+if grep -q "reloaded" "$tmp/hup/err" && $PY - "$tmp/hup/outbox.json" "$tmp/gw.log" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))[0]
+r = [json.loads(l) for l in open(sys.argv[2]) if '"/hup"' in l]
+ok = j["state"] == "sent" and len(r) == 1 and json.loads(r[0]["body"])["id"] == j["id"] \
+    and r[0]["headers"].get("Idempotency-Key") == j["id"]
+sys.exit(0 if ok else 1)
+PY
+then ok "a send after a SIGHUP reload is the right request"
+else ko "send after SIGHUP" "$(cat "$tmp/hup/err")"
+fi
+
 # The secret (and the user from the environment) is in no log line, no
 # outbox and no file written.
 if grep -r -l -a -F -e "$SECRET" -e "$USERKEY" -e "tok-FILE-9z" "$tmp" \
