@@ -196,8 +196,8 @@ svc_url_query_secret(struct cfg *c, const char *v)
 }
 
 /*
- * Whether string setting s names where a secret comes from rather than
- * holding one: an http gateway's placeholders ({password}, also after
+ * Whether string setting s of a gateway names where a secret comes from
+ * rather than holding one: an http gateway's placeholders ({password}, also after
  * "Bearer "), its auth scheme and the name of its auth header.
  */
 static int
@@ -229,7 +229,8 @@ svc_secrets(struct cfg *c, config_setting_t *s, const char *path,
 	const char *name = config_setting_name(s);
 	int	    i, n;
 
-	if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+	if (path != NULL && strncmp(path, "gateways", 8) == 0 &&
+	    config_setting_type(s) == CONFIG_TYPE_STRING &&
 	    svc_names_secret(name, config_setting_get_string(s)))
 		return;
 	if (name != NULL && cfg_secret_name(name)) {
