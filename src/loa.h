@@ -231,30 +231,96 @@ enum gw_kind {
 	GW__N
 };
 
+/*
+ * One value of an http gateway's request template (headers, query, form,
+ * json): a string whose placeholders ({to}, {text}, {id} ...) are filled
+ * in per message, a literal number or boolean (json only), or a list or
+ * group of them (json only).
+ */
+enum tfield_type {
+	TF_STR,
+	TF_INT,
+	TF_REAL,
+	TF_BOOL,
+	TF_ARRAY,
+	TF_GROUP
+};
+
+struct tfield {
+	char		*name; /* NULL in an array */
+	enum tfield_type type;
+	char		*value; /* TF_STR: the template */
+	long long	 ival;	/* TF_INT, TF_BOOL */
+	double		 real;	/* TF_REAL */
+	struct tfield	*sub;	/* TF_ARRAY, TF_GROUP */
+	size_t		 nsub;
+	struct loc	 loc;
+};
+
+enum http_body {
+	HB_NONE,
+	HB_FORM,
+	HB_JSON
+};
+
+enum http_auth {
+	HA_NONE,
+	HA_BASIC,  /* user:secret, or secret:x without a user */
+	HA_BEARER, /* Authorization: Bearer secret */
+	HA_HEADER  /* auth_header: secret */
+};
+
+/*
+ * An http gateway's request and how its answer is read (preset filled in,
+ * the config's own keys over it).
+ */
+struct http_tmpl {
+	char	      *preset; /* NULL: none */
+	char	      *method;
+	char	      *url;			   /* a template too */
+	struct tfield  headers, query, form, json; /* TF_GROUP each */
+	enum http_body body;
+	enum http_auth auth;
+	char	      *auth_header;
+	char	      *dlr_url; /* a template; NULL: none */
+	/* Success: one of status (none given: any 2xx); then, when ok is
+	 * given, the value at pointer of the JSON body (no pointer: the
+	 * body's start) must be one of ok, or of already_sent. A value in
+	 * retry is a temporary failure. */
+	int	      *status;
+	size_t	       nstatus;
+	char	      *pointer;
+	char	     **ok, **retry, **already_sent;
+	size_t	       nok, nretry, nalready;
+};
+
 struct gateway {
-	char	    *id;
-	enum gw_kind kind;
-	char	    *url;
-	char	    *preset;
-	char	    *from;
-	char	    *sender;   /* http: the SMS sender id; smtp: Sender: */
-	char	    *reply_to; /* Reply-To: "addr" or "Name <addr>" */
-	char	    *dir;
-	char	    *tls;
-	char	    *user;
-	char	    *user_env;
-	char	    *password_env;
-	char	    *password_file;
-	char	    *ca_file; /* smtp: a private CA's certificates */
-	char	    *method;
-	int	     fold;
-	int	     insecure;
-	int	     concurrency;
-	double	     rate;    /* per second, 0: unlimited */
-	int64_t	     timeout; /* seconds */
-	int	     max_parts;
-	int	     embedded; /* made up: no gateways configured */
-	struct loc   loc;
+	char		 *id;
+	enum gw_kind	  kind;
+	char		 *url;
+	char		 *preset;
+	char		 *from;
+	char		 *sender;   /* http: the SMS sender id; smtp: Sender: */
+	char		 *reply_to; /* Reply-To: "addr" or "Name <addr>" */
+	char		 *dir;
+	char		 *tls;
+	char		 *user;
+	char		 *user_env;
+	char		 *password_env;
+	char		 *password_file;
+	char		 *ca_file; /* smtp: a private CA's certificates */
+	char		 *method;
+	char		 *token_env;
+	char		 *token_file;
+	struct http_tmpl *http; /* kind http; NULL otherwise */
+	int		  fold;
+	int		  insecure;
+	int		  concurrency;
+	double		  rate;	   /* per second, 0: unlimited */
+	int64_t		  timeout; /* seconds */
+	int		  max_parts;
+	int		  embedded; /* made up: no gateways configured */
+	struct loc	  loc;
 };
 
 struct slot {

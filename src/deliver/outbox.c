@@ -1092,12 +1092,15 @@ int
 outbox_sent(struct outbox *ob, const char *id, int64_t now, const char *answer)
 {
 	if (ob_prepare(ob, &ob->sent,
-		"UPDATE jobs SET state = 'sent', "
-		"sent_at = ?2, reason = NULL, updated = ?2 WHERE id = ?1") ==
-	    -1)
+		"UPDATE jobs SET state = 'sent', sent_at = ?2, "
+		/* A text cut to fit max_parts says so (gw_msg.note). */
+		"reason = CASE WHEN ?3 LIKE 'cut to % part% (was %)%' "
+		"THEN substr(?3, 1, instr(?3, ')')) END, "
+		"updated = ?2 WHERE id = ?1") == -1)
 		return -1;
 	bind_text(ob->sent, 1, id);
 	sqlite3_bind_int64(ob->sent, 2, now);
+	bind_text(ob->sent, 3, answer);
 	if (ob_step_done(ob, ob->sent, "recording a send") == -1)
 		return -1;
 	return ob_attempt(ob, id, now, "sent", answer);

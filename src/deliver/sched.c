@@ -456,7 +456,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 			free(why);
 			goto out;
 		}
-		sms_analyse(text, &si);
+		compose_sms_fit(&text, e->w->svc, &si, m.note, sizeof(m.note));
 		m.data = text;
 		m.encoding = sms_encoding_name(si.encoding);
 		m.parts = si.parts;

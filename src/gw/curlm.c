@@ -147,6 +147,14 @@ curlm_put(struct curlm *m, CURL *h)
 	m->pool[m->npool++] = h;
 }
 
+void
+curlm_abort(struct curlm *m, CURL *h)
+{
+	curl_multi_remove_handle(m->multi, h);
+	m->running--;
+	curlm_put(m, h);
+}
+
 int
 curlm_start(struct curlm *m, CURL *h, void *tag, char *err, size_t errlen)
 {

@@ -34,6 +34,8 @@ CURL *curlm_easy(struct curlm *);
 int   curlm_start(struct curlm *, CURL *h, void *tag, char *err, size_t errlen);
 /* Give back a handle taken with curlm_easy that was never started. */
 void  curlm_put(struct curlm *, CURL *h);
+/* Stop started transfer h unfinished (a shutdown); it is not reported. */
+void  curlm_abort(struct curlm *, CURL *h);
 
 /* Transfers running. */
 int curlm_running(const struct curlm *);

@@ -208,7 +208,8 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			return a->result;
 		}
 		g->dirty |= DIRTY_SMS;
-		snprintf(a->text, sizeof(a->text), "%s", path);
+		snprintf(a->text, sizeof(a->text), "%s%s%s", m->note,
+		    m->note[0] != '\0' ? "; " : "", path);
 		free(path);
 		free(line);
 	} else {

@@ -13,6 +13,7 @@ static const struct {
 	{ "file", &gw_backend_file },
 	{ "spool", &gw_backend_file },
 	{ "smtp", &gw_backend_smtp },
+	{ "http", &gw_backend_http },
 };
 
 const struct gw_backend *

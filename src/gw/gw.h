@@ -41,6 +41,9 @@ struct gw_msg {
 	const char *encoding; /* sms: "gsm7" or "ucs2" */
 	int	    parts;    /* sms */
 	const char *title;    /* broadcast */
+	/* sms: how the text differs from the plan's ("cut to 3 parts (was
+	 * 5)"), "" when it does not; the gateway's answer starts with it. */
+	char	    note[64];
 };
 
 /* What a gateway answered. */
@@ -84,6 +87,7 @@ struct gw {
 /* The backends (gw.c looks them up by kind). */
 extern const struct gw_backend gw_backend_file; /* file and spool */
 extern const struct gw_backend gw_backend_smtp;
+extern const struct gw_backend gw_backend_http; /* http (SMS) */
 
 const struct gw_backend *gw_lookup(const char *kind);
 

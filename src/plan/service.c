@@ -11,7 +11,9 @@
 #include <libconfig.h>
 
 #include "plan/cfg.h"
+#include "plan/gwhttp.h"
 #include "plan/service.h"
+#include "util/subst.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
 
@@ -61,6 +63,11 @@ static const char *const svc_gw_keys[] = {
 	"max_parts",
 	"token_env",
 	"token_file",
+	"query",
+	"success",
+	"auth",
+	"auth_header",
+	"dlr_url",
 	NULL,
 };
 static const char *const svc_slot_keys[] = {
@@ -191,6 +198,29 @@ svc_url_query_secret(struct cfg *c, const char *v)
 }
 
 /*
+ * Whether string setting s of a gateway names where a secret comes from
+ * rather than holding one: an http gateway's placeholders ({password}, also after
+ * "Bearer "), its auth scheme and the name of its auth header.
+ */
+static int
+svc_names_secret(const char *name, const char *v)
+{
+	static const char *const schemes[] = { "Bearer ", "Basic ", "Token ",
+		NULL };
+	int			 i;
+
+	if (name != NULL && strcmp(name, "auth") == 0)
+		return strcmp(v, "none") == 0 || strcmp(v, "basic") == 0 ||
+		    strcmp(v, "bearer") == 0 || strcmp(v, "header") == 0;
+	if (name != NULL && strcmp(name, "auth_header") == 0)
+		return v[strcspn(v, " \t:\r\n")] == '\0';
+	for (i = 0; schemes[i] != NULL; i++)
+		if (strncasecmp(v, schemes[i], strlen(schemes[i])) == 0)
+			v += strlen(schemes[i]);
+	return subst_only(v);
+}
+
+/*
  * Every setting of the service config (s, at path): a secret-looking name
  * or value is an error. Never quotes the secret.
  */
@@ -201,6 +231,10 @@ svc_secrets(struct cfg *c, config_setting_t *s, const char *path,
 	const char *name = config_setting_name(s);
 	int	    i, n;
 
+	if (path != NULL && strncmp(path, "gateways", 8) == 0 &&
+	    config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    svc_names_secret(name, config_setting_get_string(s)))
+		return;
 	if (name != NULL && cfg_secret_name(name)) {
 		cfg_error(c, s, path, NULL,
 		    "a secret written in the config "
@@ -276,6 +310,15 @@ svc_addr_key(struct cfg *c, config_setting_t *g, const char *path,
 	*v = NULL;
 }
 
+/* Which presets there are: gwhttp.c has them. */
+static int
+svc_preset_ok(const char *p)
+{
+	return strcmp(p, "kannel") == 0 || strcmp(p, "twilio") == 0 ||
+	    strcmp(p, "esms") == 0 || strcmp(p, "speedsms") == 0 ||
+	    strcmp(p, "webhook") == 0;
+}
+
 static void
 svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 {
@@ -313,8 +356,7 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		}
 		gw->kind = (enum gw_kind)cfg_enum(c, g, path, "kind",
 		    gw_kind_names, GW__N, GW_FILE);
-		gw->url = cfg_str(c, g, path, "url",
-		    gw->kind == GW_SMTP || gw->kind == GW_HTTP);
+		gw->url = cfg_str(c, g, path, "url", gw->kind == GW_SMTP);
 		gw->preset = cfg_str(c, g, path, "preset", 0);
 		gw->from = cfg_str(c, g, path, "from", gw->kind == GW_SMTP);
 		if (gw->from != NULL && svc_from_ok(gw->from) == -1) {
@@ -343,13 +385,12 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 			    "unknown value \"%s\"; expected \"try\", "
 			    "\"require\" or \"off\"",
 			    gw->tls);
-		if (gw->preset != NULL && strcmp(gw->preset, "kannel") != 0 &&
-		    strcmp(gw->preset, "twilio") != 0 &&
-		    strcmp(gw->preset, "webhook") != 0)
+		if (gw->preset != NULL && !svc_preset_ok(gw->preset))
 			cfg_error(c, config_setting_get_member(g, "preset"),
 			    path, "preset",
-			    "unknown value \"%s\"; expected "
-			    "\"kannel\", \"twilio\" or \"webhook\"",
+			    "unknown value \"%s\"; expected \"kannel\", "
+			    "\"twilio\", \"esms\", \"speedsms\" or "
+			    "\"webhook\"",
 			    gw->preset);
 		gw->user = cfg_str(c, g, path, "user", 0);
 		gw->user_env = cfg_str(c, g, path, "user_env", 0);
@@ -363,6 +404,11 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 			gw->ca_file = cfg_resolve_path(c->a, svc->dir,
 			    gw->ca_file);
 		gw->method = cfg_str(c, g, path, "method", 0);
+		gw->token_env = cfg_str(c, g, path, "token_env", 0);
+		gw->token_file = cfg_str(c, g, path, "token_file", 0);
+		if (gw->token_file != NULL)
+			gw->token_file = cfg_resolve_path(c->a, svc->dir,
+			    gw->token_file);
 		gw->concurrency = gw->kind == GW_SMTP ? 4 : 8;
 		gw->max_parts = svc->max_parts;
 		gw->timeout = 30;
@@ -397,6 +443,8 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 			else
 				gw->rate = r / per;
 		}
+		if (gw->kind == GW_HTTP)
+			svc_gw_http(c, config_root_setting(cf), g, path, gw);
 		svc->ngateways++;
 	}
 }

@@ -2,10 +2,12 @@
  * compose.c: templates rendered against a plan's object (see compose.h).
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render/compose.h"
+#include "util/sms.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
 
@@ -77,4 +79,23 @@ compose_sms(const struct plan *p, const struct service *svc, enum job_kind k,
 		return folded;
 	}
 	return text;
+}
+
+void
+compose_sms_fit(char **text, const struct service *svc, struct sms_info *si,
+    char *note, size_t notelen)
+{
+	const struct gateway *gw = svc->channel_gw[CH_SMS];
+	int		      max = gw != NULL ? gw->max_parts : svc->max_parts;
+	struct sms_info	      was;
+	char		     *cut;
+
+	note[0] = '\0';
+	if ((cut = sms_fit(*text, max, si)) == NULL)
+		return;
+	sms_analyse(*text, &was);
+	snprintf(note, notelen, "cut to %d part%s (was %d)", si->parts,
+	    si->parts == 1 ? "" : "s", was.parts);
+	free(*text);
+	*text = cut;
 }

@@ -34,4 +34,14 @@ char *compose_sms(const struct plan *, const struct service *, enum job_kind k,
     const struct named *obj, const struct contact *to, int64_t at,
     const char *changes);
 
+/*
+ * Count the SMS *text into *si and, when it needs more parts than the SMS
+ * gateway's max_parts (else the service's), cut it to fit (sms_fit): *text
+ * is replaced, and note says so ("cut to 3 parts (was 5)"); else note is
+ * "". Can't fail.
+ */
+struct sms_info;
+void compose_sms_fit(char **text, const struct service *, struct sms_info *si,
+    char *note, size_t notelen);
+
 #endif

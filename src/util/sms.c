@@ -1,6 +1,7 @@
 /*
  * sms.c: GSM 03.38 and UCS-2 part counting.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,56 @@ sms_analyse(const char *text, struct sms_info *si)
 		free(g);
 		free(u);
 	}
+}
+
+/* text[0..n) without the spaces and joining punctuation at its end, plus
+ * the ellipsis its encoding can carry, into *out; its count into *si. */
+static void
+sms_cut_at(const char *text, size_t n, char **out, struct sms_info *si)
+{
+	struct sms_info pre;
+	char	       *s;
+
+	while (n > 0 && strchr(" \t\n\r,;:-", text[n - 1]) != NULL)
+		n--;
+	s = xstrndup(text, n);
+	sms_analyse(s, &pre);
+	free(*out);
+	*out = xasprintf("%s%s", s, pre.encoding == SMS_GSM7 ? "..." : "…");
+	free(s);
+	sms_analyse(*out, si);
+}
+
+char *
+sms_fit(const char *text, int max_parts, struct sms_info *si)
+{
+	size_t len = strlen(text), n, budget;
+	char  *out = NULL;
+	int    words;
+
+	sms_analyse(text, si);
+	if (si->parts <= max_parts || max_parts < 1)
+		return NULL;
+	/* A start that fits has at most 153 septets a part of at most two
+	 * bytes, or 67 units of at most three: begin there, not at the end. */
+	budget = (size_t)max_parts * 320;
+	n = len < budget ? len : budget;
+	/* Word boundaries first, from the longest; then any character. */
+	for (words = 1; words >= 0; words--) {
+		size_t i;
+
+		for (i = n; i > 0; i--) {
+			if (words ? text[i] != ' ' :
+				    ((unsigned char)text[i] & 0xc0) == 0x80)
+				continue;
+			sms_cut_at(text, i, &out, si);
+			if (si->parts <= max_parts)
+				return out;
+		}
+	}
+	/* Not even one character and the ellipsis: the ellipsis alone. */
+	sms_cut_at(text, 0, &out, si);
+	return out;
 }
 
 const char *

@@ -25,6 +25,13 @@ struct sms_info {
  * surrogate pair) is split across parts. Empty text is one part. Can't fail.
  */
 void	    sms_analyse(const char *text, struct sms_info *);
+/*
+ * Text cut to fit max_parts: the longest start of it that ends at a word
+ * boundary (else at a character), with "…" after it ("..." when the rest
+ * is GSM-7, which has no "…"), into a new string with *si its count.
+ * NULL (and *si the count of text) when text fits as it is. Can't fail.
+ */
+char	   *sms_fit(const char *text, int max_parts, struct sms_info *si);
 const char *sms_encoding_name(enum sms_encoding);
 
 #endif

@@ -396,7 +396,8 @@ badcfg '{ id = "email"; kind = "smtp"; url = "smtp://127.0.0.1:2525";
     sender = "Văn thư <vanthu@daison.example>";
     reply_to = "vanphong@daison.example"; },
   { id = "sms"; kind = "http"; preset = "kannel";
-    url = "http://127.0.0.1:13013/cgi-bin/sendsms"; sender = "UBND DAISON"; }'
+    url = "http://127.0.0.1:13013/cgi-bin/sendsms"; sender = "UBND DAISON";
+    user = "loa"; password_env = "LOA_SMS_PASSWORD"; }'
 rc=$?
 if [ $rc -eq 0 ]; then
 	ok "an smtp sender address, a reply_to, an SMS sender id pass"

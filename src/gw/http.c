@@ -1,0 +1,975 @@
+/*
+ * http.c: the http SMS gateway (SPEC §4, §6). Each message fills in the
+ * gateway's request template (plan/gwhttp.c: its preset under the
+ * config's own keys) and goes out on libcurl multi (gw/curlm), many at
+ * once, connections kept alive between them. submit answers GW_INFLIGHT;
+ * poll reports each answer once read by the gateway's success rule:
+ *
+ *	401, 403			GW_CONFFAIL (the credentials are wrong;
+ *					logged once)
+ *	a body value in already_sent	GW_OK (sent before: the same id)
+ *	a body value in retry		GW_TEMPFAIL
+ *	a success status		GW_OK when the body value is in ok (or
+ *					no ok is given), else GW_PERMFAIL
+ *	408, 429, 5xx, timeouts,	GW_TEMPFAIL, with Retry-After
+ *	connection errors
+ *	any other status		GW_PERMFAIL, the answer kept
+ *
+ * The secret lives in memory only; every answer text has it (and a user
+ * taken from the environment) blotted out before it leaves this file.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "gw/curlm.h"
+#include "gw/gw.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/subst.h"
+#include "util/xmalloc.h"
+
+/* The most of an answer's body kept (to read its JSON). */
+#define HTTP_BODY_MAX (64 * 1024)
+
+struct hgw;
+
+/* One request in flight. */
+struct hx {
+	struct hgw	  *g;
+	char		  *id;
+	char		  *url;
+	char		  *body;
+	struct curl_slist *headers;
+	struct buf	   resp;
+	int64_t		   retry_after;
+	char		   note[64]; /* the message's (gw_msg.note) */
+	char		   err[CURL_ERROR_SIZE]; /* libcurl's words */
+	CURL		  *h;
+	struct hx	  *prev, *next;
+};
+
+/*
+ * The gateway. Everything it uses of its config is its own copy (in a):
+ * a SIGHUP frees the service the engine was started with.
+ */
+struct hgw {
+	struct curlm	 *m;
+	struct arena	 *a;
+	const char	 *gwid;
+	struct http_tmpl *t;
+	const char	 *sender;
+	long		  timeout;
+	int		  insecure;
+	char		 *user;
+	char		 *secret;
+	int		  user_secret; /* the user came from the environment */
+	int		  conflogged;
+	struct hx	 *fly; /* in flight */
+	void (*done)(void *, const struct gw_answer *);
+	void *done_arg;
+};
+
+/* What a message's placeholders stand for. */
+struct hvals {
+	const struct hgw    *g;
+	const struct gw_msg *m;
+	const char	    *sender;
+	char		     parts[16];
+	const char	    *national;
+	char		    *dlr;    /* the delivery report URL, filled in */
+	int		     escape; /* percent-encode each value (in a URL) */
+	struct buf	     tmp;
+};
+
+static void
+pct(struct buf *b, const char *s, int form)
+{
+	static const char    hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
+		    *p == '~')
+			buf_addc(b, (char)*p);
+		else if (form && *p == ' ')
+			buf_addc(b, '+');
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[*p >> 4]);
+			buf_addc(b, hex[*p & 15]);
+		}
+	}
+}
+
+static const char *
+hval_raw(struct hvals *v, const char *n, size_t len)
+{
+	const struct gw_msg *m = v->m;
+	int ucs2 = m->encoding == NULL || strcmp(m->encoding, "ucs2") == 0;
+
+#define IS(s) (len == sizeof(s) - 1 && strncmp(n, s, len) == 0)
+	if (IS("to"))
+		return m->to;
+	if (IS("to_digits"))
+		return m->to[0] == '+' ? m->to + 1 : m->to;
+	if (IS("to_national"))
+		return v->national;
+	if (IS("text"))
+		return m->data;
+	if (IS("id"))
+		return m->id;
+	if (IS("sender"))
+		return v->sender;
+	if (IS("coding"))
+		return ucs2 ? "2" : "0";
+	if (IS("unicode"))
+		return ucs2 ? "1" : "0";
+	if (IS("encoding"))
+		return ucs2 ? "ucs2" : "gsm7";
+	if (IS("parts"))
+		return v->parts;
+	if (IS("dlr_url"))
+		return v->dlr != NULL ? v->dlr : "";
+	if (IS("user"))
+		return v->g->user != NULL ? v->g->user : "";
+	if (IS("password") || IS("token"))
+		return v->g->secret != NULL ? v->g->secret : "";
+#undef IS
+	return NULL;
+}
+
+static const char *
+hval(void *arg, const char *n, size_t len)
+{
+	struct hvals *v = arg;
+	const char   *s = hval_raw(v, n, len);
+
+	if (s == NULL || !v->escape)
+		return s;
+	buf_reset(&v->tmp);
+	pct(&v->tmp, s, 0);
+	return v->tmp.s != NULL ? v->tmp.s : "";
+}
+
+/*
+ * Template t filled in (raw) into a new string, or NULL when the field is
+ * to be left out: only placeholders, and they stand for nothing (a
+ * {sender} the gateway has none of).
+ */
+static char *
+fill(struct hvals *v, const char *t)
+{
+	struct buf b = { 0 };
+	char	   err[160];
+
+	v->escape = 0;
+	if (subst(t, hval, v, &b, err, sizeof(err)) == -1)
+		log_warnx("gateway %s: %s", v->g->gwid, err); /* checked */
+	if (b.len == 0 && subst_only(t)) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.s == NULL)
+		buf_adds(&b, "");
+	return buf_take(&b);
+}
+
+/* name=value&... of group f, each percent-encoded, after sep. */
+static void
+pairs(struct hvals *v, const struct tfield *f, struct buf *b, char sep,
+    int form)
+{
+	size_t i;
+
+	for (i = 0; i < f->nsub; i++) {
+		char *s = fill(v, f->sub[i].value);
+
+		if (s == NULL)
+			continue;
+		if (sep != '\0')
+			buf_addc(b, sep);
+		pct(b, f->sub[i].name, form);
+		buf_addc(b, '=');
+		pct(b, s, form);
+		free(s);
+		sep = '&';
+	}
+}
+
+/* The JSON of field f, or NULL to leave it out. */
+static json_t *
+jfield(struct hvals *v, const struct tfield *f)
+{
+	json_t *o;
+	char   *s;
+	size_t	i;
+
+	switch (f->type) {
+	case TF_STR:
+		/* "{parts}" alone is the number. */
+		if (strcmp(f->value, "{parts}") == 0)
+			return json_integer(v->m->parts);
+		if ((s = fill(v, f->value)) == NULL)
+			return NULL;
+		o = json_string(s);
+		free(s);
+		return o != NULL ? o : json_string("");
+	case TF_INT:
+		return json_integer(f->ival);
+	case TF_REAL:
+		return json_real(f->real);
+	case TF_BOOL:
+		return json_boolean(f->ival);
+	case TF_ARRAY:
+		o = json_array();
+		for (i = 0; i < f->nsub; i++) {
+			json_t *e = jfield(v, &f->sub[i]);
+
+			if (e != NULL)
+				json_array_append_new(o, e);
+		}
+		return o;
+	case TF_GROUP:
+	default:
+		o = json_object();
+		for (i = 0; i < f->nsub; i++) {
+			json_t *e = jfield(v, &f->sub[i]);
+
+			if (e != NULL)
+				json_object_set_new(o, f->sub[i].name, e);
+		}
+		return o;
+	}
+}
+
+/* A header line "Name: value", control characters dropped. */
+static struct curl_slist *
+header(struct curl_slist *l, const char *name, const char *value)
+{
+	struct buf	   b = { 0 };
+	const char	  *p;
+	struct curl_slist *r;
+
+	buf_printf(&b, "%s: ", name);
+	for (p = value; *p != '\0'; p++)
+		if ((unsigned char)*p >= ' ' && *p != 0x7f)
+			buf_addc(&b, *p);
+	if ((r = curl_slist_append(l, b.s)) == NULL)
+		fatalx("libcurl: out of memory");
+	buf_free(&b);
+	return r;
+}
+
+static int
+has_header(const struct tfield *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->nsub; i++)
+		if (strcasecmp(f->sub[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The secret (and an environment's user) in s replaced by "***". */
+static void
+blot(const struct hgw *g, char *s)
+{
+	const char *w[4];
+	struct buf  enc = { 0 };
+	char	   *p;
+	size_t	    i, n;
+
+	w[0] = g->secret;
+	pct(&enc, g->secret != NULL ? g->secret : "", 0);
+	w[1] = enc.s;
+	w[2] = g->user_secret ? g->user : NULL;
+	w[3] = NULL;
+	for (i = 0; i < 3; i++) {
+		if (w[i] == NULL || (n = strlen(w[i])) == 0 ||
+		    strcmp(w[i], "***") == 0)
+			continue;
+		for (p = s; (p = strstr(p, w[i])) != NULL;) {
+			if (n < 3) {
+				/* Shorter than "***": starred in place. */
+				memset(p, '*', n);
+				p += n;
+				continue;
+			}
+			memmove(p + 3, p + n, strlen(p + n) + 1);
+			memcpy(p, "***", 3);
+			p += 3;
+		}
+	}
+	buf_free(&enc);
+}
+
+/* The answer's text: the message's note, what, then the body's first
+ * bytes, cleaned. */
+static void
+say(const struct hgw *g, struct gw_answer *a, const char *note,
+    const char *what, const char *body, size_t len)
+{
+	struct buf b = { 0 };
+	size_t	   i, room = sizeof(a->text) - 1;
+	int	   space = 0;
+
+	if (note != NULL && *note != '\0')
+		buf_printf(&b, "%s; ", note);
+	buf_adds(&b, what);
+	if (body != NULL && len > 0)
+		buf_adds(&b, ": ");
+	for (i = 0; body != NULL && i < len && b.len < room + 16; i++) {
+		unsigned char ch = (unsigned char)body[i];
+
+		if (ch < ' ' || ch == 0x7f) {
+			space = 1;
+			continue;
+		}
+		if (space && b.len > 0 && b.s[b.len - 1] != ' ' &&
+		    b.s[b.len - 1] != ':')
+			buf_addc(&b, ' ');
+		space = 0;
+		buf_addc(&b, (char)ch);
+	}
+	while (b.len > 0 && b.s[b.len - 1] == ' ')
+		b.s[--b.len] = '\0';
+	blot(g, b.s);
+	if (b.len > room) {
+		/* Never half a UTF-8 sequence. */
+		i = room;
+		while (i > 0 && ((unsigned char)b.s[i] & 0xc0) == 0x80)
+			i--;
+		b.s[i] = '\0';
+	}
+	snprintf(a->text, sizeof(a->text), "%s", b.s);
+	buf_free(&b);
+}
+
+/* The value at JSON pointer ptr of body, as text; NULL when none. */
+static char *
+pointer_value(const char *body, size_t len, const char *ptr)
+{
+	json_t	   *root, *v;
+	const char *p = ptr;
+	char	   *out = NULL;
+
+	if ((root = json_loadb(body, len, 0, NULL)) == NULL)
+		return NULL;
+	v = root;
+	while (v != NULL && *p == '/') {
+		struct buf  k = { 0 };
+		const char *q;
+
+		for (q = p + 1; *q != '\0' && *q != '/'; q++) {
+			if (q[0] == '~' && q[1] == '1') {
+				buf_addc(&k, '/');
+				q++;
+			} else if (q[0] == '~' && q[1] == '0') {
+				buf_addc(&k, '~');
+				q++;
+			} else
+				buf_addc(&k, *q);
+		}
+		if (k.s == NULL)
+			buf_adds(&k, "");
+		if (json_is_object(v))
+			v = json_object_get(v, k.s);
+		else if (json_is_array(v) && k.len > 0 &&
+		    strspn(k.s, "0123456789") == k.len)
+			v = json_array_get(v, strtoul(k.s, NULL, 10));
+		else
+			v = NULL;
+		buf_free(&k);
+		p = q;
+	}
+	if (v != NULL) {
+		if (json_is_string(v))
+			out = xstrdup(json_string_value(v));
+		else if (json_is_integer(v))
+			out = xasprintf("%lld",
+			    (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			out = xasprintf("%g", json_real_value(v));
+		else if (json_is_true(v))
+			out = xstrdup("true");
+		else if (json_is_false(v))
+			out = xstrdup("false");
+		else if (json_is_null(v))
+			out = xstrdup("null");
+	}
+	json_decref(root);
+	return out;
+}
+
+/* Whether v is one of list (exactly, or as the start of v: prefix). */
+static int
+in_list(const char *v, char **list, size_t n, int prefix)
+{
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (prefix ? strncmp(v, list[i], strlen(list[i])) == 0 :
+			     strcmp(v, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ok_status(const struct http_tmpl *t, long st)
+{
+	size_t i;
+
+	if (t->nstatus == 0)
+		return st >= 200 && st <= 299;
+	for (i = 0; i < t->nstatus; i++)
+		if (t->status[i] == st)
+			return 1;
+	return 0;
+}
+
+/* What HTTP status st with body b means, by the gateway's rule. */
+static enum gw_result
+judge(const struct hgw *g, long st, const char *body, size_t len,
+    const char **why)
+{
+	const struct http_tmpl *t = g->t;
+	char		       *v = NULL;
+	int			prefix = t->pointer == NULL;
+	enum gw_result		r;
+
+	*why = NULL;
+	if (st == 401 || st == 403) {
+		*why = "the gateway refused loa's credentials";
+		return GW_CONFFAIL;
+	}
+	if (t->nok + t->nretry + t->nalready > 0) {
+		if (t->pointer != NULL)
+			v = pointer_value(body, len, t->pointer);
+		else {
+			size_t sk = 0;
+
+			while (sk < len && isspace((unsigned char)body[sk]))
+				sk++;
+			v = xstrndup(body + sk, len - sk);
+		}
+	}
+	if (in_list(v, t->already_sent, t->nalready, prefix)) {
+		*why = "already sent (the same id)";
+		r = GW_OK;
+	} else if (in_list(v, t->retry, t->nretry, prefix)) {
+		*why = "the gateway asks to try again later";
+		r = GW_TEMPFAIL;
+	} else if (ok_status(t, st)) {
+		if (t->nok == 0 || in_list(v, t->ok, t->nok, prefix))
+			r = GW_OK;
+		else if (v == NULL && t->pointer != NULL) {
+			/* No verdict where one belongs: a proxy's page, a
+			 * changed API. Tried again, never taken as sent. */
+			*why = "the answer has no value at the success pointer";
+			r = GW_TEMPFAIL;
+		} else {
+			*why = "the gateway's answer is not a success";
+			r = GW_PERMFAIL;
+		}
+	} else if (st == 408 || st == 429 || (st >= 500 && st <= 599))
+		r = GW_TEMPFAIL;
+	else
+		r = GW_PERMFAIL;
+	free(v);
+	return r;
+}
+
+/* What libcurl's failure rc means: the gateway's config, or the net. */
+static enum gw_result
+judge_curl(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_LOGIN_DENIED:
+		return GW_CONFFAIL;
+	default:
+		return GW_TEMPFAIL;
+	}
+}
+
+static void
+hx_free(struct hx *x)
+{
+	if (x == NULL)
+		return;
+	free(x->id);
+	free(x->url);
+	free(x->body);
+	curl_slist_free_all(x->headers);
+	buf_free(&x->resp);
+	free(x);
+}
+
+static void
+hx_unlink(struct hgw *g, struct hx *x)
+{
+	if (x->prev != NULL)
+		x->prev->next = x->next;
+	else
+		g->fly = x->next;
+	if (x->next != NULL)
+		x->next->prev = x->prev;
+}
+
+static size_t
+on_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct hx *x = arg;
+	size_t	   len = sz * n;
+
+	if (x->resp.len < HTTP_BODY_MAX)
+		buf_add(&x->resp, p,
+		    len < HTTP_BODY_MAX - x->resp.len ?
+			len :
+			HTTP_BODY_MAX - x->resp.len);
+	return len;
+}
+
+/*
+ * Retry-After (RFC 9110 §10.2.3): delay-seconds, or an HTTP date, as the
+ * seconds to wait from now; 0 when it says nothing usable (or the date
+ * has passed).
+ */
+static int64_t
+http_retry_after(const char *v, time_t now)
+{
+	time_t t;
+
+	v += strspn(v, " \t");
+	if (*v >= '0' && *v <= '9' && v[strspn(v, "0123456789")] == '\0') {
+		long long s = strtoll(v, NULL, 10);
+
+		/* A day at most: longer is a typo or an attack. */
+		return s > 86400 ? 86400 : s;
+	}
+	if ((t = curl_getdate(v, NULL)) == -1 || t <= now)
+		return 0;
+	return t - now > 86400 ? 86400 : (int64_t)(t - now);
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct hx *x = arg;
+	size_t	   len = sz * n;
+	char	  *v;
+
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		v = xstrndup(p + 12, len - 12);
+		v[strcspn(v, "\r\n")] = '\0';
+		x->retry_after = http_retry_after(v, time(NULL));
+		free(v);
+	}
+	return len;
+}
+
+/* A transfer finished: read its answer and report it. */
+static void
+fin(void *arg, CURL *h, CURLcode rc, void *tag)
+{
+	struct hgw	*g = arg;
+	struct hx	*x = tag;
+	struct gw_answer a;
+	const char	*why;
+	long		 st = 0;
+	char		 what[CURL_ERROR_SIZE];
+
+	memset(&a, 0, sizeof(a));
+	a.id = x->id;
+	hx_unlink(g, x);
+	what[0] = '\0';
+	if (rc != CURLE_OK) {
+		a.result = judge_curl(rc);
+		snprintf(what, sizeof(what), "%s",
+		    x->err[0] != '\0' ? x->err : curl_easy_strerror(rc));
+		say(g, &a, x->note, what, NULL, 0);
+	} else {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
+		a.result = judge(g, st, x->resp.s ? x->resp.s : "", x->resp.len,
+		    &why);
+		if (why != NULL)
+			snprintf(what, sizeof(what), "HTTP %ld (%s)", st, why);
+		else
+			snprintf(what, sizeof(what), "HTTP %ld", st);
+		say(g, &a, x->note, what, x->resp.s, x->resp.len);
+		if (a.result == GW_TEMPFAIL)
+			a.retry_after = x->retry_after;
+	}
+	if (a.result == GW_CONFFAIL && !g->conflogged) {
+		log_warnx("gateway %s: %s; every message would fail the same "
+			  "way: mend the gateway's config (its sends wait "
+			  "and are tried again)",
+		    g->gwid, a.text);
+		g->conflogged = 1;
+	} else if (a.result == GW_OK)
+		g->conflogged = 0;
+	if (g->done != NULL)
+		g->done(g->done_arg, &a);
+	hx_free(x);
+}
+
+static enum gw_result
+http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
+{
+	struct hgw	       *g = gw->priv;
+	const struct http_tmpl *t = g->t;
+	struct hvals		v;
+	struct buf		url = { 0 }, body = { 0 }, nat = { 0 };
+	struct hx	       *x;
+	CURL		       *h;
+	char			err[256];
+	size_t			i;
+
+	memset(&v, 0, sizeof(v));
+	v.g = g;
+	v.m = m;
+	v.sender = g->sender;
+	snprintf(v.parts, sizeof(v.parts), "%d", m->parts);
+	/* The national form: 0 and the number, for Vietnamese numbers. */
+	if (strncmp(m->to, "+84", 3) == 0)
+		buf_printf(&nat, "0%s", m->to + 3);
+	else
+		buf_adds(&nat, m->to);
+	v.national = nat.s;
+	if (t->dlr_url != NULL)
+		v.dlr = fill(&v, t->dlr_url);
+
+	/* The URL: each value percent-encoded, then the query. */
+	v.escape = 1;
+	if (subst(t->url, hval, &v, &url, err, sizeof(err)) == -1)
+		log_warnx("gateway %s: url: %s", g->gwid, err);
+	pairs(&v, &t->query, &url, strchr(url.s, '?') != NULL ? '&' : '?', 0);
+	if (url.s[url.len - 1] == '?')
+		url.s[--url.len] = '\0';
+
+	x = xcalloc(1, sizeof(*x));
+	x->g = g;
+	x->id = xstrdup(m->id);
+	x->url = buf_take(&url);
+	snprintf(x->note, sizeof(x->note), "%s", m->note);
+	if (t->body == HB_FORM) {
+		pairs(&v, &t->form, &body, '\0', 1);
+		x->body = body.s != NULL ? buf_take(&body) : xstrdup("");
+		if (!has_header(&t->headers, "Content-Type"))
+			x->headers = header(x->headers, "Content-Type",
+			    "application/x-www-form-urlencoded");
+	} else if (t->body == HB_JSON) {
+		json_t *o = jfield(&v, &t->json);
+
+		x->body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		if (x->body == NULL)
+			fatalx("jansson: out of memory");
+		if (!has_header(&t->headers, "Content-Type"))
+			x->headers = header(x->headers, "Content-Type",
+			    "application/json");
+	}
+	for (i = 0; i < t->headers.nsub; i++) {
+		char *s = fill(&v, t->headers.sub[i].value);
+
+		if (s != NULL)
+			x->headers = header(x->headers, t->headers.sub[i].name,
+			    s);
+		free(s);
+	}
+	if (t->auth == HA_BEARER || t->auth == HA_HEADER) {
+		char *s = t->auth == HA_BEARER ?
+		    xasprintf("Bearer %s", g->secret) :
+		    xstrdup(g->secret);
+
+		x->headers = header(x->headers,
+		    t->auth == HA_BEARER ? "Authorization" : t->auth_header, s);
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+	/* No "Expect: 100-continue" round trip before a body. */
+	x->headers = header(x->headers, "Expect", "");
+	free(v.dlr);
+	buf_free(&v.tmp);
+	buf_free(&nat);
+
+	h = curlm_easy(g->m);
+	x->h = h;
+	curl_easy_setopt(h, CURLOPT_URL, x->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, g->timeout);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->err);
+	if (g->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (strcmp(t->method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else {
+		if (strcmp(t->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		    x->body != NULL ? x->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+		    (long)(x->body != NULL ? strlen(x->body) : 0));
+	}
+	if (t->auth == HA_BASIC) {
+		int token = g->user == NULL || *g->user == '\0';
+
+		/* A token and no user (SpeedSMS): TOKEN:x. */
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME,
+		    token ? g->secret : g->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, token ? "x" : g->secret);
+	}
+
+	a->id = m->id;
+	a->retry_after = 0;
+	if (curlm_start(g->m, h, x, err, sizeof(err)) == -1) {
+		a->result = GW_TEMPFAIL;
+		say(g, a, m->note, err, NULL, 0);
+		hx_free(x);
+		return GW_TEMPFAIL;
+	}
+	x->next = g->fly;
+	if (g->fly != NULL)
+		g->fly->prev = x;
+	g->fly = x;
+	a->result = GW_INFLIGHT;
+	return GW_INFLIGHT;
+}
+
+static int
+http_pollfds(struct gw *gw, struct pollfd *p, int max, int *timeout)
+{
+	struct hgw *g = gw->priv;
+
+	return curlm_pollfds(g->m, p, max, timeout);
+}
+
+static void
+http_poll(struct gw *gw, void (*done)(void *, const struct gw_answer *),
+    void	    *arg)
+{
+	struct hgw *g = gw->priv;
+
+	g->done = done;
+	g->done_arg = arg;
+	curlm_drive(g->m, fin, g);
+	g->done = NULL;
+}
+
+/* The answers are the gateway's to keep: nothing to make durable here. */
+static int
+http_flush(struct gw *gw, char *err, size_t errlen)
+{
+	return 0;
+}
+
+static char *
+astr(struct arena *a, const char *s)
+{
+	return s != NULL ? arena_strdup(a, s) : NULL;
+}
+
+static void
+field_copy(struct arena *a, struct tfield *to, const struct tfield *f)
+{
+	size_t i;
+
+	*to = *f;
+	to->name = astr(a, f->name);
+	to->value = astr(a, f->value);
+	to->loc.file = NULL;
+	if (f->nsub == 0) {
+		to->sub = NULL;
+		return;
+	}
+	to->sub = arena_alloc(a, f->nsub * sizeof(*to->sub));
+	for (i = 0; i < f->nsub; i++)
+		field_copy(a, &to->sub[i], &f->sub[i]);
+}
+
+static char **
+strs_copy(struct arena *a, char **v, size_t n)
+{
+	char **r;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	r = arena_alloc(a, n * sizeof(*r));
+	for (i = 0; i < n; i++)
+		r[i] = arena_strdup(a, v[i]);
+	return r;
+}
+
+/* A deep copy of template t, from arena a. */
+static struct http_tmpl *
+tmpl_copy(struct arena *a, const struct http_tmpl *t)
+{
+	struct http_tmpl *c = arena_alloc(a, sizeof(*c));
+
+	*c = *t;
+	c->preset = astr(a, t->preset);
+	c->method = astr(a, t->method);
+	c->url = astr(a, t->url);
+	c->auth_header = astr(a, t->auth_header);
+	c->dlr_url = astr(a, t->dlr_url);
+	c->pointer = astr(a, t->pointer);
+	field_copy(a, &c->headers, &t->headers);
+	field_copy(a, &c->query, &t->query);
+	field_copy(a, &c->form, &t->form);
+	field_copy(a, &c->json, &t->json);
+	if (t->nstatus > 0) {
+		c->status = arena_alloc(a, t->nstatus * sizeof(*c->status));
+		memcpy(c->status, t->status, t->nstatus * sizeof(*c->status));
+	}
+	c->ok = strs_copy(a, t->ok, t->nok);
+	c->retry = strs_copy(a, t->retry, t->nretry);
+	c->already_sent = strs_copy(a, t->already_sent, t->nalready);
+	return c;
+}
+
+/* A secret from the variable env or the file path, into *out. */
+static int
+secret_from(const char *gwid, const char *what, const char *env,
+    const char *path, char **out, char *err, size_t errlen)
+{
+	char  *data;
+	size_t len;
+
+	if (env != NULL) {
+		const char *s = getenv(env);
+
+		if (s == NULL || *s == '\0') {
+			snprintf(err, errlen,
+			    "gateway %s: the environment variable %s (its "
+			    "%s) is not set",
+			    gwid, env, what);
+			return -1;
+		}
+		*out = xstrdup(s);
+		return 0;
+	}
+	if (path != NULL) {
+		if (fs_slurp(path, 4096, &data, &len, err, errlen) == -1)
+			return -1;
+		/* One line: the newline an editor adds is not part of it. */
+		while (
+		    len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+			data[--len] = '\0';
+		if (len == 0 || strlen(data) != len) {
+			snprintf(err, errlen,
+			    "gateway %s: %s (its %s) is empty or holds a NUL "
+			    "byte",
+			    gwid, path, what);
+			free(data);
+			return -1;
+		}
+		*out = data;
+	}
+	return 0;
+}
+
+static int
+http_init(struct gw *gw, char *err, size_t errlen)
+{
+	const struct gateway *cfg = gw->cfg;
+	struct hgw	     *g;
+
+	if (cfg == NULL || cfg->http == NULL) {
+		snprintf(err, errlen, "http gateway without its config");
+		return -1;
+	}
+	g = xcalloc(1, sizeof(*g));
+	g->a = arena_new();
+	g->gwid = arena_strdup(g->a, cfg->id);
+	g->t = tmpl_copy(g->a, cfg->http);
+	g->sender = arena_strdup(g->a, cfg->sender != NULL ? cfg->sender : "");
+	g->timeout = (long)cfg->timeout;
+	g->insecure = cfg->insecure;
+	if (cfg->user != NULL)
+		g->user = xstrdup(cfg->user);
+	else if (cfg->user_env != NULL) {
+		if (secret_from(cfg->id, "user", cfg->user_env, NULL, &g->user,
+			err, errlen) == -1)
+			goto fail;
+		g->user_secret = 1;
+	}
+	if (secret_from(cfg->id, "password", cfg->password_env,
+		cfg->password_file, &g->secret, err, errlen) == -1 ||
+	    secret_from(cfg->id, "token", cfg->token_env, cfg->token_file,
+		&g->secret, err, errlen) == -1)
+		goto fail;
+	if ((g->m = curlm_new(cfg->concurrency, err, errlen)) == NULL)
+		goto fail;
+	gw->priv = g;
+	return 0;
+fail:
+	arena_free(g->a);
+	free(g->user);
+	if (g->secret != NULL)
+		explicit_bzero(g->secret, strlen(g->secret));
+	free(g->secret);
+	free(g);
+	return -1;
+}
+
+static void
+http_shutdown(struct gw *gw)
+{
+	struct hgw *g = gw->priv;
+	struct hx  *x;
+
+	if (g == NULL)
+		return;
+	while ((x = g->fly) != NULL) {
+		hx_unlink(g, x);
+		curlm_abort(g->m, x->h);
+		hx_free(x);
+	}
+	curlm_free(g->m);
+	arena_free(g->a);
+	free(g->user);
+	if (g->secret != NULL)
+		explicit_bzero(g->secret, strlen(g->secret));
+	free(g->secret);
+	free(g);
+	gw->priv = NULL;
+}
+
+const struct gw_backend gw_backend_http = {
+	"http",
+	http_init,
+	http_submit,
+	http_pollfds,
+	http_poll,
+	http_flush,
+	http_shutdown,
+};
