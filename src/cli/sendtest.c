@@ -17,16 +17,20 @@
 
 #include "cli/cli.h"
 #include "gw/gw.h"
+#include "plan/phone.h"
 #include "render/mime.h"
 #include "util/log.h"
+#include "util/sms.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 static const char sendtest_usage[] =
-    "usage: loa [-c FILE] send-test --channel email --to ADDRESS\n"
+    "usage: loa [-c FILE] send-test --channel email|sms --to ADDRESS\n"
     "\n"
     "Send one test message through the gateway the config gives the channel\n"
-    "(channels = { email = ...; }), and print what it answered. Exit 0 when\n"
-    "the gateway took it, 3 with its words when it did not.\n";
+    "(channels = { email = ...; sms = ...; }), and print what it answered.\n"
+    "ADDRESS: an email address, or a phone number (0912 345 678, +84...).\n"
+    "Exit 0 when the gateway took it, 3 with its words when it did not.\n";
 
 struct sendtest {
 	const struct service *svc;
@@ -113,6 +117,69 @@ split_from(const char *from, char **name, char **addr)
 	*name = n > 0 ? xstrndup(from, n) : NULL;
 }
 
+/*
+ * The gateway the config gives channel ch, started: the configured one,
+ * else the embedded file gateway beside the store. 0, or an exit code
+ * with the reason printed.
+ */
+static int
+open_gw(const struct service *svc, enum channel ch, struct gw *g)
+{
+	static const char *const kinds[] = { "smtp", "http", "file", "spool" };
+	const struct gateway	*cfg = svc->channel_gw[ch];
+	char			 err[512];
+
+	memset(g, 0, sizeof(*g));
+	g->fd = -1;
+	g->cfg = cfg;
+	if (cfg == NULL) {
+		const char *s = strrchr(svc->store, '/');
+
+		g->backend = gw_lookup("file");
+		g->dir = s == NULL ?
+		    xstrdup("outbox") :
+		    xasprintf("%.*s/outbox", (int)(s - svc->store), svc->store);
+	} else {
+		/* email goes through smtp or file; SMS through http or file */
+		int carries = cfg->kind == GW_FILE ||
+		    (ch == CH_EMAIL && cfg->kind == GW_SMTP) ||
+		    (ch == CH_SMS && cfg->kind == GW_HTTP);
+
+		g->backend = gw_lookup(kinds[cfg->kind]);
+		g->dir = cfg->dir != NULL ? xstrdup(cfg->dir) : NULL;
+		if (g->backend == NULL || !carries) {
+			fprintf(stderr,
+			    "loa: send-test: gateway %s (kind %s) does not "
+			    "carry %s\n",
+			    cfg->id, kinds[cfg->kind],
+			    ch == CH_EMAIL ? "email" : "SMS");
+			free(g->dir);
+			return EXIT_INVALID;
+		}
+	}
+	umask(077);
+	if (g->backend->init(g, err, sizeof(err)) == -1) {
+		fprintf(stderr, "loa: send-test: %s\n", err);
+		free(g->dir);
+		return EXIT_INVALID;
+	}
+	return 0;
+}
+
+/* Print the answer a of gateway cfg for to; the exit code. */
+static int
+report(const struct gateway *cfg, const char *to, const struct gw_answer *a)
+{
+	if (a->result != GW_OK) {
+		fprintf(stderr, "loa: send-test: gateway %s: %s\n",
+		    cfg != NULL ? cfg->id : "(embedded file)", a->text);
+		return EXIT_RUNTIME;
+	}
+	printf("sent to %s through gateway %s: %s\n", to,
+	    cfg != NULL ? cfg->id : "(embedded file)", a->text);
+	return 0;
+}
+
 static int
 sendtest_email(const struct sendtest *t)
 {
@@ -121,9 +188,10 @@ sendtest_email(const struct sendtest *t)
 	struct gw_msg	      m;
 	struct gw_answer      a;
 	struct mime_mail      mm;
-	char		      id[32] = "", err[512], *name = NULL, *addr;
+	char		      id[32] = "", *name = NULL, *addr;
 	char		     *data;
 	const char	     *p;
+	int		      rc;
 
 	if (strchr(t->to, '@') == NULL || t->to[0] == '@' ||
 	    strchr(t->to, '@')[1] == '\0') {
@@ -139,40 +207,8 @@ sendtest_email(const struct sendtest *t)
 			    t->to);
 			return EXIT_USAGE;
 		}
-	memset(&g, 0, sizeof(g));
-	g.fd = -1;
-	g.cfg = cfg;
-	if (cfg == NULL) {
-		/* The embedded default: the file gateway beside the store. */
-		const char *s = strrchr(t->svc->store, '/');
-
-		g.backend = gw_lookup("file");
-		g.dir = s == NULL ?
-		    xstrdup("outbox") :
-		    xasprintf("%.*s/outbox", (int)(s - t->svc->store),
-			t->svc->store);
-	} else {
-		static const char *const kinds[] = { "smtp", "http", "file",
-			"spool" };
-
-		g.backend = gw_lookup(kinds[cfg->kind]);
-		g.dir = cfg->dir != NULL ? xstrdup(cfg->dir) : NULL;
-		if (g.backend == NULL || cfg->kind == GW_HTTP ||
-		    cfg->kind == GW_SPOOL) {
-			fprintf(stderr,
-			    "loa: send-test: gateway %s (kind %s) does not "
-			    "carry email\n",
-			    cfg->id, kinds[cfg->kind]);
-			free(g.dir);
-			return EXIT_INVALID;
-		}
-	}
-	umask(077);
-	if (g.backend->init(&g, err, sizeof(err)) == -1) {
-		fprintf(stderr, "loa: send-test: %s\n", err);
-		free(g.dir);
-		return EXIT_INVALID;
-	}
+	if ((rc = open_gw(t->svc, CH_EMAIL, &g)) != 0)
+		return rc;
 	random_id(id, sizeof(id));
 	split_from(cfg != NULL && cfg->from != NULL ? cfg->from :
 						      "loa <loa@localhost>",
@@ -200,23 +236,51 @@ sendtest_email(const struct sendtest *t)
 	free(data);
 	free(name);
 	free(addr);
-	if (a.result != GW_OK) {
-		fprintf(stderr, "loa: send-test: gateway %s: %s\n",
-		    cfg != NULL ? cfg->id : "(embedded file)", a.text);
-		return EXIT_RUNTIME;
-	}
-	printf("sent to %s through gateway %s: %s\n", t->to,
-	    cfg != NULL ? cfg->id : "(embedded file)", a.text);
-	return 0;
+	return report(cfg, t->to, &a);
 }
 
 static int
 sendtest_sms(const struct sendtest *t)
 {
-	fprintf(stderr,
-	    "loa: send-test: --channel sms: not yet; the SMS "
-	    "gateway's test comes with it\n");
-	return EXIT_RUNTIME;
+	const struct gateway *cfg = t->svc->channel_gw[CH_SMS];
+	struct gw	      g;
+	struct gw_msg	      m;
+	struct gw_answer      a;
+	struct sms_info	      si;
+	char		      id[32] = "", to[32], err[256], *text;
+	int		      rc;
+
+	if (phone_e164(t->to, to, sizeof(to), err, sizeof(err)) == -1) {
+		fprintf(stderr, "loa: send-test: --to \"%s\": %s\n", t->to,
+		    err);
+		return EXIT_USAGE;
+	}
+	if ((rc = open_gw(t->svc, CH_SMS, &g)) != 0)
+		return rc;
+	random_id(id, sizeof(id));
+	text = xstrdup("Tin nhắn thử của loa: cổng SMS đã gửi được tin này. "
+		       "Không cần trả lời.");
+	if (cfg != NULL && cfg->fold) {
+		char *f = text_fold(text);
+
+		if (f != NULL) {
+			free(text);
+			text = f;
+		}
+	}
+	sms_analyse(text, &si);
+	memset(&m, 0, sizeof(m));
+	m.id = id;
+	m.channel = "sms";
+	m.to = to;
+	m.data = text;
+	m.encoding = sms_encoding_name(si.encoding);
+	m.parts = si.parts;
+	send_wait(&g, &m, &a);
+	g.backend->shutdown(&g);
+	free(g.dir);
+	free(text);
+	return report(cfg, to, &a);
 }
 
 static const struct {

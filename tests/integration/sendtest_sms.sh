@@ -1,0 +1,96 @@
+#!/bin/sh
+# sendtest_sms.sh: `loa send-test --channel sms --to NUMBER` (SPEC §10): one
+# test SMS through the configured http gateway (tests/tools/faultgw.py,
+# the webhook preset) or the embedded file gateway; exit 0 with the
+# gateway's answer, 3 with its words when it refuses, 2 for a number that
+# is not one; the number goes in E.164 and the text folded when the
+# gateway folds.
+set -u
+: "${LOA:?}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+. "$LOA_SRC/tests/tools/faultgw.sh"
+sanitizer_logs "$tmp"
+trap 'faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+
+cat >"$tmp/rules.json" <<'JSON'
+{ "rules": [
+  { "to_suffix": "99", "status": 400, "body": "number barred" }
+] }
+JSON
+faultgw_start "$tmp" "$tmp/rules.json" || ko "faultgw does not start"
+
+mkdir -p "$tmp/c" "$tmp/e"
+printf 'plan = { id = "T/1"; issued = "2026-03-02"; title = "Thử"; };\n' \
+    >"$tmp/c/plan.cfg"
+cp "$tmp/c/plan.cfg" "$tmp/e/plan.cfg"
+cat >"$tmp/c/loa.cfg" <<EOF2
+loa = { store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+gateways = ( { id = "sms"; kind = "http"; preset = "webhook";
+  url = "http://127.0.0.1:$FAULTGW_PORT/hook"; fold = true; } );
+channels = { sms = "sms"; };
+EOF2
+printf 'loa = { store = "var/loa.db"; plans = [ "plan.cfg" ]; };\n' \
+    >"$tmp/e/loa.cfg"
+
+"$LOA" -c "$tmp/c/loa.cfg" send-test --channel sms --to "0912 345 678" \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^sent to +84912345678 through gateway sms: HTTP 200' "$tmp/out"; then
+	ok "send-test sms: exit 0 and the gateway's answer"
+else
+	ko "send-test sms" "exit $rc: $(cat "$tmp/out" "$tmp/err")"
+fi
+if $PY - "$tmp/gw.log" <<'PY'
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(reqs) == 1, reqs
+r = reqs[0]
+b = json.loads(r["body"])
+assert r["method"] == "POST" and r["path"] == "/hook", r
+assert b["to"] == "+84912345678" and b["encoding"] == "gsm7", b
+assert b["text"].startswith("Tin nhan thu cua loa"), b["text"]
+assert r["headers"].get("Idempotency-Key") == b["id"], r["headers"]
+PY
+then
+	ok "the request: E.164, folded, gsm7, Idempotency-Key = id"
+else
+	ko "the request at the gateway"
+fi
+
+"$LOA" -c "$tmp/c/loa.cfg" send-test --channel sms --to 0912345699 \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q 'gateway sms: .*400.*number barred' "$tmp/err"; then
+	ok "a refusal: exit 3 with the gateway's words"
+else
+	ko "a refusal" "exit $rc: $(cat "$tmp/out" "$tmp/err")"
+fi
+
+"$LOA" -c "$tmp/c/loa.cfg" send-test --channel sms --to 12ab \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q -- '--to "12ab"' "$tmp/err"; then
+	ok "not a number: exit 2, saying so"
+else
+	ko "not a number" "exit $rc: $(cat "$tmp/err")"
+fi
+
+"$LOA" -c "$tmp/e/loa.cfg" send-test --channel sms --to +84912345678 \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q '"to": *"+84912345678"' "$tmp/e/var/outbox/sms.jsonl" &&
+    grep -q '"encoding": *"ucs2"' "$tmp/e/var/outbox/sms.jsonl"; then
+	ok "the embedded file gateway: one record, Vietnamese as ucs2"
+else
+	ko "the embedded file gateway" "exit $rc: $(cat "$tmp/err" "$tmp/e/var/outbox/sms.jsonl" 2>&1)"
+fi
+
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
