@@ -288,6 +288,30 @@ gwh_success(struct cfg *c, config_setting_t *g, const char *path,
 		    &h->already_sent);
 }
 
+/* A header value of the config holding a control character (CR, LF
+ * ...) is an error: it would end the header line or glue two. */
+static void
+gwh_header_ctl(struct cfg *c, config_setting_t *hs, const char *path)
+{
+	int i, n = hs != NULL ? config_setting_length(hs) : 0;
+
+	for (i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(hs, i);
+		const char	 *v = config_setting_get_string(e), *q;
+
+		if (v == NULL)
+			continue;
+		for (q = v; *q != '\0'; q++)
+			if ((unsigned char)*q < ' ' || *q == 0x7f) {
+				cfg_error(c, e, path, config_setting_name(e),
+				    "a control character (U+%04X) in a header "
+				    "value; expected one line of text",
+				    (unsigned)(unsigned char)*q);
+				break;
+			}
+	}
+}
+
 /* Read one layer (a preset, then the gateway's own keys) over h. */
 static void
 gwh_layer(struct cfg *c, config_setting_t *g, const char *path,
@@ -312,8 +336,11 @@ gwh_layer(struct cfg *c, config_setting_t *g, const char *path,
 		    s, NULL);
 		h->url = s;
 	}
-	if (gwh_group(c, g, path, "headers", 0, &f))
+	if (gwh_group(c, g, path, "headers", 0, &f)) {
+		gwh_header_ctl(c, config_setting_get_member(g, "headers"),
+		    cfg_path(c, path, "headers"));
 		gwh_merge(c->a, &h->headers, &f);
+	}
 	if (gwh_group(c, g, path, "query", 0, &f))
 		gwh_merge(c->a, &h->query, &f);
 	if ((form = gwh_group(c, g, path, "form", 0, &f))) {

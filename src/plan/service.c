@@ -416,7 +416,17 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 		cfg_bool(c, g, path, "insecure", &gw->insecure);
 		cfg_int(c, g, path, "concurrency", &gw->concurrency, 1, 1000);
 		cfg_int(c, g, path, "max_parts", &gw->max_parts, 1, 255);
-		cfg_duration(c, g, path, "timeout", &gw->timeout);
+		if (cfg_duration(c, g, path, "timeout", &gw->timeout) == 0 &&
+		    (gw->timeout < 1 || gw->timeout > 3600)) {
+			/* 0 would be libcurl's "no limit": a gateway that
+			 * never answers would hold its sends for good. */
+			cfg_error(c, config_setting_get_member(g, "timeout"),
+			    path, "timeout",
+			    "%lld s; expected 1 s to 1 h (a send that no "
+			    "answer ends would hold its place for good)",
+			    (long long)gw->timeout);
+			gw->timeout = 30;
+		}
 		if ((rate = cfg_str(c, g, path, "rate", 0)) != NULL) {
 			double	    r, per = 0;
 			char	   *end;
