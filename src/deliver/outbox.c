@@ -1106,6 +1106,11 @@ outbox_sent(struct outbox *ob, const char *id, int64_t rowid, int64_t now,
 	bind_text(ob->sent, 3, answer);
 	if (ob_step_done(ob, ob->sent, "recording a send") == -1)
 		return -1;
+	if (sqlite3_changes(ob->db) != 1) {
+		snprintf(ob->err, sizeof(ob->err),
+		    "outbox: job %s is not the row its claim named", id);
+		return -1;
+	}
 	return ob_attempt(ob, id, now, "sent", answer);
 }
 
