@@ -5,7 +5,8 @@
 # change durable (the outbox on the disk, synchronous=FULL); beside it, in
 # the same run, wrk with 64 connections posting the same body to the same
 # nginx: what this machine's loopback HTTP can carry. Prints both rates
-# and the ratio (goal: at least 0.5).
+# and the ratio (goal: at least 0.5); then the floor: a bare SQLite loop
+# doing only the same durable row updates, no HTTP.
 #
 #   scripts/bench.d/sms.sh [LOA]
 #
@@ -103,3 +104,34 @@ wrk_rate=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$dir/wrk.out")
 printf '%-40s %7s    %8s req/s\n' "reference: wrk -c 64 -t 2 -d 5s" "" "$wrk_rate"
 awk -v a="$loa_rate" -v b="$wrk_rate" 'BEGIN {
 	printf "loa reaches %.2f of wrk (goal 0.5): %s\n", a / b, (a / b >= 0.5) ? "met" : "MISSED" }'
+
+# The floor of any durable design: a bare SQLite loop doing only the same
+# row updates (WAL, synchronous=FULL, claims and outcomes a batch of 64 at
+# a time, as the gateway's concurrency), no HTTP at all. loa cannot go
+# faster than this; wrk's rate is above it on this machine.
+awk -v n="$N" 'BEGIN {
+	print "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	print "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT, next_at INT, attempts INT, sent_at INT);"
+	print "CREATE INDEX jobs_ready ON jobs(state, next_at, id);"
+	print "CREATE TABLE attempts (job TEXT, at INT, outcome TEXT, answer TEXT);"
+	print "BEGIN;"
+	for (i = 0; i < n; i++) printf "INSERT INTO jobs VALUES (%d, \x27pending\x27, 0, 0, NULL);\n", i
+	print "COMMIT;"
+	print ".timer on"
+	for (b = 0; b < n; b += 64) {
+		hi = b + 64 > n ? n : b + 64
+		printf "BEGIN; UPDATE jobs SET state=\x27sending\x27, attempts=attempts+1 WHERE id IN (SELECT id FROM jobs WHERE state=\x27pending\x27 AND next_at <= 1 ORDER BY next_at, id LIMIT 64); COMMIT;\n"
+		printf "BEGIN;"
+		for (i = b; i < hi; i++) printf " UPDATE jobs SET state=\x27sent\x27, sent_at=1 WHERE id=\x27%d\x27; INSERT INTO attempts VALUES (\x27%d\x27, 1, \x27sent\x27, \x27HTTP 200\x27);", i, i
+		print " COMMIT;"
+	}
+}' >"$dir/ref.sql"
+split_at=$(grep -n '^.timer on' "$dir/ref.sql" | cut -d: -f1)
+head -n "$split_at" "$dir/ref.sql" | grep -v '^.timer' | sqlite3 "$dir/ref.db" >/dev/null
+start=$(date +%s.%N)
+tail -n +"$((split_at + 1))" "$dir/ref.sql" | sqlite3 "$dir/ref.db" >/dev/null
+end=$(date +%s.%N)
+sql_rate=$(awk -v n="$N" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')
+printf '%-40s %7s    %8s jobs/s\n' "floor: bare SQLite loop, same updates" "" "$sql_rate"
+awk -v a="$loa_rate" -v s="$sql_rate" -v b="$wrk_rate" 'BEGIN {
+	printf "the store alone reaches %.2f of wrk; loa reaches %.2f of the store\n", s / b, a / s }'

@@ -1089,20 +1089,28 @@ ob_attempt(struct outbox *ob, const char *id, int64_t now, const char *outcome,
 }
 
 int
-outbox_sent(struct outbox *ob, const char *id, int64_t now, const char *answer)
+outbox_sent(struct outbox *ob, const char *id, int64_t rowid, int64_t now,
+    const char *answer)
 {
+	/* By the claim's rowid: the table itself, not the id's index. */
 	if (ob_prepare(ob, &ob->sent,
 		"UPDATE jobs SET state = 'sent', sent_at = ?2, "
 		/* A text cut to fit max_parts says so (gw_msg.note). */
 		"reason = CASE WHEN ?3 LIKE 'cut to % part% (was %)%' "
 		"THEN substr(?3, 1, instr(?3, ')')) END, "
-		"updated = ?2 WHERE id = ?1") == -1)
+		"updated = ?2 WHERE rowid = ?1 AND id = ?4") == -1)
 		return -1;
-	bind_text(ob->sent, 1, id);
+	sqlite3_bind_int64(ob->sent, 1, rowid);
+	bind_text(ob->sent, 4, id);
 	sqlite3_bind_int64(ob->sent, 2, now);
 	bind_text(ob->sent, 3, answer);
 	if (ob_step_done(ob, ob->sent, "recording a send") == -1)
 		return -1;
+	if (sqlite3_changes(ob->db) != 1) {
+		snprintf(ob->err, sizeof(ob->err),
+		    "outbox: job %s is not the row its claim named", id);
+		return -1;
+	}
 	return ob_attempt(ob, id, now, "sent", answer);
 }
 

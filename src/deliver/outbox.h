@@ -113,8 +113,8 @@ int outbox_claim(struct outbox *, int64_t now, enum channel ch, int max,
 int outbox_claim_in(struct outbox *, int64_t now, const int room[CH__N],
     int max, struct ob_job **v, size_t *n, size_t *cap);
 /* The outcome of a claimed job, inside a transaction the caller holds. */
-int
-outbox_sent(struct outbox *, const char *id, int64_t now, const char *answer);
+int outbox_sent(struct outbox *, const char *id, int64_t rowid, int64_t now,
+    const char *answer);
 int outbox_retry(struct outbox *, const char *id, int64_t now, int64_t next_at,
     const char *answer);
 int outbox_finish(struct outbox *, const char *id, int64_t now,

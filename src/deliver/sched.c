@@ -244,7 +244,7 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 		o = PO_RETRY;
 	switch (o) {
 	case PO_SENT:
-		if (outbox_sent(e->ob, j->id, now, c->ans.text) == -1)
+		if (outbox_sent(e->ob, j->id, j->rowid, now, c->ans.text) == -1)
 			return -1;
 		if (p != NULL &&
 		    (j->channel == CH_EMAIL || j->channel == CH_SMS) &&
