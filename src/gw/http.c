@@ -32,6 +32,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/subst.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 /* The most of an answer's body kept (to read its JSON). */
@@ -281,17 +282,31 @@ has_header(const struct tfield *f, const char *name)
 static void
 blot(const struct hgw *g, char *s)
 {
-	const char *w[4];
-	struct buf  enc = { 0 };
-	char	   *p;
+	const char *w[5];
+	struct buf  enc = { 0 }, form = { 0 };
+	char	   *p, *js = NULL;
 	size_t	    i, n;
+	json_t	   *j;
 
+	/* As sent: plain, percent-encoded, form-encoded (a space as +),
+	 * and as a JSON string escapes it; a gateway may echo any. */
 	w[0] = g->secret;
 	pct(&enc, g->secret != NULL ? g->secret : "", 0);
 	w[1] = enc.s;
-	w[2] = g->user_secret ? g->user : NULL;
-	w[3] = NULL;
-	for (i = 0; i < 3; i++) {
+	pct(&form, g->secret != NULL ? g->secret : "", 1);
+	w[2] = form.s;
+	if (g->secret != NULL && (j = json_string(g->secret)) != NULL) {
+		if ((js = json_dumps(j, JSON_ENCODE_ANY)) != NULL &&
+		    strlen(js) >= 2) {
+			js[strlen(js) - 1] = '\0';
+			w[3] = js + 1;
+		} else
+			w[3] = NULL;
+		json_decref(j);
+	} else
+		w[3] = NULL;
+	w[4] = g->user_secret ? g->user : NULL;
+	for (i = 0; i < 5; i++) {
 		if (w[i] == NULL || (n = strlen(w[i])) == 0 ||
 		    strcmp(w[i], "***") == 0)
 			continue;
@@ -308,6 +323,8 @@ blot(const struct hgw *g, char *s)
 		}
 	}
 	buf_free(&enc);
+	buf_free(&form);
+	free(js);
 }
 
 /* The answer's text: the message's note, what, then the body's first
@@ -325,7 +342,9 @@ say(const struct hgw *g, struct gw_answer *a, const char *note,
 	buf_adds(&b, what);
 	if (body != NULL && len > 0)
 		buf_adds(&b, ": ");
-	for (i = 0; body != NULL && i < len && b.len < room + 16; i++) {
+	/* The whole body (at most HTTP_BODY_MAX) is cleaned and the secret
+	 * blotted before the cut: a secret across the cut is still found. */
+	for (i = 0; body != NULL && i < len; i++) {
 		unsigned char ch = (unsigned char)body[i];
 
 		if (ch < ' ' || ch == 0x7f) {
@@ -471,7 +490,14 @@ judge(const struct hgw *g, long st, const char *body, size_t len,
 	} else if (ok_status(t, st)) {
 		if (t->nok == 0 || in_list(v, t->ok, t->nok, prefix))
 			r = GW_OK;
-		else if (v == NULL && t->pointer != NULL) {
+		else if (v == NULL && t->pointer != NULL &&
+		    len >= HTTP_BODY_MAX) {
+			/* Too long to read whole: the gateway took it (a 2xx
+			 * of its rule); sending again would duplicate it. */
+			*why = "a success status with an answer too long to "
+			       "read (64 KB): taken as sent";
+			r = GW_OK;
+		} else if (v == NULL && t->pointer != NULL) {
 			/* No verdict where one belongs: a proxy's page, a
 			 * changed API. Tried again, never taken as sent. */
 			*why = "the answer has no value at the success pointer";
@@ -556,8 +582,13 @@ http_retry_after(const char *v, time_t now)
 {
 	time_t t;
 
+	size_t d;
+
 	v += strspn(v, " \t");
-	if (*v >= '0' && *v <= '9' && v[strspn(v, "0123456789")] == '\0') {
+	d = strspn(v, "0123456789");
+	/* RFC 9110 §5.5: whitespace around a field value is not part of
+	 * it. */
+	if (d > 0 && v[d + strspn(v + d, " \t")] == '\0') {
 		long long s = strtoll(v, NULL, 10);
 
 		/* A day at most: longer is a typo or an attack. */
@@ -927,6 +958,26 @@ http_init(struct gw *gw, char *err, size_t errlen)
 	    secret_from(cfg->id, "token", cfg->token_env, cfg->token_file,
 		&g->secret, err, errlen) == -1)
 		goto fail;
+	/* A JSON body cannot carry what is not UTF-8 (jansson would make
+	 * it ""): said now, not at every send. */
+	if ((g->secret != NULL &&
+		text_utf8_check(g->secret, strlen(g->secret)) != -1) ||
+	    (g->user != NULL &&
+		text_utf8_check(g->user, strlen(g->user)) != -1)) {
+		snprintf(err, errlen,
+		    "gateway %s: its %s is not UTF-8 text (from %s)", cfg->id,
+		    g->user != NULL &&
+			    text_utf8_check(g->user, strlen(g->user)) != -1 ?
+			"user" :
+			"secret",
+		    cfg->password_env	   ? cfg->password_env :
+			cfg->token_env	   ? cfg->token_env :
+			cfg->password_file ? cfg->password_file :
+			cfg->token_file	   ? cfg->token_file :
+			cfg->user_env	   ? cfg->user_env :
+					     "the config");
+		goto fail;
+	}
 	if ((g->m = curlm_new(cfg->concurrency, err, errlen)) == NULL)
 		goto fail;
 	gw->priv = g;
