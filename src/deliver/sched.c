@@ -39,6 +39,8 @@
  */
 #define CLAIM_FIRST 4
 #define CLAIM_BATCH 256
+/* The longest a Retry-After holds a whole gateway, seconds. */
+#define PAUSE_MAX 900
 
 static void flight_free(struct flight *);
 
@@ -525,7 +527,11 @@ note_answer(struct engine *e, enum channel ch, const struct gw_answer *a)
 
 	if (a->result != GW_TEMPFAIL || a->retry_after <= 0)
 		return;
-	until = e->fnow + (double)a->retry_after;
+	/* The job waits all it was told (up to a day); the gateway as a
+	 * whole at most PAUSE_MAX, so one answer cannot hold a channel (an
+	 * emergency's SMS among it) for a day. */
+	until = e->fnow +
+	    (double)(a->retry_after > PAUSE_MAX ? PAUSE_MAX : a->retry_after);
 	if (until <= e->pause[ch])
 		return;
 	if (e->pause[ch] <= e->fnow)
@@ -803,31 +809,76 @@ fail:
 }
 
 /*
+ * The instant (on e's clock) a job due by now on a channel held only by
+ * its rate gets a token; INFINITY when none is so held (a pause, or
+ * nothing due). -1 when the outbox fails.
+ */
+static int
+rate_wake(struct engine *e, int64_t now, double *wake)
+{
+	int64_t at[CH__N];
+	double	w;
+	int	ch;
+
+	*wake = INFINITY;
+	if (outbox_next_by_channel(e->ob, at) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		return -1;
+	}
+	for (ch = 0; ch < CH__N; ch++)
+		if (at[ch] != TIMEX_NONE && at[ch] <= now &&
+		    e->fnow >= e->pause[ch] &&
+		    (w = bucket_wait(&e->bucket[ch], e->fnow)) > 0 &&
+		    e->fnow + w < *wake)
+			*wake = e->fnow + w;
+	return 0;
+}
+
+/*
  * run --once: send what is due at now, all of it: a gateway at its
  * concurrency takes the rest as its answers land (each step records what
- * landed and claims into the room it left), then land what is still in
- * flight. A channel paused or out of tokens keeps the rest for the next
- * run: the clock of --once does not move.
+ * landed and claims into the room it left), and a gateway at its rate as
+ * its tokens come, on the real clock from now on. What a Retry-After
+ * pause holds stays for the next run. Then land what is in flight.
  */
 int
 engine_once(struct engine *e, int64_t now)
 {
-	struct pollfd pfd[ENGINE_MAXFDS];
-	int	      n, timeout;
+	struct pollfd	pfd[ENGINE_MAXFDS];
+	struct timespec t0, t1;
+	double		fnow = (double)now, wake;
+	int		n, timeout;
 
-	if (engine_step(e, now) == -1)
-		return -1;
-	while (engine_inflight(e) > 0 && !engine_interrupted()) {
-		timeout = 1000;
-		n = engine_pollfds(e, pfd, 0, ENGINE_MAXFDS, &timeout);
-		if (timeout < 0 || timeout > 1000)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (engine_step_at(e, fnow) == -1)
+			return -1;
+		if (engine_interrupted())
+			break;
+		if (engine_inflight(e) > 0) {
 			timeout = 1000;
+			n = engine_pollfds(e, pfd, 0, ENGINE_MAXFDS, &timeout);
+			if (timeout < 0 || timeout > 1000)
+				timeout = 1000;
+		} else {
+			if (rate_wake(e, now, &wake) == -1)
+				return -1;
+			if (isinf(wake))
+				break;
+			n = 0;
+			timeout = (int)ceil((wake - fnow) * 1000);
+			if (timeout > 1000)
+				timeout = 1000;
+			if (timeout < 0)
+				timeout = 0;
+		}
 		if (poll(pfd, (nfds_t)n, timeout) == -1 && errno != EINTR)
 			log_warn("poll");
-		if (engine_step(e, now) == -1)
-			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		fnow = (double)now + (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	}
-	return engine_land(e, now, 60000);
+	return engine_land(e, (int64_t)floor(fnow), 60000);
 }
 
 /* The descriptors and timeout the gateways wait on, after pfd[0..n). */

@@ -95,6 +95,32 @@ PY
 else
 	ko "rate" "$out"
 fi
+# run --once sends all that is due, at the rate: not only the burst.
+sed -e 's|"../var/loa.db"|"../once/loa.db"|' -e 's|"../var/|"../once/|g' \
+    "$cfg" >"$tmp/conf/once.cfg"
+if "$LOA" -c "$tmp/conf/once.cfg" run --once --now "2026-03-02 09:00" \
+    >/dev/null 2>"$tmp/once.err" &&
+    "$LOA" -c "$tmp/conf/once.cfg" outbox --json >"$tmp/once.json" &&
+    out=$(python3 - "$tmp/once.json" "$N" <<'PY'
+import collections, json, sys
+jobs = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+sent = [j for j in jobs if j["state"] == "sent"]
+per = collections.Counter(j["sent_at"] for j in sent if j["channel"] == "sms")
+bad = []
+if len(sent) != n + 5:
+    bad.append("%d of %d sent: %s" % (len(sent), n + 5,
+               sorted(collections.Counter(j["state"] for j in jobs).items())))
+if per and max(per.values()) > 40:
+    bad.append("a second over rate + burst: %d" % max(per.values()))
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+); then
+	ok "run --once sends all that is due, at the gateway's rate"
+else
+	ko "run --once at a rate" "${out:-} $(cat "$tmp/once.err")"
+fi
 sanitizer_check "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -786,6 +786,29 @@ START_TEST(test_retry_after_pauses_gateway)
 }
 END_TEST
 
+/* A Retry-After of a day holds that job a day, but the gateway as a
+ * whole only 15 minutes: the other jobs go then. */
+START_TEST(test_retry_after_pause_capped)
+{
+	static const struct answer v[] = { { GW_TEMPFAIL, 86400 },
+		{ GW_OK, 0 } };
+	int64_t			   t = LOCAL_TIME(T_INV);
+
+	open_engine(FIVE ", \"giang\"", 1);
+	use_script();
+	script_set(2, v);
+	step_at(t);
+	ck_assert_int_eq(script.submits, 1);
+	ck_assert_int_eq(count_in("failed"), 1);
+	ck_assert_int_eq(engine_next(fx.e), t + 900);
+	step_at(t + 899);
+	ck_assert_int_eq(script.submits, 1);
+	step_at(t + 900);
+	ck_assert_int_eq(script.submits, 5);
+	ck_assert_int_eq(count_in("failed"), 1);
+}
+END_TEST
+
 /* The bucket counts fractions of a second: with rate = "2/s", a token
  * comes every half second, and the wake is when it does. */
 START_TEST(test_rate_subsecond)
@@ -1092,6 +1115,7 @@ delivery_suite(void)
 	tcase_add_test(tc, test_rate_per_minute);
 	tcase_add_test(tc, test_fair_limit);
 	tcase_add_test(tc, test_retry_after_pauses_gateway);
+	tcase_add_test(tc, test_retry_after_pause_capped);
 	tcase_add_test(tc, test_group_commit);
 	suite_add_tcase(s, tc);
 
