@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "gw/gw.h"
@@ -90,8 +92,9 @@ struct mail {
 struct xfer {
 	struct smtp   *s;
 	pthread_t      tid;
-	int	       ended;  /* the thread is done (under s->mu) */
-	int	       joined; /* shutdown joins it (else detaches) */
+	int	       ended;	/* the thread is done (under s->mu) */
+	int	       joined;	/* shutdown joins it (else detaches) */
+	int	       aborted; /* its last transfer was stopped midway */
 	CURL	      *h;
 	const char    *data;
 	size_t	       len, off;
@@ -541,6 +544,7 @@ xfer_send(struct xfer *x, struct mail *j)
 	curl_easy_setopt(x->h, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(x->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->len);
 	rc = curl_easy_perform(x->h);
+	x->aborted = rc == CURLE_ABORTED_BY_CALLBACK;
 	curl_easy_setopt(x->h, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpt);
 	x->data = NULL;
@@ -591,7 +595,20 @@ worker_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
-	/* The QUIT of an open connection: bounded by the reply timeout. */
+	/*
+	 * A connection stopped in the middle of a transaction is closed
+	 * without QUIT, whose reply would come after the one the server
+	 * still holds; an idle one gets its QUIT, the wait bounded by the
+	 * reply timeout.
+	 */
+	if (x->aborted) {
+		curl_socket_t fd;
+
+		if (curl_easy_getinfo(x->h, CURLINFO_ACTIVESOCKET, &fd) ==
+			CURLE_OK &&
+		    fd != CURL_SOCKET_BAD)
+			(void)shutdown(fd, SHUT_RDWR);
+	}
 	curl_easy_cleanup(x->h);
 	pthread_mutex_lock(&s->mu);
 	x->ended = 1;
