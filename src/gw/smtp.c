@@ -680,12 +680,19 @@ smtp_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 	return a->result = GW_INFLIGHT;
 }
 
-/* The wake pipe: readable when a worker has an answer. */
+/*
+ * The wake pipe: readable when a worker has an answer. Nothing to poll
+ * for meanwhile: the timeout only bounds the wait past the longest a
+ * message may take.
+ */
 static int
 smtp_pollfds(struct gw *g, struct pollfd *pfd, int max, int *timeout)
 {
 	struct smtp *s = g->priv;
+	int	     t = (int)(s->timeout + SMTP_STOP_WAIT) * 1000;
 
+	if (*timeout < 0 || *timeout > t)
+		*timeout = t;
 	if (max < 1)
 		return 0;
 	pfd[0].fd = s->wake[0];

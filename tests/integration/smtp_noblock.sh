@@ -89,6 +89,10 @@ while [ "$(sent)" -lt $((NMAIL + NSMS)) ] && [ "$w" -lt 200 ] &&
 	sleep 0.1
 	w=$((w + 1))
 done
+[ "$(sent)" -eq $((NMAIL + NSMS)) ] &&
+    ok "run recorded the answers as they came, before any SIGTERM" ||
+    ko "run recorded the answers as they came, before any SIGTERM" \
+	"$(sent) sent of $((NMAIL + NSMS))"
 kill -TERM "$pid" 2>/dev/null
 if wait "$pid"; then
 	ok "run exits 0 on SIGTERM"
