@@ -13,9 +13,11 @@
 # invitation's MIME tree SPEC §7's (multipart/mixed > multipart/alternative
 # {text/plain, text/html, text/calendar} + application/ics), method= equal
 # to its METHOD, the .ics parsed by python3-icalendar and vobject, each
-# ATTENDEE the RCPT TO address. With AUTH: each message came over TLS,
-# authenticated; the password is in no log line (run -v), no `outbox
-# --json`, no received message and no file loa wrote.
+# ATTENDEE the RCPT TO address; the messages came over 8 connections at
+# most (4, concurrency, a run: each kept open between messages). With
+# AUTH: each message came over TLS, authenticated; the password is in no
+# log line (run -v), no `outbox --json`, no received message and no file
+# loa wrote.
 set -u
 : "${LOA:?}" "${LOA_SRC:?}"
 PY=/usr/bin/python3
@@ -73,6 +75,11 @@ for m in re.finditer(r'\{[^{}]*?name = "([^"]*)";[^{}]*?email = "([^"]*)"',
                      plan):
     names[m.group(2)] = m.group(1)
 mids = [e["mid"] for e in log]
+# Connections are kept between messages: two runs, each with at most
+# concurrency (4) connections open.
+peers = {e["peer"] for e in log}
+check(len(peers) <= 8, "%d connections for %d messages" %
+      (len(peers), len(log)))
 check(len(mids) == len(set(mids)), "a Message-ID came twice")
 got = {e["mid"].strip("<>").split("@")[0]: e for e in log}
 check(set(got) == set(sent), "server has %d, outbox sent %d; missing %r, "

@@ -11,10 +11,14 @@
 #   --reject-rcpt ADDR     550 to RCPT TO:<ADDR> (may be repeated)
 #   --drop-mid-data-once   close the connection in the middle of the first
 #                          DATA (after its first lines, before the dot)
-#   --slow SECONDS         wait this long before answering each DATA
+#   --slow SECONDS         wait this long before answering the end of each
+#                          DATA (the message received, the reply held)
 #   --out DIR              each message received as DIR/N.eml, and a line
 #                          of JSON per message in DIR/log.jsonl: {"n",
-#                          "mid", "mail_from", "rcpt", "auth", "tls"}
+#                          "mid", "mail_from", "rcpt", "auth", "tls",
+#                          "peer" (the client's port: its connection),
+#                          "t_in" (the message received), "t_out" (the
+#                          reply sent), the times of time.time()}
 #                          (no --out: a no-op handler, for the benchmark);
 #                          and each MAIL FROM in DIR/mail.log
 import argparse
@@ -25,6 +29,7 @@ import re
 import signal
 import ssl
 import sys
+import time
 
 from aiosmtpd.smtp import SMTP, AuthResult
 
@@ -72,6 +77,7 @@ class Handler:
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
+        t_in = time.time()
         if opt.slow:
             await asyncio.sleep(opt.slow)
         if not opt.out:
@@ -88,7 +94,9 @@ class Handler:
             "n": n, "mid": mid, "mail_from": envelope.mail_from,
             "rcpt": envelope.rcpt_tos,
             "auth": session.authenticated,
-            "tls": session.ssl is not None}) + "\n")
+            "tls": session.ssl is not None,
+            "peer": session.peer[1] if session.peer else None,
+            "t_in": t_in, "t_out": time.time()}) + "\n")
         return "250 2.0.0 Ok: queued as Q%d" % n
 
 
