@@ -13,7 +13,9 @@
 # invitation's MIME tree SPEC §7's (multipart/mixed > multipart/alternative
 # {text/plain, text/html, text/calendar} + application/ics), method= equal
 # to its METHOD, the .ics parsed by python3-icalendar and vobject, each
-# ATTENDEE the RCPT TO address; the messages came over 8 connections at
+# ATTENDEE the RCPT TO address; the distribution's files (one with a
+# Vietnamese name, binary) come back byte for byte with their names; the
+# messages came over 8 connections at
 # most (4, concurrency, a run: each kept open between messages). With
 # AUTH: each message came over TLS, authenticated; the password is in no
 # log line (run -v), no `outbox --json`, no received message and no file
@@ -49,12 +51,16 @@ check() {
 	"$LOA" -c "$tmp/conf/loa.cfg" outbox --json >"$tmp/$name.outbox.json" \
 	    2>"$tmp/$name.outbox.err" || ko "$name: outbox --json"
 	$PY - "$tmp/$name" "$tmp/$name.outbox.json" \
-	    "$LOA_SRC/conf/plans/129-KH-UBND.cfg" "$2" <<'PY'
+	    "$LOA_SRC/conf/plans/129-KH-UBND.cfg" "$2" "$tmp/conf/plans" <<'PY'
 import json, os, re, sys
 from email import policy
 from email.parser import BytesParser
 import icalendar, vobject
-srv, obx, planf, auth = sys.argv[1:5]
+srv, obx, planf, auth, pdir = sys.argv[1:6]
+# The distribution's files as the test's copy of the plan names them.
+ptext = open(os.path.join(pdir, "129-KH-UBND.cfg"), encoding="utf-8").read()
+files = re.search(r'attachments = \[([^]]*)\]', ptext).group(1)
+files = re.findall(r'"([^"]*)"', files)
 fails = 0
 def check(cond, what):
     global fails
@@ -120,6 +126,15 @@ for jid, e in got.items():
                 j["kind"], "")
     check(subj and any(ord(c) > 127 for c in subj) and subj.startswith(want),
           "%s: %s Subject %r" % (jid, j["kind"], subj))
+    if j["kind"] == "distribution":
+        # Every file, byte for byte, under its own (Vietnamese) name.
+        att = [(p.get_filename(), p.get_payload(decode=True))
+               for p in msg.iter_attachments()]
+        want = [(os.path.basename(f),
+                 open(os.path.join(pdir, f), "rb").read()) for f in files]
+        check(att == want, "%s: attachments %r, want %r" %
+              (jid, [(n, len(b or b"")) for n, b in att],
+               [(n, len(b)) for n, b in want]))
     if j["kind"] != "invitation":
         continue
     tree = [(p.get_content_type(), len(list(p.iter_parts()))
@@ -160,9 +175,21 @@ PY
 	    ko "$name: what the server received"
 }
 
+# add_files: a Vietnamese-named binary file beside the plan's text one,
+# in the test's copy of the plan.
+add_files() {
+	$PY -c 'import os, sys; open(sys.argv[1], "wb").write(os.urandom(30000) + bytes(range(256)))' \
+	    "$tmp/conf/plans/files/Tờ trình (bản 2).pdf"
+	sed -i 's|attachments = \[ "files/129-KH-UBND.txt" \]|attachments = [ "files/129-KH-UBND.txt", "files/Tờ trình (bản 2).pdf" ]|' \
+	    "$tmp/conf/plans/129-KH-UBND.cfg"
+	grep -q 'bản 2' "$tmp/conf/plans/129-KH-UBND.cfg" ||
+	    ko "the test plan has no second file"
+}
+
 # 1. Plain SMTP.
 port=$(free_port)
 smtp_conf "$tmp" "smtp://127.0.0.1:$port" 'tls = "off";'
+add_files
 smtpd_start plain --port "$port" --out "$tmp/plain" ||
     ko "plain: aiosmtpd did not start" "$(cat "$tmp/plain.log")"
 check plain plain
@@ -178,6 +205,7 @@ port=$(free_port)
 smtp_conf "$tmp" "smtp://localhost:$port" "tls = \"require\"; \
     user = \"loa\"; password_file = \"$tmp/password\"; \
     ca_file = \"$tmp/cert.pem\";"
+add_files
 smtpd_start tls --port "$port" --out "$tmp/tls" \
     --tls "$tmp/cert.pem" "$tmp/key.pem" --auth loa "$PASSWORD" ||
     ko "tls: aiosmtpd did not start" "$(cat "$tmp/tls.log")"
