@@ -103,6 +103,7 @@ reload(struct engine *e, int64_t now)
 	struct world	      *nw = xcalloc(1, sizeof(*nw));
 	struct diag	       d = { 0 };
 	struct reconcile_stats rs;
+	char		       err[512];
 	int		       rc;
 
 	log_warnx("SIGHUP: reloading %s", e->o.config);
@@ -122,6 +123,15 @@ reload(struct engine *e, int64_t now)
 		log_warnx("reload refused: %s has %d error%s; the running "
 			  "config stays",
 		    e->o.config, d.errors, d.errors == 1 ? "" : "s");
+		world_free(nw);
+		free(nw);
+		return;
+	}
+	/* The gateways as the new config has them (a new password, URL or
+	 * rate): started first, so one that cannot start refuses the reload
+	 * and the running ones go on. */
+	if (engine_regateway(e, nw, now, err, sizeof(err)) == -1) {
+		log_warnx("reload refused: %s; the running config stays", err);
 		world_free(nw);
 		free(nw);
 		return;

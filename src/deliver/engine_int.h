@@ -34,6 +34,7 @@ struct flight {
 
 struct engine {
 	struct world	   *w;
+	char		   *base; /* the store's folder */
 	struct outbox	   *ob;
 	struct engine_opts  o;
 	struct gw	    gw[CH__N];
@@ -71,6 +72,14 @@ const struct named	*
 engine_object(struct engine *, const struct plan *, const char *id);
 /* Forget the facts of the last reconciliation. Can't fail. */
 void engine_facts_reset(struct engine *);
+/*
+ * Start the gateways world nw configures, land what the running ones hold
+ * (answered, or put back to go again through the new ones), and put the
+ * new ones in their place: a reload's. 0, or -1 with the reason and the
+ * running gateways kept (sched.c).
+ */
+int  engine_regateway(struct engine *, const struct world *nw, int64_t now,
+     char *err, size_t errlen);
 /* Reconcile inside a transaction the caller holds (reconcile.c). */
 int  reconcile_inner(struct engine *, int64_t now, struct reconcile_stats *);
 /*

@@ -52,72 +52,119 @@ dir_of(const char *path)
 	return s == NULL ? xstrdup(".") : xstrndup(path, (size_t)(s - path));
 }
 
+/*
+ * Start the gateway of channel ch as world w configures it into *gw, with
+ * its rate into *b and its concurrency into *lim (0: none). base is the
+ * store's folder (the embedded default's). 0, or -1 with the reason.
+ */
+static int
+gw_open(const struct world *w, const struct engine_opts *o, const char *base,
+    int ch, struct gw *gw, struct bucket *b, int *lim, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "smtp", "http", "file", "spool" };
+	const struct gateway	*g = w->svc->channel_gw[ch];
+
+	memset(gw, 0, sizeof(*gw));
+	memset(b, 0, sizeof(*b));
+	*lim = 0;
+	gw->fd = -1;
+	if (o->files != NULL || g == NULL) {
+		/* The embedded default, and every simulation. */
+		const char *root = o->files ? o->files : base;
+
+		gw->dir = ch == CH_BROADCAST ? xasprintf("%s/broadcast", root) :
+					       xasprintf("%s/outbox", root);
+		gw->backend = gw_lookup("file");
+	} else {
+		if ((gw->backend = gw_lookup(kinds[g->kind])) == NULL) {
+			snprintf(err, errlen,
+			    "gateway %s: kind %s is not available in this "
+			    "build; use file or spool",
+			    g->id, kinds[g->kind]);
+			return -1;
+		}
+		gw->dir = g->dir != NULL ? xstrdup(g->dir) : NULL;
+		gw->cfg = g;
+		bucket_init(b, g->rate, 0);
+		/* The file gateways answer at once: no limit. */
+		*lim = g->kind == GW_SMTP || g->kind == GW_HTTP ?
+		    g->concurrency :
+		    0;
+	}
+	assert(gw->backend != NULL);
+	if (gw->backend->init(gw, err, errlen) == -1) {
+		free(gw->dir);
+		memset(gw, 0, sizeof(*gw));
+		return -1;
+	}
+	return 0;
+}
+
 struct engine *
 engine_new(struct world *w, const char *store, const struct engine_opts *o,
     char *err, size_t errlen)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
-	char	      *base = dir_of(store);
 	int	       ch;
 
 	e->w = w;
 	e->o = *o;
+	e->base = dir_of(store);
 	e->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
 	/* The store first: a file that is not loa's gets no gateway folders
 	 * made beside it either. */
 	if ((e->ob = outbox_open(store, err, errlen)) == NULL) {
-		free(base);
 		engine_free(e);
 		return NULL;
 	}
-	for (ch = 0; ch < CH__N; ch++) {
-		const struct gateway *g = w->svc->channel_gw[ch];
-		struct gw	     *gw = &e->gw[ch];
-
-		gw->fd = -1;
-		if (o->files != NULL || g == NULL) {
-			/* The embedded default, and every simulation. */
-			const char *root = o->files ? o->files : base;
-
-			gw->dir = ch == CH_BROADCAST ?
-			    xasprintf("%s/broadcast", root) :
-			    xasprintf("%s/outbox", root);
-			gw->backend = gw_lookup("file");
-		} else {
-			static const char *const kinds[] = { "smtp", "http",
-				"file", "spool" };
-
-			gw->backend = gw_lookup(kinds[g->kind]);
-			if (gw->backend == NULL) {
-				snprintf(err, errlen,
-				    "gateway %s: kind %s is "
-				    "not available in this build; use file or "
-				    "spool",
-				    g->id, kinds[g->kind]);
-				free(base);
-				engine_free(e);
-				return NULL;
-			}
-			gw->dir = g->dir != NULL ? xstrdup(g->dir) : NULL;
-			gw->cfg = g;
-			bucket_init(&e->bucket[ch], g->rate, 0);
-			/* The file gateways answer at once: no limit. */
-			e->limit[ch] = g->kind == GW_SMTP ||
-				g->kind == GW_HTTP ?
-			    g->concurrency :
-			    0;
-		}
-		assert(gw->backend != NULL);
-		if (gw->backend->init(gw, err, errlen) == -1) {
-			free(base);
+	for (ch = 0; ch < CH__N; ch++)
+		if (gw_open(w, o, e->base, ch, &e->gw[ch], &e->bucket[ch],
+			&e->limit[ch], err, errlen) == -1) {
 			engine_free(e);
 			return NULL;
 		}
-	}
-	free(base);
 	e->facts = arena_new();
 	e->expired_at = TIMEX_NONE;
 	return e;
+}
+
+int
+engine_regateway(struct engine *e, const struct world *nw, int64_t now,
+    char *err, size_t errlen)
+{
+	struct gw     ng[CH__N];
+	struct bucket nb[CH__N];
+	int	      nl[CH__N], ch, k;
+
+	for (ch = 0; ch < CH__N; ch++)
+		if (gw_open(nw, &e->o, e->base, ch, &ng[ch], &nb[ch], &nl[ch],
+			err, errlen) == -1) {
+			for (k = 0; k < ch; k++) {
+				ng[k].backend->shutdown(&ng[k]);
+				free(ng[k].dir);
+			}
+			return -1;
+		}
+	/* What the running gateways hold is answered, or put back to go
+	 * again, with the same id, through the new ones. */
+	if (engine_land(e, now, 10000) == -1) {
+		for (k = 0; k < CH__N; k++) {
+			ng[k].backend->shutdown(&ng[k]);
+			free(ng[k].dir);
+		}
+		snprintf(err, errlen, "%s", outbox_error(e->ob));
+		return -1;
+	}
+	for (ch = 0; ch < CH__N; ch++) {
+		if (e->gw[ch].backend != NULL)
+			e->gw[ch].backend->shutdown(&e->gw[ch]);
+		free(e->gw[ch].dir);
+		e->gw[ch] = ng[ch];
+		e->bucket[ch] = nb[ch];
+		e->limit[ch] = nl[ch];
+		e->pause[ch] = 0;
+	}
+	return 0;
 }
 
 void

@@ -56,6 +56,39 @@ else
 	ko "good reload: $(cat "$tmp/err")"
 fi
 
+# A gateway that cannot start (its password's variable unset) refuses
+# the reload: the running gateways go on.
+cat >"$tmp/conf/loa.cfg" <<'CFG'
+loa = { store = "../var/loa.db"; plans = [ "plan.cfg" ]; };
+gateways = ( { id = "sms"; kind = "http"; preset = "webhook";
+               url = "http://127.0.0.1:9/hook"; token_env = "LOA_T_UNSET"; } );
+CFG
+kill -HUP "$pid"
+sleep 1
+if kill -0 "$pid" 2>/dev/null &&
+    grep -q 'reload refused: .*LOA_T_UNSET' "$tmp/err"; then
+	ok "a gateway that cannot start refuses the reload, naming why"
+else
+	ko "a gateway that cannot start: $(tail -n 3 "$tmp/err")"
+fi
+
+# The gateways follow the reloaded config: a new folder, and a reminder
+# due now goes there.
+cat >"$tmp/conf/loa.cfg" <<'CFG'
+loa = { store = "../var/loa.db"; plans = [ "plan.cfg" ]; };
+gateways = ( { id = "sms"; kind = "file"; dir = "../var/other"; } );
+CFG
+sed -i 's/id = "bao-cao"; title = "Báo cáo";/id = "bao-cao-2"; title = "Báo cáo lần hai";/' \
+    "$tmp/conf/plan.cfg"
+kill -HUP "$pid"
+sleep 1
+if grep -q "Báo cáo lần hai" "$tmp/var/other/sms.jsonl" 2>/dev/null &&
+    ! grep -q "lần hai" "$tmp/var/outbox/sms.jsonl"; then
+	ok "the reloaded gateway is the one that sends"
+else
+	ko "the gateways after a reload: $(tail -n 3 "$tmp/err")"
+fi
+
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
