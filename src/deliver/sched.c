@@ -194,6 +194,7 @@ engine_free(struct engine *e)
 	flight_free(&e->landed);
 	flight_free(&e->batch);
 	free(e->claimv);
+	free(e->base);
 	outbox_close(e->ob);
 	strmap_free(&e->ghosts);
 	strmap_free(&e->done);
