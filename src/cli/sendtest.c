@@ -99,24 +99,6 @@ random_id(char *id, size_t len)
 		snprintf(id + 2 * i, 3, "%02x", b[i]);
 }
 
-/* The display name and address of "Name <addr>" or "addr". */
-static void
-split_from(const char *from, char **name, char **addr)
-{
-	const char *lt = strrchr(from, '<'), *gt;
-	size_t	    n;
-
-	if (lt == NULL || (gt = strchr(lt, '>')) == NULL) {
-		*name = NULL;
-		*addr = xstrdup(from);
-		return;
-	}
-	*addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	for (n = (size_t)(lt - from); n > 0 && from[n - 1] == ' '; n--)
-		;
-	*name = n > 0 ? xstrndup(from, n) : NULL;
-}
-
 /*
  * The gateway the config gives channel ch, started: the configured one,
  * else the embedded file gateway beside the store. 0, or an exit code
@@ -125,9 +107,9 @@ split_from(const char *from, char **name, char **addr)
 static int
 open_gw(const struct service *svc, enum channel ch, struct gw *g)
 {
-	static const char *const kinds[] = { "smtp", "http", "file", "spool" };
-	const struct gateway	*cfg = svc->channel_gw[ch];
-	char			 err[512];
+	const char *const    *kinds = gw_kind_names;
+	const struct gateway *cfg = svc->channel_gw[ch];
+	char		      err[512];
 
 	memset(g, 0, sizeof(*g));
 	g->fd = -1;
@@ -210,8 +192,9 @@ sendtest_email(const struct sendtest *t)
 	if ((rc = open_gw(t->svc, CH_EMAIL, &g)) != 0)
 		return rc;
 	random_id(id, sizeof(id));
-	split_from(cfg != NULL && cfg->from != NULL ? cfg->from :
-						      "loa <loa@localhost>",
+	text_addr_split(cfg != NULL && cfg->from != NULL ?
+		cfg->from :
+		"loa <loa@localhost>",
 	    &name, &addr);
 	memset(&mm, 0, sizeof(mm));
 	mm.from_name = name;

@@ -61,8 +61,8 @@ static int
 gw_open(const struct world *w, const struct engine_opts *o, const char *base,
     int ch, struct gw *gw, struct bucket *b, int *lim, char *err, size_t errlen)
 {
-	static const char *const kinds[] = { "smtp", "http", "file", "spool" };
-	const struct gateway	*g = w->svc->channel_gw[ch];
+	const char *const    *kinds = gw_kind_names;
+	const struct gateway *g = w->svc->channel_gw[ch];
 
 	memset(gw, 0, sizeof(*gw));
 	memset(b, 0, sizeof(*b));

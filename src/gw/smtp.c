@@ -56,6 +56,7 @@
 #include "gw/gw.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 /* A password file is a line, not a document. */
@@ -146,13 +147,13 @@ static pthread_mutex_t	 abandoned_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *
 smtp_envelope(const char *from)
 {
-	const char *lt = strrchr(from, '<'), *gt;
+	char *name, *addr, *env;
 
-	if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
-		return xasprintf("<%.*s>", (int)(gt - lt - 1), lt + 1);
-	while (isspace((unsigned char)*from))
-		from++;
-	return xasprintf("<%.*s>", (int)strcspn(from, " \t"), from);
+	text_addr_split(from, &name, &addr);
+	env = xasprintf("<%s>", addr);
+	free(name);
+	free(addr);
+	return env;
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "render/compose.h"
 #include "render/ical.h"
 #include "render/mail.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 /* The subject template of a kind; its body template is the next one. */
@@ -48,53 +49,6 @@ signer(const struct plan *p)
 	return n->p;
 }
 
-/* A copy of the n bytes at s without the spaces around them. */
-static char *
-trimmed(const char *s, size_t n)
-{
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	return xstrndup(s, n);
-}
-
-/*
- * "addr" or "Name <addr>" (a gateway's from, sender or reply_to, checked
- * by the service config) as the name (*name, NULL when none) and the
- * address apart; the name is what comes before the last '<' (an address
- * holds none), without the quotes it may be written in. Caller frees.
- */
-static void
-split_addr(const char *spec, char **name, char **addr)
-{
-	const char *lt, *gt;
-	size_t	    n;
-
-	if ((lt = strrchr(spec, '<')) == NULL ||
-	    (gt = strchr(lt, '>')) == NULL) {
-		*name = NULL;
-		*addr = trimmed(spec, strlen(spec));
-		return;
-	}
-	*addr = trimmed(lt + 1, (size_t)(gt - lt - 1));
-	*name = trimmed(spec, (size_t)(lt - spec));
-	n = strlen(*name);
-	if (n >= 2 && (*name)[0] == '"' && (*name)[n - 1] == '"') {
-		char  *q = *name, *w = q;
-		size_t i;
-
-		for (i = 1; i + 1 < n; i++) {
-			if (q[i] == '\\' && i + 2 < n)
-				i++;
-			*w++ = q[i];
-		}
-		*w = '\0';
-	}
-}
-
 void
 mail_from(const struct plan *p, const struct service *svc, char **name,
     char **addr)
@@ -108,7 +62,7 @@ mail_from(const struct plan *p, const struct service *svc, char **name,
 		    s != NULL && s->email != NULL ? s->email : "loa@localhost");
 		return;
 	}
-	split_addr(g->from, name, addr);
+	text_addr_split(g->from, name, addr);
 }
 
 /* A row of the HTML part's table: heading template t, value v. */
@@ -344,12 +298,12 @@ mail_addrs(const struct plan *p, const struct service *svc,
 	m->from_name = a->from;
 	m->from_addr = a->from_addr;
 	if (g != NULL && g->kind == GW_SMTP && g->sender != NULL) {
-		split_addr(g->sender, &a->sender, &a->sender_addr);
+		text_addr_split(g->sender, &a->sender, &a->sender_addr);
 		m->sender_name = a->sender;
 		m->sender_addr = a->sender_addr;
 	}
 	if (g != NULL && g->reply_to != NULL) {
-		split_addr(g->reply_to, &a->reply, &a->reply_addr);
+		text_addr_split(g->reply_to, &a->reply, &a->reply_addr);
 		m->reply_name = a->reply;
 		m->reply_addr = a->reply_addr;
 	}

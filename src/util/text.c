@@ -161,3 +161,48 @@ text_blank(const char *s)
 	}
 	return 1;
 }
+
+/* A copy of the n bytes at s without the spaces around them. */
+static char *
+trimmed(const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return xstrndup(s, n);
+}
+
+void
+text_addr_split(const char *spec, char **name, char **addr)
+{
+	const char *lt, *gt;
+	size_t	    n;
+
+	if ((lt = strrchr(spec, '<')) == NULL ||
+	    (gt = strchr(lt, '>')) == NULL) {
+		*name = NULL;
+		*addr = trimmed(spec, strlen(spec));
+		return;
+	}
+	*addr = trimmed(lt + 1, (size_t)(gt - lt - 1));
+	*name = trimmed(spec, (size_t)(lt - spec));
+	n = strlen(*name);
+	if (n >= 2 && (*name)[0] == '"' && (*name)[n - 1] == '"') {
+		char  *q = *name, *w = q;
+		size_t i;
+
+		for (i = 1; i + 1 < n; i++) {
+			if (q[i] == '\\' && i + 2 < n)
+				i++;
+			*w++ = q[i];
+		}
+		*w = '\0';
+	}
+	if (**name == '\0') {
+		free(*name);
+		*name = NULL;
+	}
+}

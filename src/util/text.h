@@ -53,4 +53,12 @@ int text_blank(const char *s);
 /* Number of code points in valid UTF-8 s. */
 size_t text_codepoints(const char *s);
 
+/*
+ * "addr" or "Name <addr>" (a gateway's from, sender or reply_to, checked
+ * by the service config) as the name (*name, NULL when none) and the
+ * address apart; the name is what comes before the last '<' (an address
+ * holds none), without the quotes it may be written in. Caller frees.
+ */
+void text_addr_split(const char *spec, char **name, char **addr);
+
 #endif

@@ -1,10 +1,12 @@
 #!/bin/sh
-# sendtest_sms.sh: `loa send-test --channel sms --to NUMBER` (SPEC §10): one
+# sendtest.sh: `loa send-test --channel sms --to NUMBER` (SPEC §10): one
 # test SMS through the configured http gateway (tests/tools/faultgw.py,
 # the webhook preset) or the embedded file gateway; exit 0 with the
 # gateway's answer, 3 with its words when it refuses, 2 for a number that
 # is not one; the number goes in E.164 and the text folded when the
-# gateway folds.
+# gateway folds. And `--channel email` through a file gateway: the From of
+# the test mail is the gateway's, its quoted display name read as a name
+# (smtp_fail.sh tests it against a real server).
 set -u
 : "${LOA:?}"
 PY=/usr/bin/python3
@@ -89,6 +91,33 @@ if [ $rc -eq 0 ] && grep -q '"to": *"+84912345678"' "$tmp/e/var/outbox/sms.jsonl
 	ok "the embedded file gateway: one record, Vietnamese as ucs2"
 else
 	ko "the embedded file gateway" "exit $rc: $(cat "$tmp/err" "$tmp/e/var/outbox/sms.jsonl" 2>&1)"
+fi
+
+mkdir -p "$tmp/m"
+cp "$tmp/e/plan.cfg" "$tmp/m/plan.cfg"
+cat >"$tmp/m/loa.cfg" <<'EOF2'
+loa = { store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+gateways = ( { id = "mail"; kind = "file"; dir = "out";
+  from = "\"UBND xã Đại Sơn, Văn phòng\" <ubnd@daison.example>"; } );
+channels = { email = "mail"; };
+EOF2
+"$LOA" -c "$tmp/m/loa.cfg" send-test --channel email --to an@daison.example \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && $PY - "$tmp"/m/out/mail/*.eml <<'PY'
+import sys
+from email import policy
+from email.parser import BytesParser
+m = BytesParser(policy=policy.default).parse(open(sys.argv[1], "rb"))
+a = m["From"].addresses
+assert len(a) == 1 and a[0].addr_spec == "ubnd@daison.example", a
+assert a[0].display_name == "UBND xã Đại Sơn, Văn phòng", a[0].display_name
+assert m["To"].addresses[0].addr_spec == "an@daison.example", m["To"]
+PY
+then
+	ok "send-test email: From is the gateway's, its quoted name a name"
+else
+	ko "send-test email's From" "exit $rc: $(cat "$tmp/err")"
 fi
 
 sanitizer_check "$tmp"
