@@ -20,6 +20,7 @@ sections=${*:-throughput latency startup}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT INT TERM
 . tests/tools/smsplan.sh
+. scripts/bench.d/bare-sqlite.sh
 
 service() {
 	mkdir -p "$1/conf"
@@ -46,31 +47,8 @@ throughput() {
 	printf '%-40s %7.2f s  %8s jobs/s  (%s sent, incl. load and reconcile)\n' \
 	    "loa run --once" "$loa_s" "$loa_rate" "$sent"
 
-	awk -v n="$njobs" 'BEGIN {
-		print "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		print "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT, next_at INT, attempts INT, sent_at INT);"
-		print "CREATE INDEX jobs_ready ON jobs(state, next_at, id);"
-		print "CREATE TABLE attempts (job TEXT, at INT, outcome TEXT, answer TEXT);"
-		print "BEGIN;"
-		for (i = 0; i < n; i++) printf "INSERT INTO jobs VALUES (%d, \x27pending\x27, 0, 0, NULL);\n", i
-		print "COMMIT;"
-		print ".timer on"
-		for (b = 0; b < n; b += 32) {
-			hi = b + 32 > n ? n : b + 32
-			printf "BEGIN; UPDATE jobs SET state=\x27sending\x27, attempts=attempts+1 WHERE id IN (SELECT id FROM jobs WHERE state=\x27pending\x27 AND next_at <= 1 ORDER BY next_at, id LIMIT 32); COMMIT;\n"
-			printf "BEGIN;"
-			for (i = b; i < hi; i++) printf " UPDATE jobs SET state=\x27sent\x27, sent_at=1 WHERE id=\x27%d\x27; INSERT INTO attempts VALUES (\x27%d\x27, 1, \x27sent\x27, \x27f\x27);", i, i
-			print " COMMIT;"
-		}
-	}' >"$dir/ref.sql"
-	split_at=$(grep -n '^.timer on' "$dir/ref.sql" | cut -d: -f1)
-	head -n "$split_at" "$dir/ref.sql" | grep -v '^.timer' |
-	    sqlite3 "$dir/ref.db" >/dev/null
-	start=$(date +%s.%N)
-	tail -n +"$((split_at + 1))" "$dir/ref.sql" | sqlite3 "$dir/ref.db" >/dev/null
-	end=$(date +%s.%N)
-	ref_s=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
-	ref_rate=$(awk -v n="$njobs" -v s="$ref_s" 'BEGIN { printf "%.0f", n / s }')
+	bare_sqlite "$dir" "$njobs" 32
+	ref_s=$BARE_S ref_rate=$BARE_RATE
 	printf '%-40s %7.2f s  %8s jobs/s\n' "reference: bare SQLite loop" \
 	    "$ref_s" "$ref_rate"
 	awk -v a="$loa_rate" -v b="$ref_rate" 'BEGIN {

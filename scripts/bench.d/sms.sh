@@ -20,6 +20,7 @@ ngx=
 loa=
 trap '[ -n "$loa" ] && kill -9 "$loa" 2>/dev/null; [ -n "$ngx" ] && kill "$ngx" 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
 . tests/tools/smsplan.sh
+. scripts/bench.d/bare-sqlite.sh
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$dir/nginx/logs"
@@ -109,29 +110,8 @@ awk -v a="$loa_rate" -v b="$wrk_rate" 'BEGIN {
 # row updates (WAL, synchronous=FULL, claims and outcomes a batch of 64 at
 # a time, as the gateway's concurrency), no HTTP at all. loa cannot go
 # faster than this; wrk's rate is above it on this machine.
-awk -v n="$N" 'BEGIN {
-	print "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	print "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT, next_at INT, attempts INT, sent_at INT);"
-	print "CREATE INDEX jobs_ready ON jobs(state, next_at, id);"
-	print "CREATE TABLE attempts (job TEXT, at INT, outcome TEXT, answer TEXT);"
-	print "BEGIN;"
-	for (i = 0; i < n; i++) printf "INSERT INTO jobs VALUES (%d, \x27pending\x27, 0, 0, NULL);\n", i
-	print "COMMIT;"
-	print ".timer on"
-	for (b = 0; b < n; b += 64) {
-		hi = b + 64 > n ? n : b + 64
-		printf "BEGIN; UPDATE jobs SET state=\x27sending\x27, attempts=attempts+1 WHERE id IN (SELECT id FROM jobs WHERE state=\x27pending\x27 AND next_at <= 1 ORDER BY next_at, id LIMIT 64); COMMIT;\n"
-		printf "BEGIN;"
-		for (i = b; i < hi; i++) printf " UPDATE jobs SET state=\x27sent\x27, sent_at=1 WHERE id=\x27%d\x27; INSERT INTO attempts VALUES (\x27%d\x27, 1, \x27sent\x27, \x27HTTP 200\x27);", i, i
-		print " COMMIT;"
-	}
-}' >"$dir/ref.sql"
-split_at=$(grep -n '^.timer on' "$dir/ref.sql" | cut -d: -f1)
-head -n "$split_at" "$dir/ref.sql" | grep -v '^.timer' | sqlite3 "$dir/ref.db" >/dev/null
-start=$(date +%s.%N)
-tail -n +"$((split_at + 1))" "$dir/ref.sql" | sqlite3 "$dir/ref.db" >/dev/null
-end=$(date +%s.%N)
-sql_rate=$(awk -v n="$N" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')
+bare_sqlite "$dir" "$N" 64
+sql_rate=$BARE_RATE
 printf '%-40s %7s    %8s jobs/s\n' "floor: bare SQLite loop, same updates" "" "$sql_rate"
 awk -v a="$loa_rate" -v s="$sql_rate" -v b="$wrk_rate" 'BEGIN {
 	printf "the store alone reaches %.2f of wrk; loa reaches %.2f of the store\n", s / b, a / s }'
