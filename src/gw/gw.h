@@ -41,6 +41,11 @@ struct gw_msg {
 	const char *encoding; /* sms: "gsm7" or "ucs2" */
 	int	    parts;    /* sms */
 	const char *title;    /* broadcast */
+	/* broadcast: the item read aloud as a WAV (16-bit PCM mono), NULL
+	 * without speech; and its CAP 1.2 alert (emergencies), or NULL. */
+	const void *audio;
+	size_t	    audio_len;
+	const char *cap;
 	/* sms: how the text differs from the plan's ("cut to 3 parts (was
 	 * 5)"), "" when it does not; the gateway's answer starts with it. */
 	char	    note[64];
