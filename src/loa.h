@@ -331,6 +331,13 @@ struct slot {
 	struct loc loc;
 };
 
+/* A word of broadcast.say and how it is read aloud (render/spoken.h). */
+struct say {
+	char	  *word; /* NFC, no white space */
+	char	  *as;	 /* NFC */
+	struct loc loc;
+};
+
 /*
  * A template of the service config's templates section as written, not
  * yet checked: tmpl_install (render/tmpl.h) validates and installs it.
@@ -370,6 +377,8 @@ struct service {
 	int64_t	     gap; /* seconds */
 	char	    *tts_engine;
 	char	    *tts_voice;
+	struct say  *say; /* broadcast.say, as written, in order */
+	size_t	     nsay;
 
 	struct tmpl_override *tmpl_overrides; /* as written, in order */
 	size_t		      ntmpl_overrides;

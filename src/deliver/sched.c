@@ -521,7 +521,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 			    NULL;
 
 			data = broadcast_render(p, b, j->id, j->object, j->due,
-			    j->slot, j->duration);
+			    j->slot, j->duration, e->w->svc);
 			m.data = data;
 			m.text = b != NULL ? b->text : NULL;
 		}

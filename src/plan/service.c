@@ -499,12 +499,127 @@ svc_channels(struct cfg *c, config_t *cf, struct service *svc)
 	}
 }
 
+/*
+ * One word of broadcast.say, read aloud as `as` (both checked here): a key
+ * with no white space, a value that is not blank.
+ */
+static void
+svc_say_one(struct cfg *c, struct service *svc, const config_setting_t *at,
+    const char *path, const char *word, const config_setting_t *val)
+{
+	const char *p;
+	char	   *w, *as;
+	struct say *e;
+	size_t	    i;
+
+	if (val == NULL || config_setting_type(val) != CONFIG_TYPE_STRING) {
+		cfg_error(c, val != NULL ? val : at, path, NULL,
+		    "expected a string (how \"%s\" is read aloud), found %s",
+		    word, val != NULL ? cfg_type_name(val) : "nothing");
+		return;
+	}
+	if (text_utf8_check(word, strlen(word)) >= 0) {
+		cfg_error(c, at, path, NULL,
+		    "invalid UTF-8 in a word; the text must be UTF-8");
+		return;
+	}
+	if ((w = cfg_nfc(c, word)) == NULL ||
+	    (as = cfg_text(c, val, path, NULL)) == NULL)
+		return;
+	if (*w == '\0') {
+		cfg_error(c, at, path, NULL,
+		    "an empty word; expected e.g. \"ĐS\" = \"Đại Sơn\"");
+		return;
+	}
+	for (p = w; *p != '\0'; p++)
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			cfg_error(c, at, path, NULL,
+			    "\"%s\" holds white space; a word of say is one "
+			    "word, as written in the text",
+			    w);
+			return;
+		}
+	if (text_blank(as)) {
+		cfg_error(c, val, path, NULL,
+		    "how \"%s\" is read aloud is empty; expected words", w);
+		return;
+	}
+	for (i = 0; i < svc->nsay; i++)
+		if (strcmp(svc->say[i].word, w) == 0) {
+			cfg_error(c, at, path, NULL,
+			    "\"%s\" is said twice (first at line %d)", w,
+			    svc->say[i].loc.line);
+			return;
+		}
+	e = &svc->say[svc->nsay++];
+	e->word = w;
+	e->as = as;
+	e->loc = cfg_loc(c, at);
+}
+
+/*
+ * broadcast.say: words read aloud otherwise (render/spoken.h). Either a
+ * group of names libconfig allows ({ PAR = "pa"; }) or, for any word, a
+ * list of pairs (( "ĐS", "Đại Sơn" ), ...): libconfig 1.5 quotes no names.
+ */
+static void
+svc_say(struct cfg *c, const config_setting_t *g, struct service *svc)
+{
+	config_setting_t *say = config_setting_get_member(g, "say"), *e;
+	int		  i, n;
+
+	if (say == NULL)
+		return;
+	n = config_setting_length(say);
+	svc->say = arena_alloc(c->a,
+	    (size_t)(n > 0 ? n : 1) * sizeof(*svc->say));
+	if (config_setting_type(say) == CONFIG_TYPE_GROUP) {
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(say, i);
+			svc_say_one(c, svc, e, "broadcast.say",
+			    config_setting_name(e), e);
+		}
+		return;
+	}
+	if (config_setting_type(say) != CONFIG_TYPE_LIST &&
+	    config_setting_type(say) != CONFIG_TYPE_ARRAY) {
+		cfg_error(c, say, "broadcast", "say",
+		    "expected a group { WORD = \"words\"; } or a list of "
+		    "pairs ( (\"WORD\", \"words\"), ... ), found %s",
+		    cfg_type_name(say));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		config_setting_t *w;
+		const char *path = arena_printf(c->a, "broadcast.say[%d]", i);
+
+		e = config_setting_get_elem(say, i);
+		if ((config_setting_type(e) != CONFIG_TYPE_LIST &&
+			config_setting_type(e) != CONFIG_TYPE_ARRAY) ||
+		    config_setting_length(e) != 2) {
+			cfg_error(c, e, path, NULL,
+			    "expected a pair (\"WORD\", \"words\"), found %s",
+			    cfg_type_name(e));
+			continue;
+		}
+		w = config_setting_get_elem(e, 0);
+		if (config_setting_type(w) != CONFIG_TYPE_STRING) {
+			cfg_error(c, w, path, NULL,
+			    "expected the word as a string, found %s",
+			    cfg_type_name(w));
+			continue;
+		}
+		svc_say_one(c, svc, e, path, config_setting_get_string(w),
+		    config_setting_get_elem(e, 1));
+	}
+}
+
 static void
 svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 {
 	config_setting_t	*g, *slots, *tts;
 	static const char *const keys[] = { "slots", "words_per_minute", "gap",
-		"tts", NULL };
+		"tts", "say", NULL };
 	static const char *const tts_keys[] = { "engine", "voice", NULL };
 	int			 i, n;
 
@@ -530,6 +645,7 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 	cfg_int(c, g, "broadcast", "words_per_minute", &svc->words_per_minute,
 	    20, 1000);
 	cfg_duration(c, g, "broadcast", "gap", &svc->gap);
+	svc_say(c, g, svc);
 	if ((tts = cfg_group(c, g, "broadcast", "tts")) != NULL) {
 		cfg_keys(c, tts, "broadcast.tts", tts_keys);
 		svc->tts_engine = cfg_str(c, tts, "broadcast.tts", "engine", 0);

@@ -13,10 +13,11 @@
 /*
  * The JSON record of broadcast b (NULL: gone from the plan, rendered with
  * empty texts) of plan p, job id, planned on air at `planned` in the slot
- * named slot (NULL: none) for duration seconds. Caller frees. Can't fail.
+ * named slot (NULL: none) for duration seconds; its text for the ear
+ * with svc's broadcast.say (render/spoken.h). Caller frees. Can't fail.
  */
 char *broadcast_render(const struct plan *p, const struct broadcast *b,
     const char *id, const char *object, int64_t planned, const char *slot,
-    int duration);
+    int duration, const struct service *svc);
 
 #endif
