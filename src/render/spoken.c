@@ -769,7 +769,9 @@ word(struct sp *sp, size_t a, size_t b)
 	unsigned    r;
 	size_t	    len;
 
-	if (prev_is(sp, a, roman_words) && (r = roman_of(sp, a, b)) != 0) {
+	if (say_at(sp, a, &as) == b - a)
+		put(sp, as);
+	else if (prev_is(sp, a, roman_words) && (r = roman_of(sp, a, b)) != 0) {
 		put_int_at(sp, a, r);
 		/* Quý IV/2025: the quarter of a year. */
 		if (b < sp->n && sp->s[b] == '/' &&
@@ -835,16 +837,17 @@ phone_end(const struct sp *sp, size_t i, size_t want)
 /*
  * The digits of a phone number [a, b) one by one, with a pause (a comma)
  * between the groups as written, or in 4-3-3 (mobile) and 3-4-4
- * (landline) when written in one piece.
+ * (landline) when written in one piece; lead: the 0 said before it
+ * (+84) counts in the groups.
  */
 static void
-put_phone(struct sp *sp, size_t a, size_t b)
+put_phone(struct sp *sp, size_t a, size_t b, size_t lead)
 {
-	size_t i, n = 0, cut1 = 0, cut2 = 0;
+	size_t i, n = lead, cut1 = 0, cut2 = 0, all = b - a + lead;
 
-	if (digits_end(sp, a) == b && b - a >= 10) {
-		cut1 = b - a == 10 ? 4 : 3;
-		cut2 = cut1 + (b - a == 10 ? 3 : 4);
+	if (digits_end(sp, a) == b && all >= 10) {
+		cut1 = all == 10 ? 4 : 3;
+		cut2 = cut1 + (all == 10 ? 3 : 4);
 	}
 	for (i = a; i < b; i++) {
 		if (!is_digit(sp, i)) {
@@ -878,7 +881,7 @@ phone(struct sp *sp)
 		if ((d = phone_end(sp, e, sp->s[e] == '2' ? 10 : 9)) == 0)
 			return 0;
 		put(sp, digit_names[0]);
-		put_phone(sp, e, d);
+		put_phone(sp, e, d, 1);
 		sp->i = d;
 		return 1;
 	}
@@ -902,7 +905,7 @@ phone(struct sp *sp)
 		e = d;
 	else
 		return 0;
-	put_phone(sp, i, e);
+	put_phone(sp, i, e, 0);
 	sp->i = e;
 	return 1;
 }
@@ -995,6 +998,30 @@ word_follows(const struct sp *sp, size_t i, const char *w)
 	    0;
 }
 
+/* After a number or a time at sp->i: a dash and another one, the end of
+ * a range, read after "đến" (25-30, 25 - 30, 7h30–11h). */
+static void
+range(struct sp *sp)
+{
+	size_t k = sp->i;
+
+	while (k < sp->n && sp->s[k] == ' ')
+		k++;
+	if (k < sp->n && sp->s[k] == '-')
+		k++;
+	else if (k + 3 <= sp->n &&
+	    (memcmp(sp->s + k, "–", 3) == 0 || memcmp(sp->s + k, "—", 3) == 0))
+		k += 3;
+	else
+		return;
+	while (k < sp->n && sp->s[k] == ' ')
+		k++;
+	if (is_digit(sp, k)) {
+		put(sp, "đến");
+		sp->i = k;
+	}
+}
+
 /* "8 giờ 30", "8h30", "8h", "08:30": a time of day at i. */
 static int
 timeofday(struct sp *sp)
@@ -1053,6 +1080,7 @@ timeofday(struct sp *sp)
 			put(sp, "phút");
 	}
 	sp->i = e;
+	range(sp);
 	return 1;
 }
 
@@ -1213,23 +1241,7 @@ number(struct sp *sp)
 	} else if ((k = unit_at(sp, e)) != 0)
 		e = k;
 	sp->i = e;
-	/* A range: the next number comes after "đến". */
-	k = e;
-	while (k < sp->n && sp->s[k] == ' ')
-		k++;
-	if (k < sp->n && sp->s[k] == '-')
-		k++;
-	else if (k + 3 <= sp->n &&
-	    (memcmp(sp->s + k, "–", 3) == 0 || memcmp(sp->s + k, "—", 3) == 0))
-		k += 3;
-	else
-		return;
-	while (k < sp->n && sp->s[k] == ' ')
-		k++;
-	if (is_digit(sp, k)) {
-		put(sp, "đến");
-		sp->i = k;
-	}
+	range(sp);
 }
 
 /* Punctuation and symbols: kept, or said, or made a pause. */
