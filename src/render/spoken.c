@@ -325,10 +325,10 @@ value_of(const struct sp *sp, size_t a, size_t b)
 static int
 only_space(const struct sp *sp, size_t from, size_t i)
 {
-	for (; from < i; from++)
-		if (sp->s[from] != ' ')
-			return 0;
-	return 1;
+	/* Backwards: what is scanned is the spaces right before i. */
+	while (i > from && sp->s[i - 1] == ' ')
+		i--;
+	return i == from;
 }
 
 /* Is the word [a, b) one of the lower-case words of set (any case)? */
@@ -647,8 +647,7 @@ put_lower(struct sp *sp, size_t a, size_t b)
 static int
 spell(struct sp *sp, size_t a, size_t b)
 {
-	const char *names[64];
-	size_t	    i, k, len, n = 0, from = sp->out.len;
+	size_t i, k, len, from = sp->out.len;
 
 	for (i = a; i < b; i += len) {
 		utf8proc_int32_t c = cp_at(sp, i, &len), base = c;
@@ -676,22 +675,14 @@ spell(struct sp *sp, size_t a, size_t b)
 					break;
 		}
 		if (k == NELEM(letters)) {
-			sp->out.len = from;
-			sp->out.s[from] = '\0';
+			if (sp->out.s != NULL) {
+				sp->out.len = from;
+				sp->out.s[from] = '\0';
+			}
 			return 0;
 		}
-		if (n < NELEM(names))
-			names[n++] = letters[k].as;
-		else
-			put(sp, letters[k].as);
-		if (n == NELEM(names)) {
-			for (k = 0; k < n; k++)
-				put(sp, names[k]);
-			n = 0;
-		}
+		put(sp, letters[k].as);
 	}
-	for (k = 0; k < n; k++)
-		put(sp, names[k]);
 	return 1;
 }
 
@@ -758,7 +749,7 @@ roman_of(const struct sp *sp, size_t a, size_t b)
 			times++;
 		}
 	}
-	return i == b ? v : 0;
+	return i == b && v <= 100 ? v : 0; /* DC, MC: not numbers */
 }
 
 /* A word of the text, [a, b). */

@@ -174,6 +174,9 @@ static const struct scase cases[] = {
 	{ "Đại hội XIII", "Đại hội mười ba" },
 	{ "lần thứ IV", "lần thứ tư" },
 	{ "Chương IX", "Chương chín" },
+	{ "thế kỷ XXI", "thế kỷ hai mươi mốt" },
+	{ "Phần MC", "Phần em mờ xê" },
+	{ "ΑΒΓ và UBND", "ΑΒΓ và Ủy ban nhân dân" },
 	/* Units and money. */
 	{ "500.000đ", "năm trăm nghìn đồng" },
 	{ "500.000 đ", "năm trăm nghìn đồng" },
@@ -450,38 +453,78 @@ START_TEST(test_hostile)
 }
 END_TEST
 
-/* Linear-ish: ten times the text takes well under a hundred times as long. */
+/* How long spoken_text takes on head, then n copies of unit. */
+static double
+time_of(const char *head, const char *unit, size_t n)
+{
+	struct buf b = { 0 };
+	clock_t	   t0;
+	size_t	   k;
+	char	  *got;
+
+	buf_adds(&b, head);
+	for (k = 0; k < n; k++)
+		buf_adds(&b, unit);
+	t0 = clock();
+	got = spoken_text(b.s, NULL);
+	t0 = clock() - t0;
+	ck_assert_ptr_nonnull(got);
+	free(got);
+	buf_free(&b);
+	return (double)t0;
+}
+
+/*
+ * Linear-ish: ten times the text takes well under a hundred times as
+ * long (a quadratic pass takes a hundred), for a plain announcement and
+ * for texts that make a rule look back or ahead far.
+ */
 START_TEST(test_linear)
 {
-	char   *small, *large, *got;
-	size_t	k;
-	clock_t t0, t1, t2;
-	const char *unit = "Ngày 26/12/2025 lúc 8h30, UBND xã họp 1.500 người, "
-			   "gọi 0912 345 678. ";
+	static const struct {
+		const char *head, *unit;
+	} t[] = {
+		{ "",
+		    "Ngày 26/12/2025 lúc 8h30, UBND xã họp 1.500 người, gọi "
+		    "0912 345 678. " },
+		{ "thứ", "          " }, /* a word, far from the numbers */
+		{ "thứ", "1 " },
+		{ "gọi số", "113 " },
+		{ "", "1-" },
+		{ "", "ABC " },
+		{ "", "1.000." },
+	};
+	size_t k;
 
-	small = malloc(strlen(unit) * 200 + 1);
-	large = malloc(strlen(unit) * 2000 + 1);
-	ck_assert(small != NULL && large != NULL);
-	small[0] = large[0] = '\0';
-	for (k = 0; k < 2000; k++) {
-		if (k < 200)
-			memcpy(small + k * strlen(unit), unit,
-			    strlen(unit) + 1);
-		memcpy(large + k * strlen(unit), unit, strlen(unit) + 1);
+	for (k = 0; k < NELEM(t); k++) {
+		double small, large;
+		char  *head = xasprintf("%s%s", t[k].head,
+		     k == 2 ? "                                        " : "");
+
+		small = time_of(head, t[k].unit, 3000);
+		large = time_of(head, t[k].unit, 30000);
+		ck_assert_msg(large < 30.0 * small + 0.05 * CLOCKS_PER_SEC,
+		    "\"%s\" x30000 took %.0f clocks, x3000 %.0f", t[k].unit,
+		    large, small);
+		free(head);
 	}
-	t0 = clock();
-	got = spoken_text(small, NULL);
-	free(got);
-	t1 = clock();
-	got = spoken_text(large, NULL);
-	ck_assert_ptr_null(strpbrk(got, "0123456789"));
-	free(got);
-	t2 = clock();
-	ck_assert_msg((double)(t2 - t1) < 100.0 * (double)(t1 - t0 + 1000),
-	    "10x the text took %ld vs %ld clocks", (long)(t2 - t1),
-	    (long)(t1 - t0));
-	free(small);
-	free(large);
+	/* Far spaces, then many numbers after them. */
+	{
+		struct buf b = { 0 };
+		size_t	   j;
+		double	   small, large;
+
+		buf_adds(&b, "thứ");
+		for (j = 0; j < 5000; j++)
+			buf_addc(&b, ' ');
+		small = time_of(b.s, "4 ", 3000);
+		for (j = 0; j < 45000; j++)
+			buf_addc(&b, ' ');
+		large = time_of(b.s, "4 ", 30000);
+		ck_assert_msg(large < 30.0 * small + 0.05 * CLOCKS_PER_SEC,
+		    "far word: %.0f vs %.0f clocks", large, small);
+		buf_free(&b);
+	}
 }
 END_TEST
 
