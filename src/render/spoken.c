@@ -640,6 +640,26 @@ put_lower(struct sp *sp, size_t a, size_t b)
 	buf_addc(&sp->out, ' ');
 }
 
+/* Capital base with the mark that makes a letter of its own (Â Ă Ê Ô Ơ
+ * Ư); a tone mark changes nothing. */
+static utf8proc_int32_t
+with_mark(utf8proc_int32_t base, utf8proc_int32_t mark)
+{
+	if (mark == 0x302 && base == 'A')
+		return 0xc2;
+	if (mark == 0x302 && base == 'E')
+		return 0xca;
+	if (mark == 0x302 && base == 'O')
+		return 0xd4;
+	if (mark == 0x306 && base == 'A')
+		return 0x102;
+	if (mark == 0x31b && base == 'O')
+		return 0x1a0;
+	if (mark == 0x31b && base == 'U')
+		return 0x1af;
+	return base;
+}
+
 /*
  * Spell all-caps word [a, b) letter by letter; 0 when a letter has no
  * Vietnamese name (another script), and nothing is written.
@@ -651,7 +671,6 @@ spell(struct sp *sp, size_t a, size_t b)
 
 	for (i = a; i < b; i += len) {
 		utf8proc_int32_t c = cp_at(sp, i, &len), base = c;
-		char		*f;
 
 		if (utf8proc_category(c) != UTF8PROC_CATEGORY_LU)
 			continue; /* a mark */
@@ -659,17 +678,16 @@ spell(struct sp *sp, size_t a, size_t b)
 			if (letters[k].cp == c)
 				break;
 		if (k == NELEM(letters)) {
-			/* A letter with a tone: its base letter. */
-			char one[5];
-			int  m = (int)utf8proc_encode_char(c,
-			     (utf8proc_uint8_t *)one);
+			/* A letter with a tone: its letter without it. */
+			utf8proc_int32_t d[4];
+			utf8proc_ssize_t m, j;
+			int		 last;
 
-			one[m] = '\0';
-			f = text_fold(one);
-			base = f != NULL && f[0] != '\0' && f[1] == '\0' ?
-			    (unsigned char)f[0] :
-			    -1;
-			free(f);
+			m = utf8proc_decompose_char(c, d, 4, UTF8PROC_DECOMPOSE,
+			    &last);
+			base = m > 0 && m <= 4 ? d[0] : -1;
+			for (j = 1; j < m && j < 4; j++)
+				base = with_mark(base, d[j]);
 			for (k = 0; k < NELEM(letters); k++)
 				if (letters[k].cp == base)
 					break;

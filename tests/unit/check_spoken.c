@@ -207,6 +207,8 @@ static const struct scase cases[] = {
 	{ "ABC", "a bê xê" },
 	{ "PAR", "pê a e rờ" },
 	{ "ĐS", "đê ét xì" },
+	{ "ẤP BẮC VỪA XONG", "ấp bắc vừa xong" },
+	{ "ẤBƯỢ", "ớ bê ư ơ" },
 	{ "THÔNG BÁO KHẨN", "thông báo khẩn" },
 	{ "khu A", "khu A" },
 	/* Punctuation, spaces, dashes. */
