@@ -10,8 +10,10 @@
 
 /*
  * The text as read aloud, with the service's `broadcast.say` table (svc
- * NULL: the built-in table alone). NFC UTF-8 in, NFC UTF-8 out. Caller
- * frees. Can't fail.
+ * NULL: the built-in table alone); README "Text for the ear" has the
+ * rules. UTF-8 in (a byte that is not, and a control, is read as a
+ * space; NULL as ""), NFC UTF-8 out, linear in the text. Caller frees.
+ * Can't fail.
  */
 char *spoken_text(const char *text, const struct service *svc);
 
