@@ -309,7 +309,7 @@ cfg_keys(struct cfg *c, const config_setting_t *g, const char *path,
 		return;
 	for (i = 0; i < n; i++) {
 		config_setting_t  *m = config_setting_get_elem(g, i);
-		const char	  *name = config_setting_name(m);
+		const char	  *name = cfg_name(c, m);
 		const char *const *a;
 		struct buf	   b = { 0 };
 
@@ -998,6 +998,110 @@ inc_scan(struct incscan *s, const char *shown, const char *data)
 	return rc;
 }
 
+/* The bare name a quoted one becomes: this prefix, then its bytes in hex. */
+#define QUOTED_NAME "loa_q_"
+
+/*
+ * The text with each quoted setting name ("ĐS" = "Đại Sơn";) as a bare
+ * name libconfig accepts, or NULL when it has none. A string is a name
+ * when it follows the start of a group or setting ('{', ';', ',' or the
+ * start of the text) and is followed on its line by '=' or ':'. Comments
+ * and other strings are copied as they are; lines keep their numbers.
+ */
+static char *
+quoted_names(const char *text)
+{
+	struct buf  b = { 0 };
+	const char *p = text, *copied = text;
+	char	    prev = '{'; /* the last significant character */
+	int	    found = 0;
+
+	while (*p != '\0') {
+		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+
+			p = e != NULL ? e + 2 : p + strlen(p);
+			continue;
+		}
+		if (*p == '"') {
+			const char *q = p + 1, *a;
+			size_t	    n = strcspn(q, "\"\\\n");
+
+			a = q + n;
+			if (*a == '"' && n > 0 &&
+			    (prev == '{' || prev == ';' || prev == ',')) {
+				const char *t = a + 1 + strspn(a + 1, " \t");
+
+				if (*t == '=' || *t == ':') {
+					static const char
+					       hex[] = "0123456789abcdef";
+					size_t i;
+
+					buf_add(&b, copied,
+					    (size_t)(p - copied));
+					buf_add(&b, QUOTED_NAME,
+					    strlen(QUOTED_NAME));
+					for (i = 0; i < n; i++) {
+						unsigned char
+						    ch = (unsigned char)q[i];
+
+						buf_add(&b, &hex[ch >> 4], 1);
+						buf_add(&b, &hex[ch & 15], 1);
+					}
+					copied = p = a + 1;
+					found = 1;
+					prev = 'n';
+					continue;
+				}
+			}
+			/* Another string: skip it, escapes and all. */
+			for (q = p + 1; *q != '\0' && *q != '"' && *q != '\n';
+			     q++)
+				if (*q == '\\' && q[1] != '\0')
+					q++;
+			p = *q == '"' ? q + 1 : q;
+			prev = '"';
+			continue;
+		}
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			prev = *p;
+		p++;
+	}
+	if (!found)
+		return NULL;
+	buf_add(&b, copied, strlen(copied));
+	return b.s;
+}
+
+const char *
+cfg_name(const struct cfg *c, const config_setting_t *s)
+{
+	const char *n = config_setting_name(s);
+	size_t	    len, i;
+	char	   *out;
+
+	if (n == NULL || strncmp(n, QUOTED_NAME, strlen(QUOTED_NAME)) != 0)
+		return n;
+	n += strlen(QUOTED_NAME);
+	len = strlen(n);
+	if (len % 2 != 0 || strspn(n, "0123456789abcdef") != len)
+		return n - strlen(QUOTED_NAME);
+	out = arena_alloc(c->a, len / 2 + 1);
+	for (i = 0; i < len / 2; i++) {
+		int hi = n[2 * i] <= '9' ? n[2 * i] - '0' : n[2 * i] - 'a' + 10;
+		int lo = n[2 * i + 1] <= '9' ? n[2 * i + 1] - '0' :
+					       n[2 * i + 1] - 'a' + 10;
+
+		out[i] = (char)(hi << 4 | lo);
+	}
+	out[len / 2] = '\0';
+	return out;
+}
+
 /*
  * Read a whole file (never blocking, a regular file only, at most
  * FS_MAX_FILE), check it and the files it @includes (NUL bytes, UTF-8,
@@ -1008,7 +1112,7 @@ int
 cfg_read(config_t *cf, const char *path, const struct loc *from,
     const char *what, struct diag *d)
 {
-	char	      *data, *text, err[PATH_MAX + 256];
+	char	      *data, *text, *quoted, err[PATH_MAX + 256];
 	size_t	       len;
 	struct loc     l = { path, 0 };
 	struct incscan s;
@@ -1051,7 +1155,10 @@ cfg_read(config_t *cf, const char *path, const struct loc *from,
 	config_init(cf);
 	config_set_include_dir(cf, dir);
 	free(dir);
-	if (config_read_string(cf, text) != CONFIG_TRUE) {
+	quoted = quoted_names(text);
+	rc = config_read_string(cf, quoted != NULL ? quoted : text);
+	free(quoted);
+	if (rc != CONFIG_TRUE) {
 		const char *ef = config_error_file(cf);
 
 		l.file = ef != NULL ? cfg_shown(cf, path, ef) : path;

@@ -100,6 +100,14 @@ void cfg_warn(struct cfg *, const config_setting_t *s, const char *path,
  * Warn about each member of group g whose name is not in the NULL
  * terminated list allowed. Does nothing when g is not a group.
  */
+/*
+ * The name of setting s as written. libconfig 1.5 takes only bare names
+ * ([A-Za-z*][-A-Za-z0-9_*]*); cfg_read rewrites a quoted one ("ĐS" = ...,
+ * as SPEC writes broadcast.say) into a bare one this decodes. NULL for
+ * an element of a list.
+ */
+const char *cfg_name(const struct cfg *, const config_setting_t *s);
+
 void cfg_keys(struct cfg *, const config_setting_t *g, const char *path,
     const char *const *allowed);
 

@@ -109,7 +109,7 @@ static void
 gwh_field(struct cfg *c, config_setting_t *s, const char *path, int json,
     struct tfield *f)
 {
-	const char *name = config_setting_name(s);
+	const char *name = cfg_name(c, s);
 	int	    i, n;
 
 	memset(f, 0, sizeof(*f));
@@ -156,7 +156,7 @@ gwh_field(struct cfg *c, config_setting_t *s, const char *path, int json,
 		    (size_t)(n ? n : 1) * sizeof(*f->sub));
 		for (i = 0; i < n; i++) {
 			config_setting_t *e = config_setting_get_elem(s, i);
-			const char	 *en = config_setting_name(e);
+			const char	 *en = cfg_name(c, e);
 
 			gwh_field(c, e,
 			    en != NULL ? cfg_path(c, path, en) :
@@ -195,7 +195,7 @@ gwh_group(struct cfg *c, config_setting_t *g, const char *path, const char *key,
 	for (i = 0; i < n; i++) {
 		config_setting_t *e = config_setting_get_elem(s, i);
 
-		gwh_field(c, e, cfg_path(c, p, config_setting_name(e)), json,
+		gwh_field(c, e, cfg_path(c, p, cfg_name(c, e)), json,
 		    &f->sub[f->nsub++]);
 	}
 	return 1;

@@ -576,8 +576,8 @@ svc_say(struct cfg *c, const config_setting_t *g, struct service *svc)
 	if (config_setting_type(say) == CONFIG_TYPE_GROUP) {
 		for (i = 0; i < n; i++) {
 			e = config_setting_get_elem(say, i);
-			svc_say_one(c, svc, e, "broadcast.say",
-			    config_setting_name(e), e);
+			svc_say_one(c, svc, e, "broadcast.say", cfg_name(c, e),
+			    e);
 		}
 		return;
 	}

@@ -21,7 +21,9 @@ ko() { fail=$((fail + 1)); echo "FAIL $1: ${2:-}"; }
 
 cp -r "$LOA_SRC/conf" "$tmp/conf"
 # The say table: "gác" as a southern station says it, and the commune.
-sed 's|^  gap = .*|&\n  say = ( ( "gác", "tầng" ), ( "ĐS", "Đại Sơn" ) );|' \
+# As SPEC writes it: quoted words as names (libconfig itself takes only
+# bare ones; loa reads these).
+sed 's|^  gap = .*|&\n  say = { "gác" = "tầng"; "ĐS" : "Đại Sơn"; }; # "x" = 1|' \
     "$LOA_SRC/conf/loa.cfg" >"$tmp/conf/loa.cfg"
 grep -q 'say = ' "$tmp/conf/loa.cfg" || ko "say" "not added to the config"
 # One more item, with what a notice of the commune holds.
@@ -87,6 +89,23 @@ while read -r verdict rest; do
 	esac
 done <"$tmp/py"
 [ -s "$tmp/py" ] || ko "spool" "nothing read"
+
+# The same table as a list of pairs reads the same.
+sed 's|^  gap = .*|&\n  say = ( ( "gác", "tầng" ), ( "ĐS", "Đại Sơn" ) );|' \
+    "$LOA_SRC/conf/loa.cfg" >"$tmp/conf/pairs.cfg"
+same=no
+if "$LOA" -c "$tmp/conf/pairs.cfg" simulate --out "$tmp/sim2" >/dev/null 2>&1
+then
+	same=yes
+	for f in "$tmp"/sim/broadcast/*.json; do
+		cmp -s "$f" "$tmp/sim2/broadcast/${f##*/}" || same=no
+	done
+fi
+if [ "$same" = yes ]; then
+	ok "say as a list of pairs: the same records"
+else
+	ko "say as pairs" "records differ"
+fi
 
 # A bad say entry: the file and line, what is wrong; exit 1.
 sed 's|^  gap = .*|&\n  say = ( ( "ĐS", "Đại Sơn" ), ( "Đại Sơn", "x" ), ( "PAR", 1 ) );|' \
