@@ -37,7 +37,8 @@ struct bq_state {
 /*
  * Read the queue from ob at now into *st and bring it into world w
  * (world_queue): the ad-hoc items, the cancelled items, and every airing
- * handed, aired or due placed where it is. st NULL: not kept. 0 or -1.
+ * handed, aired or due placed where it is. st NULL: not kept; ob NULL:
+ * no outbox yet (an empty queue). 0 or -1.
  */
 int  bqueue_apply(struct outbox *ob, struct world *w, int64_t now,
      struct bq_state *st, char *err, size_t errlen);
