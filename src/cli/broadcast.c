@@ -238,7 +238,8 @@ do_add(struct ctx *c, int argc, char **argv)
 	if (in.title == NULL || in.text == NULL)
 		return usage("add: %s", "--title and --text are needed");
 	if ((air != NULL && arg_time("--air", air, c->z, &in.air) == -1) ||
-	    (exp != NULL && arg_time("--expires", exp, c->z, &in.expires) == -1))
+	    (exp != NULL &&
+		arg_time("--expires", exp, c->z, &in.expires) == -1))
 		return EXIT_USAGE;
 	if ((rc = ctx_open(c, 1)) != 0)
 		return rc;
@@ -381,9 +382,8 @@ do_rundown(struct ctx *c, int argc, char **argv)
 		    date);
 	if ((rc = ctx_open(c, 0)) != 0)
 		return rc;
-	bqueue_rundown(&c->w, &c->st, civil_day_of(tz_to_local(c->w.svc->tz,
-					  t)),
-	    c->now, &r);
+	bqueue_rundown(&c->w, &c->st,
+	    civil_day_of(tz_to_local(c->w.svc->tz, t)), c->now, &r);
 	civil_from_days(r.day, &y, &m, &d);
 	snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
 	if (json) {
@@ -450,7 +450,8 @@ cmd_broadcast(const char *cfg, int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.cfg = cfg;
 	if (argc == 0)
-		return usage("%s", "expected add, list, rundown, aired or cancel");
+		return usage("%s",
+		    "expected add, list, rundown, aired or cancel");
 	sub = argv[0];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs(broadcast_usage, stdout);

@@ -74,7 +74,7 @@ bqueue_apply(struct outbox *ob, struct world *w, int64_t now,
 
 	if (ob != NULL &&
 	    (outbox_adhoc_list(ob, &st.rows, &st.nrows) == -1 ||
-	    outbox_bcancelled(ob, &st.cancels, &st.ncancels) == -1 ||
+		outbox_bcancelled(ob, &st.cancels, &st.ncancels) == -1 ||
 		outbox_airings(ob, &st.airings, &st.nairings) == -1)) {
 		snprintf(err, errlen, "%s", outbox_error(ob));
 		bq_state_free(&st);
