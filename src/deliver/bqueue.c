@@ -32,6 +32,7 @@ bq_state_free(struct bq_state *st)
 	free(st->wc);
 	ob_airings_free(st->airings, st->nairings);
 	free(st->fixed);
+	strmap_free(&st->byid);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -99,6 +100,7 @@ bqueue_apply(struct outbox *ob, struct world *w, int64_t now,
 		const struct ob_job *j = &st.airings[i].job;
 		struct slots_fixed  *f = &st.fixed[st.nfixed];
 
+		strmap_put(&st.byid, st.airings[i].job.id, &st.airings[i]);
 		if (!settled(j, now, &f->keep))
 			continue;
 		memcpy(f->id, j->id, sizeof(f->id));
@@ -287,6 +289,13 @@ is_job_id(const char *s)
 	return s[16] == '\0';
 }
 
+/* The airing of st with job id, or NULL. */
+static const struct ob_airing *
+airing_of(const struct bq_state *st, const char *id)
+{
+	return strmap_get(&st->byid, id);
+}
+
 int
 bqueue_aired(struct outbox *ob, struct world *w, const struct bq_state *st,
     const char *ref, int64_t at, int64_t now, char job[17], char *err,
@@ -303,10 +312,7 @@ bqueue_aired(struct outbox *ob, struct world *w, const struct bq_state *st,
 		return invalid(err, errlen,
 		    "--at is in the future; expected when it aired");
 	if (is_job_id(ref)) {
-		for (i = 0; i < st->nairings; i++)
-			if (strcmp(st->airings[i].job.id, ref) == 0)
-				ha = &st->airings[i];
-		if (ha == NULL)
+		if ((ha = airing_of(st, ref)) == NULL)
 			return invalid(err, errlen,
 			    "no airing %s in the outbox (loa broadcast list "
 			    "shows them once the service has them)",
@@ -364,18 +370,6 @@ bqueue_aired(struct outbox *ob, struct world *w, const struct bq_state *st,
 		    "airing %s changed meanwhile; nothing recorded", hit->id);
 	memcpy(job, hit->id, 17);
 	return 0;
-}
-
-/* The airing of st with id, or NULL (st's airings are by due). */
-static const struct ob_airing *
-airing_of(const struct bq_state *st, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < st->nairings; i++)
-		if (strcmp(st->airings[i].job.id, id) == 0)
-			return &st->airings[i];
-	return NULL;
 }
 
 static const char *

@@ -17,6 +17,7 @@
 #include "deliver/outbox.h"
 #include "jobs/world.h"
 #include "loa.h"
+#include "util/xmalloc.h"
 
 #define BQ_INVALID 1
 
@@ -32,6 +33,7 @@ struct bq_state {
 	size_t		     nairings;
 	struct slots_fixed  *fixed;
 	size_t		     nfixed;
+	struct strmap	     byid; /* job id -> struct ob_airing */
 };
 
 /*

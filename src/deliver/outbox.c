@@ -373,7 +373,7 @@ outbox_lock(const char *path, char *err, size_t errlen)
 {
 	char *lock = xasprintf("%s.lock", path), pid[32];
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int   fd;
+	int   fd, locked, tries = 0;
 
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
@@ -385,7 +385,12 @@ outbox_lock(const char *path, char *err, size_t errlen)
 		free(lock);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	/* `loa broadcast` looks whether the lock is held by taking it
+	 * shared for an instant: a few tries before giving up. */
+	while ((locked = flock(fd, LOCK_EX | LOCK_NB)) == -1 &&
+	    errno == EWOULDBLOCK && tries++ < 5)
+		usleep(20000);
+	if (locked == -1) {
 		if (errno == EWOULDBLOCK) {
 			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 
