@@ -116,6 +116,12 @@ n = c.execute("select count(*) from attempts where outcome = 'aired'").fetchone(
 assert n == 1, n
 EOF
 
+got=$(order 2026-05-04 "2026-05-04 06:00:31" "Sáng")
+case "$got" in
+"tin-a@06:00:00/aired tin-b@06:00:20/pending"*) ok "rundown: the aired item where it aired" ;;
+*) ko "rundown: the aired item where it aired" "$got" ;;
+esac
+
 # 4. cancel of a plan item survives a reload (run --once reconciles).
 b cancel 9/KH:tin-c --now "2026-05-04 06:00:31" >"$tmp/out" 2>"$tmp/err" &&
 	grep -q "2 airings cancelled" "$tmp/out" && ok "cancel" || ko "cancel" "$(cat "$tmp/out" "$tmp/err")"

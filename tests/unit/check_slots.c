@@ -27,6 +27,7 @@
 #include "plan/resolve.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
+#include "plan/adhoc.h"
 #include "testutil.h"
 
 /* A local time of the tests' zone. */
@@ -647,6 +648,44 @@ START_TEST(test_replan_duration)
 }
 END_TEST
 
+START_TEST(test_replan_adhoc)
+{
+	/*
+	 * h-muon aired and n-som was handed when an ad-hoc high item comes
+	 * (`loa broadcast add`, its plan built from the outbox's rows): it
+	 * goes ahead of the normal items not yet aired, after the settled.
+	 */
+	static const struct adhoc_item rows[] = {
+		{ "tin-1", "Khẩn", "một hai ba bốn năm sáu bảy tám chín mười",
+		    PRIO_HIGH, 0, TIMEX_NONE },
+	};
+	static const struct want want[] = {
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+		{ "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, JS_PENDING },
+		{ "tin-1", 0, "Chiều", "2026-03-04 17:01:30", 10, JS_PENDING },
+		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:50", 20, JS_PENDING },
+	};
+	struct adhoc_item  r = rows[0];
+	struct slots_fixed f[2];
+	struct world	  *w;
+	struct plan	  *ah;
+
+	w = world_open("plans/slots/basic/loa.cfg");
+	f[0] = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
+	f[1] = fixed_at(w, "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, 1);
+	r.air = LOCAL_TIME("2026-03-04 16:00");
+	ah = plan_adhoc(w->svc, &r, 1, "UBND xã", "var/loa.db");
+	ck_assert_str_eq(ah->id, ADHOC_PLAN);
+	ck_assert_ptr_eq(ah->tz, w->svc->tz);
+	w->plans[w->nplans++] = ah;
+	plan_expand(ah, w->svc, &w->jobs, &w->d);
+	slots_replan(w->svc, &w->jobs, f, 2, &w->d);
+	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	check_invariants(w);
+	world_close(w);
+}
+END_TEST
+
 START_TEST(test_replan_ended_takes_no_room)
 {
 	/* h-muon expired unaired: it keeps its time, takes no room. */
@@ -695,6 +734,7 @@ slots_suite(void)
 	tcase_add_test(tc, test_replan_aired_not_moved);
 	tcase_add_test(tc, test_replan_duration);
 	tcase_add_test(tc, test_replan_ended_takes_no_room);
+	tcase_add_test(tc, test_replan_adhoc);
 	suite_add_tcase(s, tc);
 	return s;
 }
