@@ -200,8 +200,6 @@ slots_replan(const struct service *svc, struct jobs *js,
 			int64_t			  day, end;
 			struct inst		 *in;
 
-			if (!f->keep)
-				continue; /* ended unaired: no room */
 			/* Settled: its time, slot and length as handed. */
 			j->due = f->due;
 			j->duration = f->duration;
@@ -209,8 +207,8 @@ slots_replan(const struct service *svc, struct jobs *js,
 			    f->slot != NULL ? arena_strdup(js->arena, f->slot) :
 					      NULL;
 			j->placed = 1;
-			if (s < 0)
-				continue;
+			if (s < 0 || !f->keep)
+				continue; /* ended unaired: no room */
 			day = civil_day_of(tz_to_local(svc->tz, f->due));
 			in = inst_get(&inst, &ninst, &capinst, day, s);
 			end = f->due + f->duration -

@@ -690,6 +690,7 @@ START_TEST(test_replan_ended_takes_no_room)
 {
 	/* h-muon expired unaired: it keeps its time, takes no room. */
 	static const struct want want[] = {
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
 		{ "n-som", 0, "Chiều", "2026-03-04 17:00:00", 30, JS_PENDING },
 		{ "n-muon", 0, "Chiều", "2026-03-04 17:00:40", 20, JS_PENDING },
 	};
