@@ -210,6 +210,35 @@ bq_fail(int rc, const char *what, const char *err)
 	return EXIT_RUNTIME;
 }
 
+/* Say on stderr where the new item id lands (the queue read again). */
+static void
+where(struct ctx *c, const char *id)
+{
+	char   err[512], t[40];
+	size_t i;
+
+	bq_state_free(&c->st);
+	if (bqueue_apply(c->ob, &c->w, c->now, &c->st, err, sizeof(err)) == -1)
+		return;
+	for (i = 0; i < c->w.jobs.n; i++) {
+		const struct job *j = &c->w.jobs.v[i];
+
+		if (j->kind != JK_BROADCAST || j->channel != CH_BROADCAST ||
+		    strcmp(j->plan->id, ADHOC_PLAN) != 0 ||
+		    strcmp(j->object, id) != 0)
+			continue;
+		tz_rfc3339(c->w.svc->tz, j->due, t, sizeof(t));
+		if (j->state == JS_SKIPPED)
+			log_warnx("%s: not placed: %s", id, j->reason);
+		else if (j->slot == NULL)
+			log_warnx("%s: %s, handed at %s, in no slot", id,
+			    priority_names[j->priority], t);
+		else
+			log_warnx("%s: planned at %s in %s (%d s)", id, t,
+			    j->slot, j->duration);
+	}
+}
+
 static int
 do_add(struct ctx *c, int argc, char **argv)
 {
@@ -247,6 +276,7 @@ do_add(struct ctx *c, int argc, char **argv)
 		 sizeof(err))) != 0)
 		return bq_fail(rc, "add", err);
 	printf("%s\n", id);
+	where(c, id);
 	free(id);
 	notify(c);
 	return 0;

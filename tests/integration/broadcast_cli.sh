@@ -74,6 +74,20 @@ got=$(order 2026-05-04 "2026-05-04 04:00" "Sáng")
 want="tin-a@06:00:00/pending tin-b@06:00:20/pending tin-c@06:00:40/pending tin-1@06:00:55/pending"
 [ "$got" = "$want" ] && ok "rundown: the plan's and the ad-hoc item by air time" || ko "rundown order" "$got"
 
+# An item that finds no slot before it expires: said at once, and shown in
+# the rundown's unplaced with the reason, never dropped.
+idx=$(b add --title "Hết hạn" --text "Tin sẽ hết hạn" --expires "2026-05-04 04:30" --now "2026-05-04 04:00" 2>"$tmp/err")
+grep -q "$idx: not placed: no slot with room before it expires" "$tmp/err" &&
+	ok "add says an item finds no slot" || ko "add says an item finds no slot" "$(cat "$tmp/err")"
+b rundown --date 2026-05-04 --json --now "2026-05-04 04:01" >"$tmp/rd.json"
+$PY - "$tmp/rd.json" "$idx" <<'EOF' && ok "rundown: what did not fit and why" || ko "rundown: what did not fit and why"
+import json, sys
+r = json.load(open(sys.argv[1]))
+u = [e for e in r["unplaced"] if e["item"] == sys.argv[2]]
+assert len(u) == 1 and u[0]["state"] == "skipped" and "expires" in u[0]["reason"], r["unplaced"]
+assert r["date"] == "2026-05-04" and [s["slot"] for s in r["slots"]] == ["Sáng", "Chiều"], r
+EOF
+
 # 2. run hands tin-a; then a high item: ahead of the normal ones not aired,
 #    tin-a keeps its place.
 "$LOA" -c "$cfg" run --once --now "2026-05-04 06:00:05" >/dev/null 2>"$tmp/err"
@@ -89,7 +103,7 @@ case "$got2" in
 "$id2@17:00:00/pending"*) ok "an item added later airs from now (the next slot)" ;;
 *) ko "an item added later airs from now" "$got2 $(cat "$tmp/err")" ;;
 esac
-id3=$(b add --title "Họp" --text "Họp dân lúc bảy giờ" --priority high --air "2026-05-05 05:00" --now "2026-05-04 06:00:08")
+id3=$(b add --title "Họp" --text "Họp dân lúc bảy giờ" --priority high --air "2026-05-05 05:00" --now "2026-05-04 06:00:08" 2>"$tmp/err")
 got=$(order 2026-05-05 "2026-05-04 06:00:08" "Sáng")
 want="$id3@06:00:00/pending tin-c@06:00:15/pending"
 [ "$got" = "$want" ] && ok "a high item that comes later goes ahead of normal ones" || ko "high ahead" "$got"
@@ -141,7 +155,7 @@ pid=$!
 i=0
 while ! grep -q "running" "$tmp/run.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 before=$(ls "$tmp/var/spool" | grep -c '\.json$')
-id4=$(b add --title "Cháy rừng" --text "Cháy rừng ở thôn Hạ; mọi người tránh xa" --priority emergency --now "2026-05-05 23:00")
+id4=$(b add --title "Cháy rừng" --text "Cháy rừng ở thôn Hạ; mọi người tránh xa" --priority emergency --now "2026-05-05 23:00" 2>"$tmp/err")
 i=0
 while [ $i -lt 30 ]; do
 	now=$(ls "$tmp/var/spool" | grep -c '\.json$')
