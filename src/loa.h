@@ -184,6 +184,7 @@ struct broadcast {
 	size_t	      nair;
 	struct when   expires;
 	enum priority priority;
+	int	      cancelled; /* `loa broadcast cancel`: not expanded */
 	struct loc    loc;
 };
 
@@ -409,8 +410,10 @@ struct job {
 	unsigned char	      state;	    /* enum job_state */
 	unsigned char	      sms_encoding; /* enum sms_encoding */
 	unsigned char	      priority;	    /* broadcast: enum priority */
-	int		      ordinal;	    /* which reminder, air time */
-	int		      sms_parts;    /* 0 unless SMS */
+	unsigned char	      placed;	 /* broadcast: due, slot and state are
+					 slots_place's (slots.h) */
+	int		      ordinal;	 /* which reminder, air time */
+	int		      sms_parts; /* 0 unless SMS */
 	const struct plan    *plan;
 	const char	     *object; /* event, task, broadcast id */
 	const struct contact *to;     /* NULL for a broadcast */

@@ -69,5 +69,6 @@ int cmd_simulate(const char *cfg, int argc, char **argv);
 int cmd_outbox(const char *cfg, int argc, char **argv);
 int cmd_task(const char *cfg, int argc, char **argv);
 int cmd_sendtest(const char *cfg, int argc, char **argv);
+int cmd_broadcast(const char *cfg, int argc, char **argv);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * main.c: the loa command (SPEC §10): the global options, the usage text
  * and the dispatch to the commands (check.c, ics.c, run.c, sim.c,
- * outbox.c, sendtest.c). Exit codes: 0 ok, 1 invalid input or config, 2 usage,
+ * outbox.c, sendtest.c, broadcast.c). Exit codes: 0 ok, 1 invalid input or config, 2 usage,
  * 3 runtime failure.
  */
 #include <stdio.h>
@@ -30,6 +30,8 @@ static const char usage_text[] =
     "(var/simulate)\n"
     "  outbox [--state S] [--json]          the jobs in the outbox\n"
     "  task done [PLAN:]ID                  stop a task's reminders\n"
+    "  broadcast add|list|rundown|aired|cancel ...\n"
+    "                                       the loudspeaker's queue\n"
     "  send-test --channel email --to ADDRESS\n"
     "                                       one test message through the\n"
     "                                       channel's gateway\n"
@@ -118,6 +120,8 @@ main(int argc, char **argv)
 		rc = cmd_outbox(cfg, argc - i - 1, argv + i + 1);
 	else if (strcmp(argv[i], "task") == 0)
 		rc = cmd_task(cfg, argc - i - 1, argv + i + 1);
+	else if (strcmp(argv[i], "broadcast") == 0)
+		rc = cmd_broadcast(cfg, argc - i - 1, argv + i + 1);
 	else if (strcmp(argv[i], "send-test") == 0)
 		rc = cmd_sendtest(cfg, argc - i - 1, argv + i + 1);
 	else {

@@ -136,6 +136,16 @@ static const char *const migrations[] = {
 	 * time (a channel at its limit or paused never holds up another). */
 	"DROP INDEX jobs_ready;"
 	"CREATE INDEX jobs_ready ON jobs(state, channel, next_at, id);",
+	/* 5 -> 6: the loudspeaker's queue: ad-hoc items (`loa broadcast
+	 * add`; n is never reused: rows are never deleted) and the items
+	 * cancelled (`loa broadcast cancel`), of any plan. */
+	"CREATE TABLE bqueue ("
+	"  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL, text TEXT NOT NULL, priority TEXT NOT NULL,"
+	"  air INTEGER NOT NULL, expires INTEGER, created INTEGER NOT NULL);"
+	"CREATE TABLE bcancelled ("
+	"  plan TEXT NOT NULL, item TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY (plan, item));",
 };
 
 static int ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
@@ -363,7 +373,7 @@ outbox_lock(const char *path, char *err, size_t errlen)
 {
 	char *lock = xasprintf("%s.lock", path), pid[32];
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int   fd;
+	int   fd, locked, tries = 0;
 
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
@@ -375,7 +385,12 @@ outbox_lock(const char *path, char *err, size_t errlen)
 		free(lock);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	/* `loa broadcast` looks whether the lock is held by taking it
+	 * shared for an instant: a few tries before giving up. */
+	while ((locked = flock(fd, LOCK_EX | LOCK_NB)) == -1 &&
+	    errno == EWOULDBLOCK && tries++ < 5)
+		usleep(20000);
+	if (locked == -1) {
 		if (errno == EWOULDBLOCK) {
 			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 
@@ -1559,4 +1574,210 @@ outbox_task_is_done(struct outbox *ob, const char *plan, const char *task,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ?
 	    0 :
 	    ob_fail(ob, "outbox: reading tasks done");
+}
+
+/* The loudspeaker's queue (bqueue.c). */
+
+void
+ob_adhoc_free(struct ob_adhoc *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].title);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+int
+outbox_adhoc_add(struct outbox *ob, const char *title, const char *text,
+    enum priority prio, int64_t air, int64_t expires, int64_t now, char **id)
+{
+	sqlite3_stmt *st;
+	int	      rc;
+
+	*id = NULL;
+	assert(prio < PRIO__N);
+	if (ob_write(ob, "adding an item", NULL,
+		"INSERT INTO bqueue (n, id, title, text, priority, air, "
+		"expires, created) SELECT coalesce(max(n), 0) + 1, 'tin-' || "
+		"(coalesce(max(n), 0) + 1), ?1, ?2, ?3, ?4, ?5, ?6 FROM bqueue",
+		"sssItI", title, text, priority_names[prio], air, expires,
+		now) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT id FROM bqueue WHERE rowid = last_insert_rowid()", -1,
+		&st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*id = col_text(st, 0);
+	sqlite3_finalize(st);
+	return *id != NULL ? 0 : ob_fail(ob, "outbox: reading the new item");
+}
+
+int
+outbox_adhoc_list(struct outbox *ob, struct ob_adhoc **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT id, title, text, priority, air, expires, created "
+		"FROM bqueue ORDER BY n",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ob_adhoc *a;
+
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		a = &(*v)[(*n)++];
+		memset(a, 0, sizeof(*a));
+		a->id = col_text(st, 0);
+		a->title = col_text(st, 1);
+		a->text = col_text(st, 2);
+		a->air = sqlite3_column_int64(st, 4);
+		a->expires = col_time(st, 5);
+		a->created = sqlite3_column_int64(st, 6);
+		if (a->id == NULL || a->title == NULL || a->text == NULL ||
+		    priority_from_name(col_name(st, 3), &a->priority) == -1) {
+			snprintf(ob->err, sizeof(ob->err),
+			    "outbox: ad-hoc item %s: unknown priority \"%s\"",
+			    a->id ? a->id : "?", col_name(st, 3));
+			rc = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	ob_adhoc_free(*v, *n);
+	*v = NULL;
+	*n = 0;
+	return rc == -1 ? -1 : ob_fail(ob, "outbox: reading the ad-hoc items");
+}
+
+int
+outbox_bcancel(struct outbox *ob, const char *plan, const char *item,
+    int64_t now, int *jobs)
+{
+	if (ob_write(ob, "cancelling an item", NULL,
+		"INSERT OR IGNORE INTO bcancelled (plan, item, at) "
+		"VALUES (?1, ?2, ?3)",
+		"ssI", plan, item, now) == -1)
+		return -1;
+	return ob_write(ob, "cancelling its airings", jobs,
+	    "UPDATE jobs SET state = 'cancelled', reason = 'cancelled "
+	    "(loa broadcast cancel)', updated = ?3 WHERE plan = ?1 AND "
+	    "object = ?2 AND kind = 'broadcast' AND state IN " SQL_UNSENT,
+	    "ssI", plan, item, now);
+}
+
+void
+ob_bcancel_free(struct ob_bcancel *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].plan);
+		free(v[i].item);
+	}
+	free(v);
+}
+
+int
+outbox_bcancelled(struct outbox *ob, struct ob_bcancel **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT plan, item, at FROM bcancelled ORDER BY plan, item", -1,
+		&st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		(*v)[*n].plan = col_text(st, 0);
+		(*v)[*n].item = col_text(st, 1);
+		(*v)[*n].at = sqlite3_column_int64(st, 2);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	ob_bcancel_free(*v, *n);
+	*v = NULL;
+	*n = 0;
+	return ob_fail(ob, "outbox: reading the cancelled items");
+}
+
+void
+ob_airings_free(struct ob_airing *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ob_job_clear(&v[i].job);
+	free(v);
+}
+
+int
+outbox_airings(struct outbox *ob, struct ob_airing **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
+
+	*v = NULL;
+	*n = 0;
+	/* Every state named: the claims' index (state, channel, ...) finds
+	 * the broadcast channel's rows without a scan of the table. */
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT " JOB_COLS ", (SELECT max(at) FROM attempts a WHERE "
+		"a.job = jobs.id AND a.outcome = 'aired') FROM jobs WHERE "
+		"state IN ('held', 'pending', 'sending', 'sent', 'delivered', "
+		"'failed', 'dead', 'expired', 'cancelled', 'skipped') AND "
+		"channel = 'broadcast' AND kind = 'broadcast' ORDER BY due, id",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		if (ob_row(ob, st, &(*v)[*n].job) == -1) {
+			ob_job_clear(&(*v)[*n].job);
+			rc = -1;
+			break;
+		}
+		(*v)[*n].aired_at = col_time(st, 25);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	ob_airings_free(*v, *n);
+	*v = NULL;
+	*n = 0;
+	return rc == -1 ? -1 : ob_fail(ob, "outbox: reading the airings");
+}
+
+int
+outbox_aired(struct outbox *ob, const char *id, int64_t at, int *changed)
+{
+	/* Handed, or not yet (read live at the station): never one a
+	 * running service holds in flight (sending). */
+	if (ob_write(ob, "recording an airing", changed,
+		"UPDATE jobs SET state = 'delivered', reason = NULL, updated = "
+		"?2 WHERE id = ?1 AND channel = 'broadcast' AND state IN "
+		"('sent', 'pending', 'failed')",
+		"sI", id, at) == -1)
+		return -1;
+	if (*changed == 0)
+		return 0;
+	return ob_attempt(ob, id, at, "aired", NULL);
 }

@@ -14,7 +14,7 @@
 
 #include "loa.h"
 
-#define OUTBOX_SCHEMA 5
+#define OUTBOX_SCHEMA 6
 /* PRAGMA application_id of a loa outbox: "LOA1" in ASCII, 0x4C4F4131. */
 #define OUTBOX_APP_ID 1280262449
 
@@ -182,5 +182,49 @@ int outbox_task_done(struct outbox *, const char *plan, const char *task,
     int64_t now, int *cancelled);
 int outbox_task_is_done(struct outbox *, const char *plan, const char *task,
     int *done);
+
+/*
+ * The loudspeaker's queue (deliver/bqueue.h). Ad-hoc items: add one (its
+ * new id, "tin-N", into *id for the caller to free), or list them all in
+ * the order they were added.
+ */
+struct ob_adhoc {
+	char	     *id;
+	char	     *title;
+	char	     *text;
+	enum priority priority;
+	int64_t	      air;
+	int64_t	      expires; /* TIMEX_NONE: none */
+	int64_t	      created;
+};
+
+int  outbox_adhoc_add(struct outbox *, const char *title, const char *text,
+     enum priority, int64_t air, int64_t expires, int64_t now, char **id);
+int  outbox_adhoc_list(struct outbox *, struct ob_adhoc **, size_t *n);
+void ob_adhoc_free(struct ob_adhoc *, size_t n);
+/* Cancel item of plan, for good: its unsent airings (*jobs of them)
+ * cancelled, and the item recorded so that it no longer expands. */
+struct ob_bcancel {
+	char   *plan;
+	char   *item;
+	int64_t at;
+};
+
+int  outbox_bcancel(struct outbox *, const char *plan, const char *item,
+     int64_t now, int *jobs);
+int  outbox_bcancelled(struct outbox *, struct ob_bcancel **, size_t *n);
+void ob_bcancel_free(struct ob_bcancel *, size_t n);
+/* Every airing (broadcast job on the broadcast channel), in due order,
+ * with the time it was recorded aired. */
+struct ob_airing {
+	struct ob_job job;
+	int64_t	      aired_at; /* TIMEX_NONE: not recorded */
+};
+
+int  outbox_airings(struct outbox *, struct ob_airing **, size_t *n);
+void ob_airings_free(struct ob_airing *, size_t n);
+/* Record airing id aired at at (state delivered, an attempt "aired"),
+ * when it is sent, pending or failed: *changed 1, else 0. */
+int  outbox_aired(struct outbox *, const char *id, int64_t at, int *changed);
 
 #endif

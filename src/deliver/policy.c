@@ -86,7 +86,8 @@ policy_rederive(enum job_state stored, int64_t stored_due,
 	if (!policy_unsent(stored))
 		return (stored == JS_EXPIRED && stored_due != derived_due &&
 			   live) ||
-		    (stored == JS_CANCELLED && live);
+		    (stored == JS_CANCELLED && live) ||
+		    (stored == JS_SKIPPED && live);
 	/* A failed job keeps retrying on its own schedule. */
 	if (stored == JS_FAILED && derived == JS_PENDING &&
 	    stored_due == derived_due)

@@ -57,7 +57,8 @@ int	    policy_collapses(enum job_kind k);
  * Reconciliation of one stored job with what the plan now derives.
  * Unsent states (held, pending, failed) take the plan's new time, address
  * and state; a finished job stays finished, except an expired one the
- * plan moves to a new time and a cancelled one the plan derives again; a
+ * plan moves to a new time, and a cancelled or skipped one (a broadcast
+ * that found no slot, an address missing) the plan derives again; a
  * failed job whose time did not move keeps its own retry schedule.
  * Returns 1 when the stored job is to take the new values. Pure.
  */

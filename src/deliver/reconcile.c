@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deliver/bqueue.h"
 #include "deliver/engine_int.h"
 #include "jobs/expand.h"
 #include "plan/resolve.h"
@@ -545,6 +546,10 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 
 	memset(rs, 0, sizeof(*rs));
 	engine_facts_reset(e);
+	/* The loudspeaker's queue: ad-hoc items, cancellations, and the
+	 * broadcasts placed again around what is handed, aired or due. */
+	if (bqueue_apply(e->ob, w, now, NULL, NULL, 0) == -1)
+		goto fail;
 	if (outbox_seen_reset(e->ob) == -1)
 		goto fail;
 	for (i = 0; i < w->nplans; i++)

@@ -351,6 +351,9 @@ expand_broadcast(struct batch *bt, struct broadcast *b)
 	int    wpm = bt->svc->words_per_minute > 0 ? bt->svc->words_per_minute :
 						     130;
 
+	/* Cancelled (`loa broadcast cancel`): as if gone from its plan. */
+	if (b->cancelled)
+		return;
 	for (i = 0; i < b->nair; i++) {
 		struct job *j;
 

@@ -14,12 +14,15 @@ struct inst {
 	int	slot;
 	int64_t used; /* seconds, gaps included */
 	int	count;
+	int64_t base;	/* seconds the fixed airings hold, from the start */
+	int	nfixed; /* fixed airings in it */
 };
 
 struct placed {
 	size_t	job; /* index into js->v */
 	int64_t day;
 	int	slot;
+	size_t	inst;
 };
 
 static const struct jobs *sort_js;
@@ -80,6 +83,8 @@ inst_get(struct inst **v, size_t *n, size_t *cap, int64_t day, int slot)
 	(*v)[*n].slot = slot;
 	(*v)[*n].used = 0;
 	(*v)[*n].count = 0;
+	(*v)[*n].base = 0;
+	(*v)[*n].nfixed = 0;
 	return &(*v)[(*n)++];
 }
 
@@ -104,20 +109,69 @@ slot_order(const struct service *svc)
 	return o;
 }
 
+static int
+fixed_cmp(const void *a, const void *b)
+{
+	const struct slots_fixed *x = *(const struct slots_fixed *const *)a;
+	const struct slots_fixed *y = *(const struct slots_fixed *const *)b;
+
+	return strcmp(x->id, y->id);
+}
+
+static int
+slot_index(const struct service *svc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < svc->nslots; i++)
+		if (strcmp(svc->slots[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A job slots_place placed or skipped before: back to its air time. */
+static void
+unplace(struct job *j)
+{
+	const struct named *n = strmap_get(j->plan->names, j->object);
+
+	if (n != NULL && n->kind == N_BROADCAST &&
+	    (size_t)j->ordinal < ((const struct broadcast *)n->p)->nair)
+		j->due = ((const struct broadcast *)n->p)->air[j->ordinal].t;
+	j->slot = NULL;
+	j->state = JS_PENDING;
+	j->reason = NULL;
+	j->placed = 0;
+}
+
 void
 slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 {
-	size_t	      *todo = NULL, ntodo = 0, captodo = 0, i, k;
-	struct inst   *inst = NULL;
-	size_t	       ninst = 0, capinst = 0;
-	struct placed *pl = NULL;
-	size_t	       npl = 0, cappl = 0;
-	int64_t	       maxlen = 0;
-	int	      *order = slot_order(svc);
-	int64_t	       at = 0;
+	slots_replan(svc, js, NULL, 0, d);
+}
+
+void
+slots_replan(const struct service *svc, struct jobs *js,
+    const struct slots_fixed *fixed, size_t nfixed, struct diag *d)
+{
+	size_t			  *todo = NULL, ntodo = 0, captodo = 0, i, k;
+	struct inst		  *inst = NULL;
+	size_t			   ninst = 0, capinst = 0;
+	struct placed		  *pl = NULL;
+	size_t			   npl = 0, cappl = 0;
+	int64_t			   maxlen = 0;
+	int			  *order = slot_order(svc);
+	int64_t			   at = 0;
+	const struct slots_fixed **fx = NULL;
 
 	if (js->arena == NULL)
 		js->arena = arena_new();
+	if (nfixed > 0) {
+		fx = xcalloc(nfixed, sizeof(*fx));
+		for (i = 0; i < nfixed; i++)
+			fx[i] = &fixed[i];
+		qsort(fx, nfixed, sizeof(*fx), fixed_cmp);
+	}
 	for (i = 0; i < svc->nslots; i++)
 		if ((int64_t)(svc->slots[i].end - svc->slots[i].start) * 60 >
 		    maxlen)
@@ -125,14 +179,51 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 				     svc->slots[i].start) *
 			    60;
 	for (i = 0; i < js->n; i++) {
-		struct job *j = &js->v[i];
+		struct job		 *j = &js->v[i];
+		struct slots_fixed	  key;
+		const struct slots_fixed *kp = &key, *const *hit = NULL;
 
-		if (j->kind != JK_BROADCAST || j->state != JS_PENDING ||
+		if (j->kind != JK_BROADCAST || j->channel != CH_BROADCAST ||
 		    j->priority == PRIO_EMERGENCY)
 			continue;
+		if (j->placed)
+			unplace(j);
+		if (j->state != JS_PENDING)
+			continue;
+		if (nfixed > 0) {
+			memcpy(key.id, j->id, sizeof(key.id));
+			hit = bsearch(&kp, fx, nfixed, sizeof(*fx), fixed_cmp);
+		}
+		if (hit != NULL) {
+			const struct slots_fixed *f = *hit;
+			int			  s = slot_index(svc, f->slot);
+			int64_t			  day, end;
+			struct inst		 *in;
+
+			/* Settled: its time, slot and length as handed. */
+			j->due = f->due;
+			j->duration = f->duration;
+			j->slot = s >= 0    ? svc->slots[s].name :
+			    f->slot != NULL ? arena_strdup(js->arena, f->slot) :
+					      NULL;
+			j->placed = 1;
+			if (s < 0 || !f->keep)
+				continue; /* ended unaired: no room */
+			day = civil_day_of(tz_to_local(svc->tz, f->due));
+			in = inst_get(&inst, &ninst, &capinst, day, s);
+			end = f->due + f->duration -
+			    slots_start(svc, &svc->slots[s], day);
+			if (end > in->used)
+				in->used = end;
+			in->base = in->used;
+			in->count++;
+			in->nfixed++;
+			continue;
+		}
 		xgrow(&todo, &captodo, ntodo + 1, sizeof(*todo));
 		todo[ntodo++] = i;
 	}
+	free(fx);
 	sort_js = js;
 	if (ntodo > 1)
 		qsort(todo, ntodo, sizeof(*todo), cmp_air);
@@ -142,6 +233,7 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 		int64_t	    day, last;
 		int	    placed = 0;
 
+		j->placed = 1;
 		if (j->duration > maxlen) {
 			j->state = JS_SKIPPED;
 			j->reason = arena_printf(js->arena,
@@ -184,6 +276,7 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 				pl[npl].job = todo[k];
 				pl[npl].day = day;
 				pl[npl].slot = order[s];
+				pl[npl].inst = (size_t)(in - inst);
 				npl++;
 				placed = 1;
 				break;
@@ -207,9 +300,13 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 		const struct slot *sl = &svc->slots[pl[k].slot];
 
 		if (k == 0 || pl[k].day != pl[k - 1].day ||
-		    pl[k].slot != pl[k - 1].slot)
-			at = slots_start(svc, sl, pl[k].day);
-		else
+		    pl[k].slot != pl[k - 1].slot) {
+			/* After what is settled there, if anything. */
+			const struct inst *in = &inst[pl[k].inst];
+
+			at = slots_start(svc, sl, pl[k].day) + in->base +
+			    (in->nfixed > 0 ? svc->gap : 0);
+		} else
 			at += svc->gap;
 		j->due = at;
 		j->slot = sl->name;

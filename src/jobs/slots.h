@@ -19,6 +19,32 @@
  */
 void slots_place(const struct service *svc, struct jobs *js, struct diag *d);
 
+/*
+ * An airing whose place the outbox has settled: handed to the station
+ * (sent, sending), aired (delivered), or due (its planned start passed).
+ * keep 1: it keeps its planned time, slot and duration and occupies its
+ * room; keep 0: it ended without airing (expired, dead, cancelled,
+ * skipped) and takes no room, nor is it placed.
+ */
+struct slots_fixed {
+	char	    id[17];
+	int64_t	    due;      /* its planned start, UTC */
+	const char *slot;     /* its slot's name, or NULL */
+	int	    duration; /* seconds */
+	int	    keep;
+};
+
+/*
+ * Re-planning (SPEC §9): slots_place with the airings of fixed (n of
+ * them, any order) where the outbox has them, and every other item placed
+ * around them: only airings not yet due move, a later high item goes
+ * ahead of normal ones not yet aired, nothing is cut at a slot's end. It
+ * may be called again on the same jobs (each placed job starts again
+ * from its air time). Can't fail.
+ */
+void slots_replan(const struct service *svc, struct jobs *js,
+    const struct slots_fixed *fixed, size_t n, struct diag *d);
+
 /* The slot instance (slot start, UTC) of slot s on local day day. */
 int64_t
 slots_start(const struct service *svc, const struct slot *s, int64_t day);

@@ -64,6 +64,11 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 				    "plan id \"%s\" (also in %s)",
 				    p->id, w->plans[k]->file);
 			}
+		if (strcmp(p->id, ADHOC_PLAN) == 0)
+			diag_error(d, &p->id_loc, "plan.id",
+			    "\"%s\" is reserved for the items of `loa "
+			    "broadcast add`; expected another plan id",
+			    p->id);
 		w->plans[w->nplans++] = p;
 		p->templates = w->svc->templates;
 		plan_resolve(p, w->svc, now, d);
@@ -75,6 +80,65 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 	slots_place(w->svc, &w->jobs, d);
 	timeline_sort(&w->jobs);
 	return 0;
+}
+
+/* Drop the jobs of plan p (all of them when item is NULL, else those of
+ * its object item) from js. */
+static void
+jobs_drop(struct jobs *js, const struct plan *p, const char *item)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < js->n; i++) {
+		const struct job *j = &js->v[i];
+
+		if (j->plan == p &&
+		    (item == NULL ||
+			(j->kind == JK_BROADCAST &&
+			    strcmp(j->object, item) == 0)))
+			continue;
+		js->v[k++] = *j;
+	}
+	js->n = k;
+}
+
+void
+world_queue(struct world *w, const struct world_queue *q, struct diag *d)
+{
+	struct plan *ah;
+	size_t	     i;
+
+	/* An earlier call's ad-hoc plan goes, with its jobs. */
+	for (i = 0; i < w->nplans; i++)
+		if (strcmp(w->plans[i]->id, ADHOC_PLAN) == 0) {
+			jobs_drop(&w->jobs, w->plans[i], NULL);
+			plan_free(w->plans[i]);
+			memmove(&w->plans[i], &w->plans[i + 1],
+			    (w->nplans - i - 1) * sizeof(*w->plans));
+			w->nplans--;
+			break;
+		}
+	ah = plan_adhoc(w->svc, q->adhoc, q->nadhoc,
+	    w->nplans > 0 ? w->plans[0]->issuer : NULL, w->svc->store);
+	ah->templates = w->svc->templates;
+	w->plans = xreallocarray(w->plans, w->nplans + 1, sizeof(*w->plans));
+	w->plans[w->nplans++] = ah;
+	for (i = 0; i < q->ncancelled; i++) {
+		struct plan	   *p = world_plan(w, q->cancelled[i].plan);
+		const struct named *n;
+
+		if (p == NULL ||
+		    (n = strmap_get(p->names, q->cancelled[i].item)) == NULL ||
+		    n->kind != N_BROADCAST)
+			continue;
+		if (!((struct broadcast *)n->p)->cancelled && p != ah)
+			jobs_drop(&w->jobs, p, q->cancelled[i].item);
+		((struct broadcast *)n->p)->cancelled = 1;
+	}
+	/* The ad-hoc plan's items, those not cancelled. */
+	plan_expand(ah, w->svc, &w->jobs, d);
+	slots_replan(w->svc, &w->jobs, q->fixed, q->nfixed, d);
+	timeline_sort(&w->jobs);
 }
 
 struct plan *

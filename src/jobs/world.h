@@ -5,6 +5,8 @@
 #ifndef LOA_WORLD_H
 #define LOA_WORLD_H
 
+#include "jobs/slots.h"
+#include "plan/adhoc.h"
 #include "plan/cfg.h"
 #include "loa.h"
 
@@ -22,6 +24,35 @@ struct world {
  */
 int  world_load(struct world *w, const char *path, int64_t now, struct diag *d);
 void world_free(struct world *w);
+
+/*
+ * What the outbox knows of the loudspeaker and the plans do not, read by
+ * world_load's callers (jobs/ reads no outbox): the ad-hoc items, the
+ * items cancelled (plan and item id), and the airings whose place is
+ * settled (slots.h).
+ */
+struct world_cancel {
+	const char *plan;
+	const char *item;
+};
+
+struct world_queue {
+	const struct adhoc_item	  *adhoc;
+	size_t			   nadhoc;
+	const struct world_cancel *cancelled;
+	size_t			   ncancelled;
+	const struct slots_fixed  *fixed;
+	size_t			   nfixed;
+};
+
+/*
+ * Bring the queue q into loaded world w: the ad-hoc items become the
+ * broadcasts of plan ADHOC_PLAN (adhoc.h; the one of an earlier call is
+ * replaced), the cancelled items no longer expand, and the broadcasts are
+ * placed again around the settled airings (slots_replan) and the jobs
+ * sorted. Warnings go to d. Can't fail.
+ */
+void world_queue(struct world *w, const struct world_queue *q, struct diag *d);
 
 /* The plan with id, or NULL. */
 struct plan *world_plan(const struct world *w, const char *id);

@@ -27,6 +27,7 @@
 #include "plan/resolve.h"
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
+#include "plan/adhoc.h"
 #include "testutil.h"
 
 /* A local time of the tests' zone. */
@@ -536,6 +537,174 @@ START_TEST(test_nothing_to_place)
 }
 END_TEST
 
+/* A settled airing of object's air time ordinal, at local time at. */
+static struct slots_fixed
+fixed_at(const struct world *w, const char *object, int ordinal,
+    const char *slot, const char *at, int duration, int keep)
+{
+	struct slots_fixed f;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.id, item(w, object, ordinal)->id, sizeof(f.id));
+	f.due = LOCAL_TIME(at);
+	f.slot = slot;
+	f.duration = duration;
+	f.keep = keep;
+	return f;
+}
+
+static struct job *
+item_rw(struct world *w, const char *object)
+{
+	return (struct job *)item(w, object, 0);
+}
+
+START_TEST(test_replan_high_ahead)
+{
+	/*
+	 * h-muon aired and n-som was handed; then cung-b becomes high (an
+	 * item that arrives later): it goes ahead of the normal ones not yet
+	 * aired, and the two settled ones stay where they are.
+	 */
+	static const struct want want[] = {
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+		{ "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, JS_PENDING },
+		/* 80 + 10 */
+		{ "cung-b", 0, "Chiều", "2026-03-04 17:01:30", 10, JS_PENDING },
+		/* 100 + 10 */
+		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:50", 20, JS_PENDING },
+		{ "cung-a", 0, "Chiều", "2026-03-04 17:02:20", 10, JS_PENDING },
+	};
+	struct slots_fixed f[2];
+	struct world	  *w;
+	int		   round;
+
+	w = world_open("plans/slots/basic/loa.cfg");
+	f[0] = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
+	f[1] = fixed_at(w, "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, 1);
+	item_rw(w, "cung-b")->priority = PRIO_HIGH;
+	/* Twice: re-planning the same jobs again gives the same. */
+	for (round = 0; round < 2; round++) {
+		slots_replan(w->svc, &w->jobs, f, 2, &w->d);
+		check_placed(w, want, sizeof(want) / sizeof(want[0]));
+		check_invariants(w);
+	}
+	world_close(w);
+}
+END_TEST
+
+START_TEST(test_replan_aired_not_moved)
+{
+	/*
+	 * n-muon was read out at 17:04 (recorded aired there). It stays,
+	 * with the length it aired with even when its item's length changes
+	 * since; what is not yet aired goes after it, never over it.
+	 */
+	static const struct want want[] = {
+		{ "n-muon", 0, "Chiều", "2026-03-04 17:04:00", 20, JS_PENDING },
+		/* 260 + 10 */
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:04:30", 40, JS_PENDING },
+		{ "n-som", 0, "Chiều", "2026-03-04 17:05:20", 30, JS_PENDING },
+		{ "cung-a", 0, "Chiều", "2026-03-04 17:06:00", 10, JS_PENDING },
+		{ "cung-b", 0, "Chiều", "2026-03-04 17:06:20", 10, JS_PENDING },
+	};
+	struct slots_fixed f;
+	struct world	  *w;
+
+	w = world_open("plans/slots/basic/loa.cfg");
+	f = fixed_at(w, "n-muon", 0, "Chiều", "2026-03-04 17:04:00", 20, 1);
+	item_rw(w, "n-muon")->duration = 300;
+	item_rw(w, "n-muon")->priority = PRIO_HIGH;
+	slots_replan(w->svc, &w->jobs, &f, 1, &w->d);
+	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	check_invariants(w);
+	world_close(w);
+}
+END_TEST
+
+START_TEST(test_replan_duration)
+{
+	/*
+	 * n-som's real length (as speech makes it) is 560 s: after h-muon's
+	 * 40 + 10 it would end past Chiều's 600 s, so it is not cut there but
+	 * moves whole to the next slot, Sáng on Thursday; the others close
+	 * up behind h-muon.
+	 */
+	static const struct want want[] = {
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+		{ "n-som", 0, "Sáng", "2026-03-05 06:00:00", 560, JS_PENDING },
+		{ "n-muon", 0, "Chiều", "2026-03-04 17:00:50", 20, JS_PENDING },
+		{ "cung-a", 0, "Chiều", "2026-03-04 17:01:20", 10, JS_PENDING },
+		{ "lap", 0, "Sáng", "2026-03-05 06:09:30", 6, JS_PENDING },
+	};
+	struct world *w;
+
+	w = world_open("plans/slots/basic/loa.cfg");
+	item_rw(w, "n-som")->duration = 560;
+	slots_replan(w->svc, &w->jobs, NULL, 0, &w->d);
+	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	check_invariants(w);
+	world_close(w);
+}
+END_TEST
+
+START_TEST(test_replan_adhoc)
+{
+	/*
+	 * h-muon aired and n-som was handed when an ad-hoc high item comes
+	 * (`loa broadcast add`, its plan built from the outbox's rows): it
+	 * goes ahead of the normal items not yet aired, after the settled.
+	 */
+	static const struct adhoc_item rows[] = {
+		{ "tin-1", "Khẩn", "một hai ba bốn năm sáu bảy tám chín mười",
+		    PRIO_HIGH, 0, TIMEX_NONE },
+	};
+	static const struct want want[] = {
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+		{ "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, JS_PENDING },
+		{ "tin-1", 0, "Chiều", "2026-03-04 17:01:30", 10, JS_PENDING },
+		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:50", 20, JS_PENDING },
+	};
+	struct adhoc_item  r = rows[0];
+	struct slots_fixed f[2];
+	struct world	  *w;
+	struct plan	  *ah;
+
+	w = world_open("plans/slots/basic/loa.cfg");
+	f[0] = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
+	f[1] = fixed_at(w, "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, 1);
+	r.air = LOCAL_TIME("2026-03-04 16:00");
+	ah = plan_adhoc(w->svc, &r, 1, "UBND xã", "var/loa.db");
+	ck_assert_str_eq(ah->id, ADHOC_PLAN);
+	ck_assert_ptr_eq(ah->tz, w->svc->tz);
+	w->plans[w->nplans++] = ah;
+	plan_expand(ah, w->svc, &w->jobs, &w->d);
+	slots_replan(w->svc, &w->jobs, f, 2, &w->d);
+	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	check_invariants(w);
+	world_close(w);
+}
+END_TEST
+
+START_TEST(test_replan_ended_takes_no_room)
+{
+	/* h-muon expired unaired: it keeps its time, takes no room. */
+	static const struct want want[] = {
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+		{ "n-som", 0, "Chiều", "2026-03-04 17:00:00", 30, JS_PENDING },
+		{ "n-muon", 0, "Chiều", "2026-03-04 17:00:40", 20, JS_PENDING },
+	};
+	struct slots_fixed f;
+	struct world	  *w;
+
+	w = world_open("plans/slots/basic/loa.cfg");
+	f = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 0);
+	slots_replan(w->svc, &w->jobs, &f, 1, &w->d);
+	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	world_close(w);
+}
+END_TEST
+
 static Suite *
 slots_suite(void)
 {
@@ -558,6 +727,15 @@ slots_suite(void)
 	tcase_add_test(tc, test_emergency);
 	tcase_add_test(tc, test_held);
 	tcase_add_test(tc, test_nothing_to_place);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("replanning");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_replan_high_ahead);
+	tcase_add_test(tc, test_replan_aired_not_moved);
+	tcase_add_test(tc, test_replan_duration);
+	tcase_add_test(tc, test_replan_ended_takes_no_room);
+	tcase_add_test(tc, test_replan_adhoc);
 	suite_add_tcase(s, tc);
 	return s;
 }
