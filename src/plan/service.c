@@ -10,6 +10,7 @@
 
 #include <libconfig.h>
 
+#include "plan/capvals.h"
 #include "plan/cfg.h"
 #include "plan/gwhttp.h"
 #include "plan/service.h"
@@ -499,12 +500,41 @@ svc_channels(struct cfg *c, config_t *cf, struct service *svc)
 	}
 }
 
+/* broadcast.cap = { sender; area; status; }: the CAP alerts' (cap.h). */
+static void
+svc_cap(struct cfg *c, config_setting_t *g, struct service *svc)
+{
+	static const char *const keys[] = { "sender", "area", "status", NULL };
+	config_setting_t	*cap = cfg_group(c, g, "broadcast", "cap");
+
+	if (cap == NULL)
+		return;
+	cfg_keys(c, cap, "broadcast.cap", keys);
+	svc->cap_sender = cfg_str(c, cap, "broadcast.cap", "sender", 0);
+	if (svc->cap_sender != NULL && cap_sender_ok(svc->cap_sender) == -1) {
+		cfg_error(c, config_setting_get_member(cap, "sender"),
+		    "broadcast.cap", "sender",
+		    "\"%s\" cannot be a CAP sender; expected one word "
+		    "without spaces, commas, '<' or '&', as "
+		    "\"ubnd@daison.example\"",
+		    svc->cap_sender);
+		svc->cap_sender = NULL;
+	}
+	svc->cap_area = cfg_str(c, cap, "broadcast.cap", "area", 0);
+	if (svc->cap_area != NULL && *svc->cap_area == '\0')
+		svc->cap_area = NULL;
+	if (config_setting_get_member(cap, "status") != NULL)
+		svc->cap_status = (char *)
+		    cap_statuses[cfg_enum(c, cap, "broadcast.cap", "status",
+			cap_statuses, cap_count(cap_statuses), 0)];
+}
+
 static void
 svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 {
 	config_setting_t	*g, *slots, *tts;
 	static const char *const keys[] = { "slots", "words_per_minute", "gap",
-		"tts", NULL };
+		"tts", "cap", NULL };
 	static const char *const tts_keys[] = { "engine", "voice", NULL };
 	int			 i, n;
 
@@ -530,6 +560,7 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 	cfg_int(c, g, "broadcast", "words_per_minute", &svc->words_per_minute,
 	    20, 1000);
 	cfg_duration(c, g, "broadcast", "gap", &svc->gap);
+	svc_cap(c, g, svc);
 	if ((tts = cfg_group(c, g, "broadcast", "tts")) != NULL) {
 		cfg_keys(c, tts, "broadcast.tts", tts_keys);
 		svc->tts_engine = cfg_str(c, tts, "broadcast.tts", "engine", 0);
