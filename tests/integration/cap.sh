@@ -139,6 +139,51 @@ then ok "Update and Cancel validate, with <references> as the payload gives them
 else ko "Update/Cancel" "$(cat "$tmp/lint" "$tmp/cr.err")"
 fi
 
+# The engine's side of the contract: a job whose outbox payload is "cap
+# Update REFS" or "cap Cancel REFS" (reconciliation writes them; here set
+# by hand) is handed as that alert; a Cancel is the alert and its record
+# alone (no ID.txt), the record naming what it cancels.
+mkdir -p "$tmp/eng"
+cp "$tmp/plan.cfg" "$tmp/eng/plan.cfg"
+cat >"$tmp/eng/loa.cfg" <<'CFG'
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+gateways = ( { id = "dai"; kind = "spool"; dir = "spool"; } );
+channels = { broadcast = "dai"; };
+broadcast = { cap = { sender = "ubnd@daison.example"; }; };
+CFG
+"$LOA" -c "$tmp/eng/loa.cfg" run --once --now "2026-09-01 13:00" >"$tmp/eng/out" 2>&1
+sqlite3 "$tmp/eng/var/loa.db" "UPDATE jobs SET payload = 'cap Update $refs' WHERE object = 'bao-so-5';
+    UPDATE jobs SET payload = 'cap Cancel $refs' WHERE object = 'chay-rung';"
+"$LOA" -c "$tmp/eng/loa.cfg" run --once --now "2026-09-01 14:30" >>"$tmp/eng/out" 2>&1
+"$LOA" -c "$tmp/eng/loa.cfg" run --once --now "2026-09-01 15:10" >>"$tmp/eng/out" 2>&1
+"$LOA" -c "$tmp/eng/loa.cfg" outbox --json >"$tmp/eng/outbox.json"
+if xmllint --noout --schema "$xsd" "$tmp"/eng/spool/*.cap.xml >"$tmp/lint" 2>&1 &&
+    $PY - "$tmp/eng/outbox.json" "$tmp/eng/spool" "$refs" <<'PY'
+import json, os, sys
+import xml.etree.ElementTree as ET
+jobs, d, refs = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+by = {j["object"]: j for j in jobs}
+for obj, t in (("bao-so-5", "Update"), ("chay-rung", "Cancel")):
+    j = by[obj]
+    assert j["state"] == "sent", j
+    x = ET.parse(os.path.join(d, j["id"] + ".cap.xml")).getroot()
+    assert x.find("c:msgType", ns).text == t, (obj, t)
+    assert x.find("c:references", ns).text == refs
+    rec = json.load(open(os.path.join(d, j["id"] + ".json")))
+    assert rec["cap"]["msg_type"] == t and rec["cap"]["references"] == refs, rec
+    txt = os.path.exists(os.path.join(d, j["id"] + ".txt"))
+    if t == "Cancel":
+        assert not txt and rec["cancels"] == "chay-rung" and rec["audio"] is None, rec
+        # the item is still known: the Cancel says what it was
+        assert x.find("c:info/c:headline", ns).text == "Cháy rừng phòng hộ"
+    else:
+        assert txt and x.find("c:info/c:event", ns).text == "Bão"
+PY
+then ok "payloads cap Update/Cancel are handed as that alert; a Cancel writes no ID.txt"
+else ko "the engine's Update/Cancel" "$(cat "$tmp/lint" "$tmp/eng/out")"
+fi
+
 # Bad values: check fails with the file and line.
 cp "$tmp/plan.cfg" "$tmp/bad.cfg"
 sed -i 's/category = "Met"/category = "Weather"/; s/severity = "Extreme"/severity = "Huge"/' "$tmp/bad.cfg"
