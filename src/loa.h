@@ -176,16 +176,29 @@ struct task {
 	struct loc    loc;
 };
 
+/* A broadcast's CAP 1.2 <info> values (render/cap.h); NULL members take
+ * the defaults. */
+struct cap_item {
+	char	  *category;
+	char	  *event;
+	char	  *urgency;
+	char	  *severity;
+	char	  *certainty;
+	char	  *instruction;
+	struct loc loc;
+};
+
 struct broadcast {
-	char	     *id;
-	char	     *title;
-	char	     *text;
-	struct when  *air;
-	size_t	      nair;
-	struct when   expires;
-	enum priority priority;
-	int	      cancelled; /* `loa broadcast cancel`: not expanded */
-	struct loc    loc;
+	char		*id;
+	char		*title;
+	char		*text;
+	struct cap_item *cap; /* NULL: not given, the defaults */
+	struct when	*air;
+	size_t		 nair;
+	struct when	 expires;
+	enum priority	 priority;
+	int		 cancelled; /* `loa broadcast cancel`: not expanded */
+	struct loc	 loc;
 };
 
 struct plan {
@@ -371,6 +384,12 @@ struct service {
 	struct gateway *gateways;
 	size_t		ngateways;
 	struct gateway *channel_gw[CH__N];
+
+	/* broadcast.cap: the CAP alerts' sender, areaDesc (NULL: the plan's
+	 * issuer) and status ("Actual" unless a drill). */
+	char *cap_sender;
+	char *cap_area;
+	char *cap_status;
 
 	struct slot *slots;
 	size_t	     nslots;

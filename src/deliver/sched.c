@@ -26,6 +26,7 @@
 #include "deliver/engine_int.h"
 #include "plan/resolve.h"
 #include "render/broadcast.h"
+#include "render/cap.h"
 #include "render/compose.h"
 #include "render/mail.h"
 #include "util/fs.h"
@@ -458,6 +459,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	const struct named *n;
 	struct gw_msg	    m;
 	char		   *data = NULL, *text = NULL, *mem = NULL;
+	char		   *cap = NULL;
 	struct sms_info	    si;
 	struct event	    announced;
 	struct named	    announced_n;
@@ -520,10 +522,27 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 			    n->p :
 			    NULL;
 
+			enum cap_msgtype ct = CAP_ALERT;
+			const char	*refs = NULL;
+
 			data = broadcast_render(p, b, j->id, j->object, j->due,
 			    j->slot, j->duration, e->w->svc);
 			m.data = data;
 			m.text = b != NULL ? b->text : NULL;
+			/* An emergency's CAP alert; an Update or Cancel
+			 * when the payload asks for one (reconcile.c). */
+			if (cap_payload(j->payload, &ct, &refs) == 0 ||
+			    j->priority == PRIO_EMERGENCY ||
+			    (b != NULL && b->priority == PRIO_EMERGENCY)) {
+				cap = cap_render(e->w->svc, p, b, j->id, j->due,
+				    ct, refs);
+				m.cap = cap;
+				m.data = data = cap_record(data, j->id,
+				    j->object, ct, refs);
+			}
+			/* A Cancel is the alert alone: nothing to air. */
+			if (ct == CAP_CANCEL)
+				m.text = NULL, m.audio = NULL, m.audio_len = 0;
 		}
 		break;
 	}
@@ -532,6 +551,7 @@ out:
 	free(data);
 	free(text);
 	free(mem);
+	free(cap);
 }
 
 static void

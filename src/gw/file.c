@@ -3,8 +3,10 @@
  * line in DIR/sms.jsonl) and the spool gateway (a broadcast as DIR/ID.json
  * and DIR/ID.txt). Files are written atomically and named by job id.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "gw/gw.h"
 #include "util/fault.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "util/xmalloc.h"
 
 /* What file_flush must sync: bits of struct gw's dirty. */
@@ -92,18 +95,6 @@ file_fail(struct gw_answer *a, const char *what)
 	return a->result;
 }
 
-/* The broadcast's text beside its JSON, as ID.txt. */
-static int
-file_text(const char *dir, const char *id, const char *text, char *err,
-    size_t errlen)
-{
-	char *name = xasprintf("%s.txt", id);
-	int   rc = gw_write_atomic(dir, name, text, strlen(text), err, errlen);
-
-	free(name);
-	return rc;
-}
-
 /*
  * Cut sms.jsonl back to its last whole record: what follows the last
  * newline is a record a full disk or a crash cut short, never one the
@@ -141,6 +132,278 @@ sms_repair(int fd, const char *path)
 		  "recorded as sent; it goes again)",
 	    path, (long long)(end - at));
 	return 0;
+}
+
+/* One file of a broadcast's set, DIR/ID.ext; 0 or -1 with a->text. */
+static int
+spool_file(struct gw *g, const char *id, const char *ext, const void *data,
+    size_t len, struct gw_answer *a)
+{
+	char  err[256];
+	char *name = xasprintf("%s.%s", id, ext);
+	int   rc = gw_write_atomic(g->dir, name, data, len, err, sizeof(err));
+
+	if (rc == -1) {
+		snprintf(a->text, sizeof(a->text), "%s", err);
+		a->result = GW_TEMPFAIL;
+	}
+	free(name);
+	return rc;
+}
+
+char *
+gw_record(const struct gw_msg *m)
+{
+	json_t *o = json_loads(m->data, 0, NULL), *au;
+	char   *s;
+
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		return xstrdup(m->data);
+	}
+	au = m->audio != NULL ? json_sprintf("%s.wav", m->id) : json_null();
+	if (au == NULL || json_object_set_new(o, "audio", au) == -1)
+		fatalx("broadcast %s: out of memory", m->id);
+	if ((s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2))) == NULL)
+		fatalx("broadcast %s: out of memory", m->id);
+	json_decref(o);
+	return s;
+}
+
+/*
+ * The file name of the playlist of slot on day: DAY-SLOT.m3u, the slot's
+ * name folded to ASCII (diacritics dropped), lower case, every run of
+ * other characters one '-'.
+ */
+static char *
+playlist_name(const char *day, const char *slot)
+{
+	struct buf  b = { 0 };
+	char	   *f = text_fold(slot);
+	const char *p;
+	int	    dash = 0;
+
+	buf_printf(&b, "%.10s-", day);
+	for (p = f != NULL ? f : ""; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    (ch >= 'A' && ch <= 'Z')) {
+			if (dash && b.s[b.len - 1] != '-')
+				buf_addc(&b, '-');
+			dash = 0;
+			buf_addc(&b,
+			    (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' :
+							    ch));
+		} else
+			dash = 1;
+	}
+	if (b.s[b.len - 1] == '-')
+		buf_adds(&b, "slot");
+	buf_adds(&b, ".m3u");
+	free(f);
+	return buf_take(&b);
+}
+
+/* The playlists to rewrite at the next flush, by file name. */
+struct spool {
+	char **dirty;
+	size_t n, cap;
+};
+
+/* Remember that the playlist of the slot and day of record data changed. */
+static void
+spool_mark(struct gw *g, const char *data)
+{
+	struct spool *sp = g->priv;
+	json_t	     *o = json_loads(data, 0, NULL);
+	const char   *slot, *planned = NULL;
+	json_t	     *sl = NULL;
+	char	     *k;
+	size_t	      i;
+
+	if (o != NULL)
+		json_unpack(o, "{s?o, s?s}", "slot", &sl, "planned", &planned);
+	slot = json_string_value(sl);
+	/* Emergencies (no slot) have no playlist. */
+	if (slot == NULL || planned == NULL || strlen(planned) < 10) {
+		json_decref(o);
+		return;
+	}
+	if (sp == NULL)
+		g->priv = sp = xcalloc(1, sizeof(*sp));
+	k = playlist_name(planned, slot);
+	json_decref(o);
+	for (i = 0; i < sp->n; i++)
+		if (strcmp(sp->dirty[i], k) == 0) {
+			free(k);
+			return;
+		}
+	xgrow(&sp->dirty, &sp->cap, sp->n + 1, sizeof(*sp->dirty));
+	sp->dirty[sp->n++] = k;
+}
+
+/*
+ * A broadcast's set: ID.txt, ID.wav (with audio), ID.cap.xml (with a CAP
+ * alert), each written atomically, and ID.json last, so whoever sees
+ * ID.json finds the rest whole. The folder is synced and the playlist
+ * rewritten at the flush. 0, or -1 with the answer in a.
+ */
+static int
+spool_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
+{
+	char *rec;
+
+	if (access(g->dir, F_OK) == -1)
+		mkdirs(g->dir);
+	if (m->text != NULL &&
+	    spool_file(g, m->id, "txt", m->text, strlen(m->text), a) == -1)
+		return -1;
+	if (m->audio != NULL &&
+	    spool_file(g, m->id, "wav", m->audio, m->audio_len, a) == -1)
+		return -1;
+	if (m->cap != NULL &&
+	    spool_file(g, m->id, "cap.xml", m->cap, strlen(m->cap), a) == -1)
+		return -1;
+	rec = gw_record(m);
+	if (spool_file(g, m->id, "json", rec, strlen(rec), a) == -1) {
+		free(rec);
+		return -1;
+	}
+	g->dirty |= DIRTY_DIR;
+	spool_mark(g, rec);
+	free(rec);
+	snprintf(a->text, sizeof(a->text), "%s/%s.json", g->dir, m->id);
+	return 0;
+}
+
+/* One entry of a playlist. */
+struct pl_item {
+	char  *planned;
+	char  *id;
+	char  *title;
+	char  *file;
+	double secs;
+};
+
+static int
+pl_cmp(const void *x, const void *y)
+{
+	const struct pl_item *a = x, *b = y;
+	int		      c = strcmp(a->planned, b->planned);
+
+	return c != 0 ? c : strcmp(a->id, b->id);
+}
+
+/*
+ * Rewrite each playlist marked since the last flush from the records in
+ * the spool (so it is right after a restart, with items handed one at a
+ * time, and with a job handed twice listed once): #EXTM3U, then per item
+ * of that slot and day in running order #EXTINF:SECONDS,TITLE and its
+ * WAV (its text, ID.txt, when it has no audio). 0, or -1 with err.
+ */
+static int
+spool_playlists(struct gw *g, char *err, size_t errlen)
+{
+	struct spool   *sp = g->priv;
+	struct pl_item *v = NULL;
+	size_t		n = 0, cap = 0, i, k;
+	DIR	       *d;
+	struct dirent  *de;
+	int		rc = 0;
+
+	if (sp == NULL || sp->n == 0)
+		return 0;
+	if ((d = opendir(g->dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", g->dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t	    len = strlen(de->d_name);
+		const char *slot, *planned, *title = "", *audio;
+		const char *id;
+		json_t	   *o, *dur = NULL, *au = NULL, *sl = NULL;
+		char	   *path, *name;
+
+		if (de->d_name[0] == '.' || len < 6 ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		path = xasprintf("%s/%s", g->dir, de->d_name);
+		o = json_load_file(path, 0, NULL);
+		free(path);
+		slot = planned = id = NULL;
+		if (o == NULL ||
+		    json_unpack(o, "{s:s, s?o, s?s, s?s, s?o, s?o}", "id", &id,
+			"slot", &sl, "planned", &planned, "title", &title,
+			"duration_s", &dur, "audio", &au) == -1 ||
+		    (slot = json_string_value(sl)) == NULL || planned == NULL ||
+		    strlen(planned) < 10) {
+			json_decref(o);
+			continue;
+		}
+		audio = json_string_value(au);
+		name = playlist_name(planned, slot);
+		for (k = 0; k < sp->n; k++)
+			if (strcmp(sp->dirty[k], name) == 0)
+				break;
+		if (k < sp->n) {
+			struct pl_item *it;
+			char	       *q;
+
+			xgrow(&v, &cap, n + 1, sizeof(*v));
+			it = &v[n++];
+			it->planned = name;
+			it->id = xstrdup(id);
+			it->title = xstrdup(title);
+			for (q = it->title; *q != '\0'; q++)
+				if (*q == '\r' || *q == '\n')
+					*q = ' ';
+			it->file = audio != NULL ? xstrdup(audio) :
+						   xasprintf("%s.txt", id);
+			it->secs = json_is_number(dur) ?
+			    json_number_value(dur) :
+			    0;
+			/* Sorted by playlist, then by planned time. */
+			q = it->planned;
+			it->planned = xasprintf("%s\t%s", q, planned);
+			free(q);
+		} else
+			free(name);
+		json_decref(o);
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), pl_cmp);
+	for (i = 0; i < n && rc == 0;) {
+		struct buf b = { 0 };
+		size_t	   nl = strcspn(v[i].planned, "\t"), j;
+		char	  *pl = xstrndup(v[i].planned, nl);
+
+		buf_adds(&b, "#EXTM3U\n");
+		for (j = i; j < n && strncmp(v[j].planned, pl, nl) == 0 &&
+		     v[j].planned[nl] == '\t';
+		     j++)
+			buf_printf(&b, "#EXTINF:%lld,%s\n%s\n",
+			    (long long)llround(v[j].secs), v[j].title,
+			    v[j].file);
+		if (gw_write_atomic(g->dir, pl, b.s, b.len, err, errlen) == -1)
+			rc = -1;
+		buf_free(&b);
+		free(pl);
+		i = j;
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].planned);
+		free(v[i].id);
+		free(v[i].title);
+		free(v[i].file);
+	}
+	free(v);
+	if (rc == 0) {
+		for (k = 0; k < sp->n; k++)
+			free(sp->dirty[k]);
+		sp->n = 0;
+	}
+	return rc;
 }
 
 static enum gw_result
@@ -212,30 +475,26 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		    m->note[0] != '\0' ? "; " : "", path);
 		free(path);
 		free(line);
+	} else if (strcmp(m->channel, "broadcast") == 0) {
+		if (spool_submit(g, m, a) == -1)
+			return a->result;
 	} else {
-		char *sub = strcmp(m->channel, "email") == 0 ?
-		    xasprintf("%s/mail", g->dir) :
-		    xstrdup(g->dir);
-		char *name = xasprintf("%s.%s", m->id,
-		    strcmp(m->channel, "email") == 0 ? "eml" : "json");
+		char *sub = xasprintf("%s/mail", g->dir);
+		char *name = xasprintf("%s.eml", m->id);
 
 		if (access(sub, F_OK) == -1) {
 			mkdirs(sub);
 			g->dirty |= DIRTY_DIR; /* a new name in DIR */
 		}
 		if (gw_write_atomic(sub, name, m->data, strlen(m->data), err,
-			sizeof(err)) == -1 ||
-		    (m->text != NULL && strcmp(m->channel, "broadcast") == 0 &&
-			file_text(sub, m->id, m->text, err, sizeof(err)) ==
-			    -1)) {
+			sizeof(err)) == -1) {
 			snprintf(a->text, sizeof(a->text), "%s", err);
 			a->result = GW_TEMPFAIL;
 			free(sub);
 			free(name);
 			return a->result;
 		}
-		g->dirty |= strcmp(m->channel, "email") == 0 ? DIRTY_MAIL :
-							       DIRTY_DIR;
+		g->dirty |= DIRTY_MAIL;
 		snprintf(a->text, sizeof(a->text), "%s/%s", sub, name);
 		free(sub);
 		free(name);
@@ -297,6 +556,8 @@ file_flush(struct gw *g, char *err, size_t errlen)
 			return -1;
 		g->dirty &= ~DIRTY_MAIL;
 	}
+	if (spool_playlists(g, err, errlen) == -1)
+		return -1;
 	if (g->dirty & DIRTY_DIR) {
 		if (sync_dir(g->dir, err, errlen) == -1)
 			return -1;
@@ -308,9 +569,19 @@ file_flush(struct gw *g, char *err, size_t errlen)
 static void
 file_shutdown(struct gw *g)
 {
+	struct spool *sp = g->priv;
+	size_t	      i;
+
 	if (g->fd != -1)
 		close(g->fd);
 	g->fd = -1;
+	if (sp != NULL) {
+		for (i = 0; i < sp->n; i++)
+			free(sp->dirty[i]);
+		free(sp->dirty);
+		free(sp);
+		g->priv = NULL;
+	}
 }
 
 const struct gw_backend gw_backend_file = {

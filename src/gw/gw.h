@@ -96,6 +96,12 @@ extern const struct gw_backend gw_backend_http; /* http (SMS) */
 
 const struct gw_backend *gw_lookup(const char *kind);
 
+/*
+ * A broadcast's record (m->data, SPEC §9's JSON) as the station gets it:
+ * "audio" is "ID.wav" when m has audio, else null. Caller frees.
+ */
+char *gw_record(const struct gw_msg *m);
+
 /* Write data to dir/name atomically: a temporary file, fsync, rename. */
 int gw_write_atomic(const char *dir, const char *name, const char *data,
     size_t len, char *err, size_t errlen);

@@ -47,6 +47,7 @@ struct hx {
 	char		  *url;
 	char		  *body;
 	struct curl_slist *headers;
+	curl_mime	  *mime; /* a broadcast's multipart body */
 	struct buf	   resp;
 	int64_t		   retry_after;
 	char		   note[64]; /* the message's (gw_msg.note) */
@@ -115,6 +116,8 @@ hval_raw(struct hvals *v, const char *n, size_t len)
 	int ucs2 = m->encoding == NULL || strcmp(m->encoding, "ucs2") == 0;
 
 #define IS(s) (len == sizeof(s) - 1 && strncmp(n, s, len) == 0)
+	if (m->to == NULL && (IS("to") || IS("to_digits")))
+		return ""; /* a broadcast */
 	if (IS("to"))
 		return m->to;
 	if (IS("to_digits"))
@@ -122,7 +125,7 @@ hval_raw(struct hvals *v, const char *n, size_t len)
 	if (IS("to_national"))
 		return v->national;
 	if (IS("text"))
-		return m->data;
+		return m->text != NULL ? m->text : m->data;
 	if (IS("id"))
 		return m->id;
 	if (IS("sender"))
@@ -542,6 +545,7 @@ hx_free(struct hx *x)
 	free(x->id);
 	free(x->url);
 	free(x->body);
+	curl_mime_free(x->mime);
 	curl_slist_free_all(x->headers);
 	buf_free(&x->resp);
 	free(x);
@@ -660,6 +664,52 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 	hx_free(x);
 }
 
+/* One part of a multipart body. */
+static void
+mime_part(curl_mime *mm, const char *name, const char *type,
+    const char *filename, const void *data, size_t len)
+{
+	curl_mimepart *p = curl_mime_addpart(mm);
+
+	if (p == NULL || curl_mime_name(p, name) != CURLE_OK ||
+	    curl_mime_type(p, type) != CURLE_OK ||
+	    (filename != NULL && curl_mime_filename(p, filename) != CURLE_OK) ||
+	    curl_mime_data(p, data, len) != CURLE_OK)
+		fatalx("libcurl: out of memory");
+}
+
+/*
+ * A broadcast for a loudspeaker controller: multipart/form-data with
+ * "item" (application/json, the spool's ID.json record), "audio"
+ * (audio/wav, ID.wav) with speech and "cap" (application/cap+xml,
+ * ID.cap.xml) with a CAP alert.
+ */
+static curl_mime *
+controller_body(CURL *h, const struct gw_msg *m)
+{
+	curl_mime *mm = curl_mime_init(h);
+	char	  *rec = gw_record(m), *f;
+
+	if (mm == NULL)
+		fatalx("libcurl: out of memory");
+	f = xasprintf("%s.json", m->id);
+	mime_part(mm, "item", "application/json", f, rec, strlen(rec));
+	free(f);
+	free(rec);
+	if (m->audio != NULL) {
+		f = xasprintf("%s.wav", m->id);
+		mime_part(mm, "audio", "audio/wav", f, m->audio, m->audio_len);
+		free(f);
+	}
+	if (m->cap != NULL) {
+		f = xasprintf("%s.cap.xml", m->id);
+		mime_part(mm, "cap", "application/cap+xml", f, m->cap,
+		    strlen(m->cap));
+		free(f);
+	}
+	return mm;
+}
+
 static enum gw_result
 http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 {
@@ -678,10 +728,10 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	v.sender = g->sender;
 	snprintf(v.parts, sizeof(v.parts), "%d", m->parts);
 	/* The national form: 0 and the number, for Vietnamese numbers. */
-	if (strncmp(m->to, "+84", 3) == 0)
+	if (m->to != NULL && strncmp(m->to, "+84", 3) == 0)
 		buf_printf(&nat, "0%s", m->to + 3);
 	else
-		buf_adds(&nat, m->to);
+		buf_adds(&nat, m->to != NULL ? m->to : "");
 	v.national = nat.s;
 	if (t->dlr_url != NULL)
 		v.dlr = fill(&v, t->dlr_url);
@@ -699,7 +749,21 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	x->id = xstrdup(m->id);
 	x->url = buf_take(&url);
 	snprintf(x->note, sizeof(x->note), "%s", m->note);
-	if (t->body == HB_FORM) {
+	h = curlm_easy(g->m);
+	x->h = h;
+	if (strcmp(m->channel, "broadcast") == 0) {
+		/* A loudspeaker controller: the item as multipart/form-data,
+		 * the broadcast's own body whatever the template says. */
+		x->mime = controller_body(h, m);
+		if (!has_header(&t->headers, "Idempotency-Key")) {
+			char *k = xasprintf("Idempotency-Key: %s", m->id);
+
+			if ((x->headers = curl_slist_append(x->headers, k)) ==
+			    NULL)
+				fatalx("libcurl: out of memory");
+			free(k);
+		}
+	} else if (t->body == HB_FORM) {
 		pairs(&v, &t->form, &body, '\0', 1);
 		x->body = body.s != NULL ? buf_take(&body) : xstrdup("");
 		if (!has_header(&t->headers, "Content-Type"))
@@ -740,8 +804,6 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	buf_free(&v.tmp);
 	buf_free(&nat);
 
-	h = curlm_easy(g->m);
-	x->h = h;
 	curl_easy_setopt(h, CURLOPT_URL, x->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
@@ -759,7 +821,11 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (strcmp(t->method, "GET") == 0)
+	if (x->mime != NULL) {
+		curl_easy_setopt(h, CURLOPT_MIMEPOST, x->mime);
+		if (strcmp(t->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
+	} else if (strcmp(t->method, "GET") == 0)
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	else {
 		if (strcmp(t->method, "POST") != 0)

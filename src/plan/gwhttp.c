@@ -60,6 +60,9 @@ static const struct {
 	    "json = { to = [ \"{to_digits}\" ]; content = \"{text}\";\n"
 	    "  sms_type = 2; sender = \"{sender}\"; };\n"
 	    "success = { pointer = \"/status\"; ok = [ \"success\" ]; };\n" },
+	/* A loudspeaker controller (the broadcast channel): a POST of the
+	 * item as multipart (gw/http.c), any 2xx. */
+	{ "controller", "method = \"POST\";\n" },
 	/* SPEC §4's message record, with its idempotency key. */
 	{ "webhook",
 	    "method = \"POST\";\n"

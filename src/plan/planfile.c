@@ -14,6 +14,7 @@
 
 #include <libconfig.h>
 
+#include "plan/capvals.h"
 #include "plan/cfg.h"
 #include "plan/phone.h"
 #include "plan/planfile.h"
@@ -105,6 +106,7 @@ static const char *const bc_keys[] = {
 	"air",
 	"priority",
 	"expires",
+	"cap",
 	NULL,
 };
 
@@ -519,6 +521,50 @@ plan_tasks(struct cfg *c, config_t *cf, struct plan *p)
 	}
 }
 
+/* A CAP value of group g: one of the names of table v, or an error. */
+static char *
+plan_cap_enum(struct cfg *c, config_setting_t *g, const char *path,
+    const char *key, const char *const *v)
+{
+	int i;
+
+	if (config_setting_get_member(g, key) == NULL)
+		return NULL;
+	if ((i = cfg_enum(c, g, path, key, v, cap_count(v), -1)) < 0)
+		return NULL;
+	return (char *)v[i];
+}
+
+/* A broadcast's cap = { category; event; urgency; severity; certainty;
+ * instruction; }: its CAP alert's <info> (render/cap.h). */
+static struct cap_item *
+plan_cap(struct cfg *c, config_setting_t *g, const char *path)
+{
+	static const char *const keys[] = { "category", "event", "urgency",
+		"severity", "certainty", "instruction", NULL };
+	config_setting_t	*s = cfg_group(c, g, path, "cap");
+	const char		*p = cfg_path(c, path, "cap");
+	struct cap_item		*ci;
+
+	if (s == NULL)
+		return NULL;
+	cfg_keys(c, s, p, keys);
+	ci = arena_alloc(c->a, sizeof(*ci));
+	memset(ci, 0, sizeof(*ci));
+	ci->loc = cfg_loc(c, s);
+	ci->category = plan_cap_enum(c, s, p, "category", cap_categories);
+	ci->urgency = plan_cap_enum(c, s, p, "urgency", cap_urgencies);
+	ci->severity = plan_cap_enum(c, s, p, "severity", cap_severities);
+	ci->certainty = plan_cap_enum(c, s, p, "certainty", cap_certainties);
+	ci->event = cfg_str(c, s, p, "event", 0);
+	ci->instruction = cfg_str(c, s, p, "instruction", 0);
+	if (ci->event != NULL && *ci->event == '\0')
+		ci->event = NULL;
+	if (ci->instruction != NULL && *ci->instruction == '\0')
+		ci->instruction = NULL;
+	return ci;
+}
+
 static void
 plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 {
@@ -561,6 +607,12 @@ plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 		cfg_when(c, g, path, "expires", &b->expires, 0);
 		b->priority = (enum priority)cfg_enum(c, g, path, "priority",
 		    priority_names, PRIO__N, PRIO_NORMAL);
+		b->cap = plan_cap(c, g, path);
+		if (b->cap != NULL && b->priority != PRIO_EMERGENCY)
+			cfg_warn(c, config_setting_get_member(g, "cap"), path,
+			    "cap",
+			    "only an emergency item has a CAP alert; expected "
+			    "priority = \"emergency\" with it");
 		if (plan_name(c, p, b->id, N_BROADCAST, b, g, path) == 0)
 			p->nbroadcasts++;
 	}

@@ -10,6 +10,7 @@
 
 #include <libconfig.h>
 
+#include "plan/capvals.h"
 #include "plan/cfg.h"
 #include "plan/gwhttp.h"
 #include "plan/service.h"
@@ -316,7 +317,7 @@ svc_preset_ok(const char *p)
 {
 	return strcmp(p, "kannel") == 0 || strcmp(p, "twilio") == 0 ||
 	    strcmp(p, "esms") == 0 || strcmp(p, "speedsms") == 0 ||
-	    strcmp(p, "webhook") == 0;
+	    strcmp(p, "webhook") == 0 || strcmp(p, "controller") == 0;
 }
 
 static void
@@ -389,8 +390,8 @@ svc_gateways(struct cfg *c, config_t *cf, struct service *svc)
 			cfg_error(c, config_setting_get_member(g, "preset"),
 			    path, "preset",
 			    "unknown value \"%s\"; expected \"kannel\", "
-			    "\"twilio\", \"esms\", \"speedsms\" or "
-			    "\"webhook\"",
+			    "\"twilio\", \"esms\", \"speedsms\", "
+			    "\"webhook\" or \"controller\"",
 			    gw->preset);
 		gw->user = cfg_str(c, g, path, "user", 0);
 		gw->user_env = cfg_str(c, g, path, "user_env", 0);
@@ -497,6 +498,45 @@ svc_channels(struct cfg *c, config_t *cf, struct service *svc)
 			svc->channel_gw[ch] = svc_find_gw(svc,
 			    channel_names[ch]);
 	}
+	/* A loudspeaker controller gets each item as a multipart body. */
+	if (svc->channel_gw[CH_BROADCAST] != NULL &&
+	    svc->channel_gw[CH_BROADCAST]->kind == GW_HTTP &&
+	    svc->channel_gw[CH_BROADCAST]->method != NULL &&
+	    strcmp(svc->channel_gw[CH_BROADCAST]->method, "GET") == 0)
+		diag_error(c->d, &svc->channel_gw[CH_BROADCAST]->loc,
+		    "channels.broadcast",
+		    "gateway %s sends with GET; expected POST or PUT (a "
+		    "broadcast goes to its controller as multipart/form-data)",
+		    svc->channel_gw[CH_BROADCAST]->id);
+}
+
+/* broadcast.cap = { sender; area; status; }: the CAP alerts' (cap.h). */
+static void
+svc_cap(struct cfg *c, config_setting_t *g, struct service *svc)
+{
+	static const char *const keys[] = { "sender", "area", "status", NULL };
+	config_setting_t	*cap = cfg_group(c, g, "broadcast", "cap");
+
+	if (cap == NULL)
+		return;
+	cfg_keys(c, cap, "broadcast.cap", keys);
+	svc->cap_sender = cfg_str(c, cap, "broadcast.cap", "sender", 0);
+	if (svc->cap_sender != NULL && cap_sender_ok(svc->cap_sender) == -1) {
+		cfg_error(c, config_setting_get_member(cap, "sender"),
+		    "broadcast.cap", "sender",
+		    "\"%s\" cannot be a CAP sender; expected one word "
+		    "without spaces, commas, '<' or '&', as "
+		    "\"ubnd@daison.example\"",
+		    svc->cap_sender);
+		svc->cap_sender = NULL;
+	}
+	svc->cap_area = cfg_str(c, cap, "broadcast.cap", "area", 0);
+	if (svc->cap_area != NULL && *svc->cap_area == '\0')
+		svc->cap_area = NULL;
+	if (config_setting_get_member(cap, "status") != NULL)
+		svc->cap_status = (char *)
+		    cap_statuses[cfg_enum(c, cap, "broadcast.cap", "status",
+			cap_statuses, cap_count(cap_statuses), 0)];
 }
 
 /*
@@ -619,15 +659,16 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 {
 	config_setting_t	*g, *slots, *tts;
 	static const char *const keys[] = { "slots", "words_per_minute", "gap",
-		"tts", "say", NULL };
+		"tts", "say", "cap", NULL };
 	static const char *const tts_keys[] = { "engine", "voice", NULL };
 	int			 i, n;
 
 	svc->words_per_minute = 130;
 	svc->gap = 5;
 	g = cfg_group(c, config_root_setting(cf), NULL, "broadcast");
-	if (g == NULL) {
-		/* Morning and late afternoon: the common practice. */
+	/* No slots said (no broadcast section, or one with only tts or
+	 * cap): morning and late afternoon, the common practice. */
+	if (g == NULL || config_setting_get_member(g, "slots") == NULL) {
 		svc->nslots = 2;
 		svc->slots = arena_alloc(c->a, 2 * sizeof(struct slot));
 		memset(svc->slots, 0, 2 * sizeof(struct slot));
@@ -639,13 +680,15 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 		svc->slots[1].days = 0x7f;
 		svc->slots[1].start = 17 * 60;
 		svc->slots[1].end = 17 * 60 + 30;
-		return;
+		if (g == NULL)
+			return;
 	}
 	cfg_keys(c, g, "broadcast", keys);
 	cfg_int(c, g, "broadcast", "words_per_minute", &svc->words_per_minute,
 	    20, 1000);
 	cfg_duration(c, g, "broadcast", "gap", &svc->gap);
 	svc_say(c, g, svc);
+	svc_cap(c, g, svc);
 	if ((tts = cfg_group(c, g, "broadcast", "tts")) != NULL) {
 		cfg_keys(c, tts, "broadcast.tts", tts_keys);
 		svc->tts_engine = cfg_str(c, tts, "broadcast.tts", "engine", 0);

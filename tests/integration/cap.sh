@@ -1,0 +1,215 @@
+#!/bin/sh
+# cap.sh: the CAP 1.2 alerts of emergency broadcasts. `loa simulate` of a
+# plan with emergency items (with and without `cap = { }`) writes one
+# ID.cap.xml each (and none for a normal item); every alert validates
+# against the OASIS schema (xmllint --schema cap12.xsd); read back with
+# ElementTree: identifier loa-ID, the configured sender and status, sent
+# with a numeric offset, language vi-VN, the item's or the default
+# category/urgency/severity/certainty, headline and description the
+# item's own words (a title with <, & and quotes escaped right), areaDesc
+# the configured area. Update and Cancel alerts (from the payload
+# contract, rendered by tests/tools/cap_render) validate too and carry
+# <references> as given. Bad CAP values are check errors with FILE:LINE.
+set -u
+: "${LOA:?}" "${CAP_RENDER:?}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+
+xsd="$LOA_SRC/../shared/research/cap12.xsd"
+[ -f "$xsd" ] || xsd="$LOA_SRC/tests/data/cap12.xsd"
+
+cat >"$tmp/plan.cfg" <<'PLAN'
+plan = { id = "7/TB-UBND"; issued = "2026-09-01"; title = "Phòng chống thiên tai";
+         issuer = "UBND xã Đại Sơn"; };
+broadcasts = (
+  { id = "bao-so-5"; title = "Bão số 5 <cấp 12> & mưa \"rất\" to 'khẩn'";
+    text = "Bão số 5 đổ bộ chiều nay. Bà con chằng chống nhà cửa & neo đậu tàu thuyền.";
+    air = [ "2026-09-01 14:00" ]; priority = "emergency";
+    cap = { category = "Met"; event = "Bão"; urgency = "Expected"; severity = "Extreme";
+            certainty = "Likely"; instruction = "Di dời khỏi vùng trũng trước 17 giờ."; }; },
+  { id = "chay-rung"; title = "Cháy rừng phòng hộ";
+    text = "Đám cháy tại tiểu khu 12. Không vào rừng.";
+    air = [ "2026-09-01 15:00" ]; priority = "emergency"; expires = "2026-09-01 20:00"; },
+  { id = "hop-thon"; title = "Họp thôn"; text = "Họp thôn tối nay.";
+    air = [ "2026-09-01 06:00" ]; }
+);
+PLAN
+cat >"$tmp/loa.cfg" <<'CFG'
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+broadcast = { cap = { sender = "ubnd@daison.example"; area = "Xã Đại Sơn, huyện Đại Lộc";
+                      status = "Exercise"; }; };
+CFG
+"$LOA" -c "$tmp/loa.cfg" simulate --out "$tmp/sim" >"$tmp/sim.out" 2>"$tmp/sim.err" ||
+    ko "simulate" "$(cat "$tmp/sim.err")"
+"$LOA" -c "$tmp/loa.cfg" outbox --store "$tmp/sim/loa.db" --json >"$tmp/outbox.json"
+
+n=0
+bad=
+for f in "$tmp"/sim/broadcast/*.cap.xml; do
+	[ -f "$f" ] || continue
+	n=$((n + 1))
+	xmllint --noout --schema "$xsd" "$f" >"$tmp/lint" 2>&1 || bad="$bad $(cat "$tmp/lint")"
+done
+if [ "$n" -eq 2 ] && [ -z "$bad" ]; then
+	ok "both emergencies' alerts validate against cap12.xsd"
+else
+	ko "CAP files ($n) against the schema" "$bad"
+fi
+
+if $PY - "$tmp/outbox.json" "$tmp/sim/broadcast" <<'PY'
+import json, os, re, sys
+import xml.etree.ElementTree as ET
+jobs, d = json.load(open(sys.argv[1])), sys.argv[2]
+ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+byobj = {j["object"]: j for j in jobs}
+assert not os.path.exists(os.path.join(d, byobj["hop-thon"]["id"] + ".cap.xml"))
+def get(x, p):
+    e = x.find(p, ns)
+    return None if e is None else e.text
+want = {
+    "bao-so-5": ("Met", "Bão", "Expected", "Extreme", "Likely",
+                 "Di dời khỏi vùng trũng trước 17 giờ."),
+    "chay-rung": ("Safety", "Cháy rừng phòng hộ", "Immediate", "Severe",
+                  "Observed", None),
+}
+for obj, (cat, ev, urg, sev, cer, ins) in want.items():
+    j = byobj[obj]
+    raw = open(os.path.join(d, j["id"] + ".cap.xml"), encoding="utf-8").read()
+    x = ET.fromstring(raw.encode())
+    assert x.tag == "{urn:oasis:names:tc:emergency:cap:1.2}alert", x.tag
+    assert get(x, "c:identifier") == "loa-" + j["id"], raw
+    assert get(x, "c:sender") == "ubnd@daison.example", raw
+    sent = get(x, "c:sent")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", sent), sent
+    assert sent == j["due"], (sent, j["due"])
+    assert get(x, "c:status") == "Exercise" and get(x, "c:msgType") == "Alert", raw
+    assert get(x, "c:scope") == "Public" and x.find("c:references", ns) is None, raw
+    assert get(x, "c:info/c:language") == "vi-VN", raw
+    assert (get(x, "c:info/c:category"), get(x, "c:info/c:event"),
+            get(x, "c:info/c:urgency"), get(x, "c:info/c:severity"),
+            get(x, "c:info/c:certainty"), get(x, "c:info/c:instruction")) == \
+        (cat, ev, urg, sev, cer, ins), raw
+    assert get(x, "c:info/c:area/c:areaDesc") == "Xã Đại Sơn, huyện Đại Lộc", raw
+    rec = json.load(open(os.path.join(d, j["id"] + ".json")))
+    assert get(x, "c:info/c:headline") == rec["title"], raw
+    assert get(x, "c:info/c:description") == rec["text"], raw
+    assert rec["cap"] == {"file": j["id"] + ".cap.xml", "identifier": "loa-" + j["id"],
+                          "msg_type": "Alert", "references": None}, rec
+    if obj == "bao-so-5":
+        assert rec["title"] == "Bão số 5 <cấp 12> & mưa \"rất\" to 'khẩn'", rec
+        assert "&lt;cấp 12&gt; &amp; mưa &quot;rất&quot; to &apos;khẩn&apos;" in raw, raw
+    else:
+        assert get(x, "c:info/c:expires") == "2026-09-01T20:00:00+07:00", raw
+PY
+then ok "identifier, sender, sent +07:00, status, vi-VN, info from the item or the defaults, escaping"
+else ko "the alerts' content"
+fi
+
+# Update and Cancel, from the payload contract reconciliation writes.
+due=1788249600 # 2026-09-01 14:00 +07:00
+refs="ubnd@daison.example,loa-1111222233334444,2026-09-01T14:00:00+07:00"
+"$CAP_RENDER" "$tmp/loa.cfg" 7/TB-UBND bao-so-5 aaaabbbbccccdddd "$due" \
+    "cap Update $refs" >"$tmp/update.xml" 2>"$tmp/cr.err"
+"$CAP_RENDER" "$tmp/loa.cfg" 7/TB-UBND - eeeeffff00001111 "$due" \
+    "cap Cancel $refs ubnd@daison.example,loa-aaaabbbbccccdddd,2026-09-01T14:00:00+07:00" \
+    >"$tmp/cancel.xml" 2>>"$tmp/cr.err"
+if xmllint --noout --schema "$xsd" "$tmp/update.xml" "$tmp/cancel.xml" >"$tmp/lint" 2>&1 &&
+    $PY - "$tmp/update.xml" "$tmp/cancel.xml" "$refs" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+u, c = (ET.parse(f).getroot() for f in sys.argv[1:3])
+refs = sys.argv[3]
+assert u.find("c:msgType", ns).text == "Update", ET.tostring(u)
+assert u.find("c:references", ns).text == refs
+assert u.find("c:identifier", ns).text == "loa-aaaabbbbccccdddd"
+assert u.find("c:info/c:event", ns).text == "Bão"
+assert c.find("c:msgType", ns).text == "Cancel"
+assert c.find("c:references", ns).text == refs + " ubnd@daison.example,loa-aaaabbbbccccdddd,2026-09-01T14:00:00+07:00"
+assert c.find("c:info", ns) is None
+PY
+then ok "Update and Cancel validate, with <references> as the payload gives them"
+else ko "Update/Cancel" "$(cat "$tmp/lint" "$tmp/cr.err")"
+fi
+
+# The engine's side of the contract: a job whose outbox payload is "cap
+# Update REFS" or "cap Cancel REFS" (reconciliation writes them; here set
+# by hand) is handed as that alert; a Cancel is the alert and its record
+# alone (no ID.txt), the record naming what it cancels.
+mkdir -p "$tmp/eng"
+cp "$tmp/plan.cfg" "$tmp/eng/plan.cfg"
+cat >"$tmp/eng/loa.cfg" <<'CFG'
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+gateways = ( { id = "dai"; kind = "spool"; dir = "spool"; } );
+channels = { broadcast = "dai"; };
+broadcast = { cap = { sender = "ubnd@daison.example"; }; };
+CFG
+"$LOA" -c "$tmp/eng/loa.cfg" run --once --now "2026-09-01 13:00" >"$tmp/eng/out" 2>&1
+sqlite3 "$tmp/eng/var/loa.db" "UPDATE jobs SET payload = 'cap Update $refs' WHERE object = 'bao-so-5';
+    UPDATE jobs SET payload = 'cap Cancel $refs' WHERE object = 'chay-rung';"
+"$LOA" -c "$tmp/eng/loa.cfg" run --once --now "2026-09-01 14:30" >>"$tmp/eng/out" 2>&1
+"$LOA" -c "$tmp/eng/loa.cfg" run --once --now "2026-09-01 15:10" >>"$tmp/eng/out" 2>&1
+"$LOA" -c "$tmp/eng/loa.cfg" outbox --json >"$tmp/eng/outbox.json"
+if xmllint --noout --schema "$xsd" "$tmp"/eng/spool/*.cap.xml >"$tmp/lint" 2>&1 &&
+    $PY - "$tmp/eng/outbox.json" "$tmp/eng/spool" "$refs" <<'PY'
+import json, os, sys
+import xml.etree.ElementTree as ET
+jobs, d, refs = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+by = {j["object"]: j for j in jobs}
+for obj, t in (("bao-so-5", "Update"), ("chay-rung", "Cancel")):
+    j = by[obj]
+    assert j["state"] == "sent", j
+    x = ET.parse(os.path.join(d, j["id"] + ".cap.xml")).getroot()
+    assert x.find("c:msgType", ns).text == t, (obj, t)
+    assert x.find("c:references", ns).text == refs
+    rec = json.load(open(os.path.join(d, j["id"] + ".json")))
+    assert rec["cap"]["msg_type"] == t and rec["cap"]["references"] == refs, rec
+    txt = os.path.exists(os.path.join(d, j["id"] + ".txt"))
+    if t == "Cancel":
+        assert not txt and rec["cancels"] == "chay-rung" and rec["audio"] is None, rec
+        # the item is still known: the Cancel says what it was
+        assert x.find("c:info/c:headline", ns).text == "Cháy rừng phòng hộ"
+    else:
+        assert txt and x.find("c:info/c:event", ns).text == "Bão"
+PY
+then ok "payloads cap Update/Cancel are handed as that alert; a Cancel writes no ID.txt"
+else ko "the engine's Update/Cancel" "$(cat "$tmp/lint" "$tmp/eng/out")"
+fi
+
+# Bad values: check fails with the file and line.
+cp "$tmp/plan.cfg" "$tmp/bad.cfg"
+sed -i 's/category = "Met"/category = "Weather"/; s/severity = "Extreme"/severity = "Huge"/' "$tmp/bad.cfg"
+sed 's/plan.cfg/bad.cfg/' "$tmp/loa.cfg" >"$tmp/bad-loa.cfg"
+if "$LOA" -c "$tmp/bad-loa.cfg" check >"$tmp/bad.out" 2>&1; then
+	ko "check takes category Weather"
+elif grep -q 'bad.cfg:7: broadcasts.bao-so-5.cap.category: unknown value "Weather"; expected "Geo", "Met", "Safety",' "$tmp/bad.out" &&
+    grep -q 'bad.cfg:7: broadcasts.bao-so-5.cap.severity: unknown value "Huge"; expected "Extreme", "Severe", "Moderate", "Minor" or "Unknown"' "$tmp/bad.out"; then
+	ok "bad cap values: check exit 1 with FILE:LINE and the allowed ones"
+else
+	ko "bad cap values" "$(cat "$tmp/bad.out")"
+fi
+cat >"$tmp/bad-svc.cfg" <<'CFG'
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+broadcast = { cap = { sender = "UBND xa Dai Son";
+                      status = "Real"; }; };
+CFG
+if "$LOA" -c "$tmp/bad-svc.cfg" check >"$tmp/bad-svc.out" 2>&1; then
+	ko "check takes a bad sender and status"
+elif grep -q 'bad-svc.cfg:2: broadcast.cap.sender: "UBND xa Dai Son" cannot be a CAP sender' "$tmp/bad-svc.out" &&
+    grep -q 'bad-svc.cfg:3: broadcast.cap.status: unknown value "Real"; expected "Actual", "Exercise", "System", "Test" or "Draft"' "$tmp/bad-svc.out"; then
+	ok "a bad sender and status: check exit 1 with FILE:LINE"
+else
+	ko "bad broadcast.cap" "$(cat "$tmp/bad-svc.out")"
+fi
+
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
