@@ -364,12 +364,18 @@ struct service {
 	size_t		ngateways;
 	struct gateway *channel_gw[CH__N];
 
-	struct slot *slots;
-	size_t	     nslots;
-	int	     words_per_minute;
-	int64_t	     gap; /* seconds */
-	char	    *tts_engine;
-	char	    *tts_voice;
+	struct slot   *slots;
+	size_t	       nslots;
+	int	       words_per_minute;
+	int64_t	       gap;	   /* seconds */
+	char	      *tts_engine; /* NULL: broadcast.tts off */
+	char	      *tts_voice;
+	int	       tts_rate;    /* espeak's words per minute */
+	char	      *tts_chime;   /* a WAV, resolved against dir; or NULL */
+	char	      *tts_opening; /* the announcer's opening line, or NULL */
+	struct loc     tts_loc, tts_voice_loc, tts_chime_loc;
+	unsigned char *tts_chime_pcm; /* speech_install: its samples */
+	size_t	       tts_chime_len; /* bytes */
 
 	struct tmpl_override *tmpl_overrides; /* as written, in order */
 	size_t		      ntmpl_overrides;

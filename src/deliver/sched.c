@@ -28,6 +28,7 @@
 #include "render/broadcast.h"
 #include "render/compose.h"
 #include "render/mail.h"
+#include "render/speech.h"
 #include "util/fs.h"
 #include "util/sms.h"
 
@@ -458,6 +459,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	const struct named *n;
 	struct gw_msg	    m;
 	char		   *data = NULL, *text = NULL, *mem = NULL;
+	void		   *wav = NULL;
 	struct sms_info	    si;
 	struct event	    announced;
 	struct named	    announced_n;
@@ -522,6 +524,24 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 
 			data = broadcast_render(p, b, j->id, j->object, j->due,
 			    j->slot, j->duration);
+			if (b != NULL && e->w->svc->tts_engine != NULL) {
+				/* The WAV is in the cache since the load,
+				 * unless it was removed: made again. */
+				char   why[200];
+				double secs;
+				char  *rec;
+
+				if (speech_wav(e->w->svc, b->text, &wav,
+					&m.audio_len, &secs, why,
+					sizeof(why)) == -1) {
+					answer(c, GW_TEMPFAIL, why);
+					goto out;
+				}
+				m.audio = wav;
+				rec = speech_record(data, j->id, secs);
+				free(data);
+				data = rec;
+			}
 			m.data = data;
 			m.text = b != NULL ? b->text : NULL;
 		}
@@ -531,6 +551,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 out:
 	free(data);
 	free(text);
+	free(wav);
 	free(mem);
 }
 

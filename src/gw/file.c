@@ -104,6 +104,18 @@ file_text(const char *dir, const char *id, const char *text, char *err,
 	return rc;
 }
 
+/* The broadcast read aloud beside its JSON, as ID.wav. */
+static int
+file_audio(const char *dir, const struct gw_msg *m, char *err, size_t errlen)
+{
+	char *name = xasprintf("%s.wav", m->id);
+	int   rc = gw_write_atomic(dir, name, (const char *)m->audio,
+	      m->audio_len, err, errlen);
+
+	free(name);
+	return rc;
+}
+
 /*
  * Cut sms.jsonl back to its last whole record: what follows the last
  * newline is a record a full disk or a crash cut short, never one the
@@ -227,7 +239,9 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			sizeof(err)) == -1 ||
 		    (m->text != NULL && strcmp(m->channel, "broadcast") == 0 &&
 			file_text(sub, m->id, m->text, err, sizeof(err)) ==
-			    -1)) {
+			    -1) ||
+		    (m->audio != NULL &&
+			file_audio(sub, m, err, sizeof(err)) == -1)) {
 			snprintf(a->text, sizeof(a->text), "%s", err);
 			a->result = GW_TEMPFAIL;
 			free(sub);
