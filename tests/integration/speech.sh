@@ -14,7 +14,7 @@
 #     chime, and it starts with the chime's samples;
 #   - the cache: a second simulate synthesises nothing (-v's count, the
 #     files untouched); a changed text is synthesised again, never the old
-#     WAV;
+#     WAV; three loa filling a cold cache at once leave it whole;
 #   - a bad voice, chime or rate: `check` exits 1 with FILE:LINE.
 # Needs LOA and LOA_SRC.
 set -u
@@ -126,6 +126,26 @@ sys.exit(0 if b["tb-hoi-nghi"] > a["tb-hoi-nghi"] + 1 and
 PY
     ok "the changed item's WAV is longer, the other's the same" ||
     ko "the changed item's WAV"
+
+# Three loa filling a cold cache at once (check and timeline take no
+# lock): all succeed alike, every entry is a whole WAV, no temporary left.
+rm -rf "$cache"
+for k in 1 2 3; do
+	"$LOA" -c "$seed" timeline --json >"$tmp/par$k.json" 2>"$tmp/par$k.err" &
+done
+wait
+if cmp -s "$tmp/par1.json" "$tmp/par2.json" &&
+    cmp -s "$tmp/par1.json" "$tmp/par3.json" &&
+    [ ! -s "$tmp/par1.err" ] && [ ! -s "$tmp/par2.err" ] &&
+    [ ! -s "$tmp/par3.err" ] && [ -z "$(ls -A "$cache" | grep -v '\.wav$')" ] &&
+    [ "$(ls "$cache" | wc -l)" -eq 2 ]; then
+	ok "three loa at once on a cold cache"
+else
+	ko "three loa at once" "$(cat "$tmp"/par*.err; ls -A "$cache")"
+fi
+for w in "$cache"/*.wav; do
+	[ "$(soxi -t "$w" 2>/dev/null)" = wav ] || ko "$w is not a whole WAV"
+done
 
 # --- the chime and the opening line ---------------------------------------
 sox -n -r 22050 -c 1 -b 16 "$tmp/conf/chime.wav" synth 1.5 sine 660 \
