@@ -364,18 +364,23 @@ struct service {
 	size_t		ngateways;
 	struct gateway *channel_gw[CH__N];
 
-	struct slot   *slots;
-	size_t	       nslots;
-	int	       words_per_minute;
-	int64_t	       gap;	   /* seconds */
-	char	      *tts_engine; /* NULL: broadcast.tts off */
-	char	      *tts_voice;
-	int	       tts_rate;    /* espeak's words per minute */
-	char	      *tts_chime;   /* a WAV, resolved against dir; or NULL */
-	char	      *tts_opening; /* the announcer's opening line, or NULL */
-	struct loc     tts_loc, tts_voice_loc, tts_chime_loc;
-	unsigned char *tts_chime_pcm; /* speech_install: its samples */
-	size_t	       tts_chime_len; /* bytes */
+	struct slot *slots;
+	size_t	     nslots;
+	int	     words_per_minute;
+	int64_t	     gap; /* seconds */
+	char	    *tts_engine;
+	char	    *tts_voice;
+	/*
+	 * broadcast.tts (tts_engine NULL: off): espeak's words a minute;
+	 * the chime, a WAV resolved against dir, and its samples once
+	 * speech_install has read it; the announcer's opening line or NULL.
+	 */
+	int	     tts_rate;
+	char	    *tts_chime;
+	char	    *tts_chime_pcm;
+	size_t	     tts_chime_len;
+	char	    *tts_opening;
+	struct loc   tts_loc, tts_voice_loc, tts_chime_loc;
 
 	struct tmpl_override *tmpl_overrides; /* as written, in order */
 	size_t		      ntmpl_overrides;
