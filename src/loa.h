@@ -399,6 +399,17 @@ struct service {
 	char	    *tts_voice;
 	struct say  *say; /* broadcast.say, as written, in order */
 	size_t	     nsay;
+	/*
+	 * broadcast.tts (tts_engine NULL: off): espeak's words a minute;
+	 * the chime, a WAV resolved against dir, and its samples once
+	 * speech_install has read it; the announcer's opening line or NULL.
+	 */
+	int	     tts_rate;
+	char	    *tts_chime;
+	char	    *tts_chime_pcm;
+	size_t	     tts_chime_len;
+	char	    *tts_opening;
+	struct loc   tts_loc, tts_voice_loc, tts_chime_loc;
 
 	struct tmpl_override *tmpl_overrides; /* as written, in order */
 	size_t		      ntmpl_overrides;

@@ -29,6 +29,7 @@
 #include "render/cap.h"
 #include "render/compose.h"
 #include "render/mail.h"
+#include "render/speech.h"
 #include "util/fs.h"
 #include "util/sms.h"
 
@@ -460,6 +461,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	struct gw_msg	    m;
 	char		   *data = NULL, *text = NULL, *mem = NULL;
 	char		   *cap = NULL;
+	void		   *wav = NULL;
 	struct sms_info	    si;
 	struct event	    announced;
 	struct named	    announced_n;
@@ -525,14 +527,35 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 			enum cap_msgtype ct = CAP_ALERT;
 			const char	*refs = NULL;
 
+			int capjob = cap_payload(j->payload, &ct, &refs) == 0;
+
 			data = broadcast_render(p, b, j->id, j->object, j->due,
 			    j->slot, j->duration, e->w->svc);
+			/* A Cancel is the alert alone: nothing to air. */
+			if (b != NULL && e->w->svc->tts_engine != NULL &&
+			    ct != CAP_CANCEL) {
+				/* The WAV is in the cache since the load,
+				 * unless it was removed: made again. */
+				char   why[200];
+				double secs;
+				char  *rec;
+
+				if (speech_wav(e->w->svc, b->text, &wav,
+					&m.audio_len, &secs, why,
+					sizeof(why)) == -1) {
+					answer(c, GW_TEMPFAIL, why);
+					goto out;
+				}
+				m.audio = wav;
+				rec = speech_record(data, j->id, secs);
+				free(data);
+				data = rec;
+			}
 			m.data = data;
 			m.text = b != NULL ? b->text : NULL;
 			/* An emergency's CAP alert; an Update or Cancel
 			 * when the payload asks for one (reconcile.c). */
-			if (cap_payload(j->payload, &ct, &refs) == 0 ||
-			    j->priority == PRIO_EMERGENCY ||
+			if (capjob || j->priority == PRIO_EMERGENCY ||
 			    (b != NULL && b->priority == PRIO_EMERGENCY)) {
 				cap = cap_render(e->w->svc, p, b, j->id, j->due,
 				    ct, refs);
@@ -540,7 +563,6 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 				m.data = data = cap_record(data, j->id,
 				    j->object, ct, refs);
 			}
-			/* A Cancel is the alert alone: nothing to air. */
 			if (ct == CAP_CANCEL)
 				m.text = NULL, m.audio = NULL, m.audio_len = 0;
 		}
@@ -550,6 +572,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 out:
 	free(data);
 	free(text);
+	free(wav);
 	free(mem);
 	free(cap);
 }

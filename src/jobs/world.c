@@ -11,6 +11,7 @@
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 #include "jobs/world.h"
+#include "render/speech.h"
 #include "render/tmpl.h"
 #include "util/xmalloc.h"
 
@@ -43,6 +44,7 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 	if ((w->svc = service_read(path, d)) == NULL)
 		return -1;
 	tmpl_install(w->svc, d);
+	speech_install(w->svc, d);
 	if (d->errors > errors) {
 		service_free(w->svc);
 		w->svc = NULL;
@@ -77,6 +79,10 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 		return -1;
 	for (i = 0; i < w->nplans; i++)
 		plan_expand(w->plans[i], w->svc, &w->jobs, d);
+	/* With speech, placement takes each item's real length. */
+	speech_durations(w->svc, &w->jobs, NULL, d);
+	if (d->errors > errors)
+		return -1;
 	slots_place(w->svc, &w->jobs, d);
 	timeline_sort(&w->jobs);
 	return 0;
@@ -137,6 +143,7 @@ world_queue(struct world *w, const struct world_queue *q, struct diag *d)
 	}
 	/* The ad-hoc plan's items, those not cancelled. */
 	plan_expand(ah, w->svc, &w->jobs, d);
+	speech_durations(w->svc, &w->jobs, ah, d);
 	slots_replan(w->svc, &w->jobs, q->fixed, q->nfixed, d);
 	timeline_sort(&w->jobs);
 }

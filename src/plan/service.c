@@ -660,7 +660,8 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 	config_setting_t	*g, *slots, *tts;
 	static const char *const keys[] = { "slots", "words_per_minute", "gap",
 		"tts", "say", "cap", NULL };
-	static const char *const tts_keys[] = { "engine", "voice", NULL };
+	static const char *const tts_keys[] = { "engine", "voice", "rate",
+		"chime", "opening", NULL };
 	int			 i, n;
 
 	svc->words_per_minute = 130;
@@ -691,8 +692,8 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 	svc_cap(c, g, svc);
 	if ((tts = cfg_group(c, g, "broadcast", "tts")) != NULL) {
 		cfg_keys(c, tts, "broadcast.tts", tts_keys);
+		svc->tts_loc = cfg_loc(c, tts);
 		svc->tts_engine = cfg_str(c, tts, "broadcast.tts", "engine", 0);
-		svc->tts_voice = cfg_str(c, tts, "broadcast.tts", "voice", 0);
 		if (svc->tts_engine != NULL &&
 		    strcmp(svc->tts_engine, "espeak-ng") != 0)
 			cfg_error(c, config_setting_get_member(tts, "engine"),
@@ -700,6 +701,31 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 			    "unknown value \"%s\"; "
 			    "expected \"espeak-ng\"",
 			    svc->tts_engine);
+		if (svc->tts_engine == NULL)
+			svc->tts_engine = arena_strdup(c->a, "espeak-ng");
+		/* The voice and the chime are checked against the library
+		 * by speech_install (render/speech.c), at these lines. */
+		svc->tts_voice = cfg_str(c, tts, "broadcast.tts", "voice", 0);
+		if (svc->tts_voice == NULL)
+			svc->tts_voice = arena_strdup(c->a, "vi");
+		svc->tts_voice_loc = cfg_loc(c,
+		    config_setting_get_member(tts, "voice"));
+		/* Slower than espeak's 175: outdoor horns echo between
+		 * houses, and 130 (about 177 syllables a minute) stays
+		 * clear without dragging. */
+		svc->tts_rate = 130;
+		cfg_int(c, tts, "broadcast.tts", "rate", &svc->tts_rate, 80,
+		    450);
+		if ((svc->tts_chime = cfg_str(c, tts, "broadcast.tts", "chime",
+			 0)) != NULL)
+			svc->tts_chime = cfg_resolve_path(c->a, svc->dir,
+			    svc->tts_chime);
+		svc->tts_chime_loc = cfg_loc(c,
+		    config_setting_get_member(tts, "chime"));
+		svc->tts_opening = cfg_str(c, tts, "broadcast.tts", "opening",
+		    0);
+		if (svc->tts_opening != NULL && svc->tts_opening[0] == '\0')
+			svc->tts_opening = NULL;
 	}
 	slots = config_setting_get_member(g, "slots");
 	if (slots == NULL)

@@ -1,0 +1,276 @@
+#!/bin/sh
+# speech.sh: broadcasts read aloud by libespeak-ng (SPEC §9, broadcast.tts),
+# through the binary, the WAVs measured by Debian's sox (soxi) and read by
+# Python's wave module:
+#   - `loa simulate` of the seed config (tts on): every spool ID.json names
+#     its ID.wav beside it, a PCM 16-bit mono WAV whose soxi length matches
+#     duration_s within 5%; timeline --json and outbox --json show that
+#     length rounded up;
+#   - placement uses the real length: three items in a one-minute slot
+#     with words_per_minute = 1000 (an estimate of seconds) all fit without
+#     speech; with it the third moves to the next slot, and each item
+#     starts where the one before ends plus the gap;
+#   - a chime and an opening line make the WAV longer by more than the
+#     chime, and it starts with the chime's samples;
+#   - the cache: a second simulate synthesises nothing (-v's count, the
+#     files untouched); a changed text is synthesised again, never the old
+#     WAV; three loa filling a cold cache at once leave it whole;
+#   - a bad voice, chime or rate: `check` exits 1 with FILE:LINE.
+# Needs LOA and LOA_SRC.
+set -u
+: "${LOA:?}" "${LOA_SRC:?}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+. "$LOA_SRC/tests/tools/sanitizer.sh"
+sanitizer_logs "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+
+# --- the seed config, simulated with speech -------------------------------
+cp -R "$LOA_SRC/conf" "$tmp/conf"
+seed="$tmp/conf/loa.cfg"
+grep -q 'tts = { engine = "espeak-ng"' "$seed" || ko "the seed has tts on"
+if "$LOA" -v -c "$seed" simulate --out "$tmp/sim1" >"$tmp/out" 2>"$tmp/err"
+then
+	ok "simulate of the seed"
+else
+	ko "simulate of the seed" "$(tail -5 "$tmp/err")"
+fi
+made=$(sed -n 's/.*speech: \([0-9]*\) synthesised.*/\1/p' "$tmp/err" | head -1)
+[ "${made:-0}" -gt 0 ] && ok "the first run synthesises ($made)" ||
+    ko "the first run synthesises" "$(cat "$tmp/err" | head -5)"
+"$LOA" -c "$seed" outbox --json --store "$tmp/sim1/loa.db" >"$tmp/ob.json" \
+    2>"$tmp/err" || ko "outbox --json" "$(cat "$tmp/err")"
+"$LOA" -c "$seed" timeline --json >"$tmp/tl.json" 2>"$tmp/err" ||
+    ko "timeline --json" "$(cat "$tmp/err")"
+
+# Every record, its WAV as soxi sees it, and the jobs' duration_s.
+nwav=0
+for j in "$tmp/sim1/broadcast/"*.json; do
+	[ -f "$j" ] || { ko "no broadcast in the spool"; break; }
+	id=$(basename "$j" .json)
+	audio=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["audio"])' "$j")
+	dur=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["duration_s"])' "$j")
+	w="$tmp/sim1/broadcast/$audio"
+	if [ "$audio" != "$id.wav" ] || [ ! -s "$w" ]; then
+		ko "$id: audio is $audio, beside it"
+		continue
+	fi
+	nwav=$((nwav + 1))
+	real=$(soxi -D "$w")
+	info=$(soxi "$w")
+	echo "$info" | grep -q '^Channels *: 1$' &&
+	    echo "$info" | grep -q '^Sample Encoding: 16-bit Signed Integer PCM$' &&
+	    echo "$info" | grep -q '^Precision *: 16-bit$' &&
+	    echo "$info" | grep -q '^Sample Rate *: 22050$' ||
+	    ko "$id: WAV header" "$info"
+	$PY - "$real" "$dur" <<'PY' || ko "$id: soxi $real s against duration_s $dur"
+import sys
+real, dur = float(sys.argv[1]), float(sys.argv[2])
+sys.exit(0 if real > 1 and abs(real - dur) <= 0.05 * real else 1)
+PY
+	for f in ob tl; do
+		$PY - "$tmp/$f.json" "$id" "$real" <<'PY' ||
+import json, math, sys
+jobs = {j["id"]: j for j in json.load(open(sys.argv[1]))}
+j = jobs.get(sys.argv[2])
+sys.exit(0 if j and j["duration_s"] == math.ceil(float(sys.argv[3])) else 1)
+PY
+		    ko "$id: $f duration_s is not ceil($real)"
+	done
+done
+[ "$nwav" -ge 4 ] && ok "every record has its PCM 16-bit mono WAV ($nwav)," \
+    "soxi matches duration_s, the jobs have it rounded up" ||
+    ko "records with audio: $nwav"
+
+# --- the cache -------------------------------------------------------------
+cache="$tmp/var/tts"
+[ "$(stat -c %a "$cache")" = 700 ] && ok "the cache is 0700" ||
+    ko "cache mode $(stat -c %a "$cache")"
+ls -la --time-style=full-iso "$cache" | grep '\.wav$' >"$tmp/cache1"
+# The days of the items only: the mails of the rest are not this test's.
+"$LOA" -v -c "$seed" simulate --from "2025-12-24 12:00" \
+    --to "2025-12-28 18:00" --out "$tmp/sim2" >/dev/null 2>"$tmp/err"
+grep -q 'speech: 0 synthesised, [1-9][0-9]* from the cache' "$tmp/err" &&
+    ok "a second simulate synthesises nothing" ||
+    ko "second simulate" "$(grep speech "$tmp/err")"
+ls -la --time-style=full-iso "$cache" | grep '\.wav$' >"$tmp/cache2"
+cmp -s "$tmp/cache1" "$tmp/cache2" && ok "the cache files are untouched" ||
+    ko "cache files changed" "$(diff "$tmp/cache1" "$tmp/cache2")"
+for w in "$tmp/sim1/broadcast/"*.wav; do
+	cmp -s "$w" "$tmp/sim2/broadcast/$(basename "$w")" ||
+	    ko "$(basename "$w") differs in the second run"
+done
+
+# Three loa filling a cold cache at once (check and timeline take no
+# lock): all succeed alike, every entry is a whole WAV, no temporary left.
+rm -rf "$cache"
+for k in 1 2 3; do
+	"$LOA" -c "$seed" timeline --json >"$tmp/par$k.json" 2>"$tmp/par$k.err" &
+done
+wait
+if cmp -s "$tmp/par1.json" "$tmp/par2.json" &&
+    cmp -s "$tmp/par1.json" "$tmp/par3.json" &&
+    [ ! -s "$tmp/par1.err" ] && [ ! -s "$tmp/par2.err" ] &&
+    [ ! -s "$tmp/par3.err" ] && [ -z "$(ls -A "$cache" | grep -v '\.wav$')" ] &&
+    [ "$(ls "$cache" | wc -l)" -eq 2 ]; then
+	ok "three loa at once on a cold cache"
+else
+	ko "three loa at once" "$(cat "$tmp"/par*.err; ls -A "$cache")"
+fi
+for w in "$cache"/*.wav; do
+	[ "$(soxi -t "$w" 2>/dev/null)" = wav ] || ko "$w is not a whole WAV"
+done
+
+# --- placement with the real lengths --------------------------------------
+mkdir -p "$tmp/pl"
+text="Kính thưa bà con nhân dân, Ủy ban nhân dân xã thông báo lịch tiêm \
+phòng cho đàn gia súc, gia cầm trên địa bàn xã. Các hộ chăn nuôi đưa vật \
+nuôi đến điểm tiêm tại nhà văn hóa thôn vào buổi sáng, mang theo sổ theo \
+dõi chăn nuôi. Đề nghị bà con thực hiện đầy đủ để phòng chống dịch bệnh. Trân trọng thông báo."
+for tts in on off; do
+	{
+		cat <<EOF
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "../var/loa.db";
+        plans = [ "plan.cfg" ]; };
+broadcast = {
+  slots = ( { name = "Sáng"; days = "daily"; start = "06:00"; end = "06:01"; },
+            { name = "Chiều"; days = "daily"; start = "17:00"; end = "17:30"; } );
+  words_per_minute = 1000;
+  gap = "5s";
+EOF
+		[ "$tts" = on ] &&
+		    echo '  tts = { engine = "espeak-ng"; voice = "vi"; rate = 130; };'
+		echo '};'
+	} >"$tmp/pl/$tts.cfg"
+done
+cat >"$tmp/pl/plan.cfg" <<EOF
+plan = { id = "7/TB"; issued = "2026-03-01"; title = "Tiêm phòng";
+         issuer = "UBND xã"; signed_by = "an"; };
+people = ( { id = "an"; name = "An"; email = "an@x.example"; } );
+broadcasts = (
+  { id = "a"; title = "Một"; text = "$text"; air = [ "2026-03-02 05:00" ]; },
+  { id = "b"; title = "Hai"; text = "$text Xin cảm ơn."; air = [ "2026-03-02 05:00" ]; },
+  { id = "c"; title = "Ba"; text = "$text Xin cảm ơn bà con."; air = [ "2026-03-02 05:00" ]; }
+);
+EOF
+for tts in off on; do
+	"$LOA" -c "$tmp/pl/$tts.cfg" timeline --json >"$tmp/pl/$tts.json" \
+	    2>"$tmp/err" || ko "timeline ($tts)" "$(cat "$tmp/err")"
+done
+$PY - "$tmp/pl/off.json" "$tmp/pl/on.json" <<'PY' &&
+import json, sys
+from datetime import datetime, timedelta
+def load(f):
+    return {j["object"]: j for j in json.load(open(f)) if j["kind"] == "broadcast"}
+off, on = load(sys.argv[1]), load(sys.argv[2])
+t = lambda j: datetime.fromisoformat(j["due"])
+ok = all(off[o]["slot"] == "Sáng" for o in "abc")
+ok = ok and on["a"]["slot"] == "Sáng" and on["b"]["slot"] == "Sáng"
+ok = ok and on["c"]["slot"] == "Chiều"
+ok = ok and on["a"]["duration_s"] > 15 and off["a"]["duration_s"] < 10
+ok = ok and t(on["b"]) == t(on["a"]) + timedelta(seconds=on["a"]["duration_s"] + 5)
+ok = ok and t(on["c"]).hour == 17 and t(on["c"]).minute == 0
+if not ok:
+    print(json.dumps([off, on], ensure_ascii=False))
+sys.exit(0 if ok else 1)
+PY
+    ok "placement uses the real length: the third item moves to the next slot" ||
+    ko "placement with real durations"
+
+
+# --- a changed text, the chime and the opening line (the small plan) ------
+# Seconds, samples and duration_s of each object's WAV in a spool.
+cat >"$tmp/wavs.py" <<'PY'
+import glob, json, os, wave
+def wavs(d):
+    out = {}
+    for j in glob.glob(os.path.join(d, "*.json")):
+        r = json.load(open(j))
+        w = wave.open(os.path.join(d, r["audio"]))
+        out[r["object"]] = (w.getnframes() / w.getframerate(),
+                            w.readframes(w.getnframes()), r["duration_s"])
+    return out
+PY
+"$LOA" -c "$tmp/pl/on.cfg" simulate --out "$tmp/pa" >/dev/null 2>"$tmp/err" ||
+    ko "simulate of the small plan" "$(cat "$tmp/err")"
+sed 's/Xin cảm ơn bà con\./Xin cảm ơn bà con đã lắng nghe thông báo này./' \
+    "$tmp/pl/plan.cfg" >"$tmp/p" && mv "$tmp/p" "$tmp/pl/plan.cfg"
+"$LOA" -v -c "$tmp/pl/on.cfg" simulate --out "$tmp/pb" >/dev/null 2>"$tmp/err"
+grep -q 'speech: 1 synthesised, 2 from the cache' "$tmp/err" &&
+    ok "a changed text is synthesised again, alone" ||
+    ko "changed text" "$(grep speech "$tmp/err")"
+PYTHONPATH="$tmp" $PY - "$tmp/pa/broadcast" "$tmp/pb/broadcast" <<'PY' &&
+import sys
+from wavs import wavs
+a, b = wavs(sys.argv[1]), wavs(sys.argv[2])
+sys.exit(0 if b["c"][0] > a["c"][0] + 1 and b["a"][1] == a["a"][1] and
+         b["b"][1] == a["b"][1] else 1)
+PY
+    ok "the changed item's WAV is longer, the others' the same" ||
+    ko "the changed item's WAV"
+
+sox -n -r 22050 -c 1 -b 16 "$tmp/pl/chime.wav" synth 1.5 sine 660 \
+    2>/dev/null
+sed 's|rate = 130;|rate = 130; chime = "chime.wav"; opening = "Đây là Đài Truyền thanh xã Đại Sơn.";|' \
+    "$tmp/pl/on.cfg" >"$tmp/pl/chime.cfg"
+"$LOA" -c "$tmp/pl/chime.cfg" simulate --out "$tmp/pc" >/dev/null \
+    2>"$tmp/err" || ko "simulate with a chime" "$(cat "$tmp/err")"
+PYTHONPATH="$tmp" $PY - "$tmp/pb/broadcast" "$tmp/pc/broadcast" "$tmp/pl/chime.wav" <<'PY' &&
+import sys, wave
+from wavs import wavs
+c = wave.open(sys.argv[3])
+chime, clen = c.readframes(c.getnframes()), c.getnframes() / c.getframerate()
+a, b = wavs(sys.argv[1]), wavs(sys.argv[2])
+ok = len(a) == 3
+for o in a:
+    if not b[o][0] >= a[o][0] + clen + 0.5:
+        print("%s: %.2f s with the chime, %.2f without" % (o, b[o][0], a[o][0]))
+        ok = False
+    if not b[o][1].startswith(chime):
+        print("%s: does not start with the chime" % o)
+        ok = False
+    if abs(b[o][2] - b[o][0]) > 0.01:
+        print("%s: duration_s %s, WAV %.3f" % (o, b[o][2], b[o][0]))
+        ok = False
+sys.exit(0 if ok else 1)
+PY
+    ok "a chime and an opening line: longer by more than the chime, chime first" ||
+    ko "chime and opening"
+
+# --- bad settings: check exits 1 with FILE:LINE ---------------------------
+sox -n -r 44100 -c 2 -b 16 "$tmp/pl/stereo.wav" synth 0.3 sine 880 \
+    2>/dev/null
+echo "not a wav" >"$tmp/pl/text.wav"
+bad() { # NAME SETTING KEY PATTERN
+	sed "s|tts = {.*};|tts = { $2 };|" "$tmp/pl/on.cfg" >"$tmp/pl/bad-$1.cfg"
+	line=$(grep -n 'tts = ' "$tmp/pl/bad-$1.cfg" | cut -d: -f1)
+	"$LOA" -c "$tmp/pl/bad-$1.cfg" check >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "^$tmp/pl/bad-$1.cfg:$line: $3: .*$4" "$tmp/err"
+	then
+		ok "check: $1"
+	else
+		ko "check: $1 (exit $rc)" "$(cat "$tmp/err")"
+	fi
+}
+bad voice 'voice = "xx";' broadcast.tts.voice 'no Vietnamese voice "xx"; it has: vi, vi-vn-x-central, vi-vn-x-south'
+bad voice-en 'voice = "en";' broadcast.tts.voice 'no Vietnamese voice'
+bad chime-stereo 'chime = "stereo.wav";' broadcast.tts.chime '2 channels, 16-bit at 44100 Hz; expected PCM 16-bit mono at 22050 Hz'
+bad chime-text 'chime = "text.wav";' broadcast.tts.chime 'not a WAV file'
+bad chime-missing 'chime = "none.wav";' broadcast.tts.chime 'No such file'
+bad rate-low 'rate = 79;' broadcast.tts.rate 'expected 80 to 450'
+bad rate-high 'rate = 451;' broadcast.tts.rate 'expected 80 to 450'
+bad engine 'engine = "festival";' broadcast.tts.engine 'expected "espeak-ng"'
+sed 's|tts = {.*};|tts = { voice = "vi-vn-x-south+f3"; rate = 450; };|' "$tmp/pl/on.cfg" \
+    >"$tmp/pl/good.cfg"
+"$LOA" -c "$tmp/pl/good.cfg" check >/dev/null 2>"$tmp/err" &&
+    ok "check: a southern voice with a variant, rate 450" ||
+    ko "check: good voice" "$(cat "$tmp/err")"
+
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
