@@ -184,6 +184,7 @@ struct broadcast {
 	size_t	      nair;
 	struct when   expires;
 	enum priority priority;
+	struct idlist sms_to; /* its text also goes by SMS to these */
 	struct loc    loc;
 };
 

@@ -127,8 +127,8 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 	for (i = 0; i < js->n; i++) {
 		struct job *j = &js->v[i];
 
-		if (j->kind != JK_BROADCAST || j->state != JS_PENDING ||
-		    j->priority == PRIO_EMERGENCY)
+		if (j->kind != JK_BROADCAST || j->channel != CH_BROADCAST ||
+		    j->state != JS_PENDING || j->priority == PRIO_EMERGENCY)
 			continue;
 		xgrow(&todo, &captodo, ntodo + 1, sizeof(*todo));
 		todo[ntodo++] = i;
