@@ -388,6 +388,21 @@ expand_broadcast_sms(struct batch *bt, struct broadcast *b)
 
 		if (c->mailbox && c->phone == NULL)
 			continue;
+		if (c->phone == NULL) {
+			/* Named for SMS, without a phone: said, not dropped. */
+			struct job *j = job_new(bt->js, bt->p, JK_BROADCAST,
+			    b->id, 0, c, CH_SMS);
+
+			j->due = due;
+			j->refers = bt->refers;
+			j->priority = (unsigned char)b->priority;
+			j->state = JS_SKIPPED;
+			j->reason = "no phone number";
+			diag_warn(bt->d, &b->loc, bt->key,
+			    "%s has no phone number; its SMS is skipped",
+			    c->id);
+			continue;
+		}
 		batch_job(bt, c, CH_SMS, due);
 		bt->js->v[at].priority = (unsigned char)b->priority;
 		if (c->phone != NULL && !(c->channels & CHM(CH_SMS))) {
