@@ -62,7 +62,7 @@ jobs = json.load(open(sys.argv[1], encoding="utf-8"))
 spool = sys.argv[2]
 want = json.loads(sys.argv[3])
 byid = {j["id"]: j for j in jobs}
-cap = [j for j in jobs if j.get("payload")]
+cap = [j for j in jobs if j.get("payload") and j["state"] != "cancelled"]
 bad = []
 if len(cap) != len(want):
     bad.append("%d CAP jobs, want %d: %s" % (len(cap), len(want), [j.get("payload") for j in cap]))
@@ -121,12 +121,21 @@ n1=$(grep -c '"id"' "$tmp/ob.json")
     ko "reloads made $((n1 - n0)) jobs"
 check "still the one Update after two reloads"
 
+# A change whose Update the spool cannot take (it stays unsent, failed),
+# then another: the newer supersedes it.
+plan "Cảnh báo lũ" "Nước sông dâng rất cao, bà con vùng trũng lên nhà văn hóa xã." "" "Bão vào bờ chiều mai."
+LOA_FAULT=rename:1+ "$LOA" -c "$cfg" run --once --now "2026-12-10 23:43" >>"$tmp/run.log" 2>&1
 plan "Cảnh báo lũ khẩn cấp" "Nước sông dâng cao, bà con vùng trũng lên nhà văn hóa xã." "" "Bão vào bờ chiều mai."
 run "2026-12-10 23:45"
+$py -c 'import json, sys
+c = [j for j in json.load(open(sys.argv[1])) if j.get("payload") and j["state"] == "cancelled"]
+sys.exit(0 if len(c) == 1 and c[0]["reason"] == "superseded" and c[0]["attempts"] == 1 else 1)' "$tmp/ob.json" &&
+    ok "an unsent Update is superseded by the newer one" ||
+    ko "no superseded Update" "$(grep payload "$tmp/ob.json")"
 want="[[\"Update\", [\"$a0\"]], [\"Update\", [\"$a0\", \"$u1\"]]]"
 check "its title changed: a second Update referencing both alerts sent"
 u2=$($py -c 'import json, sys
-c = sorted((j for j in json.load(open(sys.argv[1])) if j.get("payload")), key=lambda j: j["sent_at"])
+c = sorted((j for j in json.load(open(sys.argv[1])) if j.get("payload") and j["state"] == "sent"), key=lambda j: j["sent_at"])
 print(c[-1]["id"])' "$tmp/ob.json")
 
 plan "" "" no "Bão vào bờ chiều mai."
