@@ -528,7 +528,7 @@ out:
 
 /*
  * What an emergency item says, for its CAP alerts: a hash of its title
- * and text. An item that no longer airs as an emergency (removed from its
+ * and text (and of its cap = { } fields, once plans have them). An item that no longer airs as an emergency (removed from its
  * plan, cancelled, or made normal) says "cancelled".
  */
 static char *
