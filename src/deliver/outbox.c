@@ -69,6 +69,7 @@ struct known {
 	unsigned char kind;  /* enum job_kind */
 	unsigned char seen;
 	unsigned char made; /* a CAP Update/Cancel: reconciliation's own */
+	unsigned char prio; /* enum priority: a broadcast's */
 	int64_t	      rowid;
 	int64_t	      due;
 	const char   *address; /* karena */
@@ -776,9 +777,12 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 			     NULL;
 	if (k != NULL) {
 		k->seen = 1;
+		/* A broadcast made an emergency (or no longer one) takes
+		 * its new priority, and its claim order, at the same time. */
 		same = k->due == j->due && k->state == j->state &&
 		    same_str(k->address, j->address) &&
-		    same_str(k->reason, j->reason);
+		    same_str(k->reason, j->reason) &&
+		    (j->kind != JK_BROADCAST || k->prio == j->priority);
 		if (same ||
 		    !policy_rederive((enum job_state)k->state, k->due,
 			(enum job_state)j->state, j->due))
@@ -884,13 +888,14 @@ outbox_seen_reset(struct outbox *ob)
 	/* One pass, in id order (the primary key's index). */
 	if (sqlite3_prepare_v2(ob->db,
 		"SELECT id, state, kind, due, address, reason, rowid, "
-		"payload LIKE 'cap %' FROM jobs ORDER BY id",
+		"payload LIKE 'cap %', priority FROM jobs ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct known  *k;
 		enum job_state state;
 		enum job_kind  kind;
+		enum priority  prio = PRIO_NORMAL;
 		const char    *a = (const char *)sqlite3_column_text(st, 4);
 		const char    *r = (const char *)sqlite3_column_text(st, 5);
 
@@ -914,6 +919,9 @@ outbox_seen_reset(struct outbox *ob)
 		k->reason = r != NULL ? arena_strdup(ob->karena, r) : NULL;
 		k->rowid = sqlite3_column_int64(st, 6);
 		k->made = kind == JK_BROADCAST && sqlite3_column_int(st, 7);
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL &&
+		    priority_from_name(col_name(st, 8), &prio) == 0)
+			k->prio = (unsigned char)prio;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -59,7 +59,9 @@ broadcasts = (
     text = "Nước sông dâng cao, bà con vùng trũng di chuyển ngay.";
     air = [ "2026-12-10 23:00" ]; sms_to = [ "an", "chau" ]; },
   { id = "duong"; title = "Đường tạm đóng"; text = "$long";
-    air = [ "2026-12-11 08:00" ]; sms_to = [ "binh" ]; }
+    air = [ "2026-12-11 08:00" ]; sms_to = [ "binh" ]; },
+  { id = "hop"; title = "Họp dân"; text = "Họp dân thôn 1 lúc 9 giờ.";
+    priority = "normal"; air = [ "2026-12-12 09:00" ]; sms_to = [ "an" ]; }
 );
 PLAN
 cfg="$tmp/conf/loa.cfg"
@@ -83,7 +85,7 @@ sms = {(j["object"], j["recipient"]): j for j in jobs if j["channel"] == "sms"}
 if any(j["kind"] != "broadcast" for j in sms.values()):
     bad.append("an SMS not of kind broadcast")
 want = {("tiem-chung", "an"), ("tiem-chung", "binh"), ("tiem-chung", "chau"),
-        ("lu-lut", "an"), ("lu-lut", "chau"), ("duong", "binh")}
+        ("lu-lut", "an"), ("lu-lut", "chau"), ("duong", "binh"), ("hop", "an")}
 if set(sms) != want:
     bad.append("SMS jobs %s, want %s" % (sorted(sms), sorted(want)))
 else:
@@ -171,6 +173,18 @@ print("; ".join(bad))
 sys.exit(1 if bad else 0)
 PY
 ); then ok "run --once sends the others after quiet hours, folded, cut to max_parts"; else ko "the other SMS" "$out"; fi
+
+# An item made an emergency: its SMS, due at the same time, takes the
+# new priority (and the claim order) on reload.
+sed -i 's/priority = "normal"; air = \[ "2026-12-12 09:00" \]/priority = "emergency"; air = [ "2026-12-12 09:00" ]/' "$tmp/conf/plan.cfg"
+"$LOA" -c "$cfg" run --once --now "2026-12-11 08:06" >"$tmp/run3" 2>&1 ||
+    ko "run --once at 08:06" "$(cat "$tmp/run3")"
+"$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" || ko "outbox --json"
+$py -c 'import json, sys
+j = [j for j in json.load(open(sys.argv[1])) if j["object"] == "hop" and j["channel"] == "sms"]
+sys.exit(0 if len(j) == 1 and j[0]["priority"] == "emergency" and j[0]["due"] == "2026-12-12T09:00:00+07:00" else 1)' "$tmp/ob.json" &&
+    ok "an item made an emergency: its SMS takes the priority on reload" ||
+    ko "hop's SMS" "$(grep '"hop"' "$tmp/ob.json")"
 
 # An unknown id in sms_to: FILE:LINE, exit 1.
 sed 's/sms_to = \[ "binh" \]/sms_to = [ "binh", "nobody" ]/' "$tmp/conf/plan.cfg" >"$tmp/conf/bad.cfg"
