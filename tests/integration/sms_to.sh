@@ -276,5 +276,45 @@ sys.exit(1 if bad else 0)
 PY
 ); then ok "the emergency's broadcast and SMS sent; the claims use their indexes"; else ko "emergency jobs" "$out"; fi
 
+# The broadcast channel too: six normal items due in the morning slot and
+# an emergency due after them, on a spool at one item a second: the
+# emergency is handed first.
+mkdir -p "$tmp/bc"
+cat >"$tmp/bc/loa.cfg" <<'CFG'
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "../bcvar/loa.db";
+        plans = [ "plan.cfg" ]; };
+gateways = ( { id = "speaker"; kind = "spool"; dir = "../bcvar/broadcast"; rate = "1/s"; } );
+channels = { broadcast = "speaker"; };
+broadcast = { slots = ( { name = "Sáng"; days = "mon-sun"; start = "06:00"; end = "06:30"; } ); };
+CFG
+{
+	echo 'plan = { id = "BC/KH"; issued = "2026-03-01"; title = "Thử"; };'
+	echo 'broadcasts = ('
+	for i in 1 2 3 4 5 6; do
+		echo "  { id = \"tin-$i\"; title = \"Tin $i\"; text = \"Tin số $i.\"; air = [ \"2026-03-02 05:00\" ]; },"
+	done
+	echo '  { id = "bao"; title = "Bão"; text = "Bão vào bờ."; priority = "emergency";'
+	echo '    air = [ "2026-03-02 06:10" ]; } );'
+} >"$tmp/bc/plan.cfg"
+"$LOA" -c "$tmp/bc/loa.cfg" run --now "2026-03-02 06:15" >/dev/null 2>"$tmp/bcerr" &
+pid=$!
+w=0
+while ! ls "$tmp/bcvar/broadcast/"*.json >/dev/null 2>&1 && [ "$w" -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
+	sleep 0.05
+	w=$((w + 1))
+done
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid"
+pid=
+if out=$($py - "$tmp/bcvar/broadcast" 2>&1 <<'PY'
+import glob, json, sys
+import os
+files = sorted(glob.glob(sys.argv[1] + "/*.json"), key=lambda f: os.stat(f).st_mtime_ns)
+objs = [json.load(open(f, encoding="utf-8"))["object"] for f in files]
+sys.exit(0 if objs[:1] == ["bao"] and len(objs) < 7 else (print(objs) or 1))
+PY
+); then ok "an emergency broadcast is handed ahead of the slot's items due before it"; else ko "broadcast claim order" "$out"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
