@@ -62,7 +62,7 @@ enum tmpl_name {
 	T_HTML_DUE,
 	T_HTML_PLAN,
 	T_HTML_FILES,
-	/* The SMS of a broadcast's sms_to: an emergency's, any other's. */
+	/* The SMS of a broadcast's sms_to: any broadcast's, an emergency's. */
 	T_BROADCAST_SMS,
 	T_EMERGENCY_SMS,
 	T__N

@@ -47,14 +47,16 @@ plan = { id = "77/TB-UBND"; issued = "2026-12-01"; title = "Thông báo";
 people = (
   { id = "an"; name = "Nguyễn Văn An"; phone = "0912 345 678"; },
   { id = "binh"; name = "Trần Thị Bình"; phone = "0987 654 321"; },
-  { id = "chau"; name = "Lê Châu"; email = "chau@daison.example"; }
+  { id = "chau"; name = "Lê Châu"; email = "chau@daison.example"; },
+  { id = "dung"; name = "Phạm Dũng"; phone = "0903 111 222"; channels = [ "email" ];
+    email = "dung@daison.example"; }
 );
 groups = ( { id = "thon1"; name = "Thôn 1"; members = [ "an", "binh" ]; } );
 broadcasts = (
   { id = "tiem-chung"; title = "Lịch tiêm chủng";
     text = "Trạm y tế xã tổ chức tiêm chủng cho trẻ em vào sáng thứ Bảy.";
     air = [ "2026-12-11 17:00", "2026-12-10 22:00" ];
-    sms_to = [ "thon1", "chau", "an" ]; },
+    sms_to = [ "thon1", "chau", "an", "dung" ]; },
   { id = "lu-lut"; title = "Cảnh báo lũ"; priority = "emergency";
     text = "Nước sông dâng cao, bà con vùng trũng di chuyển ngay.";
     air = [ "2026-12-10 23:00" ]; sms_to = [ "an", "chau" ]; },
@@ -84,7 +86,7 @@ bad = []
 sms = {(j["object"], j["recipient"]): j for j in jobs if j["channel"] == "sms"}
 if any(j["kind"] != "broadcast" for j in sms.values()):
     bad.append("an SMS not of kind broadcast")
-want = {("tiem-chung", "an"), ("tiem-chung", "binh"), ("tiem-chung", "chau"),
+want = {("tiem-chung", "an"), ("tiem-chung", "binh"), ("tiem-chung", "chau"), ("tiem-chung", "dung"),
         ("lu-lut", "an"), ("lu-lut", "chau"), ("duong", "binh"), ("hop", "an")}
 if set(sms) != want:
     bad.append("SMS jobs %s, want %s" % (sorted(sms), sorted(want)))
@@ -103,6 +105,9 @@ else:
     for k in (("tiem-chung", "chau"), ("lu-lut", "chau")):
         if sms[k]["state"] != "skipped" or sms[k]["reason"] != "no phone number":
             bad.append("%s: %s %s" % (k, sms[k]["state"], sms[k]["reason"]))
+    k = ("tiem-chung", "dung")
+    if sms[k]["state"] != "skipped" or sms[k]["reason"] != "does not accept sms":
+        bad.append("%s: %s %s" % (k, sms[k]["state"], sms[k]["reason"]))
     for k, j in sms.items():
         if j["state"] == "pending" and (j.get("sms_encoding") != "gsm7" or
                                        j.get("sms_parts", 0) < 1):
@@ -117,7 +122,7 @@ if ("tiem-chung", "Sáng", "2026-12-11T06:00:00+07:00") not in slots or \
 print("; ".join(bad))
 sys.exit(1 if bad else 0)
 PY
-); then ok "timeline --json: the SMS of sms_to, moved out of quiet hours but the emergency's, skipped without a phone"; else ko "timeline --json" "$out"; fi
+); then ok "timeline --json: the SMS of sms_to, moved out of quiet hours but the emergency's, skipped without a phone or sms in channels"; else ko "timeline --json" "$out"; fi
 
 "$LOA" -c "$cfg" timeline 2>/dev/null | grep 'lu-lut' | grep -q ' sms .* gsm7/1' &&
     ok "timeline shows the broadcast SMS's encoding and parts" ||
