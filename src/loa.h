@@ -197,6 +197,7 @@ struct broadcast {
 	size_t		 nair;
 	struct when	 expires;
 	enum priority	 priority;
+	struct idlist	 sms_to;    /* its text also goes by SMS to these */
 	int		 cancelled; /* `loa broadcast cancel`: not expanded */
 	struct loc	 loc;
 };

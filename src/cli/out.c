@@ -57,6 +57,7 @@ out_job_from_ob(struct out_job *o, const struct ob_job *j, const struct tz *z)
 	o->attempts = j->attempts;
 	o->sent_at = j->sent_at;
 	o->last_error = j->last_error;
+	o->payload = j->payload;
 }
 
 struct out_json {
@@ -116,12 +117,19 @@ job_line(struct out_json *w, const struct out_job *o)
 		buf_printf(b, ", \"sms_parts\": %d, \"sms_encoding\": \"%s\"",
 		    o->sms_parts,
 		    sms_encoding_name((enum sms_encoding)o->sms_encoding));
-	if (o->kind == JK_BROADCAST)
+	if (o->kind == JK_BROADCAST && o->channel == CH_BROADCAST)
 		buf_printf(b,
 		    ", \"slot\": %s, \"priority\": \"%s\", "
 		    "\"duration_s\": %d",
 		    jstr(w, o->slot), priority_names[o->priority],
 		    o->duration_s);
+	else if (o->kind == JK_BROADCAST)
+		/* A broadcast's SMS (sms_to): no slot, no air time. */
+		buf_printf(b, ", \"priority\": \"%s\"",
+		    priority_names[o->priority]);
+	/* A CAP Update or Cancel says so ("cap Update REFS"). */
+	if (o->kind == JK_BROADCAST && o->payload != NULL)
+		buf_printf(b, ", \"payload\": %s", jstr(w, o->payload));
 	if (o->outbox) {
 		buf_printf(b, ", \"attempts\": %d, \"sent_at\": ", o->attempts);
 		if (o->sent_at != TIMEX_NONE) {

@@ -46,6 +46,7 @@ struct out_job {
 	int		 attempts;
 	int64_t		 sent_at; /* TIMEX_NONE: null */
 	const char	*last_error;
+	const char	*payload; /* a broadcast's CAP Update/Cancel */
 };
 
 /* Fill *o from a planned job; due is in its plan's zone. */

@@ -31,6 +31,7 @@ struct reconcile_stats {
 	int cancelled;
 	int updates; /* update jobs made */
 	int cancels; /* cancel jobs made */
+	int alerts;  /* CAP Update and Cancel jobs made */
 };
 
 /* Sends by kind and channel, and how jobs ended, for summaries. */

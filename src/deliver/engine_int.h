@@ -94,6 +94,10 @@ int  reconcile_announced(const struct named *n, const char *payload,
  * (reconcile.c); inside the caller's transaction. */
 int
 reconcile_note_invited(struct engine *, struct plan *, const struct ob_job *);
+/* Record an emergency's CAP alert that went out (the broadcast job j):
+ * its reference, and what its item said when it was the first
+ * (reconcile.c); inside the caller's transaction. */
+int reconcile_note_alert(struct engine *, struct plan *, const struct ob_job *);
 /* The descriptors and timeout (ms, -1: none) the gateways holding sends
  * wait on, written after pfd[0..n) up to max; returns the new count. */
 struct pollfd;

@@ -42,7 +42,7 @@ struct outbox {
 	sqlite3_stmt *finish;
 	sqlite3_stmt *attempt;
 	/* The send path's, held for the service's life. */
-	sqlite3_stmt *claim_sel[CH__N];
+	sqlite3_stmt *claim_sel[2][CH__N]; /* urgent, then the rest */
 	sqlite3_stmt *claim_up;
 	sqlite3_stmt *release;
 	sqlite3_stmt *next;
@@ -68,6 +68,8 @@ struct known {
 	unsigned char state; /* enum job_state */
 	unsigned char kind;  /* enum job_kind */
 	unsigned char seen;
+	unsigned char made; /* a CAP Update/Cancel: reconciliation's own */
+	unsigned char prio; /* enum priority: a broadcast's */
 	int64_t	      rowid;
 	int64_t	      due;
 	const char   *address; /* karena */
@@ -145,6 +147,21 @@ static const char *const migrations[] = {
 	"  air INTEGER NOT NULL, expires INTEGER, created INTEGER NOT NULL);"
 	"CREATE TABLE bcancelled ("
 	"  plan TEXT NOT NULL, item TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY (plan, item));",
+	/* 6 -> 7: emergencies first. An emergency's jobs (its broadcast,
+	 * its SMS) are urgent: claimed ahead of the rest of their channel
+	 * through an index of their own, partial, so that no other job is
+	 * ever written into it. And what each emergency item's CAP alerts
+	 * said (a fingerprint) and which alerts were sent (CAP references),
+	 * for its Update and Cancel. */
+	"ALTER TABLE jobs ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE jobs SET urgent = 1 WHERE kind = 'broadcast' AND"
+	"  priority = 'emergency';"
+	"CREATE INDEX jobs_urgent ON jobs(state, channel, next_at, id)"
+	"  WHERE urgent = 1;"
+	"CREATE TABLE alerts ("
+	"  plan TEXT NOT NULL, item TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  fingerprint TEXT NOT NULL, refs TEXT NOT NULL,"
 	"  PRIMARY KEY (plan, item));",
 };
 
@@ -429,8 +446,10 @@ outbox_close(struct outbox *ob)
 	sqlite3_finalize(ob->retry);
 	sqlite3_finalize(ob->finish);
 	sqlite3_finalize(ob->attempt);
-	for (int ch = 0; ch < CH__N; ch++)
-		sqlite3_finalize(ob->claim_sel[ch]);
+	for (int ch = 0; ch < CH__N; ch++) {
+		sqlite3_finalize(ob->claim_sel[0][ch]);
+		sqlite3_finalize(ob->claim_sel[1][ch]);
+	}
 	sqlite3_finalize(ob->claim_up);
 	sqlite3_finalize(ob->release);
 	sqlite3_finalize(ob->next);
@@ -647,6 +666,13 @@ ob_row(struct outbox *ob, sqlite3_stmt *st, struct ob_job *j)
 	return 0;
 }
 
+/* Whether a job is claimed ahead of the rest: an emergency's. */
+static int
+job_urgent(enum job_kind k, enum priority prio)
+{
+	return k == JK_BROADCAST && prio == PRIO_EMERGENCY;
+}
+
 int
 outbox_insert(struct outbox *ob, const struct ob_job *j)
 {
@@ -654,11 +680,12 @@ outbox_insert(struct outbox *ob, const struct ob_job *j)
 
 	if (ob_prepare(ob, &ob->insert,
 		"INSERT OR IGNORE INTO jobs (" JOB_COLS
-		", updated, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		", updated, expires_at, urgent) VALUES (?1, ?2, ?3, ?4, ?5, "
+		"?6, ?7, "
 		"?8, "
 		"?9, ?10, ?11, ?12, NULL, NULL, ?13, ?14, 0, ?15, ?16, NULL, "
 		"?17, "
-		"?18, ?19, ?20, ?21, ?12, ?22)") == -1)
+		"?18, ?19, ?20, ?21, ?12, ?22, ?23)") == -1)
 		return -1;
 	assert(j->kind < JK__N && j->channel < CH__N && j->state < JS__N);
 	st = ob->insert;
@@ -687,7 +714,9 @@ outbox_insert(struct outbox *ob, const struct ob_job *j)
 	bind_text(st, 20,
 	    j->kind == JK_BROADCAST ? priority_names[j->priority] : NULL);
 	sqlite3_bind_int(st, 21, j->duration);
-	bind_time(st, 22, policy_expires(j->kind, j->due, j->refers));
+	bind_time(st, 22,
+	    policy_expires(j->kind, j->channel, j->due, j->refers));
+	sqlite3_bind_int(st, 23, job_urgent(j->kind, j->priority));
 	return ob_step_done(ob, st, "inserting a job");
 }
 
@@ -710,8 +739,8 @@ upsert_update(struct outbox *ob, const struct job *j, int64_t rowid)
 		"?5, "
 		"reason = ?6, sms_parts = ?7, slot = ?8, duration = "
 		"?9, "
-		"expires_at = ?10, sms_encoding = ?11, priority = ?12 "
-		"WHERE rowid = ?1") == -1)
+		"expires_at = ?10, sms_encoding = ?11, priority = ?12, "
+		"urgent = ?13 WHERE rowid = ?1") == -1)
 		return -1;
 	st = ob->update_unsent;
 	sqlite3_bind_int64(st, 1, rowid);
@@ -724,13 +753,16 @@ upsert_update(struct outbox *ob, const struct job *j, int64_t rowid)
 	bind_text(st, 8, j->slot);
 	sqlite3_bind_int(st, 9, j->duration);
 	bind_time(st, 10,
-	    policy_expires((enum job_kind)j->kind, j->due, j->refers));
+	    policy_expires((enum job_kind)j->kind, (enum channel)j->channel,
+		j->due, j->refers));
 	bind_text(st, 11,
 	    j->channel == CH_SMS ?
 		sms_encoding_name((enum sms_encoding)j->sms_encoding) :
 		NULL);
 	bind_text(st, 12,
 	    j->kind == JK_BROADCAST ? priority_names[j->priority] : NULL);
+	sqlite3_bind_int(st, 13,
+	    job_urgent((enum job_kind)j->kind, (enum priority)j->priority));
 	return ob_step_done(ob, st, "rescheduling a job");
 }
 
@@ -760,9 +792,12 @@ outbox_upsert(struct outbox *ob, const struct job *j, int *changed)
 			     NULL;
 	if (k != NULL) {
 		k->seen = 1;
+		/* A broadcast made an emergency (or no longer one) takes
+		 * its new priority, and its claim order, at the same time. */
 		same = k->due == j->due && k->state == j->state &&
 		    same_str(k->address, j->address) &&
-		    same_str(k->reason, j->reason);
+		    same_str(k->reason, j->reason) &&
+		    (j->kind != JK_BROADCAST || k->prio == j->priority);
 		if (same ||
 		    !policy_rederive((enum job_state)k->state, k->due,
 			(enum job_state)j->state, j->due))
@@ -791,11 +826,13 @@ job_id_cmp(const void *a, const void *b)
  */
 #define SQL_DROP_INDEXES \
 	"DROP INDEX jobs_ready; DROP INDEX jobs_due; DROP INDEX " \
-	"jobs_recipient;"
+	"jobs_recipient; DROP INDEX jobs_urgent;"
 #define SQL_MAKE_INDEXES \
 	"CREATE INDEX jobs_ready ON jobs(state, channel, next_at, id);" \
 	"CREATE INDEX jobs_due ON jobs(due);" \
-	"CREATE INDEX jobs_recipient ON jobs(plan, object, recipient);"
+	"CREATE INDEX jobs_recipient ON jobs(plan, object, recipient);" \
+	"CREATE INDEX jobs_urgent ON jobs(state, channel, next_at, id) " \
+	"WHERE urgent = 1;"
 
 int
 outbox_upsert_flush(struct outbox *ob, int (*stop)(void))
@@ -865,14 +902,15 @@ outbox_seen_reset(struct outbox *ob)
 	ob->kloaded = 0;
 	/* One pass, in id order (the primary key's index). */
 	if (sqlite3_prepare_v2(ob->db,
-		"SELECT id, state, kind, due, address, reason, rowid FROM jobs "
-		"ORDER BY id",
+		"SELECT id, state, kind, due, address, reason, rowid, "
+		"payload LIKE 'cap %', priority FROM jobs ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK)
 		return ob_fail(ob, "outbox: prepare");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct known  *k;
 		enum job_state state;
 		enum job_kind  kind;
+		enum priority  prio = PRIO_NORMAL;
 		const char    *a = (const char *)sqlite3_column_text(st, 4);
 		const char    *r = (const char *)sqlite3_column_text(st, 5);
 
@@ -895,6 +933,10 @@ outbox_seen_reset(struct outbox *ob)
 		k->address = a != NULL ? arena_strdup(ob->karena, a) : NULL;
 		k->reason = r != NULL ? arena_strdup(ob->karena, r) : NULL;
 		k->rowid = sqlite3_column_int64(st, 6);
+		k->made = kind == JK_BROADCAST && sqlite3_column_int(st, 7);
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL &&
+		    priority_from_name(col_name(st, 8), &prio) == 0)
+			k->prio = (unsigned char)prio;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -922,7 +964,7 @@ outbox_cancel_unseen(struct outbox *ob, int64_t now, int *n)
 		/* Updates and cancellations are made by reconciliation
 		 * itself. */
 		if (k->seen || !policy_unsent((enum job_state)k->state) ||
-		    k->kind == JK_UPDATE || k->kind == JK_CANCEL)
+		    k->kind == JK_UPDATE || k->kind == JK_CANCEL || k->made)
 			continue;
 		sqlite3_bind_int64(ob->cancel_row, 1, k->rowid);
 		sqlite3_bind_int64(ob->cancel_row, 2, now);
@@ -946,20 +988,26 @@ outbox_requeue_sending(struct outbox *ob, int *n)
 }
 
 /*
- * The claim of one channel's due jobs, in next_at order: one statement a
- * channel, each walking its part of the claims' index.
+ * The claim of one channel's due jobs, the urgent ones (level 0) or the
+ * rest (1), in next_at order: one statement a channel and level, each
+ * walking its part of its index (jobs_urgent, jobs_ready).
  */
 static int
-claim_open(struct outbox *ob, int ch, int64_t now, const char *state, int max)
+claim_open(struct outbox *ob, int level, int ch, int64_t now, const char *state,
+    int max)
 {
 	sqlite3_stmt *st;
 
-	if (ob_prepare(ob, &ob->claim_sel[ch],
-		"SELECT " JOB_COLS ", rowid FROM jobs WHERE "
-		"state = ?4 AND channel = ?2 AND next_at <= ?1 "
-		"ORDER BY next_at, id LIMIT ?3") == -1)
+	if (ob_prepare(ob, &ob->claim_sel[level][ch],
+		level == 0 ? "SELECT " JOB_COLS ", rowid FROM jobs WHERE "
+			     "urgent = 1 AND state = ?4 AND channel = ?2 AND "
+			     "next_at <= ?1 ORDER BY next_at, id LIMIT ?3" :
+			     "SELECT " JOB_COLS ", rowid FROM jobs WHERE "
+			     "state = ?4 AND channel = ?2 AND next_at <= ?1 "
+			     "AND urgent = 0 ORDER BY next_at, id LIMIT "
+			     "?3") == -1)
 		return -1;
-	st = ob->claim_sel[ch];
+	st = ob->claim_sel[level][ch];
 	sqlite3_bind_int64(st, 1, now);
 	bind_text(st, 2, channel_names[ch]);
 	sqlite3_bind_int(st, 3, max);
@@ -985,8 +1033,9 @@ outbox_claim_in(struct outbox *ob, int64_t now, const int room[CH__N], int max,
     struct ob_job **v, size_t *n, size_t *cap)
 {
 	static const char *const states[] = { "pending", "failed" };
-	int			 rc[CH__N], ch, k, best, left[CH__N];
+	int			 rc[CH__N], ch, k, lv, best, left[CH__N];
 	size_t			 n0 = *n;
+	sqlite3_stmt *const	*sel;
 
 	if (ob_prepare(ob, &ob->claim_up,
 		"UPDATE jobs SET state = 'sending', "
@@ -996,51 +1045,52 @@ outbox_claim_in(struct outbox *ob, int64_t now, const int room[CH__N], int max,
 	for (ch = 0; ch < CH__N; ch++)
 		left[ch] = room[ch];
 	/*
-	 * One state at a time, and within it the channels' rows merged by
+	 * The urgent jobs (an emergency's) first, then the rest; in each,
+	 * one state at a time, and within it the channels' rows merged by
 	 * (next_at, id): the order of the outbox, whichever channels have
 	 * room.
 	 */
-	for (k = 0; k < 2 && (int)(*n - n0) < max; k++) {
+	for (k = 0; k < 4 && (int)(*n - n0) < max; k++) {
+		lv = k / 2;
+		sel = ob->claim_sel[lv];
 		for (ch = 0; ch < CH__N; ch++) {
 			rc[ch] = SQLITE_DONE;
 			if (left[ch] <= 0)
 				continue;
-			if (claim_open(ob, ch, now, states[k], left[ch]) == -1)
+			if (claim_open(ob, lv, ch, now, states[k % 2],
+				left[ch]) == -1)
 				goto fail;
-			rc[ch] = sqlite3_step(ob->claim_sel[ch]);
+			rc[ch] = sqlite3_step(sel[ch]);
 		}
 		while ((int)(*n - n0) < max) {
 			best = -1;
 			for (ch = 0; ch < CH__N; ch++)
 				if (rc[ch] == SQLITE_ROW &&
 				    (best == -1 ||
-					row_before(ob->claim_sel[ch],
-					    ob->claim_sel[best])))
+					row_before(sel[ch], sel[best])))
 					best = ch;
 			if (best == -1)
 				break;
 			xgrow(v, cap, *n + 1, sizeof(**v));
-			if (ob_row(ob, ob->claim_sel[best], &(*v)[*n]) == -1) {
+			if (ob_row(ob, sel[best], &(*v)[*n]) == -1) {
 				ob_job_clear(&(*v)[*n]);
 				goto fail;
 			}
-			(*v)[*n]
-			    .rowid = sqlite3_column_int64(ob->claim_sel[best],
-			    25);
+			(*v)[*n].rowid = sqlite3_column_int64(sel[best], 25);
 			(*v)[*n].attempts++;
 			if ((*v)[*n].first_at == TIMEX_NONE)
 				(*v)[*n].first_at = now;
 			(*n)++;
 			left[best]--;
-			rc[best] = sqlite3_step(ob->claim_sel[best]);
+			rc[best] = sqlite3_step(sel[best]);
 		}
 		for (ch = 0; ch < CH__N; ch++) {
 			if (rc[ch] != SQLITE_DONE && rc[ch] != SQLITE_ROW) {
 				ob_fail(ob, "outbox: claiming jobs");
 				goto fail;
 			}
-			if (ob->claim_sel[ch] != NULL)
-				sqlite3_reset(ob->claim_sel[ch]);
+			if (sel[ch] != NULL)
+				sqlite3_reset(sel[ch]);
 		}
 	}
 	for (size_t i = n0; i < *n; i++) {
@@ -1051,9 +1101,10 @@ outbox_claim_in(struct outbox *ob, int64_t now, const int room[CH__N], int max,
 	}
 	return 0;
 fail:
-	for (ch = 0; ch < CH__N; ch++)
-		if (ob->claim_sel[ch] != NULL)
-			sqlite3_reset(ob->claim_sel[ch]);
+	for (lv = 0; lv < 2; lv++)
+		for (ch = 0; ch < CH__N; ch++)
+			if (ob->claim_sel[lv][ch] != NULL)
+				sqlite3_reset(ob->claim_sel[lv][ch]);
 	while (*n > n0)
 		ob_job_clear(&(*v)[--*n]);
 	return -1;
@@ -1780,4 +1831,95 @@ outbox_aired(struct outbox *ob, const char *id, int64_t at, int *changed)
 	if (*changed == 0)
 		return 0;
 	return ob_attempt(ob, id, at, "aired", NULL);
+}
+
+void
+ob_alert_clear(struct ob_alert *a)
+{
+	free(a->item);
+	free(a->fingerprint);
+	free(a->refs);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+outbox_alert_get(struct outbox *ob, const char *plan, const char *item,
+    struct ob_alert *a, int *found)
+{
+	sqlite3_stmt *st;
+	int	      rc;
+
+	memset(a, 0, sizeof(*a));
+	*found = 0;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT seq, fingerprint, refs FROM alerts WHERE plan = ?1 AND "
+		"item = ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	bind_text(st, 2, item);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		a->item = xstrdup(item);
+		a->seq = sqlite3_column_int(st, 0);
+		a->fingerprint = col_text(st, 1);
+		a->refs = col_text(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ?
+	    0 :
+	    ob_fail(ob, "outbox: reading an alert");
+}
+
+int
+outbox_alert_put(struct outbox *ob, const char *plan, const char *item, int seq,
+    const char *fingerprint, const char *refs)
+{
+	return ob_write(ob, "writing an alert", NULL,
+	    "INSERT OR REPLACE INTO alerts (plan, item, seq, fingerprint, "
+	    "refs) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "ssiss", plan, item, seq, fingerprint, refs);
+}
+
+int
+outbox_alerts(struct outbox *ob, const char *plan, struct ob_alert **v,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT item, seq, fingerprint, refs FROM alerts WHERE plan = "
+		"?1 ORDER BY item",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, plan);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ob_alert *a;
+
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		a = &(*v)[(*n)++];
+		a->item = col_text(st, 0);
+		a->seq = sqlite3_column_int(st, 1);
+		a->fingerprint = col_text(st, 2);
+		a->refs = col_text(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: alerts");
+}
+
+int
+outbox_alert_supersede(struct outbox *ob, const char *plan, const char *item,
+    int seq, int64_t now)
+{
+	return ob_write(ob, "superseding older alerts", NULL,
+	    "UPDATE jobs SET state = 'cancelled', reason = 'superseded', "
+	    "updated = ?4 WHERE plan = ?1 AND object = ?2 AND kind = "
+	    "'broadcast' AND channel = 'broadcast' AND payload LIKE 'cap %' "
+	    "AND seq < ?3 AND state IN " SQL_UNSENT,
+	    "ssiI", plan, item, seq, now);
 }

@@ -14,7 +14,7 @@
 
 #include "loa.h"
 
-#define OUTBOX_SCHEMA 6
+#define OUTBOX_SCHEMA 7
 /* PRAGMA application_id of a loa outbox: "LOA1" in ASCII, 0x4C4F4131. */
 #define OUTBOX_APP_ID 1280262449
 
@@ -176,6 +176,31 @@ int  outbox_supersede(struct outbox *, const char *plan, const char *event,
      const char *recipient, enum channel, int seq, int64_t now);
 int  outbox_attendee_drop(struct outbox *, const char *plan, const char *event,
      const char *recipient);
+
+/*
+ * What an emergency item's CAP alerts said and which were sent: the
+ * sequence of its last Update or Cancel (0: the first alert), a
+ * fingerprint of its content as last announced, and the CAP
+ * <references> of every alert sent for it ("sender,identifier,sent",
+ * space-separated, in the order sent).
+ */
+struct ob_alert {
+	char *item;
+	int   seq;
+	char *fingerprint;
+	char *refs;
+};
+int outbox_alert_get(struct outbox *, const char *plan, const char *item,
+    struct ob_alert *, int *found);
+int outbox_alert_put(struct outbox *, const char *plan, const char *item,
+    int seq, const char *fingerprint, const char *refs);
+/* Every alert of plan, by item. */
+int
+outbox_alerts(struct outbox *, const char *plan, struct ob_alert **, size_t *n);
+void ob_alert_clear(struct ob_alert *);
+/* Cancel an item's unsent CAP Updates and Cancels older than seq. */
+int  outbox_alert_supersede(struct outbox *, const char *plan, const char *item,
+     int seq, int64_t now);
 
 /* Tasks marked done. */
 int outbox_task_done(struct outbox *, const char *plan, const char *task,

@@ -46,10 +46,13 @@ ends_at_moment(enum job_kind k)
 }
 
 int64_t
-policy_expires(enum job_kind k, int64_t due, int64_t refers)
+policy_expires(enum job_kind k, enum channel ch, int64_t due, int64_t refers)
 {
 	if (ends_at_moment(k))
 		return refers;
+	/* A broadcast's SMS is news until the item expires, else a day. */
+	if (k == JK_BROADCAST && ch == CH_SMS)
+		return refers != TIMEX_NONE ? refers : due + 86400;
 	if (k == JK_BROADCAST)
 		return refers != TIMEX_NONE ? refers : due + 3600;
 	if (k == JK_DISTRIBUTION || k == JK_OVERDUE || k == JK_CANCEL)

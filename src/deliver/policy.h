@@ -44,9 +44,11 @@ int64_t retry_delay(int attempt, double r, int64_t retry_after);
  * (TIMEX_NONE: none), stops being worth sending (SPEC §6 lateness):
  * invitations, updates and reminders at their moment; distribution,
  * overdue notices and cancellations a day after due; broadcasts at their
- * expiry, else an hour after their planned time. TIMEX_NONE: never. Pure.
+ * expiry, else an hour after their planned time (a broadcast's SMS, on
+ * channel ch sms, a day after). TIMEX_NONE: never. Pure.
  */
-int64_t	    policy_expires(enum job_kind k, int64_t due, int64_t refers);
+int64_t
+policy_expires(enum job_kind k, enum channel ch, int64_t due, int64_t refers);
 /* Why a job of kind k expired, in the words `loa outbox` shows. */
 const char *policy_expired_reason(enum job_kind k, int64_t refers, int64_t now);
 /* Whether of several reminders of kind k due at once only the latest

@@ -19,6 +19,7 @@
 #include "deliver/engine_int.h"
 #include "jobs/expand.h"
 #include "plan/resolve.h"
+#include "render/cap.h"
 #include "render/compose.h"
 
 /* How many jobs reconciliation stores between looks at SIGTERM. */
@@ -526,6 +527,176 @@ out:
 	return rc;
 }
 
+/*
+ * What an emergency item says, for its CAP alerts: a hash of its title
+ * and text (and of its cap = { } fields, once plans have them). An item that no longer airs as an emergency (removed from its
+ * plan, cancelled, or made normal) says "cancelled".
+ */
+static char *
+alert_fingerprint(const struct broadcast *b)
+{
+	unsigned long long h = HASH_INIT;
+
+	if (b == NULL)
+		return xstrdup("cancelled");
+	h = hash_bytes(h, b->title ? b->title : "",
+	    strlen(b->title ? b->title : "") + 1);
+	h = hash_bytes(h, b->text ? b->text : "",
+	    strlen(b->text ? b->text : "") + 1);
+	if (b->cap != NULL) {
+		const char *const f[] = { b->cap->category, b->cap->event,
+			b->cap->urgency, b->cap->severity, b->cap->certainty,
+			b->cap->instruction };
+		size_t		  i;
+
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			h = hash_bytes(h, f[i] ? f[i] : "",
+			    strlen(f[i] ? f[i] : "") + 1);
+	}
+	return xasprintf("%016llx", h);
+}
+
+/* Whether refs (space-separated) holds ref. */
+static int
+refs_have(const char *refs, const char *ref)
+{
+	size_t	    n = strlen(ref);
+	const char *s;
+
+	for (s = refs; (s = strstr(s, ref)) != NULL; s++)
+		if ((s == refs || s[-1] == ' ') &&
+		    (s[n] == ' ' || s[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+int
+reconcile_note_alert(struct engine *e, struct plan *p, const struct ob_job *j)
+{
+	const struct named *n;
+	struct ob_alert	    a;
+	char		   *ref, *fp, *refs;
+	int		    found, rc = 0;
+
+	if (outbox_alert_get(e->ob, p->id, j->object, &a, &found) == -1)
+		return -1;
+	ref = cap_reference(e->w->svc, p, j->id, j->first_at);
+	if (!found) {
+		/* The first alert of the item: what it said. */
+		n = strmap_get(p->names, j->object);
+		if (n != NULL && n->kind == N_BROADCAST) {
+			fp = alert_fingerprint(n->p);
+			rc = outbox_alert_put(e->ob, p->id, j->object, 0, fp,
+			    ref);
+			free(fp);
+		}
+	} else if (!refs_have(a.refs, ref)) {
+		refs = xasprintf("%s %s", a.refs, ref);
+		rc = outbox_alert_put(e->ob, p->id, j->object, a.seq,
+		    a.fingerprint, refs);
+		free(refs);
+	}
+	free(ref);
+	ob_alert_clear(&a);
+	return rc;
+}
+
+/*
+ * The emergency items of plan p that air now, by id: their broadcast
+ * job (the first), from the world's jobs.
+ */
+static void
+live_emergencies(const struct world *w, const struct plan *p, struct strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < w->jobs.n; i++) {
+		const struct job *j = &w->jobs.v[i];
+
+		if (j->plan == p && j->kind == JK_BROADCAST &&
+		    j->channel == CH_BROADCAST &&
+		    j->priority == PRIO_EMERGENCY && j->state != JS_CANCELLED &&
+		    strmap_get(m, j->object) == NULL)
+			strmap_put(m, j->object, (void *)j);
+	}
+}
+
+/*
+ * Every emergency item of plan p whose alert went out and whose content
+ * changed since gets a CAP Update, one that no longer airs as an
+ * emergency a CAP Cancel: a broadcast job, due now, urgent, whose payload
+ * is "cap Update REFS" or "cap Cancel REFS" (REFS: every alert sent for
+ * it). Its id derives from the item and the new sequence, and the
+ * sequence and fingerprint are stored with it, so that a reload makes
+ * the same job, never a second one.
+ */
+static int
+reconcile_alerts(struct engine *e, struct plan *p, int64_t now,
+    struct reconcile_stats *rs)
+{
+	struct ob_alert *v = NULL;
+	struct strmap	 live;
+	size_t		 n = 0, i;
+	int		 rc = -1;
+
+	memset(&live, 0, sizeof(live));
+	if (outbox_alerts(e->ob, p->id, &v, &n) == -1)
+		return -1;
+	if (n > 0)
+		live_emergencies(e->w, p, &live);
+	for (i = 0; i < n; i++) {
+		const struct job       *lj = strmap_get(&live, v[i].item);
+		const struct named     *nm = strmap_get(p->names, v[i].item);
+		const struct broadcast *b = lj != NULL && nm != NULL &&
+			nm->kind == N_BROADCAST ?
+		    nm->p :
+		    NULL;
+		struct ob_job		j;
+		char		       *fp = alert_fingerprint(b), *payload;
+		int			seq = v[i].seq + 1, k;
+
+		if (strcmp(fp, v[i].fingerprint) == 0) {
+			free(fp);
+			continue;
+		}
+		payload = xasprintf("cap %s %s",
+		    b != NULL ? "Update" : "Cancel", v[i].refs);
+		memset(&j, 0, sizeof(j));
+		plan_job_id(p, JK_BROADCAST, v[i].item, seq, "cap",
+		    CH_BROADCAST, j.id);
+		j.plan = p->id;
+		j.kind = JK_BROADCAST;
+		j.object = v[i].item;
+		j.ordinal = seq;
+		j.channel = CH_BROADCAST;
+		j.due = j.next_at = now;
+		j.refers = b != NULL && b->expires.src != NULL ? b->expires.t :
+								 TIMEX_NONE;
+		j.state = JS_PENDING;
+		j.seq = seq;
+		j.payload = payload;
+		j.priority = PRIO_EMERGENCY;
+		j.duration = lj != NULL ? lj->duration : 0;
+		k = outbox_alert_supersede(e->ob, p->id, v[i].item, seq, now) ==
+			-1 ||
+		    outbox_insert(e->ob, &j) == -1 ||
+		    outbox_alert_put(e->ob, p->id, v[i].item, seq, fp,
+			v[i].refs) == -1;
+		free(payload);
+		free(fp);
+		if (k)
+			goto out;
+		rs->alerts++;
+	}
+	rc = 0;
+out:
+	strmap_free(&live);
+	for (i = 0; i < n; i++)
+		ob_alert_clear(&v[i]);
+	free(v);
+	return rc;
+}
+
 /* Whether task id of plan p is marked done in the outbox. */
 static int
 is_done(struct engine *e, const struct plan *p, const char *id)
@@ -597,7 +768,8 @@ reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 			    reconcile_event(e, w->plans[i],
 				&w->plans[i]->events[k], now, rs) == -1)
 				goto fail;
-		if (reconcile_vanished(e, w->plans[i], now, rs) == -1)
+		if (reconcile_vanished(e, w->plans[i], now, rs) == -1 ||
+		    reconcile_alerts(e, w->plans[i], now, rs) == -1)
 			goto fail;
 	}
 	if (outbox_cancel_unseen(e->ob, now, &n) == -1)
@@ -628,6 +800,9 @@ engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 			log_warnx("reconcile: %s", outbox_error(e->ob));
 		return -1;
 	}
+	if (rs->alerts > 0)
+		log_info("reconciled: %d CAP alert%s updated or cancelled",
+		    rs->alerts, rs->alerts == 1 ? "" : "s");
 	return 0;
 }
 

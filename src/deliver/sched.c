@@ -303,6 +303,12 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 		    (j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
 		    reconcile_note_invited(e, p, j) == -1)
 			return -1;
+		/* An emergency's CAP alert, for its Update and Cancel. */
+		if (p != NULL && j->kind == JK_BROADCAST &&
+		    j->channel == CH_BROADCAST &&
+		    j->priority == PRIO_EMERGENCY &&
+		    reconcile_note_alert(e, p, j) == -1)
+			return -1;
 		e->st.sent[j->kind][j->channel]++;
 		engine_trace(e, j, "sent", c->ans.text);
 		return 0;
@@ -429,7 +435,9 @@ may_go(struct engine *e, struct plan *p, struct sendctx *c, int64_t now)
 	struct ob_job *j = &c->job;
 	int	       rc = 0;
 
-	if (j->channel == CH_SMS) {
+	/* An emergency's SMS goes at any hour. */
+	if (j->channel == CH_SMS &&
+	    !(j->kind == JK_BROADCAST && j->priority == PRIO_EMERGENCY)) {
 		int64_t t = quiet_adjust(&p->cal, &e->w->svc->quiet, now,
 		    j->refers);
 
@@ -557,8 +565,8 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 			 * when the payload asks for one (reconcile.c). */
 			if (capjob || j->priority == PRIO_EMERGENCY ||
 			    (b != NULL && b->priority == PRIO_EMERGENCY)) {
-				cap = cap_render(e->w->svc, p, b, j->id, j->due,
-				    ct, refs);
+				cap = cap_render(e->w->svc, p, b, j->id,
+				    j->first_at, ct, refs);
 				m.cap = cap;
 				m.data = data = cap_record(data, j->id,
 				    j->object, ct, refs);

@@ -164,8 +164,10 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 			 * Without {person.*} or {agency.*} (which follows a
 			 * mailbox) the text is the same for every recipient.
 			 */
-			const char *t = bt->svc->templates
-					    ->text[tmpl_sms_of(bt->kind)];
+			const char
+			    *t = bt->svc->templates
+				     ->text[compose_sms_tmpl(bt->kind,
+					 strmap_get(bt->p->names, j->object))];
 
 			if (strstr(t, "{person.") == NULL &&
 			    strstr(t, "{agency.") == NULL) {
@@ -343,6 +345,74 @@ word_count(const char *s)
 	return n;
 }
 
+/*
+ * The SMS of broadcast b to the people of its sms_to: one a recipient
+ * (an agency's shared mailbox has no phone: it is left out), due at the
+ * item's first air time, out of quiet hours like a reminder, except an
+ * emergency's: at its air time, whatever the hour.
+ */
+static void
+expand_broadcast_sms(struct batch *bt, struct broadcast *b)
+{
+	const struct contact **rcpt = NULL;
+	const struct when     *first = NULL;
+	size_t		       n = 0, cap = 0, i;
+	int64_t		       due;
+
+	if (b->sms_to.n == 0)
+		return;
+	for (i = 0; i < b->nair; i++)
+		if (b->air[i].t != TIMEX_NONE &&
+		    (first == NULL || b->air[i].t < first->t))
+			first = &b->air[i];
+	if (first == NULL)
+		return;
+	plan_recipients(bt->p, &b->sms_to, NULL, &rcpt, &n, &cap);
+	bt->kind = JK_BROADCAST;
+	bt->object = b->id;
+	bt->ordinal = 0;
+	bt->when = first;
+	bt->refers = b->expires.src != NULL ? b->expires.t : TIMEX_NONE;
+	bt->held = first->tentative;
+	bt->cancelled = NULL;
+	bt->loc = &b->loc;
+	bt->key = arena_printf(bt->p->arena, "broadcasts.%s.sms_to", b->id);
+	bt->warned_parts = bt->warned_late = 0;
+	bt->sms_cached = 0;
+	due = b->priority == PRIO_EMERGENCY ?
+	    first->t :
+	    quiet_adjust(&bt->p->cal, &bt->svc->quiet, first->t, bt->refers);
+	for (i = 0; i < n; i++) {
+		const struct contact *c = rcpt[i];
+		size_t		      at = bt->js->n;
+
+		if (c->mailbox && c->phone == NULL)
+			continue;
+		if (c->phone == NULL) {
+			/* Named for SMS, without a phone: said, not dropped. */
+			struct job *j = job_new(bt->js, bt->p, JK_BROADCAST,
+			    b->id, 0, c, CH_SMS);
+
+			j->due = due;
+			j->refers = bt->refers;
+			j->priority = (unsigned char)b->priority;
+			j->state = JS_SKIPPED;
+			j->reason = "no phone number";
+			diag_warn(bt->d, &b->loc, bt->key,
+			    "%s has no phone number; its SMS is skipped",
+			    c->id);
+			continue;
+		}
+		batch_job(bt, c, CH_SMS, due);
+		bt->js->v[at].priority = (unsigned char)b->priority;
+		if (c->phone != NULL && !(c->channels & CHM(CH_SMS))) {
+			bt->js->v[at].state = JS_SKIPPED;
+			bt->js->v[at].reason = "does not accept sms";
+		}
+	}
+	free(rcpt);
+}
+
 static void
 expand_broadcast(struct batch *bt, struct broadcast *b)
 {
@@ -370,6 +440,7 @@ expand_broadcast(struct batch *bt, struct broadcast *b)
 			j->reason = b->air[i].tentative;
 		}
 	}
+	expand_broadcast_sms(bt, b);
 }
 
 void

@@ -68,7 +68,7 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 			    sms_encoding_name(
 				(enum sms_encoding)j->sms_encoding),
 			    j->sms_parts);
-		else if (j->kind == JK_BROADCAST)
+		else if (j->channel == CH_BROADCAST)
 			/* The slot's name is config text: no fixed room. */
 			own[0] = xasprintf("%s %ds",
 			    text_safe(j->slot ? j->slot : "-", &own[1]),

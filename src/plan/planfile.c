@@ -107,6 +107,7 @@ static const char *const bc_keys[] = {
 	"priority",
 	"expires",
 	"cap",
+	"sms_to",
 	NULL,
 };
 
@@ -613,6 +614,7 @@ plan_broadcasts(struct cfg *c, config_t *cf, struct plan *p)
 			    "cap",
 			    "only an emergency item has a CAP alert; expected "
 			    "priority = \"emergency\" with it");
+		cfg_idlist(c, g, path, "sms_to", &b->sms_to);
 		if (plan_name(c, p, b->id, N_BROADCAST, b, g, path) == 0)
 			p->nbroadcasts++;
 	}
@@ -689,6 +691,10 @@ plan_check_refs(struct cfg *c, struct plan *p)
 		plan_refs(c, p, &ev->optional,
 		    arena_printf(c->a, "events.%s.optional", ev->id));
 	}
+	for (i = 0; i < p->nbroadcasts; i++)
+		plan_refs(c, p, &p->broadcasts[i].sms_to,
+		    arena_printf(c->a, "broadcasts.%s.sms_to",
+			p->broadcasts[i].id));
 	for (i = 0; i < p->ntasks; i++) {
 		plan_refs(c, p, &p->tasks[i].owner,
 		    arena_printf(c->a, "tasks.%s.owner", p->tasks[i].id));

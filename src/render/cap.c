@@ -45,11 +45,11 @@ cap_sender(const struct service *svc)
 
 char *
 cap_reference(const struct service *svc, const struct plan *p, const char *id,
-    int64_t due)
+    int64_t at)
 {
 	char sent[40];
 
-	tz_rfc3339(p->tz, due, sent, sizeof(sent));
+	tz_rfc3339(p->tz, at, sent, sizeof(sent));
 	return xasprintf("%s,loa-%s,%s", cap_sender(svc), id, sent);
 }
 
@@ -114,14 +114,14 @@ xml_elem(struct buf *b, const char *indent, const char *name, const char *v)
 
 char *
 cap_render(const struct service *svc, const struct plan *p,
-    const struct broadcast *b, const char *id, int64_t due,
+    const struct broadcast *b, const char *id, int64_t at,
     enum cap_msgtype type, const char *refs)
 {
 	const struct cap_item *c = b != NULL ? b->cap : NULL;
 	struct buf	       x = { 0 };
 	char		       sent[40], *ident;
 
-	tz_rfc3339(p->tz, due, sent, sizeof(sent));
+	tz_rfc3339(p->tz, at, sent, sizeof(sent));
 	ident = xasprintf("loa-%s", id);
 	buf_adds(&x,
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -154,7 +154,7 @@ cap_render(const struct service *svc, const struct plan *p,
 		    c && c->severity ? c->severity : CAP_DEF_SEVERITY);
 		xml_elem(&x, "    ", "certainty",
 		    c && c->certainty ? c->certainty : CAP_DEF_CERTAINTY);
-		if (b->expires.t != TIMEX_NONE && b->expires.t > due) {
+		if (b->expires.t != TIMEX_NONE && b->expires.t > at) {
 			char exp[40];
 
 			tz_rfc3339(p->tz, b->expires.t, exp, sizeof(exp));

@@ -4,10 +4,11 @@
  * Pure: text in, text out.
  *
  * One alert a job: its identifier is "loa-" and the job id, its sent the
- * job's due time (the moment it was to go out) with the zone's numeric
- * offset, so a job handed twice (a crash and a resend) is the same alert
- * byte for byte, and a later Update or Cancel can name it in
- * <references> from the outbox alone (cap_reference).
+ * job's first attempt (first_at: set when its first claim commits, so
+ * known when the alert is rendered and when the send is recorded) with
+ * the zone's numeric offset, so a job handed twice (a crash and a resend)
+ * is the same alert byte for byte, and a later Update or Cancel can name
+ * it in <references> from the outbox alone (cap_reference).
  */
 #ifndef LOA_CAP_H
 #define LOA_CAP_H
@@ -44,13 +45,14 @@ int cap_payload(const char *payload, enum cap_msgtype *type, const char **refs);
 
 /*
  * One entry of a <references> value, "sender,identifier,sent", for the
- * alert job id due at `due` of plan p under service svc. Caller frees.
+ * alert job id first attempted at `sent` of plan p under service svc.
+ * Caller frees.
  */
 char *cap_reference(const struct service *svc, const struct plan *p,
-    const char *id, int64_t due);
+    const char *id, int64_t sent);
 
 /*
- * The alert of job id (due at `due`) of broadcast b (NULL: gone from the
+ * The alert of job id (first attempted at `sent`) of broadcast b (NULL: gone from the
  * plan; its Cancel then carries no <info>) of plan p: msgType type, with
  * <references>refs</references> for an Update or Cancel (refs as given).
  * Every text XML-escaped, characters XML 1.0 forbids dropped. Caller

@@ -35,8 +35,19 @@ compose_ctx(struct tmpl_ctx *c, const struct plan *p, const struct named *n,
 		    o->kind == N_AGENCY)
 			c->agency = o->p;
 	}
+	if (n != NULL && n->kind == N_BROADCAST)
+		c->broadcast = n->p;
 	if (to != NULL && to->mailbox)
 		c->agency = to->agency;
+}
+
+enum tmpl_name
+compose_sms_tmpl(enum job_kind k, const struct named *n)
+{
+	if (k == JK_BROADCAST && n != NULL && n->kind == N_BROADCAST &&
+	    ((const struct broadcast *)n->p)->priority == PRIO_EMERGENCY)
+		return T_EMERGENCY_SMS;
+	return tmpl_sms_of(k);
 }
 
 char *
@@ -73,7 +84,7 @@ compose_sms(const struct plan *p, const struct service *svc, enum job_kind k,
 	const struct gateway *gw = svc->channel_gw[CH_SMS];
 	char		     *text, *folded;
 
-	text = compose_text(p, svc, tmpl_sms_of(k), n, to, at, changes);
+	text = compose_text(p, svc, compose_sms_tmpl(k, n), n, to, at, changes);
 	if (gw != NULL && gw->fold && (folded = text_fold(text)) != NULL) {
 		free(text);
 		return folded;

@@ -28,6 +28,10 @@ char *compose_text(const struct plan *, const struct service *,
 char *compose_string(const struct plan *, const char *tmpl,
     const struct named *obj, const struct contact *to, int64_t at);
 
+/* The template of an SMS of job kind k about obj: tmpl_sms_of(k), and
+ * for a broadcast emergency_sms when it is one. */
+enum tmpl_name compose_sms_tmpl(enum job_kind k, const struct named *obj);
+
 /* The text of an SMS of job kind k, rendered as compose_text and folded to
  * ASCII when the SMS gateway asks for it (`fold`). Caller frees. */
 char *compose_sms(const struct plan *, const struct service *, enum job_kind k,

@@ -54,6 +54,8 @@ static const char *const tmpl_keys[T__N] = {
 	"html_due",
 	"html_plan",
 	"html_files",
+	"broadcast_sms",
+	"emergency_sms",
 };
 
 static const char *const tmpl_builtin[T__N] = {
@@ -122,6 +124,9 @@ static const char *const tmpl_builtin[T__N] = {
 	"Hạn hoàn thành",
 	"Kế hoạch",
 	"Tệp đính kèm",
+	/* a broadcast's text by SMS (sms_to) */
+	"{plan.issuer} thông báo: {broadcast.title}. {broadcast.text}",
+	"KHẨN CẤP - {plan.issuer}: {broadcast.title}. {broadcast.text}",
 };
 
 enum tmpl_var {
@@ -139,6 +144,8 @@ enum tmpl_var {
 	V_AGENCY_NAME,
 	V_DAYS_LEFT,
 	V_CHANGES,
+	V_BROADCAST_TITLE,
+	V_BROADCAST_TEXT,
 	V__N
 };
 
@@ -157,6 +164,8 @@ static const char *const tmpl_vars[V__N] = {
 	"agency.name",
 	"days_left",
 	"changes",
+	"broadcast.title",
+	"broadcast.text",
 };
 
 void
@@ -218,6 +227,8 @@ tmpl_sms_of(enum job_kind k)
 		return T_EVENT_REMINDER_SMS;
 	case JK_TASK_REMINDER:
 		return T_TASK_REMINDER_SMS;
+	case JK_BROADCAST:
+		return T_BROADCAST_SMS;
 	default:
 		return T_OVERDUE_SMS;
 	}
@@ -318,7 +329,8 @@ tmpl_walk(const char *s, char *err, size_t errlen,
 			    "{event.title}, {event.start}, {event.end}, "
 			    "{event.location}, {task.title}, {task.due}, "
 			    "{person.name}, {person.title}, {agency.name}, "
-			    "{days_left}, {changes}",
+			    "{days_left}, {changes}, {broadcast.title}, "
+			    "{broadcast.text}",
 			    (int)((colon ? colon : close) - p - 1), p + 1);
 			return -1;
 		}
@@ -559,6 +571,12 @@ tmpl_var_out(void *arg, int v, const char *fmt, size_t fmtlen)
 		break;
 	case V_CHANGES:
 		tmpl_put(b, c->changes);
+		break;
+	case V_BROADCAST_TITLE:
+		tmpl_put(b, c->broadcast ? c->broadcast->title : NULL);
+		break;
+	case V_BROADCAST_TEXT:
+		tmpl_put(b, c->broadcast ? c->broadcast->text : NULL);
 		break;
 	}
 }

@@ -62,6 +62,9 @@ enum tmpl_name {
 	T_HTML_DUE,
 	T_HTML_PLAN,
 	T_HTML_FILES,
+	/* The SMS of a broadcast's sms_to: any broadcast's, an emergency's. */
+	T_BROADCAST_SMS,
+	T_EMERGENCY_SMS,
 	T__N
 };
 
@@ -105,13 +108,14 @@ int tmpl_install(struct service *svc, struct diag *d);
 
 /* What a template is rendered against; NULL members are left empty. */
 struct tmpl_ctx {
-	const struct plan    *plan;
-	const struct event   *event;
-	const struct task    *task;
-	const struct contact *person;
-	const struct agency  *agency;
-	int64_t		      at;      /* when the message goes */
-	const char	     *changes; /* update: what changed */
+	const struct plan      *plan;
+	const struct event     *event;
+	const struct task      *task;
+	const struct contact   *person;
+	const struct agency    *agency;
+	const struct broadcast *broadcast;
+	int64_t			at;	 /* when the message goes */
+	const char	       *changes; /* update: what changed */
 };
 
 /* Whether s holds nothing but white space (an empty template or text). */

@@ -88,6 +88,7 @@ for obj, (cat, ev, urg, sev, cer, ins) in want.items():
     assert get(x, "c:sender") == "ubnd@daison.example", raw
     sent = get(x, "c:sent")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", sent), sent
+    # simulate sends each job at its due: the first attempt is the due
     assert sent == j["due"], (sent, j["due"])
     assert get(x, "c:status") == "Exercise" and get(x, "c:msgType") == "Alert", raw
     assert get(x, "c:scope") == "Public" and x.find("c:references", ns) is None, raw
