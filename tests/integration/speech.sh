@@ -86,6 +86,49 @@ done
     "soxi matches duration_s, the jobs have it rounded up" ||
     ko "records with audio: $nwav"
 
+# The day's playlists of the seed, with speech: each slot's items in
+# running order (planned), each entry its WAV with soxi's length (rounded)
+# and its title; every broadcast with a slot in exactly one of them.
+if $PY - "$tmp/sim1/broadcast" <<'PY' >"$tmp/m3u.err" 2>&1
+import glob, json, os, re, subprocess, sys
+d = sys.argv[1]
+recs = {}
+for f in glob.glob(os.path.join(d, "*.json")):
+    r = json.load(open(f, encoding="utf-8"))
+    recs[r["id"]] = r
+seen = set()
+lists = sorted(glob.glob(os.path.join(d, "*.m3u")))
+assert lists, "no playlist"
+for m in lists:
+    lines = open(m, encoding="utf-8").read().splitlines()
+    assert lines[0] == "#EXTM3U", (m, lines[:1])
+    body = lines[1:]
+    assert len(body) % 2 == 0 and body, (m, body)
+    planned = []
+    for inf, name in zip(body[0::2], body[1::2]):
+        g = re.fullmatch(r"#EXTINF:(\d+),(.*)", inf)
+        assert g, (m, inf)
+        rid = name[:-len(".wav")]
+        assert name.endswith(".wav") and rid in recs, (m, name)
+        r = recs[rid]
+        real = float(subprocess.check_output(
+            ["soxi", "-D", os.path.join(d, name)]).decode())
+        assert int(g.group(1)) == round(real), (m, inf, real)
+        assert g.group(2) == r["title"], (m, inf)
+        day = os.path.basename(m)[:10]
+        assert r["planned"].startswith(day) and r["slot"], (m, r)
+        planned.append(r["planned"])
+        seen.add(rid)
+    assert planned == sorted(planned), (m, planned)
+want = {i for i, r in recs.items() if r.get("slot")}
+assert seen == want, (sorted(seen), sorted(want))
+PY
+then
+	ok "the day's playlists: running order, soxi's lengths, titles"
+else
+	ko "the day's playlists" "$(tail -3 "$tmp/m3u.err")"
+fi
+
 # --- the cache -------------------------------------------------------------
 cache="$tmp/var/tts"
 [ "$(stat -c %a "$cache")" = 700 ] && ok "the cache is 0700" ||
