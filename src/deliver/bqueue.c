@@ -638,32 +638,33 @@ bq_items_free(struct bq_item *v, size_t n)
 int
 bqueue_notify(const char *store, long *pid, char *err, size_t errlen)
 {
-	char   *lock = xasprintf("%s.lock", store), buf[32], *end;
-	int	fd;
-	ssize_t r;
+	char	    *lock = xasprintf("%s.lock", store);
+	struct flock fl;
+	int	     fd;
 
 	*pid = 0;
 	if ((fd = open(lock, O_RDONLY | O_CLOEXEC)) == -1) {
 		free(lock);
 		return 0; /* no service has run here */
 	}
-	/* Free: nobody holds it, nobody to tell. */
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+	/* The holder of the POSIX lock outbox_lock takes once it holds the
+	 * store (the pid in the file may be an earlier holder's); none:
+	 * nobody to tell, or one starting, which reconciles after. */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == -1) {
+		snprintf(err, errlen, "%s: %s", lock, strerror(errno));
 		close(fd);
+		free(lock);
+		return -1;
+	}
+	close(fd);
+	if (fl.l_type == F_UNLCK || fl.l_pid <= 0) {
 		free(lock);
 		return 0;
 	}
-	r = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
-	buf[r > 0 ? r : 0] = '\0';
-	errno = 0;
-	*pid = strtol(buf, &end, 10);
-	if (errno != 0 || end == buf || *pid <= 0) {
-		snprintf(err, errlen, "%s: no pid in it", lock);
-		free(lock);
-		*pid = 0;
-		return -1;
-	}
+	*pid = (long)fl.l_pid;
 	if (kill((pid_t)*pid, SIGHUP) == -1) {
 		snprintf(err, errlen, "%s: pid %ld: %s", lock, *pid,
 		    strerror(errno));

@@ -388,9 +388,10 @@ fail:
 int
 outbox_lock(const char *path, char *err, size_t errlen)
 {
-	char *lock = xasprintf("%s.lock", path), pid[32];
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int   fd, locked, tries = 0;
+	char	    *lock = xasprintf("%s.lock", path), pid[32];
+	char	    *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int	     fd, locked, tries = 0;
+	struct flock fl;
 
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
@@ -424,8 +425,15 @@ outbox_lock(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* Then a POSIX lock on it, which names its holder (F_GETLK): whom
+	 * `loa broadcast` signals, never a pid read from the file, which
+	 * names an earlier holder until the write below. */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
 	if (ftruncate(fd, 0) == -1 ||
-	    pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+	    pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid) ||
+	    fcntl(fd, F_SETLK, &fl) == -1) {
 		snprintf(err, errlen, "%s: %s", lock, strerror(errno));
 		close(fd);
 		free(lock);

@@ -170,6 +170,21 @@ assert len(e) == 1 and e[0]["slot"] is None and e[0]["priority"] == "emergency",
 EOF
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 
+# 5b. The lock held by a loa that has not written its pid yet (the file
+# still names an earlier one, here a process that holds nothing): that
+# process is never signalled.
+sleep 30 &
+stale=$!
+printf '%s\n' "$stale" >"$tmp/var/loa.db.lock"
+flock "$tmp/var/loa.db.lock" sleep 3 &
+holder=$!
+sleep 0.3
+b add --title "Thử khóa" --text "Thử" --now "2026-05-05 23:00" >/dev/null 2>"$tmp/err"
+sleep 0.2
+kill -0 "$stale" 2>/dev/null && ok "no SIGHUP to a pid that does not hold the lock" ||
+	ko "no SIGHUP to a pid that does not hold the lock" "$(cat "$tmp/err")"
+kill "$stale" "$holder" 2>/dev/null; wait "$stale" "$holder" 2>/dev/null
+
 # 6. Bad input: a message, non-zero, the outbox the same.
 "$LOA" -c "$cfg" outbox --json >"$tmp/before.json"
 bad() {
