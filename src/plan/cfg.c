@@ -316,6 +316,15 @@ cfg_keys(struct cfg *c, const config_setting_t *g, const char *path,
 		for (a = allowed; *a != NULL; a++)
 			if (strcmp(*a, name) == 0)
 				break;
+		/* A key of loa's quoted ("gap" = ...) is not read as one. */
+		if (*a != NULL && name != config_setting_name(m)) {
+			cfg_error(c, m, path, name,
+			    "a quoted key; write it bare (%s = ...): only "
+			    "broadcast.say's words and http template names "
+			    "may be quoted",
+			    name);
+			continue;
+		}
 		if (*a != NULL || (c->skip_secrets && cfg_secret_name(name)))
 			continue;
 		for (a = allowed; *a != NULL; a++)
