@@ -193,6 +193,14 @@ cap_record(char *json, const char *id, const char *object,
 	    (type == CAP_CANCEL &&
 		json_object_set_new(o, "cancels", json_string(object)) == -1))
 		fatalx("broadcast %s: out of memory", id);
+	/* A Cancel is nothing to air: a player reading SPEC's keys alone
+	 * finds no text and no audio, never the emergency again. */
+	if (type == CAP_CANCEL &&
+	    (json_object_set_new(o, "text", json_string("")) == -1 ||
+		json_object_set_new(o, "spoken", json_string("")) == -1 ||
+		json_object_set_new(o, "duration_s", json_integer(0)) == -1 ||
+		json_object_set_new(o, "audio", json_null()) == -1))
+		fatalx("broadcast %s: out of memory", id);
 	if ((s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2))) == NULL)
 		fatalx("broadcast %s: out of memory", id);
 	json_decref(o);
