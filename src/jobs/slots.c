@@ -258,17 +258,28 @@ slots_replan(const struct service *svc, struct jobs *js,
 
 				if (!(sl->days & (1u << civil_weekday(day))))
 					continue;
+				int64_t len = (int64_t)(sl->end - sl->start) *
+				    60;
+
 				st = slots_start(svc, sl, day);
-				if (st < j->due)
+				/* A high item that comes while a slot is on
+				 * air goes next in it (Thông tư 39's ưu
+				 * tiên: aired ahead inside the programme),
+				 * after what is on air or handed there. */
+				if (st < j->due &&
+				    !(j->priority == PRIO_HIGH &&
+					j->due < st + len))
 					continue;
 				if (j->refers != TIMEX_NONE && st >= j->refers)
 					break;
 				in = inst_get(&inst, &ninst, &capinst, day,
 				    order[s]);
 				need = in->used +
-				    (in->count > 0 ? svc->gap : 0) +
-				    j->duration;
-				if (need > (int64_t)(sl->end - sl->start) * 60)
+				    (in->count > 0 ? svc->gap : 0);
+				if (need < j->due - st)
+					need = j->due - st;
+				need += j->duration;
+				if (need > len)
 					continue;
 				in->used = need;
 				in->count++;
@@ -308,6 +319,10 @@ slots_replan(const struct service *svc, struct jobs *js,
 			    (in->nfixed > 0 ? svc->gap : 0);
 		} else
 			at += svc->gap;
+		/* Never before its air time (a high item in a slot on air;
+		 * the room was counted so). */
+		if (at < j->due)
+			at = j->due;
 		j->due = at;
 		j->slot = sl->name;
 		at += j->duration;

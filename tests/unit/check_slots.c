@@ -593,6 +593,37 @@ START_TEST(test_replan_high_ahead)
 }
 END_TEST
 
+START_TEST(test_replan_high_during_slot)
+{
+	/*
+	 * h-muon is on air from 17:00:00 when cung-b becomes high, its air
+	 * time 17:00:20 inside the running slot: it goes next in that slot,
+	 * after what is on air, ahead of the normal ones not yet aired
+	 * there (not to the next slot that starts after it).
+	 */
+	static const struct want want[] = {
+		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+		/* 40 + 10 */
+		{ "cung-b", 0, "Chiều", "2026-03-04 17:00:50", 10, JS_PENDING },
+		{ "n-som", 0, "Chiều", "2026-03-04 17:01:10", 30, JS_PENDING },
+		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:50", 20, JS_PENDING },
+		{ "cung-a", 0, "Chiều", "2026-03-04 17:02:20", 10, JS_PENDING },
+	};
+	struct slots_fixed f;
+	struct world	  *w;
+
+	w = world_open("plans/slots/basic/loa.cfg");
+	f = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
+	item_rw(w, "cung-b")->priority = PRIO_HIGH;
+	((struct broadcast *)broadcast_of(w, "cung-b"))->air[0].t = LOCAL_TIME(
+	    "2026-03-04 17:00:20");
+	slots_replan(w->svc, &w->jobs, &f, 1, &w->d);
+	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	check_invariants(w);
+	world_close(w);
+}
+END_TEST
+
 START_TEST(test_replan_aired_not_moved)
 {
 	/*
@@ -732,6 +763,7 @@ slots_suite(void)
 	tc = tcase_create("replanning");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_replan_high_ahead);
+	tcase_add_test(tc, test_replan_high_during_slot);
 	tcase_add_test(tc, test_replan_aired_not_moved);
 	tcase_add_test(tc, test_replan_duration);
 	tcase_add_test(tc, test_replan_ended_takes_no_room);
