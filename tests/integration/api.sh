@@ -111,14 +111,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $(hdr ETag "$tm
     -H 'Accept-Encoding: gzip' "$API/calendar.ics")
 [ "$code" = 304 ] && ok "the gzip ETag revalidates: 304" || ko "gzip ETag: $code"
 # One plan; one agency's events and deadlines.
-curl -s -o "$tmp/plan.ics" "$API/calendar.ics?plan=129/KH-UBND"
-"$LOA" -c "$d/loa.cfg" ics --plan 129/KH-UBND --now "$t" >"$tmp/plan-cli.ics"
+# (Each at its own Last-Modified: a SEQUENCE sent meanwhile makes a new
+# snapshot.)
+curl -s -D "$tmp/hpl" -o "$tmp/plan.ics" "$API/calendar.ics?plan=129/KH-UBND"
+"$LOA" -c "$d/loa.cfg" ics --plan 129/KH-UBND --now "$(feed_time "$tmp/hpl")" >"$tmp/plan-cli.ics"
 cmp -s "$tmp/plan.ics" "$tmp/plan-cli.ics" && ok "?plan=129/KH-UBND is loa ics --plan" ||
     ko "?plan= and ics --plan differ"
 code=$(curl -s -o "$tmp/noplan" -w '%{http_code}' "$API/calendar.ics?plan=nope")
 [ "$code" = 404 ] && grep -q '"error"' "$tmp/noplan" && ok "?plan=nope: 404" || ko "?plan=nope: $code"
 curl -s -D "$tmp/hag" -o "$tmp/vhxh.ics" "$API/calendar/vhxh.ics"
-"$LOA" -c "$d/loa.cfg" ics --agency vhxh --now "$t" >"$tmp/vhxh-cli.ics"
+"$LOA" -c "$d/loa.cfg" ics --agency vhxh --now "$(feed_time "$tmp/hag")" >"$tmp/vhxh-cli.ics"
 if cmp -s "$tmp/vhxh.ics" "$tmp/vhxh-cli.ics" && $PY - "$tmp/vhxh.ics" "$tmp/feed.ics" "$d/plans/129-KH-UBND.cfg" <<'PY'
 import sys, icalendar, re
 ag = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
@@ -215,7 +217,7 @@ kill -HUP "$API_PID"
 i=0
 while [ "$i" -lt 50 ]; do
 	curl -s -D "$tmp/h2" -o "$tmp/feed2.ics" "$API/calendar.ics"
-	[ "$(hdr ETag "$tmp/h2")" != "$etag" ] && break
+	grep -q '(sửa)' "$tmp/feed2.ics" && break
 	sleep 0.1
 	i=$((i + 1))
 done
