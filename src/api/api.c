@@ -34,9 +34,10 @@
 #include "util/timex.h"
 #include "util/xmalloc.h"
 
-#define API_BODY_MAX	(64 * 1024) /* a request's body */
-#define API_CONN_MAX	2000	    /* connections at once */
-#define API_TIMEOUT	10	    /* seconds a connection may idle */
+#define API_BODY_MAX	(64 * 1024)	   /* a request's body */
+#define API_DRAIN_MAX	(16 * 1024 * 1024) /* read and dropped past it */
+#define API_CONN_MAX	2000		   /* connections at once */
+#define API_TIMEOUT	10		   /* seconds a connection may idle */
 #define API_CONN_MEM	(64 * 1024) /* per connection: headers, buffers */
 #define API_ID_MAX	512	    /* the longest id looked at */
 #define API_PAGE	100	    /* /outbox's default limit */
@@ -56,6 +57,7 @@ struct api {
 struct req {
 	struct buf	  body;
 	int		  too_big;
+	size_t		  seen; /* body bytes read, kept or not */
 	struct live_snap *snap; /* the feed served comes from it */
 };
 
@@ -981,12 +983,19 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		/*
+		 * Past the limit the rest is read and dropped, so that the
+		 * 413 reaches a client still sending (closing on unread data
+		 * would reset the connection before it reads the answer); a
+		 * client that sends without end is cut off at API_DRAIN_MAX.
+		 */
 		if (r->too_big || r->body.len + *upload_size > API_BODY_MAX)
 			r->too_big = 1;
 		else
 			buf_add(&r->body, upload, *upload_size);
+		r->seen += *upload_size;
 		*upload_size = 0;
-		if (r->too_big)
+		if (r->too_big && r->seen > API_DRAIN_MAX)
 			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
 			    "the body is larger than %d bytes", API_BODY_MAX);
 		return MHD_YES;
