@@ -869,11 +869,19 @@ get_dlr(struct api *a, struct MHD_Connection *c)
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
 		    "the outbox cannot be written");
 	}
-	if (!found)
+	if (!found) {
+		struct ob_job j;
+		int	      known = 0;
+
+		if (outbox_get(a->ob, id, &j, &known) == -1)
+			known = 0;
 		log_warnx("api: a delivery report (status %ld) for job %s, "
-			  "which is not a sent job",
-		    status, id);
-	else
+			  "which is %s",
+		    status, id,
+		    known ? job_state_names[j.state] : "not in the outbox");
+		if (known)
+			ob_job_clear(&j);
+	} else
 		log_info("api: job %s: delivery report %ld", id, status);
 	return reply_json(c, MHD_HTTP_OK,
 	    json_pack("{sbsb}", "ok", 1, "known", found));

@@ -1094,7 +1094,11 @@ outbox_sent(struct outbox *ob, const char *id, int64_t rowid, int64_t now,
 {
 	/* By the claim's rowid: the table itself, not the id's index. */
 	if (ob_prepare(ob, &ob->sent,
-		"UPDATE jobs SET state = 'sent', sent_at = ?2, "
+		/* A delivery report may come (api/) before the send is
+		 * recorded: then the job is delivered already. */
+		"UPDATE jobs SET state = CASE WHEN EXISTS (SELECT 1 FROM "
+		"attempts WHERE job = ?4 AND outcome = 'delivered') THEN "
+		"'delivered' ELSE 'sent' END, sent_at = ?2, "
 		/* A text cut to fit max_parts says so (gw_msg.note). */
 		"reason = CASE WHEN ?3 LIKE 'cut to % part% (was %)%' "
 		"THEN substr(?3, 1, instr(?3, ')')) END, "
@@ -1733,12 +1737,13 @@ outbox_dlr(struct outbox *ob, const char *id, int status, const char *report,
 	}
 	if (outbox_begin(ob) == -1)
 		return -1;
-	/* Only a job that went out takes a report. */
+	/* Only a job that went out takes a report; one still `sending`
+	 * (the report came before the gateway's answer was recorded) is
+	 * made delivered by outbox_sent. */
 	if (ob_write(ob, "noting a delivery report", &n,
 		"INSERT INTO attempts (job, at, outcome, answer) SELECT id, "
-		"?2, "
-		"?3, ?4 FROM jobs WHERE id = ?1 AND state IN ('sent', "
-		"'delivered')",
+		"?2, ?3, ?4 FROM jobs WHERE id = ?1 AND state IN ('sending', "
+		"'sent', 'delivered')",
 		"sIss", id, now, outcome, report) == -1 ||
 	    (n > 0 && status == 1 &&
 		ob_write(ob, "marking a job delivered", NULL,

@@ -215,8 +215,10 @@ int  outbox_oldest_due(struct outbox *, int64_t now, int64_t *at);
  * A delivery report (Kannel's status: 1 delivered, 2 undelivered, 4
  * queued, 8 accepted by the SMSC, 16 rejected by it) for job id, kept in
  * its attempts with report; 1 makes a sent job delivered, 2 and 16 keep
- * it sent with the report as its last error. *found is 0 when no sent job
- * has that id (nothing changed). Its own transaction.
+ * it sent with the report as its last error. A job still `sending` (the
+ * report came first) takes it too: outbox_sent makes it delivered. *found
+ * is 0 when no job that went out has that id (nothing changed). Its own
+ * transaction.
  */
 int  outbox_dlr(struct outbox *, const char *id, int status, const char *report,
      int64_t now, int *found);
