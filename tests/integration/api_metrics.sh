@@ -35,13 +35,31 @@ while [ "$i" -lt 40 ]; do
 	mv "$tmp/o2" "$tmp/o1"
 	i=$((i + 1))
 done
+# until PATTERN: wait for it in the service's log (10 s at most).
+until_log() {
+	i=0
+	while ! grep -q "$1" "$d/run.err" && [ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 kill -HUP "$API_PID"
-sleep 0.5
+until_log 'reloaded:'
 cp "$d/loa.cfg" "$tmp/good.cfg"
 echo 'broken = ;' >>"$d/loa.cfg"
 kill -HUP "$API_PID"
-sleep 0.5
+until_log 'reload refused'
 cp "$tmp/good.cfg" "$d/loa.cfg"
+# The outbox still again after the reload.
+"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o1"
+i=0
+while [ "$i" -lt 40 ]; do
+	sleep 0.3
+	"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o2"
+	cmp -s "$tmp/o1" "$tmp/o2" && break
+	mv "$tmp/o2" "$tmp/o1"
+	i=$((i + 1))
+done
 
 code=$(curl -s -D "$tmp/h" -o "$tmp/metrics" -w '%{http_code}' "$API/metrics")
 "$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/outbox.json"
