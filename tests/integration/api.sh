@@ -32,13 +32,7 @@ if ! api_start "$d" "2025-12-19 08:00"; then
 fi
 ok "loa run serves the API on $API"
 # Let the due jobs go out.
-i=0
-while [ "$i" -lt 50 ] && ! "$LOA" -c "$d/loa.cfg" outbox --state sent --json 2>/dev/null |
-    grep -q '"id"'; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sleep 0.5
+api_settle "$d"
 
 # feed_time HEADERS: the RFC 3339 UTC time of a response's Last-Modified.
 feed_time() {

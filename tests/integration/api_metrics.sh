@@ -26,15 +26,7 @@ if ! api_start "$d" "2025-12-19 08:00"; then
 	exit 1
 fi
 # The sends of 08:00 done: the outbox is still.
-"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o1"
-i=0
-while [ "$i" -lt 40 ]; do
-	sleep 0.3
-	"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o2"
-	cmp -s "$tmp/o1" "$tmp/o2" && grep -q '"sent"' "$tmp/o1" && break
-	mv "$tmp/o2" "$tmp/o1"
-	i=$((i + 1))
-done
+api_settle "$d"
 # until PATTERN: wait for it in the service's log (10 s at most).
 until_log() {
 	i=0
@@ -51,15 +43,7 @@ kill -HUP "$API_PID"
 until_log 'reload refused'
 cp "$tmp/good.cfg" "$d/loa.cfg"
 # The outbox still again after the reload.
-"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o1"
-i=0
-while [ "$i" -lt 40 ]; do
-	sleep 0.3
-	"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o2"
-	cmp -s "$tmp/o1" "$tmp/o2" && break
-	mv "$tmp/o2" "$tmp/o1"
-	i=$((i + 1))
-done
+api_settle "$d"
 
 code=$(curl -s -D "$tmp/h" -o "$tmp/metrics" -w '%{http_code}' "$API/metrics")
 "$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/outbox.json"
