@@ -51,6 +51,13 @@ struct api {
 	char		  *token;
 	char		  *dlr_token;
 	int64_t		   offset;
+	/* The outbox's counts, made anew when another connection wrote to
+	 * it and the last ones are a second old (counts()). */
+	int		   have;
+	int64_t		   version;
+	double		   counted_at;
+	int64_t		   cnt[JS__N][JK__N][CH__N];
+	int64_t		   oldest;
 };
 
 /* One request's state, freed when it completes. */
@@ -212,6 +219,42 @@ q_get(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The jobs by state, kind and channel, and the earliest next_at of a job
+ * waiting to be sent (due or not), into a->cnt and a->oldest: counted anew when the outbox changed since,
+ * at most once a second while it keeps changing (a scan of every job;
+ * /healthz and /metrics stay cheap while the engine sends). So they are
+ * exact once the outbox has been still for a second. 0, or -1.
+ */
+static int
+counts(struct api *a, int64_t now)
+{
+	int64_t v;
+	double	t = mono_now();
+
+	if (outbox_data_version(a->ob, &v) == -1)
+		return -1;
+	if (a->have && (v == a->version || t - a->counted_at < 1.0))
+		return 0;
+	a->have = 0;
+	if (outbox_counts(a->ob, a->cnt) == -1 ||
+	    outbox_oldest_due(a->ob, INT64_MAX, &a->oldest) == -1)
+		return -1;
+	a->have = 1;
+	a->version = v;
+	a->counted_at = t;
+	return 0;
+}
+
 /* The gateways that failed every attempt for API_FAIL_WINDOW. */
 static int
 gw_failing(const struct live_gw *g, int64_t now)
@@ -226,7 +269,7 @@ get_healthz(struct api *a, struct MHD_Connection *c)
 	struct live_view  v;
 	struct live_snap *s = live_snap_get(a->live);
 	const struct tz	 *z = s != NULL ? s->svc_tz : tz_get("UTC");
-	int64_t		  now = api_now(a), cnt[JS__N][JK__N][CH__N], oldest;
+	int64_t		  now = api_now(a), oldest;
 	int64_t		  bystate[JS__N];
 	json_t		 *o = json_object(), *plans = json_array(), *ob, *gws;
 	size_t		  i;
@@ -242,18 +285,20 @@ get_healthz(struct api *a, struct MHD_Connection *c)
 			s->plans[i].file, "jobs",
 			(json_int_t)s->plans[i].jobs));
 	json_object_set_new(o, "plans", plans);
-	if (outbox_counts(a->ob, cnt) == -1 ||
-	    outbox_oldest_due(a->ob, now, &oldest) == -1) {
+	if (counts(a, now) == -1) {
 		json_object_set_new(o, "outbox",
 		    json_pack("{ss}", "error", outbox_error(a->ob)));
 		ok = 0;
 	} else {
 		ob = json_object();
+		oldest = a->oldest != TIMEX_NONE && a->oldest <= now ?
+		    a->oldest :
+		    TIMEX_NONE;
 		memset(bystate, 0, sizeof(bystate));
 		for (st = 0; st < JS__N; st++)
 			for (k = 0; k < JK__N; k++)
 				for (ch = 0; ch < CH__N; ch++)
-					bystate[st] += cnt[st][k][ch];
+					bystate[st] += a->cnt[st][k][ch];
 		for (st = 0; st < JS__N; st++)
 			json_object_set_new(ob, job_state_names[st],
 			    json_integer(bystate[st]));
@@ -394,15 +439,16 @@ get_metrics(struct api *a, struct MHD_Connection *c)
 	struct live_view v;
 	struct live_gw	 g[CH__N];
 	struct buf	 b = { 0 };
-	int64_t		 now = api_now(a), cnt[JS__N][JK__N][CH__N], oldest;
+	int64_t		 now = api_now(a), oldest;
 	int		 st, k, ch, n, i;
 
-	if (outbox_counts(a->ob, cnt) == -1 ||
-	    outbox_oldest_due(a->ob, now, &oldest) == -1) {
+	if (counts(a, now) == -1) {
 		log_warnx("api: /metrics: %s", outbox_error(a->ob));
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
 		    "the outbox cannot be read");
 	}
+	oldest = a->oldest != TIMEX_NONE && a->oldest <= now ? a->oldest :
+							       TIMEX_NONE;
 	live_view(a->live, &v);
 	gw_merge(&v, g, &n);
 	buf_adds(&b,
@@ -415,14 +461,14 @@ get_metrics(struct api *a, struct MHD_Connection *c)
 	for (st = 0; st < JS__N; st++)
 		for (k = 0; k < JK__N; k++)
 			for (ch = 0; ch < CH__N; ch++)
-				if (cnt[st][k][ch] > 0)
+				if (a->cnt[st][k][ch] > 0)
 					buf_printf(&b,
 					    "loa_jobs{state=\"%s\",kind=\"%s\","
 					    "channel=\"%s\"} %lld\n",
 					    job_state_names[st],
 					    job_kind_names[k],
 					    channel_names[ch],
-					    (long long)cnt[st][k][ch]);
+					    (long long)a->cnt[st][k][ch]);
 	buf_adds(&b,
 	    "# HELP loa_sends_total Answers of the gateways to sends, by "
 	    "outcome.\n# TYPE loa_sends_total counter\n");

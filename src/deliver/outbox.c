@@ -1762,3 +1762,18 @@ outbox_dlr(struct outbox *ob, const char *id, int status, const char *report,
 	*found = n > 0;
 	return 0;
 }
+
+int
+outbox_data_version(struct outbox *ob, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int	      rc;
+
+	if (sqlite3_prepare_v2(ob->db, "PRAGMA data_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : ob_fail(ob, "outbox: data_version");
+}

@@ -211,6 +211,9 @@ int  outbox_counts(struct outbox *, int64_t c[JS__N][JK__N][CH__N]);
 /* The next_at of the job waiting longest to be sent (due by now), or
  * TIMEX_NONE. */
 int  outbox_oldest_due(struct outbox *, int64_t now, int64_t *at);
+/* A number that changes when another connection commits to the outbox
+ * (PRAGMA data_version): what the API caches is stale. */
+int  outbox_data_version(struct outbox *, int64_t *v);
 /*
  * A delivery report (Kannel's status: 1 delivered, 2 undelivered, 4
  * queued, 8 accepted by the SMSC, 16 rejected by it) for job id, kept in

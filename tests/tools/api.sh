@@ -8,8 +8,9 @@
 #   api_start DIR NOW      `loa run --now NOW` in the background ($API_PID),
 #       stdout/stderr in DIR/run.out, DIR/run.err; waits until /healthz
 #       answers and the plans are in it (10 s at most); 1 when it did not
-#   api_settle DIR         wait until `outbox --json` stays the same for a
-#       second (what was due is sent; 30 s at most)
+#   api_settle DIR         wait until `outbox --json` stays the same for
+#       1.2 s (what was due is sent, and the API's counts, made anew at most
+#       once a second while the outbox changes, are exact; 30 s at most)
 #   api_stop               SIGTERM, wait for it (safe when not started)
 #   api_free_port          print a free loopback port
 
@@ -60,7 +61,7 @@ api_stop() {
 api_settle() {
 	"$LOA" -c "$1/loa.cfg" outbox --json >"$1/settle.a" 2>/dev/null
 	i=0 same=0
-	while [ "$i" -lt 100 ] && [ "$same" -lt 3 ]; do
+	while [ "$i" -lt 100 ] && [ "$same" -lt 4 ]; do
 		sleep 0.3
 		"$LOA" -c "$1/loa.cfg" outbox --json >"$1/settle.b" 2>/dev/null
 		if cmp -s "$1/settle.a" "$1/settle.b"; then
