@@ -131,13 +131,20 @@ reply_error(struct MHD_Connection *c, unsigned int status, const char *allow,
     const char *fmt, ...)
 {
 	va_list ap;
-	char	msg[512], *s, *body;
+	char   *msg, *s, *body;
 	json_t *v;
+	int	n;
 
+	/* The words may quote the request: sized to them. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
 	va_end(ap);
 	v = json_pack("{ss}", "error", msg);
+	free(msg);
 	if (v == NULL) /* not UTF-8: said without it */
 		v = json_pack("{ss}", "error", "bad request");
 	s = json_dumps(v, JSON_COMPACT);
@@ -1078,11 +1085,20 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
+	va_list aq;
+	char   *m;
+	int	n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	log_info("api: %s", msg);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n <= 0)
+		return;
+	m = xmalloc((size_t)n + 1);
+	vsnprintf(m, (size_t)n + 1, fmt, ap);
+	m[strcspn(m, "\n")] = '\0';
+	log_warnx("api: %s", m);
+	free(m);
 }
 
 /* A token from path: the file must be its owner's alone. */

@@ -20,6 +20,7 @@
 
 static int		     sigpipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_hup, got_term, exit_now;
+static volatile sig_atomic_t api_hup; /* the reload is the API's */
 static int		     serving; /* the loop handles SIGHUP */
 
 static void
@@ -73,6 +74,7 @@ engine_request_reload(void)
 {
 	char c = (char)SIGHUP;
 
+	api_hup = 1;
 	got_hup = 1;
 	if (sigpipe[1] != -1 && write(sigpipe[1], &c, 1) == -1) {
 		/* The pipe is full: the flag says it. */
@@ -128,7 +130,12 @@ reload(struct engine *e, int64_t now)
 	char		       err[512];
 	int		       rc;
 
-	log_warnx("SIGHUP: reloading %s", e->o.config);
+	if (api_hup) {
+		api_hup = 0;
+		log_info("a task marked done over HTTP: reloading %s",
+		    e->o.config);
+	} else
+		log_warnx("SIGHUP: reloading %s", e->o.config);
 	/* Between batches with nothing in flight, a SIGTERM while the new
 	 * config loads exits at once: every outcome is committed. */
 	exit_now = engine_inflight(e) == 0;
