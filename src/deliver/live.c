@@ -380,12 +380,71 @@ snap_add_feed(struct live_snap *s, size_t *cap, char *key, char *data)
 	feed_set(&s->feeds[s->nfeeds++], key, data);
 }
 
+/* Every feed of w into s, stamped at. */
+static void
+snap_feeds(struct live_snap *s, struct world *w, struct outbox *ob, int64_t now)
+{
+	size_t p, i, fcap = 0;
+	int    found;
+
+	snap_add_feed(s, &fcap, xstrdup(""),
+	    feed_ics(w->plans, w->nplans, 0, ob, now));
+	for (p = 0; p < w->nplans; p++) {
+		struct plan *pl = w->plans[p];
+
+		snap_add_feed(s, &fcap, xasprintf("plan:%s", pl->id),
+		    feed_ics(&w->plans[p], 1, 0, ob, now));
+		for (i = 0; i < pl->nagencies; i++) {
+			char *key = xasprintf("agency:%s", pl->agencies[i].id);
+
+			if (live_feed(s, key) != NULL) {
+				free(key);
+				continue;
+			}
+			snap_add_feed(s, &fcap, key,
+			    feed_agency(w->plans, w->nplans, pl->agencies[i].id,
+				ob, now, &found));
+		}
+	}
+}
+
+static void
+snap_feeds_free(struct live_snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfeeds; i++) {
+		free(s->feeds[i].key);
+		free(s->feeds[i].data);
+		free(s->feeds[i].gz);
+	}
+	free(s->feeds);
+	s->feeds = NULL;
+	s->nfeeds = 0;
+}
+
+/* Whether a and b hold the same feeds, byte for byte. */
+static int
+feeds_same(const struct live_snap *a, const struct live_snap *b)
+{
+	size_t i;
+
+	if (a->nfeeds != b->nfeeds)
+		return 0;
+	for (i = 0; i < a->nfeeds; i++)
+		if (strcmp(a->feeds[i].key, b->feeds[i].key) != 0 ||
+		    a->feeds[i].len != b->feeds[i].len ||
+		    memcmp(a->feeds[i].data, b->feeds[i].data,
+			a->feeds[i].len) != 0)
+			return 0;
+	return 1;
+}
+
 void
 live_publish(struct live *l, struct world *w, struct outbox *ob, int64_t now)
 {
 	struct live_snap *s, *old;
-	size_t		  p, i, fcap = 0, tcap = 0;
-	int		  found;
+	size_t		  p, i, tcap = 0;
 
 	if (l == NULL)
 		return;
@@ -414,27 +473,21 @@ live_publish(struct live *l, struct world *w, struct outbox *ob, int64_t now)
 				s->plans[p].jobs++;
 				break;
 			}
-	snap_add_feed(s, &fcap, xstrdup(""),
-	    feed_ics(w->plans, w->nplans, 0, ob, now));
-	for (p = 0; p < w->nplans; p++) {
-		struct plan *pl = w->plans[p];
-
-		snap_add_feed(s, &fcap, xasprintf("plan:%s", pl->id),
-		    feed_ics(&w->plans[p], 1, 0, ob, now));
-		for (i = 0; i < pl->nagencies; i++) {
-			char *key = xasprintf("agency:%s", pl->agencies[i].id);
-
-			if (live_feed(s, key) != NULL) {
-				free(key);
-				continue;
-			}
-			snap_add_feed(s, &fcap, key,
-			    feed_agency(w->plans, w->nplans, pl->agencies[i].id,
-				ob, now, &found));
-		}
-	}
-	pthread_mutex_lock(&l->mu);
+	/*
+	 * The feeds as the last snapshot stamped them first: when nothing
+	 * in them changed (a reload of the same plans, a send that changed
+	 * no SEQUENCE), they keep their DTSTAMP, Last-Modified and ETag, and
+	 * the subscribers' calendars download nothing. The engine thread
+	 * alone writes l->snap: reading it here needs no lock.
+	 */
 	old = l->snap;
+	snap_feeds(s, w, ob, old != NULL ? old->built : now);
+	if (old != NULL && !feeds_same(s, old)) {
+		snap_feeds_free(s);
+		snap_feeds(s, w, ob, now);
+	} else if (old != NULL)
+		s->built = old->built;
+	pthread_mutex_lock(&l->mu);
 	l->snap = s;
 	pthread_mutex_unlock(&l->mu);
 	live_snap_put(l, old);

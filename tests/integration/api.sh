@@ -204,7 +204,20 @@ fi
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/jobs/0000000000000000")
 [ "$code" = 404 ] && ok "/jobs/UNKNOWN: 404" || ko "/jobs/UNKNOWN: $code"
 
-# --- a plan edit and SIGHUP: a new ETag
+# --- SIGHUP with nothing changed: the same ETag (subscribers download
+# nothing); a plan edit and SIGHUP: a new one
+n0=$(grep -c 'reloaded:' "$d/run.err")
+kill -HUP "$API_PID"
+i=0
+while [ "$(grep -c 'reloaded:' "$d/run.err")" -le "$n0" ] && [ "$i" -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+curl -s -D "$tmp/h15" -o /dev/null "$API/calendar.ics"
+etag=$(hdr ETag "$tmp/h1")
+[ "$(hdr ETag "$tmp/h15")" = "$etag" ] && [ "$(hdr Last-Modified "$tmp/h15")" = "$(hdr Last-Modified "$tmp/h1")" ] &&
+    ok "SIGHUP with the plans unchanged: the same ETag and Last-Modified" ||
+    ko "an unchanged reload changed the ETag ($etag -> $(hdr ETag "$tmp/h15"))"
 sed -i 's|title = "Tham mưu Giấy mời Hội nghị"|title = "Tham mưu Giấy mời Hội nghị (sửa)"|' \
     "$d/plans/129-KH-UBND.cfg"
 kill -HUP "$API_PID"
