@@ -100,7 +100,10 @@ reply(struct MHD_Connection *c, unsigned int status, const char *type,
 	}
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (allow != NULL)
+	/* 405's Allow; 401's challenge (RFC 6750) */
+	if (allow != NULL && strcmp(allow, "Bearer") == 0)
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+	else if (allow != NULL)
 		MHD_add_response_header(r, "Allow", allow);
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
@@ -1000,7 +1003,8 @@ route(struct api *a, struct MHD_Connection *c, struct req *r, const char *url,
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "POST", "%s takes POST", "/tasks/ID/done");
 		if ((au = auth_status(a, c)) != 0)
-			return reply_error(c, au, NULL, "%s",
+			return reply_error(c, au,
+			    au == MHD_HTTP_UNAUTHORIZED ? "Bearer" : NULL, "%s",
 			    au == MHD_HTTP_UNAUTHORIZED ?
 				"writes need Authorization: Bearer TOKEN" :
 				"wrong token");

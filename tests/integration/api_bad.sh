@@ -110,6 +110,9 @@ try "a job id with %00" 404 "$API/jobs/aa%00bb"
 try "a job id of 10,000 characters" 400 "$API/jobs/$long"
 try "an agency with .." 400 "$API/calendar/..%2Fx.ics"
 try "/dlr without its token" 403 "$API/dlr?id=x&status=1"
+curl -s -D "$tmp/h401" -o /dev/null -X POST "$T"
+grep -qi '^WWW-Authenticate: Bearer' "$tmp/h401" && ok "401 says WWW-Authenticate: Bearer" ||
+    ko "no WWW-Authenticate on 401"
 curl -s -D "$tmp/h405" -o /dev/null -X PUT "$API/metrics"
 grep -qi '^Allow: GET, HEAD' "$tmp/h405" && ok "405 says Allow: GET, HEAD" || ko "no Allow header on 405"
 
