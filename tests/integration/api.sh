@@ -201,6 +201,17 @@ PY
 then ok "/jobs/$jid: its outbox --json object and its attempt (sent, at sent_at)"
 else ko "/jobs/$jid ($code)" "$(head -c 300 "$tmp/job.json")"
 fi
+# A delivery report on an SMS sent through the file gateway: 8 (taken by
+# the SMSC) is noted, 1 makes it delivered (api_dlr.sh has the real Kannel).
+sid=$($PY -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1])) if j["state"] == "sent" and j["channel"] == "sms"][0])' "$tmp/outbox.json")
+curl -s -o /dev/null "$API/dlr?id=$sid&status=8&dlr_token=$API_DLR_TOKEN"
+s8=$(curl -s "$API/jobs/$sid" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["state"], j["attempt_log"][-1]["outcome"])')
+curl -s -o /dev/null "$API/dlr?id=$sid&status=1&dlr_token=$API_DLR_TOKEN"
+s1=$(curl -s "$API/jobs/$sid" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["state"], j["attempt_log"][-1]["outcome"])')
+[ "$s8" = "sent accepted" ] && [ "$s1" = "delivered delivered" ] &&
+    ok "/dlr: status 8 keeps SMS $sid sent (noted), status 1 makes it delivered" ||
+    ko "/dlr mapping: after 8: $s8; after 1: $s1"
+"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/outbox.json"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/jobs/0000000000000000")
 [ "$code" = 404 ] && ok "/jobs/UNKNOWN: 404" || ko "/jobs/UNKNOWN: $code"
 
@@ -266,7 +277,7 @@ if $PY - "$tmp/after.json" "$tmp/later.json" "$task" <<'PY'
 import json, sys
 a, l, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
 rem = [j for j in a if j["object"] == t and j["kind"] in ("task-reminder", "overdue")]
-unsent = [j for j in rem if j["state"] not in ("sent", "expired", "cancelled")]
+unsent = [j for j in rem if j["state"] not in ("sent", "delivered", "expired", "cancelled")]
 sent_later = [j for j in l if j["object"] == t and j["kind"] in ("task-reminder", "overdue")
               and j["state"] == "sent" and {x["id"]: x for x in a}[j["id"]]["state"] != "sent"]
 canc = [j for j in rem if j["state"] == "cancelled" and j["reason"] == "task done"]

@@ -54,6 +54,7 @@ T=$API/tasks/giay-moi/done
 try "no token" 401 -X POST "$T"
 try "a wrong token" 403 -X POST -H "Authorization: Bearer x$API_TOKEN" "$T"
 try "a token one byte short" 403 -X POST -H "Authorization: Bearer ${API_TOKEN%?}" "$T"
+try "the token with a byte after it" 403 -X POST -H "Authorization: Bearer ${API_TOKEN}x" "$T"
 try "Basic instead of Bearer" 401 -X POST -H "Authorization: Basic $API_TOKEN" "$T"
 try "malformed JSON" 400 -X POST -H "$A" -H 'Content-Type: application/json' --data '{"at": ' "$T"
 try "a JSON array, not an object" 400 -X POST -H "$A" --data '[1]' "$T"
