@@ -297,7 +297,8 @@ struct http_tmpl {
 	enum http_body body;
 	enum http_auth auth;
 	char	      *auth_header;
-	char	      *dlr_url; /* a template; NULL: none */
+	char	      *dlr_url;	       /* a template; NULL: none */
+	char	      *dlr_token_file; /* {dlr_token}'s file; NULL: none */
 	/* Success: one of status (none given: any 2xx); then, when ok is
 	 * given, the value at pointer of the JSON body (no pointer: the
 	 * body's start) must be one of ok, or of already_sent. A value in
@@ -380,6 +381,8 @@ struct service {
 	size_t		 ndefault_remind;
 	char		*http_listen;
 	char		*http_token_file;
+	char		*http_dlr_token_file; /* NULL: /dlr refuses all */
+	int		 http_on; /* loa.http.listen given: run serves it */
 	int		 max_parts;
 
 	struct gateway *gateways;

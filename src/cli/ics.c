@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "deliver/live.h"
 #include "deliver/outbox.h"
 #include "render/ical.h"
 #include "util/log.h"
 
 static const char ics_usage[] =
-    "usage: loa [-c FILE] ics [--event ID | --tasks | --all] [--method M] "
-    "[--now T]\n"
+    "usage: loa [-c FILE] ics [--event ID | --tasks | --all | --plan ID |\n"
+    "       --agency ID] [--method M] [--now T]\n"
     "\n"
     "Print iCalendar (RFC 5545) on stdout: with --event, the invitation of "
     "one\n"
@@ -23,34 +24,11 @@ static const char ics_usage[] =
     "event alone as published (PUBLISH); with --tasks, every task as a VTODO\n"
     "and a VEVENT at its due time; with --all (the default), the feed of "
     "every\n"
-    "event and task. --now sets DTSTAMP (default: the clock).\n";
+    "event and task; with --plan, one plan's feed; with --agency, the events\n"
+    "and deadlines of one agency (as GET /calendar.ics?plan=ID and\n"
+    "/calendar/AGENCY.ics serve them). --now sets DTSTAMP (default: the\n"
+    "clock).\n";
 
-
-/* What the outbox announced of ev: its SEQUENCE, 0 before any send. */
-static int
-fact_seq(void *arg, const struct plan *p, const struct event *ev)
-{
-	struct ob_event oe;
-	int		found, seq = 0;
-
-	if (outbox_event_get(arg, p->id, ev->id, &oe, &found) == -1)
-		log_warnx("%s", outbox_error(arg));
-	else if (found)
-		seq = oe.seq;
-	ob_event_clear(&oe);
-	return seq;
-}
-
-/* Whether the outbox has task t marked done. */
-static int
-fact_done(void *arg, const struct plan *p, const struct task *t)
-{
-	int done = 0;
-
-	if (outbox_task_is_done(arg, p->id, t->id, &done) == -1)
-		log_warnx("%s", outbox_error(arg));
-	return done;
-}
 
 /*
  * The object `loa ics --event ID` prints for event id of w: the request,
@@ -102,7 +80,7 @@ check_ics_opts(const char *event, const char *method, int tasks, int all)
 	if ((event != NULL) + tasks + all > 1) {
 		fprintf(stderr,
 		    "loa: ics: give one of --event, --tasks, "
-		    "--all\n");
+		    "--all, --plan, --agency\n");
 		return EXIT_USAGE;
 	}
 	if (method != NULL && strcmp(method, "REQUEST") != 0 &&
@@ -126,8 +104,10 @@ check_ics_opts(const char *event, const char *method, int tasks, int all)
 int
 cmd_ics(const char *cfg, int argc, char **argv)
 {
-	struct ical_facts  facts = { fact_seq, fact_done, NULL };
+	struct ical_facts  facts;
 	struct ical_facts *fp = NULL;
+	struct outbox	  *ob = NULL;
+	const char	  *plan = NULL, *agency = NULL;
 	struct world	   w;
 	const char	  *event = NULL, *method = NULL, *nowarg = NULL;
 	int64_t		   now = (int64_t)time(NULL);
@@ -145,6 +125,10 @@ cmd_ics(const char *cfg, int argc, char **argv)
 			method = argv[++i];
 		else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
 			nowarg = argv[++i];
+		else if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
+			plan = argv[++i];
+		else if (strcmp(argv[i], "--agency") == 0 && i + 1 < argc)
+			agency = argv[++i];
 		else if (strcmp(argv[i], "--tasks") == 0)
 			tasks = 1;
 		else if (strcmp(argv[i], "--all") == 0)
@@ -157,7 +141,8 @@ cmd_ics(const char *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (check_ics_opts(event, method, tasks, all) != 0)
+	if (check_ics_opts(event, method, tasks,
+		all + (plan != NULL) + (agency != NULL)) != 0)
 		return EXIT_USAGE;
 	if (nowarg != NULL &&
 	    arg_time("--now", nowarg, cli_zone(cfg), &now) == -1)
@@ -169,24 +154,37 @@ cmd_ics(const char *cfg, int argc, char **argv)
 	if (access(w.svc->store, F_OK) == 0) {
 		char err[512];
 
-		if ((facts.arg = outbox_open(w.svc->store, err, sizeof(err))) ==
+		if ((ob = outbox_open(w.svc->store, err, sizeof(err))) ==
 		    NULL) {
 			log_warnx("%s", err);
 			world_free(&w);
 			return EXIT_RUNTIME;
 		}
+		feed_facts(&facts, ob);
 		fp = &facts;
 	}
 	if (event != NULL)
 		out = event_object(&w, cfg, event, method, fp, now);
-	else
-		out = ical_feed(w.plans, w.nplans, tasks, fp, now);
+	else if (plan != NULL) {
+		struct plan *p = world_plan(&w, plan);
+
+		if (p == NULL)
+			fprintf(stderr, "loa: ics: no plan \"%s\" in %s\n",
+			    plan, cfg);
+		else
+			out = feed_ics(&p, 1, 0, ob, now);
+	} else if (agency != NULL) {
+		out = feed_agency(w.plans, w.nplans, agency, ob, now, &found);
+		if (!found)
+			fprintf(stderr, "loa: ics: no agency \"%s\" in %s\n",
+			    agency, cfg);
+	} else
+		out = feed_ics(w.plans, w.nplans, tasks, ob, now);
 	found = out != NULL;
 	if (found)
 		fputs(out, stdout);
 	free(out);
-	if (fp != NULL)
-		outbox_close(fp->arg);
+	outbox_close(ob);
 	world_free(&w);
 	if (!found)
 		return EXIT_INVALID;

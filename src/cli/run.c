@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "cli/cli.h"
 #include "deliver/engine.h"
+#include "deliver/live.h"
 #include "deliver/outbox.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -29,6 +31,8 @@ cmd_run(const char *cfg, int argc, char **argv)
 	struct world	  *w = xcalloc(1, sizeof(*w));
 	struct engine	  *e;
 	struct engine_opts o = { 0 };
+	struct live	  *live = NULL;
+	struct api	  *api = NULL;
 	const char	  *nowarg = NULL;
 	int64_t		   now = (int64_t)time(NULL), offset = 0;
 	int		   once = 0, dry = 0, i, rc;
@@ -93,14 +97,37 @@ cmd_run(const char *cfg, int argc, char **argv)
 	o.config = cfg;
 	o.dry_run = dry;
 	o.trace = log_verbose() > 0 || once || dry ? stdout : NULL;
+	/* The HTTP API (SPEC §11): served while the service runs. */
+	if (!dry && !once && w->svc->http_on)
+		o.live = live = live_new(now);
 	if ((e = engine_new(w, w->svc->store, &o, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		live_free(live);
 		return EXIT_RUNTIME;
+	}
+	if (live != NULL) {
+		struct api_opts ao;
+
+		memset(&ao, 0, sizeof(ao));
+		ao.listen = w->svc->http_listen;
+		ao.store = w->svc->store;
+		ao.token_file = w->svc->http_token_file;
+		ao.dlr_token_file = w->svc->http_dlr_token_file;
+		ao.offset = offset;
+		ao.live = live;
+		if ((api = api_start(&ao, err, sizeof(err))) == NULL) {
+			log_warnx("%s; not started", err);
+			engine_free(e);
+			live_free(live);
+			return 1;
+		}
 	}
 	if (dry)
 		rc = engine_dry_run(e, now, stdout) == -1 ? EXIT_RUNTIME : 0;
 	else
 		rc = engine_run(e, once, offset);
+	api_stop(api);
 	engine_free(e);
+	live_free(live);
 	return rc;
 }

@@ -20,6 +20,7 @@
 
 static int		     sigpipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_hup, got_term, exit_now;
+static volatile sig_atomic_t api_hup; /* the reload is the API's */
 static int		     serving; /* the loop handles SIGHUP */
 
 static void
@@ -68,6 +69,18 @@ engine_signals(int loading)
 	return 0;
 }
 
+void
+engine_request_reload(void)
+{
+	char c = (char)SIGHUP;
+
+	api_hup = 1;
+	got_hup = 1;
+	if (sigpipe[1] != -1 && write(sigpipe[1], &c, 1) == -1) {
+		/* The pipe is full: the flag says it. */
+	}
+}
+
 int
 engine_stopping(void)
 {
@@ -96,6 +109,17 @@ clock_fnow(int64_t offset)
 	return (double)(ts.tv_sec + offset) + (double)ts.tv_nsec / 1e9;
 }
 
+/* The API's snapshot of the plans and their feeds, anew. */
+static void
+publish(struct engine *e, int64_t now)
+{
+	if (e->o.live == NULL)
+		return;
+	e->feed_dirty = 0;
+	e->published = now;
+	live_publish(e->o.live, e->w, e->ob, now);
+}
+
 /* SIGHUP: load the config again; keep the old one when the new fails. */
 static void
 reload(struct engine *e, int64_t now)
@@ -106,7 +130,12 @@ reload(struct engine *e, int64_t now)
 	char		       err[512];
 	int		       rc;
 
-	log_warnx("SIGHUP: reloading %s", e->o.config);
+	if (api_hup) {
+		api_hup = 0;
+		log_info("a task marked done over HTTP: reloading %s",
+		    e->o.config);
+	} else
+		log_warnx("SIGHUP: reloading %s", e->o.config);
 	/* Between batches with nothing in flight, a SIGTERM while the new
 	 * config loads exits at once: every outcome is committed. */
 	exit_now = engine_inflight(e) == 0;
@@ -123,6 +152,7 @@ reload(struct engine *e, int64_t now)
 		log_warnx("reload refused: %s has %d error%s; the running "
 			  "config stays",
 		    e->o.config, d.errors, d.errors == 1 ? "" : "s");
+		live_reload(e->o.live, 0);
 		world_free(nw);
 		free(nw);
 		return;
@@ -132,6 +162,7 @@ reload(struct engine *e, int64_t now)
 	 * and the running ones go on. */
 	if (engine_regateway(e, nw, now, err, sizeof(err)) == -1) {
 		log_warnx("reload refused: %s; the running config stays", err);
+		live_reload(e->o.live, 0);
 		world_free(nw);
 		free(nw);
 		return;
@@ -143,6 +174,8 @@ reload(struct engine *e, int64_t now)
 		log_warnx("reloaded: %d added, %d moved, %d cancelled, "
 			  "%d updates, %d cancellations",
 		    rs.added, rs.moved, rs.cancelled, rs.updates, rs.cancels);
+	live_reload(e->o.live, 1);
+	publish(e, now);
 }
 
 int
@@ -175,6 +208,7 @@ engine_run(struct engine *e, int once, int64_t offset)
 		return engine_once(e, now) == -1 ? 3 : 0;
 
 	serving = 1;
+	publish(e, now);
 	log_info("running: %zu plan%s", e->w->nplans,
 	    e->w->nplans == 1 ? "" : "s");
 	while (!got_term) {
@@ -194,6 +228,10 @@ engine_run(struct engine *e, int once, int64_t offset)
 			rc = 3;
 			break;
 		}
+		/* A SEQUENCE went out: the feed shows it, at most once a
+		 * second while invitations go. */
+		if (e->feed_dirty && (int64_t)floor(fnow) > e->published)
+			publish(e, (int64_t)floor(fnow));
 		if (got_term)
 			break;
 		/*
@@ -227,6 +265,9 @@ engine_run(struct engine *e, int once, int64_t offset)
 		nfd = engine_pollfds(e, pfd, 1, ENGINE_MAXFDS, &timeout);
 		if (timeout < 0 && engine_inflight(e) > 0)
 			timeout = 1000; /* a gateway that said nothing */
+		if (e->feed_dirty && e->o.live != NULL &&
+		    (timeout < 0 || timeout > 1000))
+			timeout = 1000; /* the feed's SEQUENCEs, soon */
 		if ((n = poll(pfd, (nfds_t)nfd, timeout)) == -1 &&
 		    errno != EINTR) {
 			log_warn("poll");

@@ -17,11 +17,15 @@
 
 struct engine;
 
+struct live;
+
 struct engine_opts {
-	const char *config; /* path, for reloads */
-	const char *files;  /* simulate: every gateway writes here */
-	int	    dry_run;
-	FILE	   *trace; /* each send is printed here, or NULL */
+	const char  *config; /* path, for reloads */
+	const char  *files;  /* simulate: every gateway writes here */
+	int	     dry_run;
+	FILE	    *trace; /* each send is printed here, or NULL */
+	/* The HTTP API's view of the service (live.h), or NULL. */
+	struct live *live;
 };
 
 /* What reconciliation did. */
@@ -87,6 +91,9 @@ int	engine_run(struct engine *, int once, int64_t offset);
  * too. 0, or -1 (logged).
  */
 int	engine_signals(int loading);
+/* Ask the service loop to reload as SIGHUP does (the HTTP API, after a
+ * task is marked done): safe from any thread. */
+void	engine_request_reload(void);
 /* Whether SIGTERM or SIGINT came: reconciliation rolls back, a step
  * claims no more. */
 int	engine_stopping(void);

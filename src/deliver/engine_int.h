@@ -8,6 +8,7 @@
 #define LOA_ENGINE_INT_H
 
 #include "deliver/engine.h"
+#include "deliver/live.h"
 #include "deliver/outbox.h"
 #include "deliver/policy.h"
 #include "gw/gw.h"
@@ -22,8 +23,9 @@
 struct sendctx {
 	struct ob_job	 job;
 	struct gw_answer ans;
-	int		 skip;	  /* released or finished already */
-	int		 release; /* not handed: back to pending, untried */
+	int		 skip;	   /* released or finished already */
+	int		 release;  /* not handed: back to pending, untried */
+	double		 t_submit; /* monotonic, for its duration */
 };
 
 /* Sends a gateway took (GW_INFLIGHT) and has not answered yet. */
@@ -60,8 +62,10 @@ struct engine {
 	 * the same way. Both are rebuilt by every reconciliation.
 	 */
 	struct arena *facts;
-	struct strmap ghosts; /* -> struct named (N_EVENT) */
-	struct strmap done;   /* -> the task */
+	struct strmap ghosts;	  /* -> struct named (N_EVENT) */
+	struct strmap done;	  /* -> the task */
+	int	      feed_dirty; /* an event's SEQUENCE went out */
+	int64_t	      published;  /* when the API's snapshot was made */
 };
 
 /* The key of an object of plan p in the engine's maps (arena-owned). */

@@ -1168,7 +1168,11 @@ outbox_sent(struct outbox *ob, const char *id, int64_t rowid, int64_t now,
 {
 	/* By the claim's rowid: the table itself, not the id's index. */
 	if (ob_prepare(ob, &ob->sent,
-		"UPDATE jobs SET state = 'sent', sent_at = ?2, "
+		/* A delivery report may come (api/) before the send is
+		 * recorded: then the job is delivered already. */
+		"UPDATE jobs SET state = CASE WHEN EXISTS (SELECT 1 FROM "
+		"attempts WHERE job = ?4 AND outcome = 'delivered') THEN "
+		"'delivered' ELSE 'sent' END, sent_at = ?2, "
 		/* A text cut to fit max_parts says so (gw_msg.note). */
 		"reason = CASE WHEN ?3 LIKE 'cut to % part% (was %)%' "
 		"THEN substr(?3, 1, instr(?3, ')')) END, "
@@ -1930,4 +1934,217 @@ outbox_alert_supersede(struct outbox *ob, const char *plan, const char *item,
 	    "'broadcast' AND channel = 'broadcast' AND payload LIKE 'cap %' "
 	    "AND seq < ?3 AND state IN " SQL_UNSENT,
 	    "ssiI", plan, item, seq, now);
+}
+
+/*
+ * The HTTP API's reads and its two writes (api/api.c): paged listing,
+ * attempts, counts, the oldest due job, and delivery reports.
+ */
+int
+outbox_page(struct outbox *ob, const struct ob_filter *f, const char *after,
+    int limit, struct ob_job **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT " JOB_COLS " FROM jobs WHERE id > ?1 AND "
+		"(?2 IS NULL OR state = ?2) AND (?3 IS NULL OR kind = ?3) AND "
+		"(?4 IS NULL OR channel = ?4) AND "
+		"(?5 IS NULL OR recipient = ?5) AND "
+		"(?6 IS NULL OR object = ?6) ORDER BY id LIMIT ?7",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, after != NULL ? after : "");
+	bind_text(st, 2, f->state < JS__N ? job_state_names[f->state] : NULL);
+	bind_text(st, 3, f->kind < JK__N ? job_kind_names[f->kind] : NULL);
+	bind_text(st, 4, f->channel < CH__N ? channel_names[f->channel] : NULL);
+	bind_text(st, 5, f->recipient);
+	bind_text(st, 6, f->object);
+	sqlite3_bind_int(st, 7, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		if (ob_row(ob, st, &(*v)[*n]) == -1) {
+			ob_job_clear(&(*v)[*n]);
+			rc = -1;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	while (*n > 0)
+		ob_job_clear(&(*v)[--*n]);
+	free(*v);
+	*v = NULL;
+	return rc == -1 ? -1 : ob_fail(ob, "outbox: listing jobs");
+}
+
+void
+ob_attempts_free(struct ob_attempt *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].outcome);
+		free(v[i].answer);
+	}
+	free(v);
+}
+
+int
+outbox_attempts(struct outbox *ob, const char *id, struct ob_attempt **v,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t	      cap = 0;
+	int	      rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT at, outcome, answer FROM attempts WHERE job = ?1 "
+		"ORDER BY rowid",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(v, &cap, *n + 1, sizeof(**v));
+		(*v)[*n].at = sqlite3_column_int64(st, 0);
+		(*v)[*n].outcome = col_text(st, 1);
+		(*v)[*n].answer = col_text(st, 2);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	ob_attempts_free(*v, *n);
+	*v = NULL;
+	*n = 0;
+	return ob_fail(ob, "outbox: reading attempts of %s", id);
+}
+
+int
+outbox_counts(struct outbox *ob, int64_t c[JS__N][JK__N][CH__N])
+{
+	sqlite3_stmt  *st;
+	enum job_state s;
+	enum job_kind  k;
+	enum channel   ch;
+	int	       rc;
+
+	memset(c, 0, sizeof(int64_t) * JS__N * JK__N * CH__N);
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT state, kind, channel, count(*) FROM jobs "
+		"GROUP BY state, kind, channel",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (job_state_from_name(col_name(st, 0), &s) == -1 ||
+		    job_kind_from_name(col_name(st, 1), &k) == -1 ||
+		    channel_from_name(col_name(st, 2), &ch) == -1) {
+			snprintf(ob->err, sizeof(ob->err),
+			    "outbox: a job of unknown state, kind or channel "
+			    "(%s, %s, %s)",
+			    col_name(st, 0), col_name(st, 1), col_name(st, 2));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		c[s][k][ch] += sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ob_fail(ob, "outbox: counting jobs");
+}
+
+int
+outbox_oldest_due(struct outbox *ob, int64_t now, int64_t *at)
+{
+	sqlite3_stmt *st;
+	int	      rc;
+
+	*at = TIMEX_NONE;
+	if (sqlite3_prepare_v2(ob->db,
+		"SELECT min(next_at) FROM jobs WHERE state IN " SQL_READY
+		" AND next_at <= ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*at = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : ob_fail(ob, "outbox: the oldest due job");
+}
+
+int
+outbox_dlr(struct outbox *ob, const char *id, int status, const char *report,
+    int64_t now, int *found)
+{
+	const char *outcome;
+	int	    n = 0;
+
+	*found = 0;
+	switch (status) {
+	case 1:
+		outcome = "delivered";
+		break;
+	case 2:
+	case 16:
+		outcome = "undelivered";
+		break;
+	case 4:
+		outcome = "queued";
+		break;
+	case 8:
+		outcome = "accepted";
+		break;
+	default:
+		outcome = "report";
+		break;
+	}
+	if (outbox_begin(ob) == -1)
+		return -1;
+	/* Only a job that went out takes a report; one still `sending`
+	 * (the report came before the gateway's answer was recorded) is
+	 * made delivered by outbox_sent. */
+	if (ob_write(ob, "noting a delivery report", &n,
+		"INSERT INTO attempts (job, at, outcome, answer) SELECT id, "
+		"?2, ?3, ?4 FROM jobs WHERE id = ?1 AND state IN ('sending', "
+		"'sent', 'delivered')",
+		"sIss", id, now, outcome, report) == -1 ||
+	    (n > 0 && status == 1 &&
+		ob_write(ob, "marking a job delivered", NULL,
+		    "UPDATE jobs SET state = 'delivered', updated = ?2 WHERE "
+		    "id = ?1 AND state = 'sent'",
+		    "sI", id, now) == -1) ||
+	    (n > 0 && (status == 2 || status == 16) &&
+		ob_write(ob, "noting an undelivered message", NULL,
+		    "UPDATE jobs SET last_error = ?2 WHERE id = ?1", "ss", id,
+		    report) == -1)) {
+		outbox_rollback(ob);
+		return -1;
+	}
+	if (outbox_commit(ob) == -1)
+		return -1;
+	*found = n > 0;
+	return 0;
+}
+
+int
+outbox_data_version(struct outbox *ob, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int	      rc;
+
+	if (sqlite3_prepare_v2(ob->db, "PRAGMA data_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ob_fail(ob, "outbox: prepare");
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : ob_fail(ob, "outbox: data_version");
 }

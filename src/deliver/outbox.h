@@ -251,5 +251,47 @@ void ob_airings_free(struct ob_airing *, size_t n);
 /* Record airing id aired at at (state delivered, an attempt "aired"),
  * when it is sent, pending or failed: *changed 1, else 0. */
 int  outbox_aired(struct outbox *, const char *id, int64_t at, int *changed);
+/*
+ * The HTTP API's (api/api.c). A page of jobs in id order after after (""
+ * or NULL: from the first), at most limit, matching every filter given
+ * (JS__N, JK__N, CH__N, NULL: any).
+ */
+struct ob_filter {
+	enum job_state state;
+	enum job_kind  kind;
+	enum channel   channel;
+	const char    *recipient;
+	const char    *object;
+};
+int outbox_page(struct outbox *, const struct ob_filter *, const char *after,
+    int limit, struct ob_job **v, size_t *n);
+/* A job's attempts, oldest first. */
+struct ob_attempt {
+	int64_t at;
+	char   *outcome; /* sent, tempfail, permfail, delivered, ... */
+	char   *answer;
+};
+int  outbox_attempts(struct outbox *, const char *id, struct ob_attempt **v,
+     size_t *n);
+void ob_attempts_free(struct ob_attempt *, size_t n);
+/* How many jobs there are of each state, kind and channel. */
+int  outbox_counts(struct outbox *, int64_t c[JS__N][JK__N][CH__N]);
+/* The next_at of the job waiting longest to be sent (due by now), or
+ * TIMEX_NONE. */
+int  outbox_oldest_due(struct outbox *, int64_t now, int64_t *at);
+/* A number that changes when another connection commits to the outbox
+ * (PRAGMA data_version): what the API caches is stale. */
+int  outbox_data_version(struct outbox *, int64_t *v);
+/*
+ * A delivery report (Kannel's status: 1 delivered, 2 undelivered, 4
+ * queued, 8 accepted by the SMSC, 16 rejected by it) for job id, kept in
+ * its attempts with report; 1 makes a sent job delivered, 2 and 16 keep
+ * it sent with the report as its last error. A job still `sending` (the
+ * report came first) takes it too: outbox_sent makes it delivered. *found
+ * is 0 when no job that went out has that id (nothing changed). Its own
+ * transaction.
+ */
+int  outbox_dlr(struct outbox *, const char *id, int status, const char *report,
+     int64_t now, int *found);
 
 #endif

@@ -815,6 +815,8 @@ reconcile_note_invited(struct engine *e, struct plan *p, const struct ob_job *j)
 	int		    found, rc;
 	char		   *fp;
 
+	e->feed_dirty = 1; /* the feed shows the SEQUENCE sent */
+
 	if (n == NULL || n->kind != N_EVENT)
 		return 0;
 	if (outbox_event_get(e->ob, p->id, j->object, &oe, &found) == -1)

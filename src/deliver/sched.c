@@ -102,6 +102,28 @@ gw_open(const struct world *w, const struct engine_opts *o, const char *base,
 	return 0;
 }
 
+/* The gateways as the API shows them. */
+static void
+live_gateways(struct engine *e)
+{
+	int ch;
+
+	for (ch = 0; ch < CH__N; ch++)
+		live_gateway(e->o.live, (enum channel)ch,
+		    e->gw[ch].cfg != NULL ? e->gw[ch].cfg->id : "default",
+		    e->gw[ch].backend->name);
+}
+
+/* A monotonic clock, for how long a send took. */
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 struct engine *
 engine_new(struct world *w, const char *store, const struct engine_opts *o,
     char *err, size_t errlen)
@@ -127,6 +149,7 @@ engine_new(struct world *w, const char *store, const struct engine_opts *o,
 		}
 	e->facts = arena_new();
 	e->expired_at = TIMEX_NONE;
+	live_gateways(e);
 	return e;
 }
 
@@ -165,7 +188,9 @@ engine_regateway(struct engine *e, const struct world *nw, int64_t now,
 		e->bucket[ch] = nb[ch];
 		e->limit[ch] = nl[ch];
 		e->pause[ch] = 0;
+		live_pause(e->o.live, (enum channel)ch, 0);
 	}
+	live_gateways(e);
 	return 0;
 }
 
@@ -290,10 +315,21 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 	enum policy_outcome o = policy_outcome(c->ans.result == GW_OK,
 	    c->ans.result == GW_TEMPFAIL, j->attempts, j->first_at, now);
 
+	int64_t next = TIMEX_NONE;
+
 	/* The gateway's config is at fault, not the message: mending it
 	 * must be enough, so the job is never given up on. */
 	if (c->ans.result == GW_CONFFAIL)
 		o = PO_RETRY;
+	if (o == PO_RETRY)
+		next = now +
+		    retry_delay(j->attempts,
+			(double)rand_r(&e->seed) / ((double)RAND_MAX + 1),
+			c->ans.retry_after);
+	if (!c->skip)
+		live_send(e->o.live, j->channel, c->ans.result,
+		    mono() - c->t_submit, now,
+		    next != TIMEX_NONE ? (double)next : 0, c->ans.text);
 	switch (o) {
 	case PO_SENT:
 		if (outbox_sent(e->ob, j->id, j->rowid, now, c->ans.text) == -1)
@@ -317,12 +353,7 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 		e->expired_at = TIMEX_NONE;
 		e->st.failed++;
 		engine_trace(e, j, "retry", c->ans.text);
-		return outbox_retry(e->ob, j->id, now,
-		    now +
-			retry_delay(j->attempts,
-			    (double)rand_r(&e->seed) / ((double)RAND_MAX + 1),
-			    c->ans.retry_after),
-		    c->ans.text);
+		return outbox_retry(e->ob, j->id, now, next, c->ans.text);
 	case PO_DEAD:
 	default:
 		e->st.dead++;
@@ -476,6 +507,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 
 	memset(&c->ans, 0, sizeof(c->ans));
 	c->ans.id = j->id;
+	c->t_submit = mono();
 	if (p == NULL) {
 		c->ans.result = GW_PERMFAIL;
 		snprintf(c->ans.text, sizeof(c->ans.text),
@@ -576,6 +608,8 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 		}
 		break;
 	}
+	live_lag(e->o.live, e->fnow - (double)j->due);
+	c->t_submit = mono();
 	e->gw[j->channel].backend->submit(&e->gw[j->channel], &m, &c->ans);
 out:
 	free(data);
@@ -638,6 +672,7 @@ note_answer(struct engine *e, enum channel ch, const struct gw_answer *a)
 			 "to it until then",
 		    channel_names[ch], (long long)a->retry_after);
 	e->pause[ch] = until;
+	live_pause(e->o.live, ch, until);
 }
 
 /* A gateway answered for a send it had taken: move it to landed. */

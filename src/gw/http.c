@@ -70,6 +70,7 @@ struct hgw {
 	int		  insecure;
 	char		 *user;
 	char		 *secret;
+	char		 *dlr_secret;  /* {dlr_token}: the API's /dlr */
 	int		  user_secret; /* the user came from the environment */
 	int		  conflogged;
 	struct hx	 *fly; /* in flight */
@@ -142,6 +143,8 @@ hval_raw(struct hvals *v, const char *n, size_t len)
 		return v->dlr != NULL ? v->dlr : "";
 	if (IS("user"))
 		return v->g->user != NULL ? v->g->user : "";
+	if (IS("dlr_token"))
+		return v->g->dlr_secret != NULL ? v->g->dlr_secret : "";
 	if (IS("password") || IS("token"))
 		return v->g->secret != NULL ? v->g->secret : "";
 #undef IS
@@ -938,6 +941,7 @@ tmpl_copy(struct arena *a, const struct http_tmpl *t)
 	c->url = astr(a, t->url);
 	c->auth_header = astr(a, t->auth_header);
 	c->dlr_url = astr(a, t->dlr_url);
+	c->dlr_token_file = astr(a, t->dlr_token_file);
 	c->pointer = astr(a, t->pointer);
 	field_copy(a, &c->headers, &t->headers);
 	field_copy(a, &c->query, &t->query);
@@ -1022,7 +1026,11 @@ http_init(struct gw *gw, char *err, size_t errlen)
 	if (secret_from(cfg->id, "password", cfg->password_env,
 		cfg->password_file, &g->secret, err, errlen) == -1 ||
 	    secret_from(cfg->id, "token", cfg->token_env, cfg->token_file,
-		&g->secret, err, errlen) == -1)
+		&g->secret, err, errlen) == -1 ||
+	    (cfg->http->dlr_token_file != NULL &&
+		secret_from(cfg->id, "dlr token", NULL,
+		    cfg->http->dlr_token_file, &g->dlr_secret, err,
+		    errlen) == -1))
 		goto fail;
 	/* A JSON body cannot carry what is not UTF-8 (jansson would make
 	 * it ""): said now, not at every send. */
@@ -1054,6 +1062,9 @@ fail:
 	if (g->secret != NULL)
 		explicit_bzero(g->secret, strlen(g->secret));
 	free(g->secret);
+	if (g->dlr_secret != NULL)
+		explicit_bzero(g->dlr_secret, strlen(g->dlr_secret));
+	free(g->dlr_secret);
 	free(g);
 	return -1;
 }
@@ -1077,6 +1088,9 @@ http_shutdown(struct gw *gw)
 	if (g->secret != NULL)
 		explicit_bzero(g->secret, strlen(g->secret));
 	free(g->secret);
+	if (g->dlr_secret != NULL)
+		explicit_bzero(g->dlr_secret, strlen(g->dlr_secret));
+	free(g->dlr_secret);
 	free(g);
 	gw->priv = NULL;
 }

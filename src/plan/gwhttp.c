@@ -18,7 +18,7 @@
 /* The placeholders of a request template (gw/http.c fills them in). */
 static const char *const gwh_names[] = { "to", "to_national", "to_digits",
 	"text", "id", "sender", "coding", "dlr_url", "parts", "user",
-	"password", "token", "encoding", "unicode", NULL };
+	"password", "token", "encoding", "unicode", "dlr_token", NULL };
 
 static const struct {
 	const char *name;
@@ -424,7 +424,8 @@ gwh_uses_any(const struct http_tmpl *h, const char *name)
 
 /* A Kannel delivery report comes back to loa's own listener. */
 static void
-gwh_kannel_dlr(struct cfg *c, struct http_tmpl *h, const char *listen)
+gwh_kannel_dlr(struct cfg *c, struct http_tmpl *h, const char *listen,
+    const char *dlr_token_file)
 {
 	struct tfield f;
 
@@ -437,9 +438,16 @@ gwh_kannel_dlr(struct cfg *c, struct http_tmpl *h, const char *listen)
 	f.sub[0].value = "31";
 	f.sub[1].name = "dlr-url";
 	f.sub[1].value = "{dlr_url}";
-	if (h->dlr_url == NULL)
+	/* The report's own secret rides in its URL (Kannel sends no
+	 * headers): /dlr checks it. */
+	if (h->dlr_url == NULL && dlr_token_file != NULL)
+		h->dlr_url = arena_printf(c->a,
+		    "http://%s/dlr?id={id}&status=%%d&dlr_token={dlr_token}",
+		    listen);
+	else if (h->dlr_url == NULL)
 		h->dlr_url = arena_printf(c->a,
 		    "http://%s/dlr?id={id}&status=%%d", listen);
+	h->dlr_token_file = (char *)dlr_token_file;
 	gwh_merge(c->a, &h->query, &f);
 }
 
@@ -450,6 +458,9 @@ svc_gw_http(struct cfg *c, config_setting_t *root, config_setting_t *g,
 	struct http_tmpl *h = arena_alloc(c->a, sizeof(*h));
 	config_setting_t *listen = config_setting_lookup(root,
 	    "loa.http.listen");
+	config_setting_t *dtf = config_setting_lookup(root,
+	    "loa.http.dlr_token_file");
+	const char	 *dlr_token_file = NULL;
 	int		  secret, user;
 	size_t		  i;
 
@@ -483,12 +494,18 @@ svc_gw_http(struct cfg *c, config_setting_t *root, config_setting_t *g,
 	}
 	gwh_layer(c, g, path, h);
 	if (gw->preset != NULL && strcmp(gw->preset, "kannel") == 0 &&
-	    (listen != NULL || h->dlr_url != NULL))
+	    (listen != NULL || h->dlr_url != NULL)) {
+		/* Its path is resolved with the service's (service.c). */
+		if (dtf != NULL &&
+		    config_setting_type(dtf) == CONFIG_TYPE_STRING)
+			dlr_token_file = config_setting_get_string(dtf);
 		gwh_kannel_dlr(c, h,
 		    listen != NULL &&
 			    config_setting_type(listen) == CONFIG_TYPE_STRING ?
 			config_setting_get_string(listen) :
-			"127.0.0.1:8787");
+			"127.0.0.1:8787",
+		    dlr_token_file);
+	}
 	if (h->url == NULL)
 		cfg_error(c, g, path, "url",
 		    "missing; expected the gateway's URL, as "

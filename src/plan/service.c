@@ -939,7 +939,7 @@ static void
 svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 {
 	static const char *const keys[] = { "listen", "token_file", "token_env",
-		NULL };
+		"dlr_token_file", NULL };
 	config_setting_t	*g;
 
 	if ((g = cfg_group(c, loa, "loa", "http")) != NULL) {
@@ -950,6 +950,12 @@ svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 		if (svc->http_token_file != NULL)
 			svc->http_token_file = cfg_resolve_path(svc->arena,
 			    svc->dir, svc->http_token_file);
+		svc->http_dlr_token_file = cfg_str(c, g, "loa.http",
+		    "dlr_token_file", 0);
+		if (svc->http_dlr_token_file != NULL)
+			svc->http_dlr_token_file = cfg_resolve_path(svc->arena,
+			    svc->dir, svc->http_dlr_token_file);
+		svc->http_on = svc->http_listen != NULL;
 	}
 	if (svc->http_listen == NULL)
 		svc->http_listen = arena_strdup(svc->arena, "127.0.0.1:8787");
@@ -1018,6 +1024,17 @@ service_read(const char *path, struct diag *d)
 	svc_http(&c, loa, svc);
 
 	svc_gateways(&c, &cf, svc);
+	{
+		size_t i;
+
+		/* A Kannel report's secret: the file the API checks. */
+		for (i = 0; i < svc->ngateways; i++)
+			if (svc->gateways[i].http != NULL &&
+			    svc->gateways[i].http->dlr_token_file != NULL)
+				svc->gateways[i]
+				    .http
+				    ->dlr_token_file = svc->http_dlr_token_file;
+	}
 	svc_channels(&c, &cf, svc);
 	svc_broadcast(&c, &cf, svc);
 	svc_templates(&c, &cf, svc);

@@ -1,0 +1,112 @@
+#!/bin/sh
+# api_dlr.sh: delivery reports through a real Kannel (bearerbox, smsbox and
+# its fake SMSC, tests/tools/kannel.sh). The seed's SMS go out through the
+# kannel preset of a `loa run` with loa.http.listen and a dlr token: the
+# preset's dlr-url points at loa's /dlr with the job's id, %d and the token.
+# Kannel calls it when the fake SMSC takes each message (status 8, noted in
+# the job's attempts); a status 1 report (delivered to the phone, which the
+# fake SMSC cannot send) made the way Kannel makes it turns the job
+# `delivered`; 2 keeps it sent with the report as its last error. A report
+# of an unknown id: 200, logged. A wrong dlr token: 403 and nothing changed.
+set -u
+: "${LOA:?}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+. "$LOA_SRC/tests/tools/kannel.sh"
+. "$LOA_SRC/tests/tools/api.sh"
+sanitizer_logs "$tmp"
+trap 'api_stop; kannel_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+d=$tmp/c
+
+if ! kannel_start "$tmp" loa 'k4nn3l-pw'; then
+	ko "Kannel does not start" "$(tail -5 "$tmp"/*.out)"
+	exit 1
+fi
+ok "Kannel is up on 127.0.0.1:$KANNEL_SENDSMS"
+export LOA_KANNEL_PASSWORD='k4nn3l-pw'
+api_conf "$d" "gateways = ( { id = \"sms\"; kind = \"http\"; preset = \"kannel\";
+    url = \"http://127.0.0.1:$KANNEL_SENDSMS/cgi-bin/sendsms\"; user = \"loa\";
+    password_env = \"LOA_KANNEL_PASSWORD\"; concurrency = 100; } );
+channels = { sms = \"sms\"; };"
+if ! api_start "$d" "2025-12-19 08:00"; then
+	ko "loa run does not serve /healthz" "$(tail -5 "$d/run.err")"
+	exit 1
+fi
+ok "loa run with the kannel gateway serves the API on $API"
+
+# Kannel's reports come to /dlr for every SMS: the fake SMSC reports each
+# message delivered (1) and taken by the SMSC (8).
+sms() {
+	"$LOA" -c "$d/loa.cfg" outbox --json | $PY -c '
+import json, sys
+j = [j for j in json.load(sys.stdin) if j["channel"] == "sms" and j["state"] in ("sent", "delivered")]
+print(len(j), sum(1 for x in j if x["state"] == "delivered"), " ".join(x["id"] for x in j))'
+}
+# (Until every SMS sent is delivered, and no more are sent for a second.)
+i=0 last=0 same=0
+while [ "$i" -lt 150 ]; do
+	set -- $(sms)
+	if [ "$1" -gt 0 ] && [ "$1" = "$2" ] && [ "$1" = "$last" ]; then
+		same=$((same + 1))
+		[ "$same" -ge 4 ] && break
+	else
+		same=0
+	fi
+	last=$1
+	sleep 0.25
+	i=$((i + 1))
+done
+echo "$1 SMS sent, $2 delivered"
+[ "$1" -gt 0 ] && [ "$1" = "$2" ] &&
+    ok "Kannel called the dlr-url of each of the $1 SMS: every one delivered" ||
+    ko "Kannel's reports: $2 of $1 delivered" "$(tail -3 "$tmp/smsbox.log")"
+shift 2
+jid=$1 jid2=$2 jid3=$3
+curl -s -o "$tmp/job.json" "$API/jobs/$jid"
+$PY -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+o = [a["outcome"] for a in j["attempt_log"]]
+sys.exit(0 if j["state"] == "delivered" and o[0] == "sent" and sorted(o[1:]) == ["accepted", "delivered"] else 1)' \
+    "$tmp/job.json" && ok "job $jid: sent, then Kannel's reports kept in its attempts (delivered, accepted)" ||
+    ko "attempts of $jid" "$(cat "$tmp/job.json")"
+
+# A report of failure after (2, as Kannel sends it): kept with its words,
+# the job's state is not undone.
+curl -s -o /dev/null "$API/dlr?id=$jid2&status=2&dlr_token=$API_DLR_TOKEN&answer=stat:UNDELIV"
+curl -s -o "$tmp/job2.json" "$API/jobs/$jid2"
+$PY -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if j["state"] in ("sent", "delivered") and "UNDELIV" in (j["last_error"] or "") and j["attempt_log"][-1]["outcome"] == "undelivered" else 1)' \
+    "$tmp/job2.json" && ok "status 2: job $jid2 keeps its state, undelivered kept as its last error and attempt" ||
+    ko "status 2" "$(cat "$tmp/job2.json")"
+
+# An unknown id: 200 and logged; a wrong token: 403, nothing changed.
+"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o1.json"
+code=$(curl -s -o "$tmp/unk" -w '%{http_code}' "$API/dlr?id=ffffffffffffffff&status=1&dlr_token=$API_DLR_TOKEN")
+[ "$code" = 200 ] && grep -q 'ffffffffffffffff, which is not in the outbox' "$d/run.err" &&
+    ok "a report of an unknown id: 200, logged" || ko "unknown id: $code"
+code=$(curl -s -o "$tmp/unk" -w '%{http_code}' "$API/dlr?id=..%2F..&status=1&dlr_token=$API_DLR_TOKEN")
+[ "$code" = 200 ] && ok "a report of a malformed id: 200" || ko "malformed id: $code"
+code=$(curl -s -o "$tmp/wrong" -w '%{http_code}' "$API/dlr?id=$jid3&status=1&dlr_token=x$API_DLR_TOKEN")
+[ "$code" = 403 ] && grep -q '"error"' "$tmp/wrong" && ok "a wrong dlr token: 403" || ko "wrong dlr token: $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/dlr?id=$jid3&status=1&dlr_token=$API_TOKEN")
+[ "$code" = 403 ] && ok "the API token is not the dlr token: 403" || ko "API token on /dlr: $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/dlr?id=$jid3&status=x&dlr_token=$API_DLR_TOKEN")
+[ "$code" = 400 ] && ok "a status that is no number: 400" || ko "status=x: $code"
+"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o2.json"
+cmp -s "$tmp/o1.json" "$tmp/o2.json" && ok "outbox --json unchanged by them" ||
+    ko "the refused reports changed the outbox"
+grep -q "$API_DLR_TOKEN" "$d/run.err" "$d/run.out" && ko "the dlr token in loa's log"
+grep -q "k4nn3l-pw" "$d/run.err" "$d/run.out" && ko "the Kannel password in loa's log"
+kill -0 "$API_PID" 2>/dev/null && ok "the service runs on" || ko "the service died"
+
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

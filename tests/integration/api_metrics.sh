@@ -1,0 +1,119 @@
+#!/bin/sh
+# api_metrics.sh: GET /metrics of a running `loa run` parsed by the real
+# Prometheus text parser (python3-prometheus-client's): every family typed
+# and named as Prometheus wants, loa_jobs per (state, kind, channel) equal
+# to `outbox --json`'s counts, loa_sends_total and the send duration
+# histogram counting the sends the outbox has, loa_due_lag_seconds one
+# observation a hand-over, loa_reloads_total counting a SIGHUP and a
+# refused one, loa_build_info 1 with the version.
+set -u
+: "${LOA:?}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+. "$LOA_SRC/tests/tools/api.sh"
+sanitizer_logs "$tmp"
+trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+d=$tmp/c
+
+api_conf "$d"
+if ! api_start "$d" "2025-12-19 08:00"; then
+	ko "loa run does not serve /healthz" "$(tail -5 "$d/run.err")"
+	exit 1
+fi
+# The sends of 08:00 done: the outbox is still.
+api_settle "$d"
+# until PATTERN: wait for it in the service's log (10 s at most).
+until_log() {
+	i=0
+	while ! grep -q "$1" "$d/run.err" && [ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+kill -HUP "$API_PID"
+until_log 'reloaded:'
+cp "$d/loa.cfg" "$tmp/good.cfg"
+echo 'broken = ;' >>"$d/loa.cfg"
+kill -HUP "$API_PID"
+until_log 'reload refused'
+cp "$tmp/good.cfg" "$d/loa.cfg"
+# The outbox still again after the reload.
+api_settle "$d"
+
+code=$(curl -s -D "$tmp/h" -o "$tmp/metrics" -w '%{http_code}' "$API/metrics")
+"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/outbox.json"
+[ "$code" = 200 ] && ok "/metrics: 200" || ko "/metrics: $code"
+grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$tmp/h" &&
+    ok "Content-Type: text/plain; version=0.0.4; charset=utf-8" || ko "content type"
+if $PY - "$tmp/metrics" "$tmp/outbox.json" <<'PY'
+import collections, json, sys
+from prometheus_client.parser import text_string_to_metric_families
+text = open(sys.argv[1], encoding="utf-8").read()
+jobs = json.load(open(sys.argv[2]))
+fams = {f.name: f for f in text_string_to_metric_families(text)}
+bad = []
+want = {"loa_build_info": "gauge", "loa_jobs": "gauge", "loa_sends": "counter",
+        "loa_send_duration_seconds": "histogram", "loa_due_lag_seconds": "histogram",
+        "loa_oldest_due_seconds": "gauge", "loa_reloads": "counter"}
+for n, t in want.items():
+    if n not in fams:
+        bad.append("no family %s (have %s)" % (n, sorted(fams)))
+    elif fams[n].type != t:
+        bad.append("%s is a %s, not a %s" % (n, fams[n].type, t))
+    elif not fams[n].documentation:
+        bad.append("%s has no HELP" % n)
+if bad:
+    print("\n".join(bad)); sys.exit(1)
+bi = fams["loa_build_info"].samples
+if len(bi) != 1 or bi[0].value != 1 or not bi[0].labels.get("version"):
+    bad.append("build_info %r" % bi)
+ref = collections.Counter((j["state"], j["kind"], j["channel"]) for j in jobs)
+got = {(s.labels["state"], s.labels["kind"], s.labels["channel"]): s.value
+       for s in fams["loa_jobs"].samples}
+for k in set(ref) | set(got):
+    if ref.get(k, 0) != got.get(k, 0):
+        bad.append("loa_jobs%r = %s, outbox --json has %d" % (k, got.get(k), ref.get(k, 0)))
+sent = sum(1 for j in jobs if j["state"] == "sent")
+ok = sum(s.value for s in fams["loa_sends"].samples
+         if s.name == "loa_sends_total" and s.labels["outcome"] == "ok")
+if ok != sent or sent == 0:
+    bad.append("loa_sends_total ok %s, %d jobs sent" % (ok, sent))
+cnt = sum(s.value for s in fams["loa_send_duration_seconds"].samples
+          if s.name == "loa_send_duration_seconds_count")
+inf = sum(s.value for s in fams["loa_send_duration_seconds"].samples
+          if s.name == "loa_send_duration_seconds_bucket" and s.labels["le"] == "+Inf")
+if cnt != ok or inf != cnt:
+    bad.append("send duration count %s, +Inf %s, sends %s" % (cnt, inf, ok))
+lag = [s for s in fams["loa_due_lag_seconds"].samples if s.name == "loa_due_lag_seconds_count"]
+if not lag or lag[0].value != sent:
+    bad.append("due lag count %r, %d handed" % (lag, sent))
+# Buckets grow with le.
+for fam in ("loa_send_duration_seconds", "loa_due_lag_seconds"):
+    series = collections.defaultdict(list)
+    for s in fams[fam].samples:
+        if s.name.endswith("_bucket"):
+            k = tuple(sorted((a, b) for a, b in s.labels.items() if a != "le"))
+            series[k].append((float(s.labels["le"]), s.value))
+    for k, v in series.items():
+        v.sort()
+        if any(v[i][1] > v[i + 1][1] for i in range(len(v) - 1)):
+            bad.append("%s%r buckets shrink" % (fam, k))
+rl = {s.labels["result"]: s.value for s in fams["loa_reloads"].samples if s.name == "loa_reloads_total"}
+if rl.get("ok") != 1 or rl.get("failed") != 1:
+    bad.append("reloads %r, expected ok 1 and failed 1" % rl)
+print("%d families, %d loa_jobs series, %d sent" % (len(fams), len(got), sent))
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+then ok "parsed by prometheus_client: types, HELP, loa_jobs = outbox --json, sends, histograms, reloads"
+else ko "/metrics against the parser and the outbox" "$(head -c 400 "$tmp/metrics")"
+fi
+
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,76 @@
+# api.sh: sourced by the tests of the HTTP API (SPEC §11). Needs $LOA, $tmp.
+#
+#   api_conf DIR [EXTRA]   the seed config (conf/) copied to DIR, its
+#       outbox in DIR/var, loa.http listening on a free loopback port
+#       ($API_PORT; $API is http://127.0.0.1:PORT) with a token and a dlr
+#       token (DIR/token, DIR/dlr-token, mode 0600: $API_TOKEN,
+#       $API_DLR_TOKEN); EXTRA is appended to loa.cfg
+#   api_start DIR NOW      `loa run --now NOW` in the background ($API_PID),
+#       stdout/stderr in DIR/run.out, DIR/run.err; waits until /healthz
+#       answers and the plans are in it (10 s at most); 1 when it did not
+#   api_settle DIR         wait until `outbox --json` stays the same for
+#       1.2 s (what was due is sent, and the API's counts, made anew at most
+#       once a second while the outbox changes, are exact; 30 s at most)
+#   api_stop               SIGTERM, wait for it (safe when not started)
+#   api_free_port          print a free loopback port
+
+api_free_port() {
+	/usr/bin/python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+api_conf() {
+	mkdir -p "$1"
+	cp -r "$LOA_SRC/conf/." "$1/"
+	API_PORT=$(api_free_port)
+	API="http://127.0.0.1:$API_PORT"
+	API_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	API_DLR_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	(umask 077 && echo "$API_TOKEN" >"$1/token" &&
+	    echo "$API_DLR_TOKEN" >"$1/dlr-token")
+	sed -i 's|^  store = .*|  store = "var/loa.db";|' "$1/loa.cfg"
+	sed -i "s|^  # http = .*|  http = { listen = \"127.0.0.1:$API_PORT\"; token_file = \"token\";|" "$1/loa.cfg"
+	sed -i 's|^  #          dlr_token_file = .*|           dlr_token_file = "dlr-token"; };|' "$1/loa.cfg"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" >>"$1/loa.cfg"
+	return 0
+}
+
+api_start() {
+	"$LOA" -c "$1/loa.cfg" run --now "$2" >"$1/run.out" 2>"$1/run.err" &
+	API_PID=$!
+	i=0
+	while [ "$i" -lt 100 ]; do
+		curl -s "$API/healthz" 2>/dev/null | grep -q '"plans":\[{' &&
+		    return 0
+		kill -0 "$API_PID" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+api_stop() {
+	if [ -n "${API_PID:-}" ]; then
+		kill "$API_PID" 2>/dev/null
+		wait "$API_PID" 2>/dev/null
+		API_RC=$?
+	fi
+	API_PID=
+}
+
+api_settle() {
+	"$LOA" -c "$1/loa.cfg" outbox --json >"$1/settle.a" 2>/dev/null
+	i=0 same=0
+	while [ "$i" -lt 100 ] && [ "$same" -lt 4 ]; do
+		sleep 0.3
+		"$LOA" -c "$1/loa.cfg" outbox --json >"$1/settle.b" 2>/dev/null
+		if cmp -s "$1/settle.a" "$1/settle.b"; then
+			same=$((same + 1))
+		else
+			same=0
+			mv "$1/settle.b" "$1/settle.a"
+		fi
+		i=$((i + 1))
+	done
+	rm -f "$1/settle.a" "$1/settle.b"
+}
