@@ -324,13 +324,18 @@ bqueue_aired(struct outbox *ob, struct world *w, const struct bq_state *st,
 	const struct ob_airing *ha = NULL;
 	const struct ob_job    *hit;
 	size_t			i;
-	int			n = 0, changed, rc;
+	int			n = 0, changed, rc, y;
 	char			t[40];
 
 	job[0] = '\0';
 	if (at > now)
 		return invalid(err, errlen,
 		    "--at is in the future; expected when it aired");
+	if ((y = year_of(w->svc, at)) != 0)
+		return invalid(err, errlen,
+		    "--at: the year %d is outside %d to %d; expected when it "
+		    "aired",
+		    y, LOA_YEAR_MIN, LOA_YEAR_MAX);
 	if (is_job_id(ref)) {
 		if ((ha = airing_of(st, ref)) == NULL)
 			return invalid(err, errlen,

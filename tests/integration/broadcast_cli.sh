@@ -194,6 +194,7 @@ bad "air in year 9999" add --title T --text X --air "9999-12-31 23:59"
 bad "expires past 2100" add --title T --text X --expires "2101-01-01 07:00"
 bad "missing text" add --title T
 bad "aired in the future" aired tin-b --at "2099-01-01"
+bad "aired in 1970" aired "$id4" --at "1970-01-01"
 bad "cancelled twice" cancel tin-c
 bad "rundown without a date" rundown
 bad "rundown bad date" rundown --date 2026-13-45
