@@ -14,6 +14,7 @@
 #include "deliver/bqueue.h"
 #include "deliver/policy.h"
 #include "jobs/expand.h"
+#include "plan/cfg.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
 
@@ -161,6 +162,18 @@ check_text(const char *what, const char *s, size_t max, int one_line,
 	return 0;
 }
 
+/* The local year of t (a plan's years are LOA_YEAR_MIN to MAX), or 0. */
+static int
+year_of(const struct service *svc, int64_t t)
+{
+	int y, m, d;
+
+	if (t == TIMEX_NONE)
+		return 0;
+	civil_from_days(civil_day_of(tz_to_local(svc->tz, t)), &y, &m, &d);
+	return y >= LOA_YEAR_MIN && y <= LOA_YEAR_MAX ? 0 : y;
+}
+
 int
 bqueue_add(struct outbox *ob, const struct service *svc,
     const struct bq_new *in, int64_t now, char **id, char *err, size_t errlen)
@@ -168,13 +181,20 @@ bqueue_add(struct outbox *ob, const struct service *svc,
 	enum priority prio = PRIO_NORMAL;
 	int64_t	      air = in->air;
 	char	     *title = NULL, *text = NULL, a[40], x[40];
-	int	      rc;
+	int	      rc, y;
 
 	*id = NULL;
 	if (in->priority != NULL && priority_from_name(in->priority, &prio))
 		return invalid(err, errlen,
 		    "priority \"%s\": expected normal, high or emergency",
 		    in->priority);
+	if ((y = year_of(svc, in->air)) != 0 ||
+	    (y = year_of(svc, in->expires)) != 0)
+		return invalid(err, errlen,
+		    "%s: the year %d is outside %d to %d; expected a year "
+		    "from %d to %d",
+		    year_of(svc, in->air) != 0 ? "--air" : "--expires", y,
+		    LOA_YEAR_MIN, LOA_YEAR_MAX, LOA_YEAR_MIN, LOA_YEAR_MAX);
 	if ((rc = check_text("title", in->title, BQ_TITLE_MAX, 1, &title, err,
 		 errlen)) != 0 ||
 	    (rc = check_text("text", in->text, BQ_TEXT_MAX, 0, &text, err,
@@ -304,13 +324,18 @@ bqueue_aired(struct outbox *ob, struct world *w, const struct bq_state *st,
 	const struct ob_airing *ha = NULL;
 	const struct ob_job    *hit;
 	size_t			i;
-	int			n = 0, changed, rc;
+	int			n = 0, changed, rc, y;
 	char			t[40];
 
 	job[0] = '\0';
 	if (at > now)
 		return invalid(err, errlen,
 		    "--at is in the future; expected when it aired");
+	if ((y = year_of(w->svc, at)) != 0)
+		return invalid(err, errlen,
+		    "--at: the year %d is outside %d to %d; expected when it "
+		    "aired",
+		    y, LOA_YEAR_MIN, LOA_YEAR_MAX);
 	if (is_job_id(ref)) {
 		if ((ha = airing_of(st, ref)) == NULL)
 			return invalid(err, errlen,

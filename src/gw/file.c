@@ -17,6 +17,7 @@
 
 #include "gw/gw.h"
 #include "util/fault.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
@@ -323,13 +324,20 @@ spool_playlists(struct gw *g, char *err, size_t errlen)
 		const char *slot, *planned, *title = "", *audio;
 		const char *id;
 		json_t	   *o, *dur = NULL, *au = NULL, *sl = NULL;
-		char	   *path, *name;
+		char	   *path, *name, *data, serr[256];
+		size_t	    dlen;
 
 		if (de->d_name[0] == '.' || len < 6 ||
 		    strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
+		/* A regular file only, never blocking: a FIFO named
+		 * x.json would hang the flush for good. */
 		path = xasprintf("%s/%s", g->dir, de->d_name);
-		o = json_load_file(path, 0, NULL);
+		o = NULL;
+		if (fs_slurp(path, FS_MAX_FILE, &data, &dlen, serr,
+			sizeof(serr)) == 0)
+			o = json_loadb(data, dlen, 0, NULL);
+		free(data);
 		free(path);
 		slot = planned = id = NULL;
 		if (o == NULL ||

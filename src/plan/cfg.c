@@ -1041,7 +1041,7 @@ quoted_names(const char *text)
 			size_t	    n = strcspn(q, "\"\\\n");
 
 			a = q + n;
-			if (*a == '"' && n > 0 &&
+			if (*a == '"' &&
 			    (prev == '{' || prev == ';' || prev == ',')) {
 				const char *t = a + 1 + strspn(a + 1, " \t");
 

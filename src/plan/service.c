@@ -597,6 +597,44 @@ svc_say_one(struct cfg *c, struct service *svc, const config_setting_t *at,
 	e->loc = cfg_loc(c, at);
 }
 
+/* The longest slot name: DAY-NAME.m3u (its temporary .NAME.tmp) in 255. */
+#define SLOT_NAME_MAX 100
+
+/*
+ * A slot's name: seen (the rundown, the playlist's file name) and what an
+ * airing names its slot by, so not blank, not too long for a file name,
+ * and the slot's own. 0, or -1 with the error reported.
+ */
+static int
+svc_slot_name(struct cfg *c, const struct service *svc,
+    const config_setting_t *e, const char *path, const char *name)
+{
+	const config_setting_t *at = config_setting_get_member(e, "name");
+	size_t			i;
+
+	if (text_blank(name)) {
+		cfg_error(c, at, path, "name",
+		    "blank; expected the slot's name, as \"Sáng\"");
+		return -1;
+	}
+	if (strlen(name) > SLOT_NAME_MAX) {
+		cfg_error(c, at, path, "name",
+		    "%zu bytes; at most %d (it names the slot's playlist "
+		    "file)",
+		    strlen(name), SLOT_NAME_MAX);
+		return -1;
+	}
+	for (i = 0; i < svc->nslots; i++)
+		if (strcmp(svc->slots[i].name, name) == 0) {
+			cfg_error(c, at, path, "name",
+			    "\"%s\" names the slot at line %d too; expected "
+			    "a name of its own (\"%s sớm\", \"%s cuối tuần\")",
+			    name, svc->slots[i].loc.line, name, name);
+			return -1;
+		}
+	return 0;
+}
+
 /*
  * broadcast.say: words read aloud otherwise (render/spoken.h). Either a
  * group of names libconfig allows ({ PAR = "pa"; }) or, for any word, a
@@ -768,6 +806,8 @@ svc_broadcast(struct cfg *c, config_t *cf, struct service *svc)
 		if (cfg_hhmm(c, e, path, "start", &s->start, 1) == -1 ||
 		    cfg_hhmm(c, e, path, "end", &s->end, 1) == -1 ||
 		    s->name == NULL)
+			continue;
+		if (svc_slot_name(c, svc, e, path, s->name) == -1)
 			continue;
 		if (s->end <= s->start) {
 			cfg_error(c, config_setting_get_member(e, "end"), path,

@@ -205,8 +205,12 @@ bad "bad priority" add --title T --text X --priority urgent
 bad "bad time" add --title T --text X --air "tomorrow-ish"
 bad "expires before air" add --title T --text X --air "2030-01-02 08:00" --expires "2030-01-02 07:00"
 bad "empty title" add --title "  " --text X
+# The plans' years (2000 to 2100): year 9999 would plan at year 10000.
+bad "air in year 9999" add --title T --text X --air "9999-12-31 23:59"
+bad "expires past 2100" add --title T --text X --expires "2101-01-01 07:00"
 bad "missing text" add --title T
 bad "aired in the future" aired tin-b --at "2099-01-01"
+bad "aired in 1970" aired "$id4" --at "1970-01-01"
 bad "cancelled twice" cancel tin-c
 bad "rundown without a date" rundown
 bad "rundown bad date" rundown --date 2026-13-45

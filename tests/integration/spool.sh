@@ -11,6 +11,7 @@
 #  - `loa run --once` as each item comes due (a new process each time):
 #    the playlist holds every item handed so far; the outbox lost and the
 #    items handed again: one entry each. Everything is 0600.
+#  - A FIFO or a folder named *.json in the spool is skipped, not waited on.
 #  - A rename that fails in the middle of a set (LOA_FAULT) leaves no
 #    ID.json: the set is cut before its record, and sent whole later.
 set -u
@@ -160,6 +161,20 @@ if [ -z "$modes" ] && [ -n "$(ls "$tmp/run/spool"/*.cap.xml 2>/dev/null)" ]; the
 	ok "every spool file is 0600"
 else
 	ko "spool modes" "$modes"
+fi
+
+# Something else in the spool named *.json (a FIFO a watcher made, a
+# folder): skipped when the playlists are read back, never waited on.
+mkdir -p "$tmp/fifo/spool/d.json"
+mkfifo "$tmp/fifo/spool/x.json"
+cp "$tmp/run/plan.cfg" "$tmp/run/loa.cfg" "$tmp/fifo/"
+timeout 30 "$LOA" -c "$tmp/fifo/loa.cfg" run --once --now "2026-03-02 06:10" \
+    >"$tmp/fifo/out" 2>"$tmp/fifo/err"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(grep -c '^#EXTINF' "$tmp/fifo/spool/2026-03-02-sang.m3u" 2>/dev/null)" = 3 ]; then
+	ok "a FIFO or a folder named *.json in the spool: skipped, the playlist written"
+else
+	ko "a FIFO named *.json in the spool" "exit $rc $(cat "$tmp/fifo/err")"
 fi
 
 # A rename that fails in the middle of the emergency's set.
