@@ -32,36 +32,7 @@ int
 gw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
     char *err, size_t errlen)
 {
-	char *tmp = xasprintf("%s/.%s.tmp", dir, name);
-	char *dst = xasprintf("%s/%s", dir, name);
-	int   fd, rc = -1;
-
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
-	    -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (fault_write(fd, data, len) == -1 || fault_fsync(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (fault_hit(FAULT_RENAME) || rename(tmp, dst) == -1) {
-		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	free(dst);
-	return rc;
+	return fs_write_atomic(dir, name, data, len, 0, err, errlen);
 }
 
 static int

@@ -410,44 +410,8 @@ static int
 cache_put(const char *dir, const char *name, const void *data, size_t len,
     char *err, size_t errlen)
 {
-	char  *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
-	char  *dst = xasprintf("%s/%s", dir, name);
-	int    fd, rc = -1;
-	size_t off = 0;
-
 	mkdirs(dir);
-	if ((fd = mkstemp(tmp)) == -1) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, (const char *)data + off, len - off);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (off < len || fsync(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) == -1 || rename(tmp, dst) == -1) {
-		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	free(dst);
-	return rc;
+	return fs_write_atomic(dir, name, data, len, 1, err, errlen);
 }
 
 /* The seconds of a WAV of ours (n bytes from b), or -1 if it is not one. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/fault.h"
 #include "util/fs.h"
 #include "util/xmalloc.h"
 
@@ -128,4 +129,42 @@ fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
 		return -1;
 	}
 	return slurp_fd(fd, path, max, data, len, err, errlen);
+}
+
+int
+fs_write_atomic(const char *dir, const char *name, const void *data, size_t len,
+    int unique, char *err, size_t errlen)
+{
+	char *tmp = xasprintf(unique ? "%s/.%s.XXXXXX" : "%s/.%s.tmp", dir,
+	    name);
+	char *dst = xasprintf("%s/%s", dir, name);
+	int   fd, rc = -1;
+
+	fd = unique ? mkstemp(tmp) :
+		      open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fault_write(fd, data, len) == -1 || fault_fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (fault_hit(FAULT_RENAME) || rename(tmp, dst) == -1) {
+		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(dst);
+	return rc;
 }

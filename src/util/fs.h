@@ -27,4 +27,14 @@ int fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
 int fs_slurp_within(const char *dir, const char *path, size_t max, char **data,
     size_t *len, char *err, size_t errlen);
 
+/*
+ * Write data into dir/name atomically: a temporary file beside it (named
+ * .NAME.tmp, or with unique set one of this process's own, for a folder
+ * two processes write at once), fsync, rename; mode 0600. The fault hook
+ * (fault.h) may fail the write, the sync or the rename. Returns 0, or -1
+ * with a message naming the file in err, nothing left behind.
+ */
+int fs_write_atomic(const char *dir, const char *name, const void *data,
+    size_t len, int unique, char *err, size_t errlen);
+
 #endif
