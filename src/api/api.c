@@ -1054,7 +1054,8 @@ body_object(struct MHD_Connection *c, const struct req *r,
 		    "the body is not a JSON object");
 		return -1;
 	}
-	json_object_foreach (o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		for (i = 0; names[i] != NULL; i++)
 			if (strcmp(names[i], k) == 0)
 				break;
@@ -1120,15 +1121,14 @@ bq_item_json(const struct bqreq *q, const char *plan, const char *id)
 static enum MHD_Result
 post_broadcast(struct api *a, struct MHD_Connection *c, struct req *r)
 {
-	static const char *const names[] = { "title", "text", "priority",
-		"air", "expires", NULL };
-	struct bq_new		 in = { NULL, NULL, NULL, TIMEX_NONE,
-			    TIMEX_NONE };
-	struct bqreq		 q;
-	enum MHD_Result		 rc;
-	json_t			*o, *item;
-	char			 err[512], *id;
-	int			 brc;
+	static const char *const names[] = { "title", "text", "priority", "air",
+		"expires", NULL };
+	struct bq_new	in = { NULL, NULL, NULL, TIMEX_NONE, TIMEX_NONE };
+	struct bqreq	q;
+	enum MHD_Result rc;
+	json_t	       *o, *item;
+	char		err[512], *id;
+	int		brc;
 
 	if (body_object(c, r, names, &o, &rc) == -1)
 		return rc;
@@ -1227,8 +1227,8 @@ playable(const struct bq_item *it, const struct bq_entry *e, int64_t now)
 static int
 before(const struct bq_entry *x, const struct bq_entry *y)
 {
-	int ex = x->priority == PRIO_EMERGENCY, ey = y->priority ==
-	    PRIO_EMERGENCY;
+	int ex = x->priority == PRIO_EMERGENCY,
+	    ey = y->priority == PRIO_EMERGENCY;
 
 	if (ex != ey)
 		return ex;

@@ -543,7 +543,7 @@ plan_recipients(struct plan *p, const struct idlist *l,
 {
 	/* Per thread: the HTTP API loads worlds beside the engine. */
 	static _Thread_local unsigned gen;
-	size_t		i;
+	size_t			      i;
 
 	/* A new generation: every contact's mark is stale at once. */
 	if (++gen == 0) {

@@ -527,8 +527,8 @@ make(const struct service *svc, const char *opening, const char *spoken,
 }
 
 static int
-speech_seconds_locked(const struct service *svc, const char *text, double *seconds,
-    char *err, size_t errlen)
+speech_seconds_locked(const struct service *svc, const char *text,
+    double *seconds, char *err, size_t errlen)
 {
 	char	      key[33], *opening = NULL, *spoken = NULL, *path;
 	unsigned char hdr[44];
@@ -560,8 +560,8 @@ out:
 }
 
 static int
-speech_wav_locked(const struct service *svc, const char *text, void **wav, size_t *len,
-    double *seconds, char *err, size_t errlen)
+speech_wav_locked(const struct service *svc, const char *text, void **wav,
+    size_t *len, double *seconds, char *err, size_t errlen)
 {
 	char key[33], *opening = NULL, *spoken = NULL, *path, *data = NULL;
 	char why[256];

@@ -76,8 +76,8 @@ struct tz {
 	int	      fixed_offset;
 };
 
-static struct tz **tz_cache;
-static size_t	   tz_ncache, tz_capcache;
+static struct tz     **tz_cache;
+static size_t	       tz_ncache, tz_capcache;
 /* The HTTP API loads a world on its thread beside the engine. */
 static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
 

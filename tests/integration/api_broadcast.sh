@@ -87,7 +87,7 @@ sys.exit(0 if any(j["object"] == sys.argv[1] and j["state"] in ("sent", "deliver
 	i=$((i + 1))
 done
 if [ "$code" = 201 ] && [ -n "$handed" ] &&
-    grep -rqs "Cảnh báo lũ" "$d/var/outbox/"; then
+    grep -rqs "Cảnh báo lũ" "$d/var/broadcast/"; then
 	ok "an emergency added over HTTP is handed within $((i / 10)).$((i % 10)) s"
 else
 	ko "the emergency $em ($code) was not handed in 4 s" "$(tail -3 "$d/run.err")"
@@ -152,7 +152,7 @@ fi
 api_settle "$d"
 L outbox --json >"$tmp/ob.before"
 long=$(head -c 10000 /dev/zero | tr '\0' x)
-longt=$(head -c 300 /dev/zero | tr '\0' t)
+longt=$(head -c 501 /dev/zero | tr '\0' t)
 # bad CODE METHOD PATH BODY [NOAUTH|WRONG]
 bad() {
 	case ${5:-} in
