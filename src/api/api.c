@@ -26,9 +26,14 @@
 
 #include "api/api.h"
 #include "cli/out.h"
+#include "deliver/bqueue.h"
 #include "deliver/engine.h"
 #include "deliver/live.h"
 #include "deliver/outbox.h"
+#include "plan/adhoc.h"
+#include "plan/cfg.h"
+#include "render/speech.h"
+#include "render/spoken.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/timex.h"
@@ -48,6 +53,7 @@ struct api {
 	struct MHD_Daemon *d;
 	struct outbox	  *ob;
 	struct live	  *live;
+	char		  *config; /* the broadcast routes load it */
 	char		  *token;
 	char		  *dlr_token;
 	int64_t		   offset;
@@ -952,6 +958,557 @@ is_get(const char *method)
 	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
+/*
+ * The loudspeaker's queue (deliver/bqueue.h), as `loa broadcast` has it:
+ * each request loads the config on this thread, reads the queue from the
+ * outbox, and calls the one function the CLI calls; a change tells the
+ * engine to plan again (as SIGHUP does).
+ */
+struct bqreq {
+	struct world	w;
+	int		loaded;
+	struct bq_state st;
+	int64_t		now;
+};
+
+static void
+bq_done(struct bqreq *q)
+{
+	bq_state_free(&q->st);
+	if (q->loaded)
+		world_free(&q->w);
+}
+
+/* 0, or an error queued (*rc) and -1. */
+static int
+bq_load(struct api *a, struct MHD_Connection *c, struct bqreq *q,
+    enum MHD_Result *rc)
+{
+	struct diag d = { 0 };
+	char	    err[512];
+	int	    lr;
+
+	memset(q, 0, sizeof(*q));
+	q->now = api_now(a);
+	if ((d.out = fopen("/dev/null", "w")) == NULL) {
+		*rc = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+		    "/dev/null: %s", strerror(errno));
+		return -1;
+	}
+	lr = world_load(&q->w, a->config, q->now, &d);
+	fclose(d.out);
+	if (lr == -1) {
+		world_free(&q->w);
+		log_warnx("api: %s: %d error%s (loa check shows them)",
+		    a->config, d.errors, d.errors == 1 ? "" : "s");
+		*rc = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+		    "the config does not validate now (loa check)");
+		return -1;
+	}
+	q->loaded = 1;
+	if (bqueue_apply(a->ob, &q->w, q->now, &q->st, err, sizeof(err)) ==
+	    -1) {
+		log_warnx("api: broadcasts: %s", err);
+		*rc = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+		    "the outbox cannot be read");
+		return -1;
+	}
+	return 0;
+}
+
+/* What a bqueue function said: 400, 404 or 503. */
+static enum MHD_Result
+bq_error(struct api *a, struct MHD_Connection *c, int rc, const char *what,
+    const char *err)
+{
+	if (rc == BQ_NOTFOUND)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, "%s", err);
+	if (rc == BQ_INVALID)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, "%s", err);
+	log_warnx("api: broadcast %s: %s", what, err);
+	return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+	    "the outbox cannot be written");
+}
+
+/*
+ * The body as a JSON object with members of names alone (NULL: no body is
+ * {}), into *out. 0, or a 400 queued (*rc) and -1.
+ */
+static int
+body_object(struct MHD_Connection *c, const struct req *r,
+    const char *const *names, json_t **out, enum MHD_Result *rc)
+{
+	json_error_t je;
+	const char  *k;
+	json_t	    *v, *o;
+	size_t	     i;
+
+	if (r->body.len == 0) {
+		*out = json_object();
+		return 0;
+	}
+	if ((o = json_loadb(r->body.s, r->body.len, 0, &je)) == NULL ||
+	    !json_is_object(o)) {
+		json_decref(o);
+		*rc = reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+		    "the body is not a JSON object");
+		return -1;
+	}
+	json_object_foreach(o, k, v)
+	{
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(names[i], k) == 0)
+				break;
+		if (names[i] == NULL) {
+			*rc = reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+			    "unknown member \"%s\"", k);
+			json_decref(o);
+			return -1;
+		}
+		if (!json_is_string(v) && !json_is_null(v)) {
+			*rc = reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+			    "\"%s\" must be a string", k);
+			json_decref(o);
+			return -1;
+		}
+	}
+	*out = o;
+	return 0;
+}
+
+/* Member name of o as a string, NULL when absent or null. */
+static const char *
+member(json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+/* A time member as the CLI reads --air: 0, or a 400 queued and -1. */
+static int
+body_time(struct MHD_Connection *c, json_t *o, const char *name,
+    const struct tz *z, int64_t *t, enum MHD_Result *rc)
+{
+	const char *s = member(o, name);
+
+	if (s == NULL)
+		return 0;
+	if (timex_parse_instant(z, s, t) == -1) {
+		*rc = reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+		    "%s \"%s\": expected YYYY-MM-DD[ HH:MM[:SS]] or RFC 3339",
+		    name, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The item plan:id of the queue as list shows it, or NULL. */
+static json_t *
+bq_item_json(const struct bqreq *q, const char *plan, const char *id)
+{
+	struct bq_item *v;
+	size_t		n, i;
+	json_t	       *o = NULL;
+
+	bqueue_list(&q->w, &q->st, q->now, &v, &n);
+	for (i = 0; i < n && o == NULL; i++)
+		if (strcmp(v[i].plan->id, plan) == 0 &&
+		    strcmp(v[i].b->id, id) == 0)
+			o = out_bq_item(q->w.svc->tz, &v[i]);
+	bq_items_free(v, n);
+	return o;
+}
+
+static enum MHD_Result
+post_broadcast(struct api *a, struct MHD_Connection *c, struct req *r)
+{
+	static const char *const names[] = { "title", "text", "priority", "air",
+		"expires", NULL };
+	struct bq_new	in = { NULL, NULL, NULL, TIMEX_NONE, TIMEX_NONE };
+	struct bqreq	q;
+	enum MHD_Result rc;
+	json_t	       *o, *item;
+	char		err[512], *id;
+	int		brc;
+
+	if (body_object(c, r, names, &o, &rc) == -1)
+		return rc;
+	in.title = member(o, "title");
+	in.text = member(o, "text");
+	in.priority = member(o, "priority");
+	if (in.title == NULL || in.text == NULL) {
+		json_decref(o);
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+		    "title and text are needed");
+	}
+	if (bq_load(a, c, &q, &rc) == -1) {
+		json_decref(o);
+		bq_done(&q);
+		return rc;
+	}
+	if (body_time(c, o, "air", q.w.svc->tz, &in.air, &rc) == -1 ||
+	    body_time(c, o, "expires", q.w.svc->tz, &in.expires, &rc) == -1) {
+		json_decref(o);
+		bq_done(&q);
+		return rc;
+	}
+	brc = bqueue_add(a->ob, q.w.svc, &in, q.now, &id, err, sizeof(err));
+	json_decref(o);
+	if (brc != 0) {
+		bq_done(&q);
+		return bq_error(a, c, brc, "add", err);
+	}
+	log_info("api: broadcast %s:%s added", ADHOC_PLAN, id);
+	engine_request_reload();
+	/* Where it landed: the queue read again, as `broadcast add` says. */
+	bq_state_free(&q.st);
+	if (bqueue_apply(a->ob, &q.w, q.now, &q.st, err, sizeof(err)) == -1 ||
+	    (item = bq_item_json(&q, ADHOC_PLAN, id)) == NULL)
+		item = json_pack("{sssssb}", "plan", ADHOC_PLAN, "id", id,
+		    "cancelled", 0);
+	free(id);
+	bq_done(&q);
+	return reply_json(c, MHD_HTTP_CREATED, item);
+}
+
+static enum MHD_Result
+get_rundown(struct api *a, struct MHD_Connection *c)
+{
+	static const char *const names[] = { "date", NULL };
+	struct bq_rundown	 rd;
+	struct bqreq		 q;
+	const char		*bad, *date = q_get(c, "date");
+	enum MHD_Result		 rc;
+	int64_t			 t;
+	char			*s;
+
+	if (!q_known(c, names, &bad))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+		    "unknown parameter \"%s\"", bad);
+	if (date == NULL)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+		    "?date=YYYY-MM-DD is needed");
+	if (bq_load(a, c, &q, &rc) == -1) {
+		bq_done(&q);
+		return rc;
+	}
+	if (strlen(date) != 10 ||
+	    timex_parse_instant(q.w.svc->tz, date, &t) == -1) {
+		bq_done(&q);
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+		    "date \"%s\": expected YYYY-MM-DD", date);
+	}
+	bqueue_rundown(&q.w, &q.st, civil_day_of(tz_to_local(q.w.svc->tz, t)),
+	    q.now, &rd);
+	/* The bytes of `loa broadcast rundown --json`. */
+	s = out_json_text(out_bq_rundown(q.w.svc->tz, &rd));
+	bq_rundown_free(&rd);
+	bq_done(&q);
+	return reply(c, MHD_HTTP_OK, "application/json", s, strlen(s), NULL);
+}
+
+/*
+ * Whether airing e of item it is for a controller to play now: not
+ * recorded aired, and handed (sent), or due and still to hand (pending,
+ * failed), the states `broadcast aired` takes.
+ */
+static int
+playable(const struct bq_item *it, const struct bq_entry *e, int64_t now)
+{
+	if (e->aired_at != TIMEX_NONE || it->b->cancelled || e->title == NULL)
+		return 0;
+	if (strcmp(e->state, "sent") == 0)
+		return 1;
+	return (strcmp(e->state, "pending") == 0 ||
+		   strcmp(e->state, "failed") == 0) &&
+	    e->planned != TIMEX_NONE && e->planned <= now;
+}
+
+/* Emergencies first, then by planned time, priority, id. */
+static int
+before(const struct bq_entry *x, const struct bq_entry *y)
+{
+	int ex = x->priority == PRIO_EMERGENCY,
+	    ey = y->priority == PRIO_EMERGENCY;
+
+	if (ex != ey)
+		return ex;
+	if (x->planned != y->planned)
+		return x->planned < y->planned;
+	if (x->priority != y->priority)
+		return x->priority > y->priority;
+	return strcmp(x->job, y->job) < 0;
+}
+
+/* The playable airing that goes first (by job id: its id, else any). */
+static int
+pick(const struct bqreq *q, struct bq_item *v, size_t n, const char *job,
+    const struct bq_item **pit, const struct bq_entry **pe)
+{
+	size_t i, k;
+
+	*pit = NULL;
+	*pe = NULL;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i].n; k++) {
+			const struct bq_entry *e = &v[i].v[k];
+
+			if (job != NULL ? strcmp(e->job, job) != 0 :
+					  !playable(&v[i], e, q->now))
+				continue;
+			if (*pe == NULL || before(e, *pe)) {
+				*pit = &v[i];
+				*pe = e;
+			}
+		}
+	return *pe != NULL;
+}
+
+static enum MHD_Result
+get_next(struct api *a, struct MHD_Connection *c)
+{
+	const struct bq_item  *it;
+	const struct bq_entry *e;
+	struct bq_item	      *v;
+	struct bqreq	       q;
+	enum MHD_Result	       rc;
+	size_t		       n;
+	json_t		      *o;
+	char		      *spoken, *audio;
+	const struct tz	      *z;
+
+	if (bq_load(a, c, &q, &rc) == -1) {
+		bq_done(&q);
+		return rc;
+	}
+	bqueue_list(&q.w, &q.st, q.now, &v, &n);
+	if (!pick(&q, v, n, NULL, &it, &e)) {
+		bq_items_free(v, n);
+		bq_done(&q);
+		rc = reply(c, MHD_HTTP_NO_CONTENT, "application/json",
+		    xstrdup(""), 0, NULL);
+		return rc;
+	}
+	z = q.w.svc->tz;
+	/* SPEC §9's ID.json keys, then where it stands. */
+	spoken = spoken_text(it->b->text, q.w.svc);
+	audio = q.w.svc->tts_engine != NULL ?
+	    xasprintf("/broadcasts/%s/audio", e->job) :
+	    NULL;
+	o = json_object();
+	json_object_set_new(o, "id", json_string(e->job));
+	json_object_set_new(o, "plan", json_string(e->plan));
+	json_object_set_new(o, "object", json_string(e->item));
+	json_object_set_new(o, "title", json_string(it->b->title));
+	json_object_set_new(o, "text", json_string(it->b->text));
+	json_object_set_new(o, "spoken",
+	    spoken != NULL ? json_string(spoken) : json_null());
+	json_object_set_new(o, "priority",
+	    json_string(priority_names[e->priority]));
+	json_object_set_new(o, "slot",
+	    e->slot != NULL ? json_string(e->slot) : json_null());
+	json_object_set_new(o, "planned", json_time(z, e->planned));
+	json_object_set_new(o, "duration_s", json_integer(e->duration));
+	json_object_set_new(o, "audio",
+	    audio != NULL ? json_string(audio) : json_null());
+	json_object_set_new(o, "state", json_string(e->state));
+	json_object_set_new(o, "sent_at", json_time(z, e->sent_at));
+	free(spoken);
+	free(audio);
+	bq_items_free(v, n);
+	bq_done(&q);
+	return reply_json(c, MHD_HTTP_OK, o);
+}
+
+static enum MHD_Result
+get_audio(struct api *a, struct MHD_Connection *c, const char *job)
+{
+	const struct bq_item  *it;
+	const struct bq_entry *e;
+	struct bq_item	      *v;
+	struct bqreq	       q;
+	enum MHD_Result	       rc;
+	size_t		       n, len;
+	double		       secs;
+	void		      *wav;
+	char		       err[256];
+
+	if (!id_ok(job, 0))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL,
+		    "bad airing id");
+	if (bq_load(a, c, &q, &rc) == -1) {
+		bq_done(&q);
+		return rc;
+	}
+	if (q.w.svc->tts_engine == NULL) {
+		bq_done(&q);
+		return reply_error(c, MHD_HTTP_NOT_FOUND, NULL,
+		    "no speech: broadcast.tts is not set");
+	}
+	bqueue_list(&q.w, &q.st, q.now, &v, &n);
+	if (!pick(&q, v, n, job, &it, &e) || e->title == NULL) {
+		bq_items_free(v, n);
+		bq_done(&q);
+		return reply_error(c, MHD_HTTP_NOT_FOUND, NULL,
+		    "no such airing");
+	}
+	if (speech_wav(q.w.svc, it->b->text, &wav, &len, &secs, err,
+		sizeof(err)) == -1) {
+		log_warnx("api: %s: speech: %s", job, err);
+		bq_items_free(v, n);
+		bq_done(&q);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+		    "the speech cannot be made now");
+	}
+	bq_items_free(v, n);
+	bq_done(&q);
+	return reply(c, MHD_HTTP_OK, "audio/wav", wav, len, NULL);
+}
+
+static enum MHD_Result
+post_aired(struct api *a, struct MHD_Connection *c, struct req *r,
+    const char *ref)
+{
+	static const char *const names[] = { "at", NULL };
+	struct bqreq		 q;
+	enum MHD_Result		 rc;
+	int64_t			 at;
+	json_t			*o;
+	char			 err[512], job[17], t[40];
+	int			 brc;
+
+	if (body_object(c, r, names, &o, &rc) == -1)
+		return rc;
+	if (bq_load(a, c, &q, &rc) == -1) {
+		json_decref(o);
+		bq_done(&q);
+		return rc;
+	}
+	at = q.now;
+	if (body_time(c, o, "at", q.w.svc->tz, &at, &rc) == -1) {
+		json_decref(o);
+		bq_done(&q);
+		return rc;
+	}
+	json_decref(o);
+	brc = bqueue_aired(a->ob, &q.w, &q.st, ref, at, q.now, job, err,
+	    sizeof(err));
+	if (brc != 0) {
+		bq_done(&q);
+		return bq_error(a, c, brc, "aired", err);
+	}
+	tz_rfc3339(q.w.svc->tz, at, t, sizeof(t));
+	log_info("api: airing %s: aired at %s", job, t);
+	engine_request_reload();
+	bq_done(&q);
+	return reply_json(c, MHD_HTTP_OK,
+	    json_pack("{ssss}", "id", job, "aired_at", t));
+}
+
+static enum MHD_Result
+post_cancel(struct api *a, struct MHD_Connection *c, struct req *r,
+    const char *ref)
+{
+	static const char *const names[] = { NULL };
+	struct bqreq		 q;
+	enum MHD_Result		 rc;
+	const char		*plan;
+	json_t			*o;
+	char			 err[512];
+	int			 brc, nj;
+
+	if (body_object(c, r, names, &o, &rc) == -1)
+		return rc;
+	json_decref(o);
+	if (bq_load(a, c, &q, &rc) == -1) {
+		bq_done(&q);
+		return rc;
+	}
+	brc = bqueue_cancel(a->ob, &q.w, ref, q.now, &plan, &nj, err,
+	    sizeof(err));
+	if (brc != 0) {
+		bq_done(&q);
+		return bq_error(a, c, brc, "cancel", err);
+	}
+	log_info("api: broadcast %s: cancelled; %d airing%s", ref, nj,
+	    nj == 1 ? "" : "s");
+	engine_request_reload();
+	o = json_pack("{sssssbsi}", "plan", plan, "ref", ref, "cancelled", 1,
+	    "airings", nj);
+	bq_done(&q);
+	return reply_json(c, MHD_HTTP_OK, o);
+}
+
+/* An item's or airing's reference in a path: "[PLAN:]ID", the plan's id
+ * may hold a '/'. */
+static int
+ref_ok(const char *ref)
+{
+	const char *colon = strrchr(ref, ':');
+
+	return id_ok(ref, colon != NULL) && id_ok(colon ? colon + 1 : ref, 0);
+}
+
+/* The routes under /broadcasts. */
+static enum MHD_Result
+route_broadcasts(struct api *a, struct MHD_Connection *c, struct req *r,
+    const char *url, const char *method)
+{
+	size_t		n = strlen(url);
+	const char     *tail;
+	char	       *ref;
+	unsigned int	au;
+	enum MHD_Result rc;
+	int		post = strcmp(method, "POST") == 0;
+
+	if (strcmp(url, "/broadcasts/next") == 0) {
+		if (!is_get(method))
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "GET, HEAD", "%s takes GET", url);
+		return get_next(a, c);
+	}
+	if (strcmp(url, "/broadcasts") != 0) {
+		if ((tail = strrchr(url, '/')) == NULL || tail - url <= 12 ||
+		    (strcmp(tail, "/aired") != 0 &&
+			strcmp(tail, "/cancel") != 0 &&
+			strcmp(tail, "/audio") != 0))
+			return reply_error(c, MHD_HTTP_NOT_FOUND, NULL,
+			    "no such endpoint");
+		if (strcmp(tail, "/audio") == 0 ? !is_get(method) : !post)
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    strcmp(tail, "/audio") == 0 ? "GET, HEAD" : "POST",
+			    "/broadcasts/ID%s takes %s", tail,
+			    strcmp(tail, "/audio") == 0 ? "GET" : "POST");
+	} else if (is_get(method))
+		return get_rundown(a, c);
+	else if (!post)
+		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "GET, HEAD, POST", "%s takes GET or POST", url);
+	else
+		tail = NULL;
+	if (tail == NULL || strcmp(tail, "/audio") != 0) {
+		if ((au = auth_status(a, c)) != 0)
+			return reply_error(c, au,
+			    au == MHD_HTTP_UNAUTHORIZED ? "Bearer" : NULL, "%s",
+			    au == MHD_HTTP_UNAUTHORIZED ?
+				"writes need Authorization: Bearer TOKEN" :
+				"wrong token");
+	}
+	if (tail == NULL)
+		return post_broadcast(a, c, r);
+	ref = xstrndup(url + 12, (size_t)(tail - url) - 12);
+	if (!ref_ok(ref))
+		rc = reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, "bad id");
+	else if (strcmp(tail, "/audio") == 0)
+		rc = get_audio(a, c, ref);
+	else if (strcmp(tail, "/aired") == 0)
+		rc = post_aired(a, c, r, ref);
+	else
+		rc = post_cancel(a, c, r, ref);
+	free(ref);
+	(void)n;
+	return rc;
+}
+
 static enum MHD_Result
 route(struct api *a, struct MHD_Connection *c, struct req *r, const char *url,
     const char *method)
@@ -1015,15 +1572,9 @@ route(struct api *a, struct MHD_Connection *c, struct req *r, const char *url,
 		free(ref);
 		return rc;
 	}
-	/*
-	 * The broadcast endpoints (POST /broadcasts, GET /broadcasts?date=,
-	 * GET /broadcasts/next, POST /broadcasts/{id}/aired and /cancel) go
-	 * here, over deliver/bqueue: not served yet.
-	 */
 	if (strcmp(url, "/broadcasts") == 0 ||
 	    strncmp(url, "/broadcasts/", 12) == 0)
-		return reply_error(c, MHD_HTTP_NOT_FOUND, NULL,
-		    "the broadcast endpoints are not served yet");
+		return route_broadcasts(a, c, r, url, method);
 	return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint");
 }
 
@@ -1205,6 +1756,7 @@ api_start(const struct api_opts *o, char *err, size_t errlen)
 
 	a->live = o->live;
 	a->offset = o->offset;
+	a->config = xstrdup(o->config);
 	if (listen_addr(o->listen, &ss, &sl, &v6, err, errlen) == -1 ||
 	    (a->token = token_read("token_file", o->token_file, err, errlen)) ==
 		NULL ||
@@ -1266,5 +1818,6 @@ api_stop(struct api *a)
 		explicit_bzero(a->dlr_token, strlen(a->dlr_token));
 	free(a->token);
 	free(a->dlr_token);
+	free(a->config);
 	free(a);
 }

@@ -14,6 +14,7 @@ struct live;
 
 struct api_opts {
 	const char  *listen;	     /* "host:port", "[v6]:port" */
+	const char  *config;	     /* the service config (the queue's) */
 	const char  *store;	     /* the outbox */
 	const char  *token_file;     /* writes' bearer token */
 	const char  *dlr_token_file; /* /dlr's; NULL: /dlr refuses */

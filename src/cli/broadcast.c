@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/out.h"
 #include "deliver/bqueue.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -54,56 +55,15 @@ usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* A time as JSON: RFC 3339 in zone z, or null. */
-static json_t *
-jtime(const struct tz *z, int64_t t)
-{
-	char s[40];
-
-	if (t == TIMEX_NONE)
-		return json_null();
-	tz_rfc3339(z, t, s, sizeof(s));
-	return json_string(s);
-}
-
-static json_t *
-jstr(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
-entry_json(const struct tz *z, const struct bq_entry *e)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "id", json_string(e->job));
-	json_object_set_new(o, "plan", jstr(e->plan));
-	json_object_set_new(o, "item", jstr(e->item));
-	json_object_set_new(o, "title", jstr(e->title));
-	json_object_set_new(o, "priority",
-	    json_string(priority_names[e->priority]));
-	json_object_set_new(o, "air", jtime(z, e->air));
-	json_object_set_new(o, "planned", jtime(z, e->planned));
-	json_object_set_new(o, "duration_s", json_integer(e->duration));
-	json_object_set_new(o, "slot", jstr(e->slot));
-	json_object_set_new(o, "state", jstr(e->state));
-	json_object_set_new(o, "on_air", json_boolean(e->on_air));
-	json_object_set_new(o, "sent_at", jtime(z, e->sent_at));
-	json_object_set_new(o, "aired_at", jtime(z, e->aired_at));
-	json_object_set_new(o, "reason", jstr(e->why ? e->why : e->reason));
-	return o;
-}
-
+/* The same bytes as the HTTP API serves (out_json_text). */
 static int
 json_out(json_t *v)
 {
-	int rc = json_dumpf(v, stdout, JSON_INDENT(2));
+	char *s = out_json_text(v);
 
-	json_decref(v);
-	if (rc == 0)
-		fputc('\n', stdout);
-	return rc == 0 && !ferror(stdout) ? 0 : EXIT_RUNTIME;
+	fputs(s, stdout);
+	free(s);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_RUNTIME;
 }
 
 /* Local "HH:MM:SS" (or the date too when long) of t in z. */
@@ -202,7 +162,7 @@ notify(struct ctx *c)
 static int
 bq_fail(int rc, const char *what, const char *err)
 {
-	if (rc == BQ_INVALID) {
+	if (rc == BQ_INVALID || rc == BQ_NOTFOUND) {
 		fprintf(stderr, "loa: broadcast %s: %s\n", what, err);
 		return EXIT_INVALID;
 	}
@@ -351,23 +311,10 @@ do_list(struct ctx *c, int json)
 	for (i = 0; i < n; i++) {
 		const struct bq_item *it = &v[i];
 
-		if (arr != NULL) {
-			json_t *o = json_object(), *a = json_array();
-
-			json_object_set_new(o, "plan",
-			    json_string(it->plan->id));
-			json_object_set_new(o, "id", json_string(it->b->id));
-			json_object_set_new(o, "title", jstr(it->b->title));
-			json_object_set_new(o, "priority",
-			    json_string(priority_names[it->b->priority]));
-			json_object_set_new(o, "cancelled",
-			    json_boolean(it->b->cancelled));
-			for (k = 0; k < it->n; k++)
-				json_array_append_new(a,
-				    entry_json(c->w.svc->tz, &it->v[k]));
-			json_object_set_new(o, "airings", a);
-			json_array_append_new(arr, o);
-		} else {
+		if (arr != NULL)
+			json_array_append_new(arr,
+			    out_bq_item(c->w.svc->tz, it));
+		else {
 			char	   *own[2] = { NULL, NULL };
 			const char *t = text_safe(it->b->title, &own[0]);
 
@@ -417,35 +364,8 @@ do_rundown(struct ctx *c, int argc, char **argv)
 	civil_from_days(r.day, &y, &m, &d);
 	snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
 	if (json) {
-		json_t *o = json_object(), *sl = json_array(), *e, *u;
+		json_t *o = out_bq_rundown(c->w.svc->tz, &r);
 
-		json_object_set_new(o, "date", json_string(day));
-		for (i = 0; i < r.nslots; i++) {
-			json_t *s = json_object(), *items = json_array();
-
-			json_object_set_new(s, "slot",
-			    json_string(r.slots[i].name));
-			json_object_set_new(s, "start",
-			    jtime(c->w.svc->tz, r.slots[i].start));
-			json_object_set_new(s, "end",
-			    jtime(c->w.svc->tz, r.slots[i].end));
-			for (k = 0; k < r.slots[i].n; k++)
-				json_array_append_new(items,
-				    entry_json(c->w.svc->tz, &r.slots[i].v[k]));
-			json_object_set_new(s, "items", items);
-			json_array_append_new(sl, s);
-		}
-		json_object_set_new(o, "slots", sl);
-		e = json_array();
-		for (k = 0; k < r.nemergencies; k++)
-			json_array_append_new(e,
-			    entry_json(c->w.svc->tz, &r.emergencies[k]));
-		json_object_set_new(o, "emergencies", e);
-		u = json_array();
-		for (k = 0; k < r.nunplaced; k++)
-			json_array_append_new(u,
-			    entry_json(c->w.svc->tz, &r.unplaced[k]));
-		json_object_set_new(o, "unplaced", u);
 		bq_rundown_free(&r);
 		return json_out(o);
 	}

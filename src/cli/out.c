@@ -3,9 +3,11 @@
  * `outbox --json` and the HTTP API.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/out.h"
+#include "deliver/bqueue.h"
 #include "util/log.h"
 #include "util/sms.h"
 #include "util/xmalloc.h"
@@ -202,4 +204,111 @@ out_job_json(const struct out_job *o)
 	strmap_free(&w.cache);
 	arena_free(w.a);
 	return v;
+}
+
+/* A time as JSON: RFC 3339 in zone z, or null. */
+static json_t *
+bq_time(const struct tz *z, int64_t t)
+{
+	char s[40];
+
+	if (t == TIMEX_NONE)
+		return json_null();
+	tz_rfc3339(z, t, s, sizeof(s));
+	return json_string(s);
+}
+
+static json_t *
+bq_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+out_bq_entry(const struct tz *z, const struct bq_entry *e)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_string(e->job));
+	json_object_set_new(o, "plan", bq_str(e->plan));
+	json_object_set_new(o, "item", bq_str(e->item));
+	json_object_set_new(o, "title", bq_str(e->title));
+	json_object_set_new(o, "priority",
+	    json_string(priority_names[e->priority]));
+	json_object_set_new(o, "air", bq_time(z, e->air));
+	json_object_set_new(o, "planned", bq_time(z, e->planned));
+	json_object_set_new(o, "duration_s", json_integer(e->duration));
+	json_object_set_new(o, "slot", bq_str(e->slot));
+	json_object_set_new(o, "state", bq_str(e->state));
+	json_object_set_new(o, "on_air", json_boolean(e->on_air));
+	json_object_set_new(o, "sent_at", bq_time(z, e->sent_at));
+	json_object_set_new(o, "aired_at", bq_time(z, e->aired_at));
+	json_object_set_new(o, "reason", bq_str(e->why ? e->why : e->reason));
+	return o;
+}
+
+json_t *
+out_bq_item(const struct tz *z, const struct bq_item *it)
+{
+	json_t *o = json_object(), *a = json_array();
+	size_t	k;
+
+	json_object_set_new(o, "plan", json_string(it->plan->id));
+	json_object_set_new(o, "id", json_string(it->b->id));
+	json_object_set_new(o, "title", bq_str(it->b->title));
+	json_object_set_new(o, "priority",
+	    json_string(priority_names[it->b->priority]));
+	json_object_set_new(o, "cancelled", json_boolean(it->b->cancelled));
+	for (k = 0; k < it->n; k++)
+		json_array_append_new(a, out_bq_entry(z, &it->v[k]));
+	json_object_set_new(o, "airings", a);
+	return o;
+}
+
+json_t *
+out_bq_rundown(const struct tz *z, const struct bq_rundown *r)
+{
+	json_t *o = json_object(), *sl = json_array(), *e, *u;
+	size_t	i, k;
+	int	y, m, d;
+	char	day[16];
+
+	civil_from_days(r->day, &y, &m, &d);
+	snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
+	json_object_set_new(o, "date", json_string(day));
+	for (i = 0; i < r->nslots; i++) {
+		json_t *s = json_object(), *items = json_array();
+
+		json_object_set_new(s, "slot", json_string(r->slots[i].name));
+		json_object_set_new(s, "start", bq_time(z, r->slots[i].start));
+		json_object_set_new(s, "end", bq_time(z, r->slots[i].end));
+		for (k = 0; k < r->slots[i].n; k++)
+			json_array_append_new(items,
+			    out_bq_entry(z, &r->slots[i].v[k]));
+		json_object_set_new(s, "items", items);
+		json_array_append_new(sl, s);
+	}
+	json_object_set_new(o, "slots", sl);
+	e = json_array();
+	for (k = 0; k < r->nemergencies; k++)
+		json_array_append_new(e, out_bq_entry(z, &r->emergencies[k]));
+	json_object_set_new(o, "emergencies", e);
+	u = json_array();
+	for (k = 0; k < r->nunplaced; k++)
+		json_array_append_new(u, out_bq_entry(z, &r->unplaced[k]));
+	json_object_set_new(o, "unplaced", u);
+	return o;
+}
+
+char *
+out_json_text(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2)), *t;
+
+	json_decref(v);
+	if (s == NULL)
+		fatalx("out of memory writing JSON");
+	t = xasprintf("%s\n", s);
+	free(s);
+	return t;
 }

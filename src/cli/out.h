@@ -83,4 +83,23 @@ int		 out_json_end(struct out_json *);
  */
 json_t *out_job_json(const struct out_job *);
 
+/*
+ * The loudspeaker's queue as `loa broadcast list|rundown --json` and the
+ * HTTP API show it (deliver/bqueue.h), times in zone z: one airing; one
+ * item with its airings (a member of list's array); a day's running
+ * order ({"date", "slots", "emergencies", "unplaced"}). The caller owns
+ * the reference. Written with out_json_text, the bytes are the same
+ * wherever they are printed.
+ */
+struct bq_entry;
+struct bq_item;
+struct bq_rundown;
+json_t *out_bq_entry(const struct tz *z, const struct bq_entry *);
+json_t *out_bq_item(const struct tz *z, const struct bq_item *);
+json_t *out_bq_rundown(const struct tz *z, const struct bq_rundown *);
+
+/* v (a reference taken) as the CLI's --json prints it: indented by 2,
+ * with a newline after. Caller frees. */
+char *out_json_text(json_t *v);
+
 #endif

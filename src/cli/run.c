@@ -110,6 +110,7 @@ cmd_run(const char *cfg, int argc, char **argv)
 
 		memset(&ao, 0, sizeof(ao));
 		ao.listen = w->svc->http_listen;
+		ao.config = cfg;
 		ao.store = w->svc->store;
 		ao.token_file = w->svc->http_token_file;
 		ao.dlr_token_file = w->svc->http_dlr_token_file;

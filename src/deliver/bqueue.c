@@ -262,11 +262,13 @@ find_item(const struct world *w, const char *ref, const struct plan **pp,
 	}
 	if (n == 1)
 		return 0;
-	if (n == 0)
-		return invalid(err, errlen,
+	if (n == 0) {
+		(void)invalid(err, errlen,
 		    "no broadcast item \"%s\" in the plans nor among the "
 		    "ad-hoc items",
 		    ref);
+		return BQ_NOTFOUND;
+	}
 	return invalid(err, errlen,
 	    "more than one broadcast item \"%s\"; name it as PLAN:ID", ref);
 }
@@ -337,11 +339,13 @@ bqueue_aired(struct outbox *ob, struct world *w, const struct bq_state *st,
 		    "aired",
 		    y, LOA_YEAR_MIN, LOA_YEAR_MAX);
 	if (is_job_id(ref)) {
-		if ((ha = airing_of(st, ref)) == NULL)
-			return invalid(err, errlen,
+		if ((ha = airing_of(st, ref)) == NULL) {
+			(void)invalid(err, errlen,
 			    "no airing %s in the outbox (loa broadcast list "
 			    "shows them once the service has them)",
 			    ref);
+			return BQ_NOTFOUND;
+		}
 	} else {
 		const struct plan      *p;
 		const struct broadcast *b;

@@ -5,8 +5,9 @@
  * can another front end be (an HTTP API).
  *
  * Functions that take input return 0, BQ_INVALID with the reason in err
- * (bad input: nothing was changed), or -1 when the outbox fails (its
- * error in err).
+ * (bad input: nothing was changed), BQ_NOTFOUND (the same, for an item or
+ * airing that is not there), or -1 when the outbox fails (its error in
+ * err).
  */
 #ifndef LOA_BQUEUE_H
 #define LOA_BQUEUE_H
@@ -19,7 +20,8 @@
 #include "loa.h"
 #include "util/xmalloc.h"
 
-#define BQ_INVALID 1
+#define BQ_INVALID  1
+#define BQ_NOTFOUND 2
 
 /* What the outbox holds of the queue, as world_queue wants it. */
 struct bq_state {

@@ -541,8 +541,9 @@ plan_recipients(struct plan *p, const struct idlist *l,
     const struct contact *skip, const struct contact ***v, size_t *n,
     size_t *cap)
 {
-	static unsigned gen;
-	size_t		i;
+	/* Per thread: the HTTP API loads worlds beside the engine. */
+	static _Thread_local unsigned gen;
+	size_t			      i;
 
 	/* A new generation: every contact's mark is stale at once. */
 	if (++gen == 0) {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,9 @@ static int		   sp_state; /* 0 not tried, 1 up, -1 failed */
 static int		   sp_rate;  /* samples a second */
 static const char	  *sp_version;
 static struct speech_stats sp_stats;
+/* espeak-ng and the counters are one process's: the engine and the HTTP
+ * API (which loads worlds on its own thread) take turns. */
+static pthread_mutex_t	   sp_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Samples as the synth callback appends them. */
 struct pcm {
@@ -243,8 +247,8 @@ voice_list(void)
 	return buf_take(&b);
 }
 
-void
-speech_install(struct service *svc, struct diag *d)
+static void
+speech_install_locked(struct service *svc, struct diag *d)
 {
 	char		  err[256];
 	const struct loc *vl;
@@ -486,9 +490,9 @@ make(const struct service *svc, const char *opening, const char *spoken,
 	return 0;
 }
 
-int
-speech_seconds(const struct service *svc, const char *text, double *seconds,
-    char *err, size_t errlen)
+static int
+speech_seconds_locked(const struct service *svc, const char *text,
+    double *seconds, char *err, size_t errlen)
 {
 	char	      key[33], *opening = NULL, *spoken = NULL, *path;
 	unsigned char hdr[44];
@@ -519,9 +523,9 @@ out:
 	return rc;
 }
 
-int
-speech_wav(const struct service *svc, const char *text, void **wav, size_t *len,
-    double *seconds, char *err, size_t errlen)
+static int
+speech_wav_locked(const struct service *svc, const char *text, void **wav,
+    size_t *len, double *seconds, char *err, size_t errlen)
 {
 	char key[33], *opening = NULL, *spoken = NULL, *path, *data = NULL;
 	char why[256];
@@ -550,7 +554,7 @@ void
 speech_durations(const struct service *svc, struct jobs *js,
     const struct plan *plan, struct diag *d)
 {
-	struct speech_stats before = sp_stats;
+	struct speech_stats before = speech_stats(), after;
 	char		    err[256];
 	size_t		    i;
 
@@ -575,10 +579,10 @@ speech_durations(const struct service *svc, struct jobs *js,
 		}
 		j->duration = (int)ceil(s);
 	}
-	if (sp_stats.made != before.made || sp_stats.cached != before.cached)
+	after = speech_stats();
+	if (after.made != before.made || after.cached != before.cached)
 		log_info("speech: %u synthesised, %u from the cache",
-		    sp_stats.made - before.made,
-		    sp_stats.cached - before.cached);
+		    after.made - before.made, after.cached - before.cached);
 }
 
 char *
@@ -605,5 +609,42 @@ speech_record(const char *json, const char *id, double seconds)
 struct speech_stats
 speech_stats(void)
 {
-	return sp_stats;
+	struct speech_stats st;
+
+	pthread_mutex_lock(&sp_mu);
+	st = sp_stats;
+	pthread_mutex_unlock(&sp_mu);
+	return st;
+}
+
+void
+speech_install(struct service *svc, struct diag *d)
+{
+	pthread_mutex_lock(&sp_mu);
+	speech_install_locked(svc, d);
+	pthread_mutex_unlock(&sp_mu);
+}
+
+int
+speech_seconds(const struct service *svc, const char *text, double *seconds,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&sp_mu);
+	rc = speech_seconds_locked(svc, text, seconds, err, errlen);
+	pthread_mutex_unlock(&sp_mu);
+	return rc;
+}
+
+int
+speech_wav(const struct service *svc, const char *text, void **wav, size_t *len,
+    double *seconds, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&sp_mu);
+	rc = speech_wav_locked(svc, text, wav, len, seconds, err, errlen);
+	pthread_mutex_unlock(&sp_mu);
+	return rc;
 }

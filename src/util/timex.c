@@ -3,6 +3,7 @@
  * parser and evaluator of SPEC §2 time expressions.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +76,10 @@ struct tz {
 	int	      fixed_offset;
 };
 
-static struct tz **tz_cache;
-static size_t	   tz_ncache, tz_capcache;
+static struct tz     **tz_cache;
+static size_t	       tz_ncache, tz_capcache;
+/* The HTTP API loads a world on its thread beside the engine. */
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static struct icaltimetype
 tz_icaltime(int64_t secs)
@@ -101,8 +104,8 @@ tz_offset_raw(const struct tz *z, int64_t utc)
 	return icaltimezone_get_utc_offset_of_utc_time(z->zone, &t, &dst);
 }
 
-const struct tz *
-tz_get(const char *name)
+static const struct tz *
+tz_get_locked(const char *name)
 {
 	struct tz    *z;
 	icaltimezone *iz;
@@ -135,6 +138,17 @@ tz_get(const char *name)
 		}
 	xgrow(&tz_cache, &tz_capcache, tz_ncache + 1, sizeof(*tz_cache));
 	tz_cache[tz_ncache++] = z;
+	return z;
+}
+
+const struct tz *
+tz_get(const char *name)
+{
+	const struct tz *z;
+
+	pthread_mutex_lock(&tz_mu);
+	z = tz_get_locked(name);
+	pthread_mutex_unlock(&tz_mu);
 	return z;
 }
 

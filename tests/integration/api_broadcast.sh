@@ -1,0 +1,215 @@
+#!/bin/sh
+# api_broadcast.sh: the loudspeaker's queue over the HTTP API (SPEC §9, §11)
+# with curl against a running `loa run` on the seed config: POST /broadcasts
+# puts an item where `loa broadcast list` and the rundown show it; an
+# emergency added over HTTP is handed (the broadcast file gateway) within
+# seconds; GET /broadcasts?date= is byte for byte `loa broadcast rundown
+# --json` at the same moment; GET /broadcasts/next, POST .../aired and
+# next again moves on; a cancel over HTTP survives a reload; every bad
+# request gets its 4xx, a JSON error, and leaves `outbox --json` as it was.
+set -u
+: "${LOA:?}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
+. "$LOA_SRC/tests/tools/api.sh"
+sanitizer_logs "$tmp"
+trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+d=$tmp/c
+NOW="2025-12-20 10:00"
+
+api_conf "$d"
+if ! api_start "$d" "$NOW"; then
+	ko "loa run serves the API" "$(tail -5 "$d/run.err")"
+	exit 1
+fi
+api_settle "$d"
+L() { "$LOA" -c "$d/loa.cfg" "$@"; }
+AUTH="Authorization: Bearer $API_TOKEN"
+# post URL BODY OUT: the status code
+post() {
+	curl -s -o "$3" -w '%{http_code}' -X POST -H "$AUTH" \
+	    -H 'Content-Type: application/json' --data-binary "$2" "$API$1"
+}
+# jget FILE EXPR: a Python expression over the JSON j of FILE
+jget() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# --- POST /broadcasts: 201, the item where list and the rundown have it
+code=$(post /broadcasts '{"title": "Lịch tiêm phòng", "text": "Sáng mai tiêm phòng cho trẻ tại trạm y tế.", "priority": "high", "air": "2025-12-20 16:00", "expires": "2025-12-22T00:00:00+07:00"}' "$tmp/add.json")
+id=$(jget "$tmp/add.json" 'j["id"]' 2>/dev/null)
+slot=$(jget "$tmp/add.json" 'j["airings"][0]["slot"]' 2>/dev/null)
+if [ "$code" = 201 ] && [ -n "$id" ] && [ "$slot" = "Chiều" ]; then
+	ok "POST /broadcasts: 201, item $id in slot $slot"
+else
+	ko "POST /broadcasts ($code)" "$(cat "$tmp/add.json")"
+fi
+L broadcast list --json --now "$NOW" >"$tmp/list.json" 2>/dev/null
+if $PY - "$tmp/list.json" "$id" "$tmp/add.json" <<'PY'
+import json, sys
+l = json.load(open(sys.argv[1])); a = json.load(open(sys.argv[3]))
+it = [i for i in l if i["plan"] == "ad-hoc" and i["id"] == sys.argv[2]]
+sys.exit(0 if it and it[0]["title"] == "Lịch tiêm phòng" and it[0]["priority"] == "high"
+         and it[0]["airings"][0]["planned"] == a["airings"][0]["planned"] else 1)
+PY
+then ok "the item added over HTTP is in loa broadcast list, as planned"
+else ko "broadcast list lacks the item added over HTTP" "$(head -c 400 "$tmp/list.json")"
+fi
+
+# --- GET /broadcasts?date=: the bytes of broadcast rundown --json
+# The service's clock is NOW plus the seconds it has run: the CLI is asked
+# at the moment the API answered (its Date header).
+code=$(curl -s -D "$tmp/rd.h" -o "$tmp/rd.api" -w '%{http_code}' "$API/broadcasts?date=2025-12-20")
+L broadcast rundown --date 2025-12-20 --json --now "$NOW" >"$tmp/rd.cli" 2>/dev/null
+if [ "$code" = 200 ] && cmp -s "$tmp/rd.api" "$tmp/rd.cli" &&
+    grep -q "\"$id\"" "$tmp/rd.api"; then
+	ok "GET /broadcasts?date= is byte for byte loa broadcast rundown --json, with the item"
+else
+	ko "GET /broadcasts?date= ($code) differs from rundown --json" "$(diff "$tmp/rd.api" "$tmp/rd.cli" | head -10)"
+fi
+
+# --- an emergency over HTTP: handed at once (the file gateway's spool)
+code=$(post /broadcasts '{"title": "Cảnh báo lũ", "text": "Nước sông dâng cao, mời bà con di dời.", "priority": "emergency"}' "$tmp/em.json")
+em=$(jget "$tmp/em.json" 'j["id"]' 2>/dev/null)
+i=0 handed=
+while [ "$i" -lt 40 ]; do
+	if L outbox --json 2>/dev/null | $PY -c '
+import json, sys
+sys.exit(0 if any(j["object"] == sys.argv[1] and j["state"] in ("sent", "delivered")
+                  for j in json.load(sys.stdin)) else 1)' "$em"; then
+		handed=1
+		break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ "$code" = 201 ] && [ -n "$handed" ] &&
+    grep -rqs "Cảnh báo lũ" "$d/var/broadcast/"; then
+	ok "an emergency added over HTTP is handed within $((i / 10)).$((i % 10)) s"
+else
+	ko "the emergency $em ($code) was not handed in 4 s" "$(tail -3 "$d/run.err")"
+fi
+
+# --- next -> aired -> next moves on
+code=$(curl -s -o "$tmp/next1.json" -w '%{http_code}' "$API/broadcasts/next")
+n1=$(jget "$tmp/next1.json" 'j["id"]' 2>/dev/null)
+if [ "$code" = 200 ] && $PY - "$tmp/next1.json" "$em" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+keys = ["id", "plan", "object", "title", "text", "spoken", "priority", "slot",
+        "planned", "duration_s", "audio"]
+sys.exit(0 if all(k in j for k in keys) and j["object"] == sys.argv[2]
+         and j["priority"] == "emergency" and j["text"].startswith("Nước sông")
+         and j["spoken"] and j["audio"] == "/broadcasts/%s/audio" % j["id"] else 1)
+PY
+then ok "GET /broadcasts/next: the emergency, with SPEC §9's keys"
+else ko "GET /broadcasts/next ($code)" "$(cat "$tmp/next1.json")"
+fi
+code=$(curl -s -o "$tmp/wav" -w '%{http_code}' "$API/broadcasts/$n1/audio")
+if [ "$code" = 200 ] && [ "$(head -c 4 "$tmp/wav")" = RIFF ]; then
+	ok "GET /broadcasts/ID/audio: its WAV"
+else
+	ko "GET /broadcasts/$n1/audio ($code)" "$(head -c 200 "$tmp/wav")"
+fi
+code=$(post "/broadcasts/$n1/aired" '{}' "$tmp/aired.json")
+L broadcast list --json --now "$NOW" >"$tmp/list2.json" 2>/dev/null
+if [ "$code" = 200 ] && $PY - "$tmp/list2.json" "$n1" <<'PY'
+import json, sys
+a = [a for i in json.load(open(sys.argv[1])) for a in i["airings"] if a["id"] == sys.argv[2]]
+sys.exit(0 if a and a[0]["aired_at"] else 1)
+PY
+then ok "POST /broadcasts/ID/aired: loa broadcast list has it aired"
+else ko "POST /broadcasts/$n1/aired ($code)" "$(cat "$tmp/aired.json")"
+fi
+code=$(curl -s -o "$tmp/next2.json" -w '%{http_code}' "$API/broadcasts/next")
+n2=$(jget "$tmp/next2.json" 'j["id"]' 2>/dev/null)
+if { [ "$code" = 204 ] || { [ "$code" = 200 ] && [ -n "$n2" ]; }; } && [ "$n2" != "$n1" ]; then
+	ok "GET /broadcasts/next moves on after aired ($code${n2:+ $n2})"
+else
+	ko "GET /broadcasts/next after aired ($code)" "$(cat "$tmp/next2.json")"
+fi
+code=$(post "/broadcasts/$n1/aired" '{}' "$tmp/aired2.json")
+[ "$code" = 400 ] && ok "aired twice: 400" || ko "aired twice ($code)" "$(cat "$tmp/aired2.json")"
+
+# --- cancel survives a reload
+code=$(post "/broadcasts/ad-hoc:$id/cancel" '' "$tmp/cancel.json")
+kill -HUP "$API_PID"
+sleep 1
+L broadcast list --json --now "$NOW" >"$tmp/list3.json" 2>/dev/null
+if [ "$code" = 200 ] && $PY - "$tmp/list3.json" "$id" <<'PY'
+import json, sys
+it = [i for i in json.load(open(sys.argv[1])) if i["plan"] == "ad-hoc" and i["id"] == sys.argv[2]]
+sys.exit(0 if it and it[0]["cancelled"] and all(a["state"] == "cancelled" for a in it[0]["airings"]) else 1)
+PY
+then ok "POST /broadcasts/ID/cancel: cancelled, and so after a reload"
+else ko "cancel over HTTP ($code)" "$(cat "$tmp/cancel.json"; head -c 600 "$tmp/list3.json")"
+fi
+
+# --- bad requests: each its 4xx, a JSON error, the outbox unchanged
+api_settle "$d"
+L outbox --json >"$tmp/ob.before"
+long=$(head -c 10000 /dev/zero | tr '\0' x)
+longt=$(head -c 501 /dev/zero | tr '\0' t)
+# bad CODE METHOD PATH BODY [NOAUTH|WRONG]
+bad() {
+	case ${5:-} in
+	NOAUTH) h="X-No: auth" ;;
+	WRONG) h="Authorization: Bearer wrong-token-wrong-token" ;;
+	*) h=$AUTH ;;
+	esac
+	if [ "$2" = GET ]; then
+		got=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' -H "$h" "$API$3")
+	else
+		got=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' -X "$2" -H "$h" \
+		    --data-binary "$4" "$API$3")
+	fi
+	if [ "$got" = "$1" ] && $PY -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; sys.exit(0 if e else 1)' "$tmp/bad.json" 2>/dev/null; then
+		ok "$2 $(printf %.60s "$3") ${6:-}: $got + JSON error"
+	else
+		ko "$2 $(printf %.60s "$3") ${6:-}: $got, expected $1" "$(head -c 200 "$tmp/bad.json")"
+	fi
+}
+G='{"title": "t", "text": "x"}'
+bad 401 POST /broadcasts "$G" NOAUTH "no token"
+bad 403 POST /broadcasts "$G" WRONG "wrong token"
+bad 400 POST /broadcasts '{"title": "t", "text":' "" "malformed JSON"
+bad 400 POST /broadcasts '["t"]' "" "not an object"
+bad 400 POST /broadcasts '{"title": 5, "text": "x"}' "" "title a number"
+bad 400 POST /broadcasts '{"title": "t", "text": "x", "air": 1}' "" "air a number"
+bad 400 POST /broadcasts '{"text": "x"}' "" "no title"
+bad 400 POST /broadcasts '{"title": "   ", "text": "x"}' "" "blank title"
+bad 400 POST /broadcasts "{\"title\": \"$longt\", \"text\": \"x\"}" "" "title too long"
+bad 400 POST /broadcasts '{"title": "t", "text": "x", "priority": "urgent"}' "" "unknown priority"
+bad 400 POST /broadcasts '{"title": "t", "text": "x", "air": "2025-12-21 08:00", "expires": "2025-12-21 07:00"}' "" "expires before air"
+bad 400 POST /broadcasts '{"title": "t", "text": "x", "air": "tomorrow-ish"}' "" "a bad time"
+bad 400 POST /broadcasts '{"title": "t", "text": "x", "colour": "red"}' "" "unknown member"
+bad 405 PUT /broadcasts "$G" "" "wrong method"
+bad 405 GET /broadcasts/x/aired "" "" "GET on aired"
+bad 405 POST /broadcasts/next "" "" "POST on next"
+bad 400 GET "/broadcasts" "" "" "no date"
+bad 400 GET "/broadcasts?date=2025-13-40" "" "" "bad date"
+bad 400 GET "/broadcasts?date=2025-12-20&x=1" "" "" "unknown parameter"
+bad 404 POST /broadcasts/nosuch/cancel '' "" "unknown item"
+bad 404 POST /broadcasts/0123456789abcdef/aired '' "" "unknown airing"
+bad 401 POST /broadcasts/nosuch/cancel '' NOAUTH "cancel without a token"
+bad 400 POST /broadcasts/nosuch/aired '{"at": 3}' "" "at a number"
+bad 400 POST "/broadcasts/..%2Fx/cancel" '' "" "dots"
+bad 400 POST "/broadcasts/a..b/cancel" '' "" "two dots"
+bad 404 POST "/broadcasts/a%00b/cancel" '' "" "a NUL"
+bad 400 POST "/broadcasts/a%2Fb/cancel" '' "" "a slash"
+bad 400 POST "/broadcasts/$long/cancel" '' "" "10,000 characters"
+bad 404 GET /broadcasts/nosuch "" "" "unknown route"
+L outbox --json >"$tmp/ob.after"
+if cmp -s "$tmp/ob.before" "$tmp/ob.after"; then
+	ok "after every bad request, outbox --json is byte for byte unchanged"
+else
+	ko "a bad request changed the outbox" "$(diff "$tmp/ob.before" "$tmp/ob.after" | head -10)"
+fi
+
+api_stop
+sanitizer_check "$tmp"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
