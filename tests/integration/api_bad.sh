@@ -94,7 +94,7 @@ fi
 try "an unknown task" 404 -X POST -H "$A" "$API/tasks/nope/done"
 try "an unknown plan" 404 -X POST -H "$A" "$API/tasks/nope:giay-moi/done"
 try "an unknown route" 404 "$API/nope"
-try "the broadcast endpoints (not served yet)" 404 "$API/broadcasts/next"
+try "an unknown broadcast route" 404 "$API/broadcasts/next/more"
 try "GET on a write" 405 "$T"
 try "DELETE on /healthz" 405 -X DELETE "$API/healthz"
 try "POST on /calendar.ics" 405 -X POST -H "$A" "$API/calendar.ics"
