@@ -25,7 +25,9 @@ struct placed {
 	size_t	inst;
 };
 
-static const struct jobs *sort_js;
+/* The jobs the comparators sort (qsort has no argument for them): one
+ * per thread, since the API thread loads worlds beside the engine. */
+static _Thread_local const struct jobs *sort_js;
 
 static int
 cmp_air(const void *a, const void *b)
