@@ -381,7 +381,9 @@ struct service {
 	size_t		 ndefault_remind;
 	char		*http_listen;
 	char		*http_token_file;
-	char		*http_dlr_token_file; /* NULL: /dlr refuses all */
+	char		*http_dlr_token_file;  /* NULL: /dlr refuses all */
+	int64_t		 http_unhealthy_after; /* a gateway failing this long:
+						  /healthz says 503 */
 	int		 http_on; /* loa.http.listen given: run serves it */
 	int		 max_parts;
 

@@ -39,15 +39,14 @@
 #include "util/timex.h"
 #include "util/xmalloc.h"
 
-#define API_BODY_MAX	(64 * 1024)	   /* a request's body */
-#define API_DRAIN_MAX	(16 * 1024 * 1024) /* read and dropped past it */
-#define API_CONN_MAX	2000		   /* connections at once */
-#define API_TIMEOUT	10		   /* seconds a connection may idle */
-#define API_CONN_MEM	(64 * 1024) /* per connection: headers, buffers */
-#define API_ID_MAX	512	    /* the longest id looked at */
-#define API_PAGE	100	    /* /outbox's default limit */
-#define API_PAGE_MAX	1000
-#define API_FAIL_WINDOW 600 /* failing this long: /healthz says 503 */
+#define API_BODY_MAX  (64 * 1024)	 /* a request's body */
+#define API_DRAIN_MAX (16 * 1024 * 1024) /* read and dropped past it */
+#define API_CONN_MAX  2000		 /* connections at once */
+#define API_TIMEOUT   10		 /* seconds a connection may idle */
+#define API_CONN_MEM  (64 * 1024)	 /* per connection: headers, buffers */
+#define API_ID_MAX    512		 /* the longest id looked at */
+#define API_PAGE      100		 /* /outbox's default limit */
+#define API_PAGE_MAX  1000
 
 struct api {
 	struct MHD_Daemon *d;
@@ -57,6 +56,7 @@ struct api {
 	char		  *token;
 	char		  *dlr_token;
 	int64_t		   offset;
+	int64_t		   unhealthy_after; /* s: /healthz says 503 */
 	/* The outbox's counts, made anew when another connection wrote to
 	 * it and the last ones are a second old (counts()). */
 	int		   have;
@@ -271,12 +271,12 @@ counts(struct api *a, int64_t now)
 	return 0;
 }
 
-/* The gateways that failed every attempt for API_FAIL_WINDOW. */
+/* The gateways that failed every attempt for loa.http.unhealthy_after. */
 static int
-gw_failing(const struct live_gw *g, int64_t now)
+gw_failing(const struct api *a, const struct live_gw *g, int64_t now)
 {
 	return g->used && g->fail_since != TIMEX_NONE &&
-	    now - g->fail_since >= API_FAIL_WINDOW;
+	    now - g->fail_since >= a->unhealthy_after;
 }
 
 static enum MHD_Result
@@ -337,11 +337,11 @@ get_healthz(struct api *a, struct MHD_Connection *c)
 		if (g->paused_until > (double)now) {
 			state = "paused";
 			until = g->paused_until;
-		} else if (gw_failing(g, now))
+		} else if (gw_failing(a, g, now))
 			state = "failing";
 		else if (g->fail_since != TIMEX_NONE)
 			state = "backing_off", until = g->backoff_until;
-		if (gw_failing(g, now))
+		if (gw_failing(a, g, now))
 			ok = 0;
 		go = json_pack("{ssssss}", "channel", channel_names[ch], "id",
 		    g->id, "kind", g->kind);
@@ -1756,6 +1756,7 @@ api_start(const struct api_opts *o, char *err, size_t errlen)
 
 	a->live = o->live;
 	a->offset = o->offset;
+	a->unhealthy_after = o->unhealthy_after > 0 ? o->unhealthy_after : 600;
 	a->config = xstrdup(o->config);
 	if (listen_addr(o->listen, &ss, &sl, &v6, err, errlen) == -1 ||
 	    (a->token = token_read("token_file", o->token_file, err, errlen)) ==

@@ -19,6 +19,8 @@ struct api_opts {
 	const char  *token_file;     /* writes' bearer token */
 	const char  *dlr_token_file; /* /dlr's; NULL: /dlr refuses */
 	int64_t	     offset;	     /* the service's clock: real + offset */
+	/* A gateway that failed every attempt this long (s): 503. */
+	int64_t	     unhealthy_after;
 	struct live *live;
 };
 

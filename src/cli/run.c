@@ -115,6 +115,7 @@ cmd_run(const char *cfg, int argc, char **argv)
 		ao.token_file = w->svc->http_token_file;
 		ao.dlr_token_file = w->svc->http_dlr_token_file;
 		ao.offset = offset;
+		ao.unhealthy_after = w->svc->http_unhealthy_after;
 		ao.live = live;
 		if ((api = api_start(&ao, err, sizeof(err))) == NULL) {
 			log_warnx("%s; not started", err);

@@ -979,9 +979,10 @@ static void
 svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 {
 	static const char *const keys[] = { "listen", "token_file", "token_env",
-		"dlr_token_file", NULL };
+		"dlr_token_file", "unhealthy_after", NULL };
 	config_setting_t	*g;
 
+	svc->http_unhealthy_after = 600;
 	if ((g = cfg_group(c, loa, "loa", "http")) != NULL) {
 		cfg_keys(c, g, "loa.http", keys);
 		svc->http_listen = cfg_str(c, g, "loa.http", "listen", 0);
@@ -996,6 +997,15 @@ svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 			svc->http_dlr_token_file = cfg_resolve_path(svc->arena,
 			    svc->dir, svc->http_dlr_token_file);
 		svc->http_on = svc->http_listen != NULL;
+		if (cfg_duration(c, g, "loa.http", "unhealthy_after",
+			&svc->http_unhealthy_after) == 0 &&
+		    (svc->http_unhealthy_after < 1 ||
+			svc->http_unhealthy_after > 86400))
+			cfg_error(c,
+			    config_setting_get_member(g, "unhealthy_after"),
+			    "loa.http", "unhealthy_after",
+			    "%lld s; expected 1 s to 1 d",
+			    (long long)svc->http_unhealthy_after);
 	}
 	if (svc->http_listen == NULL)
 		svc->http_listen = arena_strdup(svc->arena, "127.0.0.1:8787");
