@@ -1207,14 +1207,14 @@ get_rundown(struct api *a, struct MHD_Connection *c)
 }
 
 /*
- * Whether airing e of item it is for a controller to play now: not
- * recorded aired, and handed (sent), or due and still to hand (pending,
- * failed), the states `broadcast aired` takes.
+ * Whether airing e of item it is for a controller to play now: handed
+ * (sent), or due and still to hand (pending, failed), the states
+ * `broadcast aired` takes; one recorded aired is delivered.
  */
 static int
 playable(const struct bq_item *it, const struct bq_entry *e, int64_t now)
 {
-	if (e->aired_at != TIMEX_NONE || it->b->cancelled || e->title == NULL)
+	if (it->b->cancelled || e->title == NULL)
 		return 0;
 	if (strcmp(e->state, "sent") == 0)
 		return 1;
