@@ -23,6 +23,11 @@ d=$tmp/c
 NOW="2025-12-20 10:00"
 
 api_conf "$d"
+# The morning slot runs at NOW (09:00-11:00), so that an airing is handed
+# before the emergency below: /broadcasts/next must still give the
+# emergency first.
+sed -i 's|name = "Sáng";  days = "mon-sun"; start = "06:00"; end = "06:30";|name = "Sáng";  days = "mon-sun"; start = "09:00"; end = "11:00";|' "$d/loa.cfg"
+grep -q 'start = "09:00"; end = "11:00"' "$d/loa.cfg" || ko "the morning slot moved"
 if ! api_start "$d" "$NOW"; then
 	ko "loa run serves the API" "$(tail -5 "$d/run.err")"
 	exit 1
@@ -70,6 +75,21 @@ if [ "$code" = 200 ] && cmp -s "$tmp/rd.api" "$tmp/rd.cli" &&
 else
 	ko "GET /broadcasts?date= ($code) differs from rundown --json" "$(diff "$tmp/rd.api" "$tmp/rd.cli" | head -10)"
 fi
+
+# --- a high item while the morning slot is on air: next in it, handed
+code=$(post /broadcasts '{"title": "Cắt nước", "text": "Chiều nay cắt nước để sửa đường ống.", "priority": "high"}' "$tmp/hi.json")
+hi=$(jget "$tmp/hi.json" 'j["id"]' 2>/dev/null)
+i=0
+while [ "$i" -lt 40 ] && ! L outbox --json 2>/dev/null | $PY -c '
+import json, sys
+sys.exit(0 if any(j["object"] == sys.argv[1] and j["state"] == "sent"
+                  for j in json.load(sys.stdin)) else 1)' "$hi"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$code" = 201 ] && [ "$i" -lt 40 ] &&
+    ok "a high item added while a slot is on air is handed in it" ||
+    ko "the high item $hi ($code)" "$(cat "$tmp/hi.json")"
 
 # --- an emergency over HTTP: handed at once (the file gateway's spool)
 code=$(post /broadcasts '{"title": "Cảnh báo lũ", "text": "Nước sông dâng cao, mời bà con di dời.", "priority": "emergency"}' "$tmp/em.json")
