@@ -28,13 +28,6 @@
 #define DIRTY_DIR  0x4 /* names were renamed into DIR */
 #define TORN	   0x8 /* sms.jsonl may end in a part of a record */
 
-int
-gw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
-    char *err, size_t errlen)
-{
-	return fs_write_atomic(dir, name, data, len, 0, err, errlen);
-}
-
 static int
 file_init(struct gw *g, char *err, size_t errlen)
 {
@@ -113,7 +106,7 @@ spool_file(struct gw *g, const char *id, const char *ext, const void *data,
 {
 	char  err[256];
 	char *name = xasprintf("%s.%s", id, ext);
-	int   rc = gw_write_atomic(g->dir, name, data, len, err, sizeof(err));
+	int rc = fs_write_atomic(g->dir, name, data, len, 0, err, sizeof(err));
 
 	if (rc == -1) {
 		snprintf(a->text, sizeof(a->text), "%s", err);
@@ -364,7 +357,8 @@ spool_playlists(struct gw *g, char *err, size_t errlen)
 			buf_printf(&b, "#EXTINF:%lld,%s\n%s\n",
 			    (long long)llround(v[j].secs), v[j].title,
 			    v[j].file);
-		if (gw_write_atomic(g->dir, pl, b.s, b.len, err, errlen) == -1)
+		if (fs_write_atomic(g->dir, pl, b.s, b.len, 0, err, errlen) ==
+		    -1)
 			rc = -1;
 		buf_free(&b);
 		free(pl);
@@ -465,7 +459,7 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 			mkdirs(sub);
 			g->dirty |= DIRTY_DIR; /* a new name in DIR */
 		}
-		if (gw_write_atomic(sub, name, m->data, strlen(m->data), err,
+		if (fs_write_atomic(sub, name, m->data, strlen(m->data), 0, err,
 			sizeof(err)) == -1) {
 			snprintf(a->text, sizeof(a->text), "%s", err);
 			a->result = GW_TEMPFAIL;

@@ -102,8 +102,4 @@ const struct gw_backend *gw_lookup(const char *kind);
  */
 char *gw_record(const struct gw_msg *m);
 
-/* Write data to dir/name atomically: a temporary file, fsync, rename. */
-int gw_write_atomic(const char *dir, const char *name, const char *data,
-    size_t len, char *err, size_t errlen);
-
 #endif

@@ -256,6 +256,23 @@ PY
     ok "the changed item's WAV is longer, the others' the same" ||
     ko "the changed item's WAV"
 
+# An item added by hand (`loa broadcast add`) is placed with its real
+# length too: the same text as item a, so the same WAV and duration.
+"$LOA" -c "$tmp/pl/on.cfg" broadcast add --title "Bốn" --text "$text" \
+    --air "2026-03-02 05:00" --now "2026-03-01 10:00" >/dev/null 2>"$tmp/err" ||
+    ko "broadcast add" "$(cat "$tmp/err")"
+"$LOA" -c "$tmp/pl/on.cfg" broadcast list --json --now "2026-03-01 10:00" \
+    >"$tmp/bl.json" 2>"$tmp/err" || ko "broadcast list" "$(cat "$tmp/err")"
+$PY - "$tmp/bl.json" <<'PY' &&
+import json, sys
+d = {(i["plan"], i["id"]): i["airings"][0]["duration_s"] for i in json.load(open(sys.argv[1]))}
+a, h = d[("7/TB", "a")], d[("ad-hoc", "tin-1")]
+# words_per_minute = 1000 would make it a few seconds
+sys.exit(0 if a == h and h > 15 else 1)
+PY
+    ok "an ad-hoc item takes its WAV's length as a plan's item does" ||
+    ko "the ad-hoc item's length" "$(cat "$tmp/bl.json")"
+
 sox -n -r 22050 -c 1 -b 16 "$tmp/pl/chime.wav" synth 1.5 sine 660 \
     2>/dev/null
 sed 's|rate = 130;|rate = 130; chime = "chime.wav"; opening = "Đây là Đài Truyền thanh xã Đại Sơn.";|' \
