@@ -10,18 +10,9 @@
 # SIGHUP change the ETag; /outbox's pages cover every job once; /jobs/ID
 # shows its attempts; POST /tasks/ID/done cancels the task's reminders,
 # none is sent after the reload, and the feed shows it COMPLETED.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
+at_exit api_stop
 d=$tmp/c
 
 api_conf "$d"
@@ -292,7 +283,5 @@ then ok "the task's reminders are cancelled (task done) and none is sent after; 
 else ko "reminders of a task done over HTTP"
 fi
 
-sanitizer_check "$tmp"
 grep -q "$API_TOKEN" "$d/run.err" "$d/run.out" && ko "the token in loa's output"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

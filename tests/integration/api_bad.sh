@@ -6,19 +6,11 @@
 # or method, ids with "..", %00, "/" and 10,000 characters). Then a
 # slowloris client holds 500 connections, a header byte a second each,
 # while /healthz still answers at once and the SMS (rate 4/s) keep going.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
 slow=
-trap '[ -n "$slow" ] && kill $slow 2>/dev/null; api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit api_stop
+at_exit '[ -n "$slow" ] && kill $slow 2>/dev/null'
 d=$tmp/c
 
 # No job is due at 07:00 on the 19th: the outbox stays still while the bad
@@ -189,6 +181,4 @@ rc=$?
 [ "$rc" = 1 ] && grep -q 'token' "$tmp/errno" &&
     ok "no token file: run exits 1: $(head -1 "$tmp/errno")" || ko "missing token: exit $rc"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,18 +7,9 @@
 # --json` at the same moment; GET /broadcasts/next, POST .../aired and
 # next again moves on; a cancel over HTTP survives a reload; every bad
 # request gets its 4xx, a JSON error, and leaves `outbox --json` as it was.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
+at_exit api_stop
 d=$tmp/c
 NOW="2025-12-20 10:00"
 
@@ -230,6 +221,4 @@ else
 fi
 
 api_stop
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

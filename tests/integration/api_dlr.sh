@@ -8,19 +8,11 @@
 # fake SMSC cannot send) made the way Kannel makes it turns the job
 # `delivered`; 2 keeps it sent with the report as its last error. A report
 # of an unknown id: 200, logged. A wrong dlr token: 403 and nothing changed.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/kannel.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; kannel_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/kannel.sh"
+. "$TOOLS/api.sh"
+at_exit kannel_stop
+at_exit api_stop
 d=$tmp/c
 
 if ! kannel_start "$tmp" loa 'k4nn3l-pw'; then
@@ -108,6 +100,4 @@ grep -q "$API_DLR_TOKEN" "$d/run.err" "$d/run.out" && ko "the dlr token in loa's
 grep -q "k4nn3l-pw" "$d/run.err" "$d/run.out" && ko "the Kannel password in loa's log"
 kill -0 "$API_PID" 2>/dev/null && ok "the service runs on" || ko "the service died"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

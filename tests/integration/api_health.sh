@@ -3,18 +3,9 @@
 # gateway has failed every attempt for loa.http.unhealthy_after (SPEC §11:
 # 10 minutes by default; 2 s here), with that gateway "failing", and 200
 # while it has not yet: the SMS gateway is an http one to a closed port.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
+at_exit api_stop
 d=$tmp/c
 
 closed=$(api_free_port) # bound and released: nothing listens there
@@ -72,6 +63,4 @@ line=$(grep -n 'unhealthy_after' "$d/loa.cfg" | cut -d: -f1)
 rc=$?
 [ "$rc" = 1 ] && grep -q "loa.cfg:$line: loa.http.unhealthy_after: 0 s; expected 1 s to 1 d" "$tmp/err" &&
     ok "unhealthy_after = 0s: loa.cfg:$line" || ko "bad unhealthy_after" "rc $rc $(cat "$tmp/err")"
-sanitizer_check "$tmp" || fail=$((fail + 1))
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

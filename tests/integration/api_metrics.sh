@@ -6,18 +6,9 @@
 # histogram counting the sends the outbox has, loa_due_lag_seconds one
 # observation a hand-over, loa_reloads_total counting a SIGHUP and a
 # refused one, loa_build_info 1 with the version.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
+at_exit api_stop
 d=$tmp/c
 
 api_conf "$d"
@@ -114,6 +105,4 @@ then ok "parsed by prometheus_client: types, HELP, loa_jobs = outbox --json, sen
 else ko "/metrics against the parser and the outbox" "$(head -c 400 "$tmp/metrics")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,16 +4,7 @@
 # a file outside it (/etc/passwd here), the mail must not carry that file:
 # the distribution is dead with the reason, and nothing of the file is
 # sent. Needs LOA and LOA_SRC.
-set -u
-: "${LOA:?}"
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 mkdir -p "$tmp/conf/files"
 echo "Kế hoạch số 9" >"$tmp/conf/files/ke-hoach.txt"
@@ -64,6 +55,4 @@ else
 	ko "the distribution: $(cat "$tmp/ob")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

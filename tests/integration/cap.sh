@@ -10,17 +10,8 @@
 # the configured area. Update and Cancel alerts (from the payload
 # contract, rendered by tests/tools/cap_render) validate too and carry
 # <references> as given. Bad CAP values are check errors with FILE:LINE.
-set -u
-: "${LOA:?}" "${CAP_RENDER:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+: "${CAP_RENDER:?}"
 
 xsd="$LOA_SRC/../shared/research/cap12.xsd"
 [ -f "$xsd" ] || xsd="$LOA_SRC/tests/data/cap12.xsd"
@@ -213,6 +204,4 @@ else
 	ko "bad broadcast.cap" "$(cat "$tmp/bad-svc.out")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -8,16 +8,7 @@
 # naming all three. A reload with nothing changed makes no job, and an
 # emergency not yet handed gets no Update for its changes. Checked on
 # `outbox --json` (payload, state, channel, priority) and the spool.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 py=/usr/bin/python3
 
 mkdir -p "$tmp/conf"
@@ -145,5 +136,4 @@ check "removed from the plan: a cap Cancel referencing all three"
 run "2026-12-10 23:55"
 check "a reload after the Cancel makes no job"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

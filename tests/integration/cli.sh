@@ -9,17 +9,7 @@
 #     holds (a reason, a gateway's error) reach the terminal escaped;
 #   - `outbox` keeps the attempts and the error in separate columns.
 # Needs LOA (the binary).
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 esc=$(printf '\033')
 
 # -c without its argument.
@@ -147,8 +137,4 @@ else
 	echo "skip outbox checks: no sqlite3 (scripts/install-deps installs it)"
 fi
 
-if ls "$tmp"/sanitizer* >/dev/null 2>&1; then
-	ko "sanitizer reports: $(cat "$tmp"/sanitizer*)"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -9,12 +9,7 @@
 # for the emergency, "audio" (audio/wav, ID.wav) exactly when the record
 # names one; a Bearer token from the environment, in no outbox text or log.
 # A 400 is dead at once with the controller's words in last_error.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 CPID=
 stop() {
 	if [ -n "$CPID" ]; then
@@ -23,11 +18,7 @@ stop() {
 	fi
 	CPID=
 }
-trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit stop
 
 TOKEN='ctl-S3cret-7f1e9a'
 export LOA_T_CTL="$TOKEN"
@@ -164,6 +155,4 @@ else
 fi
 
 stop
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

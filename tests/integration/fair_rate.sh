@@ -7,17 +7,9 @@
 # each job was tried once (never claimed without a token, so never put
 # back), every SMS has its one line in sms.jsonl, and every email went in
 # the first second, not behind the rate-limited SMS.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 N=100
 
 mkdir -p "$tmp/conf"
@@ -30,7 +22,7 @@ gateways = (
 );
 channels = { sms = "sms"; email = "mail"; };
 CFG
-. "$LOA_SRC/tests/tools/smsplan.sh"
+. "$TOOLS/smsplan.sh"
 sms_plan "$tmp/conf/sms.cfg" "$N" "RATE/KH"
 cat >"$tmp/conf/mail.cfg" <<'PLAN'
 plan = { id = "MAIL/KH"; issued = "2026-03-02"; title = "Thư"; };
@@ -121,6 +113,4 @@ PY
 else
 	ko "run --once at a rate" "${out:-} $(cat "$tmp/once.err")"
 fi
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

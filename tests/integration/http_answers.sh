@@ -5,18 +5,9 @@
 # the answer is cut); `Retry-After: 120 ` (trailing space, RFC 9110 §5.5)
 # is honoured; a success status whose body is too long to read at the
 # success pointer is taken as sent, not sent again.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-sanitizer_logs "$tmp"
-trap 'faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+at_exit faultgw_stop
 
 TOKEN='S3CRET tok"en\9x-Q7-abcdefghijklmnopqrstuvwxyz0123'
 export LOA_T_TOKEN="$TOKEN"
@@ -108,6 +99,4 @@ then ok "a 2xx too long to read at its pointer is sent, once"
 else ko "a 2xx too long to read" "$(head -c 600 "$tmp/big/outbox.json")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

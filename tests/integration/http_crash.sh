@@ -43,9 +43,20 @@ echo "killed after $at requests"
 [ "$at" -gt 0 ] && [ "$at" -lt "$N" ] && ok "the kill landed in the middle ($at of $N)" ||
     ko "the kill did not land in the middle ($at of $N)"
 
-# The restart, stopped once the outbox has every job sent.
+# The restart, stopped once the outbox has every job sent. The outbox is
+# read only once the gateway has answered every number: polling the store
+# while the restarted loa opens it after the kill made that start fail
+# ("database is locked") on a loaded machine.
 "$LOA" -c "$cfg" run --now "2026-03-02 09:00" >/dev/null 2>"$tmp/run2.err" &
 pid=$!
+all_answered() {
+	alive "$pid" || return 0
+	$PY - "$tmp/gw.log" "$N" <<'PY'
+from loatest import arg, jsonl
+done = {r["to"] for r in jsonl(arg(1)) if r["status"] == 200}
+raise SystemExit(len(done) < int(arg(2)))
+PY
+}
 all_sent() {
 	"$LOA" -c "$cfg" outbox --json >"$tmp/poll.json" 2>/dev/null &&
 	    $PY - "$tmp/poll.json" "$N" <<'PY'
@@ -53,7 +64,8 @@ from loatest import arg, jobs
 raise SystemExit(sum(j["state"] == "sent" for j in jobs(arg(1))) < int(arg(2)))
 PY
 }
-poll_until 900 all_sent || ko "the restarted run did not send everything"
+poll_until 900 all_answered && poll_until 300 all_sent ||
+    ko "the restarted run did not send everything" "$(tail -3 "$tmp/run2.err")"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

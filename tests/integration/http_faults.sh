@@ -15,25 +15,18 @@
 # rate the gateway saw under `loa run` over any one-second sliding window
 # is at most 200 plus the bucket's burst (one second's worth) plus the
 # concurrency (requests in flight arrive bunched).
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-. "$LOA_SRC/tests/tools/smsplan.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+. "$TOOLS/smsplan.sh"
 # The outbox on a tmpfs where there is one: while the rate holds jobs
 # back, the engine puts each due job it has no token for back with a
 # commit of its own, every second (thousands of fsyncs a second on a
 # disk); this test is about faults and the rate, not the disk.
 shm=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+at_exit '[ -n "${KEEP:-}" ] || rm -rf "$shm"'
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp" "$shm"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit faultgw_stop
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 N=${FAULT_JOBS:-5000}
 RATE=200
 
@@ -164,6 +157,4 @@ else ko "outcomes at the gateway and in the outbox"
 fi
 grep -q -e AddressSanitizer -e 'runtime error' "$tmp/run.err" "$tmp/once.err" &&
     ko "sanitizer report"
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -10,18 +10,9 @@
 # Retry-After in seconds and as an HTTP date, an unknown placeholder (a
 # check error with its line), and the secret never in a log, the outbox or
 # any file.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-sanitizer_logs "$tmp"
-trap 'faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+at_exit faultgw_stop
 
 SECRET='s3cr+t&pa ss=%x'
 USERKEY='AK-user-env-4711'
@@ -421,6 +412,4 @@ rc=$?
     ok "an unset password variable stops run with exit 3, naming it" ||
     ko "unset password variable" "rc $rc: $(cat "$tmp/unset.err")"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

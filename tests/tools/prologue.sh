@@ -12,6 +12,7 @@
 #     run: a server stopped before its folder is removed);
 #   - poll_until LIMIT COMMAND...: wait for a state (COMMAND succeeds),
 #     never for a guess of time;
+#   - alive PID: whether the process lives (a zombie does not);
 #   - finish: the closing "N passed, M failed" line and the exit status.
 
 set -u
@@ -60,6 +61,14 @@ poll_until() {
 		[ "$(date +%s)" -lt "$_end" ] || return 1
 		sleep 0.05
 	done
+}
+
+# alive PID: the process is there and not a zombie (a child that died but
+# was not waited for yet): a wait for a state stops when the process that
+# was to make it is dead.
+alive() {
+	[ -r "/proc/$1/stat" ] &&
+	    [ "$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
 
 # The closing line and the exit status; sanitizer reports fail the test.
