@@ -53,19 +53,12 @@ while [ "$i" -lt "$ROUNDS" ]; do
 		echo "round $i: topped up to $jobs jobs in $plans plans"
 	fi
 	more=$(awk -v s="$seed" -v i="$i" 'BEGIN { srand(s + i); print 1 + int(rand() * 40) }')
-	"$LOA" -c "$cfg" run --now "2026-03-02 10:00" >/dev/null 2>>"$tmp/err" &
-	pid=$!
-	# The kill lands among the sends when loa was alive after `more`
-	# deliveries of this round and, once it is dead, jobs are left.
-	if $PY -m loatest kill-after "$pid" "$sms" "$n0" "$more" 600 \
-	    >"$tmp/at" && [ "$(lines)" -lt "$jobs" ]; then
+	if kill_midway "$sms" "$more" "$jobs" \
+	    "$LOA" -c "$cfg" run --now "2026-03-02 10:00"; then
 		midsend=$((midsend + 1))
 	else
 		echo "round $i: not killed while sending ($(cat "$tmp/at") of $jobs)"
 	fi
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
 	i=$((i + 1))
 done
 echo "after $ROUNDS kills ($midsend while sending): $(lines) deliveries recorded"

@@ -30,18 +30,12 @@ cfg="$tmp/conf/loa.cfg"
 # count: requests the gateway has logged.
 count() { wc -l <"$tmp/gw.log" 2>/dev/null || echo 0; }
 # The kill waits for a state: a third of the requests at the gateway.
-"$LOA" -c "$cfg" run --now "2026-03-02 09:00" >/dev/null 2>"$tmp/run1.err" &
-pid=$!
-$PY -m loatest kill-after "$pid" "$tmp/gw.log" 0 $((N / 3)) 600 >/dev/null ||
-    ko "loa was not sending when a third of the requests were in" \
-	"$(tail -3 "$tmp/run1.err")"
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-pid=
+kill_midway "$tmp/gw.log" $((N / 3)) "$N" \
+    "$LOA" -c "$cfg" run --now "2026-03-02 09:00"
 at=$(count)
 echo "killed after $at requests"
 [ "$at" -gt 0 ] && [ "$at" -lt "$N" ] && ok "the kill landed in the middle ($at of $N)" ||
-    ko "the kill did not land in the middle ($at of $N)"
+    ko "the kill did not land in the middle ($at of $N)" "$(tail -3 "$tmp/err")"
 
 # The restart, stopped once the outbox has every job sent. The outbox is
 # read only once the gateway has answered every number: polling the store
@@ -112,6 +106,6 @@ PY
 then ok "none lost; every duplicate carries its first copy's Idempotency-Key (its job id) and body"
 else ko "outbox and gateway disagree after the kill"
 fi
-grep -q -e AddressSanitizer -e 'runtime error' "$tmp/run1.err" "$tmp/run2.err" &&
+grep -q -e AddressSanitizer -e 'runtime error' "$tmp/err" "$tmp/run2.err" &&
     ko "sanitizer report"
 finish

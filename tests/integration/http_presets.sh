@@ -345,14 +345,17 @@ conf hup "kind = \"http\"; preset = \"webhook\"; url = \"$u/hup\";"
 sed -i 's|^        http = { listen = "127.0.0.1:8787"; }; };|};|' "$tmp/hup/loa.cfg"
 "$LOA" -c "$tmp/hup/loa.cfg" run --now "2026-03-02 08:59:57" >/dev/null 2>"$tmp/hup/err" &
 hpid=$!
-sleep 1
+# States, not times: the SIGHUP once its handler is in (it is then never
+# lost), the TERM once the reload is done, the request in and the job
+# recorded sent.
+hup_sent() {
+	"$LOA" -c "$tmp/hup/loa.cfg" outbox --json 2>/dev/null | grep -q '"state": *"sent"'
+}
+poll_until 300 catches "$hpid" 1
 kill -HUP "$hpid"
-i=0
-while ! grep -q '"/hup"' "$tmp/gw.log" && [ "$i" -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sleep 0.3
+poll_until 300 grep -q "reloaded" "$tmp/hup/err"
+poll_until 300 grep -q '"/hup"' "$tmp/gw.log"
+poll_until 300 hup_sent
 kill -TERM "$hpid"
 wait "$hpid"
 "$LOA" -c "$tmp/hup/loa.cfg" outbox --json >"$tmp/hup/outbox.json"

@@ -39,14 +39,10 @@ lock="$tmp/var/loa.db.lock"
 #   store     the config loaded: the store's lock names it, the
 #             reconciliation of 100,000 new jobs follows
 #   sending   sms.jsonl has grown since the start ($n0)
-is_loa() { [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = loa ]; }
-handlers() {
-	is_loa && [ $((0x$(awk '/^SigCgt/ { print $2 }' "/proc/$pid/status") & 0x4000)) -ne 0 ]
-}
 locked() { [ "$(cat "$lock" 2>/dev/null)" = "$pid" ]; }
 state() {
 	case $1 in
-	loading) handlers ;;
+	loading) catches "$pid" 15 ;;
 	store) locked ;;
 	sending) [ "$(lines)" -gt "$n0" ] ;;
 	esac

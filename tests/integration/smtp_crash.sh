@@ -9,6 +9,7 @@
 # but for its Date.
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/smtpd.sh"
+. "$TOOLS/smsplan.sh"
 pid=
 at_exit smtpd_stop_all
 at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
@@ -24,19 +25,7 @@ gateways = ( { id = "mail"; kind = "smtp"; url = "smtp://127.0.0.1:$port";
                concurrency = 8; } );
 channels = { email = "mail"; };
 CFG
-{
-	echo 'plan = { id = "9/KH-UBND"; issued = "2026-03-02"; title = "Thử"; };'
-	echo 'people = ('
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "  { id = \"p%d\"; name = \"Người %d\"; email = \"p%d@daison.example\"; }%s\n",
-	    i, i, i, i < n - 1 ? "," : "" }'
-	echo ');'
-	printf 'groups = ( { id = "all"; name = "Tất cả"; members = ['
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "\"p%d\"%s", i, i < n - 1 ? ", " : "" }'
-	echo ' ]; } );'
-	echo 'distribution = { at = "plan.issued at 09:00"; to = [ "all" ]; };'
-} >"$tmp/conf/plan.cfg"
+mail_plan "$tmp/conf/plan.cfg" "$N" "9/KH-UBND"
 cfg="$tmp/conf/loa.cfg"
 "$LOA" -c "$cfg" check >/dev/null 2>&1 && ok "generated plan checks" ||
     ko "generated plan does not check"
@@ -50,18 +39,12 @@ got() { cat "$tmp/srv/log.jsonl" 2>/dev/null | wc -l; }
 i=0
 killed=0
 while [ "$i" -lt 3 ]; do
-	n0=$(got)
-	"$LOA" -c "$cfg" run --now "2026-03-02 10:00" >/dev/null 2>>"$tmp/err" &
-	pid=$!
-	if $PY -m loatest kill-after "$pid" "$tmp/srv/log.jsonl" "$n0" 60 600 \
-	    >"$tmp/at" && [ "$(got)" -lt "$N" ]; then
+	if kill_midway "$tmp/srv/log.jsonl" 60 "$N" \
+	    "$LOA" -c "$cfg" run --now "2026-03-02 10:00"; then
 		killed=$((killed + 1))
 	else
 		echo "round $i: not killed while sending ($(cat "$tmp/at") of $N)"
 	fi
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
 	i=$((i + 1))
 done
 [ "$killed" -eq 3 ] && ok "killed loa 3 times while it was sending" ||
