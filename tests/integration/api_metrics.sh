@@ -12,20 +12,11 @@ at_exit api_stop
 d=$tmp/c
 
 api_conf "$d"
-if ! api_start "$d" "2025-12-19 08:00"; then
-	ko "loa run does not serve /healthz" "$(tail -5 "$d/run.err")"
-	exit 1
-fi
+api_up "$d" "2025-12-19 08:00"
 # The sends of 08:00 done: the outbox is still.
 api_settle "$d"
-# until PATTERN: wait for it in the service's log (10 s at most).
-until_log() {
-	i=0
-	while ! grep -q "$1" "$d/run.err" && [ "$i" -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
+# until PATTERN: wait for it in the service's log.
+until_log() { poll_until 300 grep -q "$1" "$d/run.err"; }
 kill -HUP "$API_PID"
 until_log 'reloaded:'
 cp "$d/loa.cfg" "$tmp/good.cfg"
@@ -42,10 +33,11 @@ code=$(curl -s -D "$tmp/h" -o "$tmp/metrics" -w '%{http_code}' "$API/metrics")
 grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$tmp/h" &&
     ok "Content-Type: text/plain; version=0.0.4; charset=utf-8" || ko "content type"
 if $PY - "$tmp/metrics" "$tmp/outbox.json" <<'PY'
+from loatest import load
 import collections, json, sys
 from prometheus_client.parser import text_string_to_metric_families
 text = open(sys.argv[1], encoding="utf-8").read()
-jobs = json.load(open(sys.argv[2]))
+jobs = load(sys.argv[2])
 fams = {f.name: f for f in text_string_to_metric_families(text)}
 bad = []
 want = {"loa_build_info": "gauge", "loa_jobs": "gauge", "loa_sends": "counter",

@@ -48,8 +48,9 @@ run() { # NOW
 # spool.
 check() {
 	if out=$($py - "$tmp/ob.json" "$tmp/var/broadcast" "$want" 2>&1 <<'PY'
+from loatest import load
 import json, os, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+jobs = load(sys.argv[1])
 spool = sys.argv[2]
 want = json.loads(sys.argv[3])
 byid = {j["id"]: j for j in jobs}

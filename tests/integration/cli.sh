@@ -53,9 +53,9 @@ cfg="$tmp/conf/loa.cfg"
 
 "$LOA" -c "$cfg" timeline --json --now "2026-01-10 09:00" >"$tmp/tl.json" \
     2>"$tmp/err"
-due=$($PY -c '
+due=$($PY -c 'from loatest import load
 import json, sys
-for j in json.load(open(sys.argv[1])):
+for j in load(sys.argv[1]):
     if j["object"] == "bao-cao" and j["recipient"] == "an":
         print(j["due"])' "$tmp/tl.json" 2>/dev/null)
 if [ "$due" = "2026-01-10T09:00:00+01:00" ]; then
@@ -69,9 +69,9 @@ fi
 "$LOA" -c "$cfg" run --once --now "2026-01-10 09:00" >"$tmp/run.out" \
     2>"$tmp/err"
 "$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" 2>/dev/null
-n=$($PY -c '
+n=$($PY -c 'from loatest import load
 import json, sys
-print(sum(1 for j in json.load(open(sys.argv[1]))
+print(sum(1 for j in load(sys.argv[1])
           if j["object"] == "hop" and j["state"] == "sent"))' "$tmp/ob.json")
 if [ "$n" = 1 ]; then
 	ok "run --once --now in loa.timezone sends what is due then"

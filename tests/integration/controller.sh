@@ -69,10 +69,11 @@ done
 "$LOA" -c "$tmp/ok/loa.cfg" outbox --json >"$tmp/ok/outbox.json" 2>>"$tmp/ok/err"
 
 if $PY - "$tmp/ok/outbox.json" "$tmp/log" "$TOKEN" <<'PY'
+from loatest import jsonl, load
 import base64, json, sys
 import xml.etree.ElementTree as ET
-jobs = json.load(open(sys.argv[1]))
-log = [json.loads(l) for l in open(sys.argv[2])]
+jobs = load(sys.argv[1])
+log = jsonl(sys.argv[2])
 tok = sys.argv[3]
 bc = [j for j in jobs if j["channel"] == "broadcast"]
 assert len(bc) == 4, bc
@@ -135,8 +136,9 @@ conf bad bad
     >"$tmp/bad/out" 2>"$tmp/bad/err"
 "$LOA" -c "$tmp/bad/loa.cfg" outbox --json >"$tmp/bad/outbox.json"
 if $PY - "$tmp/bad/outbox.json" <<'PY'
+from loatest import load
 import json, sys
-bc = [j for j in json.load(open(sys.argv[1])) if j["channel"] == "broadcast"]
+bc = [j for j in load(sys.argv[1]) if j["channel"] == "broadcast"]
 assert len(bc) == 4 and all(j["state"] == "dead" and j["attempts"] == 1 for j in bc), bc
 assert all("HTTP 400" in j["last_error"] and "bad item: unknown zone" in j["last_error"] for j in bc), bc
 PY

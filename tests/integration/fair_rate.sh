@@ -56,9 +56,10 @@ pid=
 
 "$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" || ko "outbox --json"
 if out=$(/usr/bin/python3 - "$tmp/outbox.json" "$sms" "$N" 2>&1 <<'PY'
+from loatest import jsonl, load
 import collections, json, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
-lines = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+jobs = load(sys.argv[1])
+lines = jsonl(sys.argv[2])
 n = int(sys.argv[3])
 bad = []
 sms = [j for j in jobs if j["channel"] == "sms"]
@@ -94,8 +95,9 @@ if "$LOA" -c "$tmp/conf/once.cfg" run --once --now "2026-03-02 09:00" \
     >/dev/null 2>"$tmp/once.err" &&
     "$LOA" -c "$tmp/conf/once.cfg" outbox --json >"$tmp/once.json" &&
     out=$(python3 - "$tmp/once.json" "$N" <<'PY'
+from loatest import load
 import collections, json, sys
-jobs = json.load(open(sys.argv[1]))
+jobs = load(sys.argv[1])
 n = int(sys.argv[2])
 sent = [j for j in jobs if j["state"] == "sent"]
 per = collections.Counter(j["sent_at"] for j in sent if j["channel"] == "sms")

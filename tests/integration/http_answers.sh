@@ -53,8 +53,9 @@ CFG
 for n in long form json; do
 	conf "$n" "$n"
 	if $PY - "$tmp/$n/outbox.json" "$TOKEN" "$tmp/$n/err" <<'PY'
+from loatest import load
 import json, sys
-jobs, tok = json.load(open(sys.argv[1])), sys.argv[2]
+jobs, tok = load(sys.argv[1]), sys.argv[2]
 text = open(sys.argv[1]).read() + open(sys.argv[3]).read()
 j = jobs[0]
 assert j["state"] == "dead" and "400" in (j["last_error"] or ""), j
@@ -79,8 +80,9 @@ conf later later
     >>"$tmp/later/out" 2>>"$tmp/later/err"
 "$LOA" -c "$tmp/later/loa.cfg" outbox --json >"$tmp/later/end.json"
 if $PY - "$tmp/later/outbox.json" "$tmp/later/mid.json" "$tmp/later/end.json" <<'PY'
+from loatest import load
 import json, sys
-a, b, c = (json.load(open(f))[0] for f in sys.argv[1:4])
+a, b, c = (load(f)[0] for f in sys.argv[1:4])
 assert a["state"] == "failed" and "503" in a["last_error"], a
 assert b["state"] == "failed" and b["attempts"] == 1, b
 assert c["state"] == "sent" and c["attempts"] == 2, c
@@ -91,8 +93,9 @@ fi
 
 conf big big 'success = { pointer = "/CodeResult"; ok = [ "100" ]; };'
 if $PY - "$tmp/big/outbox.json" <<'PY'
+from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))[0]
+j = load(sys.argv[1])[0]
 assert j["state"] == "sent" and j["attempts"] == 1, j
 PY
 then ok "a 2xx too long to read at its pointer is sent, once"

@@ -102,10 +102,11 @@ echo "retries done after $round run --once rounds"
 "$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json"
 
 if $PY - "$tmp/outbox.json" "$tmp/gw.log" "$N" "$t_run_end" "$RATE" <<'PY'
+from loatest import jsonl, load
 import collections, json, sys
-jobs = json.load(open(sys.argv[1]))
+jobs = load(sys.argv[1])
 n, t_end, rate = int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-reqs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+reqs = jsonl(sys.argv[2])
 bad = []
 states = collections.Counter(j["state"] for j in jobs)
 print("outbox: %s; gateway: %d requests, faults %s" % (dict(states), len(reqs),
