@@ -144,8 +144,9 @@ ls "$tmp/var/spool" | grep -q . || ko "the spool has files"
 : >"$tmp/run.out"
 "$LOA" -c "$cfg" run --now "2026-05-05 23:00" >"$tmp/run.out" 2>&1 &
 pid=$!
-i=0
-while ! grep -q "running" "$tmp/run.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+# Loaded once the store's lock names it: a SIGHUP then is never lost.
+locked() { [ "$(cat "$tmp/var/loa.db.lock" 2>/dev/null)" = "$pid" ]; }
+poll_until 300 locked
 before=$(ls "$tmp/var/spool" | grep -c '\.json$')
 id4=$(b add --title "Cháy rừng" --text "Cháy rừng ở thôn Hạ; mọi người tránh xa" --priority emergency --now "2026-05-05 23:00" 2>"$tmp/err")
 i=0

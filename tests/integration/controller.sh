@@ -25,11 +25,8 @@ export LOA_T_CTL="$TOKEN"
 $PY "$LOA_SRC/tests/tools/controller.py" "$tmp/port" "$tmp/log" 3 \
     2>"$tmp/ctl.err" &
 CPID=$!
-i=0
-while [ ! -s "$tmp/port" ] && [ "$i" -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+listening() { [ -s "$tmp/port" ] || ! alive "$CPID"; }
+poll_until 120 listening
 port=$(cat "$tmp/port" 2>/dev/null)
 [ -n "$port" ] || ko "the controller does not start" "$(cat "$tmp/ctl.err")"
 

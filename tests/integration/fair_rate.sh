@@ -42,12 +42,9 @@ sms="$tmp/var/sms/sms.jsonl"
 
 "$LOA" -c "$cfg" run --now "2026-03-02 09:00" >/dev/null 2>"$tmp/err" &
 pid=$!
-w=0
 lines() { [ -f "$sms" ] && wc -l <"$sms" || echo 0; }
-while [ "$(lines)" -lt "$N" ] && [ "$w" -lt 600 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 0.05
-	w=$((w + 1))
-done
+all_sent() { [ "$(lines)" -ge "$N" ] || ! alive "$pid"; }
+poll_until 600 all_sent
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
