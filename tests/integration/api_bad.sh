@@ -137,8 +137,8 @@ while time.time() < end:
     time.sleep(1)
 PY
 slow=$!
-i=0
-while [ ! -f "$tmp/slow.ready" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+connected() { [ -f "$tmp/slow.ready" ] || ! alive "$slow"; }
+poll_until 300 connected
 [ -f "$tmp/slow.ready" ] && ok "500 slow connections open" || ko "slowloris did not connect"
 worst=0
 sent0=$(grep -c . "$d/var/sms/sms.jsonl" 2>/dev/null || echo 0)

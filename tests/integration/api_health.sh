@@ -30,14 +30,12 @@ print([g["state"] for g in h["gateways"] if g["channel"] == "sms"][0])' "$tmp/h.
 # backs off, 200, until it has failed for 2 s: then 503. (Polled: under
 # the sanitizers the first attempts come later.)
 seen=
-i=0
-while [ "$i" -lt 200 ]; do
+unhealthy() {
 	health
 	[ "$code" = 200 ] && [ "$state" = backing_off ] && seen=yes
-	[ "$code" = 503 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+	[ "$code" = 503 ]
+}
+poll_until 300 unhealthy
 [ "$seen" = yes ] &&
     ok "failing for less than unhealthy_after: 200, the gateway backing off" ||
     ko "before the window" "never seen backing off with 200"
