@@ -10,26 +10,14 @@
 # SIGHUP change the ETag; /outbox's pages cover every job once; /jobs/ID
 # shows its attempts; POST /tasks/ID/done cancels the task's reminders,
 # none is sent after the reload, and the feed shows it COMPLETED.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
+at_exit api_stop
 d=$tmp/c
 
 api_conf "$d"
 # The invitations are due at 08:00 on the 19th: the file gateways send them.
-if ! api_start "$d" "2025-12-19 08:00"; then
-	ko "loa run with loa.http.listen does not serve /healthz" "$(tail -5 "$d/run.err")"
-	exit 1
-fi
+api_up "$d" "2025-12-19 08:00"
 ok "loa run serves the API on $API"
 # Let the due jobs go out.
 api_settle "$d"
@@ -50,9 +38,10 @@ hdr() { grep -i "^$1:" "$2" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 code=$(curl -s -o "$tmp/health.json" -w '%{http_code}' "$API/healthz")
 "$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/outbox.json"
 if [ "$code" = 200 ] && $PY - "$tmp/health.json" "$tmp/outbox.json" <<'PY'
+from loatest import load
 import collections, json, sys
-h = json.load(open(sys.argv[1]))
-jobs = json.load(open(sys.argv[2]))
+h = load(sys.argv[1])
+jobs = load(sys.argv[2])
 by = collections.Counter(j["state"] for j in jobs)
 bad = []
 if h["status"] != "ok" or not h["version"]:
@@ -143,8 +132,9 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$API/calendar/nope.ics")
 # --- /outbox: keyset pages of 37 cover every job exactly once
 "$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/outbox.json"
 if $PY - "$API" "$tmp/outbox.json" <<'PY'
+from loatest import load
 import json, sys, urllib.request
-api, ref = sys.argv[1], json.load(open(sys.argv[2]))
+api, ref = sys.argv[1], load(sys.argv[2])
 seen, after, pages = [], "", 0
 while True:
     u = api + "/outbox?limit=37" + ("&after=" + after if after else "")
@@ -189,12 +179,13 @@ done
 ok "/outbox with a bad limit, state, kind, channel or parameter: 400 with a JSON error"
 
 # --- /jobs/ID with its attempts
-jid=$($PY -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1])) if j["state"] == "sent"][0])' "$tmp/outbox.json")
+jid=$($PY -c 'from loatest import load; import json,sys; print([j["id"] for j in load(sys.argv[1]) if j["state"] == "sent"][0])' "$tmp/outbox.json")
 code=$(curl -s -o "$tmp/job.json" -w '%{http_code}' "$API/jobs/$jid")
 if [ "$code" = 200 ] && $PY - "$tmp/job.json" "$tmp/outbox.json" <<'PY'
+from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))
-ref = {x["id"]: x for x in json.load(open(sys.argv[2]))}[j["id"]]
+j = load(sys.argv[1])
+ref = {x["id"]: x for x in load(sys.argv[2])}[j["id"]]
 log = j.pop("attempt_log")
 ok = j == ref and [a["outcome"] for a in log] == ["sent"] and log[0]["at"] == ref["sent_at"]
 print(log)
@@ -205,7 +196,7 @@ else ko "/jobs/$jid ($code)" "$(head -c 300 "$tmp/job.json")"
 fi
 # A delivery report on an SMS sent through the file gateway: 8 (taken by
 # the SMSC) is noted, 1 makes it delivered (api_dlr.sh has the real Kannel).
-sid=$($PY -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1])) if j["state"] == "sent" and j["channel"] == "sms"][0])' "$tmp/outbox.json")
+sid=$($PY -c 'from loatest import load; import json,sys; print([j["id"] for j in load(sys.argv[1]) if j["state"] == "sent" and j["channel"] == "sms"][0])' "$tmp/outbox.json")
 curl -s -o /dev/null "$API/dlr?id=$sid&status=8&dlr_token=$API_DLR_TOKEN"
 s8=$(curl -s "$API/jobs/$sid" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j["state"], j["attempt_log"][-1]["outcome"])')
 curl -s -o /dev/null "$API/dlr?id=$sid&status=1&dlr_token=$API_DLR_TOKEN"
@@ -221,11 +212,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$API/jobs/0000000000000000")
 # nothing); a plan edit and SIGHUP: a new one
 n0=$(grep -c 'reloaded:' "$d/run.err")
 kill -HUP "$API_PID"
-i=0
-while [ "$(grep -c 'reloaded:' "$d/run.err")" -le "$n0" ] && [ "$i" -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+reloaded() { [ "$(grep -c 'reloaded:' "$d/run.err")" -gt "$n0" ]; }
+poll_until 300 reloaded
 curl -s -D "$tmp/h15" -o /dev/null "$API/calendar.ics"
 etag=$(hdr ETag "$tmp/h1")
 [ "$(hdr ETag "$tmp/h15")" = "$etag" ] && [ "$(hdr Last-Modified "$tmp/h15")" = "$(hdr Last-Modified "$tmp/h1")" ] &&
@@ -236,13 +224,11 @@ etag=$(hdr ETag "$tmp/h1")
 sed -i 's|title = "Tham mưu Giấy mời Hội nghị"|title = "Thma mưu Giấy mời Hội nghị"|' \
     "$d/plans/129-KH-UBND.cfg"
 kill -HUP "$API_PID"
-i=0
-while [ "$i" -lt 50 ]; do
+retitled() {
 	curl -s -D "$tmp/h2" -o "$tmp/feed2.ics" "$API/calendar.ics"
-	grep -q 'Thma mưu' "$tmp/feed2.ics" && break
-	sleep 0.1
-	i=$((i + 1))
-done
+	grep -q 'Thma mưu' "$tmp/feed2.ics"
+}
+poll_until 300 retitled
 if [ "$(hdr ETag "$tmp/h2")" != "$etag" ] && grep -q 'Thma mưu' "$tmp/feed2.ics" &&
     [ "$(wc -c <"$tmp/feed2.ics")" = "$(wc -c <"$tmp/feed.ics")" ]; then
 	ok "a plan edit and SIGHUP: a new ETag, the new title in the feed"
@@ -261,12 +247,11 @@ if [ "$code" = 200 ] && grep -q '"done":true' "$tmp/done.json"; then
 else
 	ko "task done over HTTP: $code" "$(cat "$tmp/done.json")"
 fi
-i=0
-while [ "$i" -lt 50 ] && ! grep -q 'STATUS:COMPLETED' "$tmp/feed3.ics" 2>/dev/null; do
+completed() {
 	curl -s -o "$tmp/feed3.ics" "$API/calendar.ics"
-	sleep 0.1
-	i=$((i + 1))
-done
+	grep -q 'STATUS:COMPLETED' "$tmp/feed3.ics"
+}
+poll_until 300 completed
 grep -c 'STATUS:COMPLETED' "$tmp/feed3.ics" | grep -qx 1 &&
     ok "the feed shows the task COMPLETED after the reload" || ko "no COMPLETED task in the feed"
 # Every reminder of the task, even those due long after, is cancelled; the
@@ -276,8 +261,9 @@ api_stop
 "$LOA" -c "$d/loa.cfg" run --once --now "2026-01-31 08:00" >/dev/null 2>&1
 "$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/later.json"
 if $PY - "$tmp/after.json" "$tmp/later.json" "$task" <<'PY'
+from loatest import load
 import json, sys
-a, l, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+a, l, t = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3]
 rem = [j for j in a if j["object"] == t and j["kind"] in ("task-reminder", "overdue")]
 unsent = [j for j in rem if j["state"] not in ("sent", "delivered", "expired", "cancelled")]
 sent_later = [j for j in l if j["object"] == t and j["kind"] in ("task-reminder", "overdue")
@@ -292,7 +278,5 @@ then ok "the task's reminders are cancelled (task done) and none is sent after; 
 else ko "reminders of a task done over HTTP"
 fi
 
-sanitizer_check "$tmp"
 grep -q "$API_TOKEN" "$d/run.err" "$d/run.out" && ko "the token in loa's output"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

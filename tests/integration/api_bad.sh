@@ -6,29 +6,18 @@
 # or method, ids with "..", %00, "/" and 10,000 characters). Then a
 # slowloris client holds 500 connections, a header byte a second each,
 # while /healthz still answers at once and the SMS (rate 4/s) keep going.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
 slow=
-trap '[ -n "$slow" ] && kill $slow 2>/dev/null; api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit api_stop
+at_exit '[ -n "$slow" ] && kill $slow 2>/dev/null'
 d=$tmp/c
 
 # No job is due at 07:00 on the 19th: the outbox stays still while the bad
 # requests come.
 api_conf "$d" 'gateways = ( { id = "sms"; kind = "file"; dir = "var/sms"; rate = "4/s"; } );
 channels = { sms = "sms"; };'
-if ! api_start "$d" "2025-12-19 07:00"; then
-	ko "loa run does not serve /healthz" "$(tail -5 "$d/run.err")"
-	exit 1
-fi
+api_up "$d" "2025-12-19 07:00"
 ok "loa run serves the API on $API"
 # What is too late is expired in the service's first steps: then the outbox
 # is still.
@@ -40,9 +29,9 @@ try() {
 	what=$1 want=$2
 	shift 2
 	code=$(curl -s -o "$tmp/body" -w '%{http_code}' "$@")
-	if [ "$code" = "$want" ] && $PY -c '
+	if [ "$code" = "$want" ] && $PY -c 'from loatest import load
 import json, sys
-e = json.load(open(sys.argv[1]))
+e = load(sys.argv[1])
 sys.exit(0 if isinstance(e.get("error"), str) and e["error"] else 1)' "$tmp/body" 2>/dev/null; then
 		ok "$what: $code with a JSON error"
 	else
@@ -148,8 +137,8 @@ while time.time() < end:
     time.sleep(1)
 PY
 slow=$!
-i=0
-while [ ! -f "$tmp/slow.ready" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+connected() { [ -f "$tmp/slow.ready" ] || ! alive "$slow"; }
+poll_until 300 connected
 [ -f "$tmp/slow.ready" ] && ok "500 slow connections open" || ko "slowloris did not connect"
 worst=0
 sent0=$(grep -c . "$d/var/sms/sms.jsonl" 2>/dev/null || echo 0)
@@ -189,6 +178,4 @@ rc=$?
 [ "$rc" = 1 ] && grep -q 'token' "$tmp/errno" &&
     ok "no token file: run exits 1: $(head -1 "$tmp/errno")" || ko "missing token: exit $rc"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

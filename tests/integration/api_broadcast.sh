@@ -7,18 +7,9 @@
 # --json` at the same moment; GET /broadcasts/next, POST .../aired and
 # next again moves on; a cancel over HTTP survives a reload; every bad
 # request gets its 4xx, a JSON error, and leaves `outbox --json` as it was.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
+at_exit api_stop
 d=$tmp/c
 NOW="2025-12-20 10:00"
 
@@ -28,10 +19,7 @@ api_conf "$d"
 # emergency first.
 sed -i 's|name = "Sáng";  days = "mon-sun"; start = "06:00"; end = "06:30";|name = "Sáng";  days = "mon-sun"; start = "09:00"; end = "11:00";|' "$d/loa.cfg"
 grep -q 'start = "09:00"; end = "11:00"' "$d/loa.cfg" || ko "the morning slot moved"
-if ! api_start "$d" "$NOW"; then
-	ko "loa run serves the API" "$(tail -5 "$d/run.err")"
-	exit 1
-fi
+api_up "$d" "$NOW"
 api_settle "$d"
 L() { "$LOA" -c "$d/loa.cfg" "$@"; }
 AUTH="Authorization: Bearer $API_TOKEN"
@@ -41,7 +29,7 @@ post() {
 	    -H 'Content-Type: application/json' --data-binary "$2" "$API$1"
 }
 # jget FILE EXPR: a Python expression over the JSON j of FILE
-jget() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+jget() { $PY -c 'from loatest import load; import json,sys; j=load(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 # --- POST /broadcasts: 201, the item where list and the rundown have it
 code=$(post /broadcasts '{"title": "Lịch tiêm phòng", "text": "Sáng mai tiêm phòng cho trẻ tại trạm y tế.", "priority": "high", "air": "2025-12-20 16:00", "expires": "2025-12-22T00:00:00+07:00"}' "$tmp/add.json")
@@ -54,8 +42,9 @@ else
 fi
 L broadcast list --json --now "$NOW" >"$tmp/list.json" 2>/dev/null
 if $PY - "$tmp/list.json" "$id" "$tmp/add.json" <<'PY'
+from loatest import load
 import json, sys
-l = json.load(open(sys.argv[1])); a = json.load(open(sys.argv[3]))
+l = load(sys.argv[1]); a = load(sys.argv[3])
 it = [i for i in l if i["plan"] == "ad-hoc" and i["id"] == sys.argv[2]]
 sys.exit(0 if it and it[0]["title"] == "Lịch tiêm phòng" and it[0]["priority"] == "high"
          and it[0]["airings"][0]["planned"] == a["airings"][0]["planned"] else 1)
@@ -117,8 +106,9 @@ fi
 code=$(curl -s -o "$tmp/next1.json" -w '%{http_code}' "$API/broadcasts/next")
 n1=$(jget "$tmp/next1.json" 'j["id"]' 2>/dev/null)
 if [ "$code" = 200 ] && $PY - "$tmp/next1.json" "$em" <<'PY'
+from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))
+j = load(sys.argv[1])
 keys = ["id", "plan", "object", "title", "text", "spoken", "priority", "slot",
         "planned", "duration_s", "audio"]
 sys.exit(0 if all(k in j for k in keys) and j["object"] == sys.argv[2]
@@ -137,8 +127,9 @@ fi
 code=$(post "/broadcasts/$n1/aired" '{}' "$tmp/aired.json")
 L broadcast list --json --now "$NOW" >"$tmp/list2.json" 2>/dev/null
 if [ "$code" = 200 ] && $PY - "$tmp/list2.json" "$n1" <<'PY'
+from loatest import load
 import json, sys
-a = [a for i in json.load(open(sys.argv[1])) for a in i["airings"] if a["id"] == sys.argv[2]]
+a = [a for i in load(sys.argv[1]) for a in i["airings"] if a["id"] == sys.argv[2]]
 sys.exit(0 if a and a[0]["aired_at"] else 1)
 PY
 then ok "POST /broadcasts/ID/aired: loa broadcast list has it aired"
@@ -156,12 +147,15 @@ code=$(post "/broadcasts/$n1/aired" '{}' "$tmp/aired2.json")
 
 # --- cancel survives a reload
 code=$(post "/broadcasts/ad-hoc:$id/cancel" '' "$tmp/cancel.json")
+n0=$(grep -c 'reloaded:' "$d/run.err")
 kill -HUP "$API_PID"
-sleep 1
+reloaded() { [ "$(grep -c 'reloaded:' "$d/run.err")" -gt "$n0" ]; }
+poll_until 300 reloaded
 L broadcast list --json --now "$NOW" >"$tmp/list3.json" 2>/dev/null
 if [ "$code" = 200 ] && $PY - "$tmp/list3.json" "$id" <<'PY'
+from loatest import load
 import json, sys
-it = [i for i in json.load(open(sys.argv[1])) if i["plan"] == "ad-hoc" and i["id"] == sys.argv[2]]
+it = [i for i in load(sys.argv[1]) if i["plan"] == "ad-hoc" and i["id"] == sys.argv[2]]
 sys.exit(0 if it and it[0]["cancelled"] and all(a["state"] == "cancelled" for a in it[0]["airings"]) else 1)
 PY
 then ok "POST /broadcasts/ID/cancel: cancelled, and so after a reload"
@@ -186,7 +180,7 @@ bad() {
 		got=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' -X "$2" -H "$h" \
 		    --data-binary "$4" "$API$3")
 	fi
-	if [ "$got" = "$1" ] && $PY -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; sys.exit(0 if e else 1)' "$tmp/bad.json" 2>/dev/null; then
+	if [ "$got" = "$1" ] && $PY -c 'from loatest import load; import json,sys; e=load(sys.argv[1])["error"]; sys.exit(0 if e else 1)' "$tmp/bad.json" 2>/dev/null; then
 		ok "$2 $(printf %.60s "$3") ${6:-}: $got + JSON error"
 	else
 		ko "$2 $(printf %.60s "$3") ${6:-}: $got, expected $1" "$(head -c 200 "$tmp/bad.json")"
@@ -230,6 +224,4 @@ else
 fi
 
 api_stop
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

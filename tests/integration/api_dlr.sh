@@ -8,19 +8,11 @@
 # fake SMSC cannot send) made the way Kannel makes it turns the job
 # `delivered`; 2 keeps it sent with the report as its last error. A report
 # of an unknown id: 200, logged. A wrong dlr token: 403 and nothing changed.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/kannel.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; kannel_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/kannel.sh"
+. "$TOOLS/api.sh"
+at_exit kannel_stop
+at_exit api_stop
 d=$tmp/c
 
 if ! kannel_start "$tmp" loa 'k4nn3l-pw'; then
@@ -33,10 +25,7 @@ api_conf "$d" "gateways = ( { id = \"sms\"; kind = \"http\"; preset = \"kannel\"
     url = \"http://127.0.0.1:$KANNEL_SENDSMS/cgi-bin/sendsms\"; user = \"loa\";
     password_env = \"LOA_KANNEL_PASSWORD\"; concurrency = 100; } );
 channels = { sms = \"sms\"; };"
-if ! api_start "$d" "2025-12-19 08:00"; then
-	ko "loa run does not serve /healthz" "$(tail -5 "$d/run.err")"
-	exit 1
-fi
+api_up "$d" "2025-12-19 08:00"
 ok "loa run with the kannel gateway serves the API on $API"
 
 # Kannel's reports come to /dlr for every SMS: the fake SMSC reports each
@@ -68,9 +57,9 @@ echo "$1 SMS sent, $2 delivered"
 shift 2
 jid=$1 jid2=$2 jid3=$3
 curl -s -o "$tmp/job.json" "$API/jobs/$jid"
-$PY -c '
+$PY -c 'from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))
+j = load(sys.argv[1])
 o = [a["outcome"] for a in j["attempt_log"]]
 # Kannel may report before the send is recorded (the same second): any order.
 sys.exit(0 if j["state"] == "delivered" and sorted(o) == ["accepted", "delivered", "sent"] else 1)' \
@@ -81,9 +70,9 @@ sys.exit(0 if j["state"] == "delivered" and sorted(o) == ["accepted", "delivered
 # the job's state is not undone.
 curl -s -o /dev/null "$API/dlr?id=$jid2&status=2&dlr_token=$API_DLR_TOKEN&answer=stat:UNDELIV"
 curl -s -o "$tmp/job2.json" "$API/jobs/$jid2"
-$PY -c '
+$PY -c 'from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))
+j = load(sys.argv[1])
 sys.exit(0 if j["state"] in ("sent", "delivered") and "UNDELIV" in (j["last_error"] or "") and j["attempt_log"][-1]["outcome"] == "undelivered" else 1)' \
     "$tmp/job2.json" && ok "status 2: job $jid2 keeps its state, undelivered kept as its last error and attempt" ||
     ko "status 2" "$(cat "$tmp/job2.json")"
@@ -108,6 +97,4 @@ grep -q "$API_DLR_TOKEN" "$d/run.err" "$d/run.out" && ko "the dlr token in loa's
 grep -q "k4nn3l-pw" "$d/run.err" "$d/run.out" && ko "the Kannel password in loa's log"
 kill -0 "$API_PID" 2>/dev/null && ok "the service runs on" || ko "the service died"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

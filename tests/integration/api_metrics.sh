@@ -6,35 +6,17 @@
 # histogram counting the sends the outbox has, loa_due_lag_seconds one
 # observation a hand-over, loa_reloads_total counting a SIGHUP and a
 # refused one, loa_build_info 1 with the version.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/api.sh"
-sanitizer_logs "$tmp"
-trap 'api_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/api.sh"
+at_exit api_stop
 d=$tmp/c
 
 api_conf "$d"
-if ! api_start "$d" "2025-12-19 08:00"; then
-	ko "loa run does not serve /healthz" "$(tail -5 "$d/run.err")"
-	exit 1
-fi
+api_up "$d" "2025-12-19 08:00"
 # The sends of 08:00 done: the outbox is still.
 api_settle "$d"
-# until PATTERN: wait for it in the service's log (10 s at most).
-until_log() {
-	i=0
-	while ! grep -q "$1" "$d/run.err" && [ "$i" -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
+# until PATTERN: wait for it in the service's log.
+until_log() { poll_until 300 grep -q "$1" "$d/run.err"; }
 kill -HUP "$API_PID"
 until_log 'reloaded:'
 cp "$d/loa.cfg" "$tmp/good.cfg"
@@ -51,10 +33,11 @@ code=$(curl -s -D "$tmp/h" -o "$tmp/metrics" -w '%{http_code}' "$API/metrics")
 grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$tmp/h" &&
     ok "Content-Type: text/plain; version=0.0.4; charset=utf-8" || ko "content type"
 if $PY - "$tmp/metrics" "$tmp/outbox.json" <<'PY'
+from loatest import load
 import collections, json, sys
 from prometheus_client.parser import text_string_to_metric_families
 text = open(sys.argv[1], encoding="utf-8").read()
-jobs = json.load(open(sys.argv[2]))
+jobs = load(sys.argv[2])
 fams = {f.name: f for f in text_string_to_metric_families(text)}
 bad = []
 want = {"loa_build_info": "gauge", "loa_jobs": "gauge", "loa_sends": "counter",
@@ -114,6 +97,4 @@ then ok "parsed by prometheus_client: types, HELP, loa_jobs = outbox --json, sen
 else ko "/metrics against the parser and the outbox" "$(head -c 400 "$tmp/metrics")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -11,18 +11,9 @@
 #     the spool within seconds, at night, outside any slot;
 #   - bad input exits non-zero with a message, the outbox the same.
 # Needs LOA.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$(dirname "$0")/../tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '%s\n' "$2"; }
+at_exit '[ -n "$pid" ] && kill "$pid" 2>/dev/null'
 
 mkdir -p "$tmp/conf"
 cat >"$tmp/conf/loa.cfg" <<'EOF'
@@ -153,8 +144,9 @@ ls "$tmp/var/spool" | grep -q . || ko "the spool has files"
 : >"$tmp/run.out"
 "$LOA" -c "$cfg" run --now "2026-05-05 23:00" >"$tmp/run.out" 2>&1 &
 pid=$!
-i=0
-while ! grep -q "running" "$tmp/run.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+# Loaded once the store's lock names it: a SIGHUP then is never lost.
+locked() { [ "$(cat "$tmp/var/loa.db.lock" 2>/dev/null)" = "$pid" ]; }
+poll_until 300 locked
 before=$(ls "$tmp/var/spool" | grep -c '\.json$')
 id4=$(b add --title "Cháy rừng" --text "Cháy rừng ở thôn Hạ; mọi người tránh xa" --priority emergency --now "2026-05-05 23:00" 2>"$tmp/err")
 i=0
@@ -224,6 +216,4 @@ sed 's|"plan.cfg"|"p2.cfg"|' "$cfg" >"$tmp/conf/l2.cfg"
 if "$LOA" -c "$tmp/conf/l2.cfg" check >"$tmp/out" 2>&1; then ko "plan id ad-hoc refused"
 else grep -q 'p2.cfg:[0-9]*: plan.id: "ad-hoc" is reserved' "$tmp/out" && ok "plan id ad-hoc refused" || ko "plan id ad-hoc refused" "$(cat "$tmp/out")"; fi
 
-sanitizer_check "$tmp"
-echo "broadcast_cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -10,17 +10,8 @@
 # the configured area. Update and Cancel alerts (from the payload
 # contract, rendered by tests/tools/cap_render) validate too and carry
 # <references> as given. Bad CAP values are check errors with FILE:LINE.
-set -u
-: "${LOA:?}" "${CAP_RENDER:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+: "${CAP_RENDER:?}"
 
 xsd="$LOA_SRC/../shared/research/cap12.xsd"
 [ -f "$xsd" ] || xsd="$LOA_SRC/tests/data/cap12.xsd"
@@ -64,9 +55,10 @@ else
 fi
 
 if $PY - "$tmp/outbox.json" "$tmp/sim/broadcast" <<'PY'
+from loatest import load
 import json, os, re, sys
 import xml.etree.ElementTree as ET
-jobs, d = json.load(open(sys.argv[1])), sys.argv[2]
+jobs, d = load(sys.argv[1]), sys.argv[2]
 ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
 byobj = {j["object"]: j for j in jobs}
 assert not os.path.exists(os.path.join(d, byobj["hop-thon"]["id"] + ".cap.xml"))
@@ -98,7 +90,7 @@ for obj, (cat, ev, urg, sev, cer, ins) in want.items():
             get(x, "c:info/c:certainty"), get(x, "c:info/c:instruction")) == \
         (cat, ev, urg, sev, cer, ins), raw
     assert get(x, "c:info/c:area/c:areaDesc") == "Xã Đại Sơn, huyện Đại Lộc", raw
-    rec = json.load(open(os.path.join(d, j["id"] + ".json")))
+    rec = load(os.path.join(d, j["id"] + ".json"))
     assert get(x, "c:info/c:headline") == rec["title"], raw
     assert get(x, "c:info/c:description") == rec["text"], raw
     assert rec["cap"] == {"file": j["id"] + ".cap.xml", "identifier": "loa-" + j["id"],
@@ -160,9 +152,10 @@ sqlite3 "$tmp/eng/var/loa.db" "UPDATE jobs SET payload = 'cap Update $refs' WHER
 "$LOA" -c "$tmp/eng/loa.cfg" outbox --json >"$tmp/eng/outbox.json"
 if xmllint --noout --schema "$xsd" "$tmp"/eng/spool/*.cap.xml >"$tmp/lint" 2>&1 &&
     $PY - "$tmp/eng/outbox.json" "$tmp/eng/spool" "$refs" <<'PY'
+from loatest import load
 import json, os, sys
 import xml.etree.ElementTree as ET
-jobs, d, refs = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+jobs, d, refs = load(sys.argv[1]), sys.argv[2], sys.argv[3]
 ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
 by = {j["object"]: j for j in jobs}
 for obj, t in (("bao-so-5", "Update"), ("chay-rung", "Cancel")):
@@ -171,7 +164,7 @@ for obj, t in (("bao-so-5", "Update"), ("chay-rung", "Cancel")):
     x = ET.parse(os.path.join(d, j["id"] + ".cap.xml")).getroot()
     assert x.find("c:msgType", ns).text == t, (obj, t)
     assert x.find("c:references", ns).text == refs
-    rec = json.load(open(os.path.join(d, j["id"] + ".json")))
+    rec = load(os.path.join(d, j["id"] + ".json"))
     assert rec["cap"]["msg_type"] == t and rec["cap"]["references"] == refs, rec
     txt = os.path.exists(os.path.join(d, j["id"] + ".txt"))
     if t == "Cancel":
@@ -213,6 +206,4 @@ else
 	ko "bad broadcast.cap" "$(cat "$tmp/bad-svc.out")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

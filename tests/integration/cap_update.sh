@@ -8,16 +8,7 @@
 # naming all three. A reload with nothing changed makes no job, and an
 # emergency not yet handed gets no Update for its changes. Checked on
 # `outbox --json` (payload, state, channel, priority) and the spool.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 py=/usr/bin/python3
 
 mkdir -p "$tmp/conf"
@@ -57,8 +48,9 @@ run() { # NOW
 # spool.
 check() {
 	if out=$($py - "$tmp/ob.json" "$tmp/var/broadcast" "$want" 2>&1 <<'PY'
+from loatest import load
 import json, os, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+jobs = load(sys.argv[1])
 spool = sys.argv[2]
 want = json.loads(sys.argv[3])
 byid = {j["id"]: j for j in jobs}
@@ -145,5 +137,4 @@ check "removed from the plan: a cap Cancel referencing all three"
 run "2026-12-10 23:55"
 check "a reload after the Cancel makes no job"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -9,17 +9,7 @@
 #     holds (a reason, a gateway's error) reach the terminal escaped;
 #   - `outbox` keeps the attempts and the error in separate columns.
 # Needs LOA (the binary).
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 esc=$(printf '\033')
 
 # -c without its argument.
@@ -63,9 +53,9 @@ cfg="$tmp/conf/loa.cfg"
 
 "$LOA" -c "$cfg" timeline --json --now "2026-01-10 09:00" >"$tmp/tl.json" \
     2>"$tmp/err"
-due=$($PY -c '
+due=$($PY -c 'from loatest import load
 import json, sys
-for j in json.load(open(sys.argv[1])):
+for j in load(sys.argv[1]):
     if j["object"] == "bao-cao" and j["recipient"] == "an":
         print(j["due"])' "$tmp/tl.json" 2>/dev/null)
 if [ "$due" = "2026-01-10T09:00:00+01:00" ]; then
@@ -79,9 +69,9 @@ fi
 "$LOA" -c "$cfg" run --once --now "2026-01-10 09:00" >"$tmp/run.out" \
     2>"$tmp/err"
 "$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" 2>/dev/null
-n=$($PY -c '
+n=$($PY -c 'from loatest import load
 import json, sys
-print(sum(1 for j in json.load(open(sys.argv[1]))
+print(sum(1 for j in load(sys.argv[1])
           if j["object"] == "hop" and j["state"] == "sent"))' "$tmp/ob.json")
 if [ "$n" = 1 ]; then
 	ok "run --once --now in loa.timezone sends what is due then"
@@ -147,8 +137,4 @@ else
 	echo "skip outbox checks: no sqlite3 (scripts/install-deps installs it)"
 fi
 
-if ls "$tmp"/sanitizer* >/dev/null 2>&1; then
-	ko "sanitizer reports: $(cat "$tmp"/sanitizer*)"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

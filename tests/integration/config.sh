@@ -4,18 +4,10 @@
 # and prints the line of its `expect`), files that are not regular files
 # (FIFOs), generated deep nesting, a UTF-8 BOM, messages that must not
 # appear, and a plan issued at an hour. Needs LOA and LOA_TESTDATA.
-set -u
-: "${LOA:?}" "${LOA_TESTDATA:?}"
+. "$LOA_SRC/tests/tools/prologue.sh"
+: "${LOA_TESTDATA:?}"
 case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
 case $LOA_TESTDATA in /*) ;; *) LOA_TESTDATA=$(pwd)/$LOA_TESTDATA ;; esac
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 oneline() { tr '\n' '|' <"$1" | cut -c1-600; }
 sanitizer() { grep -E 'Sanitizer|runtime error' "$1" | head -n 1 | grep .; }
 
@@ -135,6 +127,4 @@ n=$(grep '"kind": "distribution"' "$tmp/tl" | grep -c '"due": "2027-03-01T00:00:
 [ "$n" -eq 5 ] && ok "issued: a date alone is 00:00" ||
     ko "issued: a date alone is 00:00" "$n of 5; $(oneline "$tmp/err")"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

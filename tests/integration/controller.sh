@@ -9,12 +9,7 @@
 # for the emergency, "audio" (audio/wav, ID.wav) exactly when the record
 # names one; a Bearer token from the environment, in no outbox text or log.
 # A 400 is dead at once with the controller's words in last_error.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 CPID=
 stop() {
 	if [ -n "$CPID" ]; then
@@ -23,22 +18,15 @@ stop() {
 	fi
 	CPID=
 }
-trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit stop
 
 TOKEN='ctl-S3cret-7f1e9a'
 export LOA_T_CTL="$TOKEN"
 $PY "$LOA_SRC/tests/tools/controller.py" "$tmp/port" "$tmp/log" 3 \
     2>"$tmp/ctl.err" &
 CPID=$!
-i=0
-while [ ! -s "$tmp/port" ] && [ "$i" -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+listening() { [ -s "$tmp/port" ] || ! alive "$CPID"; }
+poll_until 120 listening
 port=$(cat "$tmp/port" 2>/dev/null)
 [ -n "$port" ] || ko "the controller does not start" "$(cat "$tmp/ctl.err")"
 
@@ -78,10 +66,11 @@ done
 "$LOA" -c "$tmp/ok/loa.cfg" outbox --json >"$tmp/ok/outbox.json" 2>>"$tmp/ok/err"
 
 if $PY - "$tmp/ok/outbox.json" "$tmp/log" "$TOKEN" <<'PY'
+from loatest import jsonl, load
 import base64, json, sys
 import xml.etree.ElementTree as ET
-jobs = json.load(open(sys.argv[1]))
-log = [json.loads(l) for l in open(sys.argv[2])]
+jobs = load(sys.argv[1])
+log = jsonl(sys.argv[2])
 tok = sys.argv[3]
 bc = [j for j in jobs if j["channel"] == "broadcast"]
 assert len(bc) == 4, bc
@@ -144,8 +133,9 @@ conf bad bad
     >"$tmp/bad/out" 2>"$tmp/bad/err"
 "$LOA" -c "$tmp/bad/loa.cfg" outbox --json >"$tmp/bad/outbox.json"
 if $PY - "$tmp/bad/outbox.json" <<'PY'
+from loatest import load
 import json, sys
-bc = [j for j in json.load(open(sys.argv[1])) if j["channel"] == "broadcast"]
+bc = [j for j in load(sys.argv[1]) if j["channel"] == "broadcast"]
 assert len(bc) == 4 and all(j["state"] == "dead" and j["attempts"] == 1 for j in bc), bc
 assert all("HTTP 400" in j["last_error"] and "bad item: unknown zone" in j["last_error"] for j in bc), bc
 PY
@@ -164,6 +154,4 @@ else
 fi
 
 stop
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,18 +7,10 @@
 # expected line, print no sanitizer report, and not claim OK.
 # Then the valid fixture $LOA_TESTDATA/ok/ and a few command line cases.
 # Needs LOA (the binary) and LOA_TESTDATA (tests/data).
-set -u
-: "${LOA:?}" "${LOA_TESTDATA:?}"
+. "$LOA_SRC/tests/tools/prologue.sh"
+: "${LOA_TESTDATA:?}"
 case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
 case $LOA_TESTDATA in /*) ;; *) LOA_TESTDATA=$(pwd)/$LOA_TESTDATA ;; esac
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 
 # A sanitizer report in $1 (a file): its first line, else nothing.
 sanitizer() {
@@ -170,6 +162,4 @@ else
 	ko "--help" "exit status $rc: $(oneline "$tmp/out")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

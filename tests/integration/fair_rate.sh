@@ -7,17 +7,9 @@
 # each job was tried once (never claimed without a token, so never put
 # back), every SMS has its one line in sms.jsonl, and every email went in
 # the first second, not behind the rate-limited SMS.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 N=100
 
 mkdir -p "$tmp/conf"
@@ -30,7 +22,7 @@ gateways = (
 );
 channels = { sms = "sms"; email = "mail"; };
 CFG
-. "$LOA_SRC/tests/tools/smsplan.sh"
+. "$TOOLS/smsplan.sh"
 sms_plan "$tmp/conf/sms.cfg" "$N" "RATE/KH"
 cat >"$tmp/conf/mail.cfg" <<'PLAN'
 plan = { id = "MAIL/KH"; issued = "2026-03-02"; title = "Thư"; };
@@ -50,12 +42,9 @@ sms="$tmp/var/sms/sms.jsonl"
 
 "$LOA" -c "$cfg" run --now "2026-03-02 09:00" >/dev/null 2>"$tmp/err" &
 pid=$!
-w=0
 lines() { [ -f "$sms" ] && wc -l <"$sms" || echo 0; }
-while [ "$(lines)" -lt "$N" ] && [ "$w" -lt 600 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 0.05
-	w=$((w + 1))
-done
+all_sent() { [ "$(lines)" -ge "$N" ] || ! alive "$pid"; }
+poll_until 600 all_sent
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
@@ -64,9 +53,10 @@ pid=
 
 "$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" || ko "outbox --json"
 if out=$(/usr/bin/python3 - "$tmp/outbox.json" "$sms" "$N" 2>&1 <<'PY'
+from loatest import jsonl, load
 import collections, json, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
-lines = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+jobs = load(sys.argv[1])
+lines = jsonl(sys.argv[2])
 n = int(sys.argv[3])
 bad = []
 sms = [j for j in jobs if j["channel"] == "sms"]
@@ -102,8 +92,9 @@ if "$LOA" -c "$tmp/conf/once.cfg" run --once --now "2026-03-02 09:00" \
     >/dev/null 2>"$tmp/once.err" &&
     "$LOA" -c "$tmp/conf/once.cfg" outbox --json >"$tmp/once.json" &&
     out=$(python3 - "$tmp/once.json" "$N" <<'PY'
+from loatest import load
 import collections, json, sys
-jobs = json.load(open(sys.argv[1]))
+jobs = load(sys.argv[1])
 n = int(sys.argv[2])
 sent = [j for j in jobs if j["state"] == "sent"]
 per = collections.Counter(j["sent_at"] for j in sent if j["channel"] == "sms")
@@ -121,6 +112,4 @@ PY
 else
 	ko "run --once at a rate" "${out:-} $(cat "$tmp/once.err")"
 fi
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -15,20 +15,11 @@
 #      exit 3, no job `sent`; the next run sends the batch again, same ids.
 #   5. A malformed LOA_FAULT is reported, not ignored in silence.
 # Needs LOA (the binary) and LOA_TESTDATA (tests/data).
-set -u
-: "${LOA:?}" "${LOA_TESTDATA:?}"
+. "$LOA_SRC/tests/tools/prologue.sh"
+: "${LOA_TESTDATA:?}"
 case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
 case $LOA_TESTDATA in /*) ;; *) LOA_TESTDATA=$(pwd)/$LOA_TESTDATA ;; esac
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
-trap 'rm -rf "$tmp"' EXIT
 unset LOA_FAULT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 oneline() { tr '\n' '|' <"$1" | cut -c1-600; }
 
 T1="2027-03-01 08:00"
@@ -56,19 +47,18 @@ check() {
 	(cd "$tmp/$1" && "$LOA" -c loa.cfg outbox --json) >"$tmp/json" \
 	    2>"$tmp/json.err" || { echo "outbox --json failed"; return 1; }
 	$PY - "$tmp/json" "$tmp/$1/var/outbox" "$2" <<'PY'
-import json, os, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
-out, want = sys.argv[2], sys.argv[3]
+import os
+from loatest import arg, jobs, jsonl
+js = jobs(arg(1))
+out, want = arg(2), arg(3)
 bad = []
-lines = []
 try:
-    with open(os.path.join(out, "sms.jsonl"), encoding="utf-8") as f:
-        lines = [json.loads(l)["id"] for l in f if l.strip()]
+    lines = [r["id"] for r in jsonl(os.path.join(out, "sms.jsonl"))]
 except FileNotFoundError:
-    pass
-sent = [j for j in jobs if j["state"] == "sent"]
-failed = [j for j in jobs if j["state"] == "failed"]
-for j in jobs:
+    lines = []
+sent = [j for j in js if j["state"] == "sent"]
+failed = [j for j in js if j["state"] == "failed"]
+for j in js:
     if j["state"] == "sending":
         bad.append("%s left sending" % j["id"])
 for j in sent:
@@ -108,16 +98,16 @@ elif want == "some-sent":
     if not sent:
         bad.append("nothing sent")
 print("; ".join(bad))
-sys.exit(1 if bad else 0)
+raise SystemExit(1 if bad else 0)
 PY
 }
 
 # The ids of jobs in state $2 in folder $1, sorted, one line.
 ids_in() {
 	(cd "$tmp/$1" && "$LOA" -c loa.cfg outbox --json) 2>/dev/null |
-	    $PY -c 'import json, sys
-print(" ".join(sorted(j["id"] for j in json.load(sys.stdin)
-    if j["state"] == sys.argv[1])))' "$2"
+	    $PY -c 'from loatest import arg, jobs
+print(" ".join(sorted(j["id"] for j in jobs("/dev/stdin")
+    if j["state"] == arg(1))))' "$2"
 }
 
 # 1, 2: the first fsync fails.
@@ -209,8 +199,4 @@ else
 	ko "LOA_FAULT typo" "stderr: $(oneline "$tmp/err")"
 fi
 
-if [ -n "$(ls "$tmp" | grep '^sanitizer')" ]; then
-	ko "sanitizer" "$(cat "$tmp"/sanitizer* | head -n 5 | tr '\n' '|')"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

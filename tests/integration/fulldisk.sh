@@ -5,27 +5,19 @@
 # is taken back and the job is a temporary failure, never `sent`. After each run, and after the disk is given more
 # room and the rest goes: every line of sms.jsonl is whole JSON, and every
 # job `sent` in the outbox has a whole line with its id.
-set -u
-: "${LOA:?}"
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smsplan.sh"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skipped: mounting a small tmpfs needs root"
 	exit 0
 fi
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
 disk="$tmp/disk"
 mkdir -p "$disk"
 if ! mount -t tmpfs -o size=${FULL_SIZE:-1m},mode=0700 tmpfs "$disk" 2>"$tmp/mount.err"; then
 	echo "skipped: cannot mount a tmpfs: $(cat "$tmp/mount.err")"
-	rm -rf "$tmp"
 	exit 0
 fi
-trap 'umount "$disk" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+at_exit 'umount "$disk" 2>/dev/null'
 N=${FULL_JOBS:-20000}
 
 mkdir -p "$tmp/conf"
@@ -34,7 +26,6 @@ loa = { timezone = "Asia/Ho_Chi_Minh"; store = "../var/loa.db";
         plans = [ "plan.cfg" ]; };
 gateways = ( { id = "sms"; kind = "file"; dir = "../disk/outbox"; } );
 CFG
-. "$LOA_SRC/tests/tools/smsplan.sh"
 sms_plan "$tmp/conf/plan.cfg" "$N" "FULL/KH"
 cfg="$tmp/conf/loa.cfg"
 sms="$disk/outbox/sms.jsonl"
@@ -43,14 +34,15 @@ sms="$disk/outbox/sms.jsonl"
 verify() {
 	"$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" 2>"$tmp/outbox.err" ||
 		{ echo "outbox: $(cat "$tmp/outbox.err")"; return 1; }
-	/usr/bin/python3 - "$tmp/outbox.json" "$sms" "$1" <<'PY'
-import json, sys
-jobs = json.load(open(sys.argv[1]))
-want_all = sys.argv[3] == "all"
+	$PY - "$tmp/outbox.json" "$sms" "$1" <<'PY'
+import collections, json
+from loatest import arg, jobs
+js = jobs(arg(1))
+want_all = arg(3) == "all"
 bad = []
 ids = set()
 try:
-    data = open(sys.argv[2], "rb").read()
+    data = open(arg(2), "rb").read()
 except FileNotFoundError:
     data = b""
 if data and not data.endswith(b"\n"):
@@ -61,19 +53,17 @@ for n, line in enumerate(data.split(b"\n")[:-1] if data else [], 1):
     except Exception:
         bad.append("line %d is not whole JSON: %r" % (n, line[:80]))
         break
-sent = [j["id"] for j in jobs if j["state"] == "sent"]
+sent = [j["id"] for j in js if j["state"] == "sent"]
 missing = [i for i in sent if i not in ids]
 if missing:
     bad.append("%d jobs sent without a whole line, e.g. %s" % (len(missing), missing[0]))
-states = {}
-for j in jobs:
-    states[j["state"]] = states.get(j["state"], 0) + 1
-print("%d jobs %s, %d whole lines" % (len(jobs), states, len(ids)))
-if want_all and (len(jobs) != int(want_all and len(jobs)) or states.get("sent") != len(jobs)):
+states = dict(collections.Counter(j["state"] for j in js))
+print("%d jobs %s, %d whole lines" % (len(js), states, len(ids)))
+if want_all and states.get("sent") != len(js):
     bad.append("not all sent")
 if bad:
     print("\n".join(bad))
-    sys.exit(1)
+    raise SystemExit(1)
 PY
 }
 
@@ -87,7 +77,7 @@ for round in 1 2 3; do
 	else ko "after run $round on the full disk"
 	fi
 	# The retries name the file and the full disk.
-	if grep -q "sms.jsonl: $(/usr/bin/python3 -c 'import os; print(os.strerror(28))')" "$tmp/outbox.json"; then
+	if grep -q "sms.jsonl: $($PY -c 'import os; print(os.strerror(28))')" "$tmp/outbox.json"; then
 		full=1
 	fi
 done
@@ -105,6 +95,4 @@ fi
 if grep -q -e AddressSanitizer -e 'runtime error' "$tmp"/err.*; then
 	ko "sanitizer report"
 fi
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

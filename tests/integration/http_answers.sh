@@ -5,18 +5,9 @@
 # the answer is cut); `Retry-After: 120 ` (trailing space, RFC 9110 §5.5)
 # is honoured; a success status whose body is too long to read at the
 # success pointer is taken as sent, not sent again.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-sanitizer_logs "$tmp"
-trap 'faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+at_exit faultgw_stop
 
 TOKEN='S3CRET tok"en\9x-Q7-abcdefghijklmnopqrstuvwxyz0123'
 export LOA_T_TOKEN="$TOKEN"
@@ -62,8 +53,9 @@ CFG
 for n in long form json; do
 	conf "$n" "$n"
 	if $PY - "$tmp/$n/outbox.json" "$TOKEN" "$tmp/$n/err" <<'PY'
+from loatest import load
 import json, sys
-jobs, tok = json.load(open(sys.argv[1])), sys.argv[2]
+jobs, tok = load(sys.argv[1]), sys.argv[2]
 text = open(sys.argv[1]).read() + open(sys.argv[3]).read()
 j = jobs[0]
 assert j["state"] == "dead" and "400" in (j["last_error"] or ""), j
@@ -88,8 +80,9 @@ conf later later
     >>"$tmp/later/out" 2>>"$tmp/later/err"
 "$LOA" -c "$tmp/later/loa.cfg" outbox --json >"$tmp/later/end.json"
 if $PY - "$tmp/later/outbox.json" "$tmp/later/mid.json" "$tmp/later/end.json" <<'PY'
+from loatest import load
 import json, sys
-a, b, c = (json.load(open(f))[0] for f in sys.argv[1:4])
+a, b, c = (load(f)[0] for f in sys.argv[1:4])
 assert a["state"] == "failed" and "503" in a["last_error"], a
 assert b["state"] == "failed" and b["attempts"] == 1, b
 assert c["state"] == "sent" and c["attempts"] == 2, c
@@ -100,14 +93,13 @@ fi
 
 conf big big 'success = { pointer = "/CodeResult"; ok = [ "100" ]; };'
 if $PY - "$tmp/big/outbox.json" <<'PY'
+from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))[0]
+j = load(sys.argv[1])[0]
 assert j["state"] == "sent" and j["attempts"] == 1, j
 PY
 then ok "a 2xx too long to read at its pointer is sent, once"
 else ko "a 2xx too long to read" "$(head -c 600 "$tmp/big/outbox.json")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

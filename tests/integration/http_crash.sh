@@ -7,20 +7,12 @@
 # answered, but not yet recorded when loa died) carries the same
 # Idempotency-Key as its first copy, that key is its job's id, and the
 # body is the same.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-. "$LOA_SRC/tests/tools/smsplan.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+. "$TOOLS/smsplan.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit faultgw_stop
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 N=${CRASH_JOBS:-5000}
 
 echo '{ "rules": [ { "fault": "slow", "delay": 0.02 } ] }' >"$tmp/rules.json"
@@ -37,36 +29,37 @@ cfg="$tmp/conf/loa.cfg"
 
 # count: requests the gateway has logged.
 count() { wc -l <"$tmp/gw.log" 2>/dev/null || echo 0; }
-"$LOA" -c "$cfg" run --now "2026-03-02 09:00" >/dev/null 2>"$tmp/run1.err" &
-pid=$!
-i=0
-while [ "$(count)" -lt $((N / 3)) ] && [ "$i" -lt 600 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-kill -9 "$pid"
-wait "$pid" 2>/dev/null
-pid=
+# The kill waits for a state: a third of the requests at the gateway.
+kill_midway "$tmp/gw.log" $((N / 3)) "$N" \
+    "$LOA" -c "$cfg" run --now "2026-03-02 09:00"
 at=$(count)
 echo "killed after $at requests"
 [ "$at" -gt 0 ] && [ "$at" -lt "$N" ] && ok "the kill landed in the middle ($at of $N)" ||
-    ko "the kill did not land in the middle ($at of $N)"
+    ko "the kill did not land in the middle ($at of $N)" "$(tail -3 "$tmp/err")"
 
+# The restart, stopped once the outbox has every job sent. The outbox is
+# read only once the gateway has answered every number: polling the store
+# while the restarted loa opens it after the kill made that start fail
+# ("database is locked") on a loaded machine.
 "$LOA" -c "$cfg" run --now "2026-03-02 09:00" >/dev/null 2>"$tmp/run2.err" &
 pid=$!
-$PY - "$LOA" "$cfg" "$N" <<'PY'
-import json, subprocess, sys, time
-end = time.time() + 90
-while time.time() < end:
-    out = subprocess.run([sys.argv[1], "-c", sys.argv[2], "outbox", "--json"],
-                         capture_output=True, text=True).stdout
-    try:
-        if sum(j["state"] == "sent" for j in json.loads(out)) >= int(sys.argv[3]):
-            break
-    except ValueError:
-        pass
-    time.sleep(0.5)
+all_answered() {
+	alive "$pid" || return 0
+	$PY - "$tmp/gw.log" "$N" <<'PY'
+from loatest import arg, jsonl
+done = {r["to"] for r in jsonl(arg(1)) if r["status"] == 200}
+raise SystemExit(len(done) < int(arg(2)))
 PY
+}
+all_sent() {
+	"$LOA" -c "$cfg" outbox --json >"$tmp/poll.json" 2>/dev/null &&
+	    $PY - "$tmp/poll.json" "$N" <<'PY'
+from loatest import arg, jobs
+raise SystemExit(sum(j["state"] == "sent" for j in jobs(arg(1))) < int(arg(2)))
+PY
+}
+poll_until 900 all_answered && poll_until 300 all_sent ||
+    ko "the restarted run did not send everything" "$(tail -3 "$tmp/run2.err")"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
@@ -79,19 +72,20 @@ grep -q "in flight at the last stop will be sent again with the same id" "$tmp/r
 
 "$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json"
 if $PY - "$tmp/outbox.json" "$tmp/gw.log" "$N" <<'PY'
-import collections, json, sys
-jobs = json.load(open(sys.argv[1]))
-reqs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
-n = int(sys.argv[3])
+import collections
+from loatest import arg, jobs, jsonl
+js = jobs(arg(1))
+reqs = jsonl(arg(2))
+n = int(arg(3))
 bad = []
-states = collections.Counter(j["state"] for j in jobs)
-if len(jobs) != n or states.get("sent") != n:
-    bad.append("states %s of %d jobs" % (dict(states), len(jobs)))
+states = collections.Counter(j["state"] for j in js)
+if len(js) != n or states.get("sent") != n:
+    bad.append("states %s of %d jobs" % (dict(states), len(js)))
 by_to = collections.defaultdict(list)
 for r in reqs:
     by_to[r["to"]].append(r)
 dups = 0
-for j in jobs:
+for j in js:
     rs = by_to.get(j["address"], [])
     if not any(r["status"] == 200 for r in rs):
         bad.append("job %s (%s) never answered at the gateway" % (j["id"], j["address"]))
@@ -101,19 +95,17 @@ for j in jobs:
     if keys != {j["id"]} or len(bodies) != 1:
         bad.append("job %s: keys %s, %d bodies" % (j["id"], keys, len(bodies)))
     dups += len(rs) - 1
-if set(by_to) - {j["address"] for j in jobs}:
+if set(by_to) - {j["address"] for j in js}:
     bad.append("requests for numbers no job has")
 print("%d jobs sent, %d requests, %d duplicates, each with its first copy's key"
       % (states.get("sent", 0), len(reqs), dups))
 if bad:
     print("\n".join(bad[:20]))
-sys.exit(1 if bad else 0)
+raise SystemExit(1 if bad else 0)
 PY
 then ok "none lost; every duplicate carries its first copy's Idempotency-Key (its job id) and body"
 else ko "outbox and gateway disagree after the kill"
 fi
-grep -q -e AddressSanitizer -e 'runtime error' "$tmp/run1.err" "$tmp/run2.err" &&
+grep -q -e AddressSanitizer -e 'runtime error' "$tmp/err" "$tmp/run2.err" &&
     ko "sanitizer report"
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -10,18 +10,9 @@
 # Retry-After in seconds and as an HTTP date, an unknown placeholder (a
 # check error with its line), and the secret never in a log, the outbox or
 # any file.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-sanitizer_logs "$tmp"
-trap 'faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+at_exit faultgw_stop
 
 SECRET='s3cr+t&pa ss=%x'
 USERKEY='AK-user-env-4711'
@@ -137,11 +128,12 @@ for p in kannel twilio esms speedsms webhook; do
 done
 
 if $PY - "$tmp" "$SECRET" "$USERKEY" <<'PY'
+from loatest import jsonl
 import base64, json, sys, urllib.parse
 d, secret, userkey = sys.argv[1:4]
 bad = []
 def one(path):
-    v = [json.loads(l) for l in open(path, encoding="utf-8")]
+    v = jsonl(path)
     if len(v) != 1:
         bad.append("%s: %d requests, expected 1" % (path, len(v)))
         return None
@@ -228,7 +220,7 @@ fi
 for p in kannel twilio esms speedsms webhook; do
 	for f in 0 1; do
 		"$LOA" -c "$tmp/$p$f/loa.cfg" outbox --json >"$tmp/$p$f/outbox.json"
-		$PY -c 'import json,sys; v=json.load(open(sys.argv[1])); sys.exit(0 if [j["state"] for j in v]==["sent"] else 1)' \
+		$PY -c 'from loatest import load; import json,sys; v=load(sys.argv[1]); sys.exit(0 if [j["state"] for j in v]==["sent"] else 1)' \
 		    "$tmp/$p$f/outbox.json" || ko "$p fold $f not sent" "$(cat "$tmp/$p$f/outbox.json")"
 	done
 done
@@ -240,8 +232,9 @@ conf esmsrule "kind = \"http\"; preset = \"esms\"; url = \"$u/esms/send\";
 run esmsrule
 "$LOA" -c "$tmp/esmsrule/loa.cfg" outbox --json >"$tmp/esmsrule/outbox.json"
 if $PY - "$tmp/esmsrule/outbox.json" <<'PY'
+from loatest import load
 import json, sys
-v = {j["address"][-2:]: j for j in json.load(open(sys.argv[1]))}
+v = {j["address"][-2:]: j for j in load(sys.argv[1])}
 want = {"00": "sent", "01": "sent", "02": "failed", "03": "dead"}
 got = {k: j["state"] for k, j in v.items()}
 ok = got == want and "146" in (v["03"]["last_error"] or "") and \
@@ -270,8 +263,9 @@ conf echo "kind = \"http\"; preset = \"esms\"; url = \"$u/echo\";
 run echo
 "$LOA" -c "$tmp/echo/loa.cfg" outbox --json >"$tmp/echo/outbox.json"
 if $PY - "$tmp/echo/outbox.json" <<'PY'
+from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))[0]
+j = load(sys.argv[1])[0]
 e = j["last_error"] or ""
 ok = j["state"] == "dead" and e.startswith("HTTP 400") and "bad request" in e \
     and not any(ord(c) < 32 for c in e)
@@ -312,11 +306,12 @@ for c in cutref cutreffold cut cutfold cutfile; do
 	"$LOA" -c "$tmp/$c/loa.cfg" outbox --json >"$tmp/$c/outbox.json"
 done
 if $PY - "$tmp" <<'PY'
+from loatest import jsonl, load
 import json, sys
 d = sys.argv[1]
 full = json.loads(open(d + "/cutref/out/sms.jsonl").readline())
 fullf = json.loads(open(d + "/cutreffold/out/sms.jsonl").readline())
-reqs = [json.loads(l) for l in open(d + "/gw.log")]
+reqs = jsonl(d + "/gw.log")
 def body(path):
     return [json.loads(r["body"]) for r in reqs if r["path"] == path][0]
 bad = []
@@ -331,7 +326,7 @@ def check(name, got, ref, maxp, ell, enc, outbox):
     if not ref["text"].startswith(pre) or not rest.lstrip(",;:-").startswith(" "):
         bad.append("%s: not cut at a word boundary of the text: %r | %r" % (name, pre[-20:], rest[:20]))
     longer = ref["text"][: len(pre) + len(rest) - len(rest.lstrip(",;:- ").split(" ", 1)[-1])]
-    j = json.load(open(outbox))[0]
+    j = load(outbox)[0]
     want = "cut to %d part%s (was %d)" % (maxp, "" if maxp == 1 else "s", ref["parts"])
     if j["state"] != "sent" or j["reason"] != want:
         bad.append("%s: outbox says %s %r, expected %r" % (name, j["state"], j["reason"], want))
@@ -354,20 +349,24 @@ conf hup "kind = \"http\"; preset = \"webhook\"; url = \"$u/hup\";"
 sed -i 's|^        http = { listen = "127.0.0.1:8787"; }; };|};|' "$tmp/hup/loa.cfg"
 "$LOA" -c "$tmp/hup/loa.cfg" run --now "2026-03-02 08:59:57" >/dev/null 2>"$tmp/hup/err" &
 hpid=$!
-sleep 1
+# States, not times: the SIGHUP once its handler is in (it is then never
+# lost), the TERM once the reload is done, the request in and the job
+# recorded sent.
+hup_sent() {
+	"$LOA" -c "$tmp/hup/loa.cfg" outbox --json 2>/dev/null | grep -q '"state": *"sent"'
+}
+poll_until 300 catches "$hpid" 1
 kill -HUP "$hpid"
-i=0
-while ! grep -q '"/hup"' "$tmp/gw.log" && [ "$i" -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sleep 0.3
+poll_until 300 grep -q "reloaded" "$tmp/hup/err"
+poll_until 300 grep -q '"/hup"' "$tmp/gw.log"
+poll_until 300 hup_sent
 kill -TERM "$hpid"
 wait "$hpid"
 "$LOA" -c "$tmp/hup/loa.cfg" outbox --json >"$tmp/hup/outbox.json"
 if grep -q "reloaded" "$tmp/hup/err" && $PY - "$tmp/hup/outbox.json" "$tmp/gw.log" <<'PY'
+from loatest import load
 import json, sys
-j = json.load(open(sys.argv[1]))[0]
+j = load(sys.argv[1])[0]
 r = [json.loads(l) for l in open(sys.argv[2]) if '"/hup"' in l]
 ok = j["state"] == "sent" and len(r) == 1 and json.loads(r[0]["body"])["id"] == j["id"] \
     and r[0]["headers"].get("Idempotency-Key") == j["id"]
@@ -421,6 +420,4 @@ rc=$?
     ok "an unset password variable stops run with exit 3, naming it" ||
     ko "unset password variable" "rc $rc: $(cat "$tmp/unset.err")"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

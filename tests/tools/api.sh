@@ -7,7 +7,10 @@
 #       $API_DLR_TOKEN); EXTRA is appended to loa.cfg
 #   api_start DIR NOW      `loa run --now NOW` in the background ($API_PID),
 #       stdout/stderr in DIR/run.out, DIR/run.err; waits until /healthz
-#       answers and the plans are in it (10 s at most); 1 when it did not
+#       answers and the plans are in it (while it lives; 120 s bound a
+#       machine far too slow); 1 when it did not
+#   api_up DIR NOW         api_start, or the test ends there: ko with the
+#       end of its log, exit 1
 #   api_settle DIR         wait until `outbox --json` stays the same for
 #       1.2 s (what was due is sent, and the API's counts, made anew at most
 #       once a second while the outbox changes, are exact; 30 s at most)
@@ -39,7 +42,7 @@ api_start() {
 	"$LOA" -c "$1/loa.cfg" run --now "$2" >"$1/run.out" 2>"$1/run.err" &
 	API_PID=$!
 	i=0
-	while [ "$i" -lt 100 ]; do
+	while [ "$i" -lt 1200 ]; do
 		curl -s "$API/healthz" 2>/dev/null | grep -q '"plans":\[{' &&
 		    return 0
 		kill -0 "$API_PID" 2>/dev/null || return 1
@@ -47,6 +50,12 @@ api_start() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+api_up() {
+	api_start "$1" "$2" && return 0
+	ko "loa run does not serve /healthz" "$(tail -5 "$1/run.err")"
+	exit 1
 }
 
 api_stop() {

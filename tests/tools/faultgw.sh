@@ -10,8 +10,11 @@ faultgw_start() {
 	/usr/bin/python3 "$LOA_SRC/tests/tools/faultgw.py" "$1/gw.port" \
 	    "$1/gw.log" ${2:+"$2"} 2>>"$1/gw.err" &
 	FAULTGW_PID=$!
+	# Until it listens (it writes its port then), while it lives; 60 s
+	# bound a machine far too slow.
 	i=0
-	while [ ! -s "$1/gw.port" ] && [ "$i" -lt 100 ]; do
+	while [ ! -s "$1/gw.port" ] && [ "$i" -lt 1200 ] &&
+	    kill -0 "$FAULTGW_PID" 2>/dev/null; do
 		sleep 0.05
 		i=$((i + 1))
 	done

@@ -12,6 +12,10 @@
 #     run: a server stopped before its folder is removed);
 #   - poll_until LIMIT COMMAND...: wait for a state (COMMAND succeeds),
 #     never for a guess of time;
+#   - kill_midway FILE MORE TOTAL COMMAND...: kill -9 a command once it
+#     has written MORE more lines to FILE, while fewer than TOTAL are;
+#   - catches PID SIGNUM: the process has its handler of that signal in;
+#   - alive PID: whether the process lives (a zombie does not);
 #   - finish: the closing "N passed, M failed" line and the exit status.
 
 set -u
@@ -61,6 +65,45 @@ poll_until() {
 		sleep 0.05
 	done
 }
+
+# alive PID: the process is there and not a zombie (a child that died but
+# was not waited for yet): a wait for a state stops when the process that
+# was to make it is dead.
+alive() {
+	[ -r "/proc/$1/stat" ] &&
+	    [ "$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# catches PID SIGNUM: PID runs loa (not the shell that forks it) and has a
+# handler of signal SIGNUM in place (SigCgt): a signal sent now is acted
+# on, not fatal, and not lost.
+catches() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = loa ] &&
+	    _mask=$(awk '/^SigCgt/ { print $2 }' "/proc/$1/status" 2>/dev/null) &&
+	    [ $((0x$_mask >> ($2 - 1) & 1)) -eq 1 ]
+}
+
+# kill_midway FILE MORE TOTAL COMMAND [ARG...]: run COMMAND in the
+# background ($pid; stdout to /dev/null, stderr added to $tmp/err), kill it
+# with SIGKILL the instant FILE holds MORE lines more than it did (the
+# deliveries or requests it makes: a state, not a time), and wait for it.
+# Succeeds when the kill reached it alive and FILE then holds fewer than
+# TOTAL lines: the kill landed among the sends. The line count at the kill
+# is in $tmp/at.
+kill_midway() {
+	_f=$1 _more=$2 _total=$3
+	shift 3
+	_n0=$(_lines "$_f")
+	"$@" >/dev/null 2>>"$tmp/err" &
+	pid=$!
+	$PY -m loatest kill-after "$pid" "$_f" "$_n0" "$_more" 600 >"$tmp/at"
+	_rc=$?
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	[ "$_rc" -eq 0 ] && [ "$(_lines "$_f")" -lt "$_total" ]
+}
+_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 
 # The closing line and the exit status; sanitizer reports fail the test.
 finish() {

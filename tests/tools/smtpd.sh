@@ -23,9 +23,12 @@ smtpd_start() {
 	$SMTPD_PY "$LOA_SRC/tests/tools/smtpd.py" --ready "$tmp/$_n.ready" \
 	    "$@" 2>>"$tmp/$_n.log" &
 	echo $! >"$tmp/$_n.pid"
+	# Until it listens (it writes --ready then), while it lives; 60 s
+	# bound a machine far too slow.
 	_w=0
-	while [ ! -f "$tmp/$_n.ready" ] && [ "$_w" -lt 100 ]; do
-		sleep 0.1
+	while [ ! -f "$tmp/$_n.ready" ] && [ "$_w" -lt 1200 ] &&
+	    kill -0 "$(cat "$tmp/$_n.pid")" 2>/dev/null; do
+		sleep 0.05
 		_w=$((_w + 1))
 	done
 	[ -f "$tmp/$_n.ready" ]
