@@ -243,6 +243,25 @@ enum mark_col {
 	MARK_COLUMNS(OB_COL_ENUM)
 };
 
+struct mark {
+	int version; /* PRAGMA user_version */
+	int app;     /* PRAGMA application_id */
+};
+
+static int
+mark_read(struct outbox *ob, sqlite3_stmt *st, void *dst)
+{
+	struct mark *m = dst;
+
+	(void)ob;
+	m->version = sqlite3_column_int(st, MARK_VERSION);
+	m->app = sqlite3_column_int(st, MARK_APP);
+	return 0;
+}
+
+static const struct ob_rowtype mark_rows = { sizeof(struct mark), mark_read,
+	NULL };
+
 /*
  * Set the connection's pragmas, mark the store as loa's and migrate its
  * schema forward, one transaction a version. 0, or -1 with the outbox's
@@ -251,19 +270,15 @@ enum mark_col {
 static int
 outbox_migrate(struct outbox *ob)
 {
-	sqlite3_stmt *st;
-	int	      v, app;
+	struct mark m;
+	int	    v, found;
 
-	if (sqlite3_prepare_v2(ob->db, "SELECT " MARK_COLUMNS(OB_COL_SQL), -1,
-		&st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		ob_fail(ob, "outbox: reading the schema version");
-		sqlite3_finalize(st);
+	if (ob_one(ob, "reading the schema version", &mark_rows, &m, &found,
+		"SELECT " MARK_COLUMNS(OB_COL_SQL), "") == -1)
 		return -1;
-	}
-	v = sqlite3_column_int(st, MARK_VERSION);
-	app = sqlite3_column_int(st, MARK_APP);
-	sqlite3_finalize(st);
+	/* A SELECT without FROM: one row. */
+	assert(found);
+	v = m.version;
 	if (v > OUTBOX_SCHEMA) {
 		snprintf(ob->err, sizeof(ob->err),
 		    "schema version %d is newer "
@@ -279,7 +294,7 @@ outbox_migrate(struct outbox *ob)
 		"PRAGMA foreign_keys=ON;") == -1)
 		return -1;
 	/* A new outbox, or one made before the mark, is marked as loa's. */
-	if (app != OUTBOX_APP_ID &&
+	if (m.app != OUTBOX_APP_ID &&
 	    ob_exec(ob, "PRAGMA application_id=" LOA_STR(OUTBOX_APP_ID)) == -1)
 		return -1;
 	for (; v < OUTBOX_SCHEMA; v++) {

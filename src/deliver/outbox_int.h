@@ -104,15 +104,19 @@ enum job_col {
 #define JOB_COLS JOB_COLUMNS(OB_COL_SQL)
 
 /*
- * How a kind of row is read: its size, a reader that fills a zeroed
- * element from the row st holds (0, or -1 with the outbox's error set;
- * what it filled before failing is the clear's to free), and a clear that
- * frees what an element holds (NULL: nothing) and is safe on a zeroed or
- * half-read one.
+ * A row reader: reads the row st holds into dst (a zeroed element, or the
+ * caller's context). 0, or -1 with the outbox's error set.
+ */
+typedef int ob_read_fn(struct outbox *, sqlite3_stmt *, void *dst);
+
+/*
+ * How a kind of row is read: its size, its reader (what it filled before
+ * failing is the clear's to free), and a clear that frees what an element
+ * holds (NULL: nothing) and is safe on a zeroed or half-read one.
  */
 struct ob_rowtype {
-	size_t size;
-	int (*read)(struct outbox *, sqlite3_stmt *, void *);
+	size_t	    size;
+	ob_read_fn *read;
 	void (*clear)(void *);
 };
 
@@ -128,14 +132,14 @@ int64_t	    col_time(sqlite3_stmt *, int);
 const char *col_name(sqlite3_stmt *, int);
 
 /*
- * The one way a statement is run, its parameters bound in order from the
- * type string: 's' text (NULL binds NULL), 'i' int, 'I' int64, 't' a time
- * (TIMEX_NONE binds NULL); one a parameter, every parameter bound. what
- * names it in an error ("outbox: WHAT"). Each returns 0, or -1 with the
- * outbox's error set, and ON -1 THERE IS NOTHING TO FREE: whatever the
- * call had collected is freed, its outputs are empty.
+ * The one way a statement is run: prepared (ob_vquery, outbox_sql.c), its
+ * parameters bound in order from the type string: 's' text (NULL binds
+ * NULL), 'i' int, 'I' int64, 't' a time (TIMEX_NONE binds NULL); one a
+ * parameter, every parameter bound. what names it in an error ("outbox:
+ * WHAT"). Each returns 0, or -1 with the outbox's error set, and ON -1
+ * THERE IS NOTHING TO FREE: whatever the call had collected is freed, its
+ * outputs are empty.
  *
- * ob_query: prepare sql and bind; *st, the caller's to finalize.
  * ob_write: a statement that writes; *changes (unless NULL), rows changed.
  * ob_each:  every row through row(ob, st, arg), until it returns -1.
  * ob_collect: every row into a vector of t's elements, *v (the caller's,
@@ -144,12 +148,9 @@ const char *col_name(sqlite3_stmt *, int);
  *	     into dst (zeroed first) with *found 1, or *found 0 when there
  *	     is none; -1 leaves dst zeroed and *found 0.
  */
-int  ob_query(struct outbox *, sqlite3_stmt **st, const char *what,
-     const char *sql, const char *types, ...);
 int  ob_write(struct outbox *, const char *what, int *changes, const char *sql,
      const char *types, ...);
-int  ob_each(struct outbox *, const char		       *what,
-     int (*row)(struct outbox *, sqlite3_stmt *, void *), void *arg,
+int  ob_each(struct outbox *, const char *what, ob_read_fn *row, void *arg,
      const char *sql, const char *types, ...);
 int  ob_collect(struct outbox *, const char *what, const struct ob_rowtype *t,
      void **v, size_t *n, const char *sql, const char *types, ...);

@@ -153,19 +153,6 @@ ob_vquery(struct outbox *ob, sqlite3_stmt **st, const char *what,
 }
 
 int
-ob_query(struct outbox *ob, sqlite3_stmt **st, const char *what,
-    const char *sql, const char *types, ...)
-{
-	va_list ap;
-	int	rc;
-
-	va_start(ap, types);
-	rc = ob_vquery(ob, st, what, sql, types, ap);
-	va_end(ap);
-	return rc;
-}
-
-int
 ob_write(struct outbox *ob, const char *what, int *changes, const char *sql,
     const char *types, ...)
 {
@@ -193,8 +180,7 @@ ob_write(struct outbox *ob, const char *what, int *changes, const char *sql,
 
 /* The stepping loop: the one every select of the outbox goes through. */
 static int
-ob_veach(struct outbox *ob, const char			      *what,
-    int (*row)(struct outbox *, sqlite3_stmt *, void *), void *arg,
+ob_veach(struct outbox *ob, const char *what, ob_read_fn *row, void *arg,
     const char *sql, const char *types, va_list ap)
 {
 	sqlite3_stmt *st;
@@ -214,8 +200,7 @@ ob_veach(struct outbox *ob, const char			      *what,
 }
 
 int
-ob_each(struct outbox *ob, const char			      *what,
-    int (*row)(struct outbox *, sqlite3_stmt *, void *), void *arg,
+ob_each(struct outbox *ob, const char *what, ob_read_fn *row, void *arg,
     const char *sql, const char *types, ...)
 {
 	va_list ap;
