@@ -75,8 +75,8 @@ row_before(sqlite3_stmt *a, sqlite3_stmt *b)
 /*
  * One round of a claim: the due jobs of level lv in state, each channel's
  * rows merged by (next_at, id), at most left[ch] of a channel and max in
- * all, appended to *v. The statements are reset whatever happens; on -1
- * the jobs this round appended are still in *v, for the caller to clear.
+ * all, appended to *v. On 0 the statements are reset; on -1 the caller
+ * resets them and clears the jobs this round appended to *v.
  */
 static int
 claim_round(struct outbox *ob, int lv, const char *state, int64_t now,
