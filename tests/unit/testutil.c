@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +83,47 @@ tu_rm_tree(const char *path)
 	}
 	closedir(d);
 	rmdir(path);
+}
+
+void
+tu_mkdtemp(char *dir, size_t len, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, len, "%s/%s.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp", name);
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+}
+
+void
+tu_tcase(Suite *s, const char  *name, void (*setup)(void),
+    void (*teardown)(void), int timeout, const TTest *const *tests)
+{
+	TCase *tc = tcase_create(name);
+
+	if (setup != NULL || teardown != NULL)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	if (timeout > 0)
+		tcase_set_timeout(tc, timeout);
+	for (; *tests != NULL; tests++)
+		tcase_add_test(tc, *tests);
+	suite_add_tcase(s, tc);
+}
+
+int
+tu_run(Suite *s, ...)
+{
+	SRunner *sr = srunner_create(s);
+	va_list	 ap;
+	int	 failed;
+
+	va_start(ap, s);
+	while ((s = va_arg(ap, Suite *)) != NULL)
+		srunner_add_suite(sr, s);
+	va_end(ap);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tz_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
