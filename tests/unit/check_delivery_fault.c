@@ -250,23 +250,13 @@ START_TEST(test_group_commit)
 }
 END_TEST
 
-static Suite *
-delivery_fault_suite(void)
-{
-	Suite		  *s = suite_create("delivery-fault");
-	const TTest *const commit[] = { test_group_commit, NULL };
-	const TTest *const fault[] = { test_fault_write, test_fault_fsync_file,
-		test_fault_fsync_flush_mail, test_fault_fsync_flush_sms,
-		test_fault_rename, test_fault_sqlite_commit,
-		test_fault_sqlite_claim, NULL };
-
-	tu_tcase(s, "commit", dfx_setup, dfx_teardown, 60, commit);
-	tu_tcase(s, "fault", dfx_setup, dfx_teardown, 60, fault);
-	return s;
-}
-
 int
 main(void)
 {
-	return tu_run(delivery_fault_suite(), NULL);
+	TU_CASE("commit", dfx_setup, dfx_teardown, 60, test_group_commit);
+	TU_CASE("fault", dfx_setup, dfx_teardown, 60, test_fault_write,
+	    test_fault_fsync_file, test_fault_fsync_flush_mail,
+	    test_fault_fsync_flush_sms, test_fault_rename,
+	    test_fault_sqlite_commit, test_fault_sqlite_claim);
+	return tu_run("delivery-fault");
 }

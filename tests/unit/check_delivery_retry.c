@@ -435,25 +435,15 @@ START_TEST(test_retry_after_pause_capped)
 }
 END_TEST
 
-static Suite *
-delivery_retry_suite(void)
-{
-	Suite		  *s = suite_create("delivery-retry");
-	const TTest *const retry[] = { test_tempfail_dead_after_12,
-		test_tempfail_dead_after_24h, test_permfail_dead_at_once,
-		test_tempfail_then_ok, test_retry_after_floor, NULL };
-	const TTest *const rate[] = { test_rate_limit, test_rate_subsecond,
-		test_rate_per_minute, test_fair_limit,
-		test_retry_after_pauses_gateway, test_retry_after_pause_capped,
-		NULL };
-
-	tu_tcase(s, "retry", dfx_setup, dfx_teardown, 60, retry);
-	tu_tcase(s, "rate", dfx_setup, dfx_teardown, 60, rate);
-	return s;
-}
-
 int
 main(void)
 {
-	return tu_run(delivery_retry_suite(), NULL);
+	TU_CASE("retry", dfx_setup, dfx_teardown, 60,
+	    test_tempfail_dead_after_12, test_tempfail_dead_after_24h,
+	    test_permfail_dead_at_once, test_tempfail_then_ok,
+	    test_retry_after_floor);
+	TU_CASE("rate", dfx_setup, dfx_teardown, 60, test_rate_limit,
+	    test_rate_subsecond, test_rate_per_minute, test_fair_limit,
+	    test_retry_after_pauses_gateway, test_retry_after_pause_capped);
+	return tu_run("delivery-retry");
 }

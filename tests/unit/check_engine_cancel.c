@@ -371,21 +371,12 @@ START_TEST(test_cancel_quotes_announced)
 }
 END_TEST
 
-static Suite *
-engine_cancel_suite(void)
-{
-	Suite		  *s = suite_create("engine-cancel");
-	const TTest *const cancel[] = { test_reconcile_attendee_removed,
-		test_reconcile_attendee_back, test_reconcile_event_cancelled,
-		test_reconcile_cancelled_sms_only, test_reconcile_event_deleted,
-		test_cancel_quotes_announced, NULL };
-
-	tu_tcase(s, "cancel", story_setup, story_teardown, 60, cancel);
-	return s;
-}
-
 int
 main(void)
 {
-	return tu_run(engine_cancel_suite(), NULL);
+	TU_CASE("cancel", story_setup, story_teardown, 60,
+	    test_reconcile_attendee_removed, test_reconcile_attendee_back,
+	    test_reconcile_event_cancelled, test_reconcile_cancelled_sms_only,
+	    test_reconcile_event_deleted, test_cancel_quotes_announced);
+	return tu_run("engine-cancel");
 }

@@ -186,19 +186,10 @@ START_TEST(test_outbox_migrates)
 }
 END_TEST
 
-static Suite *
-engine_outbox_suite(void)
-{
-	Suite		  *s = suite_create("engine-outbox");
-	const TTest *const outbox[] = { test_gateway_concurrency,
-		test_outbox_migrates, NULL };
-
-	tu_tcase(s, "outbox", story_setup, story_teardown, 0, outbox);
-	return s;
-}
-
 int
 main(void)
 {
-	return tu_run(engine_outbox_suite(), NULL);
+	TU_CASE("outbox", story_setup, story_teardown, 0,
+	    test_gateway_concurrency, test_outbox_migrates);
+	return tu_run("engine-outbox");
 }

@@ -167,24 +167,13 @@ START_TEST(test_bucket_idle)
 }
 END_TEST
 
-static Suite *
-engine_policy_suite(void)
-{
-	Suite		  *s = suite_create("engine-policy");
-	const TTest *const retry[] = { test_retry_delay_zero,
-		test_retry_delay_ceiling, test_retry_delay_bounds,
-		test_retry_delay_retry_after, test_retry_delay_attempt_zero,
-		NULL };
-	const TTest *const bucket[] = { test_bucket_unlimited, test_bucket_rate,
-		test_bucket_idle, NULL };
-
-	tu_tcase(s, "retry", NULL, NULL, 0, retry);
-	tu_tcase(s, "bucket", NULL, NULL, 0, bucket);
-	return s;
-}
-
 int
 main(void)
 {
-	return tu_run(engine_policy_suite(), NULL);
+	TU_CASE("retry", NULL, NULL, 0, test_retry_delay_zero,
+	    test_retry_delay_ceiling, test_retry_delay_bounds,
+	    test_retry_delay_retry_after, test_retry_delay_attempt_zero);
+	TU_CASE("bucket", NULL, NULL, 0, test_bucket_unlimited,
+	    test_bucket_rate, test_bucket_idle);
+	return tu_run("engine-policy");
 }

@@ -296,26 +296,15 @@ START_TEST(test_quiet_expire)
 }
 END_TEST
 
-static Suite *
-engine_send_suite(void)
-{
-	Suite		  *s = suite_create("engine-send");
-	const TTest *const task[] = { test_task_done, test_empty_rendering_dead,
-		NULL };
-	const TTest *const lateness[] = { test_late_expired,
-		test_late_reminder_task_expired, test_late_but_in_time,
-		test_late_reminders_collapse, NULL };
-	const TTest *const quiet[] = { test_quiet_release, test_quiet_expire,
-		NULL };
-
-	tu_tcase(s, "task", story_setup, story_teardown, 60, task);
-	tu_tcase(s, "lateness", story_setup, story_teardown, 60, lateness);
-	tu_tcase(s, "quiet", story_setup, story_teardown, 60, quiet);
-	return s;
-}
-
 int
 main(void)
 {
-	return tu_run(engine_send_suite(), NULL);
+	TU_CASE("task", story_setup, story_teardown, 60, test_task_done,
+	    test_empty_rendering_dead);
+	TU_CASE("lateness", story_setup, story_teardown, 60, test_late_expired,
+	    test_late_reminder_task_expired, test_late_but_in_time,
+	    test_late_reminders_collapse);
+	TU_CASE("quiet", story_setup, story_teardown, 60, test_quiet_release,
+	    test_quiet_expire);
+	return tu_run("engine-send");
 }

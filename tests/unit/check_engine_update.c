@@ -363,21 +363,12 @@ START_TEST(test_reconcile_idempotent)
 }
 END_TEST
 
-static Suite *
-engine_update_suite(void)
-{
-	Suite		  *s = suite_create("engine-update");
-	const TTest *const update[] = { test_reconcile_moved,
-		test_reconcile_room, test_reconcile_change_words,
-		test_reconcile_moved_twice, test_reconcile_superseded,
-		test_reconcile_idempotent, NULL };
-
-	tu_tcase(s, "update", story_setup, story_teardown, 60, update);
-	return s;
-}
-
 int
 main(void)
 {
-	return tu_run(engine_update_suite(), NULL);
+	TU_CASE("update", story_setup, story_teardown, 60, test_reconcile_moved,
+	    test_reconcile_room, test_reconcile_change_words,
+	    test_reconcile_moved_twice, test_reconcile_superseded,
+	    test_reconcile_idempotent);
+	return tu_run("engine-update");
 }

@@ -599,39 +599,13 @@ START_TEST(test_flush_retries_sync)
 }
 END_TEST
 
-static Suite *
-gw_file_suite(void)
-{
-	Suite *s = suite_create("gw_file");
-	TCase *tc = tcase_create("file");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_lookup);
-	tcase_add_test(tc, test_init_not_a_folder);
-	tcase_add_test(tc, test_email_file);
-	tcase_add_test(tc, test_email_synced);
-	tcase_add_test(tc, test_sms_lines);
-	tcase_add_test(tc, test_sms_synced);
-	tcase_add_test(tc, test_broadcast_spool);
-	tcase_add_test(tc, test_write_atomic);
-	tcase_add_test(tc, test_email_faults);
-	tcase_add_test(tc, test_sms_faults);
-	tcase_add_test(tc, test_sms_short_write);
-	tcase_add_test(tc, test_sms_torn_tail);
-	tcase_add_test(tc, test_atomic_short_write);
-	tcase_add_test(tc, test_flush_retries_sync);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(gw_file_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	TU_CASE("file", setup, teardown, 0, test_lookup, test_init_not_a_folder,
+	    test_email_file, test_email_synced, test_sms_lines, test_sms_synced,
+	    test_broadcast_spool, test_write_atomic, test_email_faults,
+	    test_sms_faults, test_sms_short_write, test_sms_torn_tail,
+	    test_atomic_short_write, test_flush_retries_sync);
+	return tu_run("gw_file");
 }

@@ -234,23 +234,12 @@ START_TEST(test_finish_refolds)
 }
 END_TEST
 
-static Suite *
-ical_fold_suite(void)
-{
-	Suite		  *s = suite_create("ical-fold");
-	const TTest *const fold[] = { test_fold_lengths,
-		test_fold_utf8_boundaries, test_fold_random_utf8, test_unfold,
-		test_finish_quotes, test_finish_refolds, NULL };
-
-	tu_tcase(s, "fold", NULL, ifx_teardown, 0, fold);
-	return s;
-}
-
 int
 main(void)
 {
-	int rc = tu_run(ical_fold_suite(), NULL);
-
-	icalmemory_free_ring();
-	return rc;
+	TU_CASE("fold", NULL, ifx_teardown, 0, test_fold_lengths,
+	    test_fold_utf8_boundaries, test_fold_random_utf8, test_unfold,
+	    test_finish_quotes, test_finish_refolds);
+	atexit(icalmemory_free_ring);
+	return tu_run("ical-fold");
 }

@@ -244,26 +244,14 @@ START_TEST(test_cancel_one_removed)
 }
 END_TEST
 
-static Suite *
-ical_invite_suite(void)
-{
-	Suite		  *s = suite_create("ical-invite");
-	const TTest *const request[] = { test_request_calendar,
-		test_request_uid_sequence_dtstamp,
-		test_request_organizer_attendees, test_request_valarm, NULL };
-	const TTest *const cancel[] = { test_cancel_whole,
-		test_cancel_one_listed, test_cancel_one_removed, NULL };
-
-	tu_tcase(s, "request", NULL, ifx_teardown, 0, request);
-	tu_tcase(s, "cancel", NULL, ifx_teardown, 0, cancel);
-	return s;
-}
-
 int
 main(void)
 {
-	int rc = tu_run(ical_invite_suite(), NULL);
-
-	icalmemory_free_ring();
-	return rc;
+	TU_CASE("request", NULL, ifx_teardown, 0, test_request_calendar,
+	    test_request_uid_sequence_dtstamp, test_request_organizer_attendees,
+	    test_request_valarm);
+	TU_CASE("cancel", NULL, ifx_teardown, 0, test_cancel_whole,
+	    test_cancel_one_listed, test_cancel_one_removed);
+	atexit(icalmemory_free_ring);
+	return tu_run("ical-invite");
 }

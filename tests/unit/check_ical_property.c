@@ -292,21 +292,10 @@ START_TEST(test_property_vietnamese)
 }
 END_TEST
 
-static Suite *
-ical_property_suite(void)
-{
-	Suite		  *s = suite_create("ical-property");
-	const TTest *const property[] = { test_property_vietnamese, NULL };
-
-	tu_tcase(s, "property", NULL, ifx_teardown, 600, property);
-	return s;
-}
-
 int
 main(void)
 {
-	int rc = tu_run(ical_property_suite(), NULL);
-
-	icalmemory_free_ring();
-	return rc;
+	TU_CASE("property", NULL, ifx_teardown, 600, test_property_vietnamese);
+	atexit(icalmemory_free_ring);
+	return tu_run("ical-property");
 }

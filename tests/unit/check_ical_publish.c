@@ -245,25 +245,12 @@ START_TEST(test_every_config)
 }
 END_TEST
 
-static Suite *
-ical_publish_suite(void)
-{
-	Suite		  *s = suite_create("ical-publish");
-	const TTest *const publish[] = { test_tasks, test_task_events,
-		test_feed_seed, test_feed_tentative, test_feed_name_trimmed,
-		NULL };
-	const TTest *const configs[] = { test_every_config, NULL };
-
-	tu_tcase(s, "publish", NULL, ifx_teardown, 0, publish);
-	tu_tcase(s, "configs", NULL, ifx_teardown, 300, configs);
-	return s;
-}
-
 int
 main(void)
 {
-	int rc = tu_run(ical_publish_suite(), NULL);
-
-	icalmemory_free_ring();
-	return rc;
+	TU_CASE("publish", NULL, ifx_teardown, 0, test_tasks, test_task_events,
+	    test_feed_seed, test_feed_tentative, test_feed_name_trimmed);
+	TU_CASE("configs", NULL, ifx_teardown, 300, test_every_config);
+	atexit(icalmemory_free_ring);
+	return tu_run("ical-publish");
 }

@@ -15,6 +15,7 @@
 
 #include "render/mime.h"
 #include "util/xmalloc.h"
+#include "testutil.h"
 
 #define ICS \
 	"BEGIN:VCALENDAR\r\nPRODID:-//loa//test//VI\r\nVERSION:2.0\r\n" \
@@ -1061,37 +1062,13 @@ START_TEST(test_base64)
 }
 END_TEST
 
-static Suite *
-mime_suite(void)
-{
-	Suite *s = suite_create("mime");
-	TCase *tc = tcase_create("mime");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_headers_plain);
-	tcase_add_test(tc, test_headers_encoded);
-	tcase_add_test(tc, test_subject_folded);
-	tcase_add_test(tc, test_header_injection);
-	tcase_add_test(tc, test_display_names);
-	tcase_add_test(tc, test_long_headers);
-	tcase_add_test(tc, test_itip_structure);
-	tcase_add_test(tc, test_attachments);
-	tcase_add_test(tc, test_attachment_types);
-	tcase_add_test(tc, test_html_text);
-	tcase_add_test(tc, test_sender_reply_to);
-	tcase_add_test(tc, test_base64);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(mime_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	TU_CASE("mime", setup, teardown, 0, test_headers_plain,
+	    test_headers_encoded, test_subject_folded, test_header_injection,
+	    test_display_names, test_long_headers, test_itip_structure,
+	    test_attachments, test_attachment_types, test_html_text,
+	    test_sender_reply_to, test_base64);
+	return tu_run("mime");
 }

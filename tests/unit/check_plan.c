@@ -29,14 +29,11 @@
 #include "cli/out.h"
 #include "testutil.h"
 
-/* A local time of the tests' zone. */
-#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
-#define ZONE "Asia/Ho_Chi_Minh"
-#define NOW  "2025-11-01 00:00" /* before every fixture's jobs */
-#define ANY  (-1)		/* ordinal or channel: any */
-#define E    CHM(CH_EMAIL)
-#define S    CHM(CH_SMS)
+#define NOW "2025-11-01 00:00" /* before every fixture's jobs */
+#define ANY (-1)	       /* ordinal or channel: any */
+#define E   CHM(CH_EMAIL)
+#define S   CHM(CH_SMS)
 
 /* A service config, its plans and their jobs, as `loa timeline` has them. */
 struct world {
@@ -1012,66 +1009,22 @@ START_TEST(test_timeline_order)
 }
 END_TEST
 
-static Suite *
-plan_suite(void)
-{
-	Suite *s = suite_create("plan");
-	TCase *tc;
-
-	tc = tcase_create("recipients");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_distribution_recipients);
-	tcase_add_test(tc, test_event_recipients);
-	tcase_add_test(tc, test_task_recipients);
-	tcase_add_test(tc, test_organizer_not_invited);
-	tcase_add_test(tc, test_dedup_direct_group_agency);
-	tcase_add_test(tc, test_agency_mailbox);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("channels");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_channel_without_address);
-	tcase_add_test(tc, test_channel_defaults);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("ids");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_job_ids_form_and_unique);
-	tcase_add_test(tc, test_job_ids_stable);
-	tcase_add_test(tc, test_job_ids_keep_when_moved);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("times");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_times);
-	tcase_add_test(tc, test_quiet_hours);
-	tcase_add_test(tc, test_tentative);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("sms");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_sms_parts);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("json");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_json_sms);
-	tcase_add_test(tc, test_json_email_and_skipped);
-	tcase_add_test(tc, test_json_broadcast);
-	tcase_add_test(tc, test_timeline_order);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(plan_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tz_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	TU_CASE("recipients", NULL, teardown, 0, test_distribution_recipients,
+	    test_event_recipients, test_task_recipients,
+	    test_organizer_not_invited, test_dedup_direct_group_agency,
+	    test_agency_mailbox);
+	TU_CASE("channels", NULL, teardown, 0, test_channel_without_address,
+	    test_channel_defaults);
+	TU_CASE("ids", NULL, teardown, 0, test_job_ids_form_and_unique,
+	    test_job_ids_stable, test_job_ids_keep_when_moved);
+	TU_CASE("times", NULL, teardown, 0, test_times, test_quiet_hours,
+	    test_tentative);
+	TU_CASE("sms", NULL, teardown, 0, test_sms_parts);
+	TU_CASE("json", NULL, teardown, 0, test_json_sms,
+	    test_json_email_and_skipped, test_json_broadcast,
+	    test_timeline_order);
+	return tu_run("plan");
 }

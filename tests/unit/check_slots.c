@@ -30,12 +30,9 @@
 #include "plan/adhoc.h"
 #include "testutil.h"
 
-/* A local time of the tests' zone. */
-#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
-#define ZONE "Asia/Ho_Chi_Minh"
-#define NOW  "2026-02-01 00:00" /* before every fixture's air times */
-#define GAP  10
+#define NOW "2026-02-01 00:00" /* before every fixture's air times */
+#define GAP 10
 
 struct world {
 	struct service *svc;
@@ -736,51 +733,17 @@ START_TEST(test_replan_ended_takes_no_room)
 }
 END_TEST
 
-static Suite *
-slots_suite(void)
-{
-	Suite *s = suite_create("slots");
-	TCase *tc;
-
-	tc = tcase_create("placement");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_first_slot);
-	tcase_add_test(tc, test_order_priority_air);
-	tcase_add_test(tc, test_order_id);
-	tcase_add_test(tc, test_full_and_weekdays);
-	tcase_add_test(tc, test_exact_fit);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("unplaced");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_too_long);
-	tcase_add_test(tc, test_expires);
-	tcase_add_test(tc, test_emergency);
-	tcase_add_test(tc, test_held);
-	tcase_add_test(tc, test_nothing_to_place);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("replanning");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_replan_high_ahead);
-	tcase_add_test(tc, test_replan_high_during_slot);
-	tcase_add_test(tc, test_replan_aired_not_moved);
-	tcase_add_test(tc, test_replan_duration);
-	tcase_add_test(tc, test_replan_ended_takes_no_room);
-	tcase_add_test(tc, test_replan_adhoc);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(slots_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tz_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	TU_CASE("placement", NULL, teardown, 0, test_first_slot,
+	    test_order_priority_air, test_order_id, test_full_and_weekdays,
+	    test_exact_fit);
+	TU_CASE("unplaced", NULL, teardown, 0, test_too_long, test_expires,
+	    test_emergency, test_held, test_nothing_to_place);
+	TU_CASE("replanning", NULL, teardown, 0, test_replan_high_ahead,
+	    test_replan_high_during_slot, test_replan_aired_not_moved,
+	    test_replan_duration, test_replan_ended_takes_no_room,
+	    test_replan_adhoc);
+	return tu_run("slots");
 }

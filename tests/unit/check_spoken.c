@@ -21,7 +21,6 @@
 #include "util/xmalloc.h"
 #include "testutil.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct scase {
 	const char *in, *want;
@@ -530,32 +529,13 @@ START_TEST(test_linear)
 }
 END_TEST
 
-static Suite *
-spoken_suite(void)
-{
-	Suite *s = suite_create("spoken");
-	TCase *tc = tcase_create("spoken");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_cases, 0, NELEM(cases));
-	tcase_add_test(tc, test_seed_text);
-	tcase_add_test(tc, test_say_pairs);
-	tcase_add_test(tc, test_say_group);
-	tcase_add_loop_test(tc, test_say_errors, 0, NELEM(say_errors));
-	tcase_add_test(tc, test_hostile);
-	tcase_add_test(tc, test_linear);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(spoken_suite());
-	int	 failed;
+	TCase *tc = TU_CASE("spoken", NULL, NULL, 60, test_seed_text,
+	    test_say_pairs, test_say_group, test_hostile, test_linear);
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tcase_add_loop_test(tc, test_cases, 0, NELEM(cases));
+	tcase_add_loop_test(tc, test_say_errors, 0, NELEM(say_errors));
+	return tu_run("spoken");
 }

@@ -3,9 +3,9 @@
  */
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,32 +95,37 @@ tu_mkdtemp(char *dir, size_t len, const char *name)
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
 }
 
-void
-tu_tcase(Suite *s, const char  *name, void (*setup)(void),
-    void (*teardown)(void), int timeout, const TTest *const *tests)
+/* The cases tu_case added, for tu_run. */
+static TCase *cases[32];
+static int    ncases;
+
+TCase *
+tu_case(const char *name, void (*setup)(void), void (*teardown)(void),
+    int timeout, const TTest *const *tests)
 {
 	TCase *tc = tcase_create(name);
 
+	assert(ncases < (int)NELEM(cases)); /* outside a test: no ck_assert */
 	if (setup != NULL || teardown != NULL)
 		tcase_add_checked_fixture(tc, setup, teardown);
 	if (timeout > 0)
 		tcase_set_timeout(tc, timeout);
 	for (; *tests != NULL; tests++)
 		tcase_add_test(tc, *tests);
-	suite_add_tcase(s, tc);
+	cases[ncases++] = tc;
+	return tc;
 }
 
 int
-tu_run(Suite *s, ...)
+tu_run(const char *name)
 {
-	SRunner *sr = srunner_create(s);
-	va_list	 ap;
-	int	 failed;
+	Suite	*s = suite_create(name);
+	SRunner *sr;
+	int	 failed, i;
 
-	va_start(ap, s);
-	while ((s = va_arg(ap, Suite *)) != NULL)
-		srunner_add_suite(sr, s);
-	va_end(ap);
+	for (i = 0; i < ncases; i++)
+		suite_add_tcase(s, cases[i]);
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

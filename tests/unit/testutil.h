@@ -29,16 +29,20 @@ void	tu_rm_tree(const char *path);
 void	tu_mkdtemp(char *dir, size_t len, const char *name);
 
 /*
- * Add the test case name to s: its fixture (setup and teardown may each be
- * NULL), a timeout in seconds (0: Check's), and its tests, a NULL-ended
- * list (Check's START_TEST names).
+ * Add the test case name to the suite tu_run runs: its fixture (setup and
+ * teardown may each be NULL), a timeout in seconds (0: Check's), and its
+ * tests (Check's START_TEST names). tu_case takes them as a NULL-ended
+ * list and returns the case, for loop tests to be added to it.
  */
-void tu_tcase(Suite *s, const char *name, void (*setup)(void),
-    void (*teardown)(void), int timeout, const TTest *const *tests);
+#define TU_CASE(name, setup, teardown, timeout, ...) \
+	tu_case((name), (setup), (teardown), (timeout), \
+	    (const TTest *const[]){ __VA_ARGS__, NULL })
+TCase *tu_case(const char *name, void (*setup)(void), void (*teardown)(void),
+    int timeout, const TTest *const *tests);
 /*
- * Run the suites (a NULL-ended list, the runner owns them), then free the
- * zones: the exit status, EXIT_SUCCESS when no test failed.
+ * Run the cases added, as the suite name, then free the zones: the exit
+ * status, EXIT_SUCCESS when no test failed.
  */
-int  tu_run(Suite *s, ...);
+int    tu_run(const char *name);
 
 #endif
