@@ -2,6 +2,7 @@
  * enginestory.c: the engine suites' plan and outbox (see enginestory.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,6 +453,59 @@ sms_of(const char *id)
 	ck_assert_msg(seen == 1, "SMS %s is %d times in sms.jsonl", id, seen);
 	ck_assert_ptr_nonnull(text);
 	return text;
+}
+
+void
+expect_ics(const char *id, ...)
+{
+	char	   *ics = ics_of(id);
+	const char *line;
+	va_list	    ap;
+	int	    ok = 1;
+
+	va_start(ap, id);
+	while (ok && (line = va_arg(ap, const char *)) != NULL)
+		ok = line[0] == '!' ? !ics_has(ics, line + 1) :
+				      ics_has(ics, line);
+	va_end(ap);
+	if (!ok) {
+		char msg[8192];
+
+		snprintf(msg, sizeof(msg), "%s", ics);
+		free(ics);
+		ck_abort_msg("%s: not %s in\n%s", id, line, msg);
+	}
+	free(ics);
+}
+
+/* text holds has and not hasnt; freed. */
+static void
+expect_in(char *text, const char *has, const char *hasnt)
+{
+	int ok = strstr(text, has) != NULL &&
+	    (hasnt == NULL || strstr(text, hasnt) == NULL);
+	char msg[4096];
+
+	snprintf(msg, sizeof(msg), "%s", text);
+	free(text);
+	ck_assert_msg(ok, "wanted \"%s\"%s%s in:\n%s", has,
+	    hasnt != NULL ? ", not " : "", hasnt != NULL ? hasnt : "", msg);
+}
+
+void
+expect_sms(const char *id, const char *has, const char *hasnt)
+{
+	expect_in(sms_of(id), has, hasnt);
+}
+
+void
+expect_mail(const char *id, const char *has, const char *hasnt)
+{
+	char *eml = eml_of(id), *body = mime_part(eml, "text/plain");
+
+	free(eml);
+	ck_assert_msg(body != NULL, "mail %s has no text/plain part", id);
+	expect_in(body, has, hasnt);
 }
 
 /*

@@ -152,6 +152,16 @@ int   ics_has(const char *ics, const char *line);
 char *sms_of(const char *id);
 
 /*
+ * The iCalendar object of the mail of job id holds each content line given
+ * (a NULL-ended list), and none given with a leading '!'.
+ */
+void expect_ics(const char *id, ...);
+/* The SMS of job id, or the text of its mail, holds has and, when hasnt is
+ * not NULL, does not hold hasnt. */
+void expect_sms(const char *id, const char *has, const char *hasnt);
+void expect_mail(const char *id, const char *has, const char *hasnt);
+
+/*
  * Version 1: reconciled at NOW0, invitations sent at T_INV; then the engine
  * is closed, as a process would be before a restart with version 2.
  */
