@@ -44,23 +44,46 @@ expect_retried(const char *id, int64_t t, const char *why)
 	return j->next_at;
 }
 
+/*
+ * The invitation to rcpt on ch, in a plan of attendees: fault f armed
+ * (fault_arm's nth and sticky) fails its first try at *t with why; *t
+ * becomes its retry.
+ */
+static const char *
+fail_first(const char *attendees, const char *rcpt, const char *ch,
+    enum fault_point f, int nth, int sticky, const char *why, int64_t *t)
+{
+	const char *id;
+
+	dfx_open(attendees, 1);
+	id = invitation_id(rcpt, ch);
+	fault_arm(f, nth, sticky);
+	efx_step(*t);
+	*t = expect_retried(id, *t, why);
+	return id;
+}
+
+/* The disk mended, the job goes at t. */
+static void
+sent_at(const char *id, int64_t t)
+{
+	fault_reset();
+	efx_step(t);
+	ck_assert_str_eq(state_of(id), "sent");
+}
+
 START_TEST(test_fault_write)
 {
 	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 	char	   *path, *eml, want[64];
 
-	dfx_open(ONE, 1);
-	id = invitation_id("an", "email");
-	fault_arm(FAULT_WRITE, 1, 1);
-	efx_step(t);
-	t = expect_retried(id, t, strerror(ENOSPC));
+	id = fail_first(ONE, "an", "email", FAULT_WRITE, 1, 1, strerror(ENOSPC),
+	    &t);
 	path = eml_path(id);
 	ck_assert_msg(!file_exists(path), "%s was written", path);
 	/* The disk has room again. */
-	fault_reset();
-	efx_step(t);
-	ck_assert_str_eq(state_of(id), "sent");
+	sent_at(id, t);
 	eml = tu_slurp(path);
 	ck_assert_msg(eml != NULL, "%s: %s", path, strerror(errno));
 	snprintf(want, sizeof(want), "Message-ID: <%s@", id);
@@ -77,16 +100,11 @@ START_TEST(test_fault_fsync_file)
 	const char *id;
 	char	   *path;
 
-	dfx_open(ONE, 1);
-	id = invitation_id("an", "email");
-	fault_arm(FAULT_FSYNC, 1, 0);
-	efx_step(t);
-	t = expect_retried(id, t, strerror(EIO));
+	id = fail_first(ONE, "an", "email", FAULT_FSYNC, 1, 0, strerror(EIO),
+	    &t);
 	path = eml_path(id);
 	ck_assert_msg(!file_exists(path), "%s is there unsynced", path);
-	fault_reset();
-	efx_step(t);
-	ck_assert_str_eq(state_of(id), "sent");
+	sent_at(id, t);
 	ck_assert(file_exists(path));
 	free(path);
 }
@@ -99,16 +117,11 @@ START_TEST(test_fault_fsync_flush_mail)
 	int64_t	    t = LOCAL_TIME(T_INV);
 	const char *id;
 
-	dfx_open(ONE, 1);
-	id = invitation_id("an", "email");
-	fault_arm(FAULT_FSYNC, 2, 1);
-	efx_step(t);
-	t = expect_retried(id, t, strerror(EIO));
+	id = fail_first(ONE, "an", "email", FAULT_FSYNC, 2, 1, strerror(EIO),
+	    &t);
 	/* The file's own fsync happened; the folder's failed. */
 	ck_assert_int_ge(fault_calls(FAULT_FSYNC), 2);
-	fault_reset();
-	efx_step(t);
-	ck_assert_str_eq(state_of(id), "sent");
+	sent_at(id, t);
 }
 END_TEST
 
@@ -120,14 +133,9 @@ START_TEST(test_fault_fsync_flush_sms)
 	const char *id;
 	char	   *path, *all;
 
-	dfx_open("\"giang\"", 1);
-	id = invitation_id("giang", "sms");
-	fault_arm(FAULT_FSYNC, 1, 1);
-	efx_step(t);
-	t = expect_retried(id, t, "sms.jsonl");
-	fault_reset();
-	efx_step(t);
-	ck_assert_str_eq(state_of(id), "sent");
+	id = fail_first("\"giang\"", "giang", "sms", FAULT_FSYNC, 1, 1,
+	    "sms.jsonl", &t);
+	sent_at(id, t);
 	path = xasprintf("%s/outbox/sms.jsonl", efx.dir);
 	all = tu_slurp(path);
 	ck_assert_msg(all != NULL, "%s", path);
@@ -144,11 +152,8 @@ START_TEST(test_fault_rename)
 	const char *id;
 	char	   *path;
 
-	dfx_open(ONE, 1);
-	id = invitation_id("an", "email");
-	fault_arm(FAULT_RENAME, 1, 0);
-	efx_step(t);
-	t = expect_retried(id, t, strerror(EIO));
+	id = fail_first(ONE, "an", "email", FAULT_RENAME, 1, 0, strerror(EIO),
+	    &t);
 	path = eml_path(id);
 	ck_assert(!file_exists(path));
 	efx_step(t);
