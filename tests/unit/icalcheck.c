@@ -258,42 +258,52 @@ itip_possible(const struct contact *org, const struct invitee *v, size_t n)
 	return 0;
 }
 
-/* Every check of an invitation of ev. */
-struct doc *
-check_request(const struct loaded *w, struct plan *p, const struct event *ev,
-    int seq, int quote_all)
+/*
+ * The checks an invitation and a cancellation of ev share: METHOD method,
+ * or PUBLISH without the addresses iTIP needs (RFC 5546 §3.2, then no
+ * ORGANIZER and no ATTENDEE), one VEVENT of status, the organizer and the
+ * invitees. 1 when the object is iTIP.
+ */
+static int
+check_event_doc(const struct doc *d, struct plan *p, const struct event *ev,
+    int seq, const char *method, const char *status, int quote_all)
 {
-	char *what = kprintf("%s: ical_request(%s, %d)", w->path, ev->id, seq);
-	struct doc	     *d = doc_open(ical_request(p, ev, seq,
-					       LOCAL_TIME(STAMP_NOW)),
-		      what);
-	struct invitee	     *v;
-	size_t		      n;
 	const struct contact *org = organizer_of(p, ev);
+	size_t		      n;
+	struct invitee	     *v = invitees(p, ev, &n);
+	int		      itip = itip_possible(org, v, n);
 
-	v = invitees(p, ev, &n);
-	if (!itip_possible(org, v, n)) {
-		/* No ORGANIZER or no ATTENDEE address: iTIP cannot be
-		 * (RFC 5546 §3.2), so the object is published. */
-		check_vcalendar(d, "PUBLISH");
-		check_vtimezone(d);
-		ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
-		check_vevent_common(d, p, ev, seq, event_status(ev));
-		ck_assert_uint_eq(doc_count(d, "VEVENT", "ORGANIZER"), 0);
-		ck_assert_uint_eq(doc_count(d, "VEVENT", "ATTENDEE"), 0);
-		return d;
-	}
-	check_vcalendar(d, "REQUEST");
+	check_vcalendar(d, itip ? method : "PUBLISH");
 	check_vtimezone(d);
 	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
-	check_vevent_common(d, p, ev, seq, event_status(ev));
+	check_vevent_common(d, p, ev, seq, status);
+	if (!itip) {
+		ck_assert_uint_eq(doc_count(d, "VEVENT", "ORGANIZER"), 0);
+		ck_assert_uint_eq(doc_count(d, "VEVENT", "ATTENDEE"), 0);
+		return 0;
+	}
 	if (org != NULL) {
 		check_organizer(d, doc_vevent(d), org);
 		check_organizer_not_invited(d, org);
 		doc_itip(d);
 	}
 	check_attendees(d, "VEVENT", doc_vevent(d), v, n, 1, quote_all);
-	check_jobs_are_attendees(d, w, p, ev);
+	return 1;
+}
+
+/* Every check of the invitation to ev, of SEQUENCE seq. */
+struct doc *
+check_request(const struct loaded *w, struct plan *p, const struct event *ev,
+    int seq, int quote_all)
+{
+	char *what = kprintf("%s: ical_request(%s, %d)", w->path, ev->id, seq);
+	struct doc *d = doc_open(ical_request(p, ev, seq,
+				     LOCAL_TIME(STAMP_NOW)),
+	    what);
+
+	if (check_event_doc(d, p, ev, seq, "REQUEST", event_status(ev),
+		quote_all))
+		check_jobs_are_attendees(d, w, p, ev);
 	return d;
 }
 
@@ -306,32 +316,8 @@ check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
 	struct doc *d = doc_open(ical_cancel(p, ev, seq, LOCAL_TIME(STAMP_NOW),
 				     NULL),
 	    what);
-	struct invitee	     *v;
-	size_t		      n;
-	const struct contact *org = organizer_of(p, ev);
 
-	v = invitees(p, ev, &n);
-	if (!itip_possible(org, v, n)) {
-		/* No ORGANIZER or no ATTENDEE address: iTIP cannot be
-		 * (RFC 5546 §3.2), so the object is published. */
-		check_vcalendar(d, "PUBLISH");
-		check_vtimezone(d);
-		ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
-		check_vevent_common(d, p, ev, seq, "CANCELLED");
-		ck_assert_uint_eq(doc_count(d, "VEVENT", "ORGANIZER"), 0);
-		ck_assert_uint_eq(doc_count(d, "VEVENT", "ATTENDEE"), 0);
-		return d;
-	}
-	check_vcalendar(d, "CANCEL");
-	check_vtimezone(d);
-	ck_assert_uint_eq(doc_ncomp(d, "VEVENT"), 1);
-	check_vevent_common(d, p, ev, seq, "CANCELLED");
-	if (org != NULL) {
-		check_organizer(d, doc_vevent(d), org);
-		check_organizer_not_invited(d, org);
-		doc_itip(d);
-	}
-	check_attendees(d, "VEVENT", doc_vevent(d), v, n, 1, quote_all);
+	check_event_doc(d, p, ev, seq, "CANCEL", "CANCELLED", quote_all);
 	return d;
 }
 
