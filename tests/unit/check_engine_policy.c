@@ -107,6 +107,16 @@ START_TEST(test_retry_delay_attempt_zero)
 }
 END_TEST
 
+/* Taking from b at t waits half a second: 2/s, none left. */
+static void
+check_waits_half(struct bucket *b, double t)
+{
+	double w = bucket_take(b, t);
+
+	ck_assert_msg(w > 0.499 && w < 0.501, "waits %g at %g, wanted 0.5", w,
+	    t);
+}
+
 START_TEST(test_bucket_unlimited)
 {
 	struct bucket b;
@@ -123,21 +133,17 @@ END_TEST
 START_TEST(test_bucket_rate)
 {
 	struct bucket b;
-	double	      w;
 
 	bucket_init(&b, 2, 2);
 	ck_assert(bucket_take(&b, 0) == 0);
 	ck_assert(bucket_take(&b, 0) == 0);
-	w = bucket_take(&b, 0);
-	ck_assert_msg(w > 0.499 && w < 0.501, "waits %g, wanted 0.5", w);
+	check_waits_half(&b, 0);
 	/* Asking again does not take what is not there. */
-	w = bucket_take(&b, 0);
-	ck_assert_msg(w > 0.499 && w < 0.501, "waits %g, wanted 0.5", w);
+	check_waits_half(&b, 0);
 	/* A second later there are two again. */
 	ck_assert(bucket_take(&b, 1) == 0);
 	ck_assert(bucket_take(&b, 1) == 0);
-	w = bucket_take(&b, 1);
-	ck_assert_msg(w > 0.499 && w < 0.501, "waits %g, wanted 0.5", w);
+	check_waits_half(&b, 1);
 	/* After the wait one is there. */
 	ck_assert(bucket_take(&b, 1.5) == 0);
 	ck_assert(bucket_take(&b, 1.5) > 0);
@@ -147,7 +153,6 @@ END_TEST
 START_TEST(test_bucket_idle)
 {
 	struct bucket b;
-	double	      w;
 
 	bucket_init(&b, 2, 2);
 	ck_assert(bucket_take(&b, 0) == 0);
@@ -155,8 +160,7 @@ START_TEST(test_bucket_idle)
 	ck_assert(bucket_take(&b, 100000) == 0);
 	ck_assert(b.tokens <= b.burst);
 	ck_assert(bucket_take(&b, 100000) == 0);
-	w = bucket_take(&b, 100000);
-	ck_assert_msg(w > 0.499 && w < 0.501, "waits %g after the burst", w);
+	check_waits_half(&b, 100000);
 	ck_assert(b.tokens <= b.burst && b.tokens >= 0);
 	bucket_init(&b, 10, 3);
 	ck_assert(bucket_take(&b, 1e6) == 0);

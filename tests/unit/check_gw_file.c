@@ -116,13 +116,10 @@ email(const char *id, const char *data)
 static struct gw_msg
 sms(const char *id, const char *text, const char *enc, int parts)
 {
-	struct gw_msg m;
+	struct gw_msg m = email(id, text);
 
-	memset(&m, 0, sizeof(m));
-	m.id = id;
 	m.channel = "sms";
 	m.to = "+84912000001";
-	m.data = text;
 	m.encoding = enc;
 	m.parts = parts;
 	return m;

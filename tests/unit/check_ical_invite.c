@@ -13,6 +13,15 @@
 #include "util/xmalloc.h"
 #include "icalfx.h"
 
+/* The seed plan (in *w, *p) and its event hoi-nghi. */
+static struct event *
+hoi_nghi(struct loaded **w, struct plan **p)
+{
+	*w = seed_loaded();
+	*p = (*w)->w.plans[0];
+	return event_get(*p, "hoi-nghi");
+}
+
 /* The seed plan: invitations. */
 
 START_TEST(test_request_calendar)
@@ -41,9 +50,9 @@ END_TEST
 
 START_TEST(test_request_uid_sequence_dtstamp)
 {
-	struct loaded *w = seed_loaded();
-	struct plan   *p = w->w.plans[0];
-	struct event  *ev = event_get(p, "hoi-nghi");
+	struct loaded *w;
+	struct plan   *p;
+	struct event  *ev = hoi_nghi(&w, &p);
 	struct doc    *a, *b, *c;
 	char	       uid[80];
 
@@ -75,9 +84,9 @@ END_TEST
 
 START_TEST(test_request_organizer_attendees)
 {
-	struct loaded *w = seed_loaded();
-	struct plan   *p = w->w.plans[0];
-	struct event  *ev = event_get(p, "hoi-nghi");
+	struct loaded *w;
+	struct plan   *p;
+	struct event  *ev = hoi_nghi(&w, &p);
 	struct doc    *d = check_request(w, p, ev, 0, 1);
 	size_t	       i, n;
 
@@ -115,9 +124,9 @@ END_TEST
 
 START_TEST(test_request_valarm)
 {
-	struct loaded *w = seed_loaded();
-	struct plan   *p = w->w.plans[0];
-	struct event  *ev = event_get(p, "hoi-nghi");
+	struct loaded *w;
+	struct plan   *p;
+	struct event  *ev = hoi_nghi(&w, &p);
 	struct doc    *d = check_request(w, p, ev, 0, 1);
 	icalcomponent *al;
 	icalproperty  *tr;
@@ -146,9 +155,9 @@ END_TEST
 
 START_TEST(test_cancel_whole)
 {
-	struct loaded *w = seed_loaded();
-	struct plan   *p = w->w.plans[0];
-	struct event  *ev = event_get(p, "hoi-nghi");
+	struct loaded *w;
+	struct plan   *p;
+	struct event  *ev = hoi_nghi(&w, &p);
 	struct doc    *r, *c;
 
 	r = check_request(w, p, ev, 0, 1);
