@@ -562,6 +562,17 @@ START_TEST(test_atomic_short_write)
 }
 END_TEST
 
+/* With the nth fsync from now failing, a flush fails naming what. */
+static void
+flush_fails(int nth, const char *what)
+{
+	char err[256];
+
+	fault_arm(FAULT_FSYNC, nth, 0);
+	ck_assert_int_eq(flush(err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, what) != NULL, "%s", err);
+}
+
 /* A sync that failed is tried again at the next flush, not forgotten. */
 START_TEST(test_flush_retries_sync)
 {
@@ -572,20 +583,12 @@ START_TEST(test_flush_retries_sync)
 
 	ck_assert_int_eq(submit(&s, &a), GW_OK);
 	ck_assert_int_eq(submit(&e, &a), GW_OK);
-	fault_arm(FAULT_FSYNC, 1, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "sms.jsonl") != NULL, "%s", err);
+	flush_fails(1, "sms.jsonl");
 	/* Still to sync: sms.jsonl, DIR/mail and DIR. */
-	fault_arm(FAULT_FSYNC, 1, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "sms.jsonl") != NULL, "%s", err);
-	fault_arm(FAULT_FSYNC, 2, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "/mail") != NULL, "%s", err);
+	flush_fails(1, "sms.jsonl");
+	flush_fails(2, "/mail");
 	/* The sms.jsonl sync went; the folders are still owed. */
-	fault_arm(FAULT_FSYNC, 1, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "/mail") != NULL, "%s", err);
+	flush_fails(1, "/mail");
 	fault_reset();
 	ck_assert_int_eq(flush(err, sizeof(err)), 0);
 	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 2);

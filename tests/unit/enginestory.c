@@ -12,6 +12,7 @@
 
 #include "util/xmalloc.h"
 #include "enginestory.h"
+#include "icalfx.h"
 
 const struct version V1 = { "2026-03-20 08:00", "Phòng họp gác 3",
 	"\"an\", \"binh\", \"chau\"", "confirmed", "hop.start - 2d at 17:00",
@@ -385,7 +386,7 @@ eml_of(const char *id)
 char *
 ics_of(const char *id)
 {
-	char *eml = eml_of(id), *cal, *att, *p, *q;
+	char *eml = eml_of(id), *cal, *att;
 
 	cal = mime_part(eml, "text/calendar");
 	att = mime_part(eml, "application/ics");
@@ -394,16 +395,10 @@ ics_of(const char *id)
 	ck_assert_str_eq(cal, att);
 	free(att);
 	free(eml);
-	/* Unfold: CRLF followed by a space continues the line. */
-	for (p = q = cal; *p != '\0'; p++) {
-		if (p[0] == '\r' && p[1] == '\n' && p[2] == ' ') {
-			p += 2;
-			continue;
-		}
-		*q++ = *p;
-	}
-	*q = '\0';
-	return cal;
+	/* Unfolded by the iCalendar suites' own unfolding (icalfx.h). */
+	att = unfold(cal);
+	free(cal);
+	return att;
 }
 
 /* Does the iCalendar text hold this exact content line? */
