@@ -127,27 +127,6 @@ teardown(void)
 			world_close(open_worlds[i]);
 }
 
-/* Lines of the diagnostics that contain every one of a, b (b may be NULL). */
-static int
-log_lines(const struct world *w, const char *a, const char *b)
-{
-	const char *p = w->log, *nl;
-	int	    n = 0;
-
-	while (p != NULL && *p != '\0') {
-		char *line;
-
-		nl = strchr(p, '\n');
-		line = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
-		if (strstr(line, a) != NULL &&
-		    (b == NULL || strstr(line, b) != NULL))
-			n++;
-		free(line);
-		p = nl ? nl + 1 : NULL;
-	}
-	return n;
-}
-
 static int
 job_is(const struct job *j, enum job_kind k, const char *object, int ordinal,
     const char *to, int ch)
@@ -492,8 +471,8 @@ START_TEST(test_channel_without_address)
 	ck_assert_int_eq(j->state, JS_PENDING);
 	ck_assert_str_eq(j->address, "em@daison.example");
 	/* One warning naming her, however many jobs are skipped. */
-	ck_assert_msg(log_lines(w, "warning", "em:") == 1, "%s", w->log);
-	ck_assert_msg(log_lines(w, "em:", "no phone number") == 1, "%s",
+	ck_assert_msg(tu_lines(w->log, "warning", "em:") == 1, "%s", w->log);
+	ck_assert_msg(tu_lines(w->log, "em:", "no phone number") == 1, "%s",
 	    w->log);
 	ck_assert_int_eq(w->d.warnings, 1);
 	world_close(w);
@@ -844,7 +823,7 @@ START_TEST(test_sms_parts)
 		    0);
 		ck_assert_msg(w->d.warnings == want[i].warnings, "%s: %s",
 		    want[i].cfg, w->log);
-		ck_assert_int_eq(log_lines(w, "warning", "max_parts 3"),
+		ck_assert_int_eq(tu_lines(w->log, "warning", "max_parts 3"),
 		    want[i].warnings);
 		world_close(w);
 	}

@@ -179,26 +179,6 @@ broadcast_of(const struct world *w, const char *id)
 	return NULL;
 }
 
-/* Lines of the diagnostics that contain both a and b. */
-static int
-log_lines(const struct world *w, const char *a, const char *b)
-{
-	const char *p = w->log, *nl;
-	int	    n = 0;
-
-	while (p != NULL && *p != '\0') {
-		char *line;
-
-		nl = strchr(p, '\n');
-		line = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
-		if (strstr(line, a) != NULL && strstr(line, b) != NULL)
-			n++;
-		free(line);
-		p = nl ? nl + 1 : NULL;
-	}
-	return n;
-}
-
 /*
  * Each item placed as want says, one line an item: "object ordinal slot
  * YYYY-MM-DD HH:MM:SS duration state", the slot "-" for none, the time
@@ -406,8 +386,8 @@ START_TEST(test_too_long)
 	j = item(w, "dai", 0);
 	ck_assert_msg(j->reason != NULL && strstr(j->reason, "longer") != NULL,
 	    "reason \"%s\"", j->reason ? j->reason : "(null)");
-	ck_assert_msg(log_lines(w, "warning", "dai") == 1 &&
-		log_lines(w, "dai", "longer") == 1,
+	ck_assert_msg(tu_lines(w->log, "warning", "dai") == 1 &&
+		tu_lines(w->log, "dai", "longer") == 1,
 	    "%s", w->log);
 	world_close(w);
 }
@@ -426,8 +406,8 @@ START_TEST(test_expires)
 	j = item(w, "het-han", 0);
 	ck_assert_msg(j->reason != NULL && strstr(j->reason, "expires") != NULL,
 	    "reason \"%s\"", j->reason ? j->reason : "(null)");
-	ck_assert_msg(log_lines(w, "warning", "het-han") == 1 &&
-		log_lines(w, "het-han", "expires") == 1,
+	ck_assert_msg(tu_lines(w->log, "warning", "het-han") == 1 &&
+		tu_lines(w->log, "het-han", "expires") == 1,
 	    "%s", w->log);
 	/* dai and het-han, nothing else. */
 	ck_assert_msg(w->d.warnings == 2, "%s", w->log);

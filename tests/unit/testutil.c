@@ -59,6 +59,25 @@ tu_slurp(const char *path)
 	return s;
 }
 
+int
+tu_lines(const char *text, const char *a, const char *b)
+{
+	const char *p = text, *nl;
+	char	   *line;
+	int	    n = 0;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		line = xstrndup(p, nl ? (size_t)(nl - p) : strlen(p));
+		if (strstr(line, a) != NULL &&
+		    (b == NULL || strstr(line, b) != NULL))
+			n++;
+		free(line);
+		p = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
 void
 tu_rm_tree(const char *path)
 {

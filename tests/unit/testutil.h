@@ -23,6 +23,8 @@ void	tu_write(const char *path, const char *text);
 /* The whole file, NUL-terminated (caller frees), or NULL when it cannot be
  * read. */
 char   *tu_slurp(const char *path);
+/* How many lines of text hold a and, if not NULL, b. */
+int	tu_lines(const char *text, const char *a, const char *b);
 /* Remove path and, for a folder, everything in it; silent when absent. */
 void	tu_rm_tree(const char *path);
 /* A new folder TMPDIR/name.XXXXXX (or under /tmp) in dir, of size len. */
