@@ -28,8 +28,7 @@ START_TEST(test_reconcile_attendee_removed)
 
 	invite_v1();
 	v2.attendees = "\"an\", \"binh\"";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.cancels, 1);
 	ck_assert_int_eq(rs.updates, 0);
 	ck_assert_int_eq(rs.cancelled, 1);
@@ -62,8 +61,7 @@ START_TEST(test_reconcile_attendee_removed)
 	jobs_put(&jv);
 	/* Still nobody else hears anything. */
 	close_engine();
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.cancels, 0);
 	ck_assert_int_eq(rs.updates, 0);
 	ck_assert_int_eq(rs.added, 0);
@@ -87,14 +85,12 @@ START_TEST(test_reconcile_attendee_back)
 	 */
 	invite_v1();
 	v2.attendees = "\"an\", \"binh\"";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.cancels, 1);
 	step(NOW1);
 	close_engine();
 
-	open_engine(&V1, "2026-03-15 09:00");
-	reconcile("2026-03-15 09:00", &rs);
+	load(&V1, "2026-03-15 09:00", &rs);
 	jobs_get(&jv);
 	for (i = 0; i < jv.n; i++)
 		if ((strcmp(jv.v[i].kind, "invitation") == 0 ||
@@ -142,20 +138,18 @@ START_TEST(test_reconcile_event_cancelled)
 	struct jobv		 jv;
 	const struct tjob	*j;
 	char			*e;
-	const char		*rcpt[] = { "an", "binh", "chau" };
 	size_t			 i;
 
 	invite_v1();
 	v2.status = "cancelled";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.updates, 0);
 	expect_jobs(want);
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_need(&jv, "cancel", rcpt[i], "email", 1);
+		j = job_need(&jv, "cancel", RCPT[i], "email", 1);
 		ck_assert_int_eq(j->due, LOCAL_TIME(NOW1));
-		j = job_need(&jv, "event-reminder", rcpt[i], "sms", 0);
+		j = job_need(&jv, "event-reminder", RCPT[i], "sms", 0);
 		ck_assert_ptr_nonnull(j->reason);
 	}
 	jobs_put(&jv);
@@ -163,21 +157,20 @@ START_TEST(test_reconcile_event_cancelled)
 	step(NOW1);
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_in(&jv, "cancel", rcpt[i], "email", 1, "sent");
+		j = job_in(&jv, "cancel", RCPT[i], "email", 1, "sent");
 		expect_ics(j->id, "METHOD:CANCEL", "STATUS:CANCELLED",
 		    "SEQUENCE:1", NULL);
 		e = eml_of(j->id);
 		ck_assert_msg(strstr(e, "text/calendar; method=CANCEL") != NULL,
 		    "%s", e);
 		free(e);
-		j = job_in(&jv, "cancel", rcpt[i], "sms", 1, "sent");
+		j = job_in(&jv, "cancel", RCPT[i], "sms", 1, "sent");
 		free(sms_of(j->id));
 	}
 	jobs_put(&jv);
 	/* Cancelled once is enough. */
 	close_engine();
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.cancels, 0);
 	ck_assert_int_eq(rs.added, 0);
 	ck_assert_uint_eq(jobs_count(), 25);
@@ -196,8 +189,7 @@ START_TEST(test_reconcile_cancelled_sms_only)
 	 * called off he must hear it too, by SMS.
 	 */
 	v1.attendees = "\"an\", \"binh\", \"chau\", \"dung\"";
-	open_engine(&v1, NOW0);
-	reconcile(NOW0, NULL);
+	load(&v1, NOW0, NULL);
 	step(T_INV);
 	jobs_get(&jv);
 	j = job_in(&jv, "invitation", "dung", "sms", 0, "sent");
@@ -207,8 +199,7 @@ START_TEST(test_reconcile_cancelled_sms_only)
 
 	v2 = v1;
 	v2.status = "cancelled";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	jobs_get(&jv);
 	ck_assert_ptr_nonnull(job_find(&jv, "cancel", "an", "sms", 1));
 	j = job_find(&jv, "cancel", "dung", "sms", 1);
@@ -228,7 +219,6 @@ START_TEST(test_reconcile_event_deleted)
 	struct jobv	       jv;
 	const struct tjob     *j;
 	char		      *ics;
-	const char	      *rcpt[] = { "an", "binh", "chau" };
 	size_t		       i;
 
 	/*
@@ -239,16 +229,15 @@ START_TEST(test_reconcile_event_deleted)
 	invite_v1();
 	v2.status = "deleted";
 	v2.task_due = "2026-03-18 17:00";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.cancels, 3);
 	ck_assert_int_eq(rs.updates, 0);
 	step(NOW1);
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_in(&jv, "event-reminder", rcpt[i], "sms", 0,
+		j = job_in(&jv, "event-reminder", RCPT[i], "sms", 0,
 		    "cancelled");
-		j = job_in(&jv, "cancel", rcpt[i], "email", 1, "sent");
+		j = job_in(&jv, "cancel", RCPT[i], "email", 1, "sent");
 		ics = ics_of(j->id);
 		ck_assert_msg(ics_has(ics, "METHOD:CANCEL"), "%s", ics);
 		ck_assert_msg(ics_has(ics, "STATUS:CANCELLED"), "%s", ics);
@@ -262,14 +251,13 @@ START_TEST(test_reconcile_event_deleted)
 			strstr(ics, ":mailto:vhxh@daison.example") != NULL,
 		    "%s", ics);
 		free(ics);
-		j = job_in(&jv, "cancel", rcpt[i], "sms", 1, "sent");
+		j = job_in(&jv, "cancel", RCPT[i], "sms", 1, "sent");
 		expect_sms(j->id, "Họp giao ban", NULL);
 	}
 	jobs_put(&jv);
 	/* Told once. */
 	close_engine();
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.cancels, 0);
 	ck_assert_int_eq(rs.added, 0);
 	close_engine();
@@ -277,8 +265,7 @@ START_TEST(test_reconcile_event_deleted)
 	/* Back in the plan: everybody is invited again, SEQUENCE 2. */
 	v2 = V1;
 	v2.task_due = "2026-03-18 17:00";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.updates, 3);
 	step(NOW1);
 	jobs_get(&jv);
@@ -306,8 +293,7 @@ START_TEST(test_cancel_quotes_announced)
 	invite_v1();
 	v2.start = "2026-03-21 14:00";
 	v2.attendees = "\"an\", \"binh\"";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.cancels, 1);
 	step(NOW1);
 	jobs_get(&jv);
@@ -326,8 +312,7 @@ START_TEST(test_cancel_quotes_announced)
 	/* Moved and cancelled at once: everybody hears the time they had. */
 	v2.start = "2026-03-22 09:00";
 	v2.status = "cancelled";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	step(NOW1);
 	jobs_get(&jv);
 	j = job_need(&jv, "cancel", "an", "sms", 2);

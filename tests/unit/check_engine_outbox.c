@@ -17,15 +17,14 @@
 static int
 invitations_on(const char *channel, const char *state)
 {
-	static const char *const rcpt[] = { "an", "binh", "chau" };
-	struct jobv		 jv;
-	const struct tjob	*j;
-	int			 n = 0;
-	size_t			 i;
+	struct jobv	   jv;
+	const struct tjob *j;
+	int		   n = 0;
+	size_t		   i;
 
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_need(&jv, "invitation", rcpt[i], channel, 0);
+		j = job_need(&jv, "invitation", RCPT[i], channel, 0);
 		n += strcmp(j->state, state) == 0;
 	}
 	jobs_put(&jv);
@@ -83,8 +82,7 @@ START_TEST(test_gateway_concurrency)
 	const struct nullgw *g = &nullgw[CH_EMAIL];
 	int64_t		     t = LOCAL_TIME(T_INV);
 
-	open_engine(&V1, NOW0);
-	reconcile(NOW0, NULL);
+	load(&V1, NOW0, NULL);
 	/* A gateway that answers later (as the libcurl multi ones do). */
 	nullgw_install(efx.e, CH_EMAIL, 2);
 

@@ -23,8 +23,7 @@ START_TEST(test_task_done)
 	int			 n = -1, done = 0;
 
 	invite_v1();
-	open_engine(&V1, NOW1);
-	reconcile(NOW1, &rs);
+	load(&V1, NOW1, &rs);
 	ob = engine_outbox(efx.e);
 	ck_assert_int_eq(outbox_begin(ob), 0);
 	ck_assert_int_eq(outbox_task_done(ob, PLAN_ID, "bao-cao",
@@ -39,8 +38,7 @@ START_TEST(test_task_done)
 
 	/* A later reconcile of a version that moves the task keeps them. */
 	v2.start = "2026-03-27 08:00";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	jobs_get(&jv);
 	for (i = 0; i < jv.n; i++)
 		if (strcmp(jv.v[i].kind, "task-reminder") == 0 ||
@@ -59,8 +57,7 @@ START_TEST(test_task_done)
 			ck_assert_str_eq(jv.v[i].state, "cancelled");
 	jobs_put(&jv);
 	close_engine();
-	open_engine(&V1, NOW1);
-	reconcile(NOW1, &rs);
+	load(&V1, NOW1, &rs);
 	jobs_get(&jv);
 	for (i = 0; i < jv.n; i++)
 		if (strcmp(jv.v[i].kind, "task-reminder") == 0 ||
@@ -89,8 +86,7 @@ START_TEST(test_empty_rendering_dead)
 	    "  invitation_subject = \" {event.location} \";\n"
 	    "};\n");
 	v.location = "";
-	open_engine(&v, NOW0);
-	reconcile(NOW0, NULL);
+	load(&v, NOW0, NULL);
 	step(T_INV);
 	jobs_get(&jv);
 	for (i = 0; i < jv.n; i++) {
@@ -126,8 +122,7 @@ START_TEST(test_late_expired)
 	const char	  *who[] = { "vhxh", "hung", "khanh" };
 	size_t		   i;
 
-	open_engine(&V1, NOW0);
-	reconcile(NOW0, NULL);
+	load(&V1, NOW0, NULL);
 	/*
 	 * Down until after the event started: the task was due 03-18 17:00,
 	 * its overdue notice 03-19 08:00 is more than a day late.
@@ -160,8 +155,7 @@ START_TEST(test_late_reminder_task_expired)
 	struct jobv	   jv;
 	const struct tjob *j;
 
-	open_engine(&V1, NOW0);
-	reconcile(NOW0, NULL);
+	load(&V1, NOW0, NULL);
 	/* The task reminder (03-17 08:00) after the task's due (03-18 17:00). */
 	step("2026-03-18 20:00");
 	jobs_get(&jv);
@@ -182,8 +176,7 @@ START_TEST(test_late_but_in_time)
 	struct jobv	   jv;
 	const struct tjob *j;
 
-	open_engine(&V1, NOW0);
-	reconcile(NOW0, NULL);
+	load(&V1, NOW0, NULL);
 	/* 26 hours late, 7 hours before the task is due. */
 	step("2026-03-18 10:00");
 	jobs_get(&jv);
@@ -216,8 +209,7 @@ START_TEST(test_late_reminders_collapse)
 	 */
 	v.remind = "\"due - 3d at 08:00\", \"due - 2d at 08:00\", "
 		   "\"due - 1d at 08:00\"";
-	open_engine(&v, NOW0);
-	reconcile(NOW0, NULL);
+	load(&v, NOW0, NULL);
 	step("2026-03-17 09:00");
 	jobs_get(&jv);
 	j = job_in(&jv, "task-reminder", "hung", "sms", 0, "expired");
@@ -233,17 +225,15 @@ START_TEST(test_quiet_release)
 {
 	struct jobv	   jv;
 	const struct tjob *j;
-	const char	  *rcpt[] = { "an", "binh", "chau" };
 	size_t		   i;
 
-	open_engine(&V1, NOW0);
-	reconcile(NOW0, NULL);
+	load(&V1, NOW0, NULL);
 	/* Down all day; back at 22:00, inside 21:00-06:30. */
 	step("2026-03-13 22:00");
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_in(&jv, "invitation", rcpt[i], "email", 0, "sent");
-		j = job_in(&jv, "invitation", rcpt[i], "sms", 0, "pending");
+		j = job_in(&jv, "invitation", RCPT[i], "email", 0, "sent");
+		j = job_in(&jv, "invitation", RCPT[i], "sms", 0, "pending");
 		ck_assert_int_eq(j->next_at, LOCAL_TIME("2026-03-14 06:30"));
 		ck_assert_int_eq(j->attempts, 0);
 	}
@@ -257,7 +247,7 @@ START_TEST(test_quiet_release)
 	step("2026-03-14 06:30");
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_in(&jv, "invitation", rcpt[i], "sms", 0, "sent");
+		j = job_in(&jv, "invitation", RCPT[i], "sms", 0, "sent");
 		ck_assert_int_eq(j->sent_at, LOCAL_TIME("2026-03-14 06:30"));
 		ck_assert_int_eq(j->attempts, 1);
 		free(sms_of(j->id));
@@ -274,8 +264,7 @@ START_TEST(test_quiet_expire)
 
 	/* Due at 06:00: the end of the quiet period is too late. */
 	v.task_due = "2026-03-18 06:00";
-	open_engine(&v, NOW0);
-	reconcile(NOW0, NULL);
+	load(&v, NOW0, NULL);
 	step("2026-03-17 22:00");
 	jobs_get(&jv);
 	j = job_in(&jv, "task-reminder", "hung", "sms", 0, "expired");

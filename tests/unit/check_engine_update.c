@@ -29,7 +29,6 @@ START_TEST(test_reconcile_moved)
 	struct jobv		 jv;
 	const struct tjob	*j;
 	char			*before, *after, *ics, *inv;
-	const char		*rcpt[] = { "an", "binh", "chau" };
 	size_t			 i;
 
 	invite_v1();
@@ -38,8 +37,7 @@ START_TEST(test_reconcile_moved)
 	close_engine();
 
 	v2.start = "2026-03-27 08:00";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.added, 0);
 	ck_assert_int_eq(rs.updates, 3);
 	ck_assert_int_eq(rs.cancels, 0);
@@ -48,18 +46,18 @@ START_TEST(test_reconcile_moved)
 
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_need(&jv, "update", rcpt[i], "email", 1);
+		j = job_need(&jv, "update", RCPT[i], "email", 1);
 		ck_assert_int_eq(j->due, LOCAL_TIME(NOW1));
 		ck_assert_int_eq(j->next_at, LOCAL_TIME(NOW1));
 		ck_assert_int_eq(j->seq, 1);
-		j = job_need(&jv, "update", rcpt[i], "sms", 1);
+		j = job_need(&jv, "update", RCPT[i], "sms", 1);
 		ck_assert_int_eq(j->due, LOCAL_TIME(NOW1));
 		ck_assert_str_eq(j->address,
 		    i == 0     ? "+84912000001" :
 			i == 1 ? "+84912000002" :
 				 "+84912000003");
 		/* Unsent reminders follow the event: same id, new time. */
-		j = job_need(&jv, "event-reminder", rcpt[i], "sms", 0);
+		j = job_need(&jv, "event-reminder", RCPT[i], "sms", 0);
 		ck_assert_int_eq(j->due, LOCAL_TIME("2026-03-26 16:00"));
 		ck_assert_int_eq(j->next_at, LOCAL_TIME("2026-03-26 16:00"));
 	}
@@ -82,7 +80,7 @@ START_TEST(test_reconcile_moved)
 	for (i = 0; i < 3; i++) {
 		char *uid, *e;
 
-		j = job_need(&jv, "update", rcpt[i], "email", 1);
+		j = job_need(&jv, "update", RCPT[i], "email", 1);
 		ck_assert_int_eq(j->sent_at, LOCAL_TIME(NOW1));
 		ck_assert_int_eq(j->attempts, 1);
 		ics = ics_of(j->id);
@@ -108,7 +106,7 @@ START_TEST(test_reconcile_moved)
 		    "%s", e);
 		free(e);
 
-		j = job_need(&jv, "update", rcpt[i], "sms", 1);
+		j = job_need(&jv, "update", RCPT[i], "sms", 1);
 		expect_sms(j->id, "27/03/2026", NULL);
 	}
 	free(inv);
@@ -128,13 +126,11 @@ START_TEST(test_reconcile_room)
 	struct jobv		 jv;
 	const struct tjob	*j;
 	char			*sms;
-	const char		*rcpt[] = { "an", "binh", "chau" };
 	size_t			 i;
 
 	invite_v1();
 	v2.location = "Hội trường Ủy ban nhân dân xã";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.updates, 3);
 	expect_jobs(want);
 	jobs_get(&jv);
@@ -146,14 +142,14 @@ START_TEST(test_reconcile_room)
 	step(NOW1);
 	jobs_get(&jv);
 	for (i = 0; i < 3; i++) {
-		j = job_in(&jv, "update", rcpt[i], "sms", 1, "sent");
+		j = job_in(&jv, "update", RCPT[i], "sms", 1, "sent");
 		sms = sms_of(j->id);
 		ck_assert_msg(strstr(sms, "địa điểm") != NULL, "%s", sms);
 		ck_assert_msg(strstr(sms, "Hội trường Ủy ban nhân dân xã") !=
 			NULL,
 		    "%s", sms);
 		free(sms);
-		j = job_in(&jv, "update", rcpt[i], "email", 1, "sent");
+		j = job_in(&jv, "update", RCPT[i], "email", 1, "sent");
 		expect_ics(j->id, "SEQUENCE:1",
 		    "LOCATION:Hội trường Ủy ban nhân dân xã", NULL);
 	}
@@ -183,8 +179,7 @@ START_TEST(test_reconcile_change_words)
 	    "};\n");
 	invite_v1();
 	v2.location = "Hội trường";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.updates, 3);
 	step(NOW1);
 	jobs_get(&jv);
@@ -213,14 +208,12 @@ START_TEST(test_reconcile_moved_twice)
 
 	invite_v1();
 	v2.start = "2026-03-27 08:00";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	step(NOW1);
 	close_engine();
 
 	v3.start = "2026-03-27 14:00";
-	open_engine(&v3, "2026-03-15 09:00");
-	reconcile("2026-03-15 09:00", &rs);
+	load(&v3, "2026-03-15 09:00", &rs);
 	ck_assert_int_eq(rs.updates, 3);
 	expect_jobs(want);
 	step("2026-03-15 09:00");
@@ -257,13 +250,11 @@ START_TEST(test_reconcile_superseded)
 	 */
 	invite_v1();
 	v2.start = "2026-03-27 08:00";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	close_engine();
 
 	v3.start = "2026-03-27 14:00";
-	open_engine(&v3, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v3, NOW1, &rs);
 	ck_assert_int_eq(rs.updates, 3);
 	expect_jobs(want);
 	jobs_get(&jv);
@@ -291,8 +282,7 @@ START_TEST(test_reconcile_idempotent)
 	size_t		       n;
 
 	/* Version 1 twice: nothing new the second time. */
-	open_engine(&V1, NOW0);
-	reconcile(NOW0, &rs);
+	load(&V1, NOW0, &rs);
 	ck_assert_int_eq(rs.added, 19);
 	reconcile(NOW0, &rs);
 	ck_assert_int_eq(rs.added, 0);
@@ -305,8 +295,7 @@ START_TEST(test_reconcile_idempotent)
 
 	invite_v1();
 	v2.start = "2026-03-27 08:00";
-	open_engine(&v2, NOW1);
-	reconcile(NOW1, &rs);
+	load(&v2, NOW1, &rs);
 	ck_assert_int_eq(rs.updates, 3);
 	n = jobs_count();
 	ck_assert_uint_eq(n, 25);
@@ -322,8 +311,7 @@ START_TEST(test_reconcile_idempotent)
 	close_engine();
 
 	/* After a restart, later. */
-	open_engine(&v2, "2026-03-15 09:00");
-	reconcile("2026-03-15 09:00", &rs);
+	load(&v2, "2026-03-15 09:00", &rs);
 	ck_assert_int_eq(rs.added, 0);
 	ck_assert_int_eq(rs.moved, 0);
 	ck_assert_int_eq(rs.updates, 0);

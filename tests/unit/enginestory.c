@@ -17,6 +17,7 @@
 const struct version V1 = { "2026-03-20 08:00", "Phòng họp gác 3",
 	"\"an\", \"binh\", \"chau\"", "confirmed", "hop.start - 2d at 17:00",
 	NULL };
+const char *const    RCPT[3] = { "an", "binh", "chau" };
 
 static void
 tjob_of(struct tjob *t, const struct ob_job *j)
@@ -181,6 +182,13 @@ open_engine(const struct version *v, const char *now)
 {
 	write_plan(v);
 	return efx_open(LOCAL_TIME(now), 1);
+}
+
+void
+load(const struct version *v, const char *now, struct reconcile_stats *rs)
+{
+	open_engine(v, now);
+	reconcile(now, rs);
 }
 
 void

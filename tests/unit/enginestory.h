@@ -37,6 +37,8 @@ struct version {
 };
 
 extern const struct version V1;
+/* The attendees of version 1. */
+extern const char *const    RCPT[3];
 
 /* The outbox's jobs. */
 /*
@@ -108,9 +110,11 @@ void story_teardown(void);
  */
 struct engine *open_engine(const struct version *v, const char *now);
 void	       close_engine(void);
+/* open_engine, then reconcile at now (the stats in rs, when not NULL). */
+void load(const struct version *v, const char *now, struct reconcile_stats *rs);
 /* Reconcile (the stats in rs, when not NULL), step, at local time now. */
-void	       reconcile(const char *now, struct reconcile_stats *rs);
-void	       step(const char *now);
+void reconcile(const char *now, struct reconcile_stats *rs);
+void step(const char *now);
 
 /* The outbox's jobs, into jv; jobs_put frees them. */
 void		   jobs_get(struct jobv *jv);
