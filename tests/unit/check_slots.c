@@ -29,119 +29,18 @@
 #include "jobs/timeline.h"
 #include "plan/adhoc.h"
 #include "testutil.h"
+#include "planfx.h"
 
 
 #define NOW   "2026-02-01 00:00" /* before every fixture's air times */
 #define GAP   10
 #define BASIC "plans/slots/basic/loa.cfg" /* the fixture of most */
 
-struct world {
-	struct service *svc;
-	struct plan    *plans[4];
-	size_t		nplans;
-	struct jobs	jobs;
-	struct diag	d;
-	char	       *log; /* what went to d.out */
-	size_t		loglen;
-};
-
-/*
- * Load $LOA_TESTDATA/cfg and expand its plans; place the broadcasts when
- * place is set. Returns 0, or -1 with the reason in w->log. Does not
- * assert, so that it can run in a child process.
- */
-static int
-world_load(struct world *w, const char *cfg, int place)
-{
-	const char *dir = getenv("LOA_TESTDATA");
-	char	    path[PATH_MAX];
-	size_t	    i;
-
-	memset(w, 0, sizeof(*w));
-	w->d.out = open_memstream(&w->log, &w->loglen);
-	if (w->d.out == NULL)
-		return -1;
-	if (dir == NULL) {
-		fprintf(w->d.out, "LOA_TESTDATA is not set\n");
-		fflush(w->d.out);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/%s", dir, cfg);
-	if ((w->svc = service_load(path, &w->d)) == NULL ||
-	    tmpl_install(w->svc, &w->d) == -1 || w->svc->nplans > 4) {
-		fflush(w->d.out);
-		return -1;
-	}
-	for (i = 0; i < w->svc->nplans; i++) {
-		struct plan *p;
-
-		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
-		    &w->d);
-		if (p == NULL)
-			break;
-		w->plans[w->nplans++] = p;
-		plan_resolve(p, w->svc, LOCAL_TIME(NOW), &w->d);
-	}
-	if (w->d.errors == 0)
-		for (i = 0; i < w->nplans; i++)
-			plan_expand(w->plans[i], w->svc, &w->jobs, &w->d);
-	if (w->d.errors == 0 && place) {
-		slots_place(w->svc, &w->jobs, &w->d);
-		timeline_sort(&w->jobs);
-	}
-	fflush(w->d.out);
-	return w->d.errors == 0 ? 0 : -1;
-}
-
-static void
-world_clear(struct world *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->nplans; i++)
-		plan_free(w->plans[i]);
-	jobs_free(&w->jobs);
-	service_free(w->svc);
-	if (w->d.out != NULL)
-		fclose(w->d.out);
-	free(w->log);
-	memset(w, 0, sizeof(*w));
-}
-
-/*
- * The world a test has open. A failed assertion leaves its test at once
- * (CK_FORK=no), so the teardown closes what the test could not.
- */
-static struct world *open_world;
-
+/* The world of cfg, loaded at NOW, its broadcasts placed. */
 static struct world *
-world_open(const char *cfg)
+slots_open(const char *cfg)
 {
-	int rc;
-
-	ck_assert_ptr_null(open_world);
-	open_world = calloc(1, sizeof(*open_world));
-	ck_assert_ptr_nonnull(open_world);
-	rc = world_load(open_world, cfg, 1);
-	ck_assert_msg(rc == 0, "%s: %s", cfg,
-	    open_world->log ? open_world->log : "");
-	return open_world;
-}
-
-static void
-world_close(struct world *w)
-{
-	if (w == open_world)
-		open_world = NULL;
-	world_clear(w);
-	free(w);
-}
-
-static void
-teardown(void)
-{
-	if (open_world != NULL)
-		world_close(open_world);
+	return world_open_at(cfg, LOCAL_TIME(NOW));
 }
 
 /* The job of broadcast object's air time ordinal; exactly one. */
@@ -287,7 +186,7 @@ START_TEST(test_first_slot)
 	};
 	struct world *w;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	check_placed(w, want, NELEM(want));
 	check_invariants(w);
 	ck_assert_msg(w->d.warnings == 0, "%s", w->log);
@@ -307,7 +206,7 @@ START_TEST(test_order_priority_air)
 	};
 	struct world *w;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	check_placed(w, want, NELEM(want));
 	world_close(w);
 }
@@ -326,7 +225,7 @@ START_TEST(test_order_id)
 	};
 	struct world *w;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	check_placed(w, want, NELEM(want));
 	world_close(w);
 }
@@ -347,7 +246,7 @@ START_TEST(test_full_and_weekdays)
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/full/loa.cfg");
+	w = slots_open("plans/slots/full/loa.cfg");
 	check_placed(w, want, NELEM(want));
 	check_invariants(w);
 	ck_assert_msg(w->d.warnings == 0, "%s", w->log);
@@ -365,7 +264,7 @@ START_TEST(test_exact_fit)
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/edge/loa.cfg");
+	w = slots_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, NELEM(want));
 	check_invariants(w);
 	world_close(w);
@@ -381,7 +280,7 @@ START_TEST(test_too_long)
 	struct world	 *w;
 	const struct job *j;
 
-	w = world_open("plans/slots/edge/loa.cfg");
+	w = slots_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, NELEM(want));
 	j = item(w, "dai", 0);
 	ck_assert_msg(j->reason != NULL && strstr(j->reason, "longer") != NULL,
@@ -401,7 +300,7 @@ START_TEST(test_expires)
 	struct world	 *w;
 	const struct job *j;
 
-	w = world_open("plans/slots/edge/loa.cfg");
+	w = slots_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, NELEM(want));
 	j = item(w, "het-han", 0);
 	ck_assert_msg(j->reason != NULL && strstr(j->reason, "expires") != NULL,
@@ -423,7 +322,7 @@ START_TEST(test_emergency)
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/edge/loa.cfg");
+	w = slots_open("plans/slots/edge/loa.cfg");
 	check_placed(w, want, NELEM(want));
 	ck_assert_int_eq(item(w, "khan", 0)->priority, PRIO_EMERGENCY);
 	ck_assert_ptr_null(item(w, "khan", 0)->reason);
@@ -436,7 +335,7 @@ START_TEST(test_held)
 	struct world	 *w;
 	const struct job *j;
 
-	w = world_open("plans/slots/edge/loa.cfg");
+	w = slots_open("plans/slots/edge/loa.cfg");
 	j = item(w, "cho", 0);
 	ck_assert_int_eq(j->state, JS_HELD);
 	ck_assert_ptr_null(j->slot);
@@ -461,7 +360,7 @@ child_place(const char *cfg, const char *keep)
 	struct world w;
 	size_t	     i;
 
-	if (world_load(&w, cfg, 0) == -1)
+	if (pfx_load(&w, cfg, LOCAL_TIME(NOW), 0) == -1)
 		_exit(2);
 	/* Hold back every broadcast but keep (NULL: all). */
 	for (i = 0; i < w.jobs.n; i++)
@@ -469,7 +368,7 @@ child_place(const char *cfg, const char *keep)
 		    (keep == NULL || strcmp(w.jobs.v[i].object, keep) != 0))
 			w.jobs.v[i].state = JS_HELD;
 	slots_place(w.svc, &w.jobs, &w.d);
-	world_clear(&w);
+	pfx_clear(&w);
 	_exit(0);
 }
 
@@ -560,7 +459,7 @@ START_TEST(test_replan_high_ahead)
 	struct world	  *w;
 	int		   round;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	f[0] = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
 	f[1] = fixed_at(w, "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, 1);
 	item_rw(w, "cung-b")->priority = PRIO_HIGH;
@@ -591,7 +490,7 @@ START_TEST(test_replan_high_during_slot)
 	struct slots_fixed f;
 	struct world	  *w;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	f = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
 	item_rw(w, "cung-b")->priority = PRIO_HIGH;
 	((struct broadcast *)broadcast_of(w, "cung-b"))->air[0].t = LOCAL_TIME(
@@ -619,7 +518,7 @@ START_TEST(test_replan_aired_not_moved)
 	struct slots_fixed f;
 	struct world	  *w;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	f = fixed_at(w, "n-muon", 0, "Chiều", "2026-03-04 17:04:00", 20, 1);
 	item_rw(w, "n-muon")->duration = 300;
 	item_rw(w, "n-muon")->priority = PRIO_HIGH;
@@ -645,7 +544,7 @@ START_TEST(test_replan_duration)
 	};
 	struct world *w;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	item_rw(w, "n-som")->duration = 560;
 	replan(w, NULL, 0, want, NELEM(want));
 	world_close(w);
@@ -674,7 +573,7 @@ START_TEST(test_replan_adhoc)
 	struct world	  *w;
 	struct plan	  *ah;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	f[0] = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
 	f[1] = fixed_at(w, "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, 1);
 	r.air = LOCAL_TIME("2026-03-04 16:00");
@@ -699,7 +598,7 @@ START_TEST(test_replan_ended_takes_no_room)
 	struct slots_fixed f;
 	struct world	  *w;
 
-	w = world_open(BASIC);
+	w = slots_open(BASIC);
 	f = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 0);
 	slots_replan(w->svc, &w->jobs, &f, 1, &w->d);
 	check_placed(w, want, NELEM(want));
@@ -710,12 +609,12 @@ END_TEST
 int
 main(void)
 {
-	TU_CASE("placement", NULL, teardown, 0, test_first_slot,
+	TU_CASE("placement", NULL, pfx_teardown, 0, test_first_slot,
 	    test_order_priority_air, test_order_id, test_full_and_weekdays,
 	    test_exact_fit);
-	TU_CASE("unplaced", NULL, teardown, 0, test_too_long, test_expires,
+	TU_CASE("unplaced", NULL, pfx_teardown, 0, test_too_long, test_expires,
 	    test_emergency, test_held, test_nothing_to_place);
-	TU_CASE("replanning", NULL, teardown, 0, test_replan_high_ahead,
+	TU_CASE("replanning", NULL, pfx_teardown, 0, test_replan_high_ahead,
 	    test_replan_high_during_slot, test_replan_aired_not_moved,
 	    test_replan_duration, test_replan_ended_takes_no_room,
 	    test_replan_adhoc);

@@ -29,51 +29,89 @@
  */
 static struct world *open_worlds[4];
 
-/* Load $LOA_TESTDATA/cfg with everything it names; no errors allowed. */
-struct world *
-world_open(const char *cfg)
+/*
+ * Load $LOA_TESTDATA/cfg and expand its plans; place the broadcasts when
+ * place is set. Returns 0, or -1 with the reason in w->log. Does not
+ * assert, so that it can run in a child process.
+ */
+int
+pfx_load(struct world *w, const char *cfg, int64_t now, int place)
 {
-	const char   *dir = getenv("LOA_TESTDATA");
-	char	      path[PATH_MAX];
-	struct world *w;
-	size_t	      i, slot;
-	int	      rc;
+	const char *dir = getenv("LOA_TESTDATA");
+	char	    path[PATH_MAX];
+	size_t	    i;
 
-	ck_assert_msg(dir != NULL, "LOA_TESTDATA is not set");
-	snprintf(path, sizeof(path), "%s/%s", dir, cfg);
-	for (slot = 0; slot < 4 && open_worlds[slot] != NULL; slot++)
-		;
-	ck_assert_uint_lt(slot, 4);
-	w = open_worlds[slot] = calloc(1, sizeof(*w));
-	ck_assert_ptr_nonnull(w);
+	memset(w, 0, sizeof(*w));
 	w->d.out = open_memstream(&w->log, &w->loglen);
-	ck_assert_ptr_nonnull(w->d.out);
-	w->svc = service_load(path, &w->d);
-	fflush(w->d.out);
-	ck_assert_msg(w->svc != NULL, "%s: %s", cfg, w->log);
-	rc = tmpl_install(w->svc, &w->d);
-	fflush(w->d.out);
-	ck_assert_msg(rc == 0, "%s: %s", cfg, w->log);
-	ck_assert_uint_le(w->svc->nplans, 4);
+	if (w->d.out == NULL)
+		return -1;
+	if (dir == NULL) {
+		fprintf(w->d.out, "LOA_TESTDATA is not set\n");
+		fflush(w->d.out);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, cfg);
+	if ((w->svc = service_load(path, &w->d)) == NULL ||
+	    tmpl_install(w->svc, &w->d) == -1 || w->svc->nplans > 4) {
+		fflush(w->d.out);
+		return -1;
+	}
 	for (i = 0; i < w->svc->nplans; i++) {
 		struct plan *p;
 
 		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
 		    &w->d);
-		fflush(w->d.out);
-		ck_assert_msg(p != NULL, "%s: %s", w->svc->plans[i], w->log);
+		if (p == NULL)
+			break;
 		w->plans[w->nplans++] = p;
-		rc = plan_resolve(p, w->svc, LOCAL_TIME(NOW), &w->d);
-		fflush(w->d.out);
-		ck_assert_msg(rc == 0, "%s: %s", w->svc->plans[i], w->log);
+		plan_resolve(p, w->svc, now, &w->d);
 	}
-	for (i = 0; i < w->nplans; i++)
-		plan_expand(w->plans[i], w->svc, &w->jobs, &w->d);
-	slots_place(w->svc, &w->jobs, &w->d);
-	timeline_sort(&w->jobs);
+	if (w->d.errors == 0)
+		for (i = 0; i < w->nplans; i++)
+			plan_expand(w->plans[i], w->svc, &w->jobs, &w->d);
+	if (w->d.errors == 0 && place) {
+		slots_place(w->svc, &w->jobs, &w->d);
+		timeline_sort(&w->jobs);
+	}
 	fflush(w->d.out);
-	ck_assert_msg(w->d.errors == 0, "%s: %s", cfg, w->log);
+	return w->d.errors == 0 ? 0 : -1;
+}
+
+void
+pfx_clear(struct world *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nplans; i++)
+		plan_free(w->plans[i]);
+	jobs_free(&w->jobs);
+	service_free(w->svc);
+	if (w->d.out != NULL)
+		fclose(w->d.out);
+	free(w->log);
+	memset(w, 0, sizeof(*w));
+}
+
+struct world *
+world_open_at(const char *cfg, int64_t now)
+{
+	struct world *w;
+	size_t	      slot;
+
+	for (slot = 0; slot < 4 && open_worlds[slot] != NULL; slot++)
+		;
+	ck_assert_uint_lt(slot, 4);
+	w = open_worlds[slot] = calloc(1, sizeof(*w));
+	ck_assert_ptr_nonnull(w);
+	ck_assert_msg(pfx_load(w, cfg, now, 1) == 0, "%s: %s", cfg,
+	    w->log != NULL ? w->log : "");
 	return w;
+}
+
+struct world *
+world_open(const char *cfg)
+{
+	return world_open_at(cfg, LOCAL_TIME(PLAN_NOW));
 }
 
 void
@@ -84,13 +122,7 @@ world_close(struct world *w)
 	for (i = 0; i < 4; i++)
 		if (open_worlds[i] == w)
 			open_worlds[i] = NULL;
-	for (i = 0; i < w->nplans; i++)
-		plan_free(w->plans[i]);
-	jobs_free(&w->jobs);
-	service_free(w->svc);
-	if (w->d.out != NULL)
-		fclose(w->d.out);
-	free(w->log);
+	pfx_clear(w);
 	free(w);
 }
 

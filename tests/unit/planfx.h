@@ -17,10 +17,10 @@
 #include "plan/cfg.h"
 #include "testutil.h"
 
-#define NOW "2025-11-01 00:00" /* before every fixture's jobs */
-#define ANY (-1)	       /* ordinal or channel: any */
-#define E   CHM(CH_EMAIL)
-#define S   CHM(CH_SMS)
+#define PLAN_NOW "2025-11-01 00:00" /* before every plan fixture's jobs */
+#define ANY	 (-1)		    /* ordinal or channel: any */
+#define E	 CHM(CH_EMAIL)
+#define S	 CHM(CH_SMS)
 
 /* A service config, its plans and their jobs, as `loa timeline` has them. */
 struct world {
@@ -48,9 +48,17 @@ struct want_time {
 };
 
 /*
- * A world loaded from $LOA_TESTDATA/cfg (no errors allowed), closed by
+ * Load $LOA_TESTDATA/cfg into w at now (the broadcasts placed when place is
+ * set): 0, or -1 with the reason in w->log. It does not assert, so that it
+ * can run in a child process; pfx_clear frees what it loaded.
+ */
+int  pfx_load(struct world *w, const char *cfg, int64_t now, int place);
+void pfx_clear(struct world *w);
+/*
+ * A world loaded at now, or at PLAN_NOW (no errors allowed), closed by
  * world_close or else by the fixture's teardown.
  */
+struct world *world_open_at(const char *cfg, int64_t now);
 struct world *world_open(const char *cfg);
 void	      world_close(struct world *w);
 void	      pfx_teardown(void);
