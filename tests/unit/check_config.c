@@ -25,8 +25,8 @@
 #include "plan/resolve.h"
 #include "jobs/world.h"
 #include "util/xmalloc.h"
+#include "testutil.h"
 
-#define ZONE   "Asia/Ho_Chi_Minh"
 #define NOW    "2027-01-01 00:00" /* what `now` means in expressions */
 #define MAXBAD 256
 
@@ -370,34 +370,10 @@ find_bad(void)
 	free(v);
 }
 
-static Suite *
-config_suite(void)
-{
-	Suite *s = suite_create("config");
-	TCase *tc;
-
-	tc = tcase_create("bad");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_bad, 0, nbad);
-	tcase_add_test(tc, test_duplicate_plan_id);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("ok");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_ok_loads);
-	tcase_add_test(tc, test_ok_phones);
-	tcase_add_test(tc, test_ok_nfc);
-	tcase_add_test(tc, test_ok_times);
-	tcase_add_test(tc, test_ok_channels);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr;
-	int	 failed, i;
+	int rc, i;
 
 	if ((testdata = getenv("LOA_TESTDATA")) == NULL) {
 		fprintf(stderr, "check_config: LOA_TESTDATA is not set\n");
@@ -413,12 +389,13 @@ main(void)
 		    testdata);
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	tcase_add_loop_test(TU_CASE("bad", setup, teardown, 0,
+				test_duplicate_plan_id),
+	    test_bad, 0, nbad);
+	TU_CASE("ok", setup, teardown, 0, test_ok_loads, test_ok_phones,
+	    test_ok_nfc, test_ok_times, test_ok_channels);
+	rc = tu_run("config");
 	for (i = 0; i < nbad; i++)
 		free(bad[i]);
-	tz_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

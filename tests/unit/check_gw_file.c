@@ -116,13 +116,10 @@ email(const char *id, const char *data)
 static struct gw_msg
 sms(const char *id, const char *text, const char *enc, int parts)
 {
-	struct gw_msg m;
+	struct gw_msg m = email(id, text);
 
-	memset(&m, 0, sizeof(m));
-	m.id = id;
 	m.channel = "sms";
 	m.to = "+84912000001";
-	m.data = text;
 	m.encoding = enc;
 	m.parts = parts;
 	return m;
@@ -565,6 +562,17 @@ START_TEST(test_atomic_short_write)
 }
 END_TEST
 
+/* With the nth fsync from now failing, a flush fails naming what. */
+static void
+flush_fails(int nth, const char *what)
+{
+	char err[256];
+
+	fault_arm(FAULT_FSYNC, nth, 0);
+	ck_assert_int_eq(flush(err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, what) != NULL, "%s", err);
+}
+
 /* A sync that failed is tried again at the next flush, not forgotten. */
 START_TEST(test_flush_retries_sync)
 {
@@ -575,20 +583,12 @@ START_TEST(test_flush_retries_sync)
 
 	ck_assert_int_eq(submit(&s, &a), GW_OK);
 	ck_assert_int_eq(submit(&e, &a), GW_OK);
-	fault_arm(FAULT_FSYNC, 1, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "sms.jsonl") != NULL, "%s", err);
+	flush_fails(1, "sms.jsonl");
 	/* Still to sync: sms.jsonl, DIR/mail and DIR. */
-	fault_arm(FAULT_FSYNC, 1, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "sms.jsonl") != NULL, "%s", err);
-	fault_arm(FAULT_FSYNC, 2, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "/mail") != NULL, "%s", err);
+	flush_fails(1, "sms.jsonl");
+	flush_fails(2, "/mail");
 	/* The sms.jsonl sync went; the folders are still owed. */
-	fault_arm(FAULT_FSYNC, 1, 0);
-	ck_assert_int_eq(flush(err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "/mail") != NULL, "%s", err);
+	flush_fails(1, "/mail");
 	fault_reset();
 	ck_assert_int_eq(flush(err, sizeof(err)), 0);
 	ck_assert_int_eq(fault_calls(FAULT_FSYNC), 2);
@@ -599,39 +599,13 @@ START_TEST(test_flush_retries_sync)
 }
 END_TEST
 
-static Suite *
-gw_file_suite(void)
-{
-	Suite *s = suite_create("gw_file");
-	TCase *tc = tcase_create("file");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_lookup);
-	tcase_add_test(tc, test_init_not_a_folder);
-	tcase_add_test(tc, test_email_file);
-	tcase_add_test(tc, test_email_synced);
-	tcase_add_test(tc, test_sms_lines);
-	tcase_add_test(tc, test_sms_synced);
-	tcase_add_test(tc, test_broadcast_spool);
-	tcase_add_test(tc, test_write_atomic);
-	tcase_add_test(tc, test_email_faults);
-	tcase_add_test(tc, test_sms_faults);
-	tcase_add_test(tc, test_sms_short_write);
-	tcase_add_test(tc, test_sms_torn_tail);
-	tcase_add_test(tc, test_atomic_short_write);
-	tcase_add_test(tc, test_flush_retries_sync);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(gw_file_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	TU_CASE("file", setup, teardown, 0, test_lookup, test_init_not_a_folder,
+	    test_email_file, test_email_synced, test_sms_lines, test_sms_synced,
+	    test_broadcast_spool, test_write_atomic, test_email_faults,
+	    test_sms_faults, test_sms_short_write, test_sms_torn_tail,
+	    test_atomic_short_write, test_flush_retries_sync);
+	return tu_run("gw_file");
 }

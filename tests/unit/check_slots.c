@@ -29,121 +29,18 @@
 #include "jobs/timeline.h"
 #include "plan/adhoc.h"
 #include "testutil.h"
+#include "planfx.h"
 
-/* A local time of the tests' zone. */
-#define LOCAL_TIME(s) tu_time(ZONE, (s))
 
-#define ZONE "Asia/Ho_Chi_Minh"
-#define NOW  "2026-02-01 00:00" /* before every fixture's air times */
-#define GAP  10
+#define NOW   "2026-02-01 00:00" /* before every fixture's air times */
+#define GAP   10
+#define BASIC "plans/slots/basic/loa.cfg" /* the fixture of most */
 
-struct world {
-	struct service *svc;
-	struct plan    *plans[4];
-	size_t		nplans;
-	struct jobs	jobs;
-	struct diag	d;
-	char	       *log; /* what went to d.out */
-	size_t		loglen;
-};
-
-/*
- * Load $LOA_TESTDATA/cfg and expand its plans; place the broadcasts when
- * place is set. Returns 0, or -1 with the reason in w->log. Does not
- * assert, so that it can run in a child process.
- */
-static int
-world_load(struct world *w, const char *cfg, int place)
-{
-	const char *dir = getenv("LOA_TESTDATA");
-	char	    path[PATH_MAX];
-	size_t	    i;
-
-	memset(w, 0, sizeof(*w));
-	w->d.out = open_memstream(&w->log, &w->loglen);
-	if (w->d.out == NULL)
-		return -1;
-	if (dir == NULL) {
-		fprintf(w->d.out, "LOA_TESTDATA is not set\n");
-		fflush(w->d.out);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/%s", dir, cfg);
-	if ((w->svc = service_load(path, &w->d)) == NULL ||
-	    tmpl_install(w->svc, &w->d) == -1 || w->svc->nplans > 4) {
-		fflush(w->d.out);
-		return -1;
-	}
-	for (i = 0; i < w->svc->nplans; i++) {
-		struct plan *p;
-
-		p = plan_load(w->svc, w->svc->plans[i], &w->svc->plan_locs[i],
-		    &w->d);
-		if (p == NULL)
-			break;
-		w->plans[w->nplans++] = p;
-		plan_resolve(p, w->svc, LOCAL_TIME(NOW), &w->d);
-	}
-	if (w->d.errors == 0)
-		for (i = 0; i < w->nplans; i++)
-			plan_expand(w->plans[i], w->svc, &w->jobs, &w->d);
-	if (w->d.errors == 0 && place) {
-		slots_place(w->svc, &w->jobs, &w->d);
-		timeline_sort(&w->jobs);
-	}
-	fflush(w->d.out);
-	return w->d.errors == 0 ? 0 : -1;
-}
-
-static void
-world_clear(struct world *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->nplans; i++)
-		plan_free(w->plans[i]);
-	jobs_free(&w->jobs);
-	service_free(w->svc);
-	if (w->d.out != NULL)
-		fclose(w->d.out);
-	free(w->log);
-	memset(w, 0, sizeof(*w));
-}
-
-/*
- * The world a test has open. A failed assertion leaves its test at once
- * (CK_FORK=no), so the teardown closes what the test could not.
- */
-static struct world *open_world;
-
+/* The world of cfg, loaded at NOW, its broadcasts placed. */
 static struct world *
-world_open(const char *cfg)
+slots_open(const char *cfg)
 {
-	int rc;
-
-	ck_assert_ptr_null(open_world);
-	open_world = calloc(1, sizeof(*open_world));
-	ck_assert_ptr_nonnull(open_world);
-	rc = world_load(open_world, cfg, 1);
-	ck_assert_msg(rc == 0, "%s: %s", cfg,
-	    open_world->log ? open_world->log : "");
-	return open_world;
-}
-
-static void
-world_close(struct world *w)
-{
-	if (w == open_world)
-		open_world = NULL;
-	world_clear(w);
-	free(w);
-}
-
-static void
-teardown(void)
-{
-	if (open_world != NULL)
-		world_close(open_world);
+	return world_open_at(cfg, LOCAL_TIME(NOW));
 }
 
 /* The job of broadcast object's air time ordinal; exactly one. */
@@ -181,73 +78,46 @@ broadcast_of(const struct world *w, const char *id)
 	return NULL;
 }
 
-/* Lines of the diagnostics that contain both a and b. */
-static int
-log_lines(const struct world *w, const char *a, const char *b)
-{
-	const char *p = w->log, *nl;
-	int	    n = 0;
-
-	while (p != NULL && *p != '\0') {
-		char *line;
-
-		nl = strchr(p, '\n');
-		line = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
-		if (strstr(line, a) != NULL && strstr(line, b) != NULL)
-			n++;
-		free(line);
-		p = nl ? nl + 1 : NULL;
-	}
-	return n;
-}
-
-/* An item's placement: its slot and planned time, or where it stays. */
-struct want {
-	const char    *object;
-	int	       ordinal;
-	const char    *slot;	 /* NULL: none */
-	const char    *at;	 /* local "YYYY-MM-DD HH:MM:SS" */
-	int	       duration; /* seconds */
-	enum job_state state;
-};
-
+/*
+ * Each item placed as want says, one line an item: "object ordinal slot
+ * YYYY-MM-DD HH:MM:SS duration state", the slot "-" for none, the time
+ * local, the duration in seconds.
+ */
 static void
-check_placed(const struct world *w, const struct want *want, size_t n)
+check_placed(const struct world *w, const char *const *want, size_t n)
 {
-	char   got[40], exp[40];
-	size_t i;
+	char	       obj[64], slot[64], day[16], hms[16], state[16], at[40];
+	char	       got[40], exp[40];
+	int	       ord, dur;
+	enum job_state st;
+	size_t	       i;
 
 	for (i = 0; i < n; i++) {
-		const struct job *j = item(w, want[i].object, want[i].ordinal);
+		const struct job *j;
 
+		ck_assert_msg(sscanf(want[i], "%63s %d %63s %15s %15s %d %15s",
+				  obj, &ord, slot, day, hms, &dur, state) == 7,
+		    "bad want \"%s\"", want[i]);
+		ck_assert_int_eq(job_state_from_name(state, &st), 0);
+		snprintf(at, sizeof(at), "%s %s", day, hms);
+		j = item(w, obj, ord);
 		tz_rfc3339(j->plan->tz, j->due, got, sizeof(got));
-		tz_rfc3339(j->plan->tz, LOCAL_TIME(want[i].at), exp,
-		    sizeof(exp));
+		tz_rfc3339(j->plan->tz, LOCAL_TIME(at), exp, sizeof(exp));
 		ck_assert_msg(strcmp(got, exp) == 0,
-		    "%s #%d planned %s, "
-		    "expected %s",
-		    want[i].object, want[i].ordinal, got, exp);
-		if (want[i].slot == NULL)
+		    "%s #%d planned %s, expected %s", obj, ord, got, exp);
+		if (strcmp(slot, "-") == 0)
 			ck_assert_msg(j->slot == NULL,
-			    "%s #%d: slot %s, "
-			    "expected none",
-			    want[i].object, want[i].ordinal, j->slot);
+			    "%s #%d: slot %s, expected none", obj, ord,
+			    j->slot);
 		else
 			ck_assert_msg(j->slot != NULL &&
-				strcmp(j->slot, want[i].slot) == 0,
-			    "%s #%d: slot "
-			    "%s, expected %s",
-			    want[i].object, want[i].ordinal,
-			    j->slot ? j->slot : "(none)", want[i].slot);
-		ck_assert_msg(j->duration == want[i].duration,
-		    "%s: %d s, "
-		    "expected %d",
-		    want[i].object, j->duration, want[i].duration);
-		ck_assert_msg(j->state == want[i].state,
-		    "%s #%d: state %s, "
-		    "expected %s",
-		    want[i].object, want[i].ordinal, job_state_names[j->state],
-		    job_state_names[want[i].state]);
+				strcmp(j->slot, slot) == 0,
+			    "%s #%d: slot %s, expected %s", obj, ord,
+			    j->slot ? j->slot : "(none)", slot);
+		ck_assert_msg(j->duration == dur, "%s: %d s, expected %d", obj,
+		    j->duration, dur);
+		ck_assert_msg(j->state == st, "%s #%d: state %s, expected %s",
+		    obj, ord, job_state_names[j->state], state);
 	}
 }
 
@@ -303,21 +173,21 @@ check_invariants(const struct world *w)
 
 START_TEST(test_first_slot)
 {
-	static const struct want want[] = {
+	static const char *const want[] = {
 		/* a slot's start is "at or after" */
-		{ "dung-gio", 0, "Sáng", "2026-03-02 06:00:00", 6, JS_PENDING },
+		"dung-gio 0 Sáng 2026-03-02 06:00:00 6 pending",
 		/* Sáng has begun: Chiều */
-		{ "tre", 0, "Chiều", "2026-03-02 17:00:00", 6, JS_PENDING },
+		"tre 0 Chiều 2026-03-02 17:00:00 6 pending",
 		/* Chiều has begun: Sáng the next day */
-		{ "toi", 0, "Sáng", "2026-03-03 06:00:00", 6, JS_PENDING },
+		"toi 0 Sáng 2026-03-03 06:00:00 6 pending",
 		/* each air time on its own */
-		{ "lap", 0, "Sáng", "2026-03-05 06:00:00", 6, JS_PENDING },
-		{ "lap", 1, "Chiều", "2026-03-05 17:00:00", 6, JS_PENDING },
+		"lap 0 Sáng 2026-03-05 06:00:00 6 pending",
+		"lap 1 Chiều 2026-03-05 17:00:00 6 pending",
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/basic/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open(BASIC);
+	check_placed(w, want, NELEM(want));
 	check_invariants(w);
 	ck_assert_msg(w->d.warnings == 0, "%s", w->log);
 	world_close(w);
@@ -326,18 +196,18 @@ END_TEST
 
 START_TEST(test_order_priority_air)
 {
-	static const struct want want[] = {
+	static const char *const want[] = {
 		/* high first, though it airs from the latest */
-		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+		"h-muon 0 Chiều 2026-03-04 17:00:00 40 pending",
 		/* then by air time: 40 + 10 */
-		{ "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, JS_PENDING },
+		"n-som 0 Chiều 2026-03-04 17:00:50 30 pending",
 		/* 50 + 30 + 10 */
-		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:30", 20, JS_PENDING },
+		"n-muon 0 Chiều 2026-03-04 17:01:30 20 pending",
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/basic/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open(BASIC);
+	check_placed(w, want, NELEM(want));
 	world_close(w);
 }
 END_TEST
@@ -349,36 +219,35 @@ START_TEST(test_order_id)
 	 * priority, then air time, then id"). The job ids of these two
 	 * sort the other way round.
 	 */
-	static const struct want want[] = {
-		{ "cung-a", 0, "Chiều", "2026-03-04 17:02:00", 10, JS_PENDING },
-		{ "cung-b", 0, "Chiều", "2026-03-04 17:02:20", 10, JS_PENDING },
+	static const char *const want[] = {
+		"cung-a 0 Chiều 2026-03-04 17:02:00 10 pending",
+		"cung-b 0 Chiều 2026-03-04 17:02:20 10 pending",
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/basic/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open(BASIC);
+	check_placed(w, want, NELEM(want));
 	world_close(w);
 }
 END_TEST
 
 START_TEST(test_full_and_weekdays)
 {
-	static const struct want want[] = {
-		{ "day-1", 0, "Chiều", "2026-03-06 17:00:00", 300, JS_PENDING },
+	static const char *const want[] = {
+		"day-1 0 Chiều 2026-03-06 17:00:00 300 pending",
 		/* 300 + 10 + 5 fits the 600 s of Chiều */
-		{ "ngan", 0, "Chiều", "2026-03-06 17:05:10", 5, JS_PENDING },
+		"ngan 0 Chiều 2026-03-06 17:05:10 5 pending",
 		/* 300 + 10 + 295 does not: the next slot, Saturday's Sáng */
-		{ "day-2", 0, "Sáng", "2026-03-07 06:00:00", 295, JS_PENDING },
+		"day-2 0 Sáng 2026-03-07 06:00:00 295 pending",
 		/* no Chiều on Saturday: Sunday's Sáng */
-		{ "cuoi-tuan", 0, "Sáng", "2026-03-08 06:00:00", 5,
-		    JS_PENDING },
+		"cuoi-tuan 0 Sáng 2026-03-08 06:00:00 5 pending",
 		/* nor on Sunday: Monday's Sáng */
-		{ "chu-nhat", 0, "Sáng", "2026-03-09 06:00:00", 5, JS_PENDING },
+		"chu-nhat 0 Sáng 2026-03-09 06:00:00 5 pending",
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/full/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open("plans/slots/full/loa.cfg");
+	check_placed(w, want, NELEM(want));
 	check_invariants(w);
 	ck_assert_msg(w->d.warnings == 0, "%s", w->log);
 	world_close(w);
@@ -387,16 +256,16 @@ END_TEST
 
 START_TEST(test_exact_fit)
 {
-	static const struct want want[] = {
+	static const char *const want[] = {
 		/* 1800 s: exactly Sáng */
-		{ "vua", 0, "Sáng", "2026-03-12 06:00:00", 1800, JS_PENDING },
+		"vua 0 Sáng 2026-03-12 06:00:00 1800 pending",
 		/* and nothing else fits there */
-		{ "sau-vua", 0, "Chiều", "2026-03-12 17:00:00", 1, JS_PENDING },
+		"sau-vua 0 Chiều 2026-03-12 17:00:00 1 pending",
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/edge/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open("plans/slots/edge/loa.cfg");
+	check_placed(w, want, NELEM(want));
 	check_invariants(w);
 	world_close(w);
 }
@@ -404,20 +273,20 @@ END_TEST
 
 START_TEST(test_too_long)
 {
-	static const struct want want[] = {
+	static const char *const want[] = {
 		/* unplaced: it keeps its air time */
-		{ "dai", 0, NULL, "2026-03-10 05:00:00", 1801, JS_SKIPPED },
+		"dai 0 - 2026-03-10 05:00:00 1801 skipped",
 	};
 	struct world	 *w;
 	const struct job *j;
 
-	w = world_open("plans/slots/edge/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open("plans/slots/edge/loa.cfg");
+	check_placed(w, want, NELEM(want));
 	j = item(w, "dai", 0);
 	ck_assert_msg(j->reason != NULL && strstr(j->reason, "longer") != NULL,
 	    "reason \"%s\"", j->reason ? j->reason : "(null)");
-	ck_assert_msg(log_lines(w, "warning", "dai") == 1 &&
-		log_lines(w, "dai", "longer") == 1,
+	ck_assert_msg(tu_lines(w->log, "warning", "dai") == 1 &&
+		tu_lines(w->log, "dai", "longer") == 1,
 	    "%s", w->log);
 	world_close(w);
 }
@@ -425,19 +294,19 @@ END_TEST
 
 START_TEST(test_expires)
 {
-	static const struct want want[] = {
-		{ "het-han", 0, NULL, "2026-03-10 17:01:00", 5, JS_SKIPPED },
+	static const char *const want[] = {
+		"het-han 0 - 2026-03-10 17:01:00 5 skipped",
 	};
 	struct world	 *w;
 	const struct job *j;
 
-	w = world_open("plans/slots/edge/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open("plans/slots/edge/loa.cfg");
+	check_placed(w, want, NELEM(want));
 	j = item(w, "het-han", 0);
 	ck_assert_msg(j->reason != NULL && strstr(j->reason, "expires") != NULL,
 	    "reason \"%s\"", j->reason ? j->reason : "(null)");
-	ck_assert_msg(log_lines(w, "warning", "het-han") == 1 &&
-		log_lines(w, "het-han", "expires") == 1,
+	ck_assert_msg(tu_lines(w->log, "warning", "het-han") == 1 &&
+		tu_lines(w->log, "het-han", "expires") == 1,
 	    "%s", w->log);
 	/* dai and het-han, nothing else. */
 	ck_assert_msg(w->d.warnings == 2, "%s", w->log);
@@ -447,14 +316,14 @@ END_TEST
 
 START_TEST(test_emergency)
 {
-	static const struct want want[] = {
+	static const char *const want[] = {
 		/* at its air time, at night, in no slot */
-		{ "khan", 0, NULL, "2026-03-10 22:15:00", 6, JS_PENDING },
+		"khan 0 - 2026-03-10 22:15:00 6 pending",
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/edge/loa.cfg");
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	w = slots_open("plans/slots/edge/loa.cfg");
+	check_placed(w, want, NELEM(want));
 	ck_assert_int_eq(item(w, "khan", 0)->priority, PRIO_EMERGENCY);
 	ck_assert_ptr_null(item(w, "khan", 0)->reason);
 	world_close(w);
@@ -466,7 +335,7 @@ START_TEST(test_held)
 	struct world	 *w;
 	const struct job *j;
 
-	w = world_open("plans/slots/edge/loa.cfg");
+	w = slots_open("plans/slots/edge/loa.cfg");
 	j = item(w, "cho", 0);
 	ck_assert_int_eq(j->state, JS_HELD);
 	ck_assert_ptr_null(j->slot);
@@ -491,7 +360,7 @@ child_place(const char *cfg, const char *keep)
 	struct world w;
 	size_t	     i;
 
-	if (world_load(&w, cfg, 0) == -1)
+	if (pfx_load(&w, cfg, LOCAL_TIME(NOW), 0) == -1)
 		_exit(2);
 	/* Hold back every broadcast but keep (NULL: all). */
 	for (i = 0; i < w.jobs.n; i++)
@@ -499,7 +368,7 @@ child_place(const char *cfg, const char *keep)
 		    (keep == NULL || strcmp(w.jobs.v[i].object, keep) != 0))
 			w.jobs.v[i].state = JS_HELD;
 	slots_place(w.svc, &w.jobs, &w.d);
-	world_clear(&w);
+	pfx_clear(&w);
 	_exit(0);
 }
 
@@ -537,6 +406,17 @@ START_TEST(test_nothing_to_place)
 }
 END_TEST
 
+/* Re-plan w with the nf settled items f; then each is placed as want says
+ * (check_placed), and the placement holds (check_invariants). */
+static void
+replan(struct world *w, const struct slots_fixed *f, size_t nf,
+    const char *const *want, size_t n)
+{
+	slots_replan(w->svc, &w->jobs, f, nf, &w->d);
+	check_placed(w, want, n);
+	check_invariants(w);
+}
+
 /* A settled airing of object's air time ordinal, at local time at. */
 static struct slots_fixed
 fixed_at(const struct world *w, const char *object, int ordinal,
@@ -566,28 +446,26 @@ START_TEST(test_replan_high_ahead)
 	 * item that arrives later): it goes ahead of the normal ones not yet
 	 * aired, and the two settled ones stay where they are.
 	 */
-	static const struct want want[] = {
-		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
-		{ "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, JS_PENDING },
+	static const char *const want[] = {
+		"h-muon 0 Chiều 2026-03-04 17:00:00 40 pending",
+		"n-som 0 Chiều 2026-03-04 17:00:50 30 pending",
 		/* 80 + 10 */
-		{ "cung-b", 0, "Chiều", "2026-03-04 17:01:30", 10, JS_PENDING },
+		"cung-b 0 Chiều 2026-03-04 17:01:30 10 pending",
 		/* 100 + 10 */
-		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:50", 20, JS_PENDING },
-		{ "cung-a", 0, "Chiều", "2026-03-04 17:02:20", 10, JS_PENDING },
+		"n-muon 0 Chiều 2026-03-04 17:01:50 20 pending",
+		"cung-a 0 Chiều 2026-03-04 17:02:20 10 pending",
 	};
 	struct slots_fixed f[2];
 	struct world	  *w;
 	int		   round;
 
-	w = world_open("plans/slots/basic/loa.cfg");
+	w = slots_open(BASIC);
 	f[0] = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
 	f[1] = fixed_at(w, "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, 1);
 	item_rw(w, "cung-b")->priority = PRIO_HIGH;
 	/* Twice: re-planning the same jobs again gives the same. */
 	for (round = 0; round < 2; round++) {
-		slots_replan(w->svc, &w->jobs, f, 2, &w->d);
-		check_placed(w, want, sizeof(want) / sizeof(want[0]));
-		check_invariants(w);
+		replan(w, f, 2, want, NELEM(want));
 	}
 	world_close(w);
 }
@@ -601,25 +479,23 @@ START_TEST(test_replan_high_during_slot)
 	 * after what is on air, ahead of the normal ones not yet aired
 	 * there (not to the next slot that starts after it).
 	 */
-	static const struct want want[] = {
-		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
+	static const char *const want[] = {
+		"h-muon 0 Chiều 2026-03-04 17:00:00 40 pending",
 		/* 40 + 10 */
-		{ "cung-b", 0, "Chiều", "2026-03-04 17:00:50", 10, JS_PENDING },
-		{ "n-som", 0, "Chiều", "2026-03-04 17:01:10", 30, JS_PENDING },
-		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:50", 20, JS_PENDING },
-		{ "cung-a", 0, "Chiều", "2026-03-04 17:02:20", 10, JS_PENDING },
+		"cung-b 0 Chiều 2026-03-04 17:00:50 10 pending",
+		"n-som 0 Chiều 2026-03-04 17:01:10 30 pending",
+		"n-muon 0 Chiều 2026-03-04 17:01:50 20 pending",
+		"cung-a 0 Chiều 2026-03-04 17:02:20 10 pending",
 	};
 	struct slots_fixed f;
 	struct world	  *w;
 
-	w = world_open("plans/slots/basic/loa.cfg");
+	w = slots_open(BASIC);
 	f = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
 	item_rw(w, "cung-b")->priority = PRIO_HIGH;
 	((struct broadcast *)broadcast_of(w, "cung-b"))->air[0].t = LOCAL_TIME(
 	    "2026-03-04 17:00:20");
-	slots_replan(w->svc, &w->jobs, &f, 1, &w->d);
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
-	check_invariants(w);
+	replan(w, &f, 1, want, NELEM(want));
 	world_close(w);
 }
 END_TEST
@@ -631,24 +507,22 @@ START_TEST(test_replan_aired_not_moved)
 	 * with the length it aired with even when its item's length changes
 	 * since; what is not yet aired goes after it, never over it.
 	 */
-	static const struct want want[] = {
-		{ "n-muon", 0, "Chiều", "2026-03-04 17:04:00", 20, JS_PENDING },
+	static const char *const want[] = {
+		"n-muon 0 Chiều 2026-03-04 17:04:00 20 pending",
 		/* 260 + 10 */
-		{ "h-muon", 0, "Chiều", "2026-03-04 17:04:30", 40, JS_PENDING },
-		{ "n-som", 0, "Chiều", "2026-03-04 17:05:20", 30, JS_PENDING },
-		{ "cung-a", 0, "Chiều", "2026-03-04 17:06:00", 10, JS_PENDING },
-		{ "cung-b", 0, "Chiều", "2026-03-04 17:06:20", 10, JS_PENDING },
+		"h-muon 0 Chiều 2026-03-04 17:04:30 40 pending",
+		"n-som 0 Chiều 2026-03-04 17:05:20 30 pending",
+		"cung-a 0 Chiều 2026-03-04 17:06:00 10 pending",
+		"cung-b 0 Chiều 2026-03-04 17:06:20 10 pending",
 	};
 	struct slots_fixed f;
 	struct world	  *w;
 
-	w = world_open("plans/slots/basic/loa.cfg");
+	w = slots_open(BASIC);
 	f = fixed_at(w, "n-muon", 0, "Chiều", "2026-03-04 17:04:00", 20, 1);
 	item_rw(w, "n-muon")->duration = 300;
 	item_rw(w, "n-muon")->priority = PRIO_HIGH;
-	slots_replan(w->svc, &w->jobs, &f, 1, &w->d);
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
-	check_invariants(w);
+	replan(w, &f, 1, want, NELEM(want));
 	world_close(w);
 }
 END_TEST
@@ -661,20 +535,18 @@ START_TEST(test_replan_duration)
 	 * moves whole to the next slot, Sáng on Thursday; the others close
 	 * up behind h-muon.
 	 */
-	static const struct want want[] = {
-		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
-		{ "n-som", 0, "Sáng", "2026-03-05 06:00:00", 560, JS_PENDING },
-		{ "n-muon", 0, "Chiều", "2026-03-04 17:00:50", 20, JS_PENDING },
-		{ "cung-a", 0, "Chiều", "2026-03-04 17:01:20", 10, JS_PENDING },
-		{ "lap", 0, "Sáng", "2026-03-05 06:09:30", 6, JS_PENDING },
+	static const char *const want[] = {
+		"h-muon 0 Chiều 2026-03-04 17:00:00 40 pending",
+		"n-som 0 Sáng 2026-03-05 06:00:00 560 pending",
+		"n-muon 0 Chiều 2026-03-04 17:00:50 20 pending",
+		"cung-a 0 Chiều 2026-03-04 17:01:20 10 pending",
+		"lap 0 Sáng 2026-03-05 06:09:30 6 pending",
 	};
 	struct world *w;
 
-	w = world_open("plans/slots/basic/loa.cfg");
+	w = slots_open(BASIC);
 	item_rw(w, "n-som")->duration = 560;
-	slots_replan(w->svc, &w->jobs, NULL, 0, &w->d);
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
-	check_invariants(w);
+	replan(w, NULL, 0, want, NELEM(want));
 	world_close(w);
 }
 END_TEST
@@ -690,18 +562,18 @@ START_TEST(test_replan_adhoc)
 		{ "tin-1", "Khẩn", "một hai ba bốn năm sáu bảy tám chín mười",
 		    PRIO_HIGH, 0, TIMEX_NONE },
 	};
-	static const struct want want[] = {
-		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
-		{ "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, JS_PENDING },
-		{ "tin-1", 0, "Chiều", "2026-03-04 17:01:30", 10, JS_PENDING },
-		{ "n-muon", 0, "Chiều", "2026-03-04 17:01:50", 20, JS_PENDING },
+	static const char *const want[] = {
+		"h-muon 0 Chiều 2026-03-04 17:00:00 40 pending",
+		"n-som 0 Chiều 2026-03-04 17:00:50 30 pending",
+		"tin-1 0 Chiều 2026-03-04 17:01:30 10 pending",
+		"n-muon 0 Chiều 2026-03-04 17:01:50 20 pending",
 	};
 	struct adhoc_item  r = rows[0];
 	struct slots_fixed f[2];
 	struct world	  *w;
 	struct plan	  *ah;
 
-	w = world_open("plans/slots/basic/loa.cfg");
+	w = slots_open(BASIC);
 	f[0] = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 1);
 	f[1] = fixed_at(w, "n-som", 0, "Chiều", "2026-03-04 17:00:50", 30, 1);
 	r.air = LOCAL_TIME("2026-03-04 16:00");
@@ -710,9 +582,7 @@ START_TEST(test_replan_adhoc)
 	ck_assert_ptr_eq(ah->tz, w->svc->tz);
 	w->plans[w->nplans++] = ah;
 	plan_expand(ah, w->svc, &w->jobs, &w->d);
-	slots_replan(w->svc, &w->jobs, f, 2, &w->d);
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
-	check_invariants(w);
+	replan(w, f, 2, want, NELEM(want));
 	world_close(w);
 }
 END_TEST
@@ -720,67 +590,33 @@ END_TEST
 START_TEST(test_replan_ended_takes_no_room)
 {
 	/* h-muon expired unaired: it keeps its time, takes no room. */
-	static const struct want want[] = {
-		{ "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, JS_PENDING },
-		{ "n-som", 0, "Chiều", "2026-03-04 17:00:00", 30, JS_PENDING },
-		{ "n-muon", 0, "Chiều", "2026-03-04 17:00:40", 20, JS_PENDING },
+	static const char *const want[] = {
+		"h-muon 0 Chiều 2026-03-04 17:00:00 40 pending",
+		"n-som 0 Chiều 2026-03-04 17:00:00 30 pending",
+		"n-muon 0 Chiều 2026-03-04 17:00:40 20 pending",
 	};
 	struct slots_fixed f;
 	struct world	  *w;
 
-	w = world_open("plans/slots/basic/loa.cfg");
+	w = slots_open(BASIC);
 	f = fixed_at(w, "h-muon", 0, "Chiều", "2026-03-04 17:00:00", 40, 0);
 	slots_replan(w->svc, &w->jobs, &f, 1, &w->d);
-	check_placed(w, want, sizeof(want) / sizeof(want[0]));
+	check_placed(w, want, NELEM(want));
 	world_close(w);
 }
 END_TEST
 
-static Suite *
-slots_suite(void)
-{
-	Suite *s = suite_create("slots");
-	TCase *tc;
-
-	tc = tcase_create("placement");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_first_slot);
-	tcase_add_test(tc, test_order_priority_air);
-	tcase_add_test(tc, test_order_id);
-	tcase_add_test(tc, test_full_and_weekdays);
-	tcase_add_test(tc, test_exact_fit);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("unplaced");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_too_long);
-	tcase_add_test(tc, test_expires);
-	tcase_add_test(tc, test_emergency);
-	tcase_add_test(tc, test_held);
-	tcase_add_test(tc, test_nothing_to_place);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("replanning");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, test_replan_high_ahead);
-	tcase_add_test(tc, test_replan_high_during_slot);
-	tcase_add_test(tc, test_replan_aired_not_moved);
-	tcase_add_test(tc, test_replan_duration);
-	tcase_add_test(tc, test_replan_ended_takes_no_room);
-	tcase_add_test(tc, test_replan_adhoc);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(slots_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tz_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	TU_CASE("placement", NULL, pfx_teardown, 0, test_first_slot,
+	    test_order_priority_air, test_order_id, test_full_and_weekdays,
+	    test_exact_fit);
+	TU_CASE("unplaced", NULL, pfx_teardown, 0, test_too_long, test_expires,
+	    test_emergency, test_held, test_nothing_to_place);
+	TU_CASE("replanning", NULL, pfx_teardown, 0, test_replan_high_ahead,
+	    test_replan_high_during_slot, test_replan_aired_not_moved,
+	    test_replan_duration, test_replan_ended_takes_no_room,
+	    test_replan_adhoc);
+	return tu_run("slots");
 }

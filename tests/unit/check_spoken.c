@@ -21,7 +21,6 @@
 #include "util/xmalloc.h"
 #include "testutil.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct scase {
 	const char *in, *want;
@@ -295,6 +294,20 @@ check_with(const struct service *svc, const struct scase *cs, size_t n)
 	}
 }
 
+/* With say (load_say's table) of nsay entries, the cases read so. */
+static void
+check_say(const char *say, size_t nsay, const struct scase *c, size_t n)
+{
+	char	       *log = NULL;
+	struct service *svc = load_say(say, &log);
+
+	ck_assert_msg(svc != NULL, "%s", log);
+	free(log);
+	ck_assert_uint_eq(svc->nsay, nsay);
+	check_with(svc, c, n);
+	service_free(svc);
+}
+
 /* The say table, as pairs: extends the built-in one, wins over it, whole
  * words only, all-caps words in their case only, others in any case. */
 START_TEST(test_say_pairs)
@@ -310,18 +323,11 @@ START_TEST(test_say_pairs)
 		{ "H5N1x", "H năm N một x" },
 		{ "Kế hoạch số 12/KH-ĐS", "Kế hoạch số mười hai của Đại Sơn" },
 	};
-	char	       *log = NULL;
-	struct service *svc;
 
-	svc = load_say("( ( \"ĐS\", \"Đại Sơn\" ), [ \"UBND\", \"Ủy ban\" ], "
-		       "( \"covid\", \"cô vi\" ), ( \"H5N1\", \"hát năm en "
-		       "một\" ) )",
-	    &log);
-	ck_assert_msg(svc != NULL, "%s", log);
-	free(log);
-	ck_assert_uint_eq(svc->nsay, 4);
-	check_with(svc, say_cases, NELEM(say_cases));
-	service_free(svc);
+	check_say("( ( \"ĐS\", \"Đại Sơn\" ), [ \"UBND\", \"Ủy ban\" ], "
+		  "( \"covid\", \"cô vi\" ), ( \"H5N1\", \"hát năm en "
+		  "một\" ) )",
+	    4, say_cases, NELEM(say_cases));
 }
 END_TEST
 
@@ -333,15 +339,8 @@ START_TEST(test_say_group)
 		{ "PARA", "pê a e rờ a" },
 		{ "ABC", "a bê xê" },
 	};
-	char	       *log = NULL;
-	struct service *svc;
 
-	svc = load_say("{ PAR = \"pa\"; }", &log);
-	ck_assert_msg(svc != NULL, "%s", log);
-	free(log);
-	ck_assert_uint_eq(svc->nsay, 1);
-	check_with(svc, say_cases, NELEM(say_cases));
-	service_free(svc);
+	check_say("{ PAR = \"pa\"; }", 1, say_cases, NELEM(say_cases));
 }
 END_TEST
 
@@ -530,32 +529,13 @@ START_TEST(test_linear)
 }
 END_TEST
 
-static Suite *
-spoken_suite(void)
-{
-	Suite *s = suite_create("spoken");
-	TCase *tc = tcase_create("spoken");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_cases, 0, NELEM(cases));
-	tcase_add_test(tc, test_seed_text);
-	tcase_add_test(tc, test_say_pairs);
-	tcase_add_test(tc, test_say_group);
-	tcase_add_loop_test(tc, test_say_errors, 0, NELEM(say_errors));
-	tcase_add_test(tc, test_hostile);
-	tcase_add_test(tc, test_linear);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(spoken_suite());
-	int	 failed;
+	TCase *tc = TU_CASE("spoken", NULL, NULL, 60, test_seed_text,
+	    test_say_pairs, test_say_group, test_hostile, test_linear);
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tcase_add_loop_test(tc, test_cases, 0, NELEM(cases));
+	tcase_add_loop_test(tc, test_say_errors, 0, NELEM(say_errors));
+	return tu_run("spoken");
 }

@@ -12,8 +12,8 @@
 #include "plan/phone.h"
 #include "util/sms.h"
 #include "util/text.h"
+#include "testutil.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Byte strings with their length, NUL bytes included. */
 #define BYTES(s) s, sizeof(s) - 1
@@ -419,60 +419,19 @@ START_TEST(test_sms_names)
 }
 END_TEST
 
-static Suite *
-text_suite(void)
-{
-	Suite *s = suite_create("text");
-	TCase *tc;
-
-	tc = tcase_create("utf8");
-	tcase_add_loop_test(tc, test_utf8_check, 0, (int)NELEM(utf8_cases));
-	tcase_add_test(tc, test_line_of);
-	tcase_add_loop_test(tc, test_nfc, 0, (int)NELEM(nfc_cases));
-	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
-	tcase_add_test(tc, test_codepoints);
-	tcase_add_test(tc, test_escape);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-static Suite *
-phone_suite(void)
-{
-	Suite *s = suite_create("phone");
-	TCase *tc;
-
-	tc = tcase_create("e164");
-	tcase_add_loop_test(tc, test_phone, 0, (int)NELEM(phone_cases));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-static Suite *
-sms_suite(void)
-{
-	Suite *s = suite_create("sms");
-	TCase *tc;
-
-	tc = tcase_create("analyse");
-	tcase_add_loop_test(tc, test_sms, 0, (int)NELEM(sms_cases));
-	tcase_add_test(tc, test_sms_fold);
-	tcase_add_test(tc, test_sms_names);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr;
-	int	 failed;
+	TCase *tc;
 
-	sr = srunner_create(text_suite());
-	srunner_add_suite(sr, phone_suite());
-	srunner_add_suite(sr, sms_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	tc = TU_CASE("utf8", NULL, NULL, 0, test_line_of, test_codepoints,
+	    test_escape);
+	tcase_add_loop_test(tc, test_utf8_check, 0, (int)NELEM(utf8_cases));
+	tcase_add_loop_test(tc, test_nfc, 0, (int)NELEM(nfc_cases));
+	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
+	tc = TU_CASE("e164", NULL, NULL, 0, NULL);
+	tcase_add_loop_test(tc, test_phone, 0, (int)NELEM(phone_cases));
+	tc = TU_CASE("sms", NULL, NULL, 0, test_sms_fold, test_sms_names);
+	tcase_add_loop_test(tc, test_sms, 0, (int)NELEM(sms_cases));
+	return tu_run("text");
 }

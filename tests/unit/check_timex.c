@@ -18,9 +18,8 @@
 #include <unistd.h>
 
 #include "util/timex.h"
+#include "testutil.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define ZONE	 "Asia/Ho_Chi_Minh"
 
 static const struct tz *vn;
 static int64_t		holidays[6];
@@ -807,60 +806,24 @@ START_TEST(test_instant)
 }
 END_TEST
 
-static Suite *
-timex_suite(void)
-{
-	Suite *s = suite_create("timex");
-	TCase *tc;
-
-	tc = tcase_create("civil");
-	tcase_add_test(tc, test_civil_known);
-	tcase_add_test(tc, test_civil_roundtrip);
-	tcase_add_test(tc, test_civil_weekday);
-	tcase_add_test(tc, test_civil_valid);
-	tcase_add_test(tc, test_day_of);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("zone");
-	tcase_add_test(tc, test_zone);
-	tcase_add_test(tc, test_business_day);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("expressions");
-	tcase_add_loop_test(tc, test_expr, 0, (int)NELEM(expr_cases));
-	tcase_add_loop_test(tc, test_shape, 0, (int)NELEM(shape_cases));
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("quiet");
-	tcase_add_loop_test(tc, test_quiet, 0, (int)NELEM(quiet_cases));
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_loop_test(tc, test_error, 0, (int)NELEM(error_cases));
-	tcase_add_loop_test(tc, test_error_at_end, 0, (int)NELEM(end_cases));
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("parsers");
-	tcase_add_test(tc, test_duration);
-	tcase_add_test(tc, test_hhmm);
-	tcase_add_test(tc, test_date);
-	tcase_add_test(tc, test_instant);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr;
-	int	 failed;
+	TCase *tc;
 
 	calendar_setup();
-	sr = srunner_create(timex_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tz_cleanup();
-	return failed == 0 ? 0 : 1;
+	TU_CASE("civil", NULL, NULL, 0, test_civil_known, test_civil_roundtrip,
+	    test_civil_weekday, test_civil_valid, test_day_of);
+	TU_CASE("zone", NULL, NULL, 0, test_zone, test_business_day);
+	tc = TU_CASE("expressions", NULL, NULL, 0, NULL);
+	tcase_add_loop_test(tc, test_expr, 0, (int)NELEM(expr_cases));
+	tcase_add_loop_test(tc, test_shape, 0, (int)NELEM(shape_cases));
+	tc = TU_CASE("quiet", NULL, NULL, 0, NULL);
+	tcase_add_loop_test(tc, test_quiet, 0, (int)NELEM(quiet_cases));
+	tc = TU_CASE("errors", NULL, NULL, 0, NULL);
+	tcase_add_loop_test(tc, test_error, 0, (int)NELEM(error_cases));
+	tcase_add_loop_test(tc, test_error_at_end, 0, (int)NELEM(end_cases));
+	TU_CASE("parsers", NULL, NULL, 0, test_duration, test_hhmm, test_date,
+	    test_instant);
+	return tu_run("timex");
 }

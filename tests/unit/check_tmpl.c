@@ -16,10 +16,6 @@
 #include "util/xmalloc.h"
 #include "testutil.h"
 
-/* A local time of the tests' zone. */
-#define LOCAL_TIME(s) tu_time(ZONE, (s))
-
-#define ZONE "Asia/Ho_Chi_Minh"
 
 /* A plan with one event, one task, one person and one agency. */
 static struct {
@@ -351,35 +347,13 @@ START_TEST(test_validate_errors)
 }
 END_TEST
 
-static Suite *
-tmpl_suite(void)
-{
-	Suite *s = suite_create("tmpl");
-	TCase *tc = tcase_create("tmpl");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_defaults_every_key);
-	tcase_add_test(tc, test_sms_of_kind);
-	tcase_add_test(tc, test_render_placeholders);
-	tcase_add_test(tc, test_render_time_formats);
-	tcase_add_test(tc, test_render_time_zone_formats);
-	tcase_add_test(tc, test_render_weekdays);
-	tcase_add_test(tc, test_render_braces);
-	tcase_add_test(tc, test_validate_ok);
-	tcase_add_test(tc, test_validate_errors);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tmpl_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tz_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	TU_CASE("tmpl", setup, teardown, 0, test_defaults_every_key,
+	    test_sms_of_kind, test_render_placeholders,
+	    test_render_time_formats, test_render_time_zone_formats,
+	    test_render_weekdays, test_render_braces, test_validate_ok,
+	    test_validate_errors);
+	return tu_run("tmpl");
 }

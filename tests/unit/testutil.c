@@ -3,6 +3,7 @@
  */
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +59,25 @@ tu_slurp(const char *path)
 	return s;
 }
 
+int
+tu_lines(const char *text, const char *a, const char *b)
+{
+	const char *p = text, *nl;
+	char	   *line;
+	int	    n = 0;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		line = xstrndup(p, nl ? (size_t)(nl - p) : strlen(p));
+		if (strstr(line, a) != NULL &&
+		    (b == NULL || strstr(line, b) != NULL))
+			n++;
+		free(line);
+		p = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
 void
 tu_rm_tree(const char *path)
 {
@@ -82,4 +102,52 @@ tu_rm_tree(const char *path)
 	}
 	closedir(d);
 	rmdir(path);
+}
+
+void
+tu_mkdtemp(char *dir, size_t len, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, len, "%s/%s.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp", name);
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+}
+
+/* The cases tu_case added, for tu_run. */
+static TCase *cases[32];
+static int    ncases;
+
+TCase *
+tu_case(const char *name, void (*setup)(void), void (*teardown)(void),
+    int timeout, const TTest *const *tests)
+{
+	TCase *tc = tcase_create(name);
+
+	assert(ncases < (int)NELEM(cases)); /* outside a test: no ck_assert */
+	if (setup != NULL || teardown != NULL)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	if (timeout > 0)
+		tcase_set_timeout(tc, timeout);
+	for (; *tests != NULL; tests++)
+		tcase_add_test(tc, *tests);
+	cases[ncases++] = tc;
+	return tc;
+}
+
+int
+tu_run(const char *name)
+{
+	Suite	*s = suite_create(name);
+	SRunner *sr;
+	int	 failed, i;
+
+	for (i = 0; i < ncases; i++)
+		suite_add_tcase(s, cases[i]);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tz_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
