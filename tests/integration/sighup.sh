@@ -2,17 +2,9 @@
 # `loa run` as a service: SIGHUP with a broken config keeps the old plan
 # running and logs why; SIGHUP with a good one reconciles (a new job due
 # now goes out); SIGTERM exits 0.
-set -u
-: "${LOA:?}"
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 
 mkdir -p "$tmp/conf"
 cat >"$tmp/conf/loa.cfg" <<'CFG'
@@ -32,12 +24,13 @@ plan "2030-01-10 17:00" "due - 1d at 08:00"
 "$LOA" -v -c "$tmp/conf/loa.cfg" run --now "2026-03-02 10:00" \
     >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 1
+# Running: the loop handles SIGHUP from here on (run -v says so).
+poll_until 60 grep -q "running: 1 plan" "$tmp/err"
 kill -0 "$pid" 2>/dev/null && ok "the service is running" || ko "not running"
 
 echo 'plan = { id = "HUP/KH"; issued = "2026-02-30"; };' >"$tmp/conf/plan.cfg"
 kill -HUP "$pid"
-sleep 1
+poll_until 60 grep -q "reload refused" "$tmp/err"
 if kill -0 "$pid" 2>/dev/null && grep -q "reload refused" "$tmp/err" &&
     grep -q "impossible date" "$tmp/err"; then
 	ok "a broken config is refused, with the error, and the old one runs"
@@ -48,7 +41,7 @@ fi
 # Now a reminder due at once.
 plan "2026-03-05 17:00" "due - 3d at 08:00"
 kill -HUP "$pid"
-sleep 1
+poll_until 60 grep -qs "Báo cáo" "$tmp/var/outbox/sms.jsonl"
 if grep -q "reloaded" "$tmp/err" && [ -s "$tmp/var/outbox/sms.jsonl" ] &&
     grep -q "Báo cáo" "$tmp/var/outbox/sms.jsonl"; then
 	ok "a good config is reloaded and its due reminder sent"
@@ -64,7 +57,7 @@ gateways = ( { id = "sms"; kind = "http"; preset = "webhook";
                url = "http://127.0.0.1:9/hook"; token_env = "LOA_T_UNSET"; } );
 CFG
 kill -HUP "$pid"
-sleep 1
+poll_until 60 grep -q 'reload refused: .*LOA_T_UNSET' "$tmp/err"
 if kill -0 "$pid" 2>/dev/null &&
     grep -q 'reload refused: .*LOA_T_UNSET' "$tmp/err"; then
 	ok "a gateway that cannot start refuses the reload, naming why"
@@ -81,7 +74,7 @@ CFG
 sed -i 's/id = "bao-cao"; title = "Báo cáo";/id = "bao-cao-2"; title = "Báo cáo lần hai";/' \
     "$tmp/conf/plan.cfg"
 kill -HUP "$pid"
-sleep 1
+poll_until 60 grep -qs "Báo cáo lần hai" "$tmp/var/other/sms.jsonl"
 if grep -q "Báo cáo lần hai" "$tmp/var/other/sms.jsonl" 2>/dev/null &&
     ! grep -q "lần hai" "$tmp/var/outbox/sms.jsonl"; then
 	ok "the reloaded gateway is the one that sends"
@@ -100,6 +93,4 @@ fi
 "$LOA" -c "$tmp/conf/loa.cfg" outbox --state sent | grep -q "bao-cao" &&
     ok "the outbox shows the reminder sent" || ko "outbox"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -5,17 +5,8 @@
 # with exit 3, naming it, and left byte for byte as it was; an outbox made
 # before the mark is taken and marked; a store folder loa may not enter
 # says "Permission denied".
-set -u
-: "${LOA:?}"
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
-py=/usr/bin/python3
+. "$LOA_SRC/tests/tools/prologue.sh"
+py=$PY
 
 mkdir -p "$tmp/conf" "$tmp/var"
 cat >"$tmp/conf/loa.cfg" <<'CFG'
@@ -105,6 +96,4 @@ else
 fi
 chmod 0700 "$tmp/var"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
