@@ -14,17 +14,7 @@
 # has no line a CN could have made; the HTML shows the title and location
 # as text, never as tags.
 # Needs LOA and LOA_SRC.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 mkdir -p "$tmp/conf/files"
 printf 'Kế hoạch\r\n\000\377' >"$tmp/conf/files/Bcc: x.txt"
@@ -180,6 +170,4 @@ sys.exit(1 if fails else 0)
 PY
 [ $? -eq 0 ] && ok "no header injected, no markup" || ko "no header injected, no markup"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -30,17 +30,7 @@
 # Then `check` on service configs whose reply_to, or smtp sender, is no
 # address: an error naming the file, line and key.
 # Needs LOA and LOA_SRC.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 cp -R "$LOA_SRC/conf" "$tmp/conf"
 cfg="$tmp/conf/loa.cfg"
@@ -405,6 +395,4 @@ else
 	ko "good sender and reply_to: exit $rc: $(cat "$tmp/bad/out")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

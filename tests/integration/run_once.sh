@@ -10,19 +10,7 @@
 # left `sending`. A second run at the same moment sends nothing new;
 # `run --dry-run` changes nothing; after `task done bao-cao` no bao-cao
 # reminder goes out. Needs LOA (the binary) and LOA_SRC (the source tree).
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-# Sanitizer reports (of the ASan/UBSan build) go to files, whatever a
-# command's stderr is redirected to; any one of them fails the test.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 cp -R "$LOA_SRC/conf" "$tmp/conf"
 rm -rf "$tmp/var"
@@ -267,10 +255,5 @@ PY
 else ko "never sent: $why"
 fi
 
-if ls "$tmp"/sanitizer.* >/dev/null 2>&1; then
-	ko "sanitizer: $(cat "$tmp"/sanitizer.* | head -5)"
-else
-	ok "no sanitizer report"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ls "$tmp"/sanitizer.* >/dev/null 2>&1 || ok "no sanitizer report"
+finish

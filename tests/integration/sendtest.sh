@@ -7,18 +7,9 @@
 # gateway folds. And `--channel email` through a file gateway: the From of
 # the test mail is the gateway's, its quoted display name read as a name
 # (smtp_fail.sh tests it against a real server).
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-sanitizer_logs "$tmp"
-trap 'faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+at_exit faultgw_stop
 
 cat >"$tmp/rules.json" <<'JSON'
 { "rules": [
@@ -120,6 +111,4 @@ else
 	ko "send-test email's From" "exit $rc: $(cat "$tmp/err")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

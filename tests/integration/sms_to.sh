@@ -10,18 +10,10 @@
 # the claim order: 2,000 due task reminders on a gateway at 10 a second
 # and one emergency due after them: the emergency's SMS is among the
 # first sent (sms.jsonl's order), ahead of the backlog.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-py=/usr/bin/python3
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
+py=$PY
 
 mkdir -p "$tmp/conf"
 cat >"$tmp/conf/loa.cfg" <<'CFG'
@@ -234,12 +226,9 @@ CFG
 blsms="$tmp/blvar/sms/sms.jsonl"
 "$LOA" -c "$tmp/bl/loa.cfg" run --now "2026-03-02 10:00" >/dev/null 2>"$tmp/blerr" &
 pid=$!
-w=0
 lines() { [ -f "$blsms" ] && wc -l <"$blsms" || echo 0; }
-while [ "$(lines)" -lt 12 ] && [ "$w" -lt 400 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 0.05
-	w=$((w + 1))
-done
+twelve() { [ "$(lines)" -ge 12 ] || ! kill -0 "$pid" 2>/dev/null; }
+poll_until 60 twelve
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
@@ -303,12 +292,8 @@ CFG
 } >"$tmp/bc/plan.cfg"
 "$LOA" -c "$tmp/bc/loa.cfg" run --now "2026-03-02 06:15" >/dev/null 2>"$tmp/bcerr" &
 pid=$!
-w=0
-while ! ls "$tmp/bcvar/broadcast/"*.json >/dev/null 2>&1 && [ "$w" -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 0.05
-	w=$((w + 1))
-done
-sleep 0.3
+handed() { ls "$tmp/bcvar/broadcast/"*.json >/dev/null 2>&1 || ! kill -0 "$pid" 2>/dev/null; }
+poll_until 60 handed
 kill -TERM "$pid"
 wait "$pid"
 pid=
@@ -321,5 +306,4 @@ sys.exit(0 if objs[:1] == ["bao"] and len(objs) < 7 else (print(objs) or 1))
 PY
 ); then ok "an emergency broadcast is handed ahead of the slot's items due before it"; else ko "broadcast claim order" "$out"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -20,18 +20,9 @@
 # AUTH: each message came over TLS, authenticated; the password is in no
 # log line (run -v), no `outbox --json`, no received message and no file
 # loa wrote.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
-trap 'smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
+at_exit smtpd_stop_all
 
 PASSWORD='s3cr3t-Đại-Sơn-pw-7f9q'
 
@@ -238,6 +229,4 @@ else
 fi
 smtpd_stop tls
 
-sanitizer_check "$tmp"
-echo "smtp: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

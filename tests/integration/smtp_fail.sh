@@ -19,18 +19,9 @@
 #                              test mail at the server
 #   password_env unset         run refuses to start, naming the gateway
 #                              and the variable
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
-trap 'smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
+at_exit smtpd_stop_all
 cfg="$tmp/conf/loa.cfg"
 
 # setup URL KEYS: a fresh config, outbox and plan for one case.
@@ -253,6 +244,4 @@ rc=$?
     ok "password_file missing: run refuses, naming the gateway and the file" ||
     ko "password_file missing: exit $rc" "$(cat "$tmp/run.err")"
 
-sanitizer_check "$tmp"
-echo "smtp_fail: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

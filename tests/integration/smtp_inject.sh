@@ -11,18 +11,9 @@
 # the message and of each MIME part (names, in order) must be the same in
 # both; the server must get one message per job, for its one recipient;
 # no field named Bcc, X-Injected, X-Loc or Reply-To anywhere.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
-trap 'smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
+at_exit smtpd_stop_all
 
 port=$(free_port)
 smtpd_start srv --port "$port" --out "$tmp/srv" ||
@@ -151,6 +142,4 @@ n=$(wc -l <"$tmp/srv/log.jsonl")
     ok "no MAIL FROM of the plan's text at the server" ||
     ko "a MAIL FROM of the plan's text" "$(cat "$tmp/srv/mail.log")"
 
-sanitizer_check "$tmp"
-echo "smtp_inject: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -16,19 +16,10 @@
 #   the mails were sent, once each, over 4 connections at most;
 #   run records the answers as they come (it is not woken by anything
 #   else), and exits 0 on a SIGTERM after.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; smtpd_stop_all'
 SLOW=4
 NMAIL=4
 NSMS=6
@@ -83,12 +74,8 @@ sent() { "$LOA" -c "$cfg" outbox --state sent 2>/dev/null | grep -c distribution
 pid=$!
 # Until run recorded every job sent (at most 20 s): the answers wake the
 # engine, which then records them.
-w=0
-while [ "$(sent)" -lt $((NMAIL + NSMS)) ] && [ "$w" -lt 200 ] &&
-    kill -0 "$pid" 2>/dev/null; do
-	sleep 0.1
-	w=$((w + 1))
-done
+all_sent() { [ "$(sent)" -ge $((NMAIL + NSMS)) ] || ! kill -0 "$pid" 2>/dev/null; }
+poll_until 120 all_sent
 [ "$(sent)" -eq $((NMAIL + NSMS)) ] &&
     ok "run recorded the answers as they came, before any SIGTERM" ||
     ko "run recorded the answers as they came, before any SIGTERM" \
@@ -163,13 +150,9 @@ smtpd_start srv2 --port "$port" --out "$tmp/srv" --slow 25 ||
     ko "aiosmtpd did not start" "$(cat "$tmp/srv2.log")"
 "$LOA" -c "$cfg" run --now "2026-03-02 09:00:59" >/dev/null 2>"$tmp/err2" &
 pid=$!
-mails() { cat "$tmp/srv/mail.log" 2>/dev/null | wc -l; }
-w=0
-while [ "$(mails)" -lt "$NMAIL" ] && [ "$w" -lt 100 ]; do
-	sleep 0.1
-	w=$((w + 1))
-done
-sleep 0.5
+# Until the server holds every message, its reply held.
+held() { [ "$(cat "$tmp/srv/data.log" 2>/dev/null | wc -l)" -ge "$NMAIL" ]; }
+poll_until 60 held || ko "the server got the $NMAIL messages" "$(cat "$tmp/srv/data.log")"
 kill -TERM "$pid" 2>/dev/null
 if wait "$pid"; then
 	ok "run exits 0 on SIGTERM with the replies held"
@@ -187,6 +170,4 @@ n=$("$LOA" -c "$cfg" outbox --state pending 2>>"$tmp/err" | grep -c '@')
     ko "the $NMAIL mails pending" "$n"
 smtpd_stop srv2
 
-sanitizer_check "$tmp"
-echo "smtp_noblock: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -17,17 +17,7 @@
 #     WAV; three loa filling a cold cache at once leave it whole;
 #   - a bad voice, chime or rate: `check` exits 1 with FILE:LINE.
 # Needs LOA and LOA_SRC.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 # --- the seed config, simulated with speech -------------------------------
 cp -R "$LOA_SRC/conf" "$tmp/conf"
@@ -331,6 +321,4 @@ sed 's|tts = {.*};|tts = { voice = "vi-vn-x-south+f3"; rate = 450; };|' "$tmp/pl
     ok "check: a southern voice with a variant, rate 450" ||
     ko "check: good voice" "$(cat "$tmp/err")"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
