@@ -60,8 +60,9 @@ run() {
 expect() {
 	"$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" 2>"$tmp/outbox.err"
 	if $PY - "$tmp/outbox.json" "$tmp/srv" "$2" <<'PY'; then
-import json, os, sys
-jobs = [j for j in json.load(open(sys.argv[1])) if j["channel"] == "email"]
+import os, sys
+from loatest import jobs, jsonl
+jobs = jobs(sys.argv[1], "email")
 st = {j["recipient"]: j["state"] for j in jobs}
 err = {j["recipient"]: j["last_error"] or "" for j in jobs}
 att = {j["recipient"]: j["attempts"] for j in jobs}
@@ -70,7 +71,8 @@ def lines(name):
         return open(os.path.join(sys.argv[2], name)).read().splitlines()
     except FileNotFoundError:
         return []
-log = [json.loads(l) for l in lines("log.jsonl")]
+log = jsonl(os.path.join(sys.argv[2], "log.jsonl")) \
+    if os.path.exists(os.path.join(sys.argv[2], "log.jsonl")) else []
 mails = lines("mail.log")
 mids = [e["mid"] for e in log]
 ok = eval(sys.argv[3])
@@ -188,13 +190,11 @@ rc=$?
     ok "send-test: exit 0, the server's reply printed" ||
     ko "send-test: exit $rc" "$(cat "$tmp/st.out" "$tmp/st.err")"
 $PY - "$tmp/srv" <<'PY' && ok "send-test: the test mail at the server" ||
-import json, os, sys
-from email import policy
-from email.parser import BytesParser
+import os, sys
+from loatest import eml, jsonl
 d = sys.argv[1]
-log = [json.loads(l) for l in open(os.path.join(d, "log.jsonl"))]
-m = BytesParser(policy=policy.default).parsebytes(
-    open(os.path.join(d, "%d.eml" % log[-1]["n"]), "rb").read())
+log = jsonl(os.path.join(d, "log.jsonl"))
+m = eml(os.path.join(d, "%d.eml" % log[-1]["n"]))
 ok = (len(log) == 1 and log[0]["rcpt"] == ["an@daison.example"] and
       log[0]["auth"] and log[0]["tls"] and
       m["Subject"] == "Thư thử của loa" and

@@ -92,30 +92,26 @@ pid=
 smtpd_stop srv
 
 $PY - "$tmp/outbox.json" "$tmp/srv/log.jsonl" "$sms" "$NMAIL" "$NSMS" <<'PY'
-import json, os, sys
+import os, sys
 from datetime import datetime
+from loatest import Checks, jobs, jsonl
 obx, log, sms, nmail, nsms = sys.argv[1], sys.argv[2], sys.argv[3], \
     int(sys.argv[4]), int(sys.argv[5])
-fails = 0
-def check(cond, what):
-    global fails
-    print(("ok " if cond else "FAIL ") + what)
-    fails += 0 if cond else 1
-jobs = json.load(open(obx))
-mails = [j for j in jobs if j["channel"] == "email"]
-texts = [j for j in jobs if j["channel"] == "sms"]
+check = Checks(say_ok=True)
+mails = jobs(obx, "email")
+texts = jobs(obx, "sms")
 check(len(mails) == nmail and all(j["state"] == "sent" for j in mails),
       "the %d mails sent: %r" % (nmail, [j["state"] for j in mails]))
 check(len(texts) == nsms and all(j["state"] == "sent" for j in texts),
       "the %d SMS sent: %r" % (nsms, [j["state"] for j in texts]))
 at = lambda j: datetime.fromisoformat(j["sent_at"])
-if fails == 0:
+if check.fails == 0:
     last_sms = max(at(j) for j in texts)
     first_mail = min(at(j) for j in mails)
     check(last_sms < first_mail,
           "every SMS sent before any mail's answer: last SMS %s, first "
           "mail %s" % (last_sms.time(), first_mail.time()))
-srv = [json.loads(l) for l in open(log)]
+srv = jsonl(log)
 check(len(srv) == nmail and
       len({e["mid"] for e in srv}) == nmail,
       "the server got %d messages, %d Message-IDs" %
@@ -136,7 +132,7 @@ if srv:
           (len(peers), len(srv)))
 lines = open(sms).read().splitlines() if os.path.exists(sms) else []
 check(len(lines) == nsms, "sms.jsonl has %d lines" % len(lines))
-sys.exit(1 if fails else 0)
+check.done()
 PY
 [ $? -eq 0 ] && ok "the slow server blocked nothing" ||
     ko "the slow server blocked nothing"

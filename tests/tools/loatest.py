@@ -137,17 +137,19 @@ def html_read(html):
 
 class Checks:
     """The verdicts of one heredoc: check(cond, what) prints FAIL what
-    (and ok what too when say_ok) and returns cond; done() exits 1 when
-    any failed."""
+    (and ok what too when say_ok; only the first `most` failures when
+    most is given) and returns cond; done() exits 1 when any failed."""
 
-    def __init__(self, say_ok=False):
+    def __init__(self, say_ok=False, most=None):
         self.fails = 0
         self.say_ok = say_ok
+        self.most = most
 
     def __call__(self, cond, what):
         if not cond:
             self.fails += 1
-            print("FAIL " + what)
+            if self.most is None or self.fails <= self.most:
+                print("FAIL " + what)
         elif self.say_ok:
             print("ok " + what)
         return cond
