@@ -404,8 +404,9 @@ mplan=$(ls "$m"/conf/plans/*.cfg | head -n 1)
 # The first invitation's time, and two hours after it.
 "$LOA" -c "$mcfg" timeline --json >"$m/tl.json" 2>"$m/err"
 set -- $("$PY" - "$m/tl.json" <<'PY'
-import json, sys, datetime
-jobs = [j for j in json.load(open(sys.argv[1])) if j["kind"] == "invitation"]
+import sys, datetime
+from loatest import load
+jobs = [j for j in load(sys.argv[1]) if j["kind"] == "invitation"]
 t = min(datetime.datetime.fromisoformat(j["due"]) for j in jobs)
 for h in (0, 1, 2):
     print((t + datetime.timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M"))

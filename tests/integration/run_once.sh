@@ -35,7 +35,8 @@ counts() {
 invariants() {
 	$PY - "$1" "$var" <<'PY'
 import json, os, re, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+from loatest import load
+jobs = load(sys.argv[1])
 var = sys.argv[2]
 bad = []
 def need(cond, what):
@@ -173,8 +174,9 @@ dry_at() {
 # The ids of bao-cao's task-reminder and overdue jobs in state $2, from $1.
 bao_cao() {
 	$PY - "$1" "$2" <<'PY'
-import json, sys
-for j in json.load(open(sys.argv[1], encoding="utf-8")):
+import sys
+from loatest import load
+for j in load(sys.argv[1]):
     if j["object"] == "bao-cao" and j["kind"] in ("task-reminder",
                                                  "overdue") \
        and j["state"] == sys.argv[2]:
@@ -231,8 +233,9 @@ else
 	    "$(wc -l <"$tmp/bao-sent2")"
 fi
 if $PY - "$tmp/end.json" <<'PY'
-import json, sys
-bad = [j["id"] for j in json.load(open(sys.argv[1], encoding="utf-8"))
+import sys
+from loatest import load
+bad = [j["id"] for j in load(sys.argv[1])
        if j["object"] == "bao-cao" and j["state"] == "cancelled"
        and j["reason"] != "task done"]
 sys.exit(1 if bad else 0)
@@ -243,8 +246,9 @@ fi
 
 # The whole plan went out: every kind of job was sent at least once.
 if why=$($PY - "$tmp/end.json" <<'PY'
-import json, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+import sys
+from loatest import load
+jobs = load(sys.argv[1])
 kinds = {j["kind"] for j in jobs if j["state"] == "sent"}
 want = {"distribution", "invitation", "event-reminder", "task-reminder",
         "overdue", "broadcast"}

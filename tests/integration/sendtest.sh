@@ -41,7 +41,8 @@ else
 fi
 if $PY - "$tmp/gw.log" <<'PY'
 import json, sys
-reqs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+from loatest import jsonl
+reqs = jsonl(sys.argv[1])
 assert len(reqs) == 1, reqs
 r = reqs[0]
 b = json.loads(r["body"])

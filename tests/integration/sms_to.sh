@@ -72,8 +72,9 @@ grep -q 'broadcasts.duong.sms_to: .*more than max_parts 3' "$tmp/check" &&
 
 "$LOA" -c "$cfg" timeline --json >"$tmp/tl.json" 2>/dev/null || ko "timeline --json"
 if out=$($py - "$tmp/tl.json" 2>&1 <<'PY'
-import json, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+import sys
+from loatest import load
+jobs = load(sys.argv[1])
 bad = []
 sms = {(j["object"], j["recipient"]): j for j in jobs if j["channel"] == "sms"}
 if any(j["kind"] != "broadcast" for j in sms.values()):
@@ -124,8 +125,9 @@ PY
 "$LOA" -c "$cfg" run --once --now "2026-12-10 23:30" >"$tmp/run1" 2>&1 ||
     ko "run --once at 23:30" "$(cat "$tmp/run1")"
 if out=$($py - "$sms" 2>&1 <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+import sys
+from loatest import jsonl
+lines = jsonl(sys.argv[1])
 bad = []
 if len(lines) != 1:
     bad.append("%d SMS sent at 23:30, want 1" % len(lines))
@@ -143,9 +145,10 @@ PY
     ko "run --once at 08:05" "$(cat "$tmp/run2")"
 "$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" || ko "outbox --json"
 if out=$($py - "$sms" "$tmp/ob.json" 2>&1 <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-jobs = {j["id"]: j for j in json.load(open(sys.argv[2], encoding="utf-8"))}
+import sys
+from loatest import by_id, jsonl, load
+lines = jsonl(sys.argv[1])
+jobs = by_id(load(sys.argv[2]))
 bad = []
 got = sorted((jobs[l["id"]]["object"], l["to"]) for l in lines)
 want = sorted([("lu-lut", "+84912345678"), ("tiem-chung", "+84912345678"),
@@ -177,8 +180,9 @@ sed -i 's/priority = "normal"; air = \[ "2026-12-12 09:00" \]/priority = "emerge
 "$LOA" -c "$cfg" run --once --now "2026-12-11 08:06" >"$tmp/run3" 2>&1 ||
     ko "run --once at 08:06" "$(cat "$tmp/run3")"
 "$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" || ko "outbox --json"
-$py -c 'import json, sys
-j = [j for j in json.load(open(sys.argv[1])) if j["object"] == "hop" and j["channel"] == "sms"]
+$py -c 'import sys
+from loatest import jobs
+j = [j for j in jobs(sys.argv[1], "sms") if j["object"] == "hop"]
 sys.exit(0 if len(j) == 1 and j[0]["priority"] == "emergency" and j[0]["due"] == "2026-12-12T09:00:00+07:00" else 1)' "$tmp/ob.json" &&
     ok "an item made an emergency: its SMS takes the priority on reload" ||
     ko "hop's SMS" "$(grep '"hop"' "$tmp/ob.json")"
@@ -235,8 +239,9 @@ rc=$?
 pid=
 [ "$rc" -eq 0 ] && ok "loa run exits 0 on SIGTERM" || ko "loa run exit $rc" "$(tail -3 "$tmp/blerr")"
 if out=$($py - "$blsms" "$N" 2>&1 <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+import sys
+from loatest import jsonl
+lines = jsonl(sys.argv[1])
 n = int(sys.argv[2])
 bad = []
 to = [l["to"] for l in lines]
@@ -251,8 +256,9 @@ PY
 ); then ok "the emergency's SMS is claimed ahead of a backlog of $N reminders"; else ko "claim order" "$out"; fi
 "$LOA" -c "$tmp/bl/loa.cfg" outbox --json >"$tmp/blob.json" 2>/dev/null
 if out=$($py - "$tmp/blob.json" "$tmp/blvar/loa.db" 2>&1 <<'PY'
-import json, sqlite3, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+import sqlite3, sys
+from loatest import load
+jobs = load(sys.argv[1])
 bad = []
 e = [j for j in jobs if j["object"] == "chay-rung"]
 if sorted((j["channel"], j["state"]) for j in e) != [("broadcast", "sent"), ("sms", "sent")]:
@@ -298,10 +304,11 @@ kill -TERM "$pid"
 wait "$pid"
 pid=
 if out=$($py - "$tmp/bcvar/broadcast" 2>&1 <<'PY'
-import glob, json, sys
+import glob, sys
+from loatest import load
 import os
 files = sorted(glob.glob(sys.argv[1] + "/*.json"), key=lambda f: os.stat(f).st_mtime_ns)
-objs = [json.load(open(f, encoding="utf-8"))["object"] for f in files]
+objs = [load(f)["object"] for f in files]
 sys.exit(0 if objs[:1] == ["bao"] and len(objs) < 7 else (print(objs) or 1))
 PY
 ); then ok "an emergency broadcast is handed ahead of the slot's items due before it"; else ko "broadcast claim order" "$out"; fi

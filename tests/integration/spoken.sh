@@ -44,7 +44,8 @@ fi
     ko "simulate" "$(cat "$tmp/err")"
 
 $PY - "$tmp/sim/broadcast" >"$tmp/py" 2>&1 <<'PY'
-import glob, json, re, sys
+import glob, re, sys
+from loatest import load
 want_nuoc = ("Kính thưa bà con! Ủy ban nhân dân xã Đại Sơn thông báo: từ tám giờ "
     "ba mươi phút thứ hai, ngày hai mươi hai tháng mười hai năm hai nghìn "
     "không trăm hai mươi lăm, giá nước tăng hai phẩy năm phần trăm, mỗi hộ "
@@ -54,7 +55,7 @@ want_nuoc = ("Kính thưa bà con! Ủy ban nhân dân xã Đại Sơn thông b�
 files = sorted(glob.glob(sys.argv[1] + "/*.json"))
 objs = set()
 for f in files:
-    j = json.load(open(f, encoding="utf-8"))
+    j = load(f)
     t, s = j["text"], j["spoken"]
     objs.add(j["object"])
     name = j["object"] + " " + f.rsplit("/", 1)[1]
