@@ -14,6 +14,7 @@
 pid=
 at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 py=$PY
+. "$TOOLS/smsplan.sh"
 
 mkdir -p "$tmp/conf"
 cat >"$tmp/conf/loa.cfg" <<'CFG'
@@ -212,13 +213,11 @@ CFG
 {
 	echo 'plan = { id = "BL/KH"; issued = "2026-03-01"; title = "Thử"; };'
 	echo 'people = ('
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "  { id = \"p%d\"; name = \"Người %d\"; phone = \"09%08d\"; },\n", i, i, i }'
+	sms_people "$N" more
 	echo '  { id = "truong-thon"; name = "Trưởng thôn"; phone = "0911 000 111"; }'
 	echo ');'
 	echo 'groups = ( { id = "all"; name = "Tất cả"; members = ['
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "\"p%d\"%s", i, i < n - 1 ? ", " : "" }'
+	sms_ids "$N"
 	echo ' ]; } );'
 	echo 'tasks = ( { id = "bao-cao"; title = "Báo cáo"; owner = [ "all" ];'
 	echo '  due = "2026-03-03 17:00"; remind = [ "due - 1d at 08:00" ];'

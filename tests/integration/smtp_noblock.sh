@@ -18,6 +18,7 @@
 #   else), and exits 0 on a SIGTERM after.
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/smtpd.sh"
+. "$TOOLS/smsplan.sh"
 pid=
 at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; smtpd_stop_all'
 SLOW=4
@@ -51,13 +52,10 @@ PLAN
 {
 	echo 'plan = { id = "TIN/KH"; issued = "2026-03-02"; title = "Tin"; };'
 	echo 'people = ('
-	awk -v n="$NSMS" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "  { id = \"p%d\"; name = \"Người %d\"; phone = \"09%08d\"; }%s\n",
-	    i, i, i, i < n - 1 ? "," : "" }'
+	sms_people "$NSMS"
 	echo ');'
 	printf 'distribution = { at = "plan.issued at 09:01"; to = ['
-	awk -v n="$NSMS" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "\"p%d\"%s", i, i < n - 1 ? ", " : "" }'
+	sms_ids "$NSMS"
 	echo ' ]; channels = [ "sms" ]; };'
 } >"$tmp/conf/sms.cfg"
 sms="$tmp/var/sms/sms.jsonl"
