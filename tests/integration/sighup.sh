@@ -28,26 +28,27 @@ pid=$!
 poll_until 60 grep -q "running: 1 plan" "$tmp/err"
 kill -0 "$pid" 2>/dev/null && ok "the service is running" || ko "not running"
 
+# hup WHAT STATE CHECK: SIGHUP to the service; once STATE holds (a shell
+# condition: what the reload does), CHECK must hold too.
+hup() {
+	kill -HUP "$pid"
+	if poll_until 60 eval "$2" && eval "$3"; then
+		ok "$1"
+	else
+		ko "$1" "$(tail -n 5 "$tmp/err")"
+	fi
+}
+
 echo 'plan = { id = "HUP/KH"; issued = "2026-02-30"; };' >"$tmp/conf/plan.cfg"
-kill -HUP "$pid"
-poll_until 60 grep -q "reload refused" "$tmp/err"
-if kill -0 "$pid" 2>/dev/null && grep -q "reload refused" "$tmp/err" &&
-    grep -q "impossible date" "$tmp/err"; then
-	ok "a broken config is refused, with the error, and the old one runs"
-else
-	ko "broken reload: $(cat "$tmp/err")"
-fi
+hup "a broken config is refused, with the error, and the old one runs" \
+    'grep -q "reload refused" "$tmp/err"' \
+    'kill -0 "$pid" 2>/dev/null && grep -q "impossible date" "$tmp/err"'
 
 # Now a reminder due at once.
 plan "2026-03-05 17:00" "due - 3d at 08:00"
-kill -HUP "$pid"
-poll_until 60 grep -qs "Báo cáo" "$tmp/var/outbox/sms.jsonl"
-if grep -q "reloaded" "$tmp/err" && [ -s "$tmp/var/outbox/sms.jsonl" ] &&
-    grep -q "Báo cáo" "$tmp/var/outbox/sms.jsonl"; then
-	ok "a good config is reloaded and its due reminder sent"
-else
-	ko "good reload: $(cat "$tmp/err")"
-fi
+hup "a good config is reloaded and its due reminder sent" \
+    'grep -qs "Báo cáo" "$tmp/var/outbox/sms.jsonl"' \
+    'grep -q "reloaded" "$tmp/err"'
 
 # A gateway that cannot start (its password's variable unset) refuses
 # the reload: the running gateways go on.
@@ -56,14 +57,9 @@ loa = { store = "../var/loa.db"; plans = [ "plan.cfg" ]; };
 gateways = ( { id = "sms"; kind = "http"; preset = "webhook";
                url = "http://127.0.0.1:9/hook"; token_env = "LOA_T_UNSET"; } );
 CFG
-kill -HUP "$pid"
-poll_until 60 grep -q 'reload refused: .*LOA_T_UNSET' "$tmp/err"
-if kill -0 "$pid" 2>/dev/null &&
-    grep -q 'reload refused: .*LOA_T_UNSET' "$tmp/err"; then
-	ok "a gateway that cannot start refuses the reload, naming why"
-else
-	ko "a gateway that cannot start: $(tail -n 3 "$tmp/err")"
-fi
+hup "a gateway that cannot start refuses the reload, naming why" \
+    'grep -q "reload refused: .*LOA_T_UNSET" "$tmp/err"' \
+    'kill -0 "$pid" 2>/dev/null'
 
 # The gateways follow the reloaded config: a new folder, and a reminder
 # due now goes there.
@@ -73,14 +69,9 @@ gateways = ( { id = "sms"; kind = "file"; dir = "../var/other"; } );
 CFG
 sed -i 's/id = "bao-cao"; title = "Báo cáo";/id = "bao-cao-2"; title = "Báo cáo lần hai";/' \
     "$tmp/conf/plan.cfg"
-kill -HUP "$pid"
-poll_until 60 grep -qs "Báo cáo lần hai" "$tmp/var/other/sms.jsonl"
-if grep -q "Báo cáo lần hai" "$tmp/var/other/sms.jsonl" 2>/dev/null &&
-    ! grep -q "lần hai" "$tmp/var/outbox/sms.jsonl"; then
-	ok "the reloaded gateway is the one that sends"
-else
-	ko "the gateways after a reload: $(tail -n 3 "$tmp/err")"
-fi
+hup "the reloaded gateway is the one that sends" \
+    'grep -qs "Báo cáo lần hai" "$tmp/var/other/sms.jsonl"' \
+    '! grep -q "lần hai" "$tmp/var/outbox/sms.jsonl"'
 
 kill -TERM "$pid"
 wait "$pid"

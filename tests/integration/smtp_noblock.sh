@@ -78,13 +78,17 @@ poll_until 120 all_sent
     ok "run recorded the answers as they came, before any SIGTERM" ||
     ko "run recorded the answers as they came, before any SIGTERM" \
 	"$(sent) sent of $((NMAIL + NSMS))"
-kill -TERM "$pid" 2>/dev/null
-if wait "$pid"; then
-	ok "run exits 0 on SIGTERM"
-else
-	ko "run exits 0 on SIGTERM" "$(tail -5 "$tmp/err")"
-fi
-pid=
+# stop WHAT ERR: SIGTERM to run, which exits 0 (else ERR's end).
+stop() {
+	kill -TERM "$pid" 2>/dev/null
+	if wait "$pid"; then
+		ok "$1"
+	else
+		ko "$1" "$(tail -5 "$2")"
+	fi
+	pid=
+}
+stop "run exits 0 on SIGTERM" "$tmp/err"
 "$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" 2>>"$tmp/err" ||
     ko "outbox --json"
 smtpd_stop srv
@@ -147,13 +151,7 @@ pid=$!
 # Until the server holds every message, its reply held.
 held() { [ "$(cat "$tmp/srv/data.log" 2>/dev/null | wc -l)" -ge "$NMAIL" ]; }
 poll_until 60 held || ko "the server got the $NMAIL messages" "$(cat "$tmp/srv/data.log")"
-kill -TERM "$pid" 2>/dev/null
-if wait "$pid"; then
-	ok "run exits 0 on SIGTERM with the replies held"
-else
-	ko "run exits 0 on SIGTERM with the replies held" "$(tail -5 "$tmp/err2")"
-fi
-pid=
+stop "run exits 0 on SIGTERM with the replies held" "$tmp/err2"
 grep -q "$NMAIL sends unanswered at the stop; requeued" "$tmp/err2" &&
     ok "the held mails requeued" || ko "the held mails requeued" "$(cat "$tmp/err2")"
 grep -q "left to end with the process" "$tmp/err2" &&

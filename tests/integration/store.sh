@@ -77,23 +77,25 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	as=
 fi
-$as "$LOA" -c "$cfg" run --once --now "2026-03-02 10:00" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
-    ! grep -q "not a folder loa can use" "$tmp/err"; then
-	ok "a folder denied says so: $(cat "$tmp/err")"
-else
-	ko "denied folder: exit $rc: $(cat "$tmp/err")"
-fi
+# denied WHAT NEVER ARGS...: loa ARGS exits 3 saying "Permission
+# denied", never NEVER.
+denied() {
+	what=$1
+	never=$2
+	shift 2
+	$as "$LOA" -c "$cfg" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
+	    ! grep -q "$never" "$tmp/err"; then
+		ok "$what says so: $(cat "$tmp/err")"
+	else
+		ko "$what: exit $rc: $(cat "$tmp/err")"
+	fi
+}
+denied "a folder denied" "not a folder loa can use" \
+    run --once --now "2026-03-02 10:00"
 # loa outbox there: the outbox may exist; never "nothing to list".
-$as "$LOA" -c "$cfg" outbox >"$tmp/out" 2>"$tmp/err"
-rc=$?
-if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
-    ! grep -q "nothing to list" "$tmp/err"; then
-	ok "outbox on a denied folder says so: $(cat "$tmp/err")"
-else
-	ko "outbox on a denied folder: exit $rc: $(cat "$tmp/err")"
-fi
+denied "outbox on a denied folder" "nothing to list" outbox
 chmod 0700 "$tmp/var"
 
 finish
