@@ -223,12 +223,16 @@ smtpd_stop srv
 setup "smtp://localhost:$port" "tls = \"require\"; user = \"loa\";
     password_env = \"LOA_TEST_SMTP_PW_UNSET\"; ca_file = \"$tmp/cert.pem\";"
 unset LOA_TEST_SMTP_PW_UNSET
-: >"$tmp/run.err"
-run "2026-03-02 09:00"
-rc=$?
-[ "$rc" -ne 0 ] && grep -q 'gateway mail: password_env: the environment variable LOA_TEST_SMTP_PW_UNSET is not set' "$tmp/run.err" &&
-    ok "password_env unset: run refuses, naming the gateway and the variable" ||
-    ko "password_env unset: exit $rc" "$(cat "$tmp/run.err")"
+# refuses WHAT PATTERN: run fails, PATTERN in what it says.
+refuses() {
+	: >"$tmp/run.err"
+	run "2026-03-02 09:00"
+	rc=$?
+	[ "$rc" -ne 0 ] && grep -q "$2" "$tmp/run.err" && ok "$1" ||
+	    ko "$1: exit $rc" "$(cat "$tmp/run.err")"
+}
+refuses "password_env unset: run refuses, naming the gateway and the variable" \
+    'gateway mail: password_env: the environment variable LOA_TEST_SMTP_PW_UNSET is not set'
 "$LOA" -c "$cfg" send-test --channel email --to an@daison.example \
     >/dev/null 2>"$tmp/st.err"
 rc=$?
@@ -237,11 +241,7 @@ rc=$?
     ko "password_env unset: send-test exit $rc" "$(cat "$tmp/st.err")"
 setup "smtp://localhost:$port" "user = \"loa\";
     password_file = \"$tmp/no-such-file\";"
-: >"$tmp/run.err"
-run "2026-03-02 09:00"
-rc=$?
-[ "$rc" -ne 0 ] && grep -q "gateway mail: password_file: .*no-such-file" "$tmp/run.err" &&
-    ok "password_file missing: run refuses, naming the gateway and the file" ||
-    ko "password_file missing: exit $rc" "$(cat "$tmp/run.err")"
+refuses "password_file missing: run refuses, naming the gateway and the file" \
+    "gateway mail: password_file: .*no-such-file"
 
 finish
