@@ -12,19 +12,8 @@
 #      last_error at the end, and the same values except state and reason;
 #   3. each object has the members README lists for its channel and kind.
 # Needs LOA (the binary) and LOA_TESTDATA (tests/data).
-set -u
-: "${LOA:?}" "${LOA_TESTDATA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-# Sanitizer reports (of the ASan/UBSan build) go to files, whatever a
-# command's stderr is redirected to; any one of them fails the test.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+: "${LOA_TESTDATA:?}"
 
 src="$LOA_TESTDATA/plans/json"
 cp -R "$src" "$tmp/conf"
@@ -39,12 +28,12 @@ if "$LOA" -c "$cfg" timeline --json --now "$now" >"$tmp/timeline.json" \
 	if cmp -s "$src/expect-timeline.json" "$tmp/timeline.json"; then
 		ok "timeline --json is expect-timeline.json byte for byte"
 	else
-		ko "timeline --json differs from expect-timeline.json:" \
+		ko "timeline --json differs from expect-timeline.json" \
 		    "$(diff "$src/expect-timeline.json" "$tmp/timeline.json" |
 		    head -c 800)"
 	fi
 else
-	ko "timeline --json: exit $?: $(head -c 600 "$tmp/timeline.err")"
+	ko "timeline --json" "exit $?: $(head -c 600 "$tmp/timeline.err")"
 fi
 
 # 2. One run: the distribution and invitations go, the task reminders of
@@ -54,7 +43,7 @@ if "$LOA" -c "$cfg" run --once --now "$at" >"$tmp/run.out" \
     2>"$tmp/run.err"; then
 	ok "run --once at $at"
 else
-	ko "run --once at $at: exit $?: $(head -c 600 "$tmp/run.err")"
+	ko "run --once at $at" "exit $?: $(head -c 600 "$tmp/run.err")"
 fi
 # The timeline at the same moment, as the run saw it.
 if "$LOA" -c "$cfg" timeline --json --now "$at" >"$tmp/t.json" \
@@ -62,17 +51,13 @@ if "$LOA" -c "$cfg" timeline --json --now "$at" >"$tmp/t.json" \
     2>"$tmp/o.err"; then
 	ok "timeline --json and outbox --json after the run"
 else
-	ko "timeline or outbox --json: $(cat "$tmp/t.err" "$tmp/o.err" |
+	ko "timeline or outbox --json" "$(cat "$tmp/t.err" "$tmp/o.err" |
 	    head -c 600)"
 fi
 
 if why=$($PY - "$tmp/t.json" "$tmp/o.json" <<'PY'
-import json, sys
-from collections import OrderedDict
-
-def load(path):
-    return json.load(open(path, encoding="utf-8"),
-                     object_pairs_hook=OrderedDict)
+import sys
+from loatest import load
 
 timeline, outbox = load(sys.argv[1]), load(sys.argv[2])
 bad = []
@@ -131,16 +116,10 @@ if bad:
 print("%d jobs, states %s" % (len(timeline), " ".join(sorted(states))))
 PY
 ); then
-	ok "outbox --json has timeline --json's objects plus attempts, sent_at," \
-	    "last_error ($why)"
+	ok "outbox --json has timeline --json's objects plus attempts, sent_at, last_error ($why)"
 else
 	ko "outbox --json against timeline --json: $why"
 fi
 
-if ls "$tmp"/sanitizer.* >/dev/null 2>&1; then
-	ko "sanitizer: $(cat "$tmp"/sanitizer.* | head -5)"
-else
-	ok "no sanitizer report"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ls "$tmp"/sanitizer.* >/dev/null 2>&1 || ok "no sanitizer report"
+finish

@@ -8,17 +8,7 @@
 #   - a task reminder that falls at or after the task's deadline is shown
 #     `expired` by `timeline` and warned about by `check`.
 # Each case runs `loa run --once --now T` on a fresh store. Needs LOA.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 mkdir -p "$tmp/conf"
 cat >"$tmp/conf/loa.cfg" <<'EOF'
@@ -56,9 +46,9 @@ state_at() {
 	"$LOA" -c "$cfg" run --once --now "$2" >/dev/null 2>"$tmp/err"
 	"$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" 2>/dev/null
 	$PY -c '
-import json, sys
-for j in json.load(open(sys.argv[1])):
-    if j["object"] == sys.argv[2]:
+from loatest import jobs, arg
+for j in jobs(arg(1)):
+    if j["object"] == arg(2):
         print(j["state"])' "$tmp/ob.json" "$1"
 }
 
@@ -79,8 +69,8 @@ check_state khong-han "2026-05-05 07:10" expired
 # A reminder after the deadline: expired in the timeline, warned by check.
 "$LOA" -c "$cfg" timeline --json >"$tmp/tl.json" 2>/dev/null
 st=$($PY -c '
-import json, sys
-for j in json.load(open(sys.argv[1])):
+from loatest import jobs, arg
+for j in jobs(arg(1)):
     if j["kind"] == "task-reminder":
         print(j["state"])' "$tmp/tl.json")
 if [ "$st" = expired ]; then
@@ -96,8 +86,4 @@ else
 	ko "check: no warning of the late reminder: $(cat "$tmp/check.err")"
 fi
 
-if ls "$tmp"/sanitizer* >/dev/null 2>&1; then
-	ko "sanitizer reports: $(cat "$tmp"/sanitizer*)"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

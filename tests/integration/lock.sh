@@ -3,17 +3,9 @@
 # a running one holds exits 3, naming the lock file and the holder's pid,
 # and sends nothing; no job goes twice. `loa outbox` and `loa check` work
 # beside the running service; `loa simulate` locks its own store.
-set -u
-: "${LOA:?}"
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 N=${LOCK_JOBS:-3000}
 
 mkdir -p "$tmp/conf"
@@ -29,19 +21,10 @@ sms="$tmp/var/outbox/sms.jsonl"
 # The first service; the second starts as soon as the first is sending.
 "$LOA" -c "$cfg" run --now "2026-03-02 10:00" >/dev/null 2>"$tmp/err1" &
 pid=$!
-waited=0
-while [ ! -s "$sms" ] && [ "$waited" -lt 500 ]; do
-	sleep 0.02
-	waited=$((waited + 1))
-done
+poll_until 60 test -s "$sms" || ko "the first service sent nothing"
 "$LOA" -c "$cfg" run --now "2026-03-02 10:00" >/dev/null 2>"$tmp/err2" &
 pid2=$!
-w2=0
-while kill -0 "$pid2" 2>/dev/null && [ "$w2" -lt 100 ]; do
-	sleep 0.1
-	w2=$((w2 + 1))
-done
-if kill -0 "$pid2" 2>/dev/null; then
+if ! poll_until 30 eval '! kill -0 "$pid2" 2>/dev/null'; then
 	kill -TERM "$pid2"
 	wait "$pid2"
 	ko "the second service kept running beside the first"
@@ -63,12 +46,10 @@ fi
     ko "loa check beside it: $(cat "$tmp/err3")"
 
 # Let the first finish everything, then stop it.
-waited=0
-while [ "$("$LOA" -c "$cfg" outbox --state sent 2>/dev/null | grep -c distribution)" -lt "$N" ] &&
-    [ "$waited" -lt 300 ]; do
-	sleep 0.1
-	waited=$((waited + 1))
-done
+all_sent() {
+	[ "$("$LOA" -c "$cfg" outbox --state sent 2>/dev/null | grep -c distribution)" -ge "$N" ]
+}
+poll_until 300 all_sent
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
@@ -83,9 +64,10 @@ uniq=$(sed 's/^{"id":"\([0-9a-f]*\)".*/\1/' "$sms" | sort -u | wc -l)
 # Simulate takes the lock of its own store.
 out="$tmp/sim"
 "$LOA" -c "$cfg" simulate --out "$out" >/dev/null 2>"$tmp/err4" || ko "simulate: $(cat "$tmp/err4")"
-flock -n "$out/loa.db.lock" sleep 3 &
+# A holder of the lock until told: it says so by a file.
+(flock -n 9 && : >"$tmp/held" && exec sleep 300) 9<"$out/loa.db.lock" &
 fpid=$!
-sleep 0.3
+poll_until 30 test -f "$tmp/held"
 "$LOA" -c "$cfg" simulate --out "$out" >/dev/null 2>"$tmp/err4"
 rc=$?
 kill "$fpid" 2>/dev/null
@@ -94,6 +76,4 @@ wait "$fpid" 2>/dev/null
     ok "a simulate whose store is held exits 3, its outbox kept: $(cat "$tmp/err4")" ||
     ko "simulate held: exit $rc: $(cat "$tmp/err4")"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

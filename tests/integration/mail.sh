@@ -16,17 +16,7 @@
 # parsed header's .addresses), the right one, with the right display name;
 # the Subject must decode to the event's title.
 # Needs LOA (the binary).
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$tmp/sanitizer:print_stacktrace=1"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 # The texts, written by python so that the test and the check agree.
 $PY - "$tmp" <<'PY'
@@ -96,15 +86,13 @@ else
 fi
 
 $PY - "$tmp" <<'PY'
-import json, os, sys
-from email import policy
-from email.parser import BytesParser
-from email.header import decode_header, make_header
+import os, sys
 from email.utils import getaddresses
+from loatest import Checks, defects, eml_bytes, eml_compat, load, named
 d = sys.argv[1]
 def squeeze(s):
     return "".join(s.split())
-t = json.load(open(os.path.join(d, "texts.json")))
+t = load(os.path.join(d, "texts.json"))
 names = {"victim@daison.example": t["victim"],
          "long@daison.example": t["long_name"],
          "quoted@daison.example": t["quoted"],
@@ -115,11 +103,7 @@ froms = {"soai@daison.example": t["evil_issuer"],
 titles = {t["ascii_title"], t["vi_title"], "Họp", "Hop"}
 folder = os.path.join(d, "outbox", "mail")
 files = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-fails = 0
-def check(cond, what):
-    global fails
-    print(("ok " if cond else "FAIL ") + what)
-    fails += 0 if cond else 1
+check = Checks(say_ok=True)
 check(len(files) == 6, "6 mails written (%d)" % len(files))
 seen_subjects = set()
 for f in files:
@@ -129,16 +113,16 @@ for f in files:
     check(not long, "%s: header lines within 78 octets%s" %
           (f, "" if not long else ": %d octets: %r" %
            (len(long[0]), long[0][:100])))
-    old = BytesParser(policy=policy.compat32).parsebytes(raw)
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    old = eml_compat(raw)
+    msg = eml_bytes(raw)
     for h, want in (("To", names), ("From", froms)):
-        rawv = old.get_all(h) or []
-        got = getaddresses([str(v) for v in rawv])
-        check(len(rawv) == 1 and len(got) == 1 and got[0][1] in want,
+        got = named(old, h)
+        check(len(old.get_all(h) or []) == 1 and len(got) == 1 and
+              got[0][1] in want,
               "%s: raw %s: one address, a right one: %r" %
               (f, h, [a for _, a in got]))
         if len(got) == 1 and got[0][1] in want:
-            name = str(make_header(decode_header(got[0][0])))
+            name = got[0][0]
             check(name == want[got[0][1]], "%s: raw %s: the display name "
                   "decodes back: %r" % (f, h, name[:80]))
         # The parser of policy.default keeps the space between two
@@ -155,21 +139,16 @@ for f in files:
         check(len(got2) == 1 and got2[0][1] in want,
               "%s: getaddresses on the decoded %s: %r" %
               (f, h, [a for _, a in got2]))
-    defects = [x for part in msg.walk() for x in part.defects]
-    check(not defects, "%s: no parser defects %r" % (f, defects[:3]))
+    check(not defects(msg), "%s: no parser defects %r" %
+          (f, defects(msg)[:3]))
     subj = str(msg["Subject"])
     seen_subjects.add(subj)
     check(subj in titles, "%s: Subject decodes to a title: %r" %
           (f, subj[:80]))
 check(seen_subjects == titles, "every title was a subject")
-sys.exit(1 if fails else 0)
+check.done()
 PY
 [ $? -eq 0 ] && ok "mail headers" || ko "mail headers"
 
-if ls "$tmp"/sanitizer.* >/dev/null 2>&1; then
-	ko "sanitizer: $(cat "$tmp"/sanitizer.* | head -5)"
-else
-	ok "no sanitizer report"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ls "$tmp"/sanitizer.* >/dev/null 2>&1 || ok "no sanitizer report"
+finish

@@ -2,16 +2,7 @@
 # Personal data (names, phones) is kept from other users: loa.db, its
 # -wal/-shm, the lock and every gateway file are 0600, the folders loa
 # makes 0700, whatever the umask (README "Delivery").
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 umask 022
 
 mkdir -p "$tmp/conf"
@@ -48,6 +39,4 @@ ls "$tmp/var/outbox/mail/"*.eml >/dev/null 2>&1 || ko "no mail"
 ls "$tmp/sim/broadcast/"*.json >/dev/null 2>&1 || ko "no broadcast"
 check "$tmp/sim" 10 "loa simulate"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,18 +7,9 @@
 # gateway folds. And `--channel email` through a file gateway: the From of
 # the test mail is the gateway's, its quoted display name read as a name
 # (smtp_fail.sh tests it against a real server).
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/faultgw.sh"
-sanitizer_logs "$tmp"
-trap 'faultgw_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+at_exit faultgw_stop
 
 cat >"$tmp/rules.json" <<'JSON'
 { "rules": [
@@ -40,17 +31,29 @@ EOF2
 printf 'loa = { store = "var/loa.db"; plans = [ "plan.cfg" ]; };\n' \
     >"$tmp/e/loa.cfg"
 
-"$LOA" -c "$tmp/c/loa.cfg" send-test --channel sms --to "0912 345 678" \
-    >"$tmp/out" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 0 ] && grep -q '^sent to +84912345678 through gateway sms: HTTP 200' "$tmp/out"; then
-	ok "send-test sms: exit 0 and the gateway's answer"
-else
-	ko "send-test sms" "exit $rc: $(cat "$tmp/out" "$tmp/err")"
-fi
+# send_test WHAT RC PATTERN out|err ARGS...: send-test ARGS with the
+# config c exits RC, PATTERN in its stdout (out) or stderr (err).
+send_test() {
+	what=$1
+	want=$2
+	pattern=$3
+	in=$4
+	shift 4
+	"$LOA" -c "$tmp/c/loa.cfg" send-test "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && grep -q -- "$pattern" "$tmp/$in"; then
+		ok "$what"
+	else
+		ko "$what" "exit $rc: $(cat "$tmp/out" "$tmp/err")"
+	fi
+}
+send_test "send-test sms: exit 0 and the gateway's answer" 0 \
+    '^sent to +84912345678 through gateway sms: HTTP 200' out \
+    --channel sms --to "0912 345 678"
 if $PY - "$tmp/gw.log" <<'PY'
 import json, sys
-reqs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+from loatest import jsonl
+reqs = jsonl(sys.argv[1])
 assert len(reqs) == 1, reqs
 r = reqs[0]
 b = json.loads(r["body"])
@@ -65,23 +68,10 @@ else
 	ko "the request at the gateway"
 fi
 
-"$LOA" -c "$tmp/c/loa.cfg" send-test --channel sms --to 0912345699 \
-    >"$tmp/out" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 3 ] && grep -q 'gateway sms: .*400.*number barred' "$tmp/err"; then
-	ok "a refusal: exit 3 with the gateway's words"
-else
-	ko "a refusal" "exit $rc: $(cat "$tmp/out" "$tmp/err")"
-fi
-
-"$LOA" -c "$tmp/c/loa.cfg" send-test --channel sms --to 12ab \
-    >"$tmp/out" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q -- '--to "12ab"' "$tmp/err"; then
-	ok "not a number: exit 2, saying so"
-else
-	ko "not a number" "exit $rc: $(cat "$tmp/err")"
-fi
+send_test "a refusal: exit 3 with the gateway's words" 3 \
+    'gateway sms: .*400.*number barred' err --channel sms --to 0912345699
+send_test "not a number: exit 2, saying so" 2 '--to "12ab"' err \
+    --channel sms --to 12ab
 
 "$LOA" -c "$tmp/e/loa.cfg" send-test --channel sms --to +84912345678 \
     >"$tmp/out" 2>"$tmp/err"
@@ -120,6 +110,4 @@ else
 	ko "send-test email's From" "exit $rc: $(cat "$tmp/err")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

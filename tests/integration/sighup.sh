@@ -2,17 +2,9 @@
 # `loa run` as a service: SIGHUP with a broken config keeps the old plan
 # running and logs why; SIGHUP with a good one reconciles (a new job due
 # now goes out); SIGTERM exits 0.
-set -u
-: "${LOA:?}"
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
 
 mkdir -p "$tmp/conf"
 cat >"$tmp/conf/loa.cfg" <<'CFG'
@@ -32,29 +24,31 @@ plan "2030-01-10 17:00" "due - 1d at 08:00"
 "$LOA" -v -c "$tmp/conf/loa.cfg" run --now "2026-03-02 10:00" \
     >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 1
+# Running: the loop handles SIGHUP from here on (run -v says so).
+poll_until 60 grep -q "running: 1 plan" "$tmp/err"
 kill -0 "$pid" 2>/dev/null && ok "the service is running" || ko "not running"
 
+# hup WHAT STATE CHECK: SIGHUP to the service; once STATE holds (a shell
+# condition: what the reload does), CHECK must hold too.
+hup() {
+	kill -HUP "$pid"
+	if poll_until 60 eval "$2" && eval "$3"; then
+		ok "$1"
+	else
+		ko "$1" "$(tail -n 5 "$tmp/err")"
+	fi
+}
+
 echo 'plan = { id = "HUP/KH"; issued = "2026-02-30"; };' >"$tmp/conf/plan.cfg"
-kill -HUP "$pid"
-sleep 1
-if kill -0 "$pid" 2>/dev/null && grep -q "reload refused" "$tmp/err" &&
-    grep -q "impossible date" "$tmp/err"; then
-	ok "a broken config is refused, with the error, and the old one runs"
-else
-	ko "broken reload: $(cat "$tmp/err")"
-fi
+hup "a broken config is refused, with the error, and the old one runs" \
+    'grep -q "reload refused" "$tmp/err"' \
+    'kill -0 "$pid" 2>/dev/null && grep -q "impossible date" "$tmp/err"'
 
 # Now a reminder due at once.
 plan "2026-03-05 17:00" "due - 3d at 08:00"
-kill -HUP "$pid"
-sleep 1
-if grep -q "reloaded" "$tmp/err" && [ -s "$tmp/var/outbox/sms.jsonl" ] &&
-    grep -q "Báo cáo" "$tmp/var/outbox/sms.jsonl"; then
-	ok "a good config is reloaded and its due reminder sent"
-else
-	ko "good reload: $(cat "$tmp/err")"
-fi
+hup "a good config is reloaded and its due reminder sent" \
+    'grep -qs "Báo cáo" "$tmp/var/outbox/sms.jsonl"' \
+    'grep -q "reloaded" "$tmp/err"'
 
 # A gateway that cannot start (its password's variable unset) refuses
 # the reload: the running gateways go on.
@@ -63,14 +57,9 @@ loa = { store = "../var/loa.db"; plans = [ "plan.cfg" ]; };
 gateways = ( { id = "sms"; kind = "http"; preset = "webhook";
                url = "http://127.0.0.1:9/hook"; token_env = "LOA_T_UNSET"; } );
 CFG
-kill -HUP "$pid"
-sleep 1
-if kill -0 "$pid" 2>/dev/null &&
-    grep -q 'reload refused: .*LOA_T_UNSET' "$tmp/err"; then
-	ok "a gateway that cannot start refuses the reload, naming why"
-else
-	ko "a gateway that cannot start: $(tail -n 3 "$tmp/err")"
-fi
+hup "a gateway that cannot start refuses the reload, naming why" \
+    'grep -q "reload refused: .*LOA_T_UNSET" "$tmp/err"' \
+    'kill -0 "$pid" 2>/dev/null'
 
 # The gateways follow the reloaded config: a new folder, and a reminder
 # due now goes there.
@@ -80,14 +69,9 @@ gateways = ( { id = "sms"; kind = "file"; dir = "../var/other"; } );
 CFG
 sed -i 's/id = "bao-cao"; title = "Báo cáo";/id = "bao-cao-2"; title = "Báo cáo lần hai";/' \
     "$tmp/conf/plan.cfg"
-kill -HUP "$pid"
-sleep 1
-if grep -q "Báo cáo lần hai" "$tmp/var/other/sms.jsonl" 2>/dev/null &&
-    ! grep -q "lần hai" "$tmp/var/outbox/sms.jsonl"; then
-	ok "the reloaded gateway is the one that sends"
-else
-	ko "the gateways after a reload: $(tail -n 3 "$tmp/err")"
-fi
+hup "the reloaded gateway is the one that sends" \
+    'grep -qs "Báo cáo lần hai" "$tmp/var/other/sms.jsonl"' \
+    '! grep -q "lần hai" "$tmp/var/outbox/sms.jsonl"'
 
 kill -TERM "$pid"
 wait "$pid"
@@ -100,6 +84,4 @@ fi
 "$LOA" -c "$tmp/conf/loa.cfg" outbox --state sent | grep -q "bao-cao" &&
     ok "the outbox shows the reminder sent" || ko "outbox"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

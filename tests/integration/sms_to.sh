@@ -10,18 +10,11 @@
 # the claim order: 2,000 due task reminders on a gateway at 10 a second
 # and one emergency due after them: the emergency's SMS is among the
 # first sent (sms.jsonl's order), ahead of the backlog.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-py=/usr/bin/python3
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null'
+py=$PY
+. "$TOOLS/smsplan.sh"
 
 mkdir -p "$tmp/conf"
 cat >"$tmp/conf/loa.cfg" <<'CFG'
@@ -80,8 +73,9 @@ grep -q 'broadcasts.duong.sms_to: .*more than max_parts 3' "$tmp/check" &&
 
 "$LOA" -c "$cfg" timeline --json >"$tmp/tl.json" 2>/dev/null || ko "timeline --json"
 if out=$($py - "$tmp/tl.json" 2>&1 <<'PY'
-import json, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+import sys
+from loatest import load
+jobs = load(sys.argv[1])
 bad = []
 sms = {(j["object"], j["recipient"]): j for j in jobs if j["channel"] == "sms"}
 if any(j["kind"] != "broadcast" for j in sms.values()):
@@ -132,8 +126,9 @@ PY
 "$LOA" -c "$cfg" run --once --now "2026-12-10 23:30" >"$tmp/run1" 2>&1 ||
     ko "run --once at 23:30" "$(cat "$tmp/run1")"
 if out=$($py - "$sms" 2>&1 <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+import sys
+from loatest import jsonl
+lines = jsonl(sys.argv[1])
 bad = []
 if len(lines) != 1:
     bad.append("%d SMS sent at 23:30, want 1" % len(lines))
@@ -151,9 +146,10 @@ PY
     ko "run --once at 08:05" "$(cat "$tmp/run2")"
 "$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" || ko "outbox --json"
 if out=$($py - "$sms" "$tmp/ob.json" 2>&1 <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-jobs = {j["id"]: j for j in json.load(open(sys.argv[2], encoding="utf-8"))}
+import sys
+from loatest import by_id, jsonl, load
+lines = jsonl(sys.argv[1])
+jobs = by_id(load(sys.argv[2]))
 bad = []
 got = sorted((jobs[l["id"]]["object"], l["to"]) for l in lines)
 want = sorted([("lu-lut", "+84912345678"), ("tiem-chung", "+84912345678"),
@@ -185,8 +181,9 @@ sed -i 's/priority = "normal"; air = \[ "2026-12-12 09:00" \]/priority = "emerge
 "$LOA" -c "$cfg" run --once --now "2026-12-11 08:06" >"$tmp/run3" 2>&1 ||
     ko "run --once at 08:06" "$(cat "$tmp/run3")"
 "$LOA" -c "$cfg" outbox --json >"$tmp/ob.json" || ko "outbox --json"
-$py -c 'import json, sys
-j = [j for j in json.load(open(sys.argv[1])) if j["object"] == "hop" and j["channel"] == "sms"]
+$py -c 'import sys
+from loatest import jobs
+j = [j for j in jobs(sys.argv[1], "sms") if j["object"] == "hop"]
 sys.exit(0 if len(j) == 1 and j[0]["priority"] == "emergency" and j[0]["due"] == "2026-12-12T09:00:00+07:00" else 1)' "$tmp/ob.json" &&
     ok "an item made an emergency: its SMS takes the priority on reload" ||
     ko "hop's SMS" "$(grep '"hop"' "$tmp/ob.json")"
@@ -216,13 +213,11 @@ CFG
 {
 	echo 'plan = { id = "BL/KH"; issued = "2026-03-01"; title = "Thử"; };'
 	echo 'people = ('
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "  { id = \"p%d\"; name = \"Người %d\"; phone = \"09%08d\"; },\n", i, i, i }'
+	sms_people "$N" more
 	echo '  { id = "truong-thon"; name = "Trưởng thôn"; phone = "0911 000 111"; }'
 	echo ');'
 	echo 'groups = ( { id = "all"; name = "Tất cả"; members = ['
-	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "\"p%d\"%s", i, i < n - 1 ? ", " : "" }'
+	sms_ids "$N"
 	echo ' ]; } );'
 	echo 'tasks = ( { id = "bao-cao"; title = "Báo cáo"; owner = [ "all" ];'
 	echo '  due = "2026-03-03 17:00"; remind = [ "due - 1d at 08:00" ];'
@@ -234,20 +229,18 @@ CFG
 blsms="$tmp/blvar/sms/sms.jsonl"
 "$LOA" -c "$tmp/bl/loa.cfg" run --now "2026-03-02 10:00" >/dev/null 2>"$tmp/blerr" &
 pid=$!
-w=0
 lines() { [ -f "$blsms" ] && wc -l <"$blsms" || echo 0; }
-while [ "$(lines)" -lt 12 ] && [ "$w" -lt 400 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 0.05
-	w=$((w + 1))
-done
+twelve() { [ "$(lines)" -ge 12 ] || ! kill -0 "$pid" 2>/dev/null; }
+poll_until 60 twelve
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
 pid=
 [ "$rc" -eq 0 ] && ok "loa run exits 0 on SIGTERM" || ko "loa run exit $rc" "$(tail -3 "$tmp/blerr")"
 if out=$($py - "$blsms" "$N" 2>&1 <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+import sys
+from loatest import jsonl
+lines = jsonl(sys.argv[1])
 n = int(sys.argv[2])
 bad = []
 to = [l["to"] for l in lines]
@@ -262,8 +255,9 @@ PY
 ); then ok "the emergency's SMS is claimed ahead of a backlog of $N reminders"; else ko "claim order" "$out"; fi
 "$LOA" -c "$tmp/bl/loa.cfg" outbox --json >"$tmp/blob.json" 2>/dev/null
 if out=$($py - "$tmp/blob.json" "$tmp/blvar/loa.db" 2>&1 <<'PY'
-import json, sqlite3, sys
-jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+import sqlite3, sys
+from loatest import load
+jobs = load(sys.argv[1])
 bad = []
 e = [j for j in jobs if j["object"] == "chay-rung"]
 if sorted((j["channel"], j["state"]) for j in e) != [("broadcast", "sent"), ("sms", "sent")]:
@@ -303,23 +297,19 @@ CFG
 } >"$tmp/bc/plan.cfg"
 "$LOA" -c "$tmp/bc/loa.cfg" run --now "2026-03-02 06:15" >/dev/null 2>"$tmp/bcerr" &
 pid=$!
-w=0
-while ! ls "$tmp/bcvar/broadcast/"*.json >/dev/null 2>&1 && [ "$w" -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 0.05
-	w=$((w + 1))
-done
-sleep 0.3
+handed() { ls "$tmp/bcvar/broadcast/"*.json >/dev/null 2>&1 || ! kill -0 "$pid" 2>/dev/null; }
+poll_until 60 handed
 kill -TERM "$pid"
 wait "$pid"
 pid=
 if out=$($py - "$tmp/bcvar/broadcast" 2>&1 <<'PY'
-import glob, json, sys
+import glob, sys
+from loatest import load
 import os
 files = sorted(glob.glob(sys.argv[1] + "/*.json"), key=lambda f: os.stat(f).st_mtime_ns)
-objs = [json.load(open(f, encoding="utf-8"))["object"] for f in files]
+objs = [load(f)["object"] for f in files]
 sys.exit(0 if objs[:1] == ["bao"] and len(objs) < 7 else (print(objs) or 1))
 PY
 ); then ok "an emergency broadcast is handed ahead of the slot's items due before it"; else ko "broadcast claim order" "$out"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -20,18 +20,9 @@
 # AUTH: each message came over TLS, authenticated; the password is in no
 # log line (run -v), no `outbox --json`, no received message and no file
 # loa wrote.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
-trap 'smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
+at_exit smtpd_stop_all
 
 PASSWORD='s3cr3t-Đại-Sơn-pw-7f9q'
 
@@ -52,28 +43,21 @@ check() {
 	    2>"$tmp/$name.outbox.err" || ko "$name: outbox --json"
 	$PY - "$tmp/$name" "$tmp/$name.outbox.json" \
 	    "$LOA_SRC/conf/plans/129-KH-UBND.cfg" "$2" "$tmp/conf/plans" <<'PY'
-import json, os, re, sys
-from email import policy
-from email.parser import BytesParser
+import os, re, sys
 import icalendar, vobject
+from loatest import Checks, by_id, eml, jobs, jsonl, mime_tree
 srv, obx, planf, auth, pdir = sys.argv[1:6]
 # The distribution's files as the test's copy of the plan names them.
 ptext = open(os.path.join(pdir, "129-KH-UBND.cfg"), encoding="utf-8").read()
 files = re.search(r'attachments = \[([^]]*)\]', ptext).group(1)
 files = re.findall(r'"([^"]*)"', files)
-fails = 0
-def check(cond, what):
-    global fails
-    if not cond:
-        fails += 1
-        if fails <= 10:
-            print("FAIL " + what)
-jobs = [j for j in json.load(open(obx)) if j["channel"] == "email"]
-sent = {j["id"]: j for j in jobs if j["state"] == "sent"}
+check = Checks(most=10)
+jobs = jobs(obx, "email")
+sent = by_id(j for j in jobs if j["state"] == "sent")
 check(all(j["state"] in ("sent", "pending", "expired", "held", "skipped")
           for j in jobs), "email states: %r" %
       sorted({j["state"] for j in jobs}))
-log = [json.loads(l) for l in open(os.path.join(srv, "log.jsonl"))]
+log = jsonl(os.path.join(srv, "log.jsonl"))
 # The plan's names by address, read from the plan's own text.
 plan = open(planf, encoding="utf-8").read()
 names = {}
@@ -98,8 +82,7 @@ for jid, e in got.items():
     if j is None:
         continue
     kinds[j["kind"]] = kinds.get(j["kind"], 0) + 1
-    raw = open(os.path.join(srv, "%d.eml" % e["n"]), "rb").read()
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = eml(os.path.join(srv, "%d.eml" % e["n"]))
     check(e["rcpt"] == [j["address"]], "%s: RCPT TO %r, job address %r" %
           (jid, e["rcpt"], j["address"]))
     check(e["mail_from"] == "ubnd@daison.example", "%s: MAIL FROM %r" %
@@ -137,12 +120,10 @@ for jid, e in got.items():
                [(n, len(b)) for n, b in want]))
     if j["kind"] != "invitation":
         continue
-    tree = [(p.get_content_type(), len(list(p.iter_parts()))
-             if p.is_multipart() else 0) for p in msg.walk()]
-    check(tree == [("multipart/mixed", 2), ("multipart/alternative", 3),
-                   ("text/plain", 0), ("text/html", 0),
-                   ("text/calendar", 0), ("application/ics", 0)],
-          "%s: MIME tree %r" % (jid, tree))
+    tree = mime_tree(msg)
+    check(tree == "multipart/mixed(multipart/alternative(text/plain,"
+          "text/html,text/calendar),application/ics)",
+          "%s: MIME tree %s" % (jid, tree))
     for p in msg.walk():
         if p.get_content_type() not in ("text/calendar", "application/ics"):
             continue
@@ -168,8 +149,9 @@ check(len(invited) == kinds.get("invitation", 0),
 check(kinds.get("distribution", 0) == 46 and
       kinds.get("invitation", 0) == 43,
       "kinds at the server: %r" % kinds)
-print("checked %d messages (%r), %d failures" % (len(got), kinds, fails))
-sys.exit(1 if fails else 0)
+print("checked %d messages (%r), %d failures" % (len(got), kinds,
+                                                 check.fails))
+check.done()
 PY
 	[ $? -eq 0 ] && ok "$name: what the server received" ||
 	    ko "$name: what the server received"
@@ -238,6 +220,4 @@ else
 fi
 smtpd_stop tls
 
-sanitizer_check "$tmp"
-echo "smtp: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -19,18 +19,9 @@
 #                              test mail at the server
 #   password_env unset         run refuses to start, naming the gateway
 #                              and the variable
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
-trap 'smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
+at_exit smtpd_stop_all
 cfg="$tmp/conf/loa.cfg"
 
 # setup URL KEYS: a fresh config, outbox and plan for one case.
@@ -69,8 +60,9 @@ run() {
 expect() {
 	"$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" 2>"$tmp/outbox.err"
 	if $PY - "$tmp/outbox.json" "$tmp/srv" "$2" <<'PY'; then
-import json, os, sys
-jobs = [j for j in json.load(open(sys.argv[1])) if j["channel"] == "email"]
+import os, sys
+from loatest import jobs, jsonl
+jobs = jobs(sys.argv[1], "email")
 st = {j["recipient"]: j["state"] for j in jobs}
 err = {j["recipient"]: j["last_error"] or "" for j in jobs}
 att = {j["recipient"]: j["attempts"] for j in jobs}
@@ -79,7 +71,8 @@ def lines(name):
         return open(os.path.join(sys.argv[2], name)).read().splitlines()
     except FileNotFoundError:
         return []
-log = [json.loads(l) for l in lines("log.jsonl")]
+log = jsonl(os.path.join(sys.argv[2], "log.jsonl")) \
+    if os.path.exists(os.path.join(sys.argv[2], "log.jsonl")) else []
 mails = lines("mail.log")
 mids = [e["mid"] for e in log]
 ok = eval(sys.argv[3])
@@ -197,13 +190,11 @@ rc=$?
     ok "send-test: exit 0, the server's reply printed" ||
     ko "send-test: exit $rc" "$(cat "$tmp/st.out" "$tmp/st.err")"
 $PY - "$tmp/srv" <<'PY' && ok "send-test: the test mail at the server" ||
-import json, os, sys
-from email import policy
-from email.parser import BytesParser
+import os, sys
+from loatest import eml, jsonl
 d = sys.argv[1]
-log = [json.loads(l) for l in open(os.path.join(d, "log.jsonl"))]
-m = BytesParser(policy=policy.default).parsebytes(
-    open(os.path.join(d, "%d.eml" % log[-1]["n"]), "rb").read())
+log = jsonl(os.path.join(d, "log.jsonl"))
+m = eml(os.path.join(d, "%d.eml" % log[-1]["n"]))
 ok = (len(log) == 1 and log[0]["rcpt"] == ["an@daison.example"] and
       log[0]["auth"] and log[0]["tls"] and
       m["Subject"] == "Thư thử của loa" and
@@ -232,12 +223,16 @@ smtpd_stop srv
 setup "smtp://localhost:$port" "tls = \"require\"; user = \"loa\";
     password_env = \"LOA_TEST_SMTP_PW_UNSET\"; ca_file = \"$tmp/cert.pem\";"
 unset LOA_TEST_SMTP_PW_UNSET
-: >"$tmp/run.err"
-run "2026-03-02 09:00"
-rc=$?
-[ "$rc" -ne 0 ] && grep -q 'gateway mail: password_env: the environment variable LOA_TEST_SMTP_PW_UNSET is not set' "$tmp/run.err" &&
-    ok "password_env unset: run refuses, naming the gateway and the variable" ||
-    ko "password_env unset: exit $rc" "$(cat "$tmp/run.err")"
+# refuses WHAT PATTERN: run fails, PATTERN in what it says.
+refuses() {
+	: >"$tmp/run.err"
+	run "2026-03-02 09:00"
+	rc=$?
+	[ "$rc" -ne 0 ] && grep -q "$2" "$tmp/run.err" && ok "$1" ||
+	    ko "$1: exit $rc" "$(cat "$tmp/run.err")"
+}
+refuses "password_env unset: run refuses, naming the gateway and the variable" \
+    'gateway mail: password_env: the environment variable LOA_TEST_SMTP_PW_UNSET is not set'
 "$LOA" -c "$cfg" send-test --channel email --to an@daison.example \
     >/dev/null 2>"$tmp/st.err"
 rc=$?
@@ -246,13 +241,7 @@ rc=$?
     ko "password_env unset: send-test exit $rc" "$(cat "$tmp/st.err")"
 setup "smtp://localhost:$port" "user = \"loa\";
     password_file = \"$tmp/no-such-file\";"
-: >"$tmp/run.err"
-run "2026-03-02 09:00"
-rc=$?
-[ "$rc" -ne 0 ] && grep -q "gateway mail: password_file: .*no-such-file" "$tmp/run.err" &&
-    ok "password_file missing: run refuses, naming the gateway and the file" ||
-    ko "password_file missing: exit $rc" "$(cat "$tmp/run.err")"
+refuses "password_file missing: run refuses, naming the gateway and the file" \
+    "gateway mail: password_file: .*no-such-file"
 
-sanitizer_check "$tmp"
-echo "smtp_fail: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

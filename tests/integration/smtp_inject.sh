@@ -11,18 +11,9 @@
 # the message and of each MIME part (names, in order) must be the same in
 # both; the server must get one message per job, for its one recipient;
 # no field named Bcc, X-Injected, X-Loc or Reply-To anywhere.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
-trap 'smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
+at_exit smtpd_stop_all
 
 port=$(free_port)
 smtpd_start srv --port "$port" --out "$tmp/srv" ||
@@ -81,18 +72,13 @@ for p in clean evil; do
 done
 
 $PY - "$tmp" <<'PY'
-import json, os, sys
-from email import policy
-from email.parser import BytesParser
+import os, sys
+from loatest import Checks, by_id, eml_bytes, jobs, jsonl
 d = sys.argv[1]
-log = [json.loads(l) for l in open(os.path.join(d, "srv", "log.jsonl"))]
-fails = 0
-def check(cond, what):
-    global fails
-    print(("ok " if cond else "FAIL ") + what)
-    fails += 0 if cond else 1
+log = jsonl(os.path.join(d, "srv", "log.jsonl"))
+check = Checks(say_ok=True)
 def shape(raw):
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = eml_bytes(raw)
     return [tuple(k.lower() for k in p.keys()) for p in msg.walk()], msg
 def to_ok(msg, who):
     try:
@@ -103,8 +89,8 @@ def to_ok(msg, who):
     return len(a) == 1 and a[0].addr_spec == who + "@daison.example"
 by = {}
 for p in ("clean", "evil"):
-    jobs = json.load(open(os.path.join(d, p + ".json")))
-    ids = {j["id"]: j for j in jobs}
+    js = jobs(os.path.join(d, p + ".json"))
+    ids = by_id(js)
     # The same ids in both plans: each run's messages are its own lines.
     first = int(open(os.path.join(d, p + ".first")).read())
     last = int(open(os.path.join(d, "evil.first")).read()) \
@@ -112,10 +98,10 @@ for p in ("clean", "evil"):
     got = log[first:last]
     check(all(e["mid"].strip("<>").split("@")[0] in ids for e in got),
           "%s: the server's Message-IDs are the jobs'" % p)
-    check(len(got) == len(jobs) == 4 and
-          all(j["state"] == "sent" for j in jobs),
+    check(len(got) == len(js) == 4 and
+          all(j["state"] == "sent" for j in js),
           "%s: 4 jobs sent, 4 messages at the server (%d, %r)" %
-          (p, len(got), [j["state"] for j in jobs]))
+          (p, len(got), [j["state"] for j in js]))
     for e in got:
         j = ids[e["mid"].strip("<>").split("@")[0]]
         check(e["rcpt"] == [j["address"]] and
@@ -140,7 +126,7 @@ for (p, kind, who), (fields, msg, raw) in sorted(by.items()):
           "%s to %s: no injected field in the raw bytes" % (kind, who))
     check(to_ok(msg, who),
           "%s to %s: To holds its one address" % (kind, who))
-sys.exit(1 if fails else 0)
+check.done()
 PY
 [ $? -eq 0 ] && ok "the evil plan's mails are shaped as the clean one's" ||
     ko "the evil plan's mails are shaped as the clean one's"
@@ -151,6 +137,4 @@ n=$(wc -l <"$tmp/srv/log.jsonl")
     ok "no MAIL FROM of the plan's text at the server" ||
     ko "a MAIL FROM of the plan's text" "$(cat "$tmp/srv/mail.log")"
 
-sanitizer_check "$tmp"
-echo "smtp_inject: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -16,19 +16,11 @@
 #   the mails were sent, once each, over 4 connections at most;
 #   run records the answers as they come (it is not woken by anything
 #   else), and exits 0 on a SIGTERM after.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-. "$LOA_SRC/tests/tools/smtpd.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/smtpd.sh"
+. "$TOOLS/smsplan.sh"
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; smtpd_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; smtpd_stop_all'
 SLOW=4
 NMAIL=4
 NSMS=6
@@ -60,13 +52,10 @@ PLAN
 {
 	echo 'plan = { id = "TIN/KH"; issued = "2026-03-02"; title = "Tin"; };'
 	echo 'people = ('
-	awk -v n="$NSMS" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "  { id = \"p%d\"; name = \"Người %d\"; phone = \"09%08d\"; }%s\n",
-	    i, i, i, i < n - 1 ? "," : "" }'
+	sms_people "$NSMS"
 	echo ');'
 	printf 'distribution = { at = "plan.issued at 09:01"; to = ['
-	awk -v n="$NSMS" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "\"p%d\"%s", i, i < n - 1 ? ", " : "" }'
+	sms_ids "$NSMS"
 	echo ' ]; channels = [ "sms" ]; };'
 } >"$tmp/conf/sms.cfg"
 sms="$tmp/var/sms/sms.jsonl"
@@ -83,52 +72,48 @@ sent() { "$LOA" -c "$cfg" outbox --state sent 2>/dev/null | grep -c distribution
 pid=$!
 # Until run recorded every job sent (at most 20 s): the answers wake the
 # engine, which then records them.
-w=0
-while [ "$(sent)" -lt $((NMAIL + NSMS)) ] && [ "$w" -lt 200 ] &&
-    kill -0 "$pid" 2>/dev/null; do
-	sleep 0.1
-	w=$((w + 1))
-done
+all_sent() { [ "$(sent)" -ge $((NMAIL + NSMS)) ] || ! kill -0 "$pid" 2>/dev/null; }
+poll_until 120 all_sent
 [ "$(sent)" -eq $((NMAIL + NSMS)) ] &&
     ok "run recorded the answers as they came, before any SIGTERM" ||
     ko "run recorded the answers as they came, before any SIGTERM" \
 	"$(sent) sent of $((NMAIL + NSMS))"
-kill -TERM "$pid" 2>/dev/null
-if wait "$pid"; then
-	ok "run exits 0 on SIGTERM"
-else
-	ko "run exits 0 on SIGTERM" "$(tail -5 "$tmp/err")"
-fi
-pid=
+# stop WHAT ERR: SIGTERM to run, which exits 0 (else ERR's end).
+stop() {
+	kill -TERM "$pid" 2>/dev/null
+	if wait "$pid"; then
+		ok "$1"
+	else
+		ko "$1" "$(tail -5 "$2")"
+	fi
+	pid=
+}
+stop "run exits 0 on SIGTERM" "$tmp/err"
 "$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" 2>>"$tmp/err" ||
     ko "outbox --json"
 smtpd_stop srv
 
 $PY - "$tmp/outbox.json" "$tmp/srv/log.jsonl" "$sms" "$NMAIL" "$NSMS" <<'PY'
-import json, os, sys
+import os, sys
 from datetime import datetime
+from loatest import Checks, jobs, jsonl
 obx, log, sms, nmail, nsms = sys.argv[1], sys.argv[2], sys.argv[3], \
     int(sys.argv[4]), int(sys.argv[5])
-fails = 0
-def check(cond, what):
-    global fails
-    print(("ok " if cond else "FAIL ") + what)
-    fails += 0 if cond else 1
-jobs = json.load(open(obx))
-mails = [j for j in jobs if j["channel"] == "email"]
-texts = [j for j in jobs if j["channel"] == "sms"]
+check = Checks(say_ok=True)
+mails = jobs(obx, "email")
+texts = jobs(obx, "sms")
 check(len(mails) == nmail and all(j["state"] == "sent" for j in mails),
       "the %d mails sent: %r" % (nmail, [j["state"] for j in mails]))
 check(len(texts) == nsms and all(j["state"] == "sent" for j in texts),
       "the %d SMS sent: %r" % (nsms, [j["state"] for j in texts]))
 at = lambda j: datetime.fromisoformat(j["sent_at"])
-if fails == 0:
+if check.fails == 0:
     last_sms = max(at(j) for j in texts)
     first_mail = min(at(j) for j in mails)
     check(last_sms < first_mail,
           "every SMS sent before any mail's answer: last SMS %s, first "
           "mail %s" % (last_sms.time(), first_mail.time()))
-srv = [json.loads(l) for l in open(log)]
+srv = jsonl(log)
 check(len(srv) == nmail and
       len({e["mid"] for e in srv}) == nmail,
       "the server got %d messages, %d Message-IDs" %
@@ -149,7 +134,7 @@ if srv:
           (len(peers), len(srv)))
 lines = open(sms).read().splitlines() if os.path.exists(sms) else []
 check(len(lines) == nsms, "sms.jsonl has %d lines" % len(lines))
-sys.exit(1 if fails else 0)
+check.done()
 PY
 [ $? -eq 0 ] && ok "the slow server blocked nothing" ||
     ko "the slow server blocked nothing"
@@ -163,20 +148,10 @@ smtpd_start srv2 --port "$port" --out "$tmp/srv" --slow 25 ||
     ko "aiosmtpd did not start" "$(cat "$tmp/srv2.log")"
 "$LOA" -c "$cfg" run --now "2026-03-02 09:00:59" >/dev/null 2>"$tmp/err2" &
 pid=$!
-mails() { cat "$tmp/srv/mail.log" 2>/dev/null | wc -l; }
-w=0
-while [ "$(mails)" -lt "$NMAIL" ] && [ "$w" -lt 100 ]; do
-	sleep 0.1
-	w=$((w + 1))
-done
-sleep 0.5
-kill -TERM "$pid" 2>/dev/null
-if wait "$pid"; then
-	ok "run exits 0 on SIGTERM with the replies held"
-else
-	ko "run exits 0 on SIGTERM with the replies held" "$(tail -5 "$tmp/err2")"
-fi
-pid=
+# Until the server holds every message, its reply held.
+held() { [ "$(cat "$tmp/srv/data.log" 2>/dev/null | wc -l)" -ge "$NMAIL" ]; }
+poll_until 60 held || ko "the server got the $NMAIL messages" "$(cat "$tmp/srv/data.log")"
+stop "run exits 0 on SIGTERM with the replies held" "$tmp/err2"
 grep -q "$NMAIL sends unanswered at the stop; requeued" "$tmp/err2" &&
     ok "the held mails requeued" || ko "the held mails requeued" "$(cat "$tmp/err2")"
 grep -q "left to end with the process" "$tmp/err2" &&
@@ -187,6 +162,4 @@ n=$("$LOA" -c "$cfg" outbox --state pending 2>>"$tmp/err" | grep -c '@')
     ko "the $NMAIL mails pending" "$n"
 smtpd_stop srv2
 
-sanitizer_check "$tmp"
-echo "smtp_noblock: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

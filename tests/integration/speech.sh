@@ -17,17 +17,7 @@
 #     WAV; three loa filling a cold cache at once leave it whole;
 #   - a bad voice, chime or rate: `check` exits 1 with FILE:LINE.
 # Needs LOA and LOA_SRC.
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "$LOA_SRC/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+. "$LOA_SRC/tests/tools/prologue.sh"
 
 # --- the seed config, simulated with speech -------------------------------
 cp -R "$LOA_SRC/conf" "$tmp/conf"
@@ -52,8 +42,8 @@ nwav=0
 for j in "$tmp/sim1/broadcast/"*.json; do
 	[ -f "$j" ] || { ko "no broadcast in the spool"; break; }
 	id=$(basename "$j" .json)
-	audio=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["audio"])' "$j")
-	dur=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["duration_s"])' "$j")
+	audio=$($PY -c 'from loatest import load, arg; print(load(arg(1))["audio"])' "$j")
+	dur=$($PY -c 'from loatest import load, arg; print(load(arg(1))["duration_s"])' "$j")
 	w="$tmp/sim1/broadcast/$audio"
 	if [ "$audio" != "$id.wav" ] || [ ! -s "$w" ]; then
 		ko "$id: audio is $audio, beside it"
@@ -74,8 +64,9 @@ sys.exit(0 if real > 1 and abs(real - dur) <= 0.05 * real else 1)
 PY
 	for f in ob tl; do
 		$PY - "$tmp/$f.json" "$id" "$real" <<'PY' ||
-import json, math, sys
-jobs = {j["id"]: j for j in json.load(open(sys.argv[1]))}
+import math, sys
+from loatest import by_id, load
+jobs = by_id(load(sys.argv[1]))
 j = jobs.get(sys.argv[2])
 sys.exit(0 if j and j["duration_s"] == math.ceil(float(sys.argv[3])) else 1)
 PY
@@ -90,11 +81,12 @@ done
 # running order (planned), each entry its WAV with soxi's length (rounded)
 # and its title; every broadcast with a slot in exactly one of them.
 if $PY - "$tmp/sim1/broadcast" <<'PY' >"$tmp/m3u.err" 2>&1
-import glob, json, os, re, subprocess, sys
+import glob, os, re, subprocess, sys
+from loatest import load
 d = sys.argv[1]
 recs = {}
 for f in glob.glob(os.path.join(d, "*.json")):
-    r = json.load(open(f, encoding="utf-8"))
+    r = load(f)
     recs[r["id"]] = r
 seen = set()
 lists = sorted(glob.glob(os.path.join(d, "*.m3u")))
@@ -207,9 +199,10 @@ done
 $PY - "$tmp/pl/off.json" "$tmp/pl/on.json" <<'PY' &&
 import json, sys
 from datetime import datetime, timedelta
-def load(f):
-    return {j["object"]: j for j in json.load(open(f)) if j["kind"] == "broadcast"}
-off, on = load(sys.argv[1]), load(sys.argv[2])
+from loatest import jobs
+def airings(f):
+    return {j["object"]: j for j in jobs(f) if j["kind"] == "broadcast"}
+off, on = airings(sys.argv[1]), airings(sys.argv[2])
 t = lambda j: datetime.fromisoformat(j["due"])
 ok = all(off[o]["slot"] == "Sáng" for o in "abc")
 ok = ok and on["a"]["slot"] == "Sáng" and on["b"]["slot"] == "Sáng"
@@ -228,11 +221,12 @@ PY
 # --- a changed text, the chime and the opening line (the small plan) ------
 # Seconds, samples and duration_s of each object's WAV in a spool.
 cat >"$tmp/wavs.py" <<'PY'
-import glob, json, os, wave
+import glob, os, wave
+from loatest import load
 def wavs(d):
     out = {}
     for j in glob.glob(os.path.join(d, "*.json")):
-        r = json.load(open(j))
+        r = load(j)
         w = wave.open(os.path.join(d, r["audio"]))
         out[r["object"]] = (w.getnframes() / w.getframerate(),
                             w.readframes(w.getnframes()), r["duration_s"])
@@ -246,7 +240,7 @@ sed 's/Xin cảm ơn bà con\./Xin cảm ơn bà con đã lắng nghe thông bá
 grep -q 'speech: 1 synthesised, 2 from the cache' "$tmp/err" &&
     ok "a changed text is synthesised again, alone" ||
     ko "changed text" "$(grep speech "$tmp/err")"
-PYTHONPATH="$tmp" $PY - "$tmp/pa/broadcast" "$tmp/pb/broadcast" <<'PY' &&
+PYTHONPATH="$tmp:$PYTHONPATH" $PY - "$tmp/pa/broadcast" "$tmp/pb/broadcast" <<'PY' &&
 import sys
 from wavs import wavs
 a, b = wavs(sys.argv[1]), wavs(sys.argv[2])
@@ -264,8 +258,9 @@ PY
 "$LOA" -c "$tmp/pl/on.cfg" broadcast list --json --now "2026-03-01 10:00" \
     >"$tmp/bl.json" 2>"$tmp/err" || ko "broadcast list" "$(cat "$tmp/err")"
 $PY - "$tmp/bl.json" <<'PY' &&
-import json, sys
-d = {(i["plan"], i["id"]): i["airings"][0]["duration_s"] for i in json.load(open(sys.argv[1]))}
+import sys
+from loatest import load
+d = {(i["plan"], i["id"]): i["airings"][0]["duration_s"] for i in load(sys.argv[1])}
 a, h = d[("7/TB", "a")], d[("ad-hoc", "tin-1")]
 # words_per_minute = 1000 would make it a few seconds
 sys.exit(0 if a == h and h > 15 else 1)
@@ -279,7 +274,7 @@ sed 's|rate = 130;|rate = 130; chime = "chime.wav"; opening = "Đây là Đài T
     "$tmp/pl/on.cfg" >"$tmp/pl/chime.cfg"
 "$LOA" -c "$tmp/pl/chime.cfg" simulate --out "$tmp/pc" >/dev/null \
     2>"$tmp/err" || ko "simulate with a chime" "$(cat "$tmp/err")"
-PYTHONPATH="$tmp" $PY - "$tmp/pb/broadcast" "$tmp/pc/broadcast" "$tmp/pl/chime.wav" <<'PY' &&
+PYTHONPATH="$tmp:$PYTHONPATH" $PY - "$tmp/pb/broadcast" "$tmp/pc/broadcast" "$tmp/pl/chime.wav" <<'PY' &&
 import sys, wave
 from wavs import wavs
 c = wave.open(sys.argv[3])
@@ -331,6 +326,4 @@ sed 's|tts = {.*};|tts = { voice = "vi-vn-x-south+f3"; rate = 450; };|' "$tmp/pl
     ok "check: a southern voice with a variant, rate 450" ||
     ko "check: good voice" "$(cat "$tmp/err")"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,17 +7,8 @@
 # announcer would. Then `loa check` names the file and line of a bad say
 # entry, and a good table passes.
 # Needs LOA (the binary) and LOA_SRC (the source tree).
-set -u
-: "${LOA:?}" "${LOA_SRC:?}"
+. "$LOA_SRC/tests/tools/prologue.sh"
 case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1: ${2:-}"; }
 
 cp -r "$LOA_SRC/conf" "$tmp/conf"
 # The say table: "gác" as a southern station says it, and the commune.
@@ -27,7 +18,7 @@ sed 's|^  gap = .*|&\n  say = { "gác" = "tầng"; "ĐS" : "Đại Sơn"; }; # "
     "$LOA_SRC/conf/loa.cfg" >"$tmp/conf/loa.cfg"
 grep -q 'say = ' "$tmp/conf/loa.cfg" || ko "say" "not added to the config"
 # One more item, with what a notice of the commune holds.
-/usr/bin/python3 - "$tmp/conf/plans/129-KH-UBND.cfg" <<'PY'
+$PY - "$tmp/conf/plans/129-KH-UBND.cfg" <<'PY'
 import sys
 p = sys.argv[1]
 s = open(p, encoding="utf-8").read()
@@ -52,8 +43,9 @@ fi
 "$LOA" -c "$tmp/conf/loa.cfg" simulate --out "$tmp/sim" >/dev/null 2>"$tmp/err" ||
     ko "simulate" "$(cat "$tmp/err")"
 
-/usr/bin/python3 - "$tmp/sim/broadcast" >"$tmp/py" 2>&1 <<'PY'
-import glob, json, re, sys
+$PY - "$tmp/sim/broadcast" >"$tmp/py" 2>&1 <<'PY'
+import glob, re, sys
+from loatest import load
 want_nuoc = ("Kính thưa bà con! Ủy ban nhân dân xã Đại Sơn thông báo: từ tám giờ "
     "ba mươi phút thứ hai, ngày hai mươi hai tháng mười hai năm hai nghìn "
     "không trăm hai mươi lăm, giá nước tăng hai phẩy năm phần trăm, mỗi hộ "
@@ -63,7 +55,7 @@ want_nuoc = ("Kính thưa bà con! Ủy ban nhân dân xã Đại Sơn thông b�
 files = sorted(glob.glob(sys.argv[1] + "/*.json"))
 objs = set()
 for f in files:
-    j = json.load(open(f, encoding="utf-8"))
+    j = load(f)
     t, s = j["text"], j["spoken"]
     objs.add(j["object"])
     name = j["object"] + " " + f.rsplit("/", 1)[1]
@@ -121,6 +113,4 @@ else
 	ko "check: bad say" "rc $rc: $(cat "$tmp/err")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -14,18 +14,9 @@
 #  - A FIFO or a folder named *.json in the spool is skipped, not waited on.
 #  - A rename that fails in the middle of a set (LOA_FAULT) leaves no
 #    ID.json: the set is cut before its record, and sent whole later.
-set -u
-: "${LOA:?}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
+. "$LOA_SRC/tests/tools/prologue.sh"
 WPID=
-trap '[ -n "$WPID" ] && kill "$WPID" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+at_exit '[ -n "$WPID" ] && kill "$WPID" 2>/dev/null'
 
 # The simulated plan: four items a slot (two slots a day, three days), two
 # emergencies, titles with a comma and a line break.
@@ -56,19 +47,19 @@ broadcast = { slots = ( { name = "Sáng sớm"; start = "06:00"; end = "06:30"; 
 CFG
 
 $PY "$LOA_SRC/tests/tools/spoolwatch.py" "$tmp/sim/broadcast" "$tmp/stop" \
-    "$tmp/watch.json" &
+    "$tmp/watch.json" "$tmp/watching" &
 WPID=$!
-sleep 0.2
+poll_until 60 test -f "$tmp/watching" || ko "the watcher did not start"
 "$LOA" -c "$tmp/loa.cfg" simulate --out "$tmp/sim" >"$tmp/sim.out" 2>"$tmp/sim.err" ||
     ko "simulate" "$(cat "$tmp/sim.err")"
-sleep 0.1
+# The watcher polls once more when it sees the stop file, then reports.
 touch "$tmp/stop"
 wait "$WPID"
 WPID=
 "$LOA" -c "$tmp/loa.cfg" outbox --store "$tmp/sim/loa.db" --json >"$tmp/outbox.json"
 if $PY - "$tmp/watch.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
+from loatest import load, arg
+r = load(arg(1))
 assert not r["problems"], r["problems"]
 assert r["polls"] > 20 and len(r["seen"]) >= 5, (r["polls"], r["seen"])
 PY
@@ -77,9 +68,10 @@ else ko "the watcher saw" "$(head -c 2000 "$tmp/watch.json")"
 fi
 
 if $PY - "$tmp/outbox.json" "$tmp/sim/broadcast" <<'PY'
-import json, os, sys
-jobs, d = json.load(open(sys.argv[1])), sys.argv[2]
-bc = [j for j in jobs if j["channel"] == "broadcast"]
+import os, sys
+from loatest import jobs, load
+d = sys.argv[2]
+bc = jobs(sys.argv[1], "broadcast")
 assert len(bc) == 26 and all(j["state"] == "sent" for j in bc), bc
 slots = {"Sáng sớm": "sang-som", "Chiều": "chieu"}
 want = {}
@@ -94,7 +86,7 @@ for name, js in want.items():
     lines = open(os.path.join(d, name), encoding="utf-8").read().split("\n")
     exp = ["#EXTM3U"]
     for j in js:
-        rec = json.load(open(os.path.join(d, j["id"] + ".json")))
+        rec = load(os.path.join(d, j["id"] + ".json"))
         assert rec["title"].startswith("Tin số") and "\n" in rec["title"], rec
         exp.append("#EXTINF:%d,%s" % (round(rec["duration_s"]),
                                       rec["title"].replace("\n", " ")))
@@ -102,7 +94,7 @@ for name, js in want.items():
     exp.append("")
     assert lines == exp, (name, lines, exp)
     # the high item of each slot went first
-    assert json.load(open(os.path.join(d, js[0]["id"] + ".json")))["priority"] == "high"
+    assert load(os.path.join(d, js[0]["id"] + ".json"))["priority"] == "high"
 emerg = [j["id"] for j in bc if j["priority"] == "emergency"]
 for n in m3us:
     t = open(os.path.join(d, n)).read()
@@ -130,8 +122,8 @@ channels = { broadcast = "dai"; };
 CFG
 "$LOA" -c "$tmp/run/loa.cfg" timeline --json >"$tmp/run/timeline.json"
 $PY -c '
-import json, sys
-for j in sorted(json.load(open(sys.argv[1])), key=lambda j: j["due"]):
+from loatest import jobs, arg
+for j in sorted(jobs(arg(1)), key=lambda j: j["due"]):
     if j["slot"]: print(j["due"], j["id"])
 ' "$tmp/run/timeline.json" >"$tmp/run/dues"
 good=1
@@ -197,6 +189,4 @@ else
 	ko "a failed rename mid-set" "$n1 $n2 $(ls -a "$tmp/fault/spool")"
 fi
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -5,17 +5,8 @@
 # with exit 3, naming it, and left byte for byte as it was; an outbox made
 # before the mark is taken and marked; a store folder loa may not enter
 # says "Permission denied".
-set -u
-: "${LOA:?}"
-tmp=$(mktemp -d)
-. "${LOA_SRC:?}/tests/tools/sanitizer.sh"
-sanitizer_logs "$tmp"
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
-py=/usr/bin/python3
+. "$LOA_SRC/tests/tools/prologue.sh"
+py=$PY
 
 mkdir -p "$tmp/conf" "$tmp/var"
 cat >"$tmp/conf/loa.cfg" <<'CFG'
@@ -86,25 +77,25 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	as=
 fi
-$as "$LOA" -c "$cfg" run --once --now "2026-03-02 10:00" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
-    ! grep -q "not a folder loa can use" "$tmp/err"; then
-	ok "a folder denied says so: $(cat "$tmp/err")"
-else
-	ko "denied folder: exit $rc: $(cat "$tmp/err")"
-fi
+# denied WHAT NEVER ARGS...: loa ARGS exits 3 saying "Permission
+# denied", never NEVER.
+denied() {
+	what=$1
+	never=$2
+	shift 2
+	$as "$LOA" -c "$cfg" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
+	    ! grep -q "$never" "$tmp/err"; then
+		ok "$what says so: $(cat "$tmp/err")"
+	else
+		ko "$what: exit $rc: $(cat "$tmp/err")"
+	fi
+}
+denied "a folder denied" "not a folder loa can use" \
+    run --once --now "2026-03-02 10:00"
 # loa outbox there: the outbox may exist; never "nothing to list".
-$as "$LOA" -c "$cfg" outbox >"$tmp/out" 2>"$tmp/err"
-rc=$?
-if [ "$rc" -eq 3 ] && grep -q "Permission denied" "$tmp/err" &&
-    ! grep -q "nothing to list" "$tmp/err"; then
-	ok "outbox on a denied folder says so: $(cat "$tmp/err")"
-else
-	ko "outbox on a denied folder: exit $rc: $(cat "$tmp/err")"
-fi
+denied "outbox on a denied folder" "nothing to list" outbox
 chmod 0700 "$tmp/var"
 
-sanitizer_check "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

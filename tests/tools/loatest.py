@@ -78,6 +78,89 @@ def prop(ics, name):
     return out
 
 
+def eml_compat(data):
+    """A message from bytes under the compat32 policy: raw header values,
+    for named() (RFC 2047 as written, where policy.default keeps the
+    space between two encoded words of a display name)."""
+    return BytesParser(policy=policy.compat32).parsebytes(data)
+
+
+def named(old, header):
+    """[(display name decoded, address)] of HEADER of a compat32 message."""
+    from email.header import decode_header, make_header
+    from email.utils import getaddresses
+    return [(str(make_header(decode_header(n))), a)
+            for n, a in getaddresses([str(v) for v in old.get_all(header) or []])]
+
+
+def defects(msg):
+    """Every parser defect of a message and its parts."""
+    return [x for p in msg.walk() for x in p.defects]
+
+
+def mime_tree(p):
+    """A part's MIME tree as text: multipart/mixed(text/plain,...)."""
+    t = p.get_content_type()
+    if p.is_multipart():
+        t += "(" + ",".join(mime_tree(c) for c in p.iter_parts()) + ")"
+    return t
+
+
+def parts_by_type(msg):
+    """The parts of a message by content type, in order."""
+    out = {}
+    for p in msg.walk():
+        out.setdefault(p.get_content_type(), []).append(p)
+    return out
+
+
+def html_read(html):
+    """An HTML text read: .tags (start tags in order), .attrs (their
+    attribute names), .text (the text, joined)."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.attrs, self.texts = [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.attrs += [a for a, _ in attrs]
+
+        def handle_data(self, data):
+            self.texts.append(data)
+
+    r = Reader()
+    r.feed(html)
+    r.close()
+    r.text = "".join(r.texts)
+    return r
+
+
+class Checks:
+    """The verdicts of one heredoc: check(cond, what) prints FAIL what
+    (and ok what too when say_ok; only the first `most` failures when
+    most is given) and returns cond; done() exits 1 when any failed."""
+
+    def __init__(self, say_ok=False, most=None):
+        self.fails = 0
+        self.say_ok = say_ok
+        self.most = most
+
+    def __call__(self, cond, what):
+        if not cond:
+            self.fails += 1
+            if self.most is None or self.fails <= self.most:
+                print("FAIL " + what)
+        elif self.say_ok:
+            print("ok " + what)
+        return cond
+
+    def done(self):
+        sys.exit(1 if self.fails else 0)
+
+
 def arg(i):
     """sys.argv[i], for the heredoc scripts."""
     return sys.argv[i]
@@ -151,7 +234,8 @@ def _main(argv):
 
 __all__ = ["load", "jobs", "by_id", "jsonl", "eml", "eml_bytes",
            "ics_parts", "unfold", "prop", "arg", "email", "lines",
-           "kill_after", "alive"]
+           "kill_after", "alive", "eml_compat", "named", "defects",
+           "mime_tree", "parts_by_type", "html_read", "Checks"]
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@
 #                          "t_in" (the message received), "t_out" (the
 #                          reply sent), the times of time.time()}
 #                          (no --out: a no-op handler, for the benchmark);
-#                          and each MAIL FROM in DIR/mail.log
+#                          and each MAIL FROM in DIR/mail.log; each
+#                          message's end, as it comes (before a --slow
+#                          reply), a line in DIR/data.log
 import argparse
 import asyncio
 import json
@@ -78,6 +80,9 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         t_in = time.time()
+        if opt.out:
+            with open(os.path.join(opt.out, "data.log"), "a") as f:
+                f.write("%s\n" % message_id(envelope.content))
         if opt.slow:
             await asyncio.sleep(opt.slow)
         if not opt.out:

@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """spoolwatch.py: a playout watcher for spool.sh.
 
-    spoolwatch.py DIR STOPFILE REPORT
+    spoolwatch.py DIR STOPFILE REPORT [READYFILE]
 
-Polls DIR every millisecond until STOPFILE exists, as playout software
+Polls DIR every millisecond until STOPFILE exists (then once more, so the
+last state is seen), as playout software
 watching a spool would, and checks what it sees each time: every *.json
 parses and its set is there (ID.txt unless a CAP Cancel, the WAV its
 "audio" names, ID.cap.xml when it says it has a CAP alert, or for an
 emergency); every *.m3u is a whole extended M3U (#EXTM3U, then
 #EXTINF:SECONDS,TITLE and a file name per entry, a newline at the end)
 whose files are there. Writes REPORT (JSON): polls, files seen, problems.
+READYFILE, when given, is made after the first poll: the watcher watches.
 """
 import json
 import os
@@ -18,6 +20,7 @@ import sys
 import time
 
 d, stop, report = sys.argv[1:4]
+ready = sys.argv[4] if len(sys.argv) > 4 else None
 polls, seen, bad = 0, set(), []
 extinf = re.compile(r"#EXTINF:(\d+),([^\r\n]*)")
 
@@ -71,7 +74,8 @@ def check_m3u(name):
             problem("%s lists %s, which is not there" % (name, body[k + 1]))
 
 
-while not os.path.exists(stop):
+while True:
+    last = os.path.exists(stop)
     polls += 1
     try:
         names = set(os.listdir(d))
@@ -84,6 +88,10 @@ while not os.path.exists(stop):
         elif n.endswith(".m3u"):
             seen.add(n)
             check_m3u(n)
+    if ready is not None and polls == 1:
+        open(ready, "w").close()
+    if last:
+        break
     time.sleep(0.001)
 
 json.dump({"polls": polls, "seen": sorted(seen), "problems": bad},
