@@ -18,6 +18,7 @@
  * The secret lives in memory only; every answer text has it (and a user
  * taken from the environment) blotted out before it leaves this file.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -713,6 +714,55 @@ controller_body(CURL *h, const struct gw_msg *m)
 	return mm;
 }
 
+/* Set up x's handle for its request as template t has it. */
+static void
+hx_setopts(const struct hgw *g, const struct http_tmpl *t, struct hx *x)
+{
+	CURL *h = x->h;
+
+	assert(h != NULL && x->url != NULL);
+	curl_easy_setopt(h, CURLOPT_URL, x->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, g->timeout);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->err);
+	if (g->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (x->mime != NULL) {
+		curl_easy_setopt(h, CURLOPT_MIMEPOST, x->mime);
+		if (strcmp(t->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
+	} else if (strcmp(t->method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else {
+		if (strcmp(t->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		    x->body != NULL ? x->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+		    (long)(x->body != NULL ? strlen(x->body) : 0));
+	}
+	if (t->auth == HA_BASIC) {
+		int token = g->user == NULL || *g->user == '\0';
+
+		/* A token and no user (SpeedSMS): TOKEN:x. */
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME,
+		    token ? g->secret : g->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, token ? "x" : g->secret);
+	}
+}
+
 static enum gw_result
 http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 {
@@ -725,6 +775,8 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	char			err[256];
 	size_t			i;
 
+	/* Made by http_init, with its template (gw.h, gwhttp.h). */
+	assert(t != NULL && m->id != NULL && m->channel != NULL);
 	memset(&v, 0, sizeof(v));
 	v.g = g;
 	v.m = m;
@@ -807,46 +859,7 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	buf_free(&v.tmp);
 	buf_free(&nat);
 
-	curl_easy_setopt(h, CURLOPT_URL, x->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, g->timeout);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->err);
-	if (g->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (x->mime != NULL) {
-		curl_easy_setopt(h, CURLOPT_MIMEPOST, x->mime);
-		if (strcmp(t->method, "POST") != 0)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
-	} else if (strcmp(t->method, "GET") == 0)
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	else {
-		if (strcmp(t->method, "POST") != 0)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-		    x->body != NULL ? x->body : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
-		    (long)(x->body != NULL ? strlen(x->body) : 0));
-	}
-	if (t->auth == HA_BASIC) {
-		int token = g->user == NULL || *g->user == '\0';
-
-		/* A token and no user (SpeedSMS): TOKEN:x. */
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME,
-		    token ? g->secret : g->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, token ? "x" : g->secret);
-	}
+	hx_setopts(g, t, x);
 
 	a->id = m->id;
 	a->retry_after = 0;
