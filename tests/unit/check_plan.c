@@ -26,7 +26,7 @@
 #include "jobs/slots.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
-#include "cli/out.h"
+#include "view/out.h"
 #include "testutil.h"
 
 /* A local time of the tests' zone. */
