@@ -25,7 +25,7 @@
 #include <zlib.h>
 
 #include "api/api.h"
-#include "cli/out.h"
+#include "view/out.h"
 #include "deliver/bqueue.h"
 #include "deliver/engine.h"
 #include "deliver/live.h"

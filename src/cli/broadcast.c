@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "cli/out.h"
+#include "view/out.h"
 #include "deliver/bqueue.h"
 #include "util/log.h"
 #include "util/text.h"

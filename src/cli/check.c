@@ -9,7 +9,7 @@
 
 #include "util/text.h"
 #include "cli/cli.h"
-#include "cli/out.h"
+#include "view/out.h"
 #include "jobs/timeline.h"
 #include "util/log.h"
 

@@ -12,7 +12,7 @@
 
 #include "util/text.h"
 #include "cli/cli.h"
-#include "cli/out.h"
+#include "view/out.h"
 #include "deliver/outbox.h"
 #include "util/log.h"
 #include "util/xmalloc.h"

@@ -6,92 +6,18 @@
  * batch in hand, wait a little for the gateways' answers and put what is
  * unanswered back.
  */
+#include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "deliver/daemon.h"
 #include "deliver/engine_int.h"
-
-static int		     sigpipe[2] = { -1, -1 };
-static volatile sig_atomic_t got_hup, got_term, exit_now;
-static volatile sig_atomic_t api_hup; /* the reload is the API's */
-static int		     serving; /* the loop handles SIGHUP */
-
-static void
-on_signal(int sig)
-{
-	int  saved = errno;
-	char c = (char)sig;
-
-	if (sig != SIGHUP && exit_now)
-		_exit(0); /* loading: nothing is touched yet */
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_term = 1;
-	if (write(sigpipe[1], &c, 1) == -1) {
-		/* The pipe is full: the flags say it all. */
-	}
-	errno = saved;
-}
-
-int
-engine_signals(int loading)
-{
-	struct sigaction sa;
-
-	exit_now = loading;
-	if (sigpipe[0] != -1)
-		return 0;
-	if (pipe(sigpipe) == -1) {
-		log_warn("pipe");
-		return -1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (fcntl(sigpipe[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(sigpipe[1], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(sigpipe[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(sigpipe[1], F_SETFD, FD_CLOEXEC) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1) {
-		log_warn("signals");
-		return -1;
-	}
-	return 0;
-}
-
-void
-engine_request_reload(void)
-{
-	char c = (char)SIGHUP;
-
-	api_hup = 1;
-	got_hup = 1;
-	if (sigpipe[1] != -1 && write(sigpipe[1], &c, 1) == -1) {
-		/* The pipe is full: the flag says it. */
-	}
-}
-
-int
-engine_stopping(void)
-{
-	return got_term != 0;
-}
-
-int
-engine_interrupted(void)
-{
-	return got_term || (serving && got_hup);
-}
+#include "deliver/reconcile.h"
+#include "deliver/sched.h"
 
 static int64_t
 clock_now(int64_t offset)
@@ -122,7 +48,7 @@ publish(struct engine *e, int64_t now)
 
 /* SIGHUP: load the config again; keep the old one when the new fails. */
 static void
-reload(struct engine *e, int64_t now)
+reload(struct engine *e, int64_t now, int api)
 {
 	struct world	      *nw = xcalloc(1, sizeof(*nw));
 	struct diag	       d = { 0 };
@@ -130,21 +56,20 @@ reload(struct engine *e, int64_t now)
 	char		       err[512];
 	int		       rc;
 
-	if (api_hup) {
-		api_hup = 0;
+	if (api) {
 		log_info("a task marked done over HTTP: reloading %s",
 		    e->o.config);
 	} else
 		log_warnx("SIGHUP: reloading %s", e->o.config);
 	/* Between batches with nothing in flight, a SIGTERM while the new
 	 * config loads exits at once: every outcome is committed. */
-	exit_now = engine_inflight(e) == 0;
-	if (got_term)
-		exit_now = 0;
+	engine_sig_loading(engine_inflight(e) == 0);
+	if (engine_stopping())
+		engine_sig_loading(0);
 	rc = world_load(nw, e->o.config, now, &d);
-	exit_now = 0;
-	if (rc == -1 || got_term) {
-		if (got_term) {
+	engine_sig_loading(0);
+	if (rc == -1 || engine_stopping()) {
+		if (engine_stopping()) {
 			world_free(nw);
 			free(nw);
 			return;
@@ -167,6 +92,8 @@ reload(struct engine *e, int64_t now)
 		free(nw);
 		return;
 	}
+	/* The new gateways are in place: no send of the old ones is left. */
+	assert(engine_inflight(e) == 0);
 	world_free(e->w);
 	free(e->w);
 	e->w = nw;
@@ -185,9 +112,12 @@ engine_run(struct engine *e, int once, int64_t offset)
 	int64_t		       now = clock_now(offset);
 	int		       n, rc = 0;
 
+	/* A made engine: its outbox open, its world loaded. */
+	assert(e != NULL && e->ob != NULL && e->w != NULL);
+
 	if (engine_signals(0) == -1)
 		return 3;
-	if (got_term) {
+	if (engine_stopping()) {
 		log_info("stopping before the outbox was touched");
 		return 0;
 	}
@@ -207,21 +137,19 @@ engine_run(struct engine *e, int once, int64_t offset)
 	if (once)
 		return engine_once(e, now) == -1 ? 3 : 0;
 
-	serving = 1;
+	engine_sig_serving(1);
 	publish(e, now);
 	log_info("running: %zu plan%s", e->w->nplans,
 	    e->w->nplans == 1 ? "" : "s");
-	while (!got_term) {
+	while (!engine_stopping()) {
 		struct pollfd pfd[ENGINE_MAXFDS];
 		double	      fnow, wake;
-		int	      timeout, nfd;
-		char	      drain[64];
+		int	      timeout, nfd, hup;
 
 		fnow = clock_fnow(offset);
-		if (got_hup) {
-			got_hup = 0;
-			reload(e, (int64_t)floor(fnow));
-			if (got_term)
+		if ((hup = engine_sig_reload()) != 0) {
+			reload(e, (int64_t)floor(fnow), hup == 2);
+			if (engine_stopping())
 				break;
 		}
 		if (engine_step_at(e, fnow) == -1) {
@@ -232,7 +160,7 @@ engine_run(struct engine *e, int once, int64_t offset)
 		 * second while invitations go. */
 		if (e->feed_dirty && (int64_t)floor(fnow) > e->published)
 			publish(e, (int64_t)floor(fnow));
-		if (got_term)
+		if (engine_stopping())
 			break;
 		/*
 		 * Sleep until the instant the next job can go (its due time,
@@ -260,7 +188,7 @@ engine_run(struct engine *e, int once, int64_t offset)
 			timeout = 3600 * 1000;
 		else
 			timeout = (int)ceil((wake - fnow) * 1000);
-		pfd[0].fd = sigpipe[0];
+		pfd[0].fd = engine_sig_fd();
 		pfd[0].events = POLLIN;
 		nfd = engine_pollfds(e, pfd, 1, ENGINE_MAXFDS, &timeout);
 		if (timeout < 0 && engine_inflight(e) > 0)
@@ -275,13 +203,12 @@ engine_run(struct engine *e, int once, int64_t offset)
 			break;
 		}
 		if (n > 0 && (pfd[0].revents & POLLIN))
-			while (read(sigpipe[0], drain, sizeof(drain)) > 0)
-				;
+			engine_sig_drain();
 	}
 	/* Finish what the gateways hold, or put it back. */
 	if (engine_land(e, clock_now(offset), 10000) == -1)
 		rc = 3;
 	log_info("stopping: nothing is in flight");
-	serving = 0;
+	engine_sig_serving(0);
 	return rc;
 }

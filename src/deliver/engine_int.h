@@ -1,23 +1,21 @@
 /*
- * engine_int.h: the engine's state, shared by the files of deliver/ that
- * make up the engine (sched.c: the send path; reconcile.c: plans against
- * the outbox; daemon.c: the service loop). Nothing outside deliver/
- * includes it.
+ * engine_int.h: the engine's state and its core's internal functions,
+ * shared by the files of deliver/ that make up the engine. The core
+ * (engine_core.c, engine_facts.c, engine_sig.c) owns it; the send path
+ * (sched.c) and reconciliation (reconcile.c) build on the core, the
+ * service loop (daemon.c) on both: calls go that way only (scripts/lint
+ * checks the includes). Nothing outside deliver/ includes it.
  */
 #ifndef LOA_ENGINE_INT_H
 #define LOA_ENGINE_INT_H
 
-#include "deliver/engine.h"
+#include "deliver/engine_core.h"
+#include "deliver/engine_sig.h"
 #include "deliver/live.h"
 #include "deliver/outbox.h"
 #include "deliver/policy.h"
 #include "gw/gw.h"
 #include "util/xmalloc.h"
-
-/* The most descriptors the loop waits on: the signal pipe and every
- * gateway's sockets (a gateway's concurrency is at most 1,000, and its
- * pollfds fills no more than it is given). */
-#define ENGINE_MAXFDS 1024
 
 /* A claimed job on its way through a gateway. */
 struct sendctx {
@@ -77,43 +75,20 @@ engine_object(struct engine *, const struct plan *, const char *id);
 /* Forget the facts of the last reconciliation. Can't fail. */
 void engine_facts_reset(struct engine *);
 /*
- * Start the gateways world nw configures, land what the running ones hold
- * (answered, or put back to go again through the new ones), and put the
- * new ones in their place: a reload's. 0, or -1 with the reason and the
- * running gateways kept (sched.c).
+ * Start the gateway of channel ch as world w configures it into *gw, with
+ * its rate into *b and its concurrency into *lim (0: none). base is the
+ * store's folder (the embedded default's). 0, or -1 with the reason and
+ * *gw empty. On 0, gw->backend is set.
  */
-int  engine_regateway(struct engine *, const struct world *nw, int64_t now,
+int  engine_gw_open(const struct world *w, const struct engine_opts *o,
+     const char *base, int ch, struct gw *gw, struct bucket *b, int *lim,
      char *err, size_t errlen);
-/* Reconcile inside a transaction the caller holds (reconcile.c). */
-int  reconcile_inner(struct engine *, int64_t now, struct reconcile_stats *);
-/*
- * The event of a cancellation as announced to its recipient: when payload
- * (the cancel job's: why, a newline, the fingerprint announced before) has
- * a fingerprint, *ev is n's event with that time, place and title and *out
- * names it; 1, with *mem for the caller to free. Else 0 (reconcile.c).
- */
-int  reconcile_announced(const struct named *n, const char *payload,
-     struct event *ev, struct named *out, char **mem);
-/* Record an invitation or update that went out, for later updates
- * (reconcile.c); inside the caller's transaction. */
-int
-reconcile_note_invited(struct engine *, struct plan *, const struct ob_job *);
-/* Record an emergency's CAP alert that went out (the broadcast job j):
- * its reference, and what its item said when it was the first
- * (reconcile.c); inside the caller's transaction. */
-int reconcile_note_alert(struct engine *, struct plan *, const struct ob_job *);
-/* The descriptors and timeout (ms, -1: none) the gateways holding sends
- * wait on, written after pfd[0..n) up to max; returns the new count. */
-struct pollfd;
-int
-engine_pollfds(struct engine *, struct pollfd *, int n, int max, int *timeout);
-/*
- * Expire what is too late at the second at, ahead of it, when nothing is
- * in flight: the service does it before it sleeps to a due instant, so
- * that the step at that instant hands its first job at once. A job made
- * due since (a reload, a retry) has it looked at again. 0 or -1.
- */
-int  engine_expire_ahead(struct engine *, int64_t at);
+/* Tell the HTTP API's view which gateway each channel has now. */
+void engine_live_gateways(struct engine *);
+/* Append a copy of c to f (the job moves with it); free f's jobs and
+ * vector, leaving it empty. */
+void engine_flight_push(struct flight *f, const struct sendctx *c);
+void engine_flight_free(struct flight *f);
 /* Print one send to the trace, when there is one. */
 void engine_trace(struct engine *, const struct ob_job *, const char *what,
     const char *detail);

@@ -11,12 +11,14 @@
  * plan, tasks marked done) is kept in the engine's own maps, never written
  * into struct plan.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "deliver/bqueue.h"
-#include "deliver/engine_int.h"
+#include "deliver/engine_facts.h"
+#include "deliver/reconcile.h"
 #include "jobs/expand.h"
 #include "plan/resolve.h"
 #include "render/cap.h"
@@ -24,57 +26,6 @@
 
 /* How many jobs reconciliation stores between looks at SIGTERM. */
 #define RECONCILE_CHECK 2000
-
-/* What an invitation said: its fingerprint, and the same in words. */
-static char *
-event_fingerprint(struct plan *p, const struct event *ev)
-{
-	return xasprintf("%lld|%lld|%s|%s|%s", (long long)ev->start.t,
-	    (long long)ev->end.t, ev->location ? ev->location : "",
-	    ev->title ? ev->title : "",
-	    ev->status == EV_CANCELLED ? "cancelled" : "live");
-}
-
-/*
- * Vietnamese words for what changed between fingerprints. Only the new
- * values are named: a recipient whose last update was superseded unsent
- * never saw the old ones.
- */
-/* Split a fingerprint: start|end|location|title|status. */
-struct fprint {
-	long long start, end;
-	char	 *loc, *title; /* in buf */
-	char	 *buf;	       /* freed by fprint_clear */
-};
-
-static void
-fprint_clear(struct fprint *f)
-{
-	free(f->buf);
-	f->buf = NULL;
-}
-
-static int
-fprint_parse(const char *s, struct fprint *f)
-{
-	char *p, *q, *last;
-
-	f->buf = NULL;
-	if (sscanf(s, "%lld|%lld|", &f->start, &f->end) != 2)
-		return -1;
-	f->buf = xstrdup(s);
-	if ((p = strchr(f->buf, '|')) == NULL ||
-	    (p = strchr(p + 1, '|')) == NULL ||
-	    (last = strrchr(p + 1, '|')) == NULL)
-		return -1;
-	*last = '\0';
-	f->loc = p + 1;
-	if ((q = strchr(f->loc, '|')) == NULL)
-		return -1;
-	*q = '\0';
-	f->title = q + 1;
-	return 0;
-}
 
 /* Append piece n of the change words, rendered against ev, to out. */
 static void
@@ -140,6 +91,10 @@ add_itip_job(struct engine *e, struct plan *p, const struct event *ev,
 {
 	struct ob_job j;
 
+	/* iTIP after the invitation: an update or a cancellation, by email
+	 * or SMS, with a SEQUENCE past the invitation's 0. */
+	assert(k == JK_UPDATE || k == JK_CANCEL);
+	assert((ch == CH_EMAIL || ch == CH_SMS) && seq > 0);
 	if (outbox_supersede(e->ob, p->id, ev->id, rid, ch, seq, now) == -1)
 		return -1;
 	memset(&j, 0, sizeof(j));
@@ -369,7 +324,7 @@ reconcile_event(struct engine *e, struct plan *p, struct event *ev, int64_t now,
 		return -1;
 	if (!found)
 		return 0; /* no invitation has gone out yet */
-	fp = event_fingerprint(p, ev);
+	fp = facts_event_fingerprint(ev);
 	if (outbox_attendees(e->ob, p->id, ev->id, &r.sent, &r.nsent) == -1)
 		goto out;
 	invitees(&r);
@@ -453,33 +408,6 @@ ghost_event(struct engine *e, struct plan *p, const struct ob_event *r)
 	return ev;
 }
 
-int
-reconcile_announced(const struct named *n, const char *payload,
-    struct event *ev, struct named *out, char **mem)
-{
-	const char   *nl;
-	struct fprint f;
-
-	*mem = NULL;
-	if (n == NULL || n->kind != N_EVENT || payload == NULL ||
-	    (nl = strchr(payload, '\n')) == NULL)
-		return 0;
-	if (fprint_parse(nl + 1, &f) == -1) {
-		fprint_clear(&f);
-		return 0;
-	}
-	*ev = *(const struct event *)n->p;
-	ev->start.t = f.start;
-	ev->end.t = f.end;
-	ev->duration = f.end - f.start;
-	ev->location = *f.loc != '\0' ? f.loc : NULL;
-	ev->title = f.title;
-	*out = *n;
-	out->p = ev;
-	*mem = f.buf;
-	return 1;
-}
-
 /* Cancel, for everybody invited, the events gone from plan p. */
 static int
 reconcile_vanished(struct engine *e, struct plan *p, int64_t now,
@@ -493,7 +421,8 @@ reconcile_vanished(struct engine *e, struct plan *p, int64_t now,
 	int		    rc = -1;
 
 	if (outbox_events(e->ob, p->id, &v, &n) == -1)
-		return -1;
+		goto out;
+	assert(n == 0 || v != NULL);
 	for (i = 0; i < n; i++) {
 		ev = ghost_event(e, p, &v[i]);
 		if (ev == NULL ||
@@ -511,7 +440,7 @@ reconcile_vanished(struct engine *e, struct plan *p, int64_t now,
 		ob_attendees_free(a, na);
 		a = NULL;
 		na = 0;
-		fp = event_fingerprint(p, ev);
+		fp = facts_event_fingerprint(ev);
 		k = outbox_event_put(e->ob, p->id, ev->id, v[i].seq + 1, fp,
 			NULL, ev->organizer.id) == -1;
 		free(fp);
@@ -524,80 +453,6 @@ out:
 	for (i = 0; i < n; i++)
 		ob_event_clear(&v[i]);
 	free(v);
-	return rc;
-}
-
-/*
- * What an emergency item says, for its CAP alerts: a hash of its title
- * and text (and of its cap = { } fields, once plans have them). An item that no longer airs as an emergency (removed from its
- * plan, cancelled, or made normal) says "cancelled".
- */
-static char *
-alert_fingerprint(const struct broadcast *b)
-{
-	unsigned long long h = HASH_INIT;
-
-	if (b == NULL)
-		return xstrdup("cancelled");
-	h = hash_bytes(h, b->title ? b->title : "",
-	    strlen(b->title ? b->title : "") + 1);
-	h = hash_bytes(h, b->text ? b->text : "",
-	    strlen(b->text ? b->text : "") + 1);
-	if (b->cap != NULL) {
-		const char *const f[] = { b->cap->category, b->cap->event,
-			b->cap->urgency, b->cap->severity, b->cap->certainty,
-			b->cap->instruction };
-		size_t		  i;
-
-		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			h = hash_bytes(h, f[i] ? f[i] : "",
-			    strlen(f[i] ? f[i] : "") + 1);
-	}
-	return xasprintf("%016llx", h);
-}
-
-/* Whether refs (space-separated) holds ref. */
-static int
-refs_have(const char *refs, const char *ref)
-{
-	size_t	    n = strlen(ref);
-	const char *s;
-
-	for (s = refs; (s = strstr(s, ref)) != NULL; s++)
-		if ((s == refs || s[-1] == ' ') &&
-		    (s[n] == ' ' || s[n] == '\0'))
-			return 1;
-	return 0;
-}
-
-int
-reconcile_note_alert(struct engine *e, struct plan *p, const struct ob_job *j)
-{
-	const struct named *n;
-	struct ob_alert	    a;
-	char		   *ref, *fp, *refs;
-	int		    found, rc = 0;
-
-	if (outbox_alert_get(e->ob, p->id, j->object, &a, &found) == -1)
-		return -1;
-	ref = cap_reference(e->w->svc, p, j->id, j->first_at);
-	if (!found) {
-		/* The first alert of the item: what it said. */
-		n = strmap_get(p->names, j->object);
-		if (n != NULL && n->kind == N_BROADCAST) {
-			fp = alert_fingerprint(n->p);
-			rc = outbox_alert_put(e->ob, p->id, j->object, 0, fp,
-			    ref);
-			free(fp);
-		}
-	} else if (!refs_have(a.refs, ref)) {
-		refs = xasprintf("%s %s", a.refs, ref);
-		rc = outbox_alert_put(e->ob, p->id, j->object, a.seq,
-		    a.fingerprint, refs);
-		free(refs);
-	}
-	free(ref);
-	ob_alert_clear(&a);
 	return rc;
 }
 
@@ -640,8 +495,11 @@ reconcile_alerts(struct engine *e, struct plan *p, int64_t now,
 	int		 rc = -1;
 
 	memset(&live, 0, sizeof(live));
+	/* On -1 the outbox's listings leave nothing to free (and v NULL); the
+	 * loop below frees what they leave either way. */
 	if (outbox_alerts(e->ob, p->id, &v, &n) == -1)
-		return -1;
+		goto out;
+	assert(n == 0 || v != NULL);
 	if (n > 0)
 		live_emergencies(e->w, p, &live);
 	for (i = 0; i < n; i++) {
@@ -652,8 +510,8 @@ reconcile_alerts(struct engine *e, struct plan *p, int64_t now,
 		    nm->p :
 		    NULL;
 		struct ob_job		j;
-		char		       *fp = alert_fingerprint(b), *payload;
-		int			seq = v[i].seq + 1, k;
+		char *fp = facts_alert_fingerprint(b), *payload;
+		int   seq = v[i].seq + 1, k;
 
 		if (strcmp(fp, v[i].fingerprint) == 0) {
 			free(fp);
@@ -708,13 +566,18 @@ is_done(struct engine *e, const struct plan *p, const char *id)
 	return done;
 }
 
-int
+/*
+ * Reconcile inside a transaction the caller holds: 0, or -1 (the outbox
+ * failed, or a SIGTERM came: e->stopped is set).
+ */
+static int
 reconcile_inner(struct engine *e, int64_t now, struct reconcile_stats *rs)
 {
 	struct world *w = e->w;
 	size_t	      i, k;
 	int	      changed, n;
 
+	assert(e != NULL && e->w != NULL && rs != NULL);
 	memset(rs, 0, sizeof(*rs));
 	engine_facts_reset(e);
 	/* The loudspeaker's queue: ad-hoc items, cancellations, and the
@@ -806,31 +669,37 @@ engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 	return 0;
 }
 
-
 int
-reconcile_note_invited(struct engine *e, struct plan *p, const struct ob_job *j)
+engine_dry_run(struct engine *e, int64_t now, FILE *f)
 {
-	const struct named *n = strmap_get(p->names, j->object);
-	struct ob_event	    oe;
-	int		    found, rc;
-	char		   *fp;
+	struct reconcile_stats rs;
+	struct ob_job	      *v;
+	size_t		       n, i;
+	int		       due = 0;
 
-	e->feed_dirty = 1; /* the feed shows the SEQUENCE sent */
-
-	if (n == NULL || n->kind != N_EVENT)
-		return 0;
-	if (outbox_event_get(e->ob, p->id, j->object, &oe, &found) == -1)
+	/* Reconcile inside a transaction that is rolled back. */
+	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, &rs) == -1 ||
+	    outbox_list(e->ob, JS__N, &v, &n) == -1) {
+		log_warnx("%s", outbox_error(e->ob));
+		outbox_rollback(e->ob);
 		return -1;
-	ob_event_clear(&oe);
-	if (!found) {
-		fp = event_fingerprint(p, n->p);
-		rc = outbox_event_put(e->ob, p->id, j->object, 0, fp, NULL,
-		    ((struct event *)n->p)->organizer.id);
-		free(fp);
-		if (rc == -1)
-			return -1;
 	}
-	return outbox_attendee_put(e->ob, p->id, j->object, j->recipient,
-	    j->name, j->channel == CH_EMAIL ? j->address : NULL,
-	    j->channel == CH_SMS ? j->address : NULL);
+	outbox_rollback(e->ob);
+	for (i = 0; i < n; i++) {
+		if ((v[i].state == JS_PENDING || v[i].state == JS_FAILED) &&
+		    v[i].next_at <= now) {
+			engine_trace(e, &v[i], "would", NULL);
+			if (e->o.trace == NULL)
+				fprintf(f, "%s %s %s %s\n", v[i].id,
+				    job_kind_names[v[i].kind],
+				    channel_names[v[i].channel],
+				    v[i].address ? v[i].address : "-");
+			due++;
+		}
+		ob_job_clear(&v[i]);
+	}
+	free(v);
+	fprintf(f, "dry run: %d job%s due, nothing sent\n", due,
+	    due == 1 ? "" : "s");
+	return 0;
 }

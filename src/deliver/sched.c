@@ -23,7 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "deliver/engine_int.h"
+#include "deliver/engine_facts.h"
+#include "deliver/sched.h"
 #include "plan/resolve.h"
 #include "render/broadcast.h"
 #include "render/cap.h"
@@ -44,76 +45,6 @@
 /* The longest a Retry-After holds a whole gateway, seconds. */
 #define PAUSE_MAX 900
 
-static void flight_free(struct flight *);
-
-static char *
-dir_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s == NULL ? xstrdup(".") : xstrndup(path, (size_t)(s - path));
-}
-
-/*
- * Start the gateway of channel ch as world w configures it into *gw, with
- * its rate into *b and its concurrency into *lim (0: none). base is the
- * store's folder (the embedded default's). 0, or -1 with the reason.
- */
-static int
-gw_open(const struct world *w, const struct engine_opts *o, const char *base,
-    int ch, struct gw *gw, struct bucket *b, int *lim, char *err, size_t errlen)
-{
-	const char *const    *kinds = gw_kind_names;
-	const struct gateway *g = w->svc->channel_gw[ch];
-
-	memset(gw, 0, sizeof(*gw));
-	memset(b, 0, sizeof(*b));
-	*lim = 0;
-	gw->fd = -1;
-	if (o->files != NULL || g == NULL) {
-		/* The embedded default, and every simulation. */
-		const char *root = o->files ? o->files : base;
-
-		gw->dir = ch == CH_BROADCAST ? xasprintf("%s/broadcast", root) :
-					       xasprintf("%s/outbox", root);
-		gw->backend = gw_lookup("file");
-	} else {
-		if ((gw->backend = gw_lookup(kinds[g->kind])) == NULL) {
-			snprintf(err, errlen,
-			    "gateway %s: kind %s is not available in this "
-			    "build; use file or spool",
-			    g->id, kinds[g->kind]);
-			return -1;
-		}
-		gw->dir = g->dir != NULL ? xstrdup(g->dir) : NULL;
-		gw->cfg = g;
-		bucket_init(b, g->rate, 0);
-		/* The file gateways answer at once: no limit. */
-		*lim = g->kind == GW_SMTP || g->kind == GW_HTTP ?
-		    g->concurrency :
-		    0;
-	}
-	assert(gw->backend != NULL);
-	if (gw->backend->init(gw, err, errlen) == -1) {
-		free(gw->dir);
-		memset(gw, 0, sizeof(*gw));
-		return -1;
-	}
-	return 0;
-}
-
-/* The gateways as the API shows them. */
-static void
-live_gateways(struct engine *e)
-{
-	int ch;
-
-	for (ch = 0; ch < CH__N; ch++)
-		live_gateway(e->o.live, (enum channel)ch,
-		    e->gw[ch].cfg != NULL ? e->gw[ch].cfg->id : "default",
-		    e->gw[ch].backend->name);
-}
-
 /* A monotonic clock, for how long a send took. */
 static double
 mono(void)
@@ -122,35 +53,6 @@ mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct engine *
-engine_new(struct world *w, const char *store, const struct engine_opts *o,
-    char *err, size_t errlen)
-{
-	struct engine *e = xcalloc(1, sizeof(*e));
-	int	       ch;
-
-	e->w = w;
-	e->o = *o;
-	e->base = dir_of(store);
-	e->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
-	/* The store first: a file that is not loa's gets no gateway folders
-	 * made beside it either. */
-	if ((e->ob = outbox_open(store, err, errlen)) == NULL) {
-		engine_free(e);
-		return NULL;
-	}
-	for (ch = 0; ch < CH__N; ch++)
-		if (gw_open(w, o, e->base, ch, &e->gw[ch], &e->bucket[ch],
-			&e->limit[ch], err, errlen) == -1) {
-			engine_free(e);
-			return NULL;
-		}
-	e->facts = arena_new();
-	e->expired_at = TIMEX_NONE;
-	live_gateways(e);
-	return e;
 }
 
 int
@@ -162,8 +64,8 @@ engine_regateway(struct engine *e, const struct world *nw, int64_t now,
 	int	      nl[CH__N], ch, k;
 
 	for (ch = 0; ch < CH__N; ch++)
-		if (gw_open(nw, &e->o, e->base, ch, &ng[ch], &nb[ch], &nl[ch],
-			err, errlen) == -1) {
+		if (engine_gw_open(nw, &e->o, e->base, ch, &ng[ch], &nb[ch],
+			&nl[ch], err, errlen) == -1) {
 			for (k = 0; k < ch; k++) {
 				ng[k].backend->shutdown(&ng[k]);
 				free(ng[k].dir);
@@ -180,6 +82,8 @@ engine_regateway(struct engine *e, const struct world *nw, int64_t now,
 		snprintf(err, errlen, "%s", outbox_error(e->ob));
 		return -1;
 	}
+	/* Landed: nothing is left in the old gateways' hands. */
+	assert(engine_inflight(e) == 0);
 	for (ch = 0; ch < CH__N; ch++) {
 		if (e->gw[ch].backend != NULL)
 			e->gw[ch].backend->shutdown(&e->gw[ch]);
@@ -190,79 +94,8 @@ engine_regateway(struct engine *e, const struct world *nw, int64_t now,
 		e->pause[ch] = 0;
 		live_pause(e->o.live, (enum channel)ch, 0);
 	}
-	live_gateways(e);
+	engine_live_gateways(e);
 	return 0;
-}
-
-void
-engine_facts_reset(struct engine *e)
-{
-	strmap_free(&e->ghosts);
-	strmap_free(&e->done);
-	memset(&e->ghosts, 0, sizeof(e->ghosts));
-	memset(&e->done, 0, sizeof(e->done));
-	arena_free(e->facts);
-	e->facts = arena_new();
-}
-
-void
-engine_free(struct engine *e)
-{
-	int ch;
-
-	if (e == NULL)
-		return;
-	for (ch = 0; ch < CH__N; ch++) {
-		if (e->gw[ch].backend != NULL)
-			e->gw[ch].backend->shutdown(&e->gw[ch]);
-		free(e->gw[ch].dir);
-		flight_free(&e->fly[ch]);
-	}
-	flight_free(&e->landed);
-	flight_free(&e->batch);
-	free(e->claimv);
-	free(e->base);
-	outbox_close(e->ob);
-	strmap_free(&e->ghosts);
-	strmap_free(&e->done);
-	arena_free(e->facts);
-	if (e->w != NULL) {
-		world_free(e->w);
-		free(e->w);
-	}
-	free(e);
-}
-
-const struct engine_stats *
-engine_stats(const struct engine *e)
-{
-	return &e->st;
-}
-
-struct outbox *
-engine_outbox(struct engine *e)
-{
-	return e->ob;
-}
-
-const char *
-engine_key(struct engine *e, const struct plan *p, const char *id)
-{
-	return arena_printf(e->facts, "%s\x1f%s", p->id, id);
-}
-
-const struct named *
-engine_object(struct engine *e, const struct plan *p, const char *id)
-{
-	const struct named *n = strmap_get(p->names, id);
-	char		   *key;
-
-	if (n != NULL)
-		return n;
-	key = xasprintf("%s\x1f%s", p->id, id);
-	n = strmap_get(&e->ghosts, key);
-	free(key);
-	return n;
 }
 
 /* The recipient as the plan knows them now: a person, or an agency's
@@ -281,28 +114,6 @@ recipient_of(const struct plan *p, const char *id)
 	return NULL;
 }
 
-void
-engine_trace(struct engine *e, const struct ob_job *j, const char *what,
-    const char *detail)
-{
-	char	     due[40];
-	struct plan *p = world_plan(e->w, j->plan);
-
-	if (e->o.trace == NULL)
-		return;
-	if (p != NULL)
-		tz_rfc3339(p->tz, j->due, due, sizeof(due));
-	else
-		snprintf(due, sizeof(due), "%lld", (long long)j->due);
-	due[16] = '\0';
-	due[10] = ' ';
-	fprintf(e->o.trace, "%s  %-8s %-14s %-16s %-14s %-9s %s%s%s\n", due,
-	    what, job_kind_names[j->kind], j->object,
-	    j->recipient ? j->recipient : "-", channel_names[j->channel],
-	    j->address ? j->address : "-", detail ? "  " : "",
-	    detail ? detail : "");
-}
-
 /* Record the answer to claimed job c, inside the caller's transaction. */
 static int
 record(struct engine *e, struct sendctx *c, int64_t now)
@@ -311,6 +122,10 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 	struct plan   *p = world_plan(e->w, j->plan);
 	char	      *why;
 	int	       rc;
+
+	/* record_all hands only what was answered: not skipped, not
+	 * released, and no longer in a gateway's hands. */
+	assert(!c->skip && !c->release && c->ans.result != GW_INFLIGHT);
 
 	enum policy_outcome o = policy_outcome(c->ans.result == GW_OK,
 	    c->ans.result == GW_TEMPFAIL, j->attempts, j->first_at, now);
@@ -337,13 +152,13 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 		if (p != NULL &&
 		    (j->channel == CH_EMAIL || j->channel == CH_SMS) &&
 		    (j->kind == JK_INVITATION || j->kind == JK_UPDATE) &&
-		    reconcile_note_invited(e, p, j) == -1)
+		    facts_note_invited(e, p, j) == -1)
 			return -1;
 		/* An emergency's CAP alert, for its Update and Cancel. */
 		if (p != NULL && j->kind == JK_BROADCAST &&
 		    j->channel == CH_BROADCAST &&
 		    j->priority == PRIO_EMERGENCY &&
-		    reconcile_note_alert(e, p, j) == -1)
+		    facts_note_alert(e, p, j) == -1)
 			return -1;
 		e->st.sent[j->kind][j->channel]++;
 		engine_trace(e, j, "sent", c->ans.text);
@@ -505,6 +320,8 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	struct event	    announced;
 	struct named	    announced_n;
 
+	/* A claimed job: the outbox's kinds and channels only. */
+	assert(j->kind < JK__N && j->channel < CH__N);
 	memset(&c->ans, 0, sizeof(c->ans));
 	c->ans.id = j->id;
 	c->t_submit = mono();
@@ -522,7 +339,7 @@ send_one(struct engine *e, struct sendctx *c, int64_t now)
 	if (j->kind == JK_CANCEL && j->payload != NULL) {
 		/* A cancellation quotes what its recipient was sent; the
 		 * payload keeps only its why for the renderers. */
-		if (reconcile_announced(n, j->payload, &announced, &announced_n,
+		if (facts_announced(n, j->payload, &announced, &announced_n,
 			&mem))
 			n = &announced_n;
 		j->payload[strcspn(j->payload, "\n")] = '\0';
@@ -619,24 +436,6 @@ out:
 	free(cap);
 }
 
-static void
-flight_push(struct flight *f, struct sendctx *c)
-{
-	xgrow(&f->v, &f->cap, f->n + 1, sizeof(*f->v));
-	f->v[f->n++] = *c;
-}
-
-static void
-flight_free(struct flight *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		ob_job_clear(&f->v[i].job);
-	free(f->v);
-	memset(f, 0, sizeof(*f));
-}
-
 size_t
 engine_inflight(const struct engine *e)
 {
@@ -658,6 +457,7 @@ note_answer(struct engine *e, enum channel ch, const struct gw_answer *a)
 {
 	double until;
 
+	assert((int)ch >= 0 && ch < CH__N);
 	if (a->result != GW_TEMPFAIL || a->retry_after <= 0)
 		return;
 	/* The job waits all it was told (up to a day); the gateway as a
@@ -683,6 +483,8 @@ on_answer(void *arg, const struct gw_answer *a)
 	size_t	       i;
 	int	       ch;
 
+	/* A gateway answers with the id it was given (gw.h). */
+	assert(a != NULL && a->id != NULL);
 	for (ch = 0; ch < CH__N; ch++)
 		for (i = 0; i < e->fly[ch].n; i++) {
 			struct sendctx *c = &e->fly[ch].v[i];
@@ -694,7 +496,7 @@ on_answer(void *arg, const struct gw_answer *a)
 			if (c->ans.result == GW_INFLIGHT)
 				c->ans.result = GW_TEMPFAIL;
 			note_answer(e, (enum channel)ch, &c->ans);
-			flight_push(&e->landed, c);
+			engine_flight_push(&e->landed, c);
 			*c = e->fly[ch].v[--e->fly[ch].n];
 			return;
 		}
@@ -816,6 +618,7 @@ claim(struct engine *e, int64_t now, int max, size_t *nv)
 	int    room[CH__N], ch;
 	size_t i;
 
+	assert(max > 0 && max <= CLAIM_BATCH);
 	for (ch = 0; ch < CH__N; ch++) {
 		room[ch] = max;
 		if (e->limit[ch] > 0 &&
@@ -831,6 +634,9 @@ claim(struct engine *e, int64_t now, int max, size_t *nv)
 	if (outbox_claim_in(e->ob, now, room, max, &e->claimv, nv,
 		&e->claimcap) == -1)
 		return -1;
+	/* outbox_claim_in claims no more than max, and none past a
+	 * channel's room. */
+	assert(*nv <= (size_t)max);
 	for (i = 0; i < *nv; i++)
 		bucket_take(&e->bucket[e->claimv[i].channel], e->fnow);
 	return 0;
@@ -873,6 +679,8 @@ engine_step_at(struct engine *e, double fnow)
 	size_t	       nv = 0, i;
 	int	       n, ch, stop, turn = CLAIM_FIRST;
 
+	/* Nothing waits to be recorded between steps. */
+	assert(e != NULL && e->batch.n == 0);
 	e->fnow = fnow;
 	/* Lateness is counted in seconds: once a second is enough. */
 	if (now != e->expired_at) {
@@ -888,7 +696,7 @@ engine_step_at(struct engine *e, double fnow)
 			e->gw[ch].backend->poll(&e->gw[ch], on_answer, e);
 	for (;;) {
 		for (i = 0; i < e->landed.n; i++)
-			flight_push(b, &e->landed.v[i]);
+			engine_flight_push(b, &e->landed.v[i]);
 		e->landed.n = 0;
 		/* A signal: no more claims; the rest stays pending. */
 		stop = engine_interrupted();
@@ -924,12 +732,12 @@ engine_step_at(struct engine *e, double fnow)
 				ob_job_clear(&c.job);
 			else if (!c.release && c.ans.result == GW_INFLIGHT)
 				/* The gateway answers later, through poll. */
-				flight_push(&e->fly[ch], &c);
+				engine_flight_push(&e->fly[ch], &c);
 			else {
 				if (!c.release)
 					note_answer(e, (enum channel)ch,
 					    &c.ans);
-				flight_push(b, &c);
+				engine_flight_push(b, &c);
 			}
 		}
 	}
@@ -1022,12 +830,15 @@ engine_pollfds(struct engine *e, struct pollfd *pfd, int n, int max,
 {
 	int ch, t;
 
+	assert(n >= 0 && n <= max);
 	for (ch = 0; ch < CH__N; ch++) {
 		if (e->fly[ch].n == 0)
 			continue;
 		t = -1;
 		n += e->gw[ch].backend->pollfds(&e->gw[ch], pfd + n, max - n,
 		    &t);
+		/* A backend fills no more than it is given. */
+		assert(n <= max);
 		if (t >= 0 && (*timeout < 0 || t < *timeout))
 			*timeout = t;
 	}
@@ -1042,6 +853,7 @@ engine_land(struct engine *e, int64_t now, int wait_ms)
 	int		n, timeout, left = wait_ms, ch;
 	size_t		i;
 
+	assert(wait_ms >= 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (engine_inflight(e) > 0 && left > 0) {
 		timeout = left;
@@ -1071,34 +883,13 @@ engine_land(struct engine *e, int64_t now, int wait_ms)
 			}
 			n++;
 		}
-		flight_free(&e->fly[ch]);
+		engine_flight_free(&e->fly[ch]);
 	}
 	if (n > 0)
 		log_warnx("%d send%s unanswered at the stop; requeued, to go "
 			  "again with the same id",
 		    n, n == 1 ? "" : "s");
 	return 0;
-}
-
-int
-engine_set_gateway(struct engine *e, enum channel ch,
-    const struct gw_backend *b, int concurrency, char *err, size_t errlen)
-{
-	struct gw *gw = &e->gw[ch];
-
-	if (e->fly[ch].n > 0) {
-		snprintf(err, errlen, "sends are in flight on %s",
-		    channel_names[ch]);
-		return -1;
-	}
-	if (gw->backend != NULL)
-		gw->backend->shutdown(gw);
-	gw->backend = b;
-	gw->fd = -1;
-	gw->dirty = 0;
-	gw->priv = NULL;
-	e->limit[ch] = concurrency;
-	return b->init(gw, err, errlen);
 }
 
 double
@@ -1136,39 +927,4 @@ engine_next(struct engine *e)
 	double t = engine_wake(e);
 
 	return isinf(t) ? TIMEX_NONE : (int64_t)ceil(t);
-}
-
-int
-engine_dry_run(struct engine *e, int64_t now, FILE *f)
-{
-	struct reconcile_stats rs;
-	struct ob_job	      *v;
-	size_t		       n, i;
-	int		       due = 0;
-
-	/* Reconcile inside a transaction that is rolled back. */
-	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, &rs) == -1 ||
-	    outbox_list(e->ob, JS__N, &v, &n) == -1) {
-		log_warnx("%s", outbox_error(e->ob));
-		outbox_rollback(e->ob);
-		return -1;
-	}
-	outbox_rollback(e->ob);
-	for (i = 0; i < n; i++) {
-		if ((v[i].state == JS_PENDING || v[i].state == JS_FAILED) &&
-		    v[i].next_at <= now) {
-			engine_trace(e, &v[i], "would", NULL);
-			if (e->o.trace == NULL)
-				fprintf(f, "%s %s %s %s\n", v[i].id,
-				    job_kind_names[v[i].kind],
-				    channel_names[v[i].channel],
-				    v[i].address ? v[i].address : "-");
-			due++;
-		}
-		ob_job_clear(&v[i]);
-	}
-	free(v);
-	fprintf(f, "dry run: %d job%s due, nothing sent\n", due,
-	    due == 1 ? "" : "s");
-	return 0;
 }

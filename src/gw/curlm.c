@@ -8,6 +8,7 @@
  * timeout) and hands each to curl_multi_socket_action, so no transfer is
  * run that has nothing to do.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,8 @@ curlm_put(struct curlm *m, CURL *h)
 void
 curlm_abort(struct curlm *m, CURL *h)
 {
+	/* Only a handle curlm_start added is aborted. */
+	assert(m->running > 0);
 	curl_multi_remove_handle(m->multi, h);
 	m->running--;
 	curlm_put(m, h);
@@ -160,6 +163,8 @@ curlm_start(struct curlm *m, CURL *h, void *tag, char *err, size_t errlen)
 {
 	CURLMcode rc;
 
+	/* The tag is what fin gets back: the caller's transfer. */
+	assert(h != NULL && tag != NULL);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, tag);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if ((rc = curl_multi_add_handle(m->multi, h)) != CURLM_OK) {

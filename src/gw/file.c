@@ -3,6 +3,7 @@
  * line in DIR/sms.jsonl) and the spool gateway (a broadcast as DIR/ID.json
  * and DIR/ID.txt). Files are written atomically and named by job id.
  */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,8 @@ file_init(struct gw *g, char *err, size_t errlen)
 {
 	struct stat st;
 
+	/* The engine gives every file and spool gateway its folder. */
+	assert(g->dir != NULL);
 	g->fd = -1;
 	mkdirs(g->dir);
 	/* Why not, in words: "Permission denied" is not "not a folder". */
@@ -384,6 +387,8 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 {
 	char err[256];
 
+	/* Every message has its job id and channel (gw.h). */
+	assert(m->id != NULL && m->channel != NULL);
 	a->id = m->id;
 	a->retry_after = 0;
 	if (strcmp(m->channel, "sms") == 0) {

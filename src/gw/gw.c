@@ -2,6 +2,7 @@
  * gw.c: the gateway backends, looked up by kind (as OpenSMTPD looks up
  * its scheduler backends by name).
  */
+#include <assert.h>
 #include <string.h>
 
 #include "gw/gw.h"
@@ -21,6 +22,7 @@ gw_lookup(const char *kind)
 {
 	size_t i;
 
+	assert(kind != NULL);
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strcmp(backends[i].kind, kind) == 0)
 			return backends[i].backend;

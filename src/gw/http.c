@@ -3,7 +3,8 @@
  * gateway's request template (plan/gwhttp.c: its preset under the
  * config's own keys) and goes out on libcurl multi (gw/curlm), many at
  * once, connections kept alive between them. submit answers GW_INFLIGHT;
- * poll reports each answer once read by the gateway's success rule:
+ * poll reports each answer once read by the gateway's success rule
+ * (http_answer.c):
  *
  *	401, 403			GW_CONFFAIL (the credentials are wrong;
  *					logged once)
@@ -18,6 +19,7 @@
  * The secret lives in memory only; every answer text has it (and a user
  * taken from the environment) blotted out before it leaves this file.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,14 +31,12 @@
 
 #include "gw/curlm.h"
 #include "gw/gw.h"
+#include "gw/http_answer.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/subst.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
-
-/* The most of an answer's body kept (to read its JSON). */
-#define HTTP_BODY_MAX (64 * 1024)
 
 struct hgw;
 
@@ -377,169 +377,6 @@ say(const struct hgw *g, struct gw_answer *a, const char *note,
 	buf_free(&b);
 }
 
-/* The value at JSON pointer ptr of body, as text; NULL when none. */
-static char *
-pointer_value(const char *body, size_t len, const char *ptr)
-{
-	json_t	   *root, *v;
-	const char *p = ptr;
-	char	   *out = NULL;
-
-	if ((root = json_loadb(body, len, 0, NULL)) == NULL)
-		return NULL;
-	v = root;
-	while (v != NULL && *p == '/') {
-		struct buf  k = { 0 };
-		const char *q;
-
-		for (q = p + 1; *q != '\0' && *q != '/'; q++) {
-			if (q[0] == '~' && q[1] == '1') {
-				buf_addc(&k, '/');
-				q++;
-			} else if (q[0] == '~' && q[1] == '0') {
-				buf_addc(&k, '~');
-				q++;
-			} else
-				buf_addc(&k, *q);
-		}
-		if (k.s == NULL)
-			buf_adds(&k, "");
-		if (json_is_object(v))
-			v = json_object_get(v, k.s);
-		else if (json_is_array(v) && k.len > 0 &&
-		    strspn(k.s, "0123456789") == k.len)
-			v = json_array_get(v, strtoul(k.s, NULL, 10));
-		else
-			v = NULL;
-		buf_free(&k);
-		p = q;
-	}
-	if (v != NULL) {
-		if (json_is_string(v))
-			out = xstrdup(json_string_value(v));
-		else if (json_is_integer(v))
-			out = xasprintf("%lld",
-			    (long long)json_integer_value(v));
-		else if (json_is_real(v))
-			out = xasprintf("%g", json_real_value(v));
-		else if (json_is_true(v))
-			out = xstrdup("true");
-		else if (json_is_false(v))
-			out = xstrdup("false");
-		else if (json_is_null(v))
-			out = xstrdup("null");
-	}
-	json_decref(root);
-	return out;
-}
-
-/* Whether v is one of list (exactly, or as the start of v: prefix). */
-static int
-in_list(const char *v, char **list, size_t n, int prefix)
-{
-	size_t i;
-
-	if (v == NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (prefix ? strncmp(v, list[i], strlen(list[i])) == 0 :
-			     strcmp(v, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-ok_status(const struct http_tmpl *t, long st)
-{
-	size_t i;
-
-	if (t->nstatus == 0)
-		return st >= 200 && st <= 299;
-	for (i = 0; i < t->nstatus; i++)
-		if (t->status[i] == st)
-			return 1;
-	return 0;
-}
-
-/* What HTTP status st with body b means, by the gateway's rule. */
-static enum gw_result
-judge(const struct hgw *g, long st, const char *body, size_t len,
-    const char **why)
-{
-	const struct http_tmpl *t = g->t;
-	char		       *v = NULL;
-	int			prefix = t->pointer == NULL;
-	enum gw_result		r;
-
-	*why = NULL;
-	if (st == 401 || st == 403) {
-		*why = "the gateway refused loa's credentials";
-		return GW_CONFFAIL;
-	}
-	if (t->nok + t->nretry + t->nalready > 0) {
-		if (t->pointer != NULL)
-			v = pointer_value(body, len, t->pointer);
-		else {
-			size_t sk = 0;
-
-			while (sk < len && isspace((unsigned char)body[sk]))
-				sk++;
-			v = xstrndup(body + sk, len - sk);
-		}
-	}
-	if (in_list(v, t->already_sent, t->nalready, prefix)) {
-		*why = "already sent (the same id)";
-		r = GW_OK;
-	} else if (in_list(v, t->retry, t->nretry, prefix)) {
-		*why = "the gateway asks to try again later";
-		r = GW_TEMPFAIL;
-	} else if (ok_status(t, st)) {
-		if (t->nok == 0 || in_list(v, t->ok, t->nok, prefix))
-			r = GW_OK;
-		else if (v == NULL && t->pointer != NULL &&
-		    len >= HTTP_BODY_MAX) {
-			/* Too long to read whole: the gateway took it (a 2xx
-			 * of its rule); sending again would duplicate it. */
-			*why = "a success status with an answer too long to "
-			       "read (64 KB): taken as sent";
-			r = GW_OK;
-		} else if (v == NULL && t->pointer != NULL) {
-			/* No verdict where one belongs: a proxy's page, a
-			 * changed API. Tried again, never taken as sent. */
-			*why = "the answer has no value at the success pointer";
-			r = GW_TEMPFAIL;
-		} else {
-			*why = "the gateway's answer is not a success";
-			r = GW_PERMFAIL;
-		}
-	} else if (st == 408 || st == 429 || (st >= 500 && st <= 599))
-		r = GW_TEMPFAIL;
-	else
-		r = GW_PERMFAIL;
-	free(v);
-	return r;
-}
-
-/* What libcurl's failure rc means: the gateway's config, or the net. */
-static enum gw_result
-judge_curl(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_LOGIN_DENIED:
-		return GW_CONFFAIL;
-	default:
-		return GW_TEMPFAIL;
-	}
-}
-
 static void
 hx_free(struct hx *x)
 {
@@ -579,33 +416,6 @@ on_body(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-/*
- * Retry-After (RFC 9110 §10.2.3): delay-seconds, or an HTTP date, as the
- * seconds to wait from now; 0 when it says nothing usable (or the date
- * has passed).
- */
-static int64_t
-http_retry_after(const char *v, time_t now)
-{
-	time_t t;
-
-	size_t d;
-
-	v += strspn(v, " \t");
-	d = strspn(v, "0123456789");
-	/* RFC 9110 §5.5: whitespace around a field value is not part of
-	 * it. */
-	if (d > 0 && v[d + strspn(v + d, " \t")] == '\0') {
-		long long s = strtoll(v, NULL, 10);
-
-		/* A day at most: longer is a typo or an attack. */
-		return s > 86400 ? 86400 : s;
-	}
-	if ((t = curl_getdate(v, NULL)) == -1 || t <= now)
-		return 0;
-	return t - now > 86400 ? 86400 : (int64_t)(t - now);
-}
-
 static size_t
 on_header(char *p, size_t sz, size_t n, void *arg)
 {
@@ -638,14 +448,14 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 	hx_unlink(g, x);
 	what[0] = '\0';
 	if (rc != CURLE_OK) {
-		a.result = judge_curl(rc);
+		a.result = http_judge_curl(rc);
 		snprintf(what, sizeof(what), "%s",
 		    x->err[0] != '\0' ? x->err : curl_easy_strerror(rc));
 		say(g, &a, x->note, what, NULL, 0);
 	} else {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
-		a.result = judge(g, st, x->resp.s ? x->resp.s : "", x->resp.len,
-		    &why);
+		a.result = http_judge(g->t, st, x->resp.s ? x->resp.s : "",
+		    x->resp.len, &why);
 		if (why != NULL)
 			snprintf(what, sizeof(what), "HTTP %ld (%s)", st, why);
 		else
@@ -713,6 +523,55 @@ controller_body(CURL *h, const struct gw_msg *m)
 	return mm;
 }
 
+/* Set up x's handle for its request as template t has it. */
+static void
+hx_setopts(const struct hgw *g, const struct http_tmpl *t, struct hx *x)
+{
+	CURL *h = x->h;
+
+	assert(h != NULL && x->url != NULL);
+	curl_easy_setopt(h, CURLOPT_URL, x->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, g->timeout);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->err);
+	if (g->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (x->mime != NULL) {
+		curl_easy_setopt(h, CURLOPT_MIMEPOST, x->mime);
+		if (strcmp(t->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
+	} else if (strcmp(t->method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else {
+		if (strcmp(t->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		    x->body != NULL ? x->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+		    (long)(x->body != NULL ? strlen(x->body) : 0));
+	}
+	if (t->auth == HA_BASIC) {
+		int token = g->user == NULL || *g->user == '\0';
+
+		/* A token and no user (SpeedSMS): TOKEN:x. */
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME,
+		    token ? g->secret : g->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, token ? "x" : g->secret);
+	}
+}
+
 static enum gw_result
 http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 {
@@ -725,6 +584,8 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	char			err[256];
 	size_t			i;
 
+	/* Made by http_init, with its template (gw.h, gwhttp.h). */
+	assert(t != NULL && m->id != NULL && m->channel != NULL);
 	memset(&v, 0, sizeof(v));
 	v.g = g;
 	v.m = m;
@@ -807,46 +668,7 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	buf_free(&v.tmp);
 	buf_free(&nat);
 
-	curl_easy_setopt(h, CURLOPT_URL, x->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, g->timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, g->timeout);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->err);
-	if (g->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (x->mime != NULL) {
-		curl_easy_setopt(h, CURLOPT_MIMEPOST, x->mime);
-		if (strcmp(t->method, "POST") != 0)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
-	} else if (strcmp(t->method, "GET") == 0)
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	else {
-		if (strcmp(t->method, "POST") != 0)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->method);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-		    x->body != NULL ? x->body : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
-		    (long)(x->body != NULL ? strlen(x->body) : 0));
-	}
-	if (t->auth == HA_BASIC) {
-		int token = g->user == NULL || *g->user == '\0';
-
-		/* A token and no user (SpeedSMS): TOKEN:x. */
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME,
-		    token ? g->secret : g->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, token ? "x" : g->secret);
-	}
+	hx_setopts(g, t, x);
 
 	a->id = m->id;
 	a->retry_after = 0;

@@ -36,6 +36,7 @@
  * is detached with the gateway's memory, which it still uses: the process
  * exits next.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -650,6 +651,8 @@ smtp_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 	struct mail *j;
 	char	     err[256];
 
+	/* Made by smtp_init: the submit of a gateway that started. */
+	assert(s != NULL && m->id != NULL);
 	a->retry_after = 0;
 	if (m->to == NULL || m->data == NULL) {
 		snprintf(a->text, sizeof(a->text), "no address or no message");

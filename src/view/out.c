@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/out.h"
+#include "view/out.h"
 #include "deliver/bqueue.h"
 #include "util/log.h"
 #include "util/sms.h"
