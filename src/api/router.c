@@ -75,8 +75,9 @@ auth_status(const struct api *a, struct MHD_Connection *c)
 	assert(a->token != NULL); /* api_start() refuses to run without */
 	if (h == NULL || strncasecmp(h, scheme, strlen(scheme)) != 0)
 		return MHD_HTTP_UNAUTHORIZED;
-	return api_secret_eq(h + strlen(scheme), a->token) ? 0 :
-							     MHD_HTTP_FORBIDDEN;
+	if (!api_secret_eq(h + strlen(scheme), a->token))
+		return MHD_HTTP_FORBIDDEN;
+	return 0;
 }
 
 /* The one refusal of a write: 401 with its challenge (RFC 6750), 403. */
