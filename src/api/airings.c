@@ -1,6 +1,6 @@
 /*
  * airings.c: what a pulling controller asks: GET /broadcasts/next, the
- * airing to play now (emergencies first), and /broadcasts/{ref}/audio,
+ * airing to play now (emergencies first), and /broadcasts/{ID}/audio,
  * an airing's WAV from the speech cache.
  */
 #include <assert.h>

@@ -7,12 +7,12 @@
  *   router.c     the route table, its one matcher, the token check
  *   health.c     GET /healthz, and the outbox's counts /metrics shares
  *   metrics.c    GET /metrics
- *   feeds.c      GET /calendar.ics, /calendar/{agency}.ics
- *   jobs.c       GET /outbox, /jobs/{id}
- *   tasks.c      POST /tasks/{ref}/done
+ *   feeds.c      GET /calendar.ics, /calendar/{AGENCY}.ics
+ *   jobs.c       GET /outbox, /jobs/{ID}
+ *   tasks.c      POST /tasks/{ID}/done
  *   dlr.c        GET /dlr
  *   broadcasts.c /broadcasts: the queue's load, add, rundown, aired, cancel
- *   airings.c    GET /broadcasts/next, /broadcasts/{ref}/audio
+ *   airings.c    GET /broadcasts/next, /broadcasts/{ID}/audio
  *
  * Every route handler runs on libmicrohttpd's one thread (server.c), so
  * struct api's outbox connection and counts are touched by it alone.

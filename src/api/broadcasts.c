@@ -4,7 +4,7 @@
  * thread, reads the queue from the outbox, and calls the one function the
  * CLI calls; a change tells the engine to plan again (as SIGHUP does).
  * POST /broadcasts adds, GET /broadcasts?date= is the running order, POST
- * /broadcasts/{ref}/aired and /cancel record and cancel. The airings a
+ * /broadcasts/{ID}/aired and /cancel record and cancel. The airings a
  * controller pulls are airings.c's.
  */
 #include <assert.h>

@@ -1,5 +1,5 @@
 /*
- * feeds.c: GET /calendar.ics (?plan=ID) and /calendar/{agency}.ics, the
+ * feeds.c: GET /calendar.ics (?plan=ID) and /calendar/{AGENCY}.ics, the
  * iCalendar feeds of the engine's snapshot (deliver/live.h), gzipped once
  * on demand, with ETag, If-None-Match and Last-Modified.
  */

@@ -1,5 +1,5 @@
 /*
- * jobs.c: GET /outbox (a page of jobs, filtered) and /jobs/{id} (one job
+ * jobs.c: GET /outbox (a page of jobs, filtered) and /jobs/{ID} (one job
  * with its attempts), as `loa outbox --json` writes them.
  */
 #include <assert.h>

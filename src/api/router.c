@@ -38,17 +38,17 @@ static const struct route routes[] = {
 	{ ROUTE_GET, "/healthz", ROUTE_OPEN, api_healthz },
 	{ ROUTE_GET, "/metrics", ROUTE_OPEN, api_metrics },
 	{ ROUTE_GET, "/calendar.ics", ROUTE_OPEN, api_calendar },
-	{ ROUTE_GET, "/calendar/{agency}.ics", ROUTE_OPEN, api_agency },
+	{ ROUTE_GET, "/calendar/{AGENCY}.ics", ROUTE_OPEN, api_agency },
 	{ ROUTE_GET, "/outbox", ROUTE_OPEN, api_outbox },
-	{ ROUTE_GET, "/jobs/{id}", ROUTE_OPEN, api_job },
-	{ ROUTE_POST, "/tasks/{ref}/done", ROUTE_TOKEN, api_task_done },
+	{ ROUTE_GET, "/jobs/{ID}", ROUTE_OPEN, api_job },
+	{ ROUTE_POST, "/tasks/{ID}/done", ROUTE_TOKEN, api_task_done },
 	{ ROUTE_GET, "/dlr", ROUTE_OPEN, api_dlr },
 	{ ROUTE_POST, "/broadcasts", ROUTE_TOKEN, api_bq_add },
 	{ ROUTE_GET, "/broadcasts", ROUTE_OPEN, api_bq_rundown },
 	{ ROUTE_GET, "/broadcasts/next", ROUTE_OPEN, api_bq_next },
-	{ ROUTE_GET, "/broadcasts/{ref}/audio", ROUTE_OPEN, api_bq_audio },
-	{ ROUTE_POST, "/broadcasts/{ref}/aired", ROUTE_TOKEN, api_bq_aired },
-	{ ROUTE_POST, "/broadcasts/{ref}/cancel", ROUTE_TOKEN, api_bq_cancel },
+	{ ROUTE_GET, "/broadcasts/{ID}/audio", ROUTE_OPEN, api_bq_audio },
+	{ ROUTE_POST, "/broadcasts/{ID}/aired", ROUTE_TOKEN, api_bq_aired },
+	{ ROUTE_POST, "/broadcasts/{ID}/cancel", ROUTE_TOKEN, api_bq_cancel },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -91,19 +91,31 @@ refuse_auth(struct MHD_Connection *c, unsigned int status)
 	return api_error(c, status, "wrong token");
 }
 
-/* 405: the methods the rows of path take, in Allow (RFC 9110 15.5.6). */
+/*
+ * 405: the methods the rows of path take, in Allow (RFC 9110 15.5.6); the
+ * words name the path as README does ("/tasks/ID/done").
+ */
 static enum MHD_Result
 refuse_method(struct MHD_Connection *c, const char *path, unsigned int allow)
 {
+	enum MHD_Result rc;
+	struct buf	b = { 0 };
+
 	assert(allow != 0);
+	for (; *path != '\0'; path++)
+		if (*path != '{' && *path != '}')
+			buf_addc(&b, *path);
 	if (allow == ROUTE_GET)
-		return api_error_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
-		    "GET, HEAD", "%s takes GET", path);
-	if (allow == ROUTE_POST)
-		return api_error_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
-		    "POST", "%s takes POST", path);
-	return api_error_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
-	    "GET, HEAD, POST", "%s takes GET or POST", path);
+		rc = api_error_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
+		    "GET, HEAD", "%s takes GET", b.s);
+	else if (allow == ROUTE_POST)
+		rc = api_error_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
+		    "POST", "%s takes POST", b.s);
+	else
+		rc = api_error_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
+		    "GET, HEAD, POST", "%s takes GET or POST", b.s);
+	buf_free(&b);
+	return rc;
 }
 
 static unsigned int

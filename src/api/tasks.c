@@ -1,5 +1,5 @@
 /*
- * tasks.c: POST /tasks/{ref}/done, `loa task done` over HTTP: the task's
+ * tasks.c: POST /tasks/{ID}/done, `loa task done` over HTTP: the task's
  * unsent reminders cancelled in one short transaction, then the engine
  * reloads (as on SIGHUP) so the feed shows it completed.
  */
