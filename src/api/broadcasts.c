@@ -189,7 +189,6 @@ api_bq_rundown(struct api *a, struct MHD_Connection *c, struct req *r)
 	return api_reply(c, MHD_HTTP_OK, "application/json", s, strlen(s));
 }
 
-
 enum MHD_Result
 api_bq_aired(struct api *a, struct MHD_Connection *c, struct req *r)
 {

@@ -34,6 +34,12 @@
 #define API_TIMEOUT   10		 /* seconds a connection may idle */
 #define API_CONN_MEM  (64 * 1024)	 /* per connection: headers, buffers */
 
+static enum MHD_Result
+too_large(struct MHD_Connection *c)
+{
+	return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+	    "the body is larger than %d bytes", API_BODY_MAX);
+}
 
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -55,8 +61,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		/* Refused before a byte of it is read. */
 		if (cl != NULL &&
 		    (strtoull(cl, &end, 10) > API_BODY_MAX || *end != '\0'))
-			return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-			    "the body is larger than %d bytes", API_BODY_MAX);
+			return too_large(c);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -73,13 +78,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		r->seen += *upload_size;
 		*upload_size = 0;
 		if (r->too_big && r->seen > API_DRAIN_MAX)
-			return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-			    "the body is larger than %d bytes", API_BODY_MAX);
+			return too_large(c);
 		return MHD_YES;
 	}
 	if (r->too_big)
-		return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "the body is larger than %d bytes", API_BODY_MAX);
+		return too_large(c);
 	return api_route(a, c, r, url, method);
 }
 
