@@ -1,6 +1,6 @@
 /*
  * timeline.c: jobs in time order, and the timeline table. (Its JSON is
- * written by the one JSON writer of jobs, cli/out.c.)
+ * written by the one JSON writer of jobs, view/out.c.)
  */
 #include <stdlib.h>
 #include <string.h>

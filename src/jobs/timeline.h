@@ -1,6 +1,6 @@
 /*
  * timeline.h: jobs in time order, and the timeline as a text table. The
- * JSON of `timeline --json` is cli/out.h's, the one writer of jobs.
+ * JSON of `timeline --json` is view/out.h's, the one writer of jobs.
  */
 #ifndef LOA_TIMELINE_H
 #define LOA_TIMELINE_H

@@ -165,6 +165,28 @@ kill -0 "$API_PID" 2>/dev/null && ok "the service runs on" || ko "the service di
 api_stop
 [ "${API_RC:-1}" = 0 ] && ok "SIGTERM: exit 0" || ko "exit ${API_RC:-?} after SIGTERM"
 
+# --- 405's Allow names every method the path takes (the route table's
+# rows of that path), whichever of them the request missed.
+if api_start "$d" "2025-12-19 07:00"; then
+	for c in "PUT /broadcasts GET, HEAD, POST" "GET /tasks/giay-moi/done POST" \
+	    "DELETE /broadcasts/x/audio GET, HEAD" "GET /broadcasts/x/cancel POST" \
+	    "POST /jobs/x GET, HEAD"; do
+		m=${c%% *} rest=${c#* }
+		p=${rest%% *} want=${rest#* }
+		curl -s -D "$tmp/h405" -o /dev/null -X "$m" "$API$p"
+		tr -d '\r' <"$tmp/h405" >"$tmp/h405.txt"
+		if head -1 "$tmp/h405.txt" | grep -q ' 405' &&
+		    grep -qix "Allow: $want" "$tmp/h405.txt"; then
+			ok "$m $p: 405, Allow: $want"
+		else
+			ko "$m $p: expected 405 with Allow: $want" "$(cat "$tmp/h405.txt")"
+		fi
+	done
+	api_stop
+else
+	ko "restart for the 405s" "$(tail -3 "$d/run.err")"
+fi
+
 # --- a token file others can read, or none: loa run refuses to start.
 chmod 640 "$d/token"
 "$LOA" -c "$d/loa.cfg" run --now "2025-12-19 07:00" >/dev/null 2>"$tmp/err640"

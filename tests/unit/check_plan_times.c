@@ -22,7 +22,7 @@
 #include "jobs/slots.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
-#include "cli/out.h"
+#include "view/out.h"
 #include "testutil.h"
 #include "planfx.h"
 
@@ -260,7 +260,7 @@ END_TEST
 /* The timeline JSON (SPEC §10). */
 
 /* Check that o's keys start with keys[0..n) in that order. */
-/* A job as `timeline --json` writes it (cli/out.h). */
+/* A job as `timeline --json` writes it (view/out.h). */
 static json_t *
 job_json(const struct job *j)
 {

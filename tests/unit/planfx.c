@@ -19,7 +19,7 @@
 #include "jobs/slots.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
-#include "cli/out.h"
+#include "view/out.h"
 #include "testutil.h"
 #include "planfx.h"
 

@@ -1,0 +1,189 @@
+/*
+ * feeds.c: GET /calendar.ics (?plan=ID) and /calendar/{AGENCY}.ics, the
+ * iCalendar feeds of the engine's snapshot (deliver/live.h), gzipped once
+ * on demand, with ETag, If-None-Match and Last-Modified.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+#include <zlib.h>
+
+#include "api/api_int.h"
+
+/* Whether the client takes gzip (Accept-Encoding, q not 0). */
+static int
+takes_gzip(struct MHD_Connection *c)
+{
+	const char	 *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		  "Accept-Encoding");
+	const char	 *p;
+	static const char q0[] = ";q=0";
+
+	if (ae == NULL || (p = strstr(ae, "gzip")) == NULL)
+		return 0;
+	p += strlen("gzip");
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, q0, strlen(q0)) == 0) {
+		p += strlen(q0);
+		if (*p == '.')
+			p += 1 + strspn(p + 1, "0");
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == ',')
+			return 0;
+	}
+	return 1;
+}
+
+/* The feed's gzip, made once (the API thread's). 0, or -1. */
+static int
+feed_gzip(struct live_feed *f)
+{
+	z_stream z;
+	size_t	 cap;
+	int	 rc;
+
+	if (f->gz_done)
+		return f->gz != NULL ? 0 : -1;
+	f->gz_done = 1;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return -1;
+	cap = deflateBound(&z, (uLong)f->len);
+	f->gz = xmalloc(cap);
+	z.next_in = (Bytef *)f->data;
+	z.avail_in = (uInt)f->len;
+	z.next_out = (Bytef *)f->gz;
+	z.avail_out = (uInt)cap;
+	rc = deflate(&z, Z_FINISH);
+	f->gzlen = cap - z.avail_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(f->gz);
+		f->gz = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether If-None-Match names etag (or its gzip form, or "*"). */
+static int
+etag_match(const char *inm, const char *etag)
+{
+	char   gz[32];
+	size_t n = strlen(etag);
+
+	/* A strong ETag: a quoted string, its gzip form "...-gz". */
+	assert(n >= 2 && etag[0] == '"' && etag[n - 1] == '"');
+	if (inm == NULL)
+		return 0;
+	if (strchr(inm, '*') != NULL)
+		return 1;
+	snprintf(gz, sizeof(gz), "%.*s-gz\"", (int)(n - 1), etag);
+	return strstr(inm, etag) != NULL || strstr(inm, gz) != NULL;
+}
+
+static void
+http_date(int64_t t, char *out, size_t len)
+{
+	time_t	  tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static enum MHD_Result
+serve_feed(struct api *a, struct MHD_Connection *c, struct req *r,
+    const char *key, const char *what)
+{
+	static const char *const names[] = { "plan", NULL };
+	struct MHD_Response	*resp;
+	struct live_feed	*f;
+	const char		*bad, *plan = api_q_get(c, "plan");
+	char			*k = NULL, etag[32], date[64];
+	int			 gz;
+	enum MHD_Result		 rc;
+	unsigned int		 status = MHD_HTTP_OK;
+
+	assert(key != NULL && what != NULL);
+	if (!api_q_known(c, names, &bad))
+		return api_error(c, MHD_HTTP_BAD_REQUEST,
+		    "unknown parameter \"%s\"", bad);
+	if (r->snap == NULL)
+		r->snap = live_snap_get(a->live);
+	if (r->snap == NULL)
+		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "the plans are not loaded yet");
+	if (plan != NULL && *key == '\0') {
+		if (!api_id_ok(plan, 1))
+			return api_error(c, MHD_HTTP_BAD_REQUEST,
+			    "bad plan id");
+		k = xasprintf("plan:%s", plan);
+		what = "plan";
+	} else if (plan != NULL)
+		return api_error(c, MHD_HTTP_BAD_REQUEST,
+		    "?plan= is for /calendar.ics");
+	f = live_feed(r->snap, k != NULL ? k : key);
+	free(k);
+	if (f == NULL)
+		return api_error(c, MHD_HTTP_NOT_FOUND, "no such %s", what);
+	gz = takes_gzip(c) && feed_gzip(f) == 0;
+	if (gz)
+		snprintf(etag, sizeof(etag), "%.*s-gz\"",
+		    (int)strlen(f->etag) - 1, f->etag);
+	else
+		snprintf(etag, sizeof(etag), "%s", f->etag);
+	http_date(r->snap->built, date, sizeof(date));
+	if (etag_match(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+			   "If-None-Match"),
+		f->etag)) {
+		status = MHD_HTTP_NOT_MODIFIED;
+		resp = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+	} else
+		/* The bytes live in the snapshot, held until the request
+		 * completes (completed()). */
+		resp = MHD_create_response_from_buffer(gz ? f->gzlen : f->len,
+		    gz ? f->gz : f->data, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/calendar; charset=utf-8");
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Last-Modified", date);
+	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	if (gz && status == MHD_HTTP_OK)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	rc = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+enum MHD_Result
+api_calendar(struct api *a, struct MHD_Connection *c, struct req *r)
+{
+	return serve_feed(a, c, r, "", "feed");
+}
+
+enum MHD_Result
+api_agency(struct api *a, struct MHD_Connection *c, struct req *r)
+{
+	enum MHD_Result rc;
+	char	       *key;
+
+	assert(r->id != NULL);
+	if (!api_id_ok(r->id, 0))
+		return api_error(c, MHD_HTTP_BAD_REQUEST, "bad agency id");
+	key = xasprintf("agency:%s", r->id);
+	rc = serve_feed(a, c, r, key, "agency");
+	free(key);
+	return rc;
+}
