@@ -31,7 +31,7 @@
 #include "deliver/live.h"
 #include "deliver/outbox.h"
 #include "plan/adhoc.h"
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "render/speech.h"
 #include "render/spoken.h"
 #include "util/fs.h"

@@ -14,7 +14,6 @@
 #include "deliver/bqueue.h"
 #include "deliver/policy.h"
 #include "jobs/expand.h"
-#include "plan/cfg.h"
 #include "util/text.h"
 #include "util/xmalloc.h"
 

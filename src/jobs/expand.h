@@ -5,7 +5,7 @@
 #ifndef LOA_EXPAND_H
 #define LOA_EXPAND_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*

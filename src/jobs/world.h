@@ -7,7 +7,7 @@
 
 #include "jobs/slots.h"
 #include "plan/adhoc.h"
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 struct world {

@@ -6,7 +6,7 @@
 #ifndef LOA_RESOLVE_H
 #define LOA_RESOLVE_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*

@@ -9,7 +9,7 @@
 #ifndef LOA_SERVICE_H
 #define LOA_SERVICE_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*

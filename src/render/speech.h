@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /* What one process synthesised and found in the cache so far. */

@@ -25,7 +25,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "deliver/engine.h"
 #include "gw/gw.h"
 #include "deliver/outbox.h"

@@ -37,7 +37,7 @@
 #include <libical/ical.h>
 #include <utf8proc.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "render/ical.h"
 #include "jobs/expand.h"
 #include "plan/resolve.h"

@@ -14,7 +14,7 @@
 
 #include <check.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "plan/service.h"
 #include "render/spoken.h"
 #include "util/text.h"
