@@ -995,7 +995,7 @@ bq_load(struct api *a, struct MHD_Connection *c, struct bqreq *q,
 		    "/dev/null: %s", strerror(errno));
 		return -1;
 	}
-	lr = world_load(&q->w, a->config, q->now, &d);
+	lr = world_load_speech(&q->w, a->config, q->now, &speech_synth, &d);
 	fclose(d.out);
 	if (lr == -1) {
 		world_free(&q->w);

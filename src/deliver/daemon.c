@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "deliver/engine_int.h"
+#include "render/speech.h"
 
 static int		     sigpipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_hup, got_term, exit_now;
@@ -141,7 +142,7 @@ reload(struct engine *e, int64_t now)
 	exit_now = engine_inflight(e) == 0;
 	if (got_term)
 		exit_now = 0;
-	rc = world_load(nw, e->o.config, now, &d);
+	rc = world_load_speech(nw, e->o.config, now, &speech_synth, &d);
 	exit_now = 0;
 	if (rc == -1 || got_term) {
 		if (got_term) {

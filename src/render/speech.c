@@ -648,3 +648,6 @@ speech_wav(const struct service *svc, const char *text, void **wav, size_t *len,
 	pthread_mutex_unlock(&sp_mu);
 	return rc;
 }
+
+const struct speech_hook speech_synth = { speech_install, speech_durations };
+const struct speech_hook speech_settings = { speech_install, NULL };
