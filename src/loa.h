@@ -109,8 +109,7 @@ struct contact {
 	int		     mailbox;  /* an agency's mailbox */
 	const struct agency *agency;   /* the mailbox's agency */
 	struct loc	     loc;
-	unsigned	     mark;   /* expansion scratch */
-	unsigned	     warned; /* channels warned about */
+	size_t		     index; /* in its plan's contacts */
 };
 
 struct group {

@@ -219,6 +219,7 @@ plan_people(struct cfg *c, config_t *cf, struct plan *p, size_t room)
 		plan_addresses(c, g, path, ct);
 		if (plan_name(c, p, ct->id, N_PERSON, ct, g, path) == -1)
 			continue;
+		ct->index = p->ncontacts;
 		p->contacts[p->ncontacts++] = ct;
 	}
 	p->npeople = p->ncontacts;
@@ -300,6 +301,7 @@ plan_agencies(struct cfg *c, config_t *cf, struct plan *p)
 			continue;
 		if (mb->email != NULL || mb->phone != NULL) {
 			ag->mailbox = mb;
+			mb->index = p->ncontacts;
 			p->contacts[p->ncontacts++] = mb;
 		}
 		p->nagencies++;
