@@ -1,6 +1,7 @@
 /*
  * slots.c: greedy placement of broadcast items into air slots.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,7 @@ settle(struct replan *r, struct job *j, const struct slots_fixed *f)
 	int64_t		      day, end;
 	struct inst	     *in;
 
+	assert(f->duration >= 0 && j->kind == JK_BROADCAST);
 	j->due = f->due;
 	j->duration = f->duration;
 	j->slot = s >= 0    ? svc->slots[s].name :
@@ -246,6 +248,8 @@ fit(struct replan *r, size_t todo, const struct slot *sl, int slot, int64_t day)
 	int64_t		      st = slots_start(svc, sl, day), need;
 	struct inst	     *in;
 
+	assert(sl->end > sl->start); /* service_load refuses empty slots */
+
 	if (!(sl->days & (1u << civil_weekday(day))))
 		return 0;
 	/* A high item that comes while a slot is on air goes next in it
@@ -283,6 +287,9 @@ place(struct replan *r, size_t todo)
 	int64_t		      day, last;
 	int		      placed = 0;
 
+	/* collect: only the pending broadcasts of the loudspeaker. */
+	assert(j->kind == JK_BROADCAST && j->channel == CH_BROADCAST &&
+	    j->state == JS_PENDING && j->priority != PRIO_EMERGENCY);
 	j->placed = 1;
 	if (j->duration > r->maxlen) {
 		j->state = JS_SKIPPED;
@@ -337,6 +344,9 @@ run_in_order(struct replan *r)
 			/* After what is settled there, if anything. */
 			const struct inst *in = &r->inst[p->inst];
 
+			assert(p->inst < r->ninst && in->day == p->day &&
+			    in->slot == p->slot);
+
 			at = slots_start(svc, sl, p->day) + in->base +
 			    (in->nfixed > 0 ? svc->gap : 0);
 		} else
@@ -357,6 +367,8 @@ slots_replan(const struct service *svc, struct jobs *js,
 {
 	struct replan r = { .svc = svc, .js = js, .d = d };
 	size_t	      i;
+
+	assert(nfixed == 0 || fixed != NULL);
 
 	if (js->arena == NULL)
 		js->arena = arena_new();

@@ -1,6 +1,7 @@
 /*
  * world.c: loading a whole config: service, plans, jobs.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,9 @@ world_queue(struct world *w, const struct world_queue *q, struct diag *d)
 {
 	struct plan *ah;
 	size_t	     i;
+
+	/* Only a world that loaded: its service is there, its plans valid. */
+	assert(w->svc != NULL && (w->nplans == 0 || w->plans != NULL));
 
 	/* An earlier call's ad-hoc plan goes, with its jobs. */
 	for (i = 0; i < w->nplans; i++)

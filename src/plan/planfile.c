@@ -3,6 +3,7 @@
  * readers each read one top-level section; plan_check_refs then checks
  * that every id written names something of the right kind.
  */
+#include <assert.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -219,6 +220,7 @@ plan_people(struct cfg *c, config_t *cf, struct plan *p, size_t room)
 		plan_addresses(c, g, path, ct);
 		if (plan_name(c, p, ct->id, N_PERSON, ct, g, path) == -1)
 			continue;
+		assert(p->ncontacts < room); /* room counts every person */
 		ct->index = p->ncontacts;
 		p->contacts[p->ncontacts++] = ct;
 	}

@@ -548,6 +548,7 @@ plan_recipients(const struct plan *p, const struct idlist *l,
 	struct met m = { p, NULL, skip };
 	size_t	   i;
 
+	assert(l != NULL && v != NULL && n != NULL && cap != NULL);
 	m.seen = xcalloc(p->ncontacts ? p->ncontacts : 1, 1);
 	for (i = 0; i < l->n; i++)
 		expand_id(&m, l->v[i].id, v, n, cap, 0);

@@ -2,6 +2,7 @@
  * mime.c: building MIME messages. Base64 is written here because none of
  * loa's libraries exports an encoder (libcurl's is internal).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,8 @@ hdr_begin(struct hdr *h, struct buf *b, const char *name)
 static void
 hdr_put(struct hdr *h, const char *sep, size_t sepn, const char *t, size_t n)
 {
+	/* hdr_begin came first: the line holds at least "Name:". */
+	assert(h->b != NULL && h->start > 0);
 	if (h->col + sepn + n > HDR_MAX && h->col > h->start && sepn > 0) {
 		buf_add(h->b, "\r\n", 2);
 		h->col = 0;

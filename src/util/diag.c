@@ -1,6 +1,7 @@
 /*
  * diag.c: messages at FILE:LINE, counted (see diag.h).
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@ diag_v(struct diag *d, const char *what, const struct loc *l, const char *key,
 	char	  *own;
 	va_list	   aq;
 	int	   n;
+
+	/* A location has a file, or is not given at all. */
+	assert(fmt != NULL && (l == NULL || l->file != NULL || l->line == 0));
 
 	if (l != NULL && l->file != NULL && l->line > 0)
 		buf_printf(&b, "%s:%d: ", l->file, l->line);

@@ -84,6 +84,8 @@ xgrow(void *vp, size_t *cap, size_t n, size_t sz)
 	void **p = vp;
 	size_t c = *cap;
 
+	/* The array and its capacity go together: none means none. */
+	assert(sz > 0 && (*p != NULL || c == 0));
 	if (n <= c)
 		return;
 	if (c < 8)
@@ -197,6 +199,7 @@ arena_alloc(struct arena *a, size_t n)
 		c->next = a->head;
 		a->head = c;
 	}
+	assert(c->size - c->used >= n && n % al == 0);
 	p = c->data + c->used;
 	c->used += n;
 	return p;
