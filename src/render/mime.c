@@ -88,8 +88,8 @@ hdr_begin(struct hdr *h, struct buf *b, const char *name)
 static void
 hdr_put(struct hdr *h, const char *sep, size_t sepn, const char *t, size_t n)
 {
-	/* hdr_begin came first: the line holds at least "Name:". */
-	assert(h->b != NULL && h->start > 0);
+	/* hdr_begin came first: the current line is in the buffer. */
+	assert(h->b != NULL && h->col <= h->b->len);
 	if (h->col + sepn + n > HDR_MAX && h->col > h->start && sepn > 0) {
 		buf_add(h->b, "\r\n", 2);
 		h->col = 0;
