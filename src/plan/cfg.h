@@ -49,6 +49,12 @@ int  cfg_read(config_t *cf, const char *path, const struct loc *from,
  */
 void syntax_error(struct diag *d, const struct loc *l, const char *what);
 
+/*
+ * How a file libconfig names by its @include text raw is shown: beside
+ * top (the file read) unless absolute. The caller frees.
+ */
+char *cfg_shown(const config_t *cf, const char *top, const char *raw);
+
 /* Is s an email address, name@domain? 0 or -1. */
 int cfg_email_ok(const char *s);
 /*
