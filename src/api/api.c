@@ -37,7 +37,8 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 #define API_BODY_MAX  (64 * 1024)	 /* a request's body */
 #define API_DRAIN_MAX (16 * 1024 * 1024) /* read and dropped past it */

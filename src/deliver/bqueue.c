@@ -15,7 +15,9 @@
 #include "deliver/policy.h"
 #include "jobs/expand.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* The longest title and text an ad-hoc item may have, in bytes. */
 #define BQ_TITLE_MAX 500

@@ -18,6 +18,7 @@
 
 #include "deliver/engine_int.h"
 #include "render/speech.h"
+#include "util/mem.h"
 
 static int		     sigpipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_hup, got_term, exit_now;

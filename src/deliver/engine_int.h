@@ -12,7 +12,7 @@
 #include "deliver/outbox.h"
 #include "deliver/policy.h"
 #include "gw/gw.h"
-#include "util/xmalloc.h"
+#include "util/strmap.h"
 
 /* The most descriptors the loop waits on: the signal pipe and every
  * gateway's sockets (a gateway's concurrency is at most 1,000, and its

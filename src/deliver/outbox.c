@@ -20,7 +20,9 @@
 #include "deliver/policy.h"
 #include "util/sms.h"
 #include "util/fault.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/fs.h"
 
 /*
  * The states a job can still be sent from, and those a claim takes: the

@@ -33,7 +33,9 @@
 #include "util/log.h"
 #include "util/subst.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
 
 /* The most of an answer's body kept (to read its JSON). */
 #define HTTP_BODY_MAX (64 * 1024)

@@ -14,7 +14,9 @@
 #include "render/compose.h"
 #include "render/tmpl.h"
 #include "util/sms.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 void
 plan_job_id(const struct plan *p, enum job_kind kind, const char *object,

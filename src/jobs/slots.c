@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "jobs/slots.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* One slot on one day, as filled so far. */
 struct inst {

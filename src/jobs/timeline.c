@@ -9,7 +9,7 @@
 #include "util/text.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 static int
 cmp_job(const void *a, const void *b)

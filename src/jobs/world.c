@@ -13,7 +13,8 @@
 #include "jobs/timeline.h"
 #include "jobs/world.h"
 #include "render/tmpl.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/strmap.h"
 
 void
 world_free(struct world *w)

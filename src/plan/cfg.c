@@ -21,7 +21,9 @@
 #include "plan/cfg.h"
 #include "util/fs.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
 
 char *
 cfg_shown(const config_t *cf, const char *top, const char *raw)

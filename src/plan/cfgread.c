@@ -19,7 +19,9 @@
 #include "plan/cfg.h"
 #include "util/fs.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
 
 /* Whether a config line names a secret or carries credentials. */
 static int

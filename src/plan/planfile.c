@@ -21,7 +21,9 @@
 #include "plan/planfile.h"
 #include "util/fs.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 static const char *const plan_top_keys[] = {
 	"plan",

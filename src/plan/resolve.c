@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include "plan/resolve.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 #define RESOLVE_DEPTH 256
 

@@ -17,7 +17,8 @@
 #include "plan/svcbroadcast.h"
 #include "util/subst.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
 
 static const char *const svc_top_keys[] = {
 	"loa",

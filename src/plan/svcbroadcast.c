@@ -16,7 +16,7 @@
 #include "plan/svcbroadcast.h"
 #include "util/subst.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/arena.h"
 
 static const char *const svc_slot_keys[] = {
 	"name",

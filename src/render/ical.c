@@ -14,7 +14,9 @@
 #include "render/ical.h"
 #include "render/tmpl.h"
 #include "plan/resolve.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/strmap.h"
 
 #define ICAL_PRODID "-//loa//loa " LOA_VERSION "//VI"
 

@@ -12,7 +12,8 @@
 #include "render/mime.h"
 #include "util/text.h"
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 static const char
     b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

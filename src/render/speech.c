@@ -23,7 +23,10 @@
 #include "render/spoken.h"
 #include "util/fs.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* Silence between the chime, the opening line and the item, in ms. */
 #define PAUSE_MS 500

@@ -8,7 +8,8 @@
 
 #include "util/diag.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 static void diag_v(struct diag *, const char *, const struct loc *,
     const char *, const char *, va_list) LOA_PRINTF(5, 0);

@@ -12,7 +12,7 @@
 #include <libical/ical.h>
 
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 int64_t
 civil_days(int y, int m, int d)

@@ -29,7 +29,7 @@
 #include "gw/gw.h"
 #include "jobs/world.h"
 #include "util/fault.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "testutil.h"
 
 /* A local time of the tests' zone. */

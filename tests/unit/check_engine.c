@@ -30,7 +30,8 @@
 #include "gw/gw.h"
 #include "deliver/outbox.h"
 #include "jobs/world.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 /* A local time of the tests' zone. */

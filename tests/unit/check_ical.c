@@ -43,7 +43,9 @@
 #include "plan/resolve.h"
 #include "util/text.h"
 #include "jobs/world.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/strmap.h"
 #include "testutil.h"
 
 /* A local time of the tests' zone. */

@@ -14,7 +14,8 @@
 #include <check.h>
 
 #include "render/mime.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 #define ICS \
 	"BEGIN:VCALENDAR\r\nPRODID:-//loa//test//VI\r\nVERSION:2.0\r\n" \
