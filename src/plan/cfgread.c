@@ -3,7 +3,8 @@
  * checked (UTF-8, no NUL), its @includes followed (cycles, nesting,
  * where each line came from), quoted setting names made bare for
  * libconfig, and libconfig's syntax errors shown with their line, any
- * secret on it hidden.
+ * secret on it hidden; which setting names say they hold a secret, and
+ * how an included file's name is shown.
  */
 #include <sys/stat.h>
 
@@ -22,6 +23,53 @@
 #include "util/mem.h"
 #include "util/buf.h"
 #include "util/arena.h"
+
+char *
+cfg_shown(const config_t *cf, const char *top, const char *raw)
+{
+	const char *slash = strrchr(top, '/');
+
+	(void)cf;
+	if (raw[0] == '/' || slash == NULL)
+		return xstrdup(raw);
+	return xasprintf("%.*s/%s", (int)(slash - top), top, raw);
+}
+
+/*
+ * Does the name of a setting say it holds a secret? Where a secret is
+ * found instead (password_env, token_file ...) it does not.
+ */
+int
+cfg_secret_name(const char *name)
+{
+	static const char *const words[] = { "password", "passwd", "secret",
+		"token", "api_key", "apikey", "api-key", "credential",
+		"private_key", "authoriz", "cookie", NULL };
+	char			*l = xstrdup(name), *q;
+	size_t			 n;
+	int			 rc = 0, i;
+
+	for (q = l; *q != '\0'; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	n = strlen(l);
+	if ((n > 4 && strcmp(l + n - 4, "_env") == 0) ||
+	    (n > 5 && strcmp(l + n - 5, "_file") == 0)) {
+		free(l);
+		return 0;
+	}
+	for (i = 0; words[i] != NULL && rc == 0; i++)
+		rc = strstr(l, words[i]) != NULL;
+	/* Short names that say password only when alone. */
+	if (strcmp(l, "pass") == 0 || strcmp(l, "pwd") == 0 ||
+	    strcmp(l, "key") == 0)
+		rc = 1;
+	/* "auth", "auth_user", "x-auth": but not "author". */
+	for (q = l; rc == 0 && (q = strstr(q, "auth")) != NULL; q++)
+		rc = strncmp(q, "author", 6) != 0;
+	free(l);
+	return rc;
+}
 
 /* Whether a config line names a secret or carries credentials. */
 static int
