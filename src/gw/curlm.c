@@ -16,7 +16,7 @@
 
 #include "gw/curlm.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 struct csock {
 	curl_socket_t fd;

@@ -21,7 +21,8 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 /* What file_flush must sync: bits of struct gw's dirty. */
 #define DIRTY_SMS  0x1 /* sms.jsonl was appended to */

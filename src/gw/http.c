@@ -36,7 +36,9 @@
 #include "util/log.h"
 #include "util/subst.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
 
 struct hgw;
 

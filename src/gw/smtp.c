@@ -58,7 +58,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 /* A password file is a line, not a document. */
 #define SMTP_MAX_SECRET 4096
