@@ -58,6 +58,7 @@ file_init(struct gw *g, char *err, size_t errlen)
 static enum gw_result
 file_fail(struct gw_answer *a, const char *what)
 {
+	assert(a != NULL && what != NULL);
 	snprintf(a->text, sizeof(a->text), "%s: %s", what, strerror(errno));
 	/* A full disk or a lost mount may heal: try again later. */
 	a->result = GW_TEMPFAIL;
@@ -223,6 +224,9 @@ spool_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 {
 	char *rec;
 
+	/* A broadcast: its audio has its length, and the spool its folder. */
+	assert(g->dir != NULL && m->id != NULL);
+	assert(m->audio == NULL || m->audio_len > 0);
 	if (access(g->dir, F_OK) == -1)
 		mkdirs(g->dir);
 	if (m->text != NULL &&
