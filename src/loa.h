@@ -14,10 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/diag.h"
 #include "util/timex.h"
 
 struct arena;
 struct tmpl;
+
+/* The years a time may fall in: outside them it is a typo, not a plan. */
+#define LOA_YEAR_MIN 2000
+#define LOA_YEAR_MAX 2100
 
 enum channel {
 	CH_EMAIL,
@@ -67,11 +72,6 @@ enum ev_status {
 	EV__N
 };
 
-/* Where a value came from, for messages. */
-struct loc {
-	const char *file;
-	int	    line;
-};
 
 /* A time expression as written, parsed, and once resolved, its value. */
 struct when {
@@ -109,8 +109,7 @@ struct contact {
 	int		     mailbox;  /* an agency's mailbox */
 	const struct agency *agency;   /* the mailbox's agency */
 	struct loc	     loc;
-	unsigned	     mark;   /* expansion scratch */
-	unsigned	     warned; /* channels warned about */
+	size_t		     index; /* in its plan's contacts */
 };
 
 struct group {

@@ -13,6 +13,7 @@
 #include "api/api_int.h"
 #include "render/speech.h"
 #include "render/spoken.h"
+#include "util/mem.h"
 
 /*
  * Whether airing e of item it is for a controller to play now: handed

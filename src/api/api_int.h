@@ -33,7 +33,8 @@
 #include "deliver/outbox.h"
 #include "util/log.h"
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/buf.h"
+#include "util/mem.h"
 
 #define API_ID_MAX   512 /* the longest id looked at */
 #define API_PAGE     100 /* /outbox's default limit */

@@ -19,7 +19,8 @@
 #include "api/api_int.h"
 #include "view/out.h"
 #include "plan/adhoc.h"
-#include "plan/cfg.h"
+#include "render/speech.h"
+#include "util/diag.h"
 
 void
 api_bq_done(struct bqreq *q)
@@ -46,7 +47,7 @@ api_bq_load(struct api *a, struct MHD_Connection *c, struct bqreq *q,
 		    "/dev/null: %s", strerror(errno));
 		return -1;
 	}
-	lr = world_load(&q->w, a->config, q->now, &d);
+	lr = world_load_speech(&q->w, a->config, q->now, &speech_synth, &d);
 	fclose(d.out);
 	if (lr == -1) {
 		world_free(&q->w);

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/api_int.h"
+#include "util/mem.h"
 
 enum MHD_Result
 api_dlr(struct api *a, struct MHD_Connection *c, struct req *r)

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "api/api_int.h"
+#include "util/mem.h"
 
 /* Whether the client takes gzip (Accept-Encoding, q not 0). */
 static int

@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 
 #include "api/api_int.h"
+#include "util/buf.h"
 
 /* A Prometheus label value: \, " and newline escaped. */
 static void

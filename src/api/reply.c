@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "api/api_int.h"
+#include "util/mem.h"
 
 int64_t
 api_now(const struct api *a)

@@ -16,6 +16,8 @@
 
 #include "api/api.h"
 #include "api/api_int.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 #define ROUTE_GET  0x1 /* GET, and HEAD (libmicrohttpd sends no body) */
 #define ROUTE_POST 0x2

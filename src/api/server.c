@@ -27,6 +27,8 @@
 #include "api/api.h"
 #include "api/api_int.h"
 #include "util/fs.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 #define API_BODY_MAX  (64 * 1024)	 /* a request's body */
 #define API_DRAIN_MAX (16 * 1024 * 1024) /* read and dropped past it */

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "api/api_int.h"
+#include "util/mem.h"
 
 enum MHD_Result
 api_task_done(struct api *a, struct MHD_Connection *c, struct req *r)

@@ -20,7 +20,7 @@
 #include "deliver/bqueue.h"
 #include "util/log.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 static const char broadcast_usage[] =
     "usage: loa [-c FILE] broadcast add --title T --text X\n"

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "view/out.h"
 #include "jobs/timeline.h"
+#include "render/speech.h"
 #include "util/log.h"
 
 static const char check_usage[] =
@@ -18,14 +19,19 @@ static const char check_usage[] =
     "\n"
     "Validate the service config and every plan it names. Prints FILE:LINE:\n"
     "errors and warnings on stderr, a summary on stdout; exits 1 on errors.\n"
-    "--now sets the moment that `now` in a time expression means.\n";
+    "--now sets the moment that `now` in a time expression means. With\n"
+    "broadcast.tts the voice and chime are checked, but nothing is\n"
+    "synthesised: each item's length is the words_per_minute estimate.\n";
 
 static const char timeline_usage[] =
     "usage: loa [-c FILE] timeline [--json] [--from T] [--to T] [--now T]\n"
+    "                              [--no-speech]\n"
     "\n"
     "Print every job of every plan in time order: as a table, or with --json\n"
     "as one JSON array (SPEC §10). --from and --to keep the jobs due in\n"
-    "[from, to).\n";
+    "[from, to). With broadcast.tts each item is placed with its WAV's\n"
+    "length, synthesised into the cache when it is not there; --no-speech\n"
+    "synthesises nothing and places it by the words_per_minute estimate.\n";
 
 static const char *
 plural(size_t n)
@@ -115,13 +121,14 @@ print_json(const struct jobs *js, int64_t from, int64_t to)
 int
 cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 {
-	struct world	 w;
-	struct diag	 d = { 0 };
-	struct opts	 o;
-	int64_t		 now = (int64_t)time(NULL);
-	int64_t		 from = TIMEX_NONE, to = TIMEX_NONE;
-	const struct tz *z;
-	int		 rc;
+	struct world		  w;
+	struct diag		  d = { 0 };
+	struct opts		  o;
+	int64_t			  now = (int64_t)time(NULL);
+	int64_t			  from = TIMEX_NONE, to = TIMEX_NONE;
+	const struct tz		 *z;
+	int			  rc;
+	const struct speech_hook *sp;
 
 	if ((rc = parse_opts(argc, argv, timeline, &o)) != 0) {
 		fputs(timeline ? timeline_usage : check_usage,
@@ -132,7 +139,10 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	z = cli_zone(cfg);
 	if (o.now != NULL && arg_time("--now", o.now, z, &now) == -1)
 		return EXIT_USAGE;
-	if (world_load(&w, cfg, now, &d) == -1) {
+	/* check synthesises nothing (it checks the speech settings);
+	 * timeline places the items with their real lengths unless told. */
+	sp = !timeline ? &speech_settings : o.no_speech ? NULL : &speech_synth;
+	if (world_load_speech(&w, cfg, now, sp, &d) == -1) {
 		fprintf(stderr, "%s: %d error%s\n", cfg, d.errors,
 		    d.errors == 1 ? "" : "s");
 		world_free(&w);

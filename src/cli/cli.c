@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "plan/service.h"
+#include "render/speech.h"
 #include "util/log.h"
 
 int
@@ -42,6 +43,8 @@ parse_opts(int argc, char **argv, int allow_json_range, struct opts *o)
 			o->now = argv[++i];
 		else if (allow_json_range && strcmp(a, "--json") == 0)
 			o->json = 1;
+		else if (allow_json_range && strcmp(a, "--no-speech") == 0)
+			o->no_speech = 1;
 		else if (allow_json_range && strcmp(a, "--from") == 0 &&
 		    i + 1 < argc)
 			o->from = argv[++i];
@@ -67,7 +70,7 @@ load_quiet(struct world *w, const char *cfg, int64_t now, const char *note)
 	FILE	   *devnull = fopen("/dev/null", "w");
 
 	d.out = devnull;
-	if (world_load(w, cfg, now, &d) == 0) {
+	if (world_load_speech(w, cfg, now, &speech_synth, &d) == 0) {
 		if (devnull != NULL)
 			fclose(devnull);
 		return 0;
@@ -77,7 +80,7 @@ load_quiet(struct world *w, const char *cfg, int64_t now, const char *note)
 	world_free(w);
 	memset(&d, 0, sizeof(d));
 	/* It fails again: this load is for its messages. */
-	(void)world_load(w, cfg, now, &d);
+	(void)world_load_speech(w, cfg, now, &speech_synth, &d);
 	fprintf(stderr, "%s: %d error%s%s\n", cfg, d.errors,
 	    d.errors == 1 ? "" : "s", note);
 	world_free(w);

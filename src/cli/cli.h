@@ -34,12 +34,13 @@ const struct tz *cli_zone(const char *cfg);
 /* The options of check and timeline. */
 struct opts {
 	int	    json;
+	int	    no_speech; /* timeline --no-speech */
 	const char *from, *to, *now;
 };
 
 /*
- * Parse argv into *o: --now, and with allow_json_range also --json, --from
- * and --to. Returns 0, 1 for --help, or -1 (reported on stderr).
+ * Parse argv into *o: --now, and with allow_json_range also --json, --from,
+ * --to and --no-speech. Returns 0, 1 for --help, or -1 (reported on stderr).
  */
 int parse_opts(int argc, char **argv, int allow_json_range, struct opts *o);
 

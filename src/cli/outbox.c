@@ -15,7 +15,7 @@
 #include "view/out.h"
 #include "deliver/outbox.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 static const char outbox_usage[] =
     "usage: loa [-c FILE] outbox [--state S] [--json] [--store DB]\n"

@@ -14,7 +14,7 @@
 #include "deliver/live.h"
 #include "deliver/outbox.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 static const char run_usage[] =
     "usage: loa [-c FILE] run [--once] [--now T] [--dry-run]\n"

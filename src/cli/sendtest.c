@@ -22,7 +22,7 @@
 #include "util/log.h"
 #include "util/sms.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 static const char sendtest_usage[] =
     "usage: loa [-c FILE] send-test --channel email|sms --to ADDRESS\n"

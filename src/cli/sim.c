@@ -17,7 +17,8 @@
 #include "deliver/engine.h"
 #include "deliver/outbox.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/fs.h"
 
 static const char simulate_usage[] =
     "usage: loa [-c FILE] simulate [--from T] [--to T] [--out DIR]\n"

@@ -14,9 +14,10 @@
 #include "deliver/bqueue.h"
 #include "deliver/policy.h"
 #include "jobs/expand.h"
-#include "plan/cfg.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* The longest title and text an ad-hoc item may have, in bytes. */
 #define BQ_TITLE_MAX 500

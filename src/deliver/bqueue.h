@@ -18,7 +18,7 @@
 #include "deliver/outbox.h"
 #include "jobs/world.h"
 #include "loa.h"
-#include "util/xmalloc.h"
+#include "util/strmap.h"
 
 #define BQ_INVALID  1
 #define BQ_NOTFOUND 2

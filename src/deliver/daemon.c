@@ -18,6 +18,8 @@
 #include "deliver/engine_int.h"
 #include "deliver/reconcile.h"
 #include "deliver/sched.h"
+#include "render/speech.h"
+#include "util/mem.h"
 
 static int64_t
 clock_now(int64_t offset)
@@ -66,7 +68,7 @@ reload(struct engine *e, int64_t now, int api)
 	engine_sig_loading(engine_inflight(e) == 0);
 	if (engine_stopping())
 		engine_sig_loading(0);
-	rc = world_load(nw, e->o.config, now, &d);
+	rc = world_load_speech(nw, e->o.config, now, &speech_synth, &d);
 	engine_sig_loading(0);
 	if (rc == -1 || engine_stopping()) {
 		if (engine_stopping()) {

@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include "deliver/engine_int.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 static char *
 dir_of(const char *path)

@@ -10,6 +10,8 @@
 
 #include "deliver/engine_facts.h"
 #include "render/cap.h"
+#include "util/mem.h"
+#include "util/strmap.h"
 
 char *
 facts_event_fingerprint(const struct event *ev)

@@ -15,7 +15,7 @@
 #include "deliver/outbox.h"
 #include "deliver/policy.h"
 #include "gw/gw.h"
-#include "util/xmalloc.h"
+#include "util/strmap.h"
 
 /* A claimed job on its way through a gateway. */
 struct sendctx {

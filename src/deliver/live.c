@@ -14,7 +14,7 @@
 #include "render/ical.h"
 #include "util/log.h"
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 const char *const live_outcome_names[LO__N] = { "ok", "tempfail", "permfail",
 	"conffail" };

@@ -17,7 +17,9 @@
 
 #include "deliver/outbox_int.h"
 #include "util/fault.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/fs.h"
 
 #define LOA_STR_(x) #x
 #define LOA_STR(x)  LOA_STR_(x)

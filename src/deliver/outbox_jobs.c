@@ -11,7 +11,7 @@
 
 #include "deliver/outbox_int.h"
 #include "deliver/policy.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 int
 outbox_requeue_sending(struct outbox *ob, int *n)

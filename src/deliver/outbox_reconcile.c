@@ -13,7 +13,8 @@
 #include "deliver/outbox_int.h"
 #include "deliver/policy.h"
 #include "util/sms.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
 
 /* A stored job as reconciliation compares it. */
 struct known {

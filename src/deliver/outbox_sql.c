@@ -11,7 +11,7 @@
 
 #include "deliver/outbox_int.h"
 #include "util/sms.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 int
 ob_fail(struct outbox *ob, const char *fmt, ...)

@@ -23,6 +23,10 @@
 #include "plan/resolve.h"
 #include "render/cap.h"
 #include "render/compose.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* How many jobs reconciliation stores between looks at SIGTERM. */
 #define RECONCILE_CHECK 2000

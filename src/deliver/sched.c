@@ -33,6 +33,9 @@
 #include "render/speech.h"
 #include "util/fs.h"
 #include "util/sms.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /*
  * A step claims in turns: the first turn a few jobs, so that the first of

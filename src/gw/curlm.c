@@ -16,7 +16,7 @@
 
 #include "gw/curlm.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 struct csock {
 	curl_socket_t fd;
@@ -133,6 +133,7 @@ curlm_easy(struct curlm *m)
 {
 	CURL *h;
 
+	assert(m->npool <= m->cappool);
 	if (m->npool > 0)
 		return m->pool[--m->npool];
 	if ((h = curl_easy_init()) == NULL)
@@ -143,6 +144,8 @@ curlm_easy(struct curlm *m)
 void
 curlm_put(struct curlm *m, CURL *h)
 {
+	/* A handle comes back once, after its transfer left the multi. */
+	assert(h != NULL);
 	curl_easy_reset(h);
 	xgrow(&m->pool, &m->cappool, m->npool + 1, sizeof(*m->pool));
 	m->pool[m->npool++] = h;
@@ -188,6 +191,8 @@ curlm_pollfds(struct curlm *m, struct pollfd *pfd, int max, int *timeout)
 	size_t i;
 	int    n = 0;
 
+	assert(pfd != NULL || max == 0);
+	assert(timeout != NULL);
 	for (i = 0; i < m->nsocks && n < max; i++) {
 		pfd[n].fd = m->socks[i].fd;
 		pfd[n].events = 0;

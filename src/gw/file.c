@@ -21,7 +21,8 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 /* What file_flush must sync: bits of struct gw's dirty. */
 #define DIRTY_SMS  0x1 /* sms.jsonl was appended to */
@@ -57,6 +58,7 @@ file_init(struct gw *g, char *err, size_t errlen)
 static enum gw_result
 file_fail(struct gw_answer *a, const char *what)
 {
+	assert(a != NULL && what != NULL);
 	snprintf(a->text, sizeof(a->text), "%s: %s", what, strerror(errno));
 	/* A full disk or a lost mount may heal: try again later. */
 	a->result = GW_TEMPFAIL;
@@ -222,6 +224,9 @@ spool_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 {
 	char *rec;
 
+	/* A broadcast: its audio has its length, and the spool its folder. */
+	assert(g->dir != NULL && m->id != NULL);
+	assert(m->audio == NULL || m->audio_len > 0);
 	if (access(g->dir, F_OK) == -1)
 		mkdirs(g->dir);
 	if (m->text != NULL &&

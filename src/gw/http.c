@@ -36,7 +36,9 @@
 #include "util/log.h"
 #include "util/subst.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
 
 struct hgw;
 
@@ -96,6 +98,7 @@ pct(struct buf *b, const char *s, int form)
 	static const char    hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 
+	assert(b != NULL && s != NULL);
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
 		    *p == '~')
@@ -700,6 +703,8 @@ http_poll(struct gw *gw, void (*done)(void *, const struct gw_answer *),
 {
 	struct hgw *g = gw->priv;
 
+	/* poll is not re-entered: fin reports through this one done. */
+	assert(g->done == NULL && done != NULL);
 	g->done = done;
 	g->done_arg = arg;
 	curlm_drive(g->m, fin, g);

@@ -11,7 +11,8 @@
 #include <jansson.h>
 
 #include "gw/http_answer.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 /* The value at JSON pointer ptr of body, as text; NULL when none. */
 static char *

@@ -58,7 +58,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 /* A password file is a line, not a document. */
 #define SMTP_MAX_SECRET 4096
@@ -416,6 +416,7 @@ static void LOA_PRINTF(3, 4)
 {
 	va_list ap;
 
+	assert(r != GW_INFLIGHT); /* an answer is a verdict */
 	a->result = r;
 	va_start(ap, fmt);
 	(void)vsnprintf(a->text, sizeof(a->text), fmt, ap);
@@ -695,6 +696,7 @@ smtp_pollfds(struct gw *g, struct pollfd *pfd, int max, int *timeout)
 	struct smtp *s = g->priv;
 	int	     t = (int)(s->timeout + SMTP_STOP_WAIT) * 1000;
 
+	assert(s != NULL && timeout != NULL);
 	if (*timeout < 0 || *timeout > t)
 		*timeout = t;
 	if (max < 1)

@@ -14,7 +14,9 @@
 #include "render/compose.h"
 #include "render/tmpl.h"
 #include "util/sms.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 void
 plan_job_id(const struct plan *p, enum job_kind kind, const char *object,
@@ -50,8 +52,8 @@ job_id(struct job *j)
 }
 
 static struct job *
-job_new(struct jobs *js, struct plan *p, enum job_kind k, const char *object,
-    int ordinal, const struct contact *to, enum channel ch)
+job_new(struct jobs *js, const struct plan *p, enum job_kind k,
+    const char *object, int ordinal, const struct contact *to, enum channel ch)
 {
 	struct job *j;
 
@@ -73,7 +75,7 @@ job_new(struct jobs *js, struct plan *p, enum job_kind k, const char *object,
 
 /* What one group of jobs shares: the same message at the same time. */
 struct batch {
-	struct plan	     *p;
+	const struct plan    *p;
 	const struct service *svc;
 	struct jobs	     *js;
 	struct diag	     *d;
@@ -91,6 +93,7 @@ struct batch {
 	int		      warned_late;
 	struct sms_info	      sms;	  /* cached when the text is */
 	int		      sms_cached; /* the same for everybody */
+	unsigned	     *warned; /* by contact index: channels warned of */
 };
 
 static const struct gateway *
@@ -103,10 +106,9 @@ static void
 batch_job(struct batch *bt, const struct contact *to, enum channel ch,
     int64_t due)
 {
-	struct job     *j;
-	const char     *addr = ch == CH_EMAIL ? to->email : to->phone;
-	struct contact *mto = (struct contact *)to;
-	int		max_parts;
+	struct job *j;
+	const char *addr = ch == CH_EMAIL ? to->email : to->phone;
+	int	    max_parts;
 
 	j = job_new(bt->js, bt->p, bt->kind, bt->object, bt->ordinal, to, ch);
 	j->due = due;
@@ -116,8 +118,9 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 		j->state = JS_SKIPPED;
 		j->reason = ch == CH_EMAIL ? "no email address" :
 					     "no phone number";
-		if (!(to->warned & CHM(ch))) {
-			mto->warned |= CHM(ch);
+		assert(to->index < bt->p->ncontacts);
+		if (!(bt->warned[to->index] & CHM(ch))) {
+			bt->warned[to->index] |= CHM(ch);
 			diag_warn(bt->d, &to->loc, to->id,
 			    "accepts %s but has "
 			    "%s; its %s jobs are skipped",
@@ -214,9 +217,9 @@ batch_run(struct batch *bt, const struct contact **rcpt, size_t n)
 
 /* The recipients of two lists, deduplicated across both. */
 static void
-recipients2(struct plan *p, const struct idlist *a, const struct idlist *b,
-    const struct contact *skip, const struct contact ***v, size_t *n,
-    size_t *cap)
+recipients2(const struct plan *p, const struct idlist *a,
+    const struct idlist *b, const struct contact *skip,
+    const struct contact ***v, size_t *n, size_t *cap)
 {
 	struct idlist all;
 
@@ -229,7 +232,7 @@ recipients2(struct plan *p, const struct idlist *a, const struct idlist *b,
 }
 
 static void
-expand_event(struct batch *bt, struct event *ev)
+expand_event(struct batch *bt, const struct event *ev)
 {
 	const struct contact **rcpt = NULL;
 	size_t		       n = 0, cap = 0, i;
@@ -256,7 +259,7 @@ expand_event(struct batch *bt, struct event *ev)
 		if (mail && (org == NULL || org->email == NULL) &&
 		    (sig == NULL || sig->email == NULL))
 			diag_warn(bt->d, &ev->loc,
-			    arena_printf(bt->p->arena, "events.%s.organizer",
+			    arena_printf(bt->js->arena, "events.%s.organizer",
 				ev->id),
 			    "no email address "
 			    "for an ORGANIZER (neither the organizer nor "
@@ -275,7 +278,7 @@ expand_event(struct batch *bt, struct event *ev)
 	bt->when = &invite;
 	bt->held = invite.tentative ? invite.tentative : ev->start.tentative;
 	bt->channels = CHM(CH_EMAIL) | CHM(CH_SMS);
-	bt->key = arena_printf(bt->p->arena, "events.%s.invite", ev->id);
+	bt->key = arena_printf(bt->js->arena, "events.%s.invite", ev->id);
 	bt->warned_parts = bt->warned_late = 0;
 	batch_run(bt, rcpt, n);
 
@@ -295,7 +298,7 @@ expand_event(struct batch *bt, struct event *ev)
 }
 
 static void
-expand_task(struct batch *bt, struct task *t)
+expand_task(struct batch *bt, const struct task *t)
 {
 	const struct contact **rcpt = NULL;
 	size_t		       n = 0, cap = 0, i;
@@ -352,7 +355,7 @@ word_count(const char *s)
  * emergency's: at its air time, whatever the hour.
  */
 static void
-expand_broadcast_sms(struct batch *bt, struct broadcast *b)
+expand_broadcast_sms(struct batch *bt, const struct broadcast *b)
 {
 	const struct contact **rcpt = NULL;
 	const struct when     *first = NULL;
@@ -376,7 +379,7 @@ expand_broadcast_sms(struct batch *bt, struct broadcast *b)
 	bt->held = first->tentative;
 	bt->cancelled = NULL;
 	bt->loc = &b->loc;
-	bt->key = arena_printf(bt->p->arena, "broadcasts.%s.sms_to", b->id);
+	bt->key = arena_printf(bt->js->arena, "broadcasts.%s.sms_to", b->id);
 	bt->warned_parts = bt->warned_late = 0;
 	bt->sms_cached = 0;
 	due = b->priority == PRIO_EMERGENCY ?
@@ -414,7 +417,7 @@ expand_broadcast_sms(struct batch *bt, struct broadcast *b)
 }
 
 static void
-expand_broadcast(struct batch *bt, struct broadcast *b)
+expand_broadcast(struct batch *bt, const struct broadcast *b)
 {
 	size_t i;
 	int    words = word_count(b->text ? b->text : "");
@@ -444,11 +447,17 @@ expand_broadcast(struct batch *bt, struct broadcast *b)
 }
 
 void
-plan_expand(struct plan *p, const struct service *svc, struct jobs *js,
+plan_expand(const struct plan *p, const struct service *svc, struct jobs *js,
     struct diag *d)
 {
 	struct batch bt = { .p = p, .svc = svc, .js = js, .d = d };
 	size_t	     i;
+
+	assert(svc->templates != NULL); /* tmpl_install: SMS are rendered */
+	if (js->arena == NULL)
+		js->arena = arena_new();
+	bt.warned = xcalloc(p->ncontacts ? p->ncontacts : 1,
+	    sizeof(*bt.warned));
 
 	if (p->distribution.present) {
 		const struct contact **rcpt = NULL;
@@ -473,6 +482,7 @@ plan_expand(struct plan *p, const struct service *svc, struct jobs *js,
 		expand_task(&bt, &p->tasks[i]);
 	for (i = 0; i < p->nbroadcasts; i++)
 		expand_broadcast(&bt, &p->broadcasts[i]);
+	free(bt.warned);
 }
 
 void

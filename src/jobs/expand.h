@@ -5,7 +5,7 @@
 #ifndef LOA_EXPAND_H
 #define LOA_EXPAND_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*
@@ -17,8 +17,8 @@
  * go to d, once each. The jobs point into p and svc, which must outlive
  * them. Can't fail.
  */
-void plan_expand(struct plan *p, const struct service *svc, struct jobs *js,
-    struct diag *d);
+void plan_expand(const struct plan *p, const struct service *svc,
+    struct jobs *js, struct diag *d);
 
 /*
  * The id of a job with this content into out, 16 hex digits and a NUL:

@@ -1,12 +1,15 @@
 /*
  * slots.c: greedy placement of broadcast items into air slots.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jobs/slots.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* One slot on one day, as filled so far. */
 struct inst {
@@ -152,36 +155,66 @@ slots_place(const struct service *svc, struct jobs *js, struct diag *d)
 	slots_replan(svc, js, NULL, 0, d);
 }
 
-void
-slots_replan(const struct service *svc, struct jobs *js,
-    const struct slots_fixed *fixed, size_t nfixed, struct diag *d)
-{
-	size_t			  *todo = NULL, ntodo = 0, captodo = 0, i, k;
-	struct inst		  *inst = NULL;
-	size_t			   ninst = 0, capinst = 0;
-	struct placed		  *pl = NULL;
-	size_t			   npl = 0, cappl = 0;
-	int64_t			   maxlen = 0;
-	int			  *order = slot_order(svc);
-	int64_t			   at = 0;
-	const struct slots_fixed **fx = NULL;
+/* What one re-planning holds while it places. */
+struct replan {
+	const struct service *svc;
+	struct jobs	     *js;
+	struct diag	     *d;
+	int		     *order;  /* slot_order */
+	int64_t		      maxlen; /* the longest slot, seconds */
+	size_t		     *todo;   /* indexes of the jobs to place */
+	size_t		      ntodo, captodo;
+	struct inst	     *inst;
+	size_t		      ninst, capinst;
+	struct placed	     *pl;
+	size_t		      npl, cappl;
+};
 
-	if (js->arena == NULL)
-		js->arena = arena_new();
+/* Settled airing f of job j: its time, slot and length as handed, and
+ * the room it holds in its slot instance when it keeps one. */
+static void
+settle(struct replan *r, struct job *j, const struct slots_fixed *f)
+{
+	const struct service *svc = r->svc;
+	int		      s = slot_index(svc, f->slot);
+	int64_t		      day, end;
+	struct inst	     *in;
+
+	assert(f->duration >= 0 && j->kind == JK_BROADCAST);
+	j->due = f->due;
+	j->duration = f->duration;
+	j->slot = s >= 0    ? svc->slots[s].name :
+	    f->slot != NULL ? arena_strdup(r->js->arena, f->slot) :
+			      NULL;
+	j->placed = 1;
+	if (s < 0 || !f->keep)
+		return; /* ended unaired: no room */
+	day = civil_day_of(tz_to_local(svc->tz, f->due));
+	in = inst_get(&r->inst, &r->ninst, &r->capinst, day, s);
+	end = f->due + f->duration - slots_start(svc, &svc->slots[s], day);
+	if (end > in->used)
+		in->used = end;
+	in->base = in->used;
+	in->count++;
+	in->nfixed++;
+}
+
+/* Each slotted broadcast of r->js back to its air time: settled by fixed
+ * (n of them, any order), or one to place (r->todo). */
+static void
+collect(struct replan *r, const struct slots_fixed *fixed, size_t nfixed)
+{
+	const struct slots_fixed **fx = NULL;
+	size_t			   i;
+
 	if (nfixed > 0) {
 		fx = xcalloc(nfixed, sizeof(*fx));
 		for (i = 0; i < nfixed; i++)
 			fx[i] = &fixed[i];
 		qsort(fx, nfixed, sizeof(*fx), fixed_cmp);
 	}
-	for (i = 0; i < svc->nslots; i++)
-		if ((int64_t)(svc->slots[i].end - svc->slots[i].start) * 60 >
-		    maxlen)
-			maxlen = (int64_t)(svc->slots[i].end -
-				     svc->slots[i].start) *
-			    60;
-	for (i = 0; i < js->n; i++) {
-		struct job		 *j = &js->v[i];
+	for (i = 0; i < r->js->n; i++) {
+		struct job		 *j = &r->js->v[i];
 		struct slots_fixed	  key;
 		const struct slots_fixed *kp = &key, *const *hit = NULL;
 
@@ -197,127 +230,126 @@ slots_replan(const struct service *svc, struct jobs *js,
 			hit = bsearch(&kp, fx, nfixed, sizeof(*fx), fixed_cmp);
 		}
 		if (hit != NULL) {
-			const struct slots_fixed *f = *hit;
-			int			  s = slot_index(svc, f->slot);
-			int64_t			  day, end;
-			struct inst		 *in;
-
-			/* Settled: its time, slot and length as handed. */
-			j->due = f->due;
-			j->duration = f->duration;
-			j->slot = s >= 0    ? svc->slots[s].name :
-			    f->slot != NULL ? arena_strdup(js->arena, f->slot) :
-					      NULL;
-			j->placed = 1;
-			if (s < 0 || !f->keep)
-				continue; /* ended unaired: no room */
-			day = civil_day_of(tz_to_local(svc->tz, f->due));
-			in = inst_get(&inst, &ninst, &capinst, day, s);
-			end = f->due + f->duration -
-			    slots_start(svc, &svc->slots[s], day);
-			if (end > in->used)
-				in->used = end;
-			in->base = in->used;
-			in->count++;
-			in->nfixed++;
+			settle(r, j, *hit);
 			continue;
 		}
-		xgrow(&todo, &captodo, ntodo + 1, sizeof(*todo));
-		todo[ntodo++] = i;
+		xgrow(&r->todo, &r->captodo, r->ntodo + 1, sizeof(*r->todo));
+		r->todo[r->ntodo++] = i;
 	}
 	free(fx);
-	sort_js = js;
-	if (ntodo > 1)
-		qsort(todo, ntodo, sizeof(*todo), cmp_air);
+}
 
-	for (k = 0; k < ntodo; k++) {
-		struct job *j = &js->v[todo[k]];
-		int64_t	    day, last;
-		int	    placed = 0;
+/* Job todo into the first instance of slot sl on day with room for it:
+ * 1 when it went in, 0 when not (-1: no later slot that day will do). */
+static int
+fit(struct replan *r, size_t todo, const struct slot *sl, int slot, int64_t day)
+{
+	const struct service *svc = r->svc;
+	struct job	     *j = &r->js->v[todo];
+	int64_t		      len = (int64_t)(sl->end - sl->start) * 60;
+	int64_t		      st = slots_start(svc, sl, day), need;
+	struct inst	     *in;
 
-		j->placed = 1;
-		if (j->duration > maxlen) {
-			j->state = JS_SKIPPED;
-			j->reason = arena_printf(js->arena,
-			    "longer (%d s) than "
-			    "any slot (%lld s)",
-			    j->duration, (long long)maxlen);
-			diag_warn(d, job_loc(j), j->object, "broadcast is %s",
-			    j->reason);
-			continue;
-		}
-		day = civil_day_of(tz_to_local(svc->tz, j->due));
-		last = j->refers != TIMEX_NONE ?
-		    civil_day_of(tz_to_local(svc->tz, j->refers)) :
-		    day + 366;
-		for (; day <= last && !placed; day++) {
-			size_t s;
+	assert(sl->end > sl->start); /* service_load refuses empty slots */
 
-			for (s = 0; s < svc->nslots; s++) {
-				const struct slot *sl = &svc->slots[order[s]];
-				int64_t		   st, need;
-				struct inst	  *in;
+	if (!(sl->days & (1u << civil_weekday(day))))
+		return 0;
+	/* A high item that comes while a slot is on air goes next in it
+	 * (Thông tư 39's ưu tiên: aired ahead inside the programme), after
+	 * what is on air or handed there. */
+	if (st < j->due && !(j->priority == PRIO_HIGH && j->due < st + len))
+		return 0;
+	if (j->refers != TIMEX_NONE && st >= j->refers)
+		return -1;
+	in = inst_get(&r->inst, &r->ninst, &r->capinst, day, slot);
+	need = in->used + (in->count > 0 ? svc->gap : 0);
+	if (need < j->due - st)
+		need = j->due - st;
+	need += j->duration;
+	if (need > len)
+		return 0;
+	in->used = need;
+	in->count++;
+	xgrow(&r->pl, &r->cappl, r->npl + 1, sizeof(*r->pl));
+	r->pl[r->npl].job = todo;
+	r->pl[r->npl].day = day;
+	r->pl[r->npl].slot = slot;
+	r->pl[r->npl].inst = (size_t)(in - r->inst);
+	r->npl++;
+	return 1;
+}
 
-				if (!(sl->days & (1u << civil_weekday(day))))
-					continue;
-				int64_t len = (int64_t)(sl->end - sl->start) *
-				    60;
+/* Job todo into the first slot with room from its air time on, or
+ * skipped with the reason. */
+static void
+place(struct replan *r, size_t todo)
+{
+	const struct service *svc = r->svc;
+	struct job	     *j = &r->js->v[todo];
+	int64_t		      day, last;
+	int		      placed = 0;
 
-				st = slots_start(svc, sl, day);
-				/* A high item that comes while a slot is on
-				 * air goes next in it (Thông tư 39's ưu
-				 * tiên: aired ahead inside the programme),
-				 * after what is on air or handed there. */
-				if (st < j->due &&
-				    !(j->priority == PRIO_HIGH &&
-					j->due < st + len))
-					continue;
-				if (j->refers != TIMEX_NONE && st >= j->refers)
-					break;
-				in = inst_get(&inst, &ninst, &capinst, day,
-				    order[s]);
-				need = in->used +
-				    (in->count > 0 ? svc->gap : 0);
-				if (need < j->due - st)
-					need = j->due - st;
-				need += j->duration;
-				if (need > len)
-					continue;
-				in->used = need;
-				in->count++;
-				xgrow(&pl, &cappl, npl + 1, sizeof(*pl));
-				pl[npl].job = todo[k];
-				pl[npl].day = day;
-				pl[npl].slot = order[s];
-				pl[npl].inst = (size_t)(in - inst);
-				npl++;
-				placed = 1;
-				break;
-			}
-		}
-		if (!placed) {
-			j->state = JS_SKIPPED;
-			j->reason = j->refers != TIMEX_NONE ?
-			    "no slot with room before it expires" :
-			    "no slot with room within a year";
-			diag_warn(d, job_loc(j), j->object, "air[%d]: %s",
-			    j->ordinal, j->reason);
-		}
+	/* collect: only the pending broadcasts of the loudspeaker. */
+	assert(j->kind == JK_BROADCAST && j->channel == CH_BROADCAST &&
+	    j->state == JS_PENDING && j->priority != PRIO_EMERGENCY);
+	j->placed = 1;
+	if (j->duration > r->maxlen) {
+		j->state = JS_SKIPPED;
+		j->reason = arena_printf(r->js->arena,
+		    "longer (%d s) than "
+		    "any slot (%lld s)",
+		    j->duration, (long long)r->maxlen);
+		diag_warn(r->d, job_loc(j), j->object, "broadcast is %s",
+		    j->reason);
+		return;
 	}
+	day = civil_day_of(tz_to_local(svc->tz, j->due));
+	last = j->refers != TIMEX_NONE ?
+	    civil_day_of(tz_to_local(svc->tz, j->refers)) :
+	    day + 366;
+	for (; day <= last && !placed; day++) {
+		size_t s;
+		int    rc = 0;
 
-	/* Running order inside each slot instance. */
-	if (npl > 1)
-		qsort(pl, npl, sizeof(*pl), cmp_placed);
-	for (k = 0; k < npl; k++) {
-		struct job	  *j = &js->v[pl[k].job];
-		const struct slot *sl = &svc->slots[pl[k].slot];
+		for (s = 0; s < svc->nslots && rc == 0; s++)
+			rc = fit(r, todo, &svc->slots[r->order[s]], r->order[s],
+			    day);
+		placed = rc == 1;
+	}
+	if (!placed) {
+		j->state = JS_SKIPPED;
+		j->reason = j->refers != TIMEX_NONE ?
+		    "no slot with room before it expires" :
+		    "no slot with room within a year";
+		diag_warn(r->d, job_loc(j), j->object, "air[%d]: %s",
+		    j->ordinal, j->reason);
+	}
+}
 
-		if (k == 0 || pl[k].day != pl[k - 1].day ||
-		    pl[k].slot != pl[k - 1].slot) {
+/* The running order inside each slot instance: each placed job's due its
+ * start, after what is settled there, a gap between items. */
+static void
+run_in_order(struct replan *r)
+{
+	const struct service *svc = r->svc;
+	int64_t		      at = 0;
+	size_t		      k;
+
+	if (r->npl > 1)
+		qsort(r->pl, r->npl, sizeof(*r->pl), cmp_placed);
+	for (k = 0; k < r->npl; k++) {
+		const struct placed *p = &r->pl[k];
+		struct job	    *j = &r->js->v[p->job];
+		const struct slot   *sl = &svc->slots[p->slot];
+
+		if (k == 0 || p->day != p[-1].day || p->slot != p[-1].slot) {
 			/* After what is settled there, if anything. */
-			const struct inst *in = &inst[pl[k].inst];
+			const struct inst *in = &r->inst[p->inst];
 
-			at = slots_start(svc, sl, pl[k].day) + in->base +
+			assert(p->inst < r->ninst && in->day == p->day &&
+			    in->slot == p->slot);
+
+			at = slots_start(svc, sl, p->day) + in->base +
 			    (in->nfixed > 0 ? svc->gap : 0);
 		} else
 			at += svc->gap;
@@ -329,8 +361,35 @@ slots_replan(const struct service *svc, struct jobs *js,
 		j->slot = sl->name;
 		at += j->duration;
 	}
-	free(order);
-	free(todo);
-	free(inst);
-	free(pl);
+}
+
+void
+slots_replan(const struct service *svc, struct jobs *js,
+    const struct slots_fixed *fixed, size_t nfixed, struct diag *d)
+{
+	struct replan r = { .svc = svc, .js = js, .d = d };
+	size_t	      i;
+
+	assert(nfixed == 0 || fixed != NULL);
+
+	if (js->arena == NULL)
+		js->arena = arena_new();
+	r.order = slot_order(svc);
+	for (i = 0; i < svc->nslots; i++)
+		if ((int64_t)(svc->slots[i].end - svc->slots[i].start) * 60 >
+		    r.maxlen)
+			r.maxlen = (int64_t)(svc->slots[i].end -
+				       svc->slots[i].start) *
+			    60;
+	collect(&r, fixed, nfixed);
+	sort_js = js;
+	if (r.ntodo > 1)
+		qsort(r.todo, r.ntodo, sizeof(*r.todo), cmp_air);
+	for (i = 0; i < r.ntodo; i++)
+		place(&r, r.todo[i]);
+	run_in_order(&r);
+	free(r.order);
+	free(r.todo);
+	free(r.inst);
+	free(r.pl);
 }

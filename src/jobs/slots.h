@@ -4,7 +4,7 @@
 #ifndef LOA_SLOTS_H
 #define LOA_SLOTS_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*

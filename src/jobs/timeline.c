@@ -2,13 +2,14 @@
  * timeline.c: jobs in time order, and the timeline table. (Its JSON is
  * written by the one JSON writer of jobs, view/out.c.)
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/text.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 static int
 cmp_job(const void *a, const void *b)
@@ -60,6 +61,9 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 
 		if (!timeline_in_range(j, from, to))
 			continue;
+		/* The tables of names.c are indexed by them. */
+		assert(
+		    j->kind < JK__N && j->channel < CH__N && j->state < JS__N);
 		tz_rfc3339(j->plan->tz, j->due, due, sizeof(due));
 		due[16] = '\0';
 		due[10] = ' ';

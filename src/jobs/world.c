@@ -1,6 +1,7 @@
 /*
  * world.c: loading a whole config: service, plans, jobs.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,9 +12,9 @@
 #include "jobs/slots.h"
 #include "jobs/timeline.h"
 #include "jobs/world.h"
-#include "render/speech.h"
 #include "render/tmpl.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/strmap.h"
 
 void
 world_free(struct world *w)
@@ -28,23 +29,41 @@ world_free(struct world *w)
 	memset(w, 0, sizeof(*w));
 }
 
+int
+world_load(struct world *w, const char *path, int64_t now, struct diag *d)
+{
+	return world_load_speech(w, path, now, NULL, d);
+}
+
+/* Each broadcast of js (of plan only, unless NULL) timed by w's speech. */
+static void
+world_durations(const struct world *w, struct jobs *js, const struct plan *plan,
+    struct diag *d)
+{
+	if (w->speech != NULL && w->speech->durations != NULL)
+		w->speech->durations(w->svc, js, plan, d);
+}
+
 /*
  * Load the service config, its plans, resolve and expand them. Returns 0,
  * or -1 when anything failed to validate (reported to d).
  */
 int
-world_load(struct world *w, const char *path, int64_t now, struct diag *d)
+world_load_speech(struct world *w, const char *path, int64_t now,
+    const struct speech_hook *sp, struct diag *d)
 {
 	size_t i, k;
 	int    errors = d->errors;
 
 	memset(w, 0, sizeof(*w));
+	w->speech = sp;
 	/* The templates are checked with the rest of the service config:
 	 * its errors and theirs are reported together. */
 	if ((w->svc = service_read(path, d)) == NULL)
 		return -1;
 	tmpl_install(w->svc, d);
-	speech_install(w->svc, d);
+	if (sp != NULL && sp->install != NULL)
+		sp->install(w->svc, d);
 	if (d->errors > errors) {
 		service_free(w->svc);
 		w->svc = NULL;
@@ -80,7 +99,7 @@ world_load(struct world *w, const char *path, int64_t now, struct diag *d)
 	for (i = 0; i < w->nplans; i++)
 		plan_expand(w->plans[i], w->svc, &w->jobs, d);
 	/* With speech, placement takes each item's real length. */
-	speech_durations(w->svc, &w->jobs, NULL, d);
+	world_durations(w, &w->jobs, NULL, d);
 	if (d->errors > errors)
 		return -1;
 	slots_place(w->svc, &w->jobs, d);
@@ -114,6 +133,9 @@ world_queue(struct world *w, const struct world_queue *q, struct diag *d)
 	struct plan *ah;
 	size_t	     i;
 
+	/* Only a world that loaded: its service is there, its plans valid. */
+	assert(w->svc != NULL && (w->nplans == 0 || w->plans != NULL));
+
 	/* An earlier call's ad-hoc plan goes, with its jobs. */
 	for (i = 0; i < w->nplans; i++)
 		if (strcmp(w->plans[i]->id, ADHOC_PLAN) == 0) {
@@ -143,7 +165,7 @@ world_queue(struct world *w, const struct world_queue *q, struct diag *d)
 	}
 	/* The ad-hoc plan's items, those not cancelled. */
 	plan_expand(ah, w->svc, &w->jobs, d);
-	speech_durations(w->svc, &w->jobs, ah, d);
+	world_durations(w, &w->jobs, ah, d);
 	slots_replan(w->svc, &w->jobs, q->fixed, q->nfixed, d);
 	timeline_sort(&w->jobs);
 }

@@ -7,21 +7,31 @@
 
 #include "jobs/slots.h"
 #include "plan/adhoc.h"
-#include "plan/cfg.h"
+#include "plan/service.h"
+#include "util/diag.h"
 #include "loa.h"
 
 struct world {
-	struct service *svc;
-	struct plan   **plans;
-	size_t		nplans;
-	struct jobs	jobs;
+	const struct speech_hook *speech; /* as loaded with, or NULL */
+	struct service		 *svc;
+	struct plan		**plans;
+	size_t			  nplans;
+	struct jobs		  jobs;
 };
 
 /*
- * Load the service config at path and its plans, resolve them at now and
- * expand them. Returns 0, or -1 when anything failed to validate (all of it
- * reported to d); w must be freed with world_free either way.
+ * Load the service config at path and its plans, resolve them at now,
+ * expand and place them. Returns 0, or -1 when anything failed to validate
+ * (all of it reported to d); w must be freed with world_free either way.
+ * Nothing is written: without speech (sp NULL) each broadcast's length is
+ * the words_per_minute estimate; with sp (plan/service.h) the speech
+ * settings are checked by sp->install and the lengths measured by
+ * sp->durations, when they are not NULL. world_queue speaks through the
+ * same sp.
  */
+int  world_load_speech(struct world *w, const char *path, int64_t now,
+     const struct speech_hook *sp, struct diag *d);
+/* world_load_speech without speech. */
 int  world_load(struct world *w, const char *path, int64_t now, struct diag *d);
 void world_free(struct world *w);
 

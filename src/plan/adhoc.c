@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "plan/adhoc.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* A resolved time, as a plan file's would be once resolved. */
 static void

@@ -1,8 +1,8 @@
 /*
- * cfg.h: what the two loaders (service.c, planfile.c) share: messages
- * ("FILE:LINE: KEY: what was wrong; what was expected", counted in a
- * struct diag), reading a libconfig file, and typed readers of its
- * settings that check type and form where file and line are known.
+ * cfg.h: what the two loaders (service.c, planfile.c) share: reading a
+ * libconfig file, and typed readers of its settings that check type and
+ * form where file and line are known, with their messages in a struct
+ * diag (util/diag.h).
  *
  * Every cfg_* reader reports its own errors through the struct cfg and
  * allocates what it returns from the cfg's arena: nothing to free.
@@ -18,28 +18,8 @@
 #include <libconfig.h>
 
 #include "loa.h"
+#include "util/diag.h"
 #include "util/log.h"
-
-/* The years a time may fall in: outside them it is a typo, not a plan. */
-#define LOA_YEAR_MIN 2000
-#define LOA_YEAR_MAX 2100
-
-/* Where messages go (NULL: stderr) and how many there were. */
-struct diag {
-	FILE *out;
-	int   errors;
-	int   warnings;
-};
-
-/*
- * Print "FILE:LINE: KEY: message" (the parts known of l and key) to d and
- * count an error. l and key may be NULL. Can't fail.
- */
-void diag_error(struct diag *, const struct loc *, const char *key,
-    const char *, ...) LOA_PRINTF(4, 5);
-/* The same as a warning: "FILE:LINE: warning: KEY: message". */
-void diag_warn(struct diag *, const struct loc *, const char *key, const char *,
-    ...) LOA_PRINTF(4, 5);
 
 /* The reading context of one file. */
 struct cfg {
@@ -68,6 +48,12 @@ int  cfg_read(config_t *cf, const char *path, const struct loc *from,
  * at and what a setting looks like. Counts one error in d.
  */
 void syntax_error(struct diag *d, const struct loc *l, const char *what);
+
+/*
+ * How a file libconfig names by its @include text raw is shown: beside
+ * top (the file read) unless absolute. The caller frees.
+ */
+char *cfg_shown(const config_t *cf, const char *top, const char *raw);
 
 /* Is s an email address, name@domain? 0 or -1. */
 int cfg_email_ok(const char *s);

@@ -13,7 +13,8 @@
 
 #include "plan/gwhttp.h"
 #include "util/subst.h"
-#include "util/xmalloc.h"
+#include "util/buf.h"
+#include "util/arena.h"
 
 /* The placeholders of a request template (gw/http.c fills them in). */
 static const char *const gwh_names[] = { "to", "to_national", "to_digits",

@@ -3,6 +3,7 @@
  * readers each read one top-level section; plan_check_refs then checks
  * that every id written names something of the right kind.
  */
+#include <assert.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -20,7 +21,9 @@
 #include "plan/planfile.h"
 #include "util/fs.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 static const char *const plan_top_keys[] = {
 	"plan",
@@ -219,6 +222,8 @@ plan_people(struct cfg *c, config_t *cf, struct plan *p, size_t room)
 		plan_addresses(c, g, path, ct);
 		if (plan_name(c, p, ct->id, N_PERSON, ct, g, path) == -1)
 			continue;
+		assert(p->ncontacts < room); /* room counts every person */
+		ct->index = p->ncontacts;
 		p->contacts[p->ncontacts++] = ct;
 	}
 	p->npeople = p->ncontacts;
@@ -300,6 +305,7 @@ plan_agencies(struct cfg *c, config_t *cf, struct plan *p)
 			continue;
 		if (mb->email != NULL || mb->phone != NULL) {
 			ag->mailbox = mb;
+			mb->index = p->ncontacts;
 			p->contacts[p->ncontacts++] = mb;
 		}
 		p->nagencies++;

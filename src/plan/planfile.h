@@ -7,7 +7,7 @@
 #ifndef LOA_PLANFILE_H
 #define LOA_PLANFILE_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*

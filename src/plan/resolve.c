@@ -5,12 +5,16 @@
  * Resolution walks time references depth first with a stack, so a cycle
  * is reported with its whole chain.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan/resolve.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 #define RESOLVE_DEPTH 256
 
@@ -481,25 +485,31 @@ plan_resolve(struct plan *p, const struct service *svc, int64_t now,
 
 /* Who ids stand for. */
 
-static void
-add_contact(const struct contact *c, unsigned gen, const struct contact *skip,
-    const struct contact ***v, size_t *n, size_t *cap)
-{
-	struct contact *m = (struct contact *)c;
+/* Who plan_recipients has met so far: a mark per contact of the plan. */
+struct met {
+	const struct plan    *p;
+	unsigned char	     *seen; /* by contact index */
+	const struct contact *skip;
+};
 
-	if (c == skip || m->mark == gen)
+static void
+add_contact(struct met *m, const struct contact *c, const struct contact ***v,
+    size_t *n, size_t *cap)
+{
+	/* Every contact a name reaches is one of its plan's. */
+	assert(c->index < m->p->ncontacts && m->p->contacts[c->index] == c);
+	if (c == m->skip || m->seen[c->index])
 		return;
-	m->mark = gen;
+	m->seen[c->index] = 1;
 	xgrow(v, cap, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = c;
 }
 
 static void
-expand_id(struct plan *p, const char *id, unsigned gen,
-    const struct contact *skip, const struct contact ***v, size_t *n,
+expand_id(struct met *m, const char *id, const struct contact ***v, size_t *n,
     size_t *cap, int depth)
 {
-	const struct named *nm = strmap_get(p->names, id);
+	const struct named *nm = strmap_get(m->p->names, id);
 	size_t		    i;
 
 	/* plan_resolve refused groups nested deeper than MEMBER_DEPTH:
@@ -508,27 +518,24 @@ expand_id(struct plan *p, const char *id, unsigned gen,
 		return;
 	switch (nm->kind) {
 	case N_PERSON:
-		add_contact(nm->p, gen, skip, v, n, cap);
+		add_contact(m, nm->p, v, n, cap);
 		break;
 	case N_GROUP: {
 		const struct group *g = nm->p;
 
 		for (i = 0; i < g->members.n; i++)
-			expand_id(p, g->members.v[i].id, gen, skip, v, n, cap,
-			    depth + 1);
+			expand_id(m, g->members.v[i].id, v, n, cap, depth + 1);
 		break;
 	}
 	case N_AGENCY: {
 		const struct agency *a = nm->p;
 
 		if (a->mailbox != NULL)
-			add_contact(a->mailbox, gen, skip, v, n, cap);
+			add_contact(m, a->mailbox, v, n, cap);
 		if (a->head.id != NULL)
-			expand_id(p, a->head.id, gen, skip, v, n, cap,
-			    depth + 1);
+			expand_id(m, a->head.id, v, n, cap, depth + 1);
 		for (i = 0; i < a->members.n; i++)
-			expand_id(p, a->members.v[i].id, gen, skip, v, n, cap,
-			    depth + 1);
+			expand_id(m, a->members.v[i].id, v, n, cap, depth + 1);
 		break;
 	}
 	default:
@@ -537,22 +544,18 @@ expand_id(struct plan *p, const char *id, unsigned gen,
 }
 
 void
-plan_recipients(struct plan *p, const struct idlist *l,
+plan_recipients(const struct plan *p, const struct idlist *l,
     const struct contact *skip, const struct contact ***v, size_t *n,
     size_t *cap)
 {
-	/* Per thread: the HTTP API loads worlds beside the engine. */
-	static _Thread_local unsigned gen;
-	size_t			      i;
+	struct met m = { p, NULL, skip };
+	size_t	   i;
 
-	/* A new generation: every contact's mark is stale at once. */
-	if (++gen == 0) {
-		for (i = 0; i < p->ncontacts; i++)
-			p->contacts[i]->mark = 0;
-		gen = 1;
-	}
+	assert(l != NULL && v != NULL && n != NULL && cap != NULL);
+	m.seen = xcalloc(p->ncontacts ? p->ncontacts : 1, 1);
 	for (i = 0; i < l->n; i++)
-		expand_id(p, l->v[i].id, gen, skip, v, n, cap, 0);
+		expand_id(&m, l->v[i].id, v, n, cap, 0);
+	free(m.seen);
 }
 
 const struct contact *
@@ -578,7 +581,7 @@ plan_contact(const struct plan *p, const char *id)
 }
 
 const struct contact *
-plan_organizer(struct plan *p, const struct event *ev)
+plan_organizer(const struct plan *p, const struct event *ev)
 {
 	const struct named *n;
 

@@ -6,7 +6,7 @@
 #ifndef LOA_RESOLVE_H
 #define LOA_RESOLVE_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*
@@ -23,10 +23,9 @@ int plan_resolve(struct plan *p, const struct service *svc, int64_t now,
  * The recipients of the ids in l, through groups and agencies, each once,
  * in the order first met, leaving out skip (may be NULL). They are
  * appended to the array *v (of *n, capacity *cap, grown with xgrow; the
- * caller frees *v); the contacts belong to p. Uses the contacts' mark:
- * not reentrant. Can't fail.
+ * caller frees *v); the contacts belong to p. Can't fail.
  */
-void plan_recipients(struct plan *p, const struct idlist *l,
+void plan_recipients(const struct plan *p, const struct idlist *l,
     const struct contact *skip, const struct contact ***v, size_t *n,
     size_t *cap);
 
@@ -40,6 +39,7 @@ const struct contact *plan_contact(const struct plan *p, const char *id);
  * The contact that organises ev, who gets no invitation: as plan_contact,
  * but an agency's mailbox even without an email address. NULL: none.
  */
-const struct contact *plan_organizer(struct plan *p, const struct event *ev);
+const struct contact *
+plan_organizer(const struct plan *p, const struct event *ev);
 
 #endif

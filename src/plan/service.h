@@ -9,7 +9,7 @@
 #ifndef LOA_SERVICE_H
 #define LOA_SERVICE_H
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /*
@@ -30,5 +30,31 @@ struct service *service_load(const char *path, struct diag *d);
 struct service *service_read(const char *path, struct diag *d);
 /* Free svc and everything from its arena; NULL is allowed. */
 void		service_free(struct service *svc);
+
+/*
+ * Speech (broadcast.tts) as loading a world reaches it: a service beside
+ * the gateways, with its library, its cache of WAVs and its lock, handed
+ * down by the commands that may synthesise and write that cache
+ * (render/speech.h has them). Loading with none synthesises nothing,
+ * writes nothing and needs no library: each broadcast keeps the
+ * words_per_minute estimate of its length.
+ */
+struct speech_hook {
+	/*
+	 * Check svc's speech settings (the voice, the chime), each error at
+	 * its FILE:LINE in d; the chime's samples are kept in svc. Nothing
+	 * with tts off. NULL: the settings are not checked.
+	 */
+	void (*install)(struct service *svc, struct diag *d);
+	/*
+	 * Each broadcast job's duration (seconds, rounded up) the real
+	 * length of its WAV, from the cache or synthesised into it; only
+	 * plan's jobs when plan is not NULL; a failure is an error at the
+	 * broadcast's FILE:LINE. Nothing with tts off. NULL: the estimates
+	 * stay.
+	 */
+	void (*durations)(const struct service *svc, struct jobs *js,
+	    const struct plan *plan, struct diag *d);
+};
 
 #endif

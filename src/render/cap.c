@@ -11,7 +11,8 @@
 #include "plan/capvals.h"
 #include "render/cap.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 const char *const cap_msgtype_names[CAP__N] = { "Alert", "Update", "Cancel" };
 

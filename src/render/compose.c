@@ -9,7 +9,9 @@
 #include "render/compose.h"
 #include "util/sms.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/strmap.h"
 
 /* The context of a message about n (NULL: the plan) to `to` at `at`. */
 static void

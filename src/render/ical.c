@@ -4,6 +4,7 @@
  * double-quoted non-ASCII parameter values, folding that never splits a
  * UTF-8 sequence.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "render/ical.h"
 #include "render/tmpl.h"
 #include "plan/resolve.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/strmap.h"
 
 #define ICAL_PRODID "-//loa//loa " LOA_VERSION "//VI"
 
@@ -566,6 +569,8 @@ ical_fold_line(struct buf *b, const char *s, size_t len)
 		/* Back off to the start of a UTF-8 sequence. */
 		while (cut > 1 && ((unsigned char)s[cut] & 0xc0) == 0x80)
 			cut--;
+		/* Each folded line makes progress within RFC 5545's 75. */
+		assert(cut >= 1 && cut <= room);
 		buf_add(b, s, cut);
 		buf_add(b, "\r\n ", 3);
 		s += cut;

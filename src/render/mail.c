@@ -10,7 +10,9 @@
 #include "render/ical.h"
 #include "render/mail.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/strmap.h"
 
 /* The subject template of a kind; its body template is the next one. */
 static enum tmpl_name

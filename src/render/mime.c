@@ -2,6 +2,7 @@
  * mime.c: building MIME messages. Base64 is written here because none of
  * loa's libraries exports an encoder (libcurl's is internal).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,8 @@
 #include "render/mime.h"
 #include "util/text.h"
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 static const char
     b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -87,6 +89,8 @@ hdr_begin(struct hdr *h, struct buf *b, const char *name)
 static void
 hdr_put(struct hdr *h, const char *sep, size_t sepn, const char *t, size_t n)
 {
+	/* hdr_begin came first: the current line is in the buffer. */
+	assert(h->b != NULL && h->col <= h->b->len);
 	if (h->col + sepn + n > HDR_MAX && h->col > h->start && sepn > 0) {
 		buf_add(h->b, "\r\n", 2);
 		h->col = 0;

@@ -2,6 +2,7 @@
  * speech.c: a broadcast read aloud by libespeak-ng, and the cache of its
  * WAVs (see speech.h).
  */
+#include <assert.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -22,7 +23,10 @@
 #include "render/spoken.h"
 #include "util/fs.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 /* Silence between the chime, the opening line and the item, in ms. */
 #define PAUSE_MS 500
@@ -128,6 +132,8 @@ put32(unsigned char *p, uint32_t v)
 void
 speech_wav_header(unsigned char h[44], size_t n, int rate)
 {
+	/* RIFF sizes are 32 bits; WAV_MAX keeps loa's far below. */
+	assert(n <= UINT32_MAX - 36 && rate > 0);
 	memcpy(h, "RIFF", 4);
 	put32(h + 4, (uint32_t)(36 + n));
 	memcpy(h + 8, "WAVEfmt ", 8);
@@ -326,6 +332,8 @@ cache_key(const struct service *svc, const char *opening, const char *spoken,
 		 svc->tts_voice, rate, opening ? opening : "", spoken };
 	size_t		   i;
 
+	/* service_load defaults the voice ("vi") when tts is on. */
+	assert(svc->tts_voice != NULL && spoken != NULL);
 	snprintf(rate, sizeof(rate), "%d", svc->tts_rate);
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		h = hash_bytes(h, parts[i], strlen(parts[i]) + 1);
@@ -385,6 +393,8 @@ static int
 synthesise(const struct service *svc, const char *opening, const char *spoken,
     struct pcm *p, char *err, size_t errlen)
 {
+	/* cache_path started the library. */
+	assert(sp_state == 1 && sp_rate > 0 && p->n == 0);
 	xgrow(&p->v, &p->cap, 44, 1);
 	p->n = 44;
 	if (svc->tts_chime_len > 0) {
@@ -469,6 +479,8 @@ make(const struct service *svc, const char *opening, const char *spoken,
 		free(p.v);
 		return -1;
 	}
+	/* A header and whole 16-bit samples. */
+	assert(p.n >= 44 && (p.n - 44) % 2 == 0);
 	dir = cache_dir(svc);
 	name = xasprintf("%s.wav", key);
 	/* No cache (a folder loa may not write): the WAV is made again
@@ -648,3 +660,6 @@ speech_wav(const struct service *svc, const char *text, void **wav, size_t *len,
 	pthread_mutex_unlock(&sp_mu);
 	return rc;
 }
+
+const struct speech_hook speech_synth = { speech_install, speech_durations };
+const struct speech_hook speech_settings = { speech_install, NULL };

@@ -14,7 +14,8 @@
 
 #include <stddef.h>
 
-#include "plan/cfg.h"
+#include "plan/service.h"
+#include "util/diag.h"
 #include "loa.h"
 
 /* What one process synthesised and found in the cache so far. */
@@ -22,6 +23,16 @@ struct speech_stats {
 	unsigned made;	 /* synthesised */
 	unsigned cached; /* read from the cache */
 };
+
+/*
+ * The hooks that loading a world is handed (plan/service.h): speech_synth
+ * checks the settings and places each item with its WAV's real length
+ * (synthesised into the cache when it is not there); speech_settings
+ * only checks the settings (`loa check`: the library is started, nothing
+ * is synthesised or written).
+ */
+extern const struct speech_hook speech_synth;
+extern const struct speech_hook speech_settings;
 
 /*
  * With broadcast.tts on: start the library, check the voice against its
@@ -51,7 +62,7 @@ int speech_wav(const struct service *svc, const char *text, void **wav,
  * Each broadcast job's duration (seconds, rounded up) becomes the real
  * length of its WAV; a failure is an error at the broadcast's FILE:LINE
  * in d. Only plan's jobs when plan is not NULL. Does nothing with tts
- * off. For world_load and world_queue, before placement.
+ * off. Reached through speech_synth, before placement.
  */
 void speech_durations(const struct service *svc, struct jobs *js,
     const struct plan *plan, struct diag *d);

@@ -19,7 +19,8 @@
 
 #include "render/spoken.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

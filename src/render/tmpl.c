@@ -10,7 +10,9 @@
 
 #include "render/tmpl.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
 
 /* How officials write a time: "08 giờ 00, thứ Sáu, ngày 26/12/2025". */
 #define TIME_FMT "%H giờ %M, %A, ngày %d/%m/%Y"

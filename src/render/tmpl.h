@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "loa.h"
 
 struct buf;

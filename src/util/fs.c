@@ -13,7 +13,7 @@
 
 #include "util/fault.h"
 #include "util/fs.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 static int
 slurp_fd(int, const char *, size_t, char **, size_t *, char *, size_t);
@@ -167,4 +167,20 @@ out:
 	free(tmp);
 	free(dst);
 	return rc;
+}
+
+void
+mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(p, 0700);
+		*s = '/';
+	}
+	mkdir(p, 0700); /* the folders of the outbox: personal data */
+	free(p);
 }

@@ -37,4 +37,7 @@ int fs_slurp_within(const char *dir, const char *path, size_t max, char **data,
 int fs_write_atomic(const char *dir, const char *name, const void *data,
     size_t len, int unique, char *err, size_t errlen);
 
+/* Create dir and its missing parents (errors are left to the first use). */
+void mkdirs(const char *dir);
+
 #endif

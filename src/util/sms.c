@@ -8,7 +8,7 @@
 #include <utf8proc.h>
 
 #include "util/sms.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 /* The GSM 03.38 basic character set beyond printable ASCII. */
 static const int sms_gsm_basic_extra[] = {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/subst.h"
+#include "util/buf.h"
 
 int
 subst(const char *t, subst_fn fn, void *arg, struct buf *out, char *err,

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "util/xmalloc.h"
+#include "util/buf.h"
 
 /*
  * The value of placeholder name (len bytes, not NUL-terminated), or NULL

@@ -7,7 +7,8 @@
 #include <utf8proc.h>
 
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 
 long
 text_utf8_check(const char *s, size_t n)

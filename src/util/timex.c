@@ -2,6 +2,7 @@
  * timex.c: civil calendar arithmetic, time zones through libical, and the
  * parser and evaluator of SPEC §2 time expressions.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <libical/ical.h>
 
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 
 int64_t
 civil_days(int y, int m, int d)
@@ -21,6 +22,8 @@ civil_days(int y, int m, int d)
 	int64_t yoe = yy - era * 400;
 	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	assert(m >= 1 && m <= 12); /* the day-of-year formula's months */
 
 	return era * 146097 + doe - 719468;
 }
@@ -39,6 +42,7 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
 	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*y = (int)(yoe + era * 400 + (*m <= 2));
+	assert(*m >= 1 && *m <= 12 && *d >= 1 && *d <= 31);
 }
 
 int
@@ -161,6 +165,7 @@ tz_name(const struct tz *z)
 int
 tz_offset(const struct tz *z, int64_t utc)
 {
+	assert(z != NULL && (z->fixed || z->zone != NULL));
 	if (z->fixed && utc >= civil_days(1976, 1, 1) * 86400)
 		return z->fixed_offset;
 	return tz_offset_raw(z, utc);

@@ -10,7 +10,10 @@
 #include "deliver/bqueue.h"
 #include "util/log.h"
 #include "util/sms.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 void
 out_job_from_job(struct out_job *o, const struct job *j)

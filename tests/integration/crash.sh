@@ -1,9 +1,10 @@
 #!/bin/sh
 # Crash safety (SPEC §6): SMS jobs go through the file gateway, which
 # records every delivery in sms.jsonl, while `loa run` is killed with
-# SIGKILL in the middle of its sends and restarted, 20 times. At the end
-# every job is `sent`, none is missing, and a job delivered twice carries
-# the same id (its idempotency key) and the same message both times.
+# SIGKILL in the middle of its sends and restarted, until 20 kills landed
+# among the sends. At the end every job is `sent`, none is missing, and a
+# job delivered twice carries the same id (its idempotency key) and the
+# same message both times.
 #
 # No kill waits for a guess of time. Before each round the outbox is
 # topped up (one more plan) when fewer than half a plan's jobs are left to
@@ -44,9 +45,13 @@ lines() { [ -f "$sms" ] && wc -l <"$sms" || echo 0; }
 # generator, so that a failure can be replayed (CRASH_SEED).
 seed=${CRASH_SEED:-$$}
 echo "seed $seed"
+# A round whose kill came too late (a busy machine kept the watcher off
+# the processor while loa sent on) proves nothing and is played again:
+# the test waits for ROUNDS kills among the sends, three times as many
+# rounds at the most.
 i=0
 midsend=0
-while [ "$i" -lt "$ROUNDS" ]; do
+while [ "$midsend" -lt "$ROUNDS" ] && [ "$i" -lt $((ROUNDS * 3)) ]; do
 	n0=$(lines)
 	if [ $((jobs - n0)) -lt $((N / 2)) ]; then
 		add_plan "$N"
@@ -61,9 +66,9 @@ while [ "$i" -lt "$ROUNDS" ]; do
 	fi
 	i=$((i + 1))
 done
-echo "after $ROUNDS kills ($midsend while sending): $(lines) deliveries recorded"
-[ "$midsend" -eq "$ROUNDS" ] && ok "$midsend of $ROUNDS kills landed while sending" ||
-    ko "only $midsend of $ROUNDS kills landed while sending"
+echo "after $i kills ($midsend while sending): $(lines) deliveries recorded"
+[ "$midsend" -eq "$ROUNDS" ] && ok "$ROUNDS kills landed while sending" ||
+    ko "only $midsend of $i kills landed while sending"
 
 # Finish what is left, and stop cleanly.
 "$LOA" -c "$cfg" run --once --now "2026-03-02 10:00" >/dev/null 2>>"$tmp/err" &&

@@ -15,7 +15,6 @@
 
 #include "jobs/world.h"
 #include "render/cap.h"
-#include "util/xmalloc.h"
 
 int
 main(int argc, char **argv)

@@ -9,6 +9,7 @@ import email
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from email import policy
@@ -219,15 +220,39 @@ def alive(pid):
         return False
 
 
+def run_kill_after(path, base, more, limit, errpath, cmd):
+    """Start cmd (stdout to /dev/null, stderr added to errpath) and
+    kill_after() it: this process is up before cmd starts, so the watch
+    begins with cmd's first line, whatever Python's start-up costs on a
+    busy machine. Waits for cmd; returns kill_after()'s status."""
+    with open(errpath, "ab") as err:
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        rc = kill_after(p.pid, path, base, more, limit)
+    finally:
+        try:
+            p.kill()
+        except ProcessLookupError:
+            pass
+        p.wait()
+    return rc
+
+
 def _main(argv):
     """python3 -m loatest kill-after PID FILE BASE MORE LIMIT [SIGNAL]:
-    kill_after() from a shell; its status is the function's."""
+    kill_after() from a shell; its status is the function's.
+    python3 -m loatest run-kill-after FILE BASE MORE LIMIT ERRFILE CMD...:
+    run_kill_after() from a shell."""
     if len(argv) in (7, 8) and argv[1] == "kill-after":
         sig = getattr(signal, "SIG" + argv[7]) if len(argv) == 8 \
             else signal.SIGKILL
         return kill_after(int(argv[2]), argv[3], int(argv[4]), int(argv[5]),
                           float(argv[6]), sig)
-    print("usage: loatest kill-after PID FILE BASE MORE LIMIT [SIGNAL]",
+    if len(argv) >= 8 and argv[1] == "run-kill-after":
+        return run_kill_after(argv[2], int(argv[3]), int(argv[4]),
+                              float(argv[5]), argv[6], argv[7:])
+    print("usage: loatest kill-after PID FILE BASE MORE LIMIT [SIGNAL]\n"
+          "       loatest run-kill-after FILE BASE MORE LIMIT ERRFILE CMD...",
           file=sys.stderr)
     return 64
 

@@ -83,10 +83,11 @@ catches() {
 	    [ $((0x$_mask >> ($2 - 1) & 1)) -eq 1 ]
 }
 
-# kill_midway FILE MORE TOTAL COMMAND [ARG...]: run COMMAND in the
-# background ($pid; stdout to /dev/null, stderr added to $tmp/err), kill it
-# with SIGKILL the instant FILE holds MORE lines more than it did (the
-# deliveries or requests it makes: a state, not a time), and wait for it.
+# kill_midway FILE MORE TOTAL COMMAND [ARG...]: run COMMAND (stdout to
+# /dev/null, stderr added to $tmp/err), kill it with SIGKILL the instant
+# FILE holds MORE lines more than it did (the deliveries or requests it
+# makes: a state, not a time), and wait for it. The watcher starts COMMAND
+# itself, so its own start-up cannot let COMMAND run ahead unwatched.
 # Succeeds when the kill reached it alive and FILE then holds fewer than
 # TOTAL lines: the kill landed among the sends. The line count at the kill
 # is in $tmp/at.
@@ -94,13 +95,9 @@ kill_midway() {
 	_f=$1 _more=$2 _total=$3
 	shift 3
 	_n0=$(_lines "$_f")
-	"$@" >/dev/null 2>>"$tmp/err" &
-	pid=$!
-	$PY -m loatest kill-after "$pid" "$_f" "$_n0" "$_more" 600 >"$tmp/at"
+	$PY -m loatest run-kill-after "$_f" "$_n0" "$_more" 600 "$tmp/err" \
+	    "$@" >"$tmp/at"
 	_rc=$?
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
 	[ "$_rc" -eq 0 ] && [ "$(_lines "$_f")" -lt "$_total" ]
 }
 _lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }

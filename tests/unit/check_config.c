@@ -24,7 +24,7 @@
 #include "plan/service.h"
 #include "plan/resolve.h"
 #include "jobs/world.h"
-#include "util/xmalloc.h"
+#include "util/strmap.h"
 #include "testutil.h"
 
 #define NOW    "2027-01-01 00:00" /* what `now` means in expressions */

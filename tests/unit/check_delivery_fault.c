@@ -13,7 +13,7 @@
 #include <check.h>
 
 #include "util/fault.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "deliveryfx.h"
 
 /* A failing disk under the real file gateway. */

@@ -11,7 +11,7 @@
 
 #include <check.h>
 
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "deliveryfx.h"
 
 /* The email gateway of the tests that script it. */

@@ -9,7 +9,7 @@
 
 #include <check.h>
 
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "enginestory.h"
 
 START_TEST(test_reconcile_attendee_removed)

@@ -8,7 +8,7 @@
 
 #include <check.h>
 
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "enginestory.h"
 
 START_TEST(test_task_done)

@@ -22,7 +22,8 @@
 #include "gw/gw.h"
 #include "util/fs.h"
 #include "util/fault.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 #define ID1 "0123456789abcdef"

@@ -11,7 +11,7 @@
 
 #include "render/ical.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/buf.h"
 #include "icalfx.h"
 
 /* Folding, unfolding and finishing, directly. */

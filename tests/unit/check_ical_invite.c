@@ -10,7 +10,7 @@
 
 #include "render/ical.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "icalfx.h"
 
 /* The seed plan (in *w, *p) and its event hoi-nghi. */

@@ -13,7 +13,7 @@
 
 #include "render/ical.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "icalfx.h"
 
 /* Tasks and the feed. */

@@ -13,7 +13,8 @@
 #include <check.h>
 
 #include "render/mime.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 #include "testutil.h"
 #include "mimefx.h"
 

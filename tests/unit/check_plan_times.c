@@ -18,7 +18,7 @@
 #include "jobs/expand.h"
 #include "plan/resolve.h"
 #include "render/compose.h"
-#include "util/xmalloc.h"
+#include "util/strmap.h"
 #include "jobs/slots.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"

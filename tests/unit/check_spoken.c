@@ -14,11 +14,12 @@
 
 #include <check.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "plan/service.h"
 #include "render/spoken.h"
 #include "util/text.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 

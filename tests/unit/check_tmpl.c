@@ -13,7 +13,8 @@
 #include <check.h>
 
 #include "render/tmpl.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 

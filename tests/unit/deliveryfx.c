@@ -10,7 +10,7 @@
 #include <check.h>
 
 #include "util/fault.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "deliveryfx.h"
 
 /* The last job_get, freed by the next and by the teardown. */

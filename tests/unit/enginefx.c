@@ -7,9 +7,9 @@
 
 #include <check.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "jobs/world.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "enginefx.h"
 #include "testutil.h"
 

@@ -10,7 +10,8 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "util/xmalloc.h"
+#include "util/mem.h"
+#include "util/buf.h"
 #include "enginestory.h"
 #include "icalfx.h"
 

@@ -14,13 +14,13 @@
 #include <libical/ical.h>
 #include <utf8proc.h>
 
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "render/ical.h"
 #include "jobs/expand.h"
 #include "plan/resolve.h"
 #include "util/text.h"
 #include "jobs/world.h"
-#include "util/xmalloc.h"
+#include "util/strmap.h"
 #include "icalfx.h"
 
 /* The pool (icalfx.h). */

@@ -28,7 +28,7 @@
 #include <libical/ical.h>
 
 #include "loa.h"
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "jobs/world.h"
 #include "util/timex.h"
 #include "testutil.h"

@@ -15,7 +15,7 @@
 #include "jobs/expand.h"
 #include "plan/resolve.h"
 #include "render/compose.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "jobs/slots.h"
 #include "util/sms.h"
 #include "jobs/timeline.h"

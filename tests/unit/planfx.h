@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "loa.h"
-#include "plan/cfg.h"
+#include "util/diag.h"
 #include "testutil.h"
 
 #define PLAN_NOW "2025-11-01 00:00" /* before every plan fixture's jobs */

@@ -14,7 +14,7 @@
 #include <check.h>
 
 #include "util/timex.h"
-#include "util/xmalloc.h"
+#include "util/mem.h"
 #include "testutil.h"
 
 int64_t
