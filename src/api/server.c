@@ -1,5 +1,5 @@
 /*
- * server.c: the HTTP API of `loa run` (api.h, SPEC §11): its libmicrohttpd
+ * server.c: the HTTP API of `loa run` (api.h, conf/REFERENCE.md §9): its libmicrohttpd
  * daemon, a request's life (its body read up to a limit, then routed:
  * router.c), the tokens read at start.
  *

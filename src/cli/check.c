@@ -1,6 +1,6 @@
 /*
  * check.c: `loa check` (validate, print a summary) and `loa timeline`
- * (every job in time order, as a table or SPEC §10's JSON).
+ * (every job in time order, as a table or the JSON of conf/REFERENCE.md §7).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +24,8 @@ static const char timeline_usage[] =
     "usage: loa [-c FILE] timeline [--json] [--from T] [--to T] [--now T]\n"
     "\n"
     "Print every job of every plan in time order: as a table, or with --json\n"
-    "as one JSON array (SPEC §10). --from and --to keep the jobs due in\n"
-    "[from, to).\n";
+    "as one JSON array (conf/REFERENCE.md, Outputs). --from and --to keep\n"
+    "the jobs due in [from, to).\n";
 
 static const char *
 plural(size_t n)

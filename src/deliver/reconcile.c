@@ -1,5 +1,5 @@
 /*
- * reconcile.c: the plans against the outbox (SPEC §6), at start and on
+ * reconcile.c: the plans against the outbox (conf/REFERENCE.md §6), at start and on
  * every reload, inside one transaction: the jobs the plans derive now are
  * stored (new ones added, unsent ones moved, as policy_rederive says), the
  * unsent jobs no plan derives are cancelled, and for every event whose

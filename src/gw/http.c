@@ -1,5 +1,5 @@
 /*
- * http.c: the http SMS gateway (SPEC §4, §6). Each message fills in the
+ * http.c: the http SMS gateway (conf/REFERENCE.md §3 and §6). Each message fills in the
  * gateway's request template (plan/gwhttp.c: its preset under the
  * config's own keys) and goes out on libcurl multi (gw/curlm), many at
  * once, connections kept alive between them. submit answers GW_INFLIGHT;

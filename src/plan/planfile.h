@@ -1,5 +1,5 @@
 /*
- * planfile.h: reading one plan file (SPEC §3) into struct plan: the plan
+ * planfile.h: reading one plan file (conf/REFERENCE.md §4) into struct plan: the plan
  * itself, people, groups, agencies, the distribution, events, tasks and
  * broadcasts, with every id reference checked. Times are parsed, not yet
  * resolved (resolve.h).

@@ -1,5 +1,5 @@
 /*
- * service.h: reading the service config (SPEC §1, §4) into struct
+ * service.h: reading the service config (conf/REFERENCE.md §1 and §3) into struct
  * service: the store, the plan files, quiet hours, holidays, default
  * reminders, gateways, channels, broadcast slots and template overrides.
  *

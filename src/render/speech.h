@@ -1,6 +1,6 @@
 /*
- * speech.h: a broadcast read aloud in Vietnamese by libespeak-ng (SPEC
- * §9, broadcast.tts): the optional chime, the announcer's opening line and
+ * speech.h: a broadcast read aloud in Vietnamese by libespeak-ng
+ * (conf/REFERENCE.md §3, broadcast.tts): the optional chime, the announcer's opening line and
  * the item's spoken text (render/spoken.h), as one WAV in memory (RIFF,
  * PCM 16-bit mono at the synthesiser's rate, 22,050 Hz for espeak-ng).
  *

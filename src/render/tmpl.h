@@ -1,5 +1,5 @@
 /*
- * tmpl.h: message templates (SPEC §5): Vietnamese defaults, overrides
+ * tmpl.h: message templates (conf/REFERENCE.md §5): Vietnamese defaults, overrides
  * from the service config (checked and installed here), validation and
  * rendering.
  *
