@@ -1,5 +1,5 @@
 #!/bin/sh
-# `loa check` on configs errors.sh cannot hold as fixtures (SPEC §1, §3,
+# `loa check` on configs errors.sh cannot hold as fixtures (conf/REFERENCE.md §1 and §4,
 # §4): warnings (every folder under $LOA_TESTDATA/warn/ checks with exit 0
 # and prints the line of its `expect`), files that are not regular files
 # (FIFOs), generated deep nesting, a UTF-8 BOM, messages that must not

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Crash safety (SPEC §6): SMS jobs go through the file gateway, which
+# Crash safety (conf/REFERENCE.md §6): SMS jobs go through the file gateway, which
 # records every delivery in sms.jsonl, while `loa run` is killed with
 # SIGKILL in the middle of its sends and restarted, 20 times. At the end
 # every job is `sent`, none is missing, and a job delivered twice carries

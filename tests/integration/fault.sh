@@ -1,5 +1,5 @@
 #!/bin/sh
-# fault.sh: `loa run --once` on a failing disk (README "Delivery", SPEC §6
+# fault.sh: `loa run --once` on a failing disk (README "Delivery", conf/REFERENCE.md §6
 # crash safety), through the fault points of src/util/fault.h armed by
 # LOA_FAULT.
 #

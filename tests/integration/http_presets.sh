@@ -1,6 +1,6 @@
 #!/bin/sh
 # http_presets.sh: the exact request of each preset of the http gateway
-# (SPEC §4; research/sms.md §2), for one Vietnamese and one folded
+# (conf/REFERENCE.md §3; each provider's own API), for one Vietnamese and one folded
 # message, sent with `loa run --once` to tests/tools/faultgw.py, which logs
 # each request; Debian's python3 parses them (urllib.parse, json, base64)
 # and compares method, path, headers and body with what the preset says,

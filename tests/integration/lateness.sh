@@ -1,5 +1,5 @@
 #!/bin/sh
-# lateness.sh: SPEC §6 lateness of broadcasts and of reminders, through the
+# lateness.sh: conf/REFERENCE.md §6 lateness of broadcasts and of reminders, through the
 # binary as a user meets it.
 #   - a broadcast not sent by its `expires` (loa was down) is `expired`; one
 #     still before it goes;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# speech.sh: broadcasts read aloud by libespeak-ng (SPEC §9, broadcast.tts),
+# speech.sh: broadcasts read aloud by libespeak-ng (conf/REFERENCE.md §7, broadcast.tts),
 # through the binary, the WAVs measured by Debian's sox (soxi) and read by
 # Python's wave module:
 #   - `loa simulate` of the seed config (tts on): every spool ID.json names

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The text for the ear through the CLI (SPEC §9, README "Text for the
+# The text for the ear through the CLI (conf/REFERENCE.md §7, README "Text for the
 # ear"): the seed config, copied with a broadcast.say table and one more
 # news item, simulated; each spool record's `spoken` (read by Python's
 # json) has no digit left, says "Ủy ban nhân dân" where the text says
@@ -12,7 +12,7 @@ case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
 
 cp -r "$LOA_SRC/conf" "$tmp/conf"
 # The say table: "gác" as a southern station says it, and the commune.
-# As SPEC writes it: quoted words as names (libconfig itself takes only
+# As conf/REFERENCE.md §3 writes it: quoted words as names (libconfig itself takes only
 # bare ones; loa reads these).
 sed 's|^  gap = .*|&\n  say = { "gác" = "tầng"; "ĐS" : "Đại Sơn"; }; # "x" = 1|' \
     "$LOA_SRC/conf/loa.cfg" >"$tmp/conf/loa.cfg"

@@ -1,5 +1,5 @@
 /*
- * check_gw_file.c: unit tests of the file and spool gateways (SPEC §4
+ * check_gw_file.c: unit tests of the file and spool gateways (conf/REFERENCE.md §3
  * "Message records", README "Delivery"): an email is DIR/mail/ID.eml,
  * written atomically and named by its id; an SMS is one JSON line of
  * DIR/sms.jsonl with id, to, text, encoding and parts; a broadcast is

@@ -1,6 +1,6 @@
 /*
  * check_spoken.c: unit tests of the text for the ear (render/spoken.h,
- * SPEC §9, README "Text for the ear"): Vietnamese numbers with the mốt,
+ * conf/REFERENCE.md §7, README "Text for the ear"): Vietnamese numbers with the mốt,
  * tư, lăm and linh rules, thousands dots and decimal commas, ordinals,
  * dates, times, percentages, ranges, phone and document numbers, Roman
  * numerals, units, abbreviations, spelling, the service's broadcast.say

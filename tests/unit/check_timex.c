@@ -1,6 +1,6 @@
 /*
  * check_timex.c: unit tests for timex.h: civil date arithmetic, the time
- * expressions of SPEC §2 (absolute, month, relative with m/h/d/w/bd and
+ * expressions of conf/REFERENCE.md §2 (absolute, month, relative with m/h/d/w/bd and
  * "at HH:MM"), business days over weekends and holidays, quiet hours,
  * parse errors, and the duration, HH:MM, date and instant parsers.
  *
