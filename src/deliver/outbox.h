@@ -1,6 +1,6 @@
 /*
- * outbox.h: the durable outbox (conf/REFERENCE.md §6), in SQLite with WAL. It is the
- * only owner of job state: every change is committed (and fsynced:
+ * outbox.h: the durable outbox (conf/REFERENCE.md §6), in SQLite with WAL. It
+ * is the only owner of job state: every change is committed (and fsynced:
  * synchronous=FULL) before the caller acts on it.
  *
  * Every function returns 0 on success or -1 with a message in the

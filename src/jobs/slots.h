@@ -1,5 +1,6 @@
 /*
- * slots.h: placing broadcast items into the station's air slots (conf/REFERENCE.md §3 and §4).
+ * slots.h: placing broadcast items into the station's air slots
+ * (conf/REFERENCE.md §3 and §4).
  */
 #ifndef LOA_SLOTS_H
 #define LOA_SLOTS_H

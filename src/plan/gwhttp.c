@@ -1,8 +1,9 @@
 /*
- * gwhttp.c: an http gateway's request template and answer rule (conf/REFERENCE.md §3)
- * from the service config, with its preset filled in under the config's
- * own keys. Presets are written in libconfig, read by the same reader as
- * the config, so a preset is nothing but a config the user did not write.
+ * gwhttp.c: an http gateway's request template and answer rule
+ * (conf/REFERENCE.md §3) from the service config, with its preset filled in
+ * under the config's own keys. Presets are written in libconfig, read by the
+ * same reader as the config, so a preset is nothing but a config the user did
+ * not write.
  */
 #include <stdio.h>
 #include <stdlib.h>

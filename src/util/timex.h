@@ -1,5 +1,6 @@
 /*
- * timex.h: civil dates, time zones and the time expressions of conf/REFERENCE.md §2.
+ * timex.h: civil dates, time zones and the time expressions of
+ * conf/REFERENCE.md §2.
  *
  * Instants are int64_t seconds since the Unix epoch, UTC. "Local seconds"
  * are the same count for the wall clock of a zone, as if it were UTC.

@@ -1,8 +1,8 @@
 #!/bin/sh
-# api_broadcast.sh: the loudspeaker's queue over the HTTP API (conf/REFERENCE.md §7 and §9)
-# with curl against a running `loa run` on the seed config: POST /broadcasts
-# puts an item where `loa broadcast list` and the rundown show it; an
-# emergency added over HTTP is handed (the broadcast file gateway) within
+# api_broadcast.sh: the loudspeaker's queue over the HTTP API (conf/REFERENCE.md
+# §7 and §9) with curl against a running `loa run` on the seed config: POST
+# /broadcasts puts an item where `loa broadcast list` and the rundown show it;
+# an emergency added over HTTP is handed (the broadcast file gateway) within
 # seconds; GET /broadcasts?date= is byte for byte `loa broadcast rundown
 # --json` at the same moment; GET /broadcasts/next, POST .../aired and
 # next again moves on; a cancel over HTTP survives a reload; every bad

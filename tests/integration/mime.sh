@@ -279,7 +279,8 @@ for f in emls:
                   (x.get("ATTENDEE") if isinstance(x.get("ATTENDEE"), list)
                    else [x.get("ATTENDEE")]) if a is not None]
             # Each ATTENDEE is exactly the address the mail goes to
-            # (conf/REFERENCE.md §7): an invitation or update lists its invitee alone.
+            # (conf/REFERENCE.md §7): an invitation or update lists its invitee
+            # alone.
             check(len(ves) == 1 and str(ves[0].get("SUMMARY")) == ev and
                   at == ["mailto:" + j["address"]],
                   "%s: ATTENDEEs %r, To %s" % (w, at, j["address"]))

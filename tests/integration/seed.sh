@@ -1,6 +1,7 @@
 #!/bin/sh
 # The seed plan in conf/: `check` passes and `timeline --json` shows what
-# plan 129/KH-UBND asks for, in conf/REFERENCE.md §7's shape. Needs LOA and LOA_SRC.
+# plan 129/KH-UBND asks for, in conf/REFERENCE.md §7's shape. Needs LOA and
+# LOA_SRC.
 . "$LOA_SRC/tests/tools/prologue.sh"
 
 cfg="$LOA_SRC/conf/loa.cfg"

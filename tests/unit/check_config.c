@@ -1,9 +1,10 @@
 /*
  * check_config.c: unit tests of the config loaders (plan/service.c,
  * plan/planfile.c, render/tmpl.c's tmpl_install) and of resolve.c
- * (conf/REFERENCE.md §1-§5): every config under $LOA_TESTDATA/bad/ fails to validate with the
- * message its `expect` file names, and the base fixture $LOA_TESTDATA/ok/
- * loads without a word, with its values read as conf/REFERENCE.md §4 and §3 say.
+ * (conf/REFERENCE.md §1-§5): every config under $LOA_TESTDATA/bad/ fails to
+ * validate with the message its `expect` file names, and the base fixture
+ * $LOA_TESTDATA/ok/ loads without a word, with its values read as
+ * conf/REFERENCE.md §4 and §3 say.
  *
  * Each config is loaded as `loa check` loads it, with world_load (service,
  * plans, the duplicate plan id check, resolution and expansion), from

@@ -1,6 +1,6 @@
 /*
- * check_engine_update.c: reconciliation of a changed plan (conf/REFERENCE.md §6): an
- * event moved or its room changed is announced by updates to everybody
+ * check_engine_update.c: reconciliation of a changed plan (conf/REFERENCE.md
+ * §6): an event moved or its room changed is announced by updates to everybody
  * invited (the same UID, a higher SEQUENCE), once, however often the plan
  * is reconciled; reminders follow the event.
  */

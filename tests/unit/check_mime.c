@@ -1,8 +1,8 @@
 /*
- * check_mime.c: unit tests of the headers of the mail loa builds (conf/REFERENCE.md §7
- * "MIME", README "Delivery"): CRLF line ends, header lines within 78
- * characters, RFC 2047 encoded Vietnamese, names, Sender and Reply-To,
- * nothing injected, Message-ID <ID@loa>.
+ * check_mime.c: unit tests of the headers of the mail loa builds
+ * (conf/REFERENCE.md §7, README "Delivery"): CRLF line ends, header
+ * lines within 78 characters, RFC 2047 encoded Vietnamese, names, Sender and
+ * Reply-To, nothing injected, Message-ID <ID@loa>.
  */
 #include <errno.h>
 #include <stdio.h>

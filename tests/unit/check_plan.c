@@ -1,6 +1,6 @@
 /*
- * check_plan.c: unit tests of plan expansion (conf/REFERENCE.md §4, §6): who each
- * job goes to, on which channels, and the jobs' ids (planfx.h loads the
+ * check_plan.c: unit tests of plan expansion (conf/REFERENCE.md §4, §6): who
+ * each job goes to, on which channels, and the jobs' ids (planfx.h loads the
  * fixtures).
  */
 #include <limits.h>

@@ -1,6 +1,6 @@
 /*
- * check_plan_times.c: unit tests of a plan's times resolved (conf/REFERENCE.md §2,
- * §10: absolute and relative times, quiet hours, tentative ones), SMS
+ * check_plan_times.c: unit tests of a plan's times resolved (conf/REFERENCE.md
+ * §2, §8: absolute and relative times, quiet hours, tentative ones), SMS
  * parts, and the jobs as JSON and in timeline order (planfx.h loads the
  * fixtures).
  */

@@ -1,6 +1,6 @@
 /*
- * check_slots.c: unit tests of slots.c (conf/REFERENCE.md §3 and §4): broadcast items placed
- * into the station's air slots.
+ * check_slots.c: unit tests of slots.c (conf/REFERENCE.md §3 and §4): broadcast
+ * items placed into the station's air slots.
  *
  * The fixtures under $LOA_TESTDATA/plans/slots/ share one broadcast
  * config: Sáng every day 06:00-06:30 (1800 s), Chiều on weekdays

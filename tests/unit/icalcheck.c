@@ -157,8 +157,8 @@ check_organizer_not_invited(const struct doc *d, const struct contact *org)
 
 /*
  * Every email invitation job of ev goes to an address that is an ATTENDEE
- * of the invitation (conf/REFERENCE.md §7: the ATTENDEE address is the address the mail
- * goes to).
+ * of the invitation (conf/REFERENCE.md §7: the ATTENDEE address is the address
+ * the mail goes to).
  */
 void
 check_jobs_are_attendees(const struct doc *d, const struct loaded *w,
@@ -489,8 +489,8 @@ check_task_event(const struct loaded *w, struct plan *p, const struct task *t)
 }
 
 /*
- * Every check of a feed of plans: the calendar properties of conf/REFERENCE.md §7, one
- * VEVENT an event (unless tasks_only), a VTODO and a VEVENT a task, no
+ * Every check of a feed of plans: the calendar properties of conf/REFERENCE.md
+ * §7, one VEVENT an event (unless tasks_only), a VTODO and a VEVENT a task, no
  * ORGANIZER and no RSVP.
  */
 struct doc *
