@@ -1,9 +1,9 @@
 #!/bin/sh
 # bench.d/mail.sh: mails a second. One event with N invitees (default
 # 300; every invitation lists all N, so a mail grows with N) is sent with `loa run --once` through the file gateway: N .eml of
-# SPEC §7's tree (text, HTML, calendar, invite.ics), each written, synced
-# and renamed, the outbox updated a batch at a time. The reference, in the
-# same run: Debian's python3 `email` building the same tree for the same
+# conf/REFERENCE.md §7's tree (text, HTML, calendar, invite.ics), each written,
+# synced and renamed, the outbox updated a batch at a time. The reference, in
+# the same run: Debian's python3 `email` building the same tree for the same
 # texts and calendar object (EmailMessage, as_bytes) and writing each file
 # with fsync and rename, without any outbox. Not a test: no assertion.
 # Usage: scripts/bench.d/mail.sh [N]   (from the tree's root, after a build)

@@ -99,7 +99,7 @@ api_bq_next(struct api *a, struct MHD_Connection *c, struct req *r)
 		return rc;
 	}
 	z = q.w.svc->tz;
-	/* SPEC §9's ID.json keys, then where it stands. */
+	/* conf/REFERENCE.md §7's ID.json keys, then where it stands. */
 	spoken = spoken_text(it->b->text, q.w.svc);
 	audio = q.w.svc->tts_engine != NULL ?
 	    xasprintf("/broadcasts/%s/audio", e->job) :

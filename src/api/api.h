@@ -1,7 +1,7 @@
 /*
- * api.h: the HTTP API of `loa run` (SPEC §11), served by libmicrohttpd on
- * a thread of its own: a thin face over the outbox (a second SQLite
- * connection of its own) and the engine's live state (deliver/live.h).
+ * api.h: the HTTP API of `loa run` (conf/REFERENCE.md §9), served by
+ * libmicrohttpd on a thread of its own: a thin face over the outbox (a second
+ * SQLite connection of its own) and the engine's live state (deliver/live.h).
  * It never touches the engine's world, and never waits for a send.
  */
 #ifndef LOA_API_H

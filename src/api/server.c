@@ -1,7 +1,7 @@
 /*
- * server.c: the HTTP API of `loa run` (api.h, SPEC §11): its libmicrohttpd
- * daemon, a request's life (its body read up to a limit, then routed:
- * router.c), the tokens read at start.
+ * server.c: the HTTP API of `loa run` (api.h, conf/REFERENCE.md §9): its
+ * libmicrohttpd daemon, a request's life (its body read up to a limit, then
+ * routed: router.c), the tokens read at start.
  *
  * One libmicrohttpd daemon with its own polling thread (epoll), which runs
  * every request: so the API's outbox connection and the gzip of a feed

@@ -1,8 +1,8 @@
 /*
  * broadcast.c: `loa broadcast add|list|rundown|aired|cancel`, the
- * loudspeaker's queue (SPEC §9, §10): a thin face on deliver/bqueue.h,
- * which holds the rules. A command that changes the queue tells the
- * service holding the store (SIGHUP) to plan again at once.
+ * loudspeaker's queue (conf/REFERENCE.md §7 and §8): a thin face on
+ * deliver/bqueue.h, which holds the rules. A command that changes the queue
+ * tells the service holding the store (SIGHUP) to plan again at once.
  */
 #include <sys/stat.h>
 

@@ -1,6 +1,6 @@
 /*
  * check.c: `loa check` (validate, print a summary) and `loa timeline`
- * (every job in time order, as a table or SPEC §10's JSON).
+ * (every job in time order, as a table or the JSON of conf/REFERENCE.md §7).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +28,11 @@ static const char timeline_usage[] =
     "                              [--no-speech]\n"
     "\n"
     "Print every job of every plan in time order: as a table, or with --json\n"
-    "as one JSON array (SPEC §10). --from and --to keep the jobs due in\n"
-    "[from, to). With broadcast.tts each item is placed with its WAV's\n"
-    "length, synthesised into the cache when it is not there; --no-speech\n"
-    "synthesises nothing and places it by the words_per_minute estimate.\n";
+    "as one JSON array (conf/REFERENCE.md, Outputs). --from and --to keep\n"
+    "the jobs due in [from, to). With broadcast.tts each item is placed\n"
+    "with its WAV's length, synthesised into the cache when it is not\n"
+    "there; --no-speech synthesises nothing and places it by the\n"
+    "words_per_minute estimate.\n";
 
 static const char *
 plural(size_t n)

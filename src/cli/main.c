@@ -1,6 +1,6 @@
 /*
- * main.c: the loa command (SPEC §10): the global options, the usage text
- * and the dispatch to the commands (check.c, ics.c, run.c, sim.c,
+ * main.c: the loa command (conf/REFERENCE.md §8): the global options, the usage
+ * text and the dispatch to the commands (check.c, ics.c, run.c, sim.c,
  * outbox.c, sendtest.c, broadcast.c). Exit codes: 0 ok, 1 invalid input or config, 2 usage,
  * 3 runtime failure.
  */

@@ -21,10 +21,10 @@ static const char outbox_usage[] =
     "usage: loa [-c FILE] outbox [--state S] [--json] [--store DB]\n"
     "\n"
     "List the jobs in the outbox in time order, with their state, attempts,\n"
-    "sending time and last error. --json prints SPEC §10's objects with\n"
-    "attempts, sent_at and last_error added. --store reads another outbox\n"
-    "than the config's loa.store, such as a simulation's\n"
-    "(var/simulate/loa.db).\n";
+    "sending time and last error. --json prints the objects of `timeline\n"
+    "--json` (conf/REFERENCE.md, Outputs) with attempts, sent_at and\n"
+    "last_error added. --store reads another outbox than the config's\n"
+    "loa.store, such as a simulation's (var/simulate/loa.db).\n";
 
 /* Report a failed write of stdout; the exit code of a runtime failure. */
 static int

@@ -97,7 +97,7 @@ cmd_run(const char *cfg, int argc, char **argv)
 	o.config = cfg;
 	o.dry_run = dry;
 	o.trace = log_verbose() > 0 || once || dry ? stdout : NULL;
-	/* The HTTP API (SPEC §11): served while the service runs. */
+	/* The HTTP API (conf/REFERENCE.md §9): served while the service runs. */
 	if (!dry && !once && w->svc->http_on)
 		o.live = live = live_new(now);
 	if ((e = engine_new(w, w->svc->store, &o, err, sizeof(err))) == NULL) {

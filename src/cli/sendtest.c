@@ -1,6 +1,6 @@
 /*
- * sendtest.c: `loa send-test --channel C --to ADDR` (SPEC §10): one test
- * message through the gateway the config gives channel C, synchronously,
+ * sendtest.c: `loa send-test --channel C --to ADDR` (conf/REFERENCE.md §8): one
+ * test message through the gateway the config gives channel C, synchronously,
  * to see that the gateway works before a plan depends on it. Exit 0 and
  * the gateway's answer when it took the message; 3 and its words when it
  * did not; 1 for a config that does not validate or a gateway that cannot

@@ -1,7 +1,7 @@
 /*
- * bqueue.h: the loudspeaker's queue over one outbox (SPEC §9): ad-hoc
- * items, cancellations, airings recorded aired, and the running order and
- * the list of items as data. `loa broadcast` is a thin face on it, and so
+ * bqueue.h: the loudspeaker's queue over one outbox (conf/REFERENCE.md §7):
+ * ad-hoc items, cancellations, airings recorded aired, and the running order
+ * and the list of items as data. `loa broadcast` is a thin face on it, and so
  * can another front end be (an HTTP API).
  *
  * Functions that take input return 0, BQ_INVALID with the reason in err

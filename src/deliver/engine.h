@@ -1,6 +1,6 @@
 /*
- * engine.h: the delivery engine (SPEC §6) over one outbox, as the rest of
- * loa uses it: its core (engine_core.h: the engine, its gateways and
+ * engine.h: the delivery engine (conf/REFERENCE.md §6) over one outbox, as the
+ * rest of loa uses it: its core (engine_core.h: the engine, its gateways and
  * counters; engine_sig.h: the signals), reconciliation of the plans with
  * the outbox (reconcile.h), the send path that hands due jobs to gateways
  * and records their answers (sched.h), and the service loop (daemon.h).

@@ -131,9 +131,9 @@ void		  live_snap_put(struct live *, struct live_snap *);
 struct live_feed *live_feed(struct live_snap *, const char *key);
 
 /*
- * The feed `loa ics` prints and GET /calendar.ics serves (SPEC §7), with
- * each event's SEQUENCE and each task's state from ob (NULL: nothing sent
- * yet): every plan's, or one agency's events and deadlines (agency NULL:
+ * The feed `loa ics` prints and GET /calendar.ics serves (conf/REFERENCE.md
+ * §7), with each event's SEQUENCE and each task's state from ob (NULL: nothing
+ * sent yet): every plan's, or one agency's events and deadlines (agency NULL:
  * all; *found 0 when no plan has that agency). Caller frees.
  */
 struct ical_facts;

@@ -1,6 +1,6 @@
 /*
- * outbox.h: the durable outbox (SPEC §6), in SQLite with WAL. It is the
- * only owner of job state: every change is committed (and fsynced:
+ * outbox.h: the durable outbox (conf/REFERENCE.md §6), in SQLite with WAL. It
+ * is the only owner of job state: every change is committed (and fsynced:
  * synchronous=FULL) before the caller acts on it.
  *
  * Every function returns 0 on success or -1 with a message in the
@@ -127,7 +127,7 @@ int outbox_next(struct outbox *, int64_t *at);
 /* The same for each channel. */
 int outbox_next_by_channel(struct outbox *, int64_t at[CH__N]);
 
-/* Unsent jobs whose moment has passed become expired (SPEC §6). */
+/* Unsent jobs whose moment has passed become expired (conf/REFERENCE.md §6). */
 int outbox_expire(struct outbox *, int64_t now, int *n);
 
 /* Rows for `loa outbox`, in due order; state JS__N for all. */

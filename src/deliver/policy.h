@@ -1,8 +1,8 @@
 /*
- * policy.h: the delivery rules of SPEC §6 as pure functions: what happens
- * to a job after a gateway's answer, how long a retry waits, when an unsent
- * job is too late, which changes reconciliation may make to a stored job,
- * and the token bucket of a gateway's rate. Nothing here reads a clock,
+ * policy.h: the delivery rules of conf/REFERENCE.md §6 as pure functions: what
+ * happens to a job after a gateway's answer, how long a retry waits, when an
+ * unsent job is too late, which changes reconciliation may make to a stored
+ * job, and the token bucket of a gateway's rate. Nothing here reads a clock,
  * the outbox or a file: the time is an argument.
  */
 #ifndef LOA_POLICY_H
@@ -41,8 +41,8 @@ int64_t retry_delay(int attempt, double r, int64_t retry_after);
 
 /*
  * When an unsent job of kind k, due at due about a moment refers
- * (TIMEX_NONE: none), stops being worth sending (SPEC §6 lateness):
- * invitations, updates and reminders at their moment; distribution,
+ * (TIMEX_NONE: none), stops being worth sending (conf/REFERENCE.md §6
+ * lateness): invitations, updates and reminders at their moment; distribution,
  * overdue notices and cancellations a day after due; broadcasts at their
  * expiry, else an hour after their planned time (a broadcast's SMS, on
  * channel ch sms, a day after). TIMEX_NONE: never. Pure.

@@ -1,7 +1,7 @@
 /*
- * reconcile.c: the plans against the outbox (SPEC §6), at start and on
- * every reload, inside one transaction: the jobs the plans derive now are
- * stored (new ones added, unsent ones moved, as policy_rederive says), the
+ * reconcile.c: the plans against the outbox (conf/REFERENCE.md §6), at start
+ * and on every reload, inside one transaction: the jobs the plans derive now
+ * are stored (new ones added, unsent ones moved, as policy_rederive says), the
  * unsent jobs no plan derives are cancelled, and for every event whose
  * invitation went out, what changed since is announced: updates with a new
  * SEQUENCE, cancellations to attendees removed, to everybody when the

@@ -97,8 +97,8 @@ extern const struct gw_backend gw_backend_http; /* http (SMS) */
 const struct gw_backend *gw_lookup(const char *kind);
 
 /*
- * A broadcast's record (m->data, SPEC §9's JSON) as the station gets it:
- * "audio" is "ID.wav" when m has audio, else null. Caller frees.
+ * A broadcast's record (m->data, conf/REFERENCE.md §7's JSON) as the station
+ * gets it: "audio" is "ID.wav" when m has audio, else null. Caller frees.
  */
 char *gw_record(const struct gw_msg *m);
 

@@ -1,6 +1,6 @@
 /*
- * http.c: the http SMS gateway (SPEC §4, §6). Each message fills in the
- * gateway's request template (plan/gwhttp.c: its preset under the
+ * http.c: the http SMS gateway (conf/REFERENCE.md §3 and §6). Each message
+ * fills in the gateway's request template (plan/gwhttp.c: its preset under the
  * config's own keys) and goes out on libcurl multi (gw/curlm), many at
  * once, connections kept alive between them. submit answers GW_INFLIGHT;
  * poll reports each answer once read by the gateway's success rule

@@ -1,6 +1,6 @@
 /*
- * smtp.c: the smtp gateway (SPEC §4, §6): each email job is one SMTP
- * transaction, sent by a pool of worker threads, so nothing blocks the
+ * smtp.c: the smtp gateway (conf/REFERENCE.md §3 and §6): each email job is one
+ * SMTP transaction, sent by a pool of worker threads, so nothing blocks the
  * engine's loop. libcurl's multi interface would: it waits for the reply
  * to the end of DATA (curl/curl#8555) and for QUIT's (curl/curl#4015)
  * inside its calls. smtp:// with STARTTLS as `tls` says, or smtps://;

@@ -1,6 +1,6 @@
 /*
- * expand.h: from a resolved plan to its jobs (SPEC §2, §6), and the ids of
- * jobs. Pure: nothing is read or written.
+ * expand.h: from a resolved plan to its jobs (conf/REFERENCE.md §2 and §6), and
+ * the ids of jobs. Pure: nothing is read or written.
  */
 #ifndef LOA_EXPAND_H
 #define LOA_EXPAND_H

@@ -1,5 +1,6 @@
 /*
- * slots.h: placing broadcast items into the station's air slots (SPEC §9).
+ * slots.h: placing broadcast items into the station's air slots
+ * (conf/REFERENCE.md §3 and §4).
  */
 #ifndef LOA_SLOTS_H
 #define LOA_SLOTS_H
@@ -35,7 +36,7 @@ struct slots_fixed {
 };
 
 /*
- * Re-planning (SPEC §9): slots_place with the airings of fixed (n of
+ * Re-planning (conf/REFERENCE.md §4): slots_place with the airings of fixed (n of
  * them, any order) where the outbox has them, and every other item placed
  * around them: only airings not yet due move, a later high item goes
  * ahead of normal ones not yet aired, nothing is cut at a slot's end. It

@@ -89,8 +89,8 @@ void cfg_warn(struct cfg *, const config_setting_t *s, const char *path,
 /*
  * The name of setting s as written. libconfig 1.5 takes only bare names
  * ([A-Za-z*][-A-Za-z0-9_*]*); cfg_read rewrites a quoted one ("ĐS" = ...,
- * as SPEC writes broadcast.say) into a bare one this decodes. NULL for
- * an element of a list.
+ * as conf/REFERENCE.md §3 writes broadcast.say) into a bare one this decodes.
+ * NULL for an element of a list.
  */
 const char *cfg_name(const struct cfg *, const config_setting_t *s);
 

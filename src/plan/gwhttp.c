@@ -1,8 +1,9 @@
 /*
- * gwhttp.c: an http gateway's request template and answer rule (SPEC §4)
- * from the service config, with its preset filled in under the config's
- * own keys. Presets are written in libconfig, read by the same reader as
- * the config, so a preset is nothing but a config the user did not write.
+ * gwhttp.c: an http gateway's request template and answer rule
+ * (conf/REFERENCE.md §3) from the service config, with its preset filled in
+ * under the config's own keys. Presets are written in libconfig, read by the
+ * same reader as the config, so a preset is nothing but a config the user did
+ * not write.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static const struct {
 	const char *name;
 	const char *text;
 } gwh_presets[] = {
-	/* Kannel's sendsms (research/sms.md §1): GET only, UTF-8 in, UCS-2
+	/* Kannel's sendsms (its user guide): GET only, UTF-8 in, UCS-2
 	 * out with coding 2; 202 with "0: Accepted" or "3: Queued". */
 	{ "kannel",
 	    "method = \"GET\"; auth = \"none\";\n"
@@ -64,7 +65,7 @@ static const struct {
 	/* A loudspeaker controller (the broadcast channel): a POST of the
 	 * item as multipart (gw/http.c), any 2xx. */
 	{ "controller", "method = \"POST\";\n" },
-	/* SPEC §4's message record, with its idempotency key. */
+	/* conf/REFERENCE.md §3's message record, with its idempotency key. */
 	{ "webhook",
 	    "method = \"POST\";\n"
 	    "json = { id = \"{id}\"; to = \"{to}\"; text = \"{text}\";\n"

@@ -1,6 +1,6 @@
 /*
  * gwhttp.h: an http gateway's request template, answer rule and preset
- * (SPEC §4), read from its group of the service config.
+ * (conf/REFERENCE.md §3), read from its group of the service config.
  */
 #ifndef LOA_GWHTTP_H
 #define LOA_GWHTTP_H

@@ -1,7 +1,7 @@
 /*
- * planfile.h: reading one plan file (SPEC §3) into struct plan: the plan
- * itself, people, groups, agencies, the distribution, events, tasks and
- * broadcasts, with every id reference checked. Times are parsed, not yet
+ * planfile.h: reading one plan file (conf/REFERENCE.md §4) into struct plan:
+ * the plan itself, people, groups, agencies, the distribution, events, tasks
+ * and broadcasts, with every id reference checked. Times are parsed, not yet
  * resolved (resolve.h).
  */
 #ifndef LOA_PLANFILE_H

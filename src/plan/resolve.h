@@ -1,6 +1,6 @@
 /*
- * resolve.h: from a loaded plan to its times (SPEC §2, §3), and who its
- * ids stand for. Pure: the current time is an argument, nothing is read
+ * resolve.h: from a loaded plan to its times (conf/REFERENCE.md §2 and §4), and
+ * who its ids stand for. Pure: the current time is an argument, nothing is read
  * or written.
  */
 #ifndef LOA_RESOLVE_H

@@ -1,6 +1,6 @@
 /*
- * service.h: reading the service config (SPEC §1, §4) into struct
- * service: the store, the plan files, quiet hours, holidays, default
+ * service.h: reading the service config (conf/REFERENCE.md §1 and §3) into
+ * struct service: the store, the plan files, quiet hours, holidays, default
  * reminders, gateways, channels, broadcast slots and template overrides.
  *
  * Loading has no side effects beyond reading files: nothing is created,

@@ -1,7 +1,8 @@
 /*
- * svcbroadcast.c: the broadcast group of the service config (SPEC §9):
- * the air slots, words_per_minute and the gap, speech (tts), CAP and the
- * spoken rewriting of abbreviations (say), into struct service.
+ * svcbroadcast.c: the broadcast group of the service config
+ * (conf/REFERENCE.md §3): the air slots, words_per_minute and the gap,
+ * speech (tts), CAP and the spoken rewriting of abbreviations (say), into
+ * struct service.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
- * svcbroadcast.h: reading the broadcast group of the service config (SPEC
- * §9) for service.c.
+ * svcbroadcast.h: reading the broadcast group of the service config
+ * (conf/REFERENCE.md §3) for service.c.
  */
 #ifndef LOA_SVCBROADCAST_H
 #define LOA_SVCBROADCAST_H

@@ -1,7 +1,7 @@
 /*
  * broadcast.h: the record of a news item queued for the loudspeaker
- * (SPEC §8): one JSON object a broadcast job, what the station's player
- * and a person at the station read. Pure.
+ * (conf/REFERENCE.md §7): one JSON object a broadcast job, what the station's
+ * player and a person at the station read. Pure.
  */
 #ifndef LOA_BROADCAST_H
 #define LOA_BROADCAST_H

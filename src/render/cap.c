@@ -194,7 +194,7 @@ cap_record(char *json, const char *id, const char *object,
 	    (type == CAP_CANCEL &&
 		json_object_set_new(o, "cancels", json_string(object)) == -1))
 		fatalx("broadcast %s: out of memory", id);
-	/* A Cancel is nothing to air: a player reading SPEC's keys alone
+	/* A Cancel is nothing to air: a player reading ID.json's keys alone
 	 * finds no text and no audio, never the emergency again. */
 	if (type == CAP_CANCEL &&
 	    (json_object_set_new(o, "text", json_string("")) == -1 ||

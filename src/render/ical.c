@@ -133,9 +133,9 @@ ical_mailto(const char *email)
 
 /*
  * ATTENDEE for contact c; rsvp 0 for published objects. CUTYPE is
- * INDIVIDUAL for an agency's mailbox too (SPEC §7's form): a person reads
- * it and answers, and GROUP makes some clients treat the address as a list
- * to expand.
+ * INDIVIDUAL for an agency's mailbox too (conf/REFERENCE.md §7's form): a
+ * person reads it and answers, and GROUP makes some clients treat the address
+ * as a list to expand.
  */
 static icalproperty *
 ical_attendee(const struct contact *c, icalparameter_role role, int rsvp)

@@ -1,6 +1,6 @@
 /*
- * ical.h: the iCalendar objects loa sends and serves (SPEC §7), built with
- * libical: invitations and updates (METHOD:REQUEST), cancellations
+ * ical.h: the iCalendar objects loa sends and serves (conf/REFERENCE.md §7),
+ * built with libical: invitations and updates (METHOD:REQUEST), cancellations
  * (METHOD:CANCEL), task deadlines (VTODO and VEVENT, METHOD:PUBLISH) and the
  * feed. Every function returns CRLF text folded at 75 octets, never inside
  * a UTF-8 sequence, with non-ASCII CN parameters double-quoted; the caller

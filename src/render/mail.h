@@ -1,7 +1,7 @@
 /*
- * mail.h: the email of a job (SPEC §5, §7): subject and body from the
- * templates, the same body as HTML with a table of what it is about, the
- * iCalendar object its kind carries, the distribution's attachments, all
+ * mail.h: the email of a job (conf/REFERENCE.md §5 and §7): subject and body
+ * from the templates, the same body as HTML with a table of what it is about,
+ * the iCalendar object its kind carries, the distribution's attachments, all
  * in one MIME message (mime.h). A pure function of what
  * it is given: the caller fetches the SEQUENCE to announce and the
  * attachments' bytes, and passes the object the job is about.

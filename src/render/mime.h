@@ -1,6 +1,6 @@
 /*
- * mime.h: the email messages loa sends (SPEC §7): RFC 5322 headers with
- * RFC 2047 encoded words, base64 bodies, and one structure for every mail,
+ * mime.h: the email messages loa sends (conf/REFERENCE.md §7): RFC 5322 headers
+ * with RFC 2047 encoded words, base64 bodies, and one structure for every mail,
  * the one that shows Accept/Decline in the common clients:
  *
  *   multipart/mixed

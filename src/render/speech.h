@@ -1,8 +1,9 @@
 /*
- * speech.h: a broadcast read aloud in Vietnamese by libespeak-ng (SPEC
- * §9, broadcast.tts): the optional chime, the announcer's opening line and
- * the item's spoken text (render/spoken.h), as one WAV in memory (RIFF,
- * PCM 16-bit mono at the synthesiser's rate, 22,050 Hz for espeak-ng).
+ * speech.h: a broadcast read aloud in Vietnamese by libespeak-ng
+ * (conf/REFERENCE.md §3, broadcast.tts): the optional chime, the announcer's
+ * opening line and the item's spoken text (render/spoken.h), as one WAV in
+ * memory (RIFF, PCM 16-bit mono at the synthesiser's rate, 22,050 Hz for
+ * espeak-ng).
  *
  * Every WAV is kept in a content-addressed cache, the folder tts/ beside
  * the store (var/tts/ next to var/loa.db), so a reload or a second command

@@ -1,6 +1,6 @@
 /*
- * spoken.h: a broadcast's text rewritten for the ear (SPEC §9): numbers,
- * dates, times, percentages, ranges, phone numbers, Roman numerals and
+ * spoken.h: a broadcast's text rewritten for the ear (conf/REFERENCE.md §7):
+ * numbers, dates, times, percentages, ranges, phone numbers, Roman numerals and
  * abbreviations as the Vietnamese words an announcer reads. Pure.
  */
 #ifndef LOA_SPOKEN_H

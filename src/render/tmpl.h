@@ -1,7 +1,7 @@
 /*
- * tmpl.h: message templates (SPEC §5): Vietnamese defaults, overrides
- * from the service config (checked and installed here), validation and
- * rendering.
+ * tmpl.h: message templates (conf/REFERENCE.md §5): Vietnamese defaults,
+ * overrides from the service config (checked and installed here), validation
+ * and rendering.
  *
  * A template is text with placeholders {name} or {name:strftime-format};
  * "{{" and "}}" stand for literal braces.

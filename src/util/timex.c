@@ -1,6 +1,6 @@
 /*
  * timex.c: civil calendar arithmetic, time zones through libical, and the
- * parser and evaluator of SPEC §2 time expressions.
+ * parser and evaluator of conf/REFERENCE.md §2 time expressions.
  */
 #include <assert.h>
 #include <ctype.h>

@@ -1,5 +1,6 @@
 /*
- * timex.h: civil dates, time zones and the time expressions of SPEC §2.
+ * timex.h: civil dates, time zones and the time expressions of
+ * conf/REFERENCE.md §2.
  *
  * Instants are int64_t seconds since the Unix epoch, UTC. "Local seconds"
  * are the same count for the wall clock of a zone, as if it were UTC.
@@ -130,7 +131,7 @@ struct quiet {
 };
 
 /*
- * Move an SMS due at utc out of the quiet hours (SPEC §2): to the end of
+ * Move an SMS due at utc out of the quiet hours (conf/REFERENCE.md §2): to the end of
  * the quiet period, or, when that is after refers (the deadline or start
  * the message is about; TIMEX_NONE for none), to one minute before the
  * quiet period began. Returns utc unchanged outside quiet hours.

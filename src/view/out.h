@@ -1,5 +1,5 @@
 /*
- * out.h: the one JSON writer of jobs (SPEC §10). `timeline --json`,
+ * out.h: the one JSON writer of jobs (conf/REFERENCE.md §7). `timeline --json`,
  * `outbox --json` and the HTTP API describe a job the same way: a struct
  * out_job filled from a planned job (struct job) or an outbox row (struct
  * ob_job), written by out_json_job.

@@ -1,6 +1,7 @@
 #!/bin/sh
-# api.sh: every read endpoint of the HTTP API (SPEC §11) with curl against a
-# running `loa run` on the seed config, and a task marked done over HTTP.
+# api.sh: every read endpoint of the HTTP API (conf/REFERENCE.md §9) with curl
+# against a running `loa run` on the seed config, and a task marked done over
+# HTTP.
 #
 # /healthz's outbox counts are `outbox --json`'s; the feed is byte for byte
 # `loa ics --all --now LAST-MODIFIED` (the feed's DTSTAMP is the moment its

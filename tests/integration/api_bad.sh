@@ -1,5 +1,5 @@
 #!/bin/sh
-# api_bad.sh: bad requests to the HTTP API (SPEC §11) of a running
+# api_bad.sh: bad requests to the HTTP API (conf/REFERENCE.md §9) of a running
 # `loa run`: each gets its 4xx with a JSON {"error": ...}, and `loa outbox
 # --json` is byte for byte the same before and after all of them (no
 # token, a wrong one, malformed JSON, a 10 MB body, an unknown task, route

@@ -1,8 +1,8 @@
 #!/bin/sh
-# api_broadcast.sh: the loudspeaker's queue over the HTTP API (SPEC §9, §11)
-# with curl against a running `loa run` on the seed config: POST /broadcasts
-# puts an item where `loa broadcast list` and the rundown show it; an
-# emergency added over HTTP is handed (the broadcast file gateway) within
+# api_broadcast.sh: the loudspeaker's queue over the HTTP API (conf/REFERENCE.md
+# §7 and §9) with curl against a running `loa run` on the seed config: POST
+# /broadcasts puts an item where `loa broadcast list` and the rundown show it;
+# an emergency added over HTTP is handed (the broadcast file gateway) within
 # seconds; GET /broadcasts?date= is byte for byte `loa broadcast rundown
 # --json` at the same moment; GET /broadcasts/next, POST .../aired and
 # next again moves on; a cancel over HTTP survives a reload; every bad
@@ -115,7 +115,7 @@ sys.exit(0 if all(k in j for k in keys) and j["object"] == sys.argv[2]
          and j["priority"] == "emergency" and j["text"].startswith("Nước sông")
          and j["spoken"] and j["audio"] == "/broadcasts/%s/audio" % j["id"] else 1)
 PY
-then ok "GET /broadcasts/next: the emergency, with SPEC §9's keys"
+then ok "GET /broadcasts/next: the emergency, with conf/REFERENCE.md §7's keys"
 else ko "GET /broadcasts/next ($code)" "$(cat "$tmp/next1.json")"
 fi
 code=$(curl -s -o "$tmp/wav" -w '%{http_code}' "$API/broadcasts/$n1/audio")

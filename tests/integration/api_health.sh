@@ -1,9 +1,9 @@
 #!/bin/sh
 # api_health.sh: GET /healthz of a running `loa run` says 503 once a
-# gateway has failed every attempt for loa.http.unhealthy_after (SPEC §11:
-# 10 minutes by default; 5 s here, a window a loaded machine still sees),
-# with that gateway "failing", and 200 while it has not yet: the SMS
-# gateway is an http one to a closed port.
+# gateway has failed every attempt for loa.http.unhealthy_after
+# (conf/REFERENCE.md §9: 10 minutes by default; 5 s here, a window a loaded
+# machine still sees), with that gateway "failing", and 200 while it has not
+# yet: the SMS gateway is an http one to a closed port.
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/api.sh"
 at_exit api_stop

@@ -1,7 +1,7 @@
 #!/bin/sh
-# broadcast_cli.sh: the loudspeaker's queue through `loa broadcast` (SPEC
-# §9, §10) against a store, things handed by `loa run --once --now T` into
-# a spool, JSON read by Python:
+# broadcast_cli.sh: the loudspeaker's queue through `loa broadcast`
+# (conf/REFERENCE.md §7, §8) against a store, things handed by `loa run --once
+# --now T` into a spool, JSON read by Python:
 #   - add (normal, high, emergency) prints ids; list and rundown show the
 #     plan's and the ad-hoc items, a later high one ahead of normal ones;
 #   - what was handed keeps its place when a high item comes after;

@@ -13,8 +13,7 @@
 . "$LOA_SRC/tests/tools/prologue.sh"
 : "${CAP_RENDER:?}"
 
-xsd="$LOA_SRC/../shared/research/cap12.xsd"
-[ -f "$xsd" ] || xsd="$LOA_SRC/tests/data/cap12.xsd"
+xsd="$LOA_SRC/tests/data/cap12.xsd"
 
 cat >"$tmp/plan.cfg" <<'PLAN'
 plan = { id = "7/TB-UBND"; issued = "2026-09-01"; title = "Phòng chống thiên tai";
@@ -169,7 +168,7 @@ for obj, t in (("bao-so-5", "Update"), ("chay-rung", "Cancel")):
     txt = os.path.exists(os.path.join(d, j["id"] + ".txt"))
     if t == "Cancel":
         assert not txt and rec["cancels"] == "chay-rung" and rec["audio"] is None, rec
-        # nothing to air for a player that reads SPEC's keys alone
+        # nothing to air for a player that reads ID.json's keys alone
         assert rec["text"] == "" and rec["spoken"] == "" and rec["duration_s"] == 0, rec
         # the item is still known: the Cancel says what it was
         assert x.find("c:info/c:headline", ns).text == "Cháy rừng phòng hộ"

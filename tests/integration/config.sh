@@ -1,7 +1,7 @@
 #!/bin/sh
-# `loa check` on configs errors.sh cannot hold as fixtures (SPEC §1, §3,
-# §4): warnings (every folder under $LOA_TESTDATA/warn/ checks with exit 0
-# and prints the line of its `expect`), files that are not regular files
+# `loa check` on configs errors.sh cannot hold as fixtures (conf/REFERENCE.md §1,
+# §3, §4): warnings (every folder under $LOA_TESTDATA/warn/ checks with exit
+# 0 and prints the line of its `expect`), files that are not regular files
 # (FIFOs), generated deep nesting, a UTF-8 BOM, messages that must not
 # appear, and a plan issued at an hour. Needs LOA and LOA_TESTDATA.
 . "$LOA_SRC/tests/tools/prologue.sh"

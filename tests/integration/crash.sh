@@ -1,6 +1,6 @@
 #!/bin/sh
-# Crash safety (SPEC §6): SMS jobs go through the file gateway, which
-# records every delivery in sms.jsonl, while `loa run` is killed with
+# Crash safety (conf/REFERENCE.md §6): SMS jobs go through the file gateway,
+# which records every delivery in sms.jsonl, while `loa run` is killed with
 # SIGKILL in the middle of its sends and restarted, until 20 kills landed
 # among the sends. At the end every job is `sent`, none is missing, and a
 # job delivered twice carries the same id (its idempotency key) and the

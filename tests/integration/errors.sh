@@ -1,6 +1,6 @@
 #!/bin/sh
-# `loa check` on broken configs (SPEC §1, §10): every folder under
-# $LOA_TESTDATA/bad/ holds a loa.cfg (and usually a plan.cfg) with one
+# `loa check` on broken configs (conf/REFERENCE.md §1 and §8): every folder
+# under $LOA_TESTDATA/bad/ holds a loa.cfg (and usually a plan.cfg) with one
 # mistake and a file `expect` with the one line that must appear on stderr,
 # "FILE:LINE: KEY: message", FILE as seen from inside the folder. Each runs
 # as `loa -c loa.cfg check` from its folder and must exit 1, print the

@@ -1,7 +1,7 @@
 #!/bin/sh
-# fault.sh: `loa run --once` on a failing disk (README "Delivery", SPEC §6
-# crash safety), through the fault points of src/util/fault.h armed by
-# LOA_FAULT.
+# fault.sh: `loa run --once` on a failing disk (README "Delivery",
+# conf/REFERENCE.md §6 crash safety), through the fault points of
+# src/util/fault.h armed by LOA_FAULT.
 #
 # On a copy of the valid fixture $LOA_TESTDATA/ok (embedded file gateways
 # under var/outbox), at a moment when mails and SMS are due:

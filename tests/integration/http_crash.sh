@@ -2,8 +2,8 @@
 # http_crash.sh: `kill -9` of `loa run` in the middle of 5,000 SMS through
 # the http gateway's webhook preset (tests/tools/faultgw.py answers each
 # after 20 ms, so sends are in flight when the kill lands), then a
-# restart (SPEC §6, crash safety). None is lost: every job ends `sent`
-# and was answered at the gateway; a message the gateway got twice (sent,
+# restart (conf/REFERENCE.md §6, crash safety). None is lost: every job ends
+# `sent` and was answered at the gateway; a message the gateway got twice (sent,
 # answered, but not yet recorded when loa died) carries the same
 # Idempotency-Key as its first copy, that key is its job's id, and the
 # body is the same.

@@ -5,7 +5,7 @@
 # 3 s), 500, 503, 429 with Retry-After: 1 (few: the engine holds the whole
 # gateway that second), connection resets, 200 with an
 # error in the body (the gateway's success rule says "busy" is retry), and
-# slow answers; and a 400 for every number ending in 77 (SPEC §6).
+# slow answers; and a 400 for every number ending in 77 (conf/REFERENCE.md §6).
 #
 # `loa run` on the real clock (rate = "200/s") sends the first attempts;
 # the retries, whose backoff is up to 30 s, go in `run --once --now T`

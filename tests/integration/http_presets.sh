@@ -1,8 +1,8 @@
 #!/bin/sh
 # http_presets.sh: the exact request of each preset of the http gateway
-# (SPEC §4; research/sms.md §2), for one Vietnamese and one folded
-# message, sent with `loa run --once` to tests/tools/faultgw.py, which logs
-# each request; Debian's python3 parses them (urllib.parse, json, base64)
+# (conf/REFERENCE.md §3; each provider's own API), for one Vietnamese and one
+# folded message, sent with `loa run --once` to tests/tools/faultgw.py, which
+# logs each request; Debian's python3 parses them (urllib.parse, json, base64)
 # and compares method, path, headers and body with what the preset says,
 # and the text with what the file gateway writes for the same config.
 # Then the answer rules: eSMS's CodeResult (100 sent, 124 already sent, 103

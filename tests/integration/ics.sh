@@ -1,6 +1,6 @@
 #!/bin/sh
 # ics.sh: every iCalendar object `loa ics` writes parses cleanly in three
-# independent parsers (SPEC §7, research/imip.md §4): python3-icalendar (no
+# independent parsers (conf/REFERENCE.md §7, RFC 6047): python3-icalendar (no
 # component with .errors), python3-vobject (readOne with validate=True,
 # then serialize and read back), `calcurse -i` (exit 0, 0 skipped) and
 # libical (tests/tools/ical_lint: icalcomponent_count_errors, and the iTIP

@@ -1,7 +1,7 @@
 #!/bin/sh
 # inject.sh: no text of a plan can add or split a header of a mail, nor
-# put markup into its HTML part (SPEC §5 "CR and LF never reach a mail
-# header"; README "Mail").
+# put markup into its HTML part (CR and LF never reach a mail
+# header: conf/REFERENCE.md §5; README "Mail").
 #
 # A plan whose issuer, people's names, event title and location and
 # attachment file name hold CR, LF, a NUL (libconfig's \x00, which ends

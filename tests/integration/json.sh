@@ -1,6 +1,6 @@
 #!/bin/sh
 # json.sh: `timeline --json` and `outbox --json` print the same objects
-# (SPEC §10, README): one writer for both.
+# (conf/REFERENCE.md §7, README): one writer for both.
 #
 # A copy of $LOA_TESTDATA/plans/json (email, SMS in GSM-7 and UCS-2, SMS
 # skipped for want of a phone, a broadcast in a slot and an emergency one

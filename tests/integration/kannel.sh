@@ -1,7 +1,7 @@
 #!/bin/sh
 # kannel.sh: the seed plan's SMS through a real Kannel (bearerbox, smsbox
 # and Kannel's fake SMSC, tests/tools/kannel.sh) with the http gateway's
-# kannel preset (SPEC §4, §8; research/sms.md §1).
+# kannel preset (conf/REFERENCE.md §3 and §6; Kannel's user guide).
 #
 # The seed config is copied and given an http gateway (preset kannel), once
 # as it is (Vietnamese: UCS-2) and once with fold = true (GSM-7); each is

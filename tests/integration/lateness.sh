@@ -1,6 +1,6 @@
 #!/bin/sh
-# lateness.sh: SPEC §6 lateness of broadcasts and of reminders, through the
-# binary as a user meets it.
+# lateness.sh: conf/REFERENCE.md §6 lateness of broadcasts and of reminders,
+# through the binary as a user meets it.
 #   - a broadcast not sent by its `expires` (loa was down) is `expired`; one
 #     still before it goes;
 #   - a broadcast without `expires` goes up to an hour after its planned

@@ -1,7 +1,8 @@
 #!/bin/sh
 # mail.sh: the headers of the mails loa writes, read back by an independent
-# parser, Debian's python3 `email` package (SPEC §5 "escaped for where they
-# land", §7; RFC 5322 §2.1.1, §3.2.3, §3.4; RFC 2047).
+# parser, Debian's python3 `email` package (values escaped for where
+# they land, conf/REFERENCE.md §5 and §7; RFC 5322 §2.1.1, §3.2.3, §3.4; RFC
+# 2047).
 #
 # Three plans in a temporary folder, sent with `loa run --once` through the
 # embedded file gateway (outbox/mail/ID.eml):

@@ -1,6 +1,6 @@
 #!/bin/sh
 # mime.sh: the mails of the seed plan, read back by independent parsers
-# (SPEC §7; README "Mail"). A copy of $LOA_SRC/conf, with two more
+# (conf/REFERENCE.md §7; README "Mail"). A copy of $LOA_SRC/conf, with two more
 # attachments of Vietnamese names (one holding quotes and parentheses)
 # beside the seed's text, and an email file gateway with a `reply_to`, is
 # sent with `loa run --once` on its first day (the distribution, the first
@@ -10,7 +10,7 @@
 # was called off (cancellations). Every
 # .eml is parsed by Debian's python3 `email` (policy.default, and compat32
 # for the ASCII fallbacks):
-#   - the MIME tree is SPEC §7's exactly: multipart/mixed >
+#   - the MIME tree is conf/REFERENCE.md §7's exactly: multipart/mixed >
 #     multipart/alternative { text/plain, text/html, text/calendar } +
 #     application/ics for the iTIP mails (invitation, update, cancel, task
 #     reminder, overdue); the same without the calendar parts for the
@@ -279,7 +279,8 @@ for f in emls:
                   (x.get("ATTENDEE") if isinstance(x.get("ATTENDEE"), list)
                    else [x.get("ATTENDEE")]) if a is not None]
             # Each ATTENDEE is exactly the address the mail goes to
-            # (SPEC §7): an invitation or update lists its invitee alone.
+            # (conf/REFERENCE.md §7): an invitation or update lists its invitee
+            # alone.
             check(len(ves) == 1 and str(ves[0].get("SUMMARY")) == ev and
                   at == ["mailto:" + j["address"]],
                   "%s: ATTENDEEs %r, To %s" % (w, at, j["address"]))

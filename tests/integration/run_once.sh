@@ -1,5 +1,6 @@
 #!/bin/sh
-# run_once.sh: `loa run --once` played across the seed plan (SPEC §6, §10).
+# run_once.sh: `loa run --once` played across the seed plan (conf/REFERENCE.md
+# §6 and §8).
 #
 # A copy of $LOA_SRC/conf in a temporary folder (its store is
 # conf/../var/loa.db, so everything lands in TMP/var) is run at successive

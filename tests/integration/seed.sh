@@ -1,6 +1,7 @@
 #!/bin/sh
 # The seed plan in conf/: `check` passes and `timeline --json` shows what
-# plan 129/KH-UBND asks for, in SPEC §10's shape. Needs LOA and LOA_SRC.
+# plan 129/KH-UBND asks for, in conf/REFERENCE.md §7's shape. Needs LOA and
+# LOA_SRC.
 . "$LOA_SRC/tests/tools/prologue.sh"
 
 cfg="$LOA_SRC/conf/loa.cfg"
@@ -69,7 +70,7 @@ if bad:
 print("%d jobs, %d invited, %d tasks, %d airings" %
       (len(jobs), len(inv), len(tasks), len(bc)))
 PY
-then ok "timeline JSON has the plan's jobs in SPEC §10's shape"
+then ok "timeline JSON has the plan's jobs in conf/REFERENCE.md §7's shape"
 else ko "timeline JSON content"
 fi
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# sendtest.sh: `loa send-test --channel sms --to NUMBER` (SPEC §10): one
-# test SMS through the configured http gateway (tests/tools/faultgw.py,
+# sendtest.sh: `loa send-test --channel sms --to NUMBER` (conf/REFERENCE.md §8):
+# one test SMS through the configured http gateway (tests/tools/faultgw.py,
 # the webhook preset) or the embedded file gateway; exit 0 with the
 # gateway's answer, 3 with its words when it refuses, 2 for a number that
 # is not one; the number goes in E.164 and the text folded when the

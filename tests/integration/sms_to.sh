@@ -1,5 +1,5 @@
 #!/bin/sh
-# A broadcast's sms_to (SPEC §9, README "Loudspeaker: SMS and
+# A broadcast's sms_to (conf/REFERENCE.md §7, README "Loudspeaker: SMS and
 # emergencies"): its text also goes by SMS to the people named (a group
 # expanded, deduplicated, a person without a phone skipped with the
 # reason), at the item's first air time out of quiet hours, except an

@@ -4,18 +4,18 @@
 # and STARTTLS with AUTH (a throwaway certificate made here, trusted
 # through ca_file; the password from password_file). Each time the plan's
 # first day (2025-11-28) and its invitation round (2025-12-19 08:00) go
-# out with `run --once --now T` (SPEC §4, §6, §7).
+# out with `run --once --now T` (conf/REFERENCE.md §3, §6, §7).
 #
 # Every message the server received is parsed with Python's email package
 # (policy default): one message per sent job, its Message-ID the job's;
 # RCPT TO the job's address and the To header's; MAIL FROM the gateway's
 # from; decoded Subject, From and To Vietnamese as the plan says; an
-# invitation's MIME tree SPEC §7's (multipart/mixed > multipart/alternative
-# {text/plain, text/html, text/calendar} + application/ics), method= equal
-# to its METHOD, the .ics parsed by python3-icalendar and vobject, each
-# ATTENDEE the RCPT TO address; the distribution's files (one with a
-# Vietnamese name, binary) come back byte for byte with their names; the
-# messages came over 8 connections at
+# invitation's MIME tree conf/REFERENCE.md §7's (multipart/mixed >
+# multipart/alternative {text/plain, text/html, text/calendar} +
+# application/ics), method= equal to its METHOD, the .ics parsed by
+# python3-icalendar and vobject, each ATTENDEE the RCPT TO address; the
+# distribution's files (one with a Vietnamese name, binary) come back byte for
+# byte with their names; the messages came over 8 connections at
 # most (4, concurrency, a run: each kept open between messages). With
 # AUTH: each message came over TLS, authenticated; the password is in no
 # log line (run -v), no `outbox --json`, no received message and no file
@@ -138,8 +138,8 @@ for jid, e in got.items():
               "%s: icalendar errors" % jid)
         v = vobject.readOne(ics)
         att = [str(a.value) for a in v.vevent.contents.get("attendee", [])]
-        # Each ATTENDEE is exactly the RCPT TO address (SPEC §7): the
-        # mail lists its one recipient.
+        # Each ATTENDEE is exactly the RCPT TO address (conf/REFERENCE.md §7):
+        # the mail lists its one recipient.
         check(att == ["mailto:" + r for r in e["rcpt"]] and
               len(e["rcpt"]) == 1,
               "%s: RCPT TO %r, ATTENDEEs %r" % (jid, e["rcpt"], att))

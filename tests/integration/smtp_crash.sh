@@ -1,7 +1,7 @@
 #!/bin/sh
-# smtp_crash.sh: crash safety through the smtp gateway (SPEC §6). 500 mails
-# go to aiosmtpd (tests/tools/smtpd.py, answering each DATA after a pause,
-# so that sends are in flight at any moment) while `loa run` is killed
+# smtp_crash.sh: crash safety through the smtp gateway (conf/REFERENCE.md §6).
+# 500 mails go to aiosmtpd (tests/tools/smtpd.py, answering each DATA after a
+# pause, so that sends are in flight at any moment) while `loa run` is killed
 # with SIGKILL three times, each after more messages reached the server;
 # then `run --once` finishes. Every job must end `sent`, every Message-ID
 # the outbox marks sent must be at the server, and a message the server

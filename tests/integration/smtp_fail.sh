@@ -1,7 +1,7 @@
 #!/bin/sh
 # smtp_fail.sh: how the smtp gateway answers what an SMTP server does
-# wrong (SPEC §6 retries; aiosmtpd, tests/tools/smtpd.py), each on a plan
-# that mails three people at 09:00 on 2026-03-02, through `run --once
+# wrong (conf/REFERENCE.md §6 retries; aiosmtpd, tests/tools/smtpd.py), each on
+# a plan that mails three people at 09:00 on 2026-03-02, through `run --once
 # --now T`, T advancing past the backoff (at most 31 s after a first try):
 #
 #   451 to the first DATA      failed, then sent on the retry; one message

@@ -1,8 +1,8 @@
 #!/bin/sh
 # smtp_inject.sh: text of a plan holding CR, LF or NUL (as libconfig's
 # escapes allow: \r, \n, \x00) never adds or splits a header of a mail
-# sent through the smtp gateway (SPEC §5 "CR and LF never reach a mail
-# header"), nor adds a recipient or a message on the wire.
+# sent through the smtp gateway (CR and LF never reach a mail
+# header: conf/REFERENCE.md §5), nor adds a recipient or a message on the wire.
 #
 # Two plans with the same ids go through aiosmtpd (tests/tools/smtpd.py):
 # a clean one, and one whose issuer, plan title, people's names, event

@@ -1,7 +1,7 @@
 #!/bin/sh
-# speech.sh: broadcasts read aloud by libespeak-ng (SPEC §9, broadcast.tts),
-# through the binary, the WAVs measured by Debian's sox (soxi) and read by
-# Python's wave module:
+# speech.sh: broadcasts read aloud by libespeak-ng (conf/REFERENCE.md §7,
+# broadcast.tts), through the binary, the WAVs measured by Debian's sox (soxi)
+# and read by Python's wave module:
 #   - `loa simulate` of the seed config (tts on): every spool ID.json names
 #     its ID.wav beside it, a PCM 16-bit mono WAV whose soxi length matches
 #     duration_s within 5%; timeline --json and outbox --json show that

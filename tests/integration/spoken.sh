@@ -1,6 +1,6 @@
 #!/bin/sh
-# The text for the ear through the CLI (SPEC §9, README "Text for the
-# ear"): the seed config, copied with a broadcast.say table and one more
+# The text for the ear through the CLI (conf/REFERENCE.md §7, README "Text for
+# the ear"): the seed config, copied with a broadcast.say table and one more
 # news item, simulated; each spool record's `spoken` (read by Python's
 # json) has no digit left, says "Ủy ban nhân dân" where the text says
 # UBND, applies the say words, and the added item reads exactly as an
@@ -12,8 +12,8 @@ case $LOA in /*) ;; *) LOA=$(pwd)/$LOA ;; esac
 
 cp -r "$LOA_SRC/conf" "$tmp/conf"
 # The say table: "gác" as a southern station says it, and the commune.
-# As SPEC writes it: quoted words as names (libconfig itself takes only
-# bare ones; loa reads these).
+# As conf/REFERENCE.md §3 writes it: quoted words as names (libconfig itself
+# takes only bare ones; loa reads these).
 sed 's|^  gap = .*|&\n  say = { "gác" = "tầng"; "ĐS" : "Đại Sơn"; }; # "x" = 1|' \
     "$LOA_SRC/conf/loa.cfg" >"$tmp/conf/loa.cfg"
 grep -q 'say = ' "$tmp/conf/loa.cfg" || ko "say" "not added to the config"

@@ -1,4 +1,5 @@
-# api.sh: sourced by the tests of the HTTP API (SPEC §11). Needs $LOA, $tmp.
+# api.sh: sourced by the tests of the HTTP API (conf/REFERENCE.md §9). Needs
+# $LOA, $tmp.
 #
 #   api_conf DIR [EXTRA]   the seed config (conf/) copied to DIR, its
 #       outbox in DIR/var, loa.http listening on a free loopback port

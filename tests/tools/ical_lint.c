@@ -2,8 +2,8 @@
  * ical_lint: parse iCalendar files with libical and count its complaints
  * (icalcomponent_count_errors; for an iTIP REQUEST or CANCEL after
  * icalrestriction_check too: a feed's PUBLISH has no ORGANIZER on
- * purpose, SPEC §7), so the integration tests can run the fourth parser on
- * the exact bytes loa wrote.
+ * purpose, conf/REFERENCE.md §7), so the integration tests can run the fourth
+ * parser on the exact bytes loa wrote.
  *
  * usage: ical_lint FILE...   prints "ok FILE" or "FAIL FILE: why" each;
  * exit 0 when every file parsed without an error.

@@ -1,5 +1,5 @@
 # kannel.sh: sourced by the tests that send through a real Kannel
-# (bearerbox, smsbox and Kannel's fake SMSC, research/sms.md §1), all on
+# (bearerbox, smsbox and Kannel's fake SMSC, see Kannel's user guide), all on
 # 127.0.0.1 on free ports.
 #
 #   kannel_start DIR USER PASSWORD   write DIR/kannel.conf, start the

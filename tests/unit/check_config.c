@@ -1,9 +1,10 @@
 /*
  * check_config.c: unit tests of the config loaders (plan/service.c,
- * plan/planfile.c, render/tmpl.c's tmpl_install) and of resolve.c (SPEC
- * §1-§5): every config under $LOA_TESTDATA/bad/ fails to validate with the
- * message its `expect` file names, and the base fixture $LOA_TESTDATA/ok/
- * loads without a word, with its values read as SPEC §3 and §4 say.
+ * plan/planfile.c, render/tmpl.c's tmpl_install) and of resolve.c
+ * (conf/REFERENCE.md §1-§5): every config under $LOA_TESTDATA/bad/ fails to
+ * validate with the message its `expect` file names, and the base fixture
+ * $LOA_TESTDATA/ok/ loads without a word, with its values read as
+ * conf/REFERENCE.md §4 and §3 say.
  *
  * Each config is loaded as `loa check` loads it, with world_load (service,
  * plans, the duplicate plan id check, resolution and expansion), from
@@ -225,7 +226,7 @@ START_TEST(test_ok_loads)
 }
 END_TEST
 
-/* SPEC §3: phone numbers are normalised to E.164. */
+/* conf/REFERENCE.md §4: phone numbers are normalised to E.164. */
 START_TEST(test_ok_phones)
 {
 	struct plan *p = load_ok();
@@ -246,7 +247,7 @@ START_TEST(test_ok_phones)
 }
 END_TEST
 
-/* SPEC §1: text is NFC after loading, whatever the file had. */
+/* conf/REFERENCE.md §1: text is NFC after loading, whatever the file had. */
 START_TEST(test_ok_nfc)
 {
 	struct plan	     *p = load_ok();
@@ -261,7 +262,7 @@ START_TEST(test_ok_nfc)
 }
 END_TEST
 
-/* SPEC §2: absolute times are local to the plan's zone; chains resolve. */
+/* conf/REFERENCE.md §2: absolute times are local to the plan's zone; chains resolve. */
 START_TEST(test_ok_times)
 {
 	struct plan	   *p = load_ok();
@@ -299,7 +300,7 @@ START_TEST(test_ok_times)
 }
 END_TEST
 
-/* SPEC §3 and §4: the channels when the config says nothing. */
+/* conf/REFERENCE.md §4 and §3: the channels when the config says nothing. */
 START_TEST(test_ok_channels)
 {
 	struct plan	       *p = load_ok();

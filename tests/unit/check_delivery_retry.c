@@ -1,6 +1,6 @@
 /*
  * check_delivery_retry.c: delivery through the engine as a user sees it
- * (SPEC §6, README "Delivery"): retries and giving up, permanent
+ * (conf/REFERENCE.md §6, README "Delivery"): retries and giving up, permanent
  * failures, Retry-After, the rate limit and fairness between channels.
  *
  * Quiet hours at send time are covered through engine_step by

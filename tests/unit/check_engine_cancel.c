@@ -1,8 +1,8 @@
 /*
- * check_engine_cancel.c: reconciliation of what is called off (SPEC §6):
- * an attendee taken off the list, an event cancelled or taken out of the
- * plan; each person invited hears it once, on the channels they were
- * invited by, with the time they were told.
+ * check_engine_cancel.c: reconciliation of what is called off
+ * (conf/REFERENCE.md §6): an attendee taken off the list, an event cancelled or
+ * taken out of the plan; each person invited hears it once, on the channels
+ * they were invited by, with the time they were told.
  */
 #include <stdlib.h>
 #include <string.h>

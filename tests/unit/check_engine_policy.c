@@ -1,6 +1,6 @@
 /*
- * check_engine_policy.c: the engine's pure policies (SPEC §6): the retry
- * delay after each attempt, with Retry-After, and the token bucket of a
+ * check_engine_policy.c: the engine's pure policies (conf/REFERENCE.md §6): the
+ * retry delay after each attempt, with Retry-After, and the token bucket of a
  * gateway's rate.
  */
 #include <limits.h>
@@ -11,7 +11,7 @@
 #include "deliver/engine.h"
 #include "testutil.h"
 
-/* Retries (SPEC §6). */
+/* Retries (conf/REFERENCE.md §6). */
 
 START_TEST(test_retry_delay_zero)
 {

@@ -1,7 +1,8 @@
 /*
  * check_engine_send.c: what the engine does at send time: a task done
- * (SPEC §10), a rendering that comes out empty, jobs too late to matter
- * (SPEC §6 lateness) and SMS held by quiet hours (SPEC §2).
+ * (conf/REFERENCE.md §6), a rendering that comes out empty, jobs too late to
+ * matter (conf/REFERENCE.md §6 lateness) and SMS held by quiet hours
+ * (conf/REFERENCE.md §2).
  */
 #include <stdlib.h>
 #include <string.h>

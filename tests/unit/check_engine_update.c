@@ -1,6 +1,6 @@
 /*
- * check_engine_update.c: reconciliation of a changed plan (SPEC §6): an
- * event moved or its room changed is announced by updates to everybody
+ * check_engine_update.c: reconciliation of a changed plan (conf/REFERENCE.md
+ * §6): an event moved or its room changed is announced by updates to everybody
  * invited (the same UID, a higher SEQUENCE), once, however often the plan
  * is reconciled; reminders follow the event.
  */
@@ -158,7 +158,7 @@ START_TEST(test_reconcile_room)
 END_TEST
 
 /*
- * The words of an update are templates too (SPEC §5: every text is
+ * The words of an update are templates too (conf/REFERENCE.md §5: every text is
  * overridable): with change_location and change_separator overridden in
  * the service config, the update SMS says what the config says.
  */

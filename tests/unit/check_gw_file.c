@@ -1,6 +1,6 @@
 /*
- * check_gw_file.c: unit tests of the file and spool gateways (SPEC §4
- * "Message records", README "Delivery"): an email is DIR/mail/ID.eml,
+ * check_gw_file.c: unit tests of the file and spool gateways (conf/REFERENCE.md
+ * §3 and §7, README "Delivery"): an email is DIR/mail/ID.eml,
  * written atomically and named by its id; an SMS is one JSON line of
  * DIR/sms.jsonl with id, to, text, encoding and parts; a broadcast is
  * DIR/ID.json and DIR/ID.txt; flush makes them durable; a failing write,

@@ -1,7 +1,7 @@
 /*
  * check_ical_fold.c: ical_fold_line, ical_unfold and ical_finish, tested
- * directly (SPEC §7): lines of at most 75 octets that never split a UTF-8
- * sequence, and unfolding gives the text back.
+ * directly (conf/REFERENCE.md §7): lines of at most 75 octets that never split
+ * a UTF-8 sequence, and unfolding gives the text back.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * check_ical_invite.c: the invitations and cancellations of the seed plan
- * (SPEC §7, research/imip.md), made by ical_request and ical_cancel and
+ * (conf/REFERENCE.md §7, RFC 6047), made by ical_request and ical_cancel and
  * checked as bytes, by libical and field by field (icalfx.h).
  */
 #include <stdlib.h>
@@ -98,13 +98,13 @@ START_TEST(test_request_organizer_attendees)
 			  "PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=\"Phòng Văn hóa "
 			  "- Xã hội\""),
 	    "the organizer's mailbox is an attendee");
-	/* Exactly the SPEC's form for a person. */
+	/* Exactly conf/REFERENCE.md §7's form for a person. */
 	ck_assert_msg(
 	    doc_has(d,
 		"ATTENDEE;CUTYPE=INDIVIDUAL;"
 		"ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;"
 		"CN=\"Nguyễn Thị Thu Hà\":mailto:hantt@daison.example"),
-	    "no ATTENDEE line of SPEC §7's form for hantt");
+	    "no ATTENDEE line of conf/REFERENCE.md §7's form for hantt");
 	/* Lan heads the organizing agency: she is invited, the mailbox not. */
 	ck_assert_msg(doc_has(d,
 			  "CN=\"Nguyễn Thị Lan\":"

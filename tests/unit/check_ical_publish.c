@@ -1,5 +1,5 @@
 /*
- * check_ical_publish.c: what loa publishes (SPEC §7): tasks, their
+ * check_ical_publish.c: what loa publishes (conf/REFERENCE.md §7): tasks, their
  * events and the feed of the seed plan, then every object of every test
  * config under $LOA_TESTDATA that validates.
  */

@@ -1,8 +1,8 @@
 /*
- * check_mime.c: unit tests of the headers of the mail loa builds (SPEC §7
- * "MIME", README "Delivery"): CRLF line ends, header lines within 78
- * characters, RFC 2047 encoded Vietnamese, names, Sender and Reply-To,
- * nothing injected, Message-ID <ID@loa>.
+ * check_mime.c: unit tests of the headers of the mail loa builds
+ * (conf/REFERENCE.md §7, README "Delivery"): CRLF line ends, header
+ * lines within 78 characters, RFC 2047 encoded Vietnamese, names, Sender and
+ * Reply-To, nothing injected, Message-ID <ID@loa>.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,7 +52,7 @@ START_TEST(test_headers_plain)
 	ck_assert_msg(strstr(v, "<ubnd@daison.example>") != NULL, "%s", v);
 	free(v);
 	free(h);
-	/* No iCalendar, no attachment: SPEC §7's shape without the
+	/* No iCalendar, no attachment: conf/REFERENCE.md §7's shape without the
 	 * calendar parts, mixed > alternative { plain, html }. */
 	assert_tree(msg,
 	    "multipart/mixed(multipart/alternative(text/plain,"

@@ -1,8 +1,8 @@
 /*
- * check_mime_parts.c: unit tests of the parts of the mail loa builds (SPEC
- * §7 "MIME"): the iTIP structure (multipart/mixed > multipart/alternative
- * { text/plain, text/calendar; method=M } + application/ics), base64
- * attachments and their types, the HTML text.
+ * check_mime_parts.c: unit tests of the parts of the mail loa builds
+ * (conf/REFERENCE.md §7; README "Mail"): the iTIP structure (multipart/mixed >
+ * multipart/alternative { text/plain, text/calendar; method=M } +
+ * application/ics), base64 attachments and their types, the HTML text.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,8 +42,8 @@ START_TEST(test_itip_structure)
 	    "\r\nContent-Type: application/ics; "
 	    "name=\"invite.ics\"");
 	ck_assert_msg(mixed && alt && plain && cal && att, "%s", msg);
-	/* SPEC §7: mixed > alternative { plain, html, calendar }, then the
-	 * same object attached. */
+	/* conf/REFERENCE.md §7: mixed > alternative { plain, html, calendar },
+	 * then the same object attached. */
 	assert_tree(msg,
 	    "multipart/mixed(multipart/alternative(text/plain,text/html,"
 	    "text/calendar),application/ics)");

@@ -1,6 +1,6 @@
 /*
- * check_plan.c: unit tests of plan expansion (SPEC §3, §6, §8): who each
- * job goes to, on which channels, and the jobs' ids (planfx.h loads the
+ * check_plan.c: unit tests of plan expansion (conf/REFERENCE.md §4, §6): who
+ * each job goes to, on which channels, and the jobs' ids (planfx.h loads the
  * fixtures).
  */
 #include <limits.h>
@@ -25,7 +25,7 @@
 #include "testutil.h"
 #include "planfx.h"
 
-/* Recipients (SPEC §3). */
+/* Recipients (conf/REFERENCE.md §4). */
 
 START_TEST(test_distribution_recipients)
 {
@@ -187,7 +187,7 @@ START_TEST(test_agency_mailbox)
 }
 END_TEST
 
-/* Channels (SPEC §3). */
+/* Channels (conf/REFERENCE.md §4). */
 
 START_TEST(test_channel_without_address)
 {
@@ -257,7 +257,7 @@ START_TEST(test_channel_defaults)
 }
 END_TEST
 
-/* Job ids (SPEC §6). */
+/* Job ids (conf/REFERENCE.md §6). */
 
 START_TEST(test_job_ids_form_and_unique)
 {

@@ -1,6 +1,6 @@
 /*
- * check_plan_times.c: unit tests of a plan's times resolved (SPEC §2,
- * §10: absolute and relative times, quiet hours, tentative ones), SMS
+ * check_plan_times.c: unit tests of a plan's times resolved (conf/REFERENCE.md
+ * §2, §8: absolute and relative times, quiet hours, tentative ones), SMS
  * parts, and the jobs as JSON and in timeline order (planfx.h loads the
  * fixtures).
  */
@@ -26,7 +26,7 @@
 #include "testutil.h"
 #include "planfx.h"
 
-/* Times (SPEC §2). */
+/* Times (conf/REFERENCE.md §2). */
 
 START_TEST(test_times)
 {
@@ -128,7 +128,7 @@ START_TEST(test_quiet_hours)
 }
 END_TEST
 
-/* Tentative and cancelled events (SPEC §2, §3). */
+/* Tentative and cancelled events (conf/REFERENCE.md §2 and §4). */
 
 START_TEST(test_tentative)
 {
@@ -190,7 +190,7 @@ START_TEST(test_tentative)
 }
 END_TEST
 
-/* SMS (SPEC §8). */
+/* SMS (conf/REFERENCE.md §6). */
 
 #define SMS_TITLE \
 	"Tổng hợp báo cáo kết quả cải cách hành chính năm 2025 " \
@@ -257,7 +257,7 @@ START_TEST(test_sms_parts)
 }
 END_TEST
 
-/* The timeline JSON (SPEC §10). */
+/* The timeline JSON (conf/REFERENCE.md §7). */
 
 /* Check that o's keys start with keys[0..n) in that order. */
 /* A job as `timeline --json` writes it (view/out.h). */
@@ -310,7 +310,7 @@ START_TEST(test_json_sms)
 	w = world_open("plans/expand/loa.cfg");
 	j = job_one(w, JK_TASK_REMINDER, "bao-cao", 0, "an", CH_SMS);
 	o = job_json(j);
-	/* SPEC's keys in its order, then sms_encoding. */
+	/* conf/REFERENCE.md §7's keys in its order, then sms_encoding. */
 	check_keys(o, spec_keys, 11, 12);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), j->id);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "plan")),

@@ -1,6 +1,6 @@
 /*
- * check_slots.c: unit tests of slots.c (SPEC §9): broadcast items placed
- * into the station's air slots.
+ * check_slots.c: unit tests of slots.c (conf/REFERENCE.md §3 and §4): broadcast
+ * items placed into the station's air slots.
  *
  * The fixtures under $LOA_TESTDATA/plans/slots/ share one broadcast
  * config: Sáng every day 06:00-06:30 (1800 s), Chiều on weekdays
@@ -215,8 +215,8 @@ END_TEST
 START_TEST(test_order_id)
 {
 	/*
-	 * Same priority, same air time: by id, the item's (SPEC §9: "by
-	 * priority, then air time, then id"). The job ids of these two
+	 * Same priority, same air time: by id, the item's (items go by
+	 * priority, then air time, then id). The job ids of these two
 	 * sort the other way round.
 	 */
 	static const char *const want[] = {

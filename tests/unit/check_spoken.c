@@ -1,7 +1,7 @@
 /*
  * check_spoken.c: unit tests of the text for the ear (render/spoken.h,
- * SPEC §9, README "Text for the ear"): Vietnamese numbers with the mốt,
- * tư, lăm and linh rules, thousands dots and decimal commas, ordinals,
+ * conf/REFERENCE.md §7, README "Text for the ear"): Vietnamese numbers with the
+ * mốt, tư, lăm and linh rules, thousands dots and decimal commas, ordinals,
  * dates, times, percentages, ranges, phone and document numbers, Roman
  * numerals, units, abbreviations, spelling, the service's broadcast.say
  * table (loaded from a config, both of its forms, and its errors), and

@@ -2,7 +2,7 @@
  * check_text.c: unit tests for text.h (UTF-8 validation, line numbers,
  * NFC, diacritic folding, code point counts), phone.h (Vietnamese and
  * foreign numbers to E.164) and sms.h (GSM-7 / UCS-2 encoding and part
- * counts, SPEC §8 and research/sms.md).
+ * counts, conf/REFERENCE.md §6 and 3GPP TS 23.038).
  */
 #include <check.h>
 #include <stdio.h>
@@ -138,7 +138,7 @@ START_TEST(test_nfc)
 END_TEST
 
 static const struct map_case fold_cases[] = {
-	{ "SPEC example", "ĐÀ NẴNG, Thừa Thiên Huế",
+	{ "city and province", "ĐÀ NẴNG, Thừa Thiên Huế",
 	    "DA NANG, Thua Thien Hue" },
 	{ "đ", "đ", "d" },
 	{ "Đ", "Đ", "D" },

@@ -1,8 +1,8 @@
 /*
  * check_timex.c: unit tests for timex.h: civil date arithmetic, the time
- * expressions of SPEC §2 (absolute, month, relative with m/h/d/w/bd and
- * "at HH:MM"), business days over weekends and holidays, quiet hours,
- * parse errors, and the duration, HH:MM, date and instant parsers.
+ * expressions of conf/REFERENCE.md §2 (absolute, month, relative with
+ * m/h/d/w/bd and "at HH:MM"), business days over weekends and holidays, quiet
+ * hours, parse errors, and the duration, HH:MM, date and instant parsers.
  *
  * Every instant is compared as an RFC 3339 local time in Asia/Ho_Chi_Minh
  * (UTC+7, no daylight time) so that a failure reads like a wall clock.

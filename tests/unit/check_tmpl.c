@@ -1,7 +1,7 @@
 /*
- * check_tmpl.c: unit tests of the templates (SPEC §5, README "Templates"):
- * a Vietnamese default for every key, placeholders rendered from a plan,
- * strftime formats on times, {{ and }} as braces, and the validation
+ * check_tmpl.c: unit tests of the templates (conf/REFERENCE.md §5, README
+ * "Templates"): a Vietnamese default for every key, placeholders rendered from
+ * a plan, strftime formats on times, {{ and }} as braces, and the validation
  * errors `check` reports (their FILE:LINE is checked by the fixture
  * tests/data/bad/unknown-placeholder).
  */
@@ -166,8 +166,8 @@ START_TEST(test_render_time_formats)
 	ck_assert_str_eq(render("{event.start:%d/%m/%Y}"), "26/12/2025");
 	ck_assert_str_eq(render("{task.due:%H:%M ngày %d/%m/%Y}"),
 	    "17:00 ngày 16/12/2025");
-	/* The default format, as officials write a time (SPEC §5), in the
-	 * plan's zone whatever the machine's. */
+	/* The default format, as officials write a time (conf/REFERENCE.md §5),
+	 * in the plan's zone whatever the machine's. */
 	ck_assert_str_eq(render("{event.start}"),
 	    "08 giờ 00, thứ Sáu, ngày 26/12/2025");
 	ck_assert_str_eq(render("{event.end}"),

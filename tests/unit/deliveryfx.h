@@ -41,7 +41,7 @@ void dfx_open(const char *attendees, int files);
 /* The email gateway: the scripted nullgw[CH_EMAIL], with this script. */
 void use_script(int n, const struct nullgw_answer *v);
 
-/* A job's state by its name, as SPEC writes it. */
+/* A job's state by its name, as conf/REFERENCE.md §6 writes it. */
 const char	    *ob_state(const struct ob_job *j);
 /* The job as stored now (valid until the next call), and its state. */
 const struct ob_job *job_get(const char *id);

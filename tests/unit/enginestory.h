@@ -2,8 +2,8 @@
  * enginestory.h: the story the engine suites tell (check_engine_*.c): plan
  * 7/KH-UBND, whose version 1 is reconciled and its invitations sent, then
  * a changed version 2 is loaded into a new engine on the same outbox and
- * reconciled; the outbox is compared, job by job, with what SPEC §6 asks
- * for. Each test gets its folder from the fixture (story_setup,
+ * reconciled; the outbox is compared, job by job, with what conf/REFERENCE.md
+ * §6 asks for. Each test gets its folder from the fixture (story_setup,
  * story_teardown): a small service config, the plan written from a struct
  * version, the SQLite outbox and the file gateways' output (outbox/mail/
  * ID.eml, outbox/sms.jsonl).
@@ -43,7 +43,7 @@ extern const char *const    RCPT[3];
 /* The outbox's jobs. */
 /*
  * A job as the tests read it: the outbox's row with kind, channel and
- * state as their names, so that assertions read like SPEC.
+ * state as their names, so that assertions read like conf/REFERENCE.md §6.
  */
 struct tjob {
 	char	      id[17];

@@ -59,7 +59,7 @@ invitees(struct plan *p, const struct event *ev, size_t *n)
 	return v;
 }
 
-/* The organizer's contact as SPEC §3 reads it: organizer, else signer. */
+/* The organizer's contact as conf/REFERENCE.md §4 reads it: organizer, else signer. */
 const struct contact *
 organizer_of(struct plan *p, const struct event *ev)
 {
@@ -102,7 +102,7 @@ check_attendees(const struct doc *d, const char *comp, icalcomponent *c,
 		    d->what, found, to);
 		par = prop_param(line, "CUTYPE");
 		ck_assert_msg(par != NULL, "%s: no CUTYPE: %s", d->what, line);
-		/* SPEC §7's form, for an agency's mailbox too. */
+		/* conf/REFERENCE.md §7's form, for an agency's mailbox too. */
 		ck_assert_str_eq(par, "INDIVIDUAL");
 		par = prop_param(line, "ROLE");
 		ck_assert_msg(par != NULL, "%s: no ROLE: %s", d->what, line);
@@ -157,8 +157,8 @@ check_organizer_not_invited(const struct doc *d, const struct contact *org)
 
 /*
  * Every email invitation job of ev goes to an address that is an ATTENDEE
- * of the invitation (SPEC §7: the ATTENDEE address is the address the mail
- * goes to).
+ * of the invitation (conf/REFERENCE.md §7: the ATTENDEE address is the address
+ * the mail goes to).
  */
 void
 check_jobs_are_attendees(const struct doc *d, const struct loaded *w,
@@ -321,7 +321,7 @@ check_cancel(const struct loaded *w, struct plan *p, const struct event *ev,
 	return d;
 }
 
-/* The contact that stands for owner id in a VTODO (SPEC §7). */
+/* The contact that stands for owner id in a VTODO (conf/REFERENCE.md §7). */
 const struct contact *
 owner_contact(struct plan *p, const char *id)
 {
@@ -458,7 +458,7 @@ check_task(const struct loaded *w, struct plan *p, const struct task *t)
 
 /*
  * Every check of ical_task_event(t): the deadline VEVENT alone, PUBLISH,
- * what a task reminder to an agency carries (SPEC §7).
+ * what a task reminder to an agency carries (conf/REFERENCE.md §7).
  */
 struct doc *
 check_task_event(const struct loaded *w, struct plan *p, const struct task *t)
@@ -489,8 +489,8 @@ check_task_event(const struct loaded *w, struct plan *p, const struct task *t)
 }
 
 /*
- * Every check of a feed of plans: the calendar properties of SPEC §7, one
- * VEVENT an event (unless tasks_only), a VTODO and a VEVENT a task, no
+ * Every check of a feed of plans: the calendar properties of conf/REFERENCE.md
+ * §7, one VEVENT an event (unless tasks_only), a VTODO and a VEVENT a task, no
  * ORGANIZER and no RSVP.
  */
 struct doc *

@@ -218,8 +218,8 @@ utf8_ok(const char *s, size_t n)
 }
 
 /*
- * The folding rules of SPEC §7 on text ics: every physical line ends in
- * CRLF and has no other CR or LF, holds at most 75 octets and is valid
+ * The folding rules of conf/REFERENCE.md §7 on text ics: every physical line
+ * ends in CRLF and has no other CR or LF, holds at most 75 octets and is valid
  * UTF-8 by itself (so a continuation line never starts with a 10xxxxxx
  * byte and no line ends inside a sequence). For a whole object (whole),
  * also: no empty line, and the first line is not a continuation line.
@@ -679,7 +679,7 @@ check_cn(const struct doc *d, const char *line, icalproperty *prop,
 	}
 }
 
-/* A non-ASCII CN, if any, is double-quoted (SPEC §7). */
+/* A non-ASCII CN, if any, is double-quoted (conf/REFERENCE.md §7). */
 void
 check_cn_quoted(const struct doc *d, const char *line)
 {

@@ -9,7 +9,7 @@
  *     and is valid UTF-8 on its own, so no fold splits a UTF-8 sequence;
  *   - by libical: icalparser_parse_string gives 0 X-LIC-ERRORs, and an
  *     invitation or cancellation passes icalrestriction_check (iTIP);
- *   - field by field against SPEC §7, on the unfolded text (so that the
+ *   - field by field against conf/REFERENCE.md §7, on the unfolded text (so that the
  *     quoting of a parameter is seen as written) and through libical.
  *
  * The text checks use their own unfolding and UTF-8 validation, not
