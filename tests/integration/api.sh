@@ -212,6 +212,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$API/jobs/0000000000000000")
 # --- SIGHUP with nothing changed: the same ETag (subscribers download
 # nothing); a plan edit and SIGHUP: a new one
 n0=$(grep -c 'reloaded:' "$d/run.err")
+poll_until 120 catches "$API_PID" 1
 kill -HUP "$API_PID"
 reloaded() { [ "$(grep -c 'reloaded:' "$d/run.err")" -gt "$n0" ]; }
 poll_until 300 reloaded
@@ -224,6 +225,7 @@ etag=$(hdr ETag "$tmp/h1")
 # bytes tells the versions apart.)
 sed -i 's|title = "Tham mưu Giấy mời Hội nghị"|title = "Thma mưu Giấy mời Hội nghị"|' \
     "$d/plans/129-KH-UBND.cfg"
+poll_until 120 catches "$API_PID" 1
 kill -HUP "$API_PID"
 retitled() {
 	curl -s -D "$tmp/h2" -o "$tmp/feed2.ics" "$API/calendar.ics"

@@ -17,10 +17,12 @@ api_up "$d" "2025-12-19 08:00"
 api_settle "$d"
 # until PATTERN: wait for it in the service's log.
 until_log() { poll_until 300 grep -q "$1" "$d/run.err"; }
+poll_until 120 catches "$API_PID" 1
 kill -HUP "$API_PID"
 until_log 'reloaded:'
 cp "$d/loa.cfg" "$tmp/good.cfg"
 echo 'broken = ;' >>"$d/loa.cfg"
+poll_until 120 catches "$API_PID" 1
 kill -HUP "$API_PID"
 until_log 'reload refused'
 cp "$tmp/good.cfg" "$d/loa.cfg"

@@ -147,14 +147,11 @@ pid=$!
 # Loaded once the store's lock names it: a SIGHUP then is never lost.
 locked() { [ "$(cat "$tmp/var/loa.db.lock" 2>/dev/null)" = "$pid" ]; }
 poll_until 300 locked
+poll_until 120 catches "$pid" 1
 before=$(ls "$tmp/var/spool" | grep -c '\.json$')
 id4=$(b add --title "Cháy rừng" --text "Cháy rừng ở thôn Hạ; mọi người tránh xa" --priority emergency --now "2026-05-05 23:00" 2>"$tmp/err")
-i=0
-while [ $i -lt 30 ]; do
-	now=$(ls "$tmp/var/spool" | grep -c '\.json$')
-	[ "$now" -gt "$before" ] && break
-	sleep 0.1; i=$((i + 1))
-done
+spooled() { [ "$(ls "$tmp/var/spool" | grep -c '\.json$')" -gt "$before" ]; }
+poll_until 120 spooled
 $PY - "$tmp/var/spool" "$id4" <<'EOF' && ok "an emergency added while running is handed at once, in no slot" || ko "emergency at once" "$(cat "$tmp/run.out")"
 import glob, json, sys
 recs = [json.load(open(f)) for f in glob.glob(sys.argv[1] + "/*.json")]
@@ -166,17 +163,28 @@ kill "$pid"; wait "$pid" 2>/dev/null; pid=
 # 5b. The lock held by a loa that has not written its pid yet (the file
 # still names an earlier one, here a process that holds nothing): that
 # process is never signalled.
-sleep 30 &
+# The stale process notes the signals it gets; after the add, a SIGUSR1
+# from here is the last it gets: once it has noted that, a SIGHUP sent
+# before (a lower number, taken first) would be noted too.
+sh -c 'trap "echo HUP >>\"$1\"" HUP; trap "echo USR1 >>\"$1\"; exit" USR1
+echo ready >"$1"; while :; do sleep 0.05; done' sh "$tmp/stale.sig" &
 stale=$!
+at_exit 'kill $stale 2>/dev/null'
+ready() { grep -q ready "$tmp/stale.sig" 2>/dev/null; }
+poll_until 120 ready
 printf '%s\n' "$stale" >"$tmp/var/loa.db.lock"
-flock "$tmp/var/loa.db.lock" sleep 3 &
+(exec 9>>"$tmp/var/loa.db.lock" && flock 9 && exec sleep 600) &
 holder=$!
-sleep 0.3
+at_exit 'kill $holder 2>/dev/null'
+held() { ! flock -n "$tmp/var/loa.db.lock" true; }
+poll_until 120 held
 b add --title "Thử khóa" --text "Thử" --now "2026-05-05 23:00" >/dev/null 2>"$tmp/err"
-sleep 0.2
-kill -0 "$stale" 2>/dev/null && ok "no SIGHUP to a pid that does not hold the lock" ||
-	ko "no SIGHUP to a pid that does not hold the lock" "$(cat "$tmp/err")"
-kill "$stale" "$holder" 2>/dev/null; wait "$stale" "$holder" 2>/dev/null
+kill -USR1 "$stale"
+noted() { grep -q USR1 "$tmp/stale.sig"; }
+poll_until 120 noted && ! grep -q HUP "$tmp/stale.sig" &&
+    ok "no SIGHUP to a pid that does not hold the lock" ||
+    ko "no SIGHUP to a pid that does not hold the lock" "$(cat "$tmp/stale.sig" "$tmp/err")"
+kill "$holder" 2>/dev/null; wait "$stale" "$holder" 2>/dev/null
 
 # 6. Bad input: a message, non-zero, the outbox the same.
 "$LOA" -c "$cfg" outbox --json >"$tmp/before.json"

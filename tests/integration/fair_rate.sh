@@ -45,6 +45,7 @@ pid=$!
 lines() { [ -f "$sms" ] && wc -l <"$sms" || echo 0; }
 all_sent() { [ "$(lines)" -ge "$N" ] || ! alive "$pid"; }
 poll_until 600 all_sent
+poll_until 120 catches "$pid" 15
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -60,6 +60,7 @@ PY
 }
 poll_until 900 all_answered && poll_until 300 all_sent ||
     ko "the restarted run did not send everything" "$(tail -3 "$tmp/run2.err")"
+poll_until 120 catches "$pid" 15
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

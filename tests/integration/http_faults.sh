@@ -87,6 +87,7 @@ landed() {
 }
 poll_until 300 landed
 t_run_end=$($PY -c 'import time; print(time.time())')
+poll_until 120 catches "$pid" 15
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -360,6 +360,7 @@ kill -HUP "$hpid"
 poll_until 300 grep -q "reloaded" "$tmp/hup/err"
 poll_until 300 grep -q '"/hup"' "$tmp/gw.log"
 poll_until 300 hup_sent
+poll_until 120 catches "$hpid" 15
 kill -TERM "$hpid"
 wait "$hpid"
 "$LOA" -c "$tmp/hup/loa.cfg" outbox --json >"$tmp/hup/outbox.json"

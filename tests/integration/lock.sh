@@ -25,6 +25,7 @@ poll_until 60 test -s "$sms" || ko "the first service sent nothing"
 "$LOA" -c "$cfg" run --now "2026-03-02 10:00" >/dev/null 2>"$tmp/err2" &
 pid2=$!
 if ! poll_until 30 eval '! kill -0 "$pid2" 2>/dev/null'; then
+	poll_until 120 catches "$pid2" 15
 	kill -TERM "$pid2"
 	wait "$pid2"
 	ko "the second service kept running beside the first"
@@ -50,6 +51,7 @@ all_sent() {
 	[ "$("$LOA" -c "$cfg" outbox --state sent 2>/dev/null | grep -c distribution)" -ge "$N" ]
 }
 poll_until 300 all_sent
+poll_until 120 catches "$pid" 15
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -31,6 +31,7 @@ kill -0 "$pid" 2>/dev/null && ok "the service is running" || ko "not running"
 # hup WHAT STATE CHECK: SIGHUP to the service; once STATE holds (a shell
 # condition: what the reload does), CHECK must hold too.
 hup() {
+	poll_until 120 catches "$pid" 1
 	kill -HUP "$pid"
 	if poll_until 60 eval "$2" && eval "$3"; then
 		ok "$1"
@@ -73,6 +74,7 @@ hup "the reloaded gateway is the one that sends" \
     'grep -qs "Báo cáo lần hai" "$tmp/var/other/sms.jsonl"' \
     '! grep -q "lần hai" "$tmp/var/outbox/sms.jsonl"'
 
+poll_until 120 catches "$pid" 15
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -232,6 +232,7 @@ pid=$!
 lines() { [ -f "$blsms" ] && wc -l <"$blsms" || echo 0; }
 twelve() { [ "$(lines)" -ge 12 ] || ! kill -0 "$pid" 2>/dev/null; }
 poll_until 60 twelve
+poll_until 120 catches "$pid" 15
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
@@ -299,6 +300,7 @@ CFG
 pid=$!
 handed() { ls "$tmp/bcvar/broadcast/"*.json >/dev/null 2>&1 || ! kill -0 "$pid" 2>/dev/null; }
 poll_until 60 handed
+poll_until 120 catches "$pid" 15
 kill -TERM "$pid"
 wait "$pid"
 pid=

@@ -80,6 +80,7 @@ poll_until 120 all_sent
 	"$(sent) sent of $((NMAIL + NSMS))"
 # stop WHAT ERR: SIGTERM to run, which exits 0 (else ERR's end).
 stop() {
+	poll_until 120 catches "$pid" 15
 	kill -TERM "$pid" 2>/dev/null
 	if wait "$pid"; then
 		ok "$1"
