@@ -1,6 +1,7 @@
 /*
  * text.c: UTF-8 helpers over utf8proc.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,60 @@ text_safe(const char *s, char **owned)
 		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			return *owned = text_escape(s);
 	return s;
+}
+
+/* Whether code point c breaks a line or is a control, for text_peer. */
+static int
+peer_breaks(utf8proc_int32_t c)
+{
+	utf8proc_category_t k = utf8proc_category(c);
+
+	return c == 0 || k == UTF8PROC_CATEGORY_CC ||
+	    k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
+}
+
+char *
+text_peer(const char *s, size_t n, size_t max)
+{
+	static const char	 ell[] = "\xe2\x80\xa6"; /* U+2026 */
+	static const char	 rep[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	struct buf		 b = { 0 };
+	size_t			 i = 0, cut;
+
+	assert(max >= sizeof(ell) - 1);
+	/* Clean until the text is known to hold more than max bytes. */
+	while (s != NULL && i < n && b.len <= max) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t k;
+
+		k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &c);
+		if (k < 1) {
+			buf_add(&b, rep, sizeof(rep) - 1);
+			k = 1;
+		} else if (peer_breaks(c))
+			buf_addc(&b, ' ');
+		else
+			buf_add(&b, p + i, (size_t)k);
+		i += (size_t)k;
+	}
+	if (b.s == NULL)
+		return xstrdup("");
+	if (b.len <= max)
+		return buf_take(&b);
+	/* Cut back to the start of a character, leaving room for "...". */
+	cut = max - (sizeof(ell) - 1);
+	while (cut > 0 && ((unsigned char)b.s[cut] & 0xc0) == 0x80)
+		cut--;
+	b.len = cut;
+	buf_add(&b, ell, sizeof(ell) - 1);
+	return buf_take(&b);
+}
+
+char *
+text_oneline(const char *s)
+{
+	return text_peer(s, s != NULL ? strlen(s) : 0, (size_t)-1);
 }
 
 int

@@ -44,6 +44,20 @@ char *text_escape(const char *s);
 const char *text_safe(const char *s, char **owned);
 
 /*
+ * What a peer sent (n bytes at s, any bytes at all: a gateway's answer, a
+ * mail server's reply, a delivery report) made safe to keep and to show on
+ * one line: each invalid UTF-8 sequence becomes U+FFFD, NUL, every control
+ * (C0, DEL, C1 with NEL) and the Unicode line and paragraph separators
+ * (U+2028, U+2029) a space; cut on a character boundary so that it holds
+ * at most max bytes, "..." (U+2026) ending a cut text. Newly allocated
+ * (caller frees); NULL s gives "". Can't fail.
+ */
+char *text_peer(const char *s, size_t n, size_t max);
+
+/* text_peer of a C string with no bound: one line of valid UTF-8. */
+char *text_oneline(const char *s);
+
+/*
  * Whether s says nothing a reader would see: NULL, empty, or only white
  * space of any script (U+00A0, U+3000 ...), controls and invisible format
  * characters (U+200B, U+FEFF ...). Invalid UTF-8 is not blank.

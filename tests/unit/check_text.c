@@ -412,6 +412,50 @@ START_TEST(test_escape)
 }
 END_TEST
 
+/* What a peer sent, made safe to keep: text_peer. */
+START_TEST(test_peer)
+{
+	static const struct {
+		const char *in;
+		size_t	    n, max;
+		const char *out;
+	} v[] = {
+		{ "plain", 5, 100, "plain" },
+		/* Latin-1 bytes and a lone continuation become U+FFFD. */
+		{ "caf\xe9 \x80", 6, 100, "caf\xef\xbf\xbd \xef\xbf\xbd" },
+		/* NUL, CR LF, VT, FF, NEL, U+2028, U+2029: spaces. */
+		{ "a\0b\r\nc\vd\fe", 11, 100, "a b  c d e" },
+		{ "x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xa9", 10, 100, "x y z " },
+		/* A text that fits exactly is not cut. */
+		{ "abcdef", 6, 6, "abcdef" },
+		/* Cut on a character boundary, the ellipsis within max. */
+		{ "abcdefg", 7, 6, "abc\xe2\x80\xa6" },
+		{ "\xc4\x91\xc4\x91\xc4\x91x", 7, 6, "\xc4\x91\xe2\x80\xa6" },
+		/* A character cut by the sender at the end of its bytes. */
+		{ "ok\xe1\xbb", 4, 100, "ok\xef\xbf\xbd\xef\xbf\xbd" },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(v); i++) {
+		char *e = text_peer(v[i].in, v[i].n, v[i].max);
+
+		ck_assert_msg(strcmp(e, v[i].out) == 0, "case %zu: %s", i, e);
+		ck_assert_int_eq(text_utf8_check(e, strlen(e)), -1);
+		ck_assert_uint_le(strlen(e), v[i].max);
+		free(e);
+	}
+	{
+		char *e = text_peer(NULL, 0, 10);
+
+		ck_assert_str_eq(e, "");
+		free(e);
+		e = text_oneline("a\u2028b\n");
+		ck_assert_str_eq(e, "a b ");
+		free(e);
+	}
+}
+END_TEST
+
 START_TEST(test_sms_names)
 {
 	ck_assert_str_eq(sms_encoding_name(SMS_GSM7), "gsm7");
@@ -425,7 +469,7 @@ main(void)
 	TCase *tc;
 
 	tc = TU_CASE("utf8", NULL, NULL, 0, test_line_of, test_codepoints,
-	    test_escape);
+	    test_escape, test_peer);
 	tcase_add_loop_test(tc, test_utf8_check, 0, (int)NELEM(utf8_cases));
 	tcase_add_loop_test(tc, test_nfc, 0, (int)NELEM(nfc_cases));
 	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
