@@ -153,11 +153,11 @@ peer_breaks(utf8proc_int32_t c)
 char *
 text_peer(const char *s, size_t n, size_t max)
 {
-	static const char	 ell[] = "\xe2\x80\xa6"; /* U+2026 */
-	static const char	 rep[] = "\xef\xbf\xbd"; /* U+FFFD */
-	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
-	struct buf		 b = { 0 };
-	size_t			 i = 0, cut;
+	static const char	ell[] = "\xe2\x80\xa6"; /* U+2026 */
+	static const char	rep[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	struct buf		b = { 0 };
+	size_t			i = 0, cut;
 
 	assert(max >= sizeof(ell) - 1);
 	/* Clean until the text is known to hold more than max bytes. */
