@@ -2,13 +2,16 @@
  * check.c: `loa check` (validate, print a summary) and `loa timeline`
  * (every job in time order, as a table or the JSON of conf/REFERENCE.md §7).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "util/text.h"
+#include "util/strmap.h"
 #include "cli/cli.h"
+#include "deliver/policy.h"
 #include "view/out.h"
 #include "jobs/timeline.h"
 #include "render/speech.h"
@@ -103,6 +106,72 @@ summary(const struct world *w)
 			w->svc->max_parts);
 }
 
+/* Where the plan says when group g goes: its line, and the key into *key. */
+static const struct loc *
+late_loc(const struct world *w, const struct late_group *g, char *key,
+    size_t keylen)
+{
+	static const char  *sect[] = { [N_EVENT] = "events",
+		 [N_TASK] = "tasks",
+		 [N_BROADCAST] = "broadcasts" };
+	struct plan	   *p = world_plan(w, g->plan);
+	const struct named *n;
+
+	assert(p != NULL);
+	snprintf(key, keylen, "distribution.at");
+	if (g->kind == JK_DISTRIBUTION)
+		return &p->distribution.loc;
+	n = strmap_get(p->names, g->object);
+	if (n == NULL || n->kind < N_EVENT)
+		return NULL;
+	snprintf(key, keylen, "%s.%s", sect[n->kind], g->object);
+	return &n->loc;
+}
+
+/*
+ * The jobs the service would expire as soon as it runs at now (loaded
+ * after their time: conf/REFERENCE.md §6 lateness), as warnings a group
+ * (plan, kind, object) with a count, the first few, the rule and what to
+ * change to send them anyway.
+ */
+static void
+warn_late(const struct world *w, int64_t now, struct diag *d)
+{
+	struct late_tally t = { 0 };
+	size_t		  i;
+
+	for (i = 0; i < w->jobs.n; i++) {
+		const struct job *j = &w->jobs.v[i];
+		int64_t		  exp;
+
+		if (j->state != JS_PENDING)
+			continue;
+		exp = policy_expires((enum job_kind)j->kind,
+		    (enum channel)j->channel, j->due, j->refers);
+		if (exp == TIMEX_NONE || exp > now)
+			continue;
+		late_tally_add(&t, j->plan->id, (enum job_kind)j->kind,
+		    j->object, (enum channel)j->channel,
+		    j->to != NULL ? j->to->id : NULL,
+		    policy_expired_reason((enum job_kind)j->kind, j->refers,
+			now),
+		    j->due, j->refers);
+	}
+	for (i = 0; i < t.n; i++) {
+		char		   key[300];
+		const struct loc  *l = late_loc(w, &t.v[i], key, sizeof(key));
+		const struct plan *p = world_plan(w, t.v[i].plan);
+		char		  *s = late_group_text(&t.v[i], p->tz);
+
+		diag_warn(d, l, key,
+		    "will expire, never sent, when the "
+		    "service runs: %s",
+		    s);
+		free(s);
+	}
+	late_tally_free(&t);
+}
+
 /* `timeline --json`: the jobs due in [from, to). Returns 0 or -1. */
 static int
 print_json(const struct jobs *js, int64_t from, int64_t to)
@@ -160,6 +229,7 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 		return EXIT_USAGE;
 	}
 	if (!timeline) {
+		warn_late(&w, now, &d);
 		printf("%s: OK%s\n", cfg, d.warnings ? "" : ", no warnings");
 		if (d.warnings)
 			printf("%d warning%s (on stderr)\n", d.warnings,
