@@ -11,6 +11,7 @@
 #include "deliver/policy.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/text.h"
 
 enum policy_outcome
 policy_outcome(int ok, int temporary, int attempts, int64_t first_at,
@@ -278,7 +279,7 @@ char *
 late_group_text(const struct late_group *g, const struct tz *z)
 {
 	struct buf b = { 0 };
-	char	   due[40];
+	char	   due[40], *plan;
 	size_t	   i;
 	int	   ch, first = 1;
 
@@ -286,8 +287,11 @@ late_group_text(const struct late_group *g, const struct tz *z)
 	tz_rfc3339(z, g->due, due, sizeof(due));
 	due[16] = '\0';
 	due[10] = ' ';
-	buf_printf(&b, "plan %s: %zu %s job%s", g->plan, g->n,
+	/* A plan's id is free text: escaped onto the one line. */
+	plan = text_escape(g->plan);
+	buf_printf(&b, "plan %s: %zu %s job%s", plan, g->n,
 	    job_kind_names[g->kind], g->n == 1 ? "" : "s");
+	free(plan);
 	if (g->kind != JK_DISTRIBUTION)
 		buf_printf(&b, " of %s", g->object);
 	for (ch = 0; ch < CH__N; ch++)

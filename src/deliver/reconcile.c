@@ -701,7 +701,6 @@ dry_quiet(struct engine *e, const struct ob_job *j, int64_t now, FILE *f,
 	tz_rfc3339(p->tz, t, when, sizeof(when));
 	when[16] = '\0';
 	when[10] = ' ';
-	engine_trace(e, j, "waits", "quiet hours");
 	fprintf(f, "would wait: %s %s of %s to %s until %s (quiet hours)\n",
 	    j->id, job_kind_names[j->kind], j->object,
 	    j->recipient ? j->recipient : "-", when);
