@@ -43,3 +43,10 @@ MUTATIONS = [
      "if (bt->unreached[c->index] & (1u << bt->kind))\n\t\treturn;",
      "if (bt->unreached[c->index] & 0)\n\t\treturn;"),
 ]
+MUTATIONS += [
+    ("late-check-collapse",
+     "check says which reminders collapse into a later one (or one on their minute)",
+     "src/cli/check.c",
+     "warn_collapsed(&t, rem, nrem, now);",
+     ""),
+]

@@ -13,7 +13,7 @@
 #     email-only distribution) is warned about, once a person and kind, with
 #     what would reach them;
 #   - two reminders that quiet hours move onto the same minute go as one SMS
-#     (the file gateway receives one).
+#     (the file gateway receives one), and `check` says so.
 # Each runs on its own store with `--now T`. Needs LOA.
 . "$LOA_SRC/tests/tools/prologue.sh"
 
@@ -53,7 +53,7 @@ T="2026-08-01 10:00"
 # 12. check names what will expire, a line a group, and the way out.
 "$LOA" -c "$cfg" check --now "$T" >"$tmp/check.out" 2>"$tmp/check.err" ||
     ko "check of the late plan" "$(cat "$tmp/check.err")"
-if grep -q "plan.cfg:$dline: warning: distribution.at: will expire.* 5 distribution jobs by email (to p0, p1, p2 and others).*too late to send.*up to a day after its due time.*set distribution.at = \"now\"" \
+if grep -q "plan.cfg:$dline: warning: distribution.at: will expire unsent: plan 31/KH: 5 distribution jobs by email (to p0, p1, p2 and others).*too late to send.*up to a day after its due time.*set distribution.at = \"now\"" \
     "$tmp/check.err" &&
     [ "$(grep -c 'distribution' "$tmp/check.err")" -eq 1 ]; then
 	ok "check: one warning for the 5 expired distribution jobs, with the rule and the way out"
@@ -70,11 +70,14 @@ if grep -q 'no warnings' "$tmp/check.out"; then
 else
 	ok "check does not say 'no warnings'"
 fi
-# The reminders still before the event go late: no warning of them.
-if grep -q 'event-reminder.*will expire\|will expire.*event-reminder' "$tmp/check.err"; then
-	ko "check: reminders before their event said to expire" "$(cat "$tmp/check.err")"
+# The reminders still before the event go late, the latest of those due
+# only: the earlier is said to collapse into it, none to be too late.
+if grep -q 'event-reminder.*moment passed' "$tmp/check.err"; then
+	ko "check: reminders before their event said to be too late" "$(cat "$tmp/check.err")"
+elif grep -q "will expire unsent: plan 31/KH: 2 event-reminder jobs of hop by sms (to lan, truong-thon), due 2026-07-26 08:00: a later reminder of it is due too" "$tmp/check.err"; then
+	ok "check: of the reminders due, the earlier are said to collapse into the latest"
 else
-	ok "check: reminders still before their event are not said to expire"
+	ko "check: the collapse of the reminders due" "$(cat "$tmp/check.err")"
 fi
 
 # 14. Per person and kind, with what would reach them.
@@ -216,6 +219,12 @@ if [ "$at" = "2026-03-11T06:30:00+07:00" ]; then
 	ok "both reminders are moved by quiet hours onto 06:30"
 else
 	ko "the reminders are due at '$at'"
+fi
+"$LOA" -c "$qcfg" check --now "2026-03-10 08:00" >/dev/null 2>"$tmp/q.check"
+if grep -q 'warning: events.hop: will expire unsent: plan 33/KH: 1 event-reminder job of hop by sms (to hung), due 2026-03-11 06:30: a later reminder of it is due too' "$tmp/q.check"; then
+	ok "check: of the two reminders on one minute, one is said to collapse"
+else
+	ko "check: silent about the reminders on one minute" "$(cat "$tmp/q.check")"
 fi
 "$LOA" -c "$qcfg" run --once --now "2026-03-11 06:31" >"$tmp/q.out" 2>"$tmp/q.err"
 n=$($PY -c '
