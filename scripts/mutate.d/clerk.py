@@ -50,3 +50,10 @@ MUTATIONS += [
      "warn_collapsed(&t, rem, nrem, now);",
      ""),
 ]
+MUTATIONS += [
+    ("late-collapse-keeps-one",
+     "of several reminders due at once one goes (not none)",
+     "src/deliver/outbox_jobs.c",
+     "if (i == keep)\n\t\t\tcontinue;",
+     "if (i == keep && 0)\n\t\t\tcontinue;"),
+]

@@ -92,8 +92,8 @@ fi
     ko "run --dry-run" "$(cat "$tmp/dry.err")"
 "$LOA" -c "$cfg" run --once --now "$T" >"$tmp/once.out" 2>"$tmp/once.err" ||
     ko "run --once" "$(cat "$tmp/once.err")"
-# KIND OBJECT RECIPIENT CHANNEL of each line whose verb is $2.
-verbs() { awk -v v="$2" '$3 == v { print $4, $5, $6, $7 }' "$1" | sort; }
+# DUE KIND OBJECT RECIPIENT CHANNEL of each line whose verb is $2.
+verbs() { awk -v v="$2" '$3 == v { print $1, $2, $4, $5, $6, $7 }' "$1" | sort; }
 verbs "$tmp/dry.out" would >"$tmp/would"
 verbs "$tmp/once.out" sent >"$tmp/sent"
 if [ -s "$tmp/sent" ] && cmp -s "$tmp/would" "$tmp/sent"; then
@@ -101,6 +101,13 @@ if [ -s "$tmp/sent" ] && cmp -s "$tmp/would" "$tmp/sent"; then
 else
 	ko "dry run at $T differs from run --once" \
 	    "would: $(cat "$tmp/would"); sent: $(cat "$tmp/sent")"
+fi
+# Of the two reminders due, the later goes, to each.
+if [ "$(grep -c '^2026-07-31 08:00 event-reminder hop' "$tmp/sent")" -eq 2 ] &&
+    ! grep -q '^2026-07-26 08:00 event-reminder' "$tmp/sent"; then
+	ok "run --once: of two reminders due at once, the later goes"
+else
+	ko "run --once: the reminders sent" "$(cat "$tmp/sent")"
 fi
 if grep -q '^would expire: plan 31/KH: 5 distribution jobs.*too late to send' "$tmp/dry.out" &&
     grep -q '^would expire: plan 31/KH: 2 event-reminder jobs of hop by sms (to lan, truong-thon).*a later reminder of it is due too' "$tmp/dry.out"; then
