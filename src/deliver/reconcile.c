@@ -676,8 +676,8 @@ engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 /*
  * What the dry run says of job j due by now: it would go (1), wait for
  * the end of quiet hours (0) or expire there (-1, counted in *expired);
- * the last two said to f. The
- * send path's own rule (policy_quiet), asked the same way.
+ * the last two said to f. The send path's own rule (policy_quiet), asked
+ * the same way.
  */
 static int
 dry_quiet(struct engine *e, const struct ob_job *j, int64_t now, FILE *f,
