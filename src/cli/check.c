@@ -2,17 +2,21 @@
  * check.c: `loa check` (validate, print a summary) and `loa timeline`
  * (every job in time order, as a table or the JSON of conf/REFERENCE.md §7).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "util/text.h"
+#include "util/strmap.h"
 #include "cli/cli.h"
+#include "deliver/policy.h"
 #include "view/out.h"
 #include "jobs/timeline.h"
 #include "render/speech.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 static const char check_usage[] =
     "usage: loa [-c FILE] check [--now T]\n"
@@ -103,6 +107,143 @@ summary(const struct world *w)
 			w->svc->max_parts);
 }
 
+/* Where the plan says when group g goes: its line, and the key into *key. */
+static const struct loc *
+late_loc(const struct world *w, const struct late_group *g, char *key,
+    size_t keylen)
+{
+	static const char  *sect[] = { [N_EVENT] = "events",
+		 [N_TASK] = "tasks",
+		 [N_BROADCAST] = "broadcasts" };
+	struct plan	   *p = world_plan(w, g->plan);
+	const struct named *n;
+
+	assert(p != NULL);
+	snprintf(key, keylen, "distribution.at");
+	if (g->kind == JK_DISTRIBUTION)
+		return &p->distribution.loc;
+	n = strmap_get(p->names, g->object);
+	if (n == NULL || n->kind < N_EVENT)
+		return NULL;
+	snprintf(key, keylen, "%s.%s", sect[n->kind], g->object);
+	return &n->loc;
+}
+
+/* Reminders of one thing to one recipient on one channel sort together. */
+static int
+cmp_reminded(const void *a, const void *b)
+{
+	const struct job *x = *(const struct job *const *)a;
+	const struct job *y = *(const struct job *const *)b;
+	int		  c;
+
+	if ((c = strcmp(x->plan->id, y->plan->id)) != 0 ||
+	    (c = strcmp(x->object, y->object)) != 0 ||
+	    (c = strcmp(x->to->id, y->to->id)) != 0)
+		return c;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->channel != y->channel)
+		return x->channel < y->channel ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The pending reminders the service would collapse (policy_collapses_into):
+ * of v[0..n), one thing's to one recipient on one channel, each one a rival
+ * due by when it goes (its time, or now) outranks.
+ */
+static void
+tally_collapsed(struct late_tally *t, const struct job **v, size_t n,
+    int64_t now)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		int64_t at = v[i]->due > now ? v[i]->due : now;
+
+		for (k = 0; k < n; k++)
+			if (k != i && v[k]->due <= at &&
+			    policy_collapses_into(v[i]->due, v[i]->ordinal,
+				v[k]->due, v[k]->ordinal))
+				break;
+		if (k < n)
+			late_tally_add(t, v[i]->plan->id,
+			    (enum job_kind)v[i]->kind, v[i]->object,
+			    (enum channel)v[i]->channel, v[i]->to->id,
+			    POLICY_COLLAPSED, v[i]->due, v[i]->refers);
+	}
+}
+
+/* Of jobs v[0..n) (pending, not too late), the reminders that collapse. */
+static void
+warn_collapsed(struct late_tally *t, const struct job **v, size_t n,
+    int64_t now)
+{
+	size_t start, i;
+
+	qsort(v, n, sizeof(*v), cmp_reminded);
+	for (start = 0, i = 1; i <= n; i++)
+		if (i == n || cmp_reminded(&v[start], &v[i]) != 0) {
+			if (i - start > 1)
+				tally_collapsed(t, v + start, i - start, now);
+			start = i;
+		}
+}
+
+/*
+ * The jobs the service would expire as soon as it runs at now (loaded
+ * after their time: conf/REFERENCE.md §6 lateness; reminders that collapse
+ * into a later one, or one quiet hours moved onto their minute), as
+ * warnings a group
+ * (plan, kind, object) with a count, the first few, the rule and what to
+ * change to send them anyway.
+ */
+static void
+warn_late(const struct world *w, int64_t now, struct diag *d)
+{
+	struct late_tally  t = { 0 };
+	const struct job **rem = xcalloc(w->jobs.n + 1, sizeof(*rem));
+	size_t		   i, nrem = 0;
+
+	for (i = 0; i < w->jobs.n; i++) {
+		const struct job *j = &w->jobs.v[i];
+		int64_t		  exp;
+
+		if (j->state != JS_PENDING)
+			continue;
+		exp = policy_expires((enum job_kind)j->kind,
+		    (enum channel)j->channel, j->due, j->refers);
+		if (exp == TIMEX_NONE || exp > now) {
+			if (policy_collapses((enum job_kind)j->kind) &&
+			    j->to != NULL)
+				rem[nrem++] = j;
+			continue;
+		}
+		late_tally_add(&t, j->plan->id, (enum job_kind)j->kind,
+		    j->object, (enum channel)j->channel,
+		    j->to != NULL ? j->to->id : NULL,
+		    policy_expired_reason((enum job_kind)j->kind, j->refers,
+			now),
+		    j->due, j->refers);
+	}
+	warn_collapsed(&t, rem, nrem, now);
+	free(rem);
+	for (i = 0; i < t.n; i++) {
+		char		   key[300];
+		const struct loc  *l = late_loc(w, &t.v[i], key, sizeof(key));
+		const struct plan *p = world_plan(w, t.v[i].plan);
+		char		  *s = late_group_text(&t.v[i], p->tz);
+
+		diag_warn(d, l, key,
+		    "will expire unsent: "
+		    "%s",
+		    s);
+		free(s);
+	}
+	late_tally_free(&t);
+}
+
 /* `timeline --json`: the jobs due in [from, to). Returns 0 or -1. */
 static int
 print_json(const struct jobs *js, int64_t from, int64_t to)
@@ -160,6 +301,7 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 		return EXIT_USAGE;
 	}
 	if (!timeline) {
+		warn_late(&w, now, &d);
 		printf("%s: OK%s\n", cfg, d.warnings ? "" : ", no warnings");
 		if (d.warnings)
 			printf("%d warning%s (on stderr)\n", d.warnings,

@@ -22,8 +22,9 @@ static const char run_usage[] =
     "Reconcile the plans with the outbox and send every job when it is due,\n"
     "until SIGTERM or SIGINT; SIGHUP reloads the config (a config that fails\n"
     "`check` is refused and the running one stays). --once sends what is due\n"
-    "and exits; --now pretends the clock reads T; --dry-run prints what is\n"
-    "due and changes nothing.\n";
+    "and exits; --now pretends the clock reads T; --dry-run changes nothing\n"
+    "and says what a real run would send, expire (and why) or hold for\n"
+    "quiet hours.\n";
 
 int
 cmd_run(const char *cfg, int argc, char **argv)

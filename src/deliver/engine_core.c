@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "deliver/engine_int.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/arena.h"
 #include "util/strmap.h"
@@ -247,4 +248,34 @@ engine_trace(struct engine *e, const struct ob_job *j, const char *what,
 	    j->recipient ? j->recipient : "-", channel_names[j->channel],
 	    j->address ? j->address : "-", detail ? "  " : "",
 	    detail ? detail : "");
+}
+
+void
+engine_late_report(struct engine *e, const struct late_tally *t, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct plan *p = world_plan(e->w, t->v[i].plan);
+		char	    *s = late_group_text(&t->v[i],
+			   p != NULL ? p->tz : e->w->svc->tz);
+
+		if (f != NULL)
+			fprintf(f, "would expire: %s\n", s);
+		else
+			log_warnx("expired: %s", s);
+		free(s);
+	}
+}
+
+void
+engine_late_job(struct engine *e, const struct ob_job *j, const char *reason,
+    FILE *f)
+{
+	struct late_tally t = { 0 };
+
+	late_tally_add(&t, j->plan, j->kind, j->object, j->channel,
+	    j->recipient, reason, j->due, j->refers);
+	engine_late_report(e, &t, f);
+	late_tally_free(&t);
 }

@@ -92,5 +92,15 @@ void engine_flight_free(struct flight *f);
 /* Print one send to the trace, when there is one. */
 void engine_trace(struct engine *, const struct ob_job *, const char *what,
     const char *detail);
+/*
+ * Tell the jobs of t that will not go, a line a group (late_group_text):
+ * to f as "would expire: ..." (the dry run), or when f is NULL to the log
+ * as "expired: ..." (the service: warnings, so that a plan loaded too late
+ * is never silent).
+ */
+void engine_late_report(struct engine *, const struct late_tally *t, FILE *f);
+/* The same for one job expired for reason. */
+void engine_late_job(struct engine *, const struct ob_job *, const char *reason,
+    FILE *f);
 
 #endif

@@ -127,8 +127,10 @@ int outbox_next(struct outbox *, int64_t *at);
 /* The same for each channel. */
 int outbox_next_by_channel(struct outbox *, int64_t at[CH__N]);
 
-/* Unsent jobs whose moment has passed become expired (conf/REFERENCE.md §6). */
-int outbox_expire(struct outbox *, int64_t now, int *n);
+/* Unsent jobs whose moment has passed become expired (conf/REFERENCE.md §6),
+ * *n of them, each counted in t unless it is NULL. */
+struct late_tally;
+int outbox_expire(struct outbox *, int64_t now, int *n, struct late_tally *t);
 
 /* Rows for `loa outbox`, in due order; state JS__N for all. */
 int outbox_list(struct outbox *, enum job_state state, struct ob_job **v,

@@ -365,63 +365,135 @@ outbox_next(struct outbox *ob, int64_t *at)
 #define EXPIRE_COLUMNS(C) \
 	C(EXP_ID, "id") \
 	C(EXP_KIND, ", kind") \
-	C(EXP_REFERS, ", refers")
+	C(EXP_REFERS, ", refers") \
+	C(EXP_PLAN, ", plan") \
+	C(EXP_OBJECT, ", object") \
+	C(EXP_RECIPIENT, ", recipient") \
+	C(EXP_CHANNEL, ", channel") \
+	C(EXP_DUE, ", due")
 enum expire_col {
 	EXPIRE_COLUMNS(OB_COL_ENUM)
 };
 
-/* Expire the job of the row st holds (its kind, its reason). */
+/* Expire job id with reason, and count it in t (unless NULL). */
 static int
-expire_row(struct outbox *ob, sqlite3_stmt *st, int64_t now)
+expire_one(struct outbox *ob, const char *id, const char *reason, int64_t now)
 {
-	enum job_kind k;
-
-	if (job_kind_from_name(col_name(st, EXP_KIND), &k) == -1) {
-		snprintf(ob->err, sizeof(ob->err),
-		    "outbox: job %s: unknown kind",
-		    sqlite3_column_text(st, EXP_ID));
-		return -1;
-	}
-	bind_text(ob->expire_up, 1,
-	    (const char *)sqlite3_column_text(st, EXP_ID));
-	bind_text(ob->expire_up, 2,
-	    policy_expired_reason(k, col_time(st, EXP_REFERS), now));
+	bind_text(ob->expire_up, 1, id);
+	bind_text(ob->expire_up, 2, reason);
 	sqlite3_bind_int64(ob->expire_up, 3, now);
 	return ob_step_done(ob, ob->expire_up, "expiring a job");
 }
 
+/* Expire the job of the row st holds (its kind, its reason). */
+static int
+expire_row(struct outbox *ob, sqlite3_stmt *st, int64_t now,
+    struct late_tally *t)
+{
+	enum job_kind k;
+	enum channel  ch;
+	const char   *reason;
+
+	if (job_kind_from_name(col_name(st, EXP_KIND), &k) == -1 ||
+	    channel_from_name(col_name(st, EXP_CHANNEL), &ch) == -1) {
+		snprintf(ob->err, sizeof(ob->err),
+		    "outbox: job %s: unknown kind or channel",
+		    sqlite3_column_text(st, EXP_ID));
+		return -1;
+	}
+	reason = policy_expired_reason(k, col_time(st, EXP_REFERS), now);
+	if (t != NULL)
+		late_tally_add(t, col_name(st, EXP_PLAN), k,
+		    col_name(st, EXP_OBJECT), ch,
+		    (const char *)sqlite3_column_text(st, EXP_RECIPIENT),
+		    reason, col_time(st, EXP_DUE), col_time(st, EXP_REFERS));
+	return expire_one(ob, (const char *)sqlite3_column_text(st, EXP_ID),
+	    reason, now);
+}
+
+/* Whether two reminders (ordered as the collapse's SELECT) are of one
+ * thing to one recipient on one channel. */
+static int
+same_reminded(const struct ob_job *a, const struct ob_job *b)
+{
+	return a->kind == b->kind && a->channel == b->channel &&
+	    strcmp(a->plan, b->plan) == 0 &&
+	    strcmp(a->object, b->object) == 0 &&
+	    strcmp(a->recipient ? a->recipient : "",
+		b->recipient ? b->recipient : "") == 0;
+}
+
 /*
- * After downtime several reminders of one thing to one recipient can be
- * due at once: only the latest goes, the earlier say less. *n counts the
- * jobs expired.
+ * Expire v[0..n) but the one policy_collapses_into keeps: reminders of
+ * one thing to one recipient on one channel, all due by now.
  */
 static int
-expire_collapse(struct outbox *ob, int64_t now, int *n)
+collapse_run(struct outbox *ob, struct ob_job *v, size_t n, int64_t now,
+    int *count, struct late_tally *t)
 {
-	int kind, more;
+	size_t keep = 0, i;
 
-	for (kind = 0; kind < JK__N; kind++) {
-		/* The kinds policy_collapses names. */
-		if (!policy_collapses((enum job_kind)kind))
+	for (i = 1; i < n; i++)
+		if (policy_collapses_into(v[keep].due, v[keep].ordinal,
+			v[i].due, v[i].ordinal))
+			keep = i;
+	for (i = 0; i < n; i++) {
+		if (i == keep)
 			continue;
-		if (ob_write(ob, "expiring reminders", &more,
-			"UPDATE jobs SET state = 'expired', reason = 'a later "
-			"reminder of it is due too', updated = ?1 WHERE state "
-			"IN " SQL_READY " AND kind = ?2 AND due <= ?1 AND "
-			"EXISTS (SELECT 1 FROM jobs l WHERE l.plan = jobs.plan "
-			"AND l.object = jobs.object AND l.recipient = "
-			"jobs.recipient AND l.kind = jobs.kind AND l.channel = "
-			"jobs.channel AND l.state IN " SQL_READY " AND l.due > "
-			"jobs.due AND l.due <= ?1)",
-			"Is", now, job_kind_names[kind]) == -1)
+		if (t != NULL)
+			late_tally_add(t, v[i].plan, v[i].kind, v[i].object,
+			    v[i].channel, v[i].recipient, POLICY_COLLAPSED,
+			    v[i].due, v[i].refers);
+		if (expire_one(ob, v[i].id, POLICY_COLLAPSED, now) == -1)
 			return -1;
-		*n += more;
+		(*count)++;
 	}
 	return 0;
 }
 
+/*
+ * After downtime several reminders of one thing to one recipient can be
+ * due at once, and quiet hours can move two onto the same minute: only
+ * one goes (policy_collapses_into), the others say less. *n counts the
+ * jobs expired.
+ */
+static int
+expire_collapse(struct outbox *ob, int64_t now, int *n, struct late_tally *t)
+{
+	struct ob_job *v;
+	size_t	       nv, i, start;
+	int	       kind, rc = 0;
+
+	for (kind = 0; kind < JK__N && rc == 0; kind++) {
+		/* The kinds policy_collapses names. */
+		if (!policy_collapses((enum job_kind)kind))
+			continue;
+		if (ob_collect(ob, "expiring reminders", &ob_job_rows,
+			(void **)&v, &nv,
+			"SELECT " JOB_COLS
+			" FROM jobs WHERE state IN " SQL_READY
+			" AND kind = ?2 AND due <= ?1 AND EXISTS (SELECT 1 "
+			"FROM jobs l WHERE l.plan = jobs.plan AND l.object = "
+			"jobs.object AND l.recipient IS jobs.recipient AND "
+			"l.kind = jobs.kind AND l.channel = jobs.channel AND "
+			"l.state IN " SQL_READY " AND l.id != jobs.id AND "
+			"l.due <= ?1) ORDER BY plan, object, recipient, "
+			"channel, id",
+			"Is", now, job_kind_names[kind]) == -1)
+			return -1;
+		for (start = 0, i = 1; i <= nv && rc == 0; i++)
+			if (i == nv || !same_reminded(&v[start], &v[i])) {
+				rc = collapse_run(ob, v + start, i - start, now,
+				    n, t);
+				start = i;
+			}
+		ob_vec_free(&ob_job_rows, v, nv);
+	}
+	return rc;
+}
+
 int
-outbox_expire(struct outbox *ob, int64_t now, int *n)
+outbox_expire(struct outbox *ob, int64_t now, int *n, struct late_tally *t)
 {
 	/*
 	 * Each job carries the moment it stops being worth sending, set by
@@ -454,7 +526,7 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	st = ob->expire_sel;
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (expire_row(ob, st, now) == -1) {
+		if (expire_row(ob, st, now, t) == -1) {
 			sqlite3_reset(st);
 			return -1;
 		}
@@ -463,5 +535,5 @@ outbox_expire(struct outbox *ob, int64_t now, int *n)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return ob_fail(ob, "outbox: expiring jobs");
-	return expire_collapse(ob, now, n);
+	return expire_collapse(ob, now, n, t);
 }

@@ -8,9 +8,11 @@
 #ifndef LOA_POLICY_H
 #define LOA_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "loa.h"
+#include "util/timex.h"
 
 /* Give up after this many attempts or this long since the first. */
 #define RETRY_MAX_ATTEMPTS 12
@@ -54,6 +56,59 @@ const char *policy_expired_reason(enum job_kind k, int64_t refers, int64_t now);
 /* Whether of several reminders of kind k due at once only the latest
  * goes (the earlier are expired). */
 int	    policy_collapses(enum job_kind k);
+
+/* The reason a reminder gets when a later one of it is due too. */
+#define POLICY_COLLAPSED "a later reminder of it is due too"
+/* A reminder collapses into rival one (both due by now, same thing,
+ * recipient and channel): the earlier, or of two due at the same
+ * second (quiet hours moved both onto it), the one of the lower ordinal.
+ * Pure. */
+int policy_collapses_into(int64_t due, int ordinal, int64_t rival_due,
+    int rival_ordinal);
+
+/*
+ * Quiet hours at send time for a job due by now: now when it may go
+ * (email, a broadcast airing, an emergency's SMS, or an SMS outside
+ * them), a later time it waits for, or an earlier one (its moment would
+ * pass first: it expires). Pure.
+ */
+int64_t policy_quiet(const struct calendar *, const struct quiet *,
+    enum job_kind, enum channel, int priority, int64_t now, int64_t refers);
+/* The reason of a job expired so. */
+#define POLICY_QUIET_EXPIRED "quiet hours until its moment passed"
+
+/*
+ * Jobs that will not go, told as one line a group (plan, kind, object,
+ * reason) with a count and the first few recipients rather than a line a
+ * job: for `check`, the service's log and the dry run.
+ */
+#define LATE_NAMES 3
+struct late_group {
+	char	     *plan, *object, *reason;
+	enum job_kind kind;
+	unsigned      channels; /* CHM() of each channel seen */
+	int64_t	      due;	/* the earliest */
+	int64_t	      refers;
+	size_t	      n;
+	char	     *who[LATE_NAMES]; /* the first few, each once */
+	int	      nwho;
+	int	      more; /* others than these */
+};
+struct late_tally {
+	struct late_group *v;
+	size_t		   n, cap;
+};
+/* Count one job (who: its recipient, NULL for an airing) in t. */
+void  late_tally_add(struct late_tally *t, const char *plan, enum job_kind,
+     const char *object, enum channel, const char *who, const char *reason,
+     int64_t due, int64_t refers);
+/*
+ * Group g in words, due times in zone z: how many jobs, whose, why, the
+ * lateness rule of its kind and what to change in the plan to send them
+ * anyway (or that nothing can). A new string.
+ */
+char *late_group_text(const struct late_group *g, const struct tz *z);
+void  late_tally_free(struct late_tally *t);
 
 /*
  * Reconciliation of one stored job with what the plan now derives.

@@ -673,37 +673,87 @@ engine_reconcile(struct engine *e, int64_t now, struct reconcile_stats *rs)
 	return 0;
 }
 
+/*
+ * What the dry run says of job j due by now: it would go (1), wait for
+ * the end of quiet hours (0) or expire there (-1, counted in *expired);
+ * the last two said to f. The send path's own rule (policy_quiet), asked
+ * the same way.
+ */
+static int
+dry_quiet(struct engine *e, const struct ob_job *j, int64_t now, FILE *f,
+    int *expired)
+{
+	struct plan *p = world_plan(e->w, j->plan);
+	int64_t	     t;
+	char	     when[40];
+
+	if (p == NULL)
+		return 1;
+	t = policy_quiet(&p->cal, &e->w->svc->quiet, j->kind, j->channel,
+	    (int)j->priority, now, j->refers);
+	if (t == now)
+		return 1;
+	if (t < now) {
+		engine_late_job(e, j, POLICY_QUIET_EXPIRED, f);
+		(*expired)++;
+		return -1;
+	}
+	tz_rfc3339(p->tz, t, when, sizeof(when));
+	when[16] = '\0';
+	when[10] = ' ';
+	fprintf(f, "would wait: %s %s of %s to %s until %s (quiet hours)\n",
+	    j->id, job_kind_names[j->kind], j->object,
+	    j->recipient ? j->recipient : "-", when);
+	return 0;
+}
+
 int
 engine_dry_run(struct engine *e, int64_t now, FILE *f)
 {
 	struct reconcile_stats rs;
-	struct ob_job	      *v;
-	size_t		       n, i;
-	int		       due = 0;
+	struct late_tally      late = { 0 };
+	struct ob_job	      *v = NULL;
+	size_t		       n = 0, i;
+	int		       due = 0, expired = 0, waits = 0, go;
 
-	/* Reconcile inside a transaction that is rolled back. */
+	/*
+	 * Reconcile and expire what the send path would, inside a
+	 * transaction that is rolled back: the same lateness and collapse
+	 * (outbox_expire) as a real run at now.
+	 */
 	if (outbox_begin(e->ob) == -1 || reconcile_inner(e, now, &rs) == -1 ||
+	    outbox_expire(e->ob, now, &expired, &late) == -1 ||
 	    outbox_list(e->ob, JS__N, &v, &n) == -1) {
 		log_warnx("%s", outbox_error(e->ob));
 		outbox_rollback(e->ob);
+		late_tally_free(&late);
 		return -1;
 	}
 	outbox_rollback(e->ob);
+	engine_late_report(e, &late, f);
+	late_tally_free(&late);
 	for (i = 0; i < n; i++) {
 		if ((v[i].state == JS_PENDING || v[i].state == JS_FAILED) &&
 		    v[i].next_at <= now) {
-			engine_trace(e, &v[i], "would", NULL);
-			if (e->o.trace == NULL)
-				fprintf(f, "%s %s %s %s\n", v[i].id,
-				    job_kind_names[v[i].kind],
-				    channel_names[v[i].channel],
-				    v[i].address ? v[i].address : "-");
-			due++;
+			go = dry_quiet(e, &v[i], now, f, &expired);
+			if (go == 0)
+				waits++;
+			else if (go == 1) {
+				engine_trace(e, &v[i], "would", NULL);
+				if (e->o.trace == NULL)
+					fprintf(f, "%s %s %s %s\n", v[i].id,
+					    job_kind_names[v[i].kind],
+					    channel_names[v[i].channel],
+					    v[i].address ? v[i].address : "-");
+				due++;
+			}
 		}
 		ob_job_clear(&v[i]);
 	}
 	free(v);
-	fprintf(f, "dry run: %d job%s due, nothing sent\n", due,
-	    due == 1 ? "" : "s");
+	fprintf(f,
+	    "dry run: %d job%s due, %d would expire, %d would wait; nothing "
+	    "sent\n",
+	    due, due == 1 ? "" : "s", expired, waits);
 	return 0;
 }

@@ -283,29 +283,23 @@ may_go(struct engine *e, struct plan *p, struct sendctx *c, int64_t now)
 {
 	struct ob_job *j = &c->job;
 	int	       rc = 0;
+	int64_t	       t;
 
-	/* An emergency's SMS goes at any hour. */
-	if (j->channel == CH_SMS &&
-	    !(j->kind == JK_BROADCAST && j->priority == PRIO_EMERGENCY)) {
-		int64_t t = quiet_adjust(&p->cal, &e->w->svc->quiet, now,
-		    j->refers);
-
-		if (t != now) {
-			c->skip = 1;
-			if (t < now) {
-				rc = outbox_finish(e->ob, j->id, now,
-				    JS_EXPIRED,
-				    "quiet hours until its moment "
-				    "passed");
-				e->st.expired++;
-			} else
-				rc = outbox_release(e->ob, j->id, t);
-			if (rc == -1)
-				log_warnx("%s", outbox_error(e->ob));
-			return 0;
-		}
-	}
-	return 1;
+	t = policy_quiet(&p->cal, &e->w->svc->quiet, j->kind, j->channel,
+	    (int)j->priority, now, j->refers);
+	if (t == now)
+		return 1;
+	c->skip = 1;
+	if (t < now) {
+		rc = outbox_finish(e->ob, j->id, now, JS_EXPIRED,
+		    POLICY_QUIET_EXPIRED);
+		e->st.expired++;
+		engine_late_job(e, j, POLICY_QUIET_EXPIRED, NULL);
+	} else
+		rc = outbox_release(e->ob, j->id, t);
+	if (rc == -1)
+		log_warnx("%s", outbox_error(e->ob));
+	return 0;
 }
 
 /* Render and submit one claimed job. */
@@ -645,20 +639,31 @@ claim(struct engine *e, int64_t now, int max, size_t *nv)
 	return 0;
 }
 
-int
-engine_expire_ahead(struct engine *e, int64_t at)
+/* Expire what is too late at at, and log it, a line a group. 0 or -1. */
+static int
+expire(struct engine *e, int64_t at)
 {
-	int n;
+	struct late_tally t = { 0 };
+	int		  n;
 
-	if (at == e->expired_at || engine_inflight(e) > 0)
-		return 0;
-	if (outbox_expire(e->ob, at, &n) == -1) {
+	if (outbox_expire(e->ob, at, &n, &t) == -1) {
 		log_warnx("%s", outbox_error(e->ob));
+		late_tally_free(&t);
 		return -1;
 	}
+	engine_late_report(e, &t, NULL);
+	late_tally_free(&t);
 	e->st.expired += n;
 	e->expired_at = at;
 	return 0;
+}
+
+int
+engine_expire_ahead(struct engine *e, int64_t at)
+{
+	if (at == e->expired_at || engine_inflight(e) > 0)
+		return 0;
+	return expire(e, at);
 }
 
 int
@@ -680,20 +685,14 @@ engine_step_at(struct engine *e, double fnow)
 	int64_t	       now = (int64_t)floor(fnow);
 	struct flight *b = &e->batch;
 	size_t	       nv = 0, i;
-	int	       n, ch, stop, turn = CLAIM_FIRST;
+	int	       ch, stop, turn = CLAIM_FIRST;
 
 	/* Nothing waits to be recorded between steps. */
 	assert(e != NULL && e->batch.n == 0);
 	e->fnow = fnow;
 	/* Lateness is counted in seconds: once a second is enough. */
-	if (now != e->expired_at) {
-		if (outbox_expire(e->ob, now, &n) == -1) {
-			log_warnx("%s", outbox_error(e->ob));
-			return -1;
-		}
-		e->st.expired += n;
-		e->expired_at = now;
-	}
+	if (now != e->expired_at && expire(e, now) == -1)
+		return -1;
 	for (ch = 0; ch < CH__N; ch++)
 		if (e->fly[ch].n > 0)
 			e->gw[ch].backend->poll(&e->gw[ch], on_answer, e);

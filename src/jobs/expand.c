@@ -16,6 +16,7 @@
 #include "util/sms.h"
 #include "util/mem.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/strmap.h"
 
 void
@@ -94,6 +95,7 @@ struct batch {
 	struct sms_info	      sms;	  /* cached when the text is */
 	int		      sms_cached; /* the same for everybody */
 	unsigned	     *warned; /* by contact index: channels warned of */
+	unsigned	     *unreached; /* by contact index: kinds warned of */
 };
 
 static const struct gateway *
@@ -195,6 +197,82 @@ batch_job(struct batch *bt, const struct contact *to, enum channel ch,
 	}
 }
 
+/* The plan's key that lists the channels of the batch's kind. */
+static const char *
+channels_key(struct batch *bt)
+{
+	switch (bt->kind) {
+	case JK_DISTRIBUTION:
+		return "distribution.channels";
+	case JK_EVENT_REMINDER:
+		return arena_printf(bt->js->arena,
+		    "events.%s.reminder_channels", bt->object);
+	case JK_TASK_REMINDER:
+	case JK_OVERDUE:
+		return arena_printf(bt->js->arena, "tasks.%s.channels",
+		    bt->object);
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Recipient c can be reached on none of the batch's channels: no job is
+ * made, so say it, once a person and kind, with what would reach them.
+ */
+static void
+warn_unreached(struct batch *bt, const struct contact *c)
+{
+	struct buf  why = { 0 }, fix = { 0 };
+	const char *key = channels_key(bt);
+	int	    ch;
+
+	assert(c->index < bt->p->ncontacts && bt->kind < 32);
+	if (bt->unreached[c->index] & (1u << bt->kind))
+		return;
+	bt->unreached[c->index] |= 1u << bt->kind;
+	for (ch = CH_EMAIL; ch <= CH_SMS; ch++) {
+		const char *addr = ch == CH_EMAIL ? c->email : c->phone;
+		const char *what = ch == CH_EMAIL ? "an email" : "a phone";
+
+		if (bt->channels & CHM(ch)) {
+			if (addr == NULL)
+				buf_printf(&why, "%shave no %s",
+				    why.len ? " and " : "",
+				    ch == CH_EMAIL ? "email" : "phone");
+			else
+				buf_printf(&why, "%sdo not accept %s",
+				    why.len ? " and " : "", channel_names[ch]);
+			if (addr == NULL)
+				buf_printf(&fix, "%sadd %s to %s",
+				    fix.len ? ", or " : "", what, c->id);
+			else
+				buf_printf(&fix,
+				    "%sadd \"%s\" to %s's "
+				    "channels",
+				    fix.len ? ", or " : "", channel_names[ch],
+				    c->id);
+		} else if (addr != NULL && (c->channels & CHM(ch)) &&
+		    key != NULL)
+			buf_printf(&fix,
+			    "%sadd \"%s\" to %s (%s would reach "
+			    "them)",
+			    fix.len ? ", or " : "", channel_names[ch], key,
+			    channel_names[ch]);
+	}
+	/* The batch has a channel: each of its channels said something. */
+	assert(why.s != NULL && fix.s != NULL);
+	diag_warn(bt->d, &c->loc, c->id,
+	    "gets no %s (%s), which goes by %s only: they %s; %s",
+	    job_kind_names[bt->kind], bt->object,
+	    (bt->channels & CHM(CH_SMS)) == 0	    ? "email" :
+		(bt->channels & CHM(CH_EMAIL)) == 0 ? "sms" :
+						      "email and sms",
+	    why.s, fix.s);
+	buf_free(&why);
+	buf_free(&fix);
+}
+
 /* One job per recipient and channel of the batch. */
 static void
 batch_run(struct batch *bt, const struct contact **rcpt, size_t n)
@@ -207,12 +285,18 @@ batch_run(struct batch *bt, const struct contact **rcpt, size_t n)
 		return;
 	due_sms = quiet_adjust(&bt->p->cal, &bt->svc->quiet, due, bt->refers);
 	bt->sms_cached = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* An agency's shared mailbox is a recipient beside its
+		 * people: one without a phone is not told of SMS. */
+		if (!(bt->channels & rcpt[i]->channels) && bt->channels != 0 &&
+		    bt->cancelled == NULL && !rcpt[i]->mailbox)
+			warn_unreached(bt, rcpt[i]);
 		for (ch = CH_EMAIL; ch <= CH_SMS; ch++)
 			if ((bt->channels & CHM(ch)) &&
 			    (rcpt[i]->channels & CHM(ch)))
 				batch_job(bt, rcpt[i], (enum channel)ch,
 				    ch == CH_SMS ? due_sms : due);
+	}
 }
 
 /* The recipients of two lists, deduplicated across both. */
@@ -458,6 +542,8 @@ plan_expand(const struct plan *p, const struct service *svc, struct jobs *js,
 		js->arena = arena_new();
 	bt.warned = xcalloc(p->ncontacts ? p->ncontacts : 1,
 	    sizeof(*bt.warned));
+	bt.unreached = xcalloc(p->ncontacts ? p->ncontacts : 1,
+	    sizeof(*bt.unreached));
 
 	if (p->distribution.present) {
 		const struct contact **rcpt = NULL;
@@ -483,6 +569,7 @@ plan_expand(const struct plan *p, const struct service *svc, struct jobs *js,
 	for (i = 0; i < p->nbroadcasts; i++)
 		expand_broadcast(&bt, &p->broadcasts[i]);
 	free(bt.warned);
+	free(bt.unreached);
 }
 
 void

@@ -113,17 +113,20 @@ fresh
 sed -i 's/issued = "2027-03-01";/issued = "2027-03-01 09:00";/' "$tmp/c/plan.cfg"
 check "issued: at an hour" "$tmp/c" 0 ""
 (cd "$tmp/c" && "$LOA" -c loa.cfg timeline --json) >"$tmp/tl" 2>"$tmp/err"
-n=$(grep '"kind": "distribution"' "$tmp/tl" | grep -c '"due": "2027-03-01T09:00:00+07:00"')
+n=$(grep '"kind": "distribution"' "$tmp/tl" | grep '"channel": "email"' |
+    grep -c '"due": "2027-03-01T09:00:00+07:00"')
 [ "$n" -eq 5 ] && ok "issued: distribution at 09:00" ||
     ko "issued: distribution at 09:00" "$n of 5; $(oneline "$tmp/err")"
 sed -i 's/at = "plan.issued";/at = "plan.issued + 1h";/' "$tmp/c/plan.cfg"
 (cd "$tmp/c" && "$LOA" -c loa.cfg timeline --json) >"$tmp/tl" 2>"$tmp/err"
-n=$(grep '"kind": "distribution"' "$tmp/tl" | grep -c '"due": "2027-03-01T10:00:00+07:00"')
+n=$(grep '"kind": "distribution"' "$tmp/tl" | grep '"channel": "email"' |
+    grep -c '"due": "2027-03-01T10:00:00+07:00"')
 [ "$n" -eq 5 ] && ok "issued: plan.issued + 1h at 10:00" ||
     ko "issued: plan.issued + 1h at 10:00" "$n of 5; $(oneline "$tmp/err")"
 fresh
 (cd "$tmp/c" && "$LOA" -c loa.cfg timeline --json) >"$tmp/tl" 2>"$tmp/err"
-n=$(grep '"kind": "distribution"' "$tmp/tl" | grep -c '"due": "2027-03-01T00:00:00+07:00"')
+n=$(grep '"kind": "distribution"' "$tmp/tl" | grep '"channel": "email"' |
+    grep -c '"due": "2027-03-01T00:00:00+07:00"')
 [ "$n" -eq 5 ] && ok "issued: a date alone is 00:00" ||
     ko "issued: a date alone is 00:00" "$n of 5; $(oneline "$tmp/err")"
 

@@ -147,14 +147,18 @@ for k in 1 2 3; do
 	"$LOA" -c "$seed" timeline --json >"$tmp/par$k.json" 2>"$tmp/par$k.err" &
 done
 wait
+# Nothing on stderr but the seed plan's own warnings (check's).
+for k in 1 2 3; do
+	grep -v ': warning: ' "$tmp/par$k.err" >"$tmp/par$k.other"
+done
 if cmp -s "$tmp/par1.json" "$tmp/par2.json" &&
     cmp -s "$tmp/par1.json" "$tmp/par3.json" &&
-    [ ! -s "$tmp/par1.err" ] && [ ! -s "$tmp/par2.err" ] &&
-    [ ! -s "$tmp/par3.err" ] && [ -z "$(ls -A "$cache" | grep -v '\.wav$')" ] &&
+    [ ! -s "$tmp/par1.other" ] && [ ! -s "$tmp/par2.other" ] &&
+    [ ! -s "$tmp/par3.other" ] && [ -z "$(ls -A "$cache" | grep -v '\.wav$')" ] &&
     [ "$(ls "$cache" | wc -l)" -eq 2 ]; then
 	ok "three loa at once on a cold cache"
 else
-	ko "three loa at once" "$(cat "$tmp"/par*.err; ls -A "$cache")"
+	ko "three loa at once" "$(cat "$tmp"/par*.other; ls -A "$cache")"
 fi
 for w in "$cache"/*.wav; do
 	[ "$(soxi -t "$w" 2>/dev/null)" = wav ] || ko "$w is not a whole WAV"

@@ -1,14 +1,17 @@
 /*
  * check_engine_policy.c: the engine's pure policies (conf/REFERENCE.md §6): the
- * retry delay after each attempt, with Retry-After, and the token bucket of a
- * gateway's rate.
+ * retry delay after each attempt, with Retry-After, the token bucket of a
+ * gateway's rate, the reminders' collapse and the grouping of what will not
+ * go.
  */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <check.h>
 
 #include "deliver/engine.h"
+#include "deliver/policy.h"
 #include "testutil.h"
 
 /* Retries (conf/REFERENCE.md §6). */
@@ -171,6 +174,59 @@ START_TEST(test_bucket_idle)
 }
 END_TEST
 
+/* Lateness told (conf/REFERENCE.md §6). */
+
+START_TEST(test_collapse_into)
+{
+	/* The later goes; of two at one second, the later listed. */
+	ck_assert(policy_collapses_into(100, 0, 200, 0));
+	ck_assert(!policy_collapses_into(200, 0, 100, 0));
+	ck_assert(policy_collapses_into(100, 0, 100, 1));
+	ck_assert(!policy_collapses_into(100, 1, 100, 0));
+	ck_assert(!policy_collapses_into(100, 1, 100, 1));
+}
+END_TEST
+
+START_TEST(test_late_tally)
+{
+	struct late_tally t = { 0 };
+	const struct tz	 *z = tz_get("Asia/Ho_Chi_Minh");
+	char		 *s;
+	int		  i;
+
+	ck_assert_ptr_nonnull(z);
+	/* Five people, email and sms each: one group, each name once. */
+	for (i = 0; i < 5; i++) {
+		char who[8];
+
+		snprintf(who, sizeof(who), "p%d", i);
+		late_tally_add(&t, "9/KH", JK_DISTRIBUTION, "9/KH", CH_EMAIL,
+		    who, "too late to send", 1772416800 + i, TIMEX_NONE);
+		late_tally_add(&t, "9/KH", JK_DISTRIBUTION, "9/KH", CH_SMS, who,
+		    "too late to send", 1772416800 + i, TIMEX_NONE);
+	}
+	late_tally_add(&t, "9/KH", JK_OVERDUE, "bc", CH_EMAIL, "p0",
+	    "too late to send", 1772416800, TIMEX_NONE);
+	ck_assert_uint_eq(t.n, 2);
+	ck_assert_uint_eq(t.v[0].n, 10);
+	ck_assert_int_eq(t.v[0].nwho, LATE_NAMES);
+	s = late_group_text(&t.v[0], z);
+	/* 2026-03-02 09:00 in Hanoi's zone, the earliest. */
+	ck_assert_str_eq(s,
+	    "plan 9/KH: 10 distribution jobs by email and sms (to p0, p1, "
+	    "p2 and others), due 2026-03-02 09:00: too late to send (it goes "
+	    "up to a day after its due time); to send it anyway set "
+	    "distribution.at = \"now\" in the plan");
+	free(s);
+	s = late_group_text(&t.v[1], z);
+	ck_assert_msg(strstr(s, "1 overdue job of bc by email (to p0)") &&
+		strstr(s, "tasks.bc.overdue = \"now\""),
+	    "%s", s);
+	free(s);
+	late_tally_free(&t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -179,5 +235,6 @@ main(void)
 	    test_retry_delay_retry_after, test_retry_delay_attempt_zero);
 	TU_CASE("bucket", NULL, NULL, 0, test_bucket_unlimited,
 	    test_bucket_rate, test_bucket_idle);
+	TU_CASE("late", NULL, NULL, 0, test_collapse_into, test_late_tally);
 	return tu_run("engine-policy");
 }

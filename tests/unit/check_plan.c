@@ -218,7 +218,16 @@ START_TEST(test_channel_without_address)
 	ck_assert_msg(tu_lines(w->log, "warning", "em:") == 1, "%s", w->log);
 	ck_assert_msg(tu_lines(w->log, "em:", "no phone number") == 1, "%s",
 	    w->log);
-	ck_assert_int_eq(w->d.warnings, 1);
+	/* And one for each who gets a kind on none of its channels. */
+	ck_assert_msg(w->d.warnings ==
+		1 + tu_lines(w->log, "warning", ": gets no "),
+	    "%s", w->log);
+	ck_assert_msg(tu_lines(w->log,
+			  "chau: gets no event-reminder (hop), "
+			  "which goes by sms only: they have no "
+			  "phone",
+			  "add \"email\" to events.hop.reminder_channels") == 1,
+	    "%s", w->log);
 	world_close(w);
 }
 END_TEST
