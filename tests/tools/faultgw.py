@@ -11,6 +11,8 @@ RequestId, or the id in a dlr-url), to (the number), attempt (how many
 times this id came, this one included), status and answer (the status and
 body answered, or null) and fault.
 
+RULES may also hold "tls": {"cert": PEM, "key": PEM}: HTTPS, not HTTP.
+
 RULES is {"default": ANSWER, "rules": [RULE, ...]}; the first rule that
 matches a request decides, else the default (200, {"status": "ok"}).
 A RULE matches on any of
@@ -18,6 +20,9 @@ A RULE matches on any of
     to_suffix   the number ends with it
     permille    [lo, hi]: sha1(id) mod 1000 falls in lo <= x < hi
     attempt     this id's attempt number is this one
+    nth         [lo, hi]: the server's count of requests to this rule's
+                path (all paths without one), this one included, is in
+                lo <= n < hi (with concurrency = 1, the order they came)
 and says what to do:
     status, body, type, headers   the answer (as ANSWER)
     fault: "timeout"   never answer within loa's timeout (sleep `delay`,
@@ -43,6 +48,7 @@ if len(sys.argv) > 3:
         rules.update(json.load(f))
 lock = threading.Lock()
 seen = {}
+count = {}
 log = open(logpath, "a", encoding="utf-8")
 
 
@@ -86,6 +92,12 @@ class H(BaseHTTPRequestHandler):
         with lock:
             seen[mid] = seen.get(mid, 0) + 1
             attempt = seen[mid]
+            nth = {}
+            for r in rules["rules"]:
+                p = r.get("path", "")
+                if "nth" in r and u.path.startswith(p) and p not in nth:
+                    count[p] = count.get(p, 0) + 1
+                    nth[p] = count[p]
         pm = int(hashlib.sha1(str(mid).encode()).hexdigest(), 16) % 1000
         ans = dict(rules["default"])
         fault = None
@@ -97,6 +109,9 @@ class H(BaseHTTPRequestHandler):
             if "permille" in r and not r["permille"][0] <= pm < r["permille"][1]:
                 continue
             if "attempt" in r and attempt != r["attempt"]:
+                continue
+            if "nth" in r and not \
+                    r["nth"][0] <= nth.get(r.get("path", ""), 0) < r["nth"][1]:
                 continue
             if r.get("fault") == "slow":
                 time.sleep(r.get("delay", 0.3))
@@ -143,6 +158,11 @@ class S(ThreadingHTTPServer):
 
 
 srv = S(("127.0.0.1", 0), H)
+if "tls" in rules:
+    import ssl  # noqa: E402
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(rules["tls"]["cert"], rules["tls"]["key"])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 import os  # noqa: E402
