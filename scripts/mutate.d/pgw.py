@@ -174,12 +174,6 @@ MUTATIONS = [
      "src/deliver/sched.c",
      "!(j->kind == JK_BROADCAST && j->priority == PRIO_EMERGENCY)) {",
      "!(j->kind == JK_BROADCAST)) {"),
-    ("pgw-quiet-expires-first",
-     "an SMS held by quiet hours at send time expires if its moment would "
-     "pass first",
-     "src/deliver/sched.c",
-     "\t\t\tif (t < now) {",
-     "\t\t\tif (0) {"),
     ("pgw-quiet-broadcast-expires",
      "a broadcast's SMS goes until the item's expires: quiet hours past it "
      "expire it",
