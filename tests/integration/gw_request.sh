@@ -1,0 +1,122 @@
+#!/bin/sh
+# gw_request.sh: the http gateway's request as the config shapes it over a
+# preset (README "SMS over HTTP": the gateway's own keys go over the
+# preset's, member by member in headers, query, form and json; a form in
+# the config replaces a preset's json body; the table's method and auth),
+# one SMS each through `loa run --once` to tests/tools/faultgw.py, which
+# logs the request; and the check errors of the request's rules (both a
+# password and a token, a GET with a body, an auth without a secret).
+. "$LOA_SRC/tests/tools/prologue.sh"
+. "$TOOLS/faultgw.sh"
+at_exit faultgw_stop
+
+faultgw_start "$tmp" || ko "faultgw does not start"
+u="http://127.0.0.1:$FAULTGW_PORT"
+export LOA_T_SECRET='pw-Q7x' LOA_T_TOKEN='tok-Z9y'
+
+# conf NAME GATEWAY-KEYS: one SMS at 09:00 to +84912345600 through it.
+conf() {
+	mkdir -p "$tmp/$1"
+	cat >"$tmp/$1/plan.cfg" <<PLAN
+plan = { id = "REQ/$1"; issued = "2026-03-02"; title = "Thử"; };
+people = ( { id = "p0"; name = "Dao Van Duc"; phone = "0912 345 600"; } );
+distribution = { at = "plan.issued at 09:00"; to = [ "p0" ]; channels = [ "sms" ]; };
+PLAN
+	cat >"$tmp/$1/loa.cfg" <<CFG
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+templates = { distribution_sms = "Hop luc 8 gio"; };
+gateways = ( { id = "sms"; kind = "http"; url = "$u/$1"; $2 } );
+channels = { sms = "sms"; };
+CFG
+}
+send() {
+	conf "$@"
+	"$LOA" -c "$tmp/$1/loa.cfg" run --once --now "2026-03-02 09:00" \
+	    >"$tmp/$1/out" 2>"$tmp/$1/err" || ko "$1: run" "$(cat "$tmp/$1/err")"
+}
+
+send esms 'preset = "esms"; user = "AK"; password_env = "LOA_T_SECRET";
+    json = { SmsType = "8"; Extra = "x-{id}"; };
+    headers = { X-Trace = "t-{id}"; };'
+send form 'preset = "webhook"; form = { to = "{to}"; msg = "{text}"; };
+    headers = { X-Trace = "f"; };'
+send kannel 'preset = "kannel"; user = "loa"; password_env = "LOA_T_SECRET";
+    query = { from = "OTHER"; smsc = "vt"; };'
+send put 'preset = "webhook"; method = "PUT";'
+send hdr 'preset = "webhook"; token_env = "LOA_T_TOKEN"; auth = "header";
+    auth_header = "X-Api-Key";'
+send basic 'json = { to = "{to}"; text = "{text}"; }; user = "u1";
+    password_env = "LOA_T_SECRET";'
+send bearer 'json = { to = "{to}"; }; token_env = "LOA_T_TOKEN";'
+send none 'json = { to = "{to}"; };'
+
+if $PY - "$tmp/gw.log" <<'PY'
+from loatest import jsonl
+import base64, json, sys, urllib.parse
+req = {r["path"][1:]: r for r in jsonl(sys.argv[1])}
+bad = []
+def check(name, cond, what):
+    if not cond:
+        bad.append("%s: %s" % (name, what))
+r = req["esms"]
+j = json.loads(r["body"])
+jid = j["RequestId"]
+# (Brandname and CallbackUrl stand for nothing here: left out.)
+check("esms", j == {"ApiKey": "AK", "SecretKey": "pw-Q7x", "Phone": "0912345600",
+                    "Content": "Hop luc 8 gio", "SmsType": "8", "IsUnicode": "0",
+                    "RequestId": jid, "Extra": "x-" + jid}, "json %r" % j)
+check("esms", r["headers"].get("X-Trace") == "t-" + jid, "header %r" % r["headers"])
+r = req["form"]
+f = urllib.parse.parse_qs(r["body"])
+check("form", r["headers"].get("Content-Type") == "application/x-www-form-urlencoded",
+      "content type %r" % r["headers"].get("Content-Type"))
+check("form", f == {"to": ["+84912345600"], "msg": ["Hop luc 8 gio"]}, "form %r" % f)
+check("form", r["headers"].get("Idempotency-Key") and r["headers"].get("X-Trace") == "f",
+      "the preset's header and the config's: %r" % r["headers"])
+r = req["kannel"]
+q = r["query"]
+check("kannel", q.get("from") == ["OTHER"] and q.get("smsc") == ["vt"] and
+      q.get("username") == ["loa"] and q.get("to") == ["84912345600"] and
+      q.get("text") == ["Hop luc 8 gio"] and q.get("coding") == ["0"], "query %r" % q)
+r = req["put"]
+check("put", r["method"] == "PUT" and json.loads(r["body"])["to"] == "+84912345600",
+      "%s %r" % (r["method"], r["body"]))
+r = req["hdr"]
+check("hdr", r["headers"].get("X-Api-Key") == "tok-Z9y" and
+      "Authorization" not in r["headers"], "headers %r" % r["headers"])
+r = req["basic"]
+a = r["headers"].get("Authorization", "")
+check("basic", a.startswith("Basic ") and base64.b64decode(a[6:]).decode() == "u1:pw-Q7x",
+      "auth %r" % a)
+r = req["bearer"]
+check("bearer", r["headers"].get("Authorization") == "Bearer tok-Z9y",
+      "auth %r" % r["headers"].get("Authorization"))
+r = req["none"]
+check("none", "Authorization" not in r["headers"], "auth %r" % r["headers"])
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+then ok "the config's keys over a preset's (json, form, query, headers), PUT, and each auth"
+else ko "requests over presets"
+fi
+
+# checkerr NAME KEYS PATTERN: check exits 1 saying PATTERN.
+checkerr() {
+	conf "$1" "$2"
+	"$LOA" -c "$tmp/$1/loa.cfg" check >"$tmp/$1/check" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "loa.cfg:[0-9]*: .*$3" "$tmp/$1/check" &&
+	    ok "check: $1 is an error with its line" ||
+	    ko "check: $1: exit $rc" "$(cat "$tmp/$1/check")"
+}
+checkerr "both a password and a token" 'preset = "webhook";
+    password_env = "LOA_T_SECRET"; token_env = "LOA_T_TOKEN";' \
+    "a gateway has one secret"
+checkerr "a GET with a body" 'method = "GET"; json = { to = "{to}"; };' \
+    "a GET request has no body"
+checkerr "an auth without a secret" 'preset = "webhook"; auth = "bearer";' \
+    "the gateway's auth needs a secret"
+checkerr "both a form and a json" 'form = { to = "{to}"; }; json = { to = "{to}"; };' \
+    "a request has one body"
+
+finish
