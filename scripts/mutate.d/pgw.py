@@ -225,4 +225,9 @@ MUTATIONS = [
      "src/plan/gwhttp.c",
      "if (h->auth != HA_NONE && !secret)",
      "if (0)"),
+    ("pgw-http-secret-first-line",
+     "http: the secret is the first line of password_file or token_file",
+     "src/gw/http.c",
+     "\t\tdata[n] = '\\0';\n\t\t*out = data;",
+     "\t\t*out = data;"),
 ]

@@ -4,7 +4,7 @@
 # preset's, member by member in headers, query, form and json; a form in
 # the config replaces a preset's json body; the table's method and auth),
 # one SMS each through `loa run --once` to tests/tools/faultgw.py, which
-# logs the request; and the check errors of the request's rules (both a
+# logs the request (a token file's first line is the secret); and the check errors of the request's rules (both a
 # password and a token, a GET with a body, an auth without a secret).
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/faultgw.sh"
@@ -47,7 +47,10 @@ send hdr 'preset = "webhook"; token_env = "LOA_T_TOKEN"; auth = "header";
     auth_header = "X-Api-Key";'
 send basic 'json = { to = "{to}"; text = "{text}"; }; user = "u1";
     password_env = "LOA_T_SECRET";'
-send bearer 'json = { to = "{to}"; }; token_env = "LOA_T_TOKEN";'
+# (The secret is the first line of its file: a second line is not it.)
+printf 'tok-L1\r\nnot the token\n' >"$tmp/token2"
+chmod 600 "$tmp/token2"
+send bearer 'json = { to = "{to}"; }; token_file = "../token2";'
 send none 'json = { to = "{to}"; };'
 
 if $PY - "$tmp/gw.log" <<'PY'
@@ -89,14 +92,14 @@ a = r["headers"].get("Authorization", "")
 check("basic", a.startswith("Basic ") and base64.b64decode(a[6:]).decode() == "u1:pw-Q7x",
       "auth %r" % a)
 r = req["bearer"]
-check("bearer", r["headers"].get("Authorization") == "Bearer tok-Z9y",
+check("bearer", r["headers"].get("Authorization") == "Bearer tok-L1",
       "auth %r" % r["headers"].get("Authorization"))
 r = req["none"]
 check("none", "Authorization" not in r["headers"], "auth %r" % r["headers"])
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
-then ok "the config's keys over a preset's (json, form, query, headers), PUT, and each auth"
+then ok "the config's keys over a preset's (json, form, query, headers), PUT, each auth, a token file's first line"
 else ko "requests over presets"
 fi
 
