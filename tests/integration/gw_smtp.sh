@@ -10,6 +10,13 @@
 #   530 to the first and the third MAIL FROM, concurrency 1: a config
 #                             failure, a mail sent, a config failure again:
 #                             logged again after the success
+#   AUTH (no STARTTLS offered):
+#     password_file of two lines, tls = "off"   the first line is the
+#                             password: sent, authenticated
+#     the same, tls not set   "require" when a password is set: nothing
+#                             sent, failed, the error says why
+#   an empty password_file, a password without a user: run refuses to
+#     start (exit 3), naming the gateway and the file
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/smtpd.sh"
 at_exit smtpd_stop_all
@@ -106,5 +113,35 @@ expect "530, a mail sent, 530: two jobs failed with the 530, one sent" \
     "sorted(st.values()) == ['failed', 'failed', 'sent'] and len(log) == 1 and all(err[r].startswith('530 5.7.0') for r in $ALL if st[r] == 'failed')"
 logged "a config failure is logged again after a mail got through" "530 5.7.0" 2
 smtpd_stop srv
+
+printf 'pw-Đ1\nnot the password\n' >"$tmp/pw"
+chmod 600 "$tmp/pw"
+setup "smtp://127.0.0.1:$port" "tls = \"off\"; user = \"loa\"; password_file = \"$tmp/pw\";"
+smtpd_start srv --port "$port" --out "$tmp/srv" --auth loa 'pw-Đ1' ||
+    ko "smtpd does not start"
+run "2026-03-02 09:00"
+expect "a password file's first line is the password: sent, authenticated" \
+    "all(st[r] == 'sent' for r in $ALL) and len(log) == 3 and all(e['auth'] for e in log)"
+setup "smtp://127.0.0.1:$port" "user = \"loa\"; password_file = \"$tmp/pw\";"
+run "2026-03-02 09:00"
+expect "a password and tls not set: STARTTLS required, nothing sent in clear" \
+    "all(st[r] == 'failed' and 'STARTTLS' in err[r] for r in $ALL) and not mails"
+smtpd_stop srv
+
+# refuses WHAT PATTERN: run exits 3 at the start, PATTERN in what it says.
+refuses() {
+	: >"$tmp/run.err"
+	run "2026-03-02 09:00"
+	rc=$?
+	[ "$rc" -eq 3 ] && grep -q "$2" "$tmp/run.err" && ok "$1" ||
+	    ko "$1: exit $rc" "$(cat "$tmp/run.err")"
+}
+: >"$tmp/empty"
+setup "smtp://127.0.0.1:$port" "user = \"loa\"; password_file = \"$tmp/empty\";"
+refuses "an empty password_file: run exits 3, naming the gateway and the file" \
+    "gateway mail: password_file: $tmp/empty is empty"
+setup "smtp://127.0.0.1:$port" "password_file = \"$tmp/pw\";"
+refuses "a password without a user: run exits 3, naming the gateway" \
+    "gateway mail: a password without a user"
 
 finish
