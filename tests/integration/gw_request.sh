@@ -10,18 +10,30 @@
 . "$TOOLS/faultgw.sh"
 at_exit faultgw_stop
 
-faultgw_start "$tmp" || ko "faultgw does not start"
+# /conc: each answer held a while, so the requests in flight overlap.
+printf '{"rules": [{"path": "/conc2", "fault": "slow", "delay": 0.5},
+  {"path": "/conc8", "fault": "slow", "delay": 1.0}]}\n' >"$tmp/rules.json"
+faultgw_start "$tmp" "$tmp/rules.json" || ko "faultgw does not start"
 u="http://127.0.0.1:$FAULTGW_PORT"
 export LOA_T_SECRET='pw-Q7x' LOA_T_TOKEN='tok-Z9y'
 
-# conf NAME GATEWAY-KEYS: one SMS at 09:00 to +84912345600 through it.
+# conf NAME GATEWAY-KEYS [N]: one SMS at 09:00 to +84912345600 (and to
+# N - 1 more: ...601, ...602) through it.
 conf() {
 	mkdir -p "$tmp/$1"
-	cat >"$tmp/$1/plan.cfg" <<PLAN
-plan = { id = "REQ/$1"; issued = "2026-03-02"; title = "Thử"; };
-people = ( { id = "p0"; name = "Dao Van Duc"; phone = "0912 345 600"; } );
-distribution = { at = "plan.issued at 09:00"; to = [ "p0" ]; channels = [ "sms" ]; };
-PLAN
+	{
+		echo "plan = { id = \"REQ/$1\"; issued = \"2026-03-02\"; title = \"Thử\"; };"
+		echo 'people = ('
+		i=0 to=
+		while [ "$i" -lt "${3:-1}" ]; do
+			[ "$i" -gt 0 ] && echo ',' && to="$to, "
+			printf '{ id = "p%d"; name = "Dao Van Duc"; phone = "0912 345 6%02d"; }' "$i" "$i"
+			to="$to\"p$i\""
+			i=$((i + 1))
+		done
+		echo ');'
+		echo "distribution = { at = \"plan.issued at 09:00\"; to = [ $to ]; channels = [ \"sms\" ]; };"
+	} >"$tmp/$1/plan.cfg"
 	cat >"$tmp/$1/loa.cfg" <<CFG
 loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };
 templates = { distribution_sms = "Hop luc 8 gio"; };
@@ -101,6 +113,28 @@ sys.exit(1 if bad else 0)
 PY
 then ok "the config's keys over a preset's (json, form, query, headers), PUT, each auth, a token file's first line"
 else ko "requests over presets"
+fi
+
+# concurrency: at most that many requests in flight (default 8). Each
+# answer takes 0.5 s (1 s): the requests the server holds at once.
+send conc2 'preset = "webhook"; concurrency = 2;' 6
+send conc8 'preset = "webhook";' 12
+if $PY - "$tmp/gw.log" <<'PY'
+from loatest import jsonl
+import sys
+reqs = jsonl(sys.argv[1])
+def most(path, hold):
+    # Each held from its arrival for hold s (a little less: the clock).
+    t = sorted(r["t"] for r in reqs if r["path"] == path)
+    return len(t), max(sum(1 for u in t if u <= x < u + hold - 0.05) for x in t)
+n2, m2 = most("/conc2", 0.5)
+n8, m8 = most("/conc8", 1.0)
+print("concurrency 2: %d requests, at most %d at once; default: %d, at most %d"
+      % (n2, m2, n8, m8))
+sys.exit(0 if n2 == 6 and m2 == 2 and n8 == 12 and m8 == 8 else 1)
+PY
+then ok "concurrency = 2: two requests in flight at most; the default, 8"
+else ko "concurrency"
 fi
 
 # checkerr NAME KEYS PATTERN: check exits 1 saying PATTERN.
