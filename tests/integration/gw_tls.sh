@@ -12,6 +12,9 @@
 #     for another name (mail.other.example) at localhost
 #                                       nothing sent, failed, "not trusted"
 #   smtp, insecure = true (no ca_file)  sent over TLS
+#   smtp, a self-signed certificate of the right name, no ca_file
+#                                       nothing sent, failed, "not trusted"
+#   smtp, the same with it as ca_file   sent over TLS
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/faultgw.sh"
 . "$TOOLS/smtpd.sh"
@@ -132,6 +135,33 @@ assert len(log) == 2 and all(e["tls"] for e in log), log
 PY
 then ok "smtp: insecure = true sends over TLS to a certificate it cannot trust"
 else ko "smtp: insecure = true" "$(cat "$tmp/s.json" "$tmp/s.err")"
+fi
+smtpd_stop srv
+rm -rf "$tmp/srv"
+smtpd_start srv --port "$port" --out "$tmp/srv" \
+    --tls "$tmp/localhost.pem" "$tmp/localhost.key" || ko "smtpd does not start"
+sconf ""
+if $PY - "$tmp/s.json" "$tmp/srv" <<'PY'
+from loatest import jobs
+import os, sys
+v = jobs(sys.argv[1], "email")
+assert len(v) == 2 and all(j["state"] == "failed" and
+    "not trusted" in (j["last_error"] or "") for j in v), v
+assert not os.path.exists(os.path.join(sys.argv[2], "mail.log"))
+PY
+then ok "smtp: a self-signed certificate (the right name) without ca_file is refused"
+else ko "smtp: a self-signed certificate without ca_file" "$(cat "$tmp/s.json" "$tmp/s.err")"
+fi
+sconf "ca_file = \"$tmp/localhost.pem\";"
+if $PY - "$tmp/s.json" "$tmp/srv" <<'PY'
+from loatest import jobs, jsonl
+import os, sys
+v = jobs(sys.argv[1], "email")
+assert len(v) == 2 and all(j["state"] == "sent" for j in v), v
+assert all(e["tls"] for e in jsonl(os.path.join(sys.argv[2], "log.jsonl")))
+PY
+then ok "smtp: the same certificate trusted through ca_file: sent over TLS"
+else ko "smtp: ca_file" "$(cat "$tmp/s.json" "$tmp/s.err")"
 fi
 smtpd_stop srv
 
