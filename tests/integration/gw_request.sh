@@ -64,6 +64,13 @@ printf 'tok-L1\r\nnot the token\n' >"$tmp/token2"
 chmod 600 "$tmp/token2"
 send bearer 'json = { to = "{to}"; }; token_file = "../token2";'
 send none 'json = { to = "{to}"; };'
+# A foreign number, braces, and a text of two lines in a header.
+conf ph 'preset = "webhook"; json = { n = "{to_national}"; d = "{to_digits}";
+    b = "{{x}} {{"; }; headers = { X-Text = "{text}"; };'
+sed -i 's|phone = "0912 345 600"|phone = "+1 415 555 0100"|' "$tmp/ph/plan.cfg"
+sed -i 's|distribution_sms = "Hop luc 8 gio"|distribution_sms = "Hop\\nluc 8 gio"|' "$tmp/ph/loa.cfg"
+"$LOA" -c "$tmp/ph/loa.cfg" run --once --now "2026-03-02 09:00" \
+    >"$tmp/ph/out" 2>"$tmp/ph/err" || ko "ph: run" "$(cat "$tmp/ph/err")"
 
 if $PY - "$tmp/gw.log" <<'PY'
 from loatest import jsonl
@@ -108,10 +115,18 @@ check("bearer", r["headers"].get("Authorization") == "Bearer tok-L1",
       "auth %r" % r["headers"].get("Authorization"))
 r = req["none"]
 check("none", "Authorization" not in r["headers"], "auth %r" % r["headers"])
+r = req["ph"]
+j = json.loads(r["body"])
+check("ph", (j["n"], j["d"], j["b"], j["text"]) ==
+      ("+14155550100", "14155550100", "{x} {", "Hop\nluc 8 gio"),
+      "a foreign number's national form is its E.164 one; {{ is a brace: %r" % j)
+check("ph", r["headers"].get("X-Text") == "Hopluc 8 gio" and "luc 8 gio" not in
+      [k.lower() for k in r["headers"]], "control characters dropped from a header: %r"
+      % r["headers"])
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
-then ok "the config's keys over a preset's (json, form, query, headers), PUT, each auth, a token file's first line"
+then ok "the config's keys over a preset's (json, form, query, headers), PUT, each auth, a token file's first line, a foreign number, braces, a header's control characters"
 else ko "requests over presets"
 fi
 
