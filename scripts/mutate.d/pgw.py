@@ -280,4 +280,10 @@ MUTATIONS = [
      "src/util/subst.c",
      "\t\tif (p[0] == p[1]) {\n\t\t\tbuf_addc(out, *p);\n\t\t\tp += 2;",
      "\t\tif (p[0] == p[1]) {\n\t\t\tbuf_addc(out, *p);\n\t\t\tp += 1;"),
+    ("pgw-http-timeout",
+     "http: timeout bounds the whole request (an answer later is a timeout, "
+     "retried)",
+     "src/gw/http.c",
+     "curl_easy_setopt(h, CURLOPT_TIMEOUT, g->timeout);",
+     "(void)0;"),
 ]

@@ -18,6 +18,7 @@
 #     days ahead) is taken as a day: the job goes again the next day
 #   a 403, a success, a 403 again in one run (concurrency 1): the
 #     gateway's config failure is logged again after the success
+#   timeout = "1s" and an answer after 2.5 s: failed (timed out), retried
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/faultgw.sh"
 at_exit faultgw_stop
@@ -64,6 +65,8 @@ rules = [
     # Retry-After past a day, on the first attempt only.
     n("/cap", "00", 503, "busy", attempt=1, headers={"Retry-After": "200000"}),
     n("/cap", "01", 429, "slow", attempt=1, headers={"Retry-After": date3}),
+    # An answer that takes longer than loa's timeout.
+    {"path": "/slow", "fault": "slow", "delay": 2.5},
     # 403, then 200, then 403 again (the order the server counts).
     {"path": "/relog", "nth": [2, 3], "status": 200, "body": "ok"},
     {"path": "/relog", "nth": [1, 99], "status": 403,
@@ -139,7 +142,8 @@ broadcasts = ( { id = "nuoc"; title = "Lịch cắt nước"; text = "Cắt nư�
                  sms_to = [ "p0", "p1" ]; } );
 PLAN
 conf relog 3 "preset = \"webhook\"; url = \"$u/relog\"; concurrency = 1;"
-for c in any kannel ptr esms cap relog; do
+conf slow 1 "preset = \"webhook\"; url = \"$u/slow\"; timeout = \"1s\";"
+for c in any kannel ptr esms cap relog slow; do
 	run $c
 done
 
@@ -186,5 +190,10 @@ st = {x["to"][-2:]: ("sent" if x["status"] == 200 else "failed") for x in r}
 print(" ".join("%s=%s" % (k, st.get(k)) for k in sorted(st)))' "$tmp/gw.log")"
 [ "$n" = 2 ] && ok "a config failure is logged again after a success" ||
     ko "config failure logged $n times (expected 2)" "$(cat "$tmp/relog/err")"
+
+states slow "timeout = 1s, an answer after 2.5 s: failed" "00=failed"
+grep -q '"last_error": "[^"]*[Tt]ime' "$tmp/slow/outbox.json" &&
+    ok "timeout: the error says it timed out" ||
+    ko "timeout: last_error" "$(cat "$tmp/slow/outbox.json")"
 
 finish
