@@ -10,6 +10,7 @@
 #   530 to the first and the third MAIL FROM, concurrency 1: a config
 #                             failure, a mail sent, a config failure again:
 #                             logged again after the success
+#   550 to MAIL FROM, 554 to DATA   dead at once, the reply kept
 #   AUTH (no STARTTLS offered):
 #     password_file of two lines, tls = "off"   the first line is the
 #                             password: sent, authenticated
@@ -113,6 +114,19 @@ expect "530, a mail sent, 530: two jobs failed with the 530, one sent" \
     "sorted(st.values()) == ['failed', 'failed', 'sent'] and len(log) == 1 and all(err[r].startswith('530 5.7.0') for r in $ALL if st[r] == 'failed')"
 logged "a config failure is logged again after a mail got through" "530 5.7.0" 2
 smtpd_stop srv
+
+for w in mail data; do
+	setup "smtp://127.0.0.1:$port" 'tls = "off";'
+	smtpd_start srv --port "$port" --out "$tmp/srv" --reject-$w ||
+	    ko "smtpd does not start"
+	run "2026-03-02 09:00"
+	run "2026-03-02 10:00"
+	[ $w = mail ] && want='550 5.7.1 Sender address rejected' ||
+	    want='554 5.6.0 Message content rejected'
+	expect "a 5xx to $w: dead at once with the reply, never tried again" \
+	    "all(st[r] == 'dead' and err[r] == '$want' and att[r] == 1 for r in $ALL) and not log"
+	smtpd_stop srv
+done
 
 printf 'pw-Đ1\nnot the password\n' >"$tmp/pw"
 chmod 600 "$tmp/pw"

@@ -15,6 +15,8 @@
 #   --refuse-helo          554 to every EHLO and HELO
 #   --refuse-mail N        530 (authentication required) to the Nth MAIL FROM
 #                          the server gets, counting from 1 (may be repeated)
+#   --reject-mail          550 to every MAIL FROM
+#   --reject-data          554 to the end of every DATA
 #   --slow SECONDS         wait this long before answering the end of each
 #                          DATA (the message received, the reply held)
 #   --out DIR              each message received as DIR/N.eml, and a line
@@ -51,6 +53,8 @@ ap.add_argument("--drop-mid-data-once", action="store_true")
 ap.add_argument("--greeting")
 ap.add_argument("--refuse-helo", action="store_true")
 ap.add_argument("--refuse-mail", type=int, action="append", default=[])
+ap.add_argument("--reject-mail", action="store_true")
+ap.add_argument("--reject-data", action="store_true")
 ap.add_argument("--slow", type=float, default=0)
 ap.add_argument("--out")
 opt = ap.parse_args()
@@ -73,6 +77,8 @@ class Handler:
         state["mail"] += 1
         if state["mail"] in opt.refuse_mail:
             return "530 5.7.0 Authentication required"
+        if opt.reject_mail:
+            return "550 5.7.1 Sender address rejected"
         if opt.out:
             with open(os.path.join(opt.out, "mail.log"), "a") as f:
                 f.write("MAIL FROM:<%s> tls=%s auth=%s\n" % (
@@ -95,6 +101,8 @@ class Handler:
                 f.write("%s\n" % message_id(envelope.content))
         if opt.slow:
             await asyncio.sleep(opt.slow)
+        if opt.reject_data:
+            return "554 5.6.0 Message content rejected"
         if not opt.out:
             return "250 2.0.0 Ok"
         mid = message_id(envelope.content)
