@@ -252,18 +252,14 @@ MUTATIONS = [
      "src/gw/smtp.c",
      "if (s->password != NULL && s->user == NULL) {",
      "if (0) {"),
-    # The http gateway's concurrency (plan/service.c, deliver/
-    # engine_core.c): gw_request.sh.
+    # The http gateway's concurrency (plan/service.c): gw_request.sh. (Its
+    # cap is held twice, by the engine and by libcurl's connection limit:
+    # no one edit breaks it.)
     ("pgw-http-concurrency-default",
      "http: concurrency defaults to 8 requests in flight",
      "src/plan/service.c",
      "gw->concurrency = gw->kind == GW_SMTP ? 4 : 8;",
      "gw->concurrency = gw->kind == GW_SMTP ? 4 : 16;"),
-    ("pgw-http-concurrency-limit",
-     "http: up to concurrency requests in flight, no more",
-     "src/deliver/engine_core.c",
-     "*lim = g->kind == GW_SMTP || g->kind == GW_HTTP ?",
-     "*lim = g->kind == GW_SMTP ?"),
     ("pgw-http-national-foreign",
      "http: the national form ({to_national}) of a foreign number is its "
      "E.164 form",
