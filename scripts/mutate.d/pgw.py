@@ -292,4 +292,10 @@ MUTATIONS = [
      "src/gw/smtp.c",
      "\t\t\tx->verb == V_DATA ?",
      "\t\t\tx->verb == V_NONE ?"),
+    ("pgw-dlr-before-sent",
+     "a status-1 report that comes before the send is recorded makes the "
+     "job delivered when it is",
+     "src/deliver/outbox_jobs.c",
+     "\"attempts WHERE job = ?4 AND outcome = 'delivered') THEN \"",
+     "\"attempts WHERE job = ?4 AND outcome = 'delivered!') THEN \""),
 ]

@@ -11,14 +11,17 @@
 #   status 16   undelivered, the report its last_error, the job sent
 #   status 32   (no such status of Kannel's) kept as a report, nothing
 #               else changed
+#   status 1 while the send is not yet recorded (the gateway holds its
+#               answer until the report is in): delivered once it is
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/faultgw.sh"
 . "$TOOLS/api.sh"
 at_exit faultgw_stop
 at_exit api_stop
 
-printf '{"rules": [{"path": "/kannel", "status": 202, "body": "0: Accepted for delivery"}]}\n' \
-    >"$tmp/rules.json"
+printf '{"rules": [{"path": "/kannel", "to_suffix": "03", "fault": "hold", "until": "%s"},
+  {"path": "/kannel", "status": 202, "body": "0: Accepted for delivery"}]}\n' \
+    "$tmp/release" >"$tmp/rules.json"
 faultgw_start "$tmp" "$tmp/rules.json" || ko "faultgw does not start"
 d=$tmp/c
 mkdir -p "$d"
@@ -38,8 +41,9 @@ cat >"$d/plan.cfg" <<'PLAN'
 plan = { id = "DLR/1"; issued = "2026-03-02"; title = "Thử"; };
 people = ( { id = "p0"; name = "Đào Văn Đức"; phone = "0912 345 600"; },
            { id = "p1"; name = "Lê Thị Bình"; phone = "0912 345 601"; },
-           { id = "p2"; name = "Đỗ Kim Chi"; phone = "0912 345 602"; } );
-distribution = { at = "plan.issued at 09:00"; to = [ "p0", "p1", "p2" ]; channels = [ "sms" ]; };
+           { id = "p2"; name = "Đỗ Kim Chi"; phone = "0912 345 602"; },
+           { id = "p3"; name = "Vũ Văn Hùng"; phone = "0912 345 603"; } );
+distribution = { at = "plan.issued at 09:00"; to = [ "p0", "p1", "p2", "p3" ]; channels = [ "sms" ]; };
 PLAN
 T16=0123456789abcdef
 D16=fedcba9876543210
@@ -83,12 +87,12 @@ sent() {
 	"$LOA" -c "$d/loa.cfg" outbox --state sent 2>/dev/null | grep -c sms |
 	    grep -qx 3
 }
-poll_until 120 sent || ko "the three SMS not sent" "$(cat "$d/run.err")"
+poll_until 120 sent || ko "the first three SMS not sent" "$(cat "$d/run.err")"
 "$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o0.json"
 set -- $($PY -c 'from loatest import load
 import sys
 print(" ".join(j["id"] for j in sorted(load(sys.argv[1]), key=lambda j: j["address"])))' "$tmp/o0.json")
-j4=$1 j16=$2 j32=$3
+j4=$1 j16=$2 j32=$3 j1=$4
 for r in "$j4&status=4&answer=stat:ENROUTE" "$j16&status=16&answer=stat:REJECTD" \
     "$j32&status=32"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$API/dlr?id=$r&dlr_token=$D16")
@@ -112,6 +116,23 @@ check "$j16" "status 16: undelivered, the report its last_error, the job still s
     'j["state"] == "sent" and a["outcome"] == "undelivered" and "REJECTD" in (j["last_error"] or "")'
 check "$j32" "status 32: kept as a report, nothing else changed" \
     'j["state"] == "sent" and a["outcome"] == "report" and j["last_error"] is None'
+
+# The fourth SMS is at the gateway, its answer held: the job is sending.
+sending() {
+	"$LOA" -c "$d/loa.cfg" outbox --json 2>/dev/null |
+	    grep -q "\"id\": \"$j1\".*\"state\": \"sending\""
+}
+poll_until 60 sending || ko "job $j1 not sending"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/dlr?id=$j1&status=1&dlr_token=$D16")
+[ "$code" = 200 ] || ko "/dlr?id=$j1: $code"
+: >"$tmp/release"
+delivered() {
+	"$LOA" -c "$d/loa.cfg" outbox --json 2>/dev/null |
+	    grep -q "\"id\": \"$j1\".*\"state\": \"delivered\""
+}
+poll_until 60 delivered &&
+    ok "status 1 before the send is recorded: delivered once it is" ||
+    ko "an early report" "$("$LOA" -c "$d/loa.cfg" outbox --json)"
 api_stop
 
 finish

@@ -29,9 +29,12 @@ and says what to do:
                        default 5 s, then close without a word)
     fault: "reset"     close the connection with a TCP RST
     fault: "slow"      wait `delay` seconds, then answer by the next rules
+    fault: "hold"      wait until the file `until` exists (60 s at most),
+                       then answer by the next rules
 """
 import hashlib
 import json
+import os
 import socket
 import struct
 import sys
@@ -117,6 +120,12 @@ class H(BaseHTTPRequestHandler):
                 time.sleep(r.get("delay", 0.3))
                 fault = "slow"
                 continue
+            if r.get("fault") == "hold":
+                end = time.time() + 60
+                while not os.path.exists(r["until"]) and time.time() < end:
+                    time.sleep(0.02)
+                fault = "hold"
+                continue
             if r.get("fault") in ("timeout", "reset"):
                 fault = r["fault"]
             else:
@@ -165,6 +174,5 @@ if "tls" in rules:
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os  # noqa: E402
 os.rename(portfile + ".tmp", portfile)
 srv.serve_forever()
