@@ -806,13 +806,14 @@ secret_from(const char *gwid, const char *what, const char *env,
 		return 0;
 	}
 	if (path != NULL) {
+		size_t n;
+
 		if (fs_slurp(path, 4096, &data, &len, err, errlen) == -1)
 			return -1;
-		/* One line: the newline an editor adds is not part of it. */
-		while (
-		    len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-			data[--len] = '\0';
-		if (len == 0 || strlen(data) != len) {
+		/* Its first line (conf/REFERENCE.md §3): what follows the
+		 * line's end is not the secret. */
+		n = strcspn(data, "\r\n");
+		if (n == 0 || (n < len && data[n] == '\0')) {
 			snprintf(err, errlen,
 			    "gateway %s: %s (its %s) is empty or holds a NUL "
 			    "byte",
@@ -820,6 +821,7 @@ secret_from(const char *gwid, const char *what, const char *env,
 			free(data);
 			return -1;
 		}
+		data[n] = '\0';
 		*out = data;
 	}
 	return 0;

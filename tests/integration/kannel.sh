@@ -12,6 +12,8 @@
 # their UDH, UCS-2 decoded) must be exactly the reference: every sent job
 # of the outbox found there with the right number and text, Vietnamese as
 # UCS-2 and folded text as GSM, in the reference's number of parts.
+# Then, the fake SMSC stopped, Kannel answers 202 "3: Queued for later
+# delivery", the preset's second success code: the SMS is sent.
 # (concurrency = 100: run --once sends only what fits in the gateway's
 # concurrency at once, and the seed has 95 SMS due at one time.)
 . "$LOA_SRC/tests/tools/prologue.sh"
@@ -187,4 +189,33 @@ fi
 
 grep -q "k4nn3l-pw" "$tmp/vi/err" "$tmp/fold/err" "$tmp/vi/stdout" "$tmp/vi/outbox.json" &&
     ko "the Kannel password in loa's output"
+
+# The fake SMSC gone, Kannel queues: 202 "3: Queued for later delivery",
+# the preset's second success code: the SMS is sent, once.
+kill "$KANNEL_FAKE"
+wait "$KANNEL_FAKE" 2>/dev/null
+KANNEL_FAKE=
+admin=$(sed -n 's/^admin-port = //p' "$tmp/kannel.conf")
+offline() {
+	! curl -s "http://127.0.0.1:$admin/status.txt?password=statuspass" |
+	    grep -q 'FAKE.*online'
+}
+poll_until 60 offline || ko "the fake SMSC still online"
+mkdir -p "$tmp/queued"
+cat >"$tmp/queued/plan.cfg" <<'PLAN'
+plan = { id = "Q/1"; issued = "2026-03-02"; title = "Thử"; };
+people = ( { id = "p0"; name = "Dao Van Duc"; phone = "0912 345 600"; } );
+distribution = { at = "plan.issued at 09:00"; to = [ "p0" ]; channels = [ "sms" ]; };
+PLAN
+cat >"$tmp/queued/loa.cfg" <<CFG
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };
+gateways = ( { id = "sms"; $k } );
+channels = { sms = "sms"; };
+CFG
+"$LOA" -c "$tmp/queued/loa.cfg" -v run --once --now "2026-03-02 09:00" \
+    >"$tmp/queued/out" 2>"$tmp/queued/err"
+st=$("$LOA" -c "$tmp/queued/loa.cfg" outbox --state sent | grep -c sms)
+[ "$st" = 1 ] && grep -q "3: Queued for later delivery" "$tmp/smsbox-access.log" "$tmp/queued/out" "$tmp/queued/err" &&
+    ok "Kannel's 202 \"3: Queued for later delivery\" is a success: sent" ||
+    ko "a queued SMS: $st sent" "$(cat "$tmp/queued/err"; tail -3 "$tmp/smsbox-access.log")"
 finish

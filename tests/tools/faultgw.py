@@ -11,6 +11,8 @@ RequestId, or the id in a dlr-url), to (the number), attempt (how many
 times this id came, this one included), status and answer (the status and
 body answered, or null) and fault.
 
+RULES may also hold "tls": {"cert": PEM, "key": PEM}: HTTPS, not HTTP.
+
 RULES is {"default": ANSWER, "rules": [RULE, ...]}; the first rule that
 matches a request decides, else the default (200, {"status": "ok"}).
 A RULE matches on any of
@@ -18,15 +20,21 @@ A RULE matches on any of
     to_suffix   the number ends with it
     permille    [lo, hi]: sha1(id) mod 1000 falls in lo <= x < hi
     attempt     this id's attempt number is this one
+    nth         [lo, hi]: the server's count of requests to this rule's
+                path (all paths without one), this one included, is in
+                lo <= n < hi (with concurrency = 1, the order they came)
 and says what to do:
     status, body, type, headers   the answer (as ANSWER)
     fault: "timeout"   never answer within loa's timeout (sleep `delay`,
                        default 5 s, then close without a word)
     fault: "reset"     close the connection with a TCP RST
     fault: "slow"      wait `delay` seconds, then answer by the next rules
+    fault: "hold"      wait until the file `until` exists (60 s at most),
+                       then answer by the next rules
 """
 import hashlib
 import json
+import os
 import socket
 import struct
 import sys
@@ -43,6 +51,7 @@ if len(sys.argv) > 3:
         rules.update(json.load(f))
 lock = threading.Lock()
 seen = {}
+count = {}
 log = open(logpath, "a", encoding="utf-8")
 
 
@@ -86,6 +95,12 @@ class H(BaseHTTPRequestHandler):
         with lock:
             seen[mid] = seen.get(mid, 0) + 1
             attempt = seen[mid]
+            nth = {}
+            for r in rules["rules"]:
+                p = r.get("path", "")
+                if "nth" in r and u.path.startswith(p) and p not in nth:
+                    count[p] = count.get(p, 0) + 1
+                    nth[p] = count[p]
         pm = int(hashlib.sha1(str(mid).encode()).hexdigest(), 16) % 1000
         ans = dict(rules["default"])
         fault = None
@@ -98,9 +113,18 @@ class H(BaseHTTPRequestHandler):
                 continue
             if "attempt" in r and attempt != r["attempt"]:
                 continue
+            if "nth" in r and not \
+                    r["nth"][0] <= nth.get(r.get("path", ""), 0) < r["nth"][1]:
+                continue
             if r.get("fault") == "slow":
                 time.sleep(r.get("delay", 0.3))
                 fault = "slow"
+                continue
+            if r.get("fault") == "hold":
+                end = time.time() + 60
+                while not os.path.exists(r["until"]) and time.time() < end:
+                    time.sleep(0.02)
+                fault = "hold"
                 continue
             if r.get("fault") in ("timeout", "reset"):
                 fault = r["fault"]
@@ -143,8 +167,12 @@ class S(ThreadingHTTPServer):
 
 
 srv = S(("127.0.0.1", 0), H)
+if "tls" in rules:
+    import ssl  # noqa: E402
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(rules["tls"]["cert"], rules["tls"]["key"])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os  # noqa: E402
 os.rename(portfile + ".tmp", portfile)
 srv.serve_forever()

@@ -11,6 +11,12 @@
 #   --reject-rcpt ADDR     550 to RCPT TO:<ADDR> (may be repeated)
 #   --drop-mid-data-once   close the connection in the middle of the first
 #                          DATA (after its first lines, before the dot)
+#   --greeting TEXT        greet with TEXT (as "554 5.7.1 No service"), not 220
+#   --refuse-helo          554 to every EHLO and HELO
+#   --refuse-mail N        530 (authentication required) to the Nth MAIL FROM
+#                          the server gets, counting from 1 (may be repeated)
+#   --reject-mail          550 to every MAIL FROM
+#   --reject-data          554 to the end of every DATA
 #   --slow SECONDS         wait this long before answering the end of each
 #                          DATA (the message received, the reply held)
 #   --out DIR              each message received as DIR/N.eml, and a line
@@ -44,12 +50,17 @@ ap.add_argument("--auth", nargs=2, metavar=("USER", "PASS"))
 ap.add_argument("--fail-data-once", action="store_true")
 ap.add_argument("--reject-rcpt", action="append", default=[])
 ap.add_argument("--drop-mid-data-once", action="store_true")
+ap.add_argument("--greeting")
+ap.add_argument("--refuse-helo", action="store_true")
+ap.add_argument("--refuse-mail", type=int, action="append", default=[])
+ap.add_argument("--reject-mail", action="store_true")
+ap.add_argument("--reject-data", action="store_true")
 ap.add_argument("--slow", type=float, default=0)
 ap.add_argument("--out")
 opt = ap.parse_args()
 
 MID = re.compile(rb"^Message-ID:\s*(\S+)", re.I | re.M)
-state = {"n": 0, "failed": set(), "dropped": False}
+state = {"n": 0, "failed": set(), "dropped": False, "mail": 0}
 if opt.out:
     os.makedirs(opt.out, exist_ok=True)
     log = open(os.path.join(opt.out, "log.jsonl"), "a", buffering=1)
@@ -63,6 +74,11 @@ def message_id(content):
 
 class Handler:
     async def handle_MAIL(self, server, session, envelope, address, options):
+        state["mail"] += 1
+        if state["mail"] in opt.refuse_mail:
+            return "530 5.7.0 Authentication required"
+        if opt.reject_mail:
+            return "550 5.7.1 Sender address rejected"
         if opt.out:
             with open(os.path.join(opt.out, "mail.log"), "a") as f:
                 f.write("MAIL FROM:<%s> tls=%s auth=%s\n" % (
@@ -85,6 +101,8 @@ class Handler:
                 f.write("%s\n" % message_id(envelope.content))
         if opt.slow:
             await asyncio.sleep(opt.slow)
+        if opt.reject_data:
+            return "554 5.6.0 Message content rejected"
         if not opt.out:
             return "250 2.0.0 Ok"
         mid = message_id(envelope.content)
@@ -106,6 +124,24 @@ class Handler:
 
 
 class Server(SMTP):
+    async def push(self, status):
+        # The first 220 of a connection is its greeting.
+        if (opt.greeting and not getattr(self, "greeted", False) and
+                str(status).startswith("220 ")):
+            self.greeted = True
+            status = opt.greeting
+        return await super().push(status)
+
+    async def smtp_EHLO(self, arg):
+        if opt.refuse_helo:
+            return await self.push("554 5.7.1 Access denied")
+        return await super().smtp_EHLO(arg)
+
+    async def smtp_HELO(self, arg):
+        if opt.refuse_helo:
+            return await self.push("554 5.7.1 Access denied")
+        return await super().smtp_HELO(arg)
+
     async def smtp_DATA(self, arg):
         if (opt.drop_mid_data_once and not state["dropped"] and
                 self.envelope.rcpt_tos):
