@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,14 @@ dir_has(const char *dir, const char *name)
 static int
 remove_tree(const char *path)
 {
-	DIR	      *d = opendir(path);
+	struct stat    st;
+	DIR	      *d = NULL;
 	struct dirent *de;
 	int	       rc = 0;
 
+	/* A link is removed, never followed into another folder. */
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		d = opendir(path);
 	if (d == NULL) {
 		if (unlink(path) == -1 && errno != ENOENT) {
 			log_warn("simulate: removing %s", path);
@@ -80,16 +85,19 @@ remove_tree(const char *path)
 static int
 write_mark(const char *mark)
 {
-	FILE *f = fopen(mark, "w");
-	int   bad;
+	static const char
+	     text[] = "loa simulate output: emptied by the next simulate\n";
+	char err[512];
+	int  fd, bad;
 
-	if (f == NULL) {
-		log_warn("simulate: %s", mark);
+	/* A new file, never through a link planted at its name. */
+	if ((fd = fs_open_own(mark, O_WRONLY | O_CREAT | O_EXCL, 0600, err,
+		 sizeof(err))) == -1) {
+		log_warnx("simulate: %s", err);
 		return -1;
 	}
-	bad = fputs("loa simulate output: emptied by the next simulate\n", f) ==
-	    EOF;
-	if (fclose(f) == EOF)
+	bad = write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1);
+	if (close(fd) == -1)
 		bad = 1;
 	if (bad) {
 		log_warn("simulate: writing %s", mark);
@@ -141,7 +149,7 @@ prepare_out(const char *out, const char *store)
 {
 	char	   *mark = xasprintf("%s/.loa-simulate", out), *f, err[512];
 	struct stat st;
-	int	    ours = stat(mark, &st) == 0, i, rc = 0;
+	int ours = lstat(mark, &st) == 0 && S_ISREG(st.st_mode), i, rc = 0;
 
 	if (!ours &&
 	    (stat(store, &st) == 0 || dir_has(out, "outbox") ||

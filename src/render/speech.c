@@ -424,8 +424,9 @@ static int
 cache_put(const char *dir, const char *name, const void *data, size_t len,
     char *err, size_t errlen)
 {
-	mkdirs(dir);
-	return fs_write_atomic(dir, name, data, len, 1, err, errlen);
+	if (fs_mkdir_own(dir, err, errlen) == -1)
+		return -1;
+	return fs_write_atomic(dir, name, data, len, err, errlen);
 }
 
 /* The seconds of a WAV of ours (n bytes from b), or -1 if it is not one. */
@@ -546,7 +547,7 @@ speech_wav_locked(const struct service *svc, const char *text, void **wav,
 	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
 		 errlen)) == NULL)
 		return -1;
-	if (fs_slurp(path, WAV_MAX, &data, len, why, sizeof(why)) == 0 &&
+	if (fs_slurp_own(path, WAV_MAX, &data, len, why, sizeof(why)) == 0 &&
 	    (*seconds = wav_seconds((unsigned char *)data, *len, *len)) >= 0) {
 		sp_stats.cached++;
 		*wav = data;
