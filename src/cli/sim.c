@@ -25,8 +25,9 @@ static const char simulate_usage[] =
     "usage: loa [-c FILE] simulate [--from T] [--to T] [--out DIR]\n"
     "\n"
     "Play the whole timeline on a virtual clock into file gateways under DIR\n"
-    "(default var/simulate, emptied first), never a real gateway, printing\n"
-    "each send, then a summary.\n";
+    "(relative to the current folder; default: simulate/ beside the store,\n"
+    "var/simulate with the default loa.store; emptied first), never a real\n"
+    "gateway, printing each send, then a summary.\n";
 
 /* 1 when dir/name exists. */
 static int
@@ -196,6 +197,18 @@ prepare_out(const char *out, const char *store)
 	return rc;
 }
 
+/* The default --out: simulate/ in the folder of the store (as the config
+ * names it, relative to the config's folder). */
+static char *
+default_out(const char *store)
+{
+	const char *slash = strrchr(store, '/');
+
+	if (slash == NULL)
+		return xstrdup("simulate");
+	return xasprintf("%.*s/simulate", (int)(slash - store), store);
+}
+
 /* Play the outbox of e on a virtual clock from `from` to `to` (TIMEX_NONE:
  * the end): each step at the next due time. Returns 0 or an exit code. */
 static int
@@ -235,10 +248,10 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	struct engine_opts     o = { 0 };
 	struct reconcile_stats rs;
 	const char	      *fromarg = NULL, *toarg = NULL;
-	const char	      *out = "var/simulate";
+	const char	      *out = NULL;
 	int64_t		       from = TIMEX_NONE, to = TIMEX_NONE, now;
 	const struct tz	      *z;
-	char		       err[512], *store;
+	char		       err[512], *store, *outdir = NULL;
 	int		       i, rc;
 
 	umask(077); /* its outbox and files hold names and phones */
@@ -280,10 +293,15 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	/* The virtual clock starts at the first job unless told. */
 	if (from == TIMEX_NONE)
 		from = first_due(w, now);
+	/* --out, a command-line path, is the current folder's; its
+	 * default lies beside the store, as the config names it. */
+	if (out == NULL)
+		out = outdir = default_out(w->svc->store);
 	/* A fresh outbox every time: a simulation never resumes. */
 	store = xasprintf("%s/loa.db", out);
 	if ((rc = prepare_out(out, store)) != 0) {
 		free(store);
+		free(outdir);
 		world_free(w);
 		free(w);
 		return rc;
@@ -295,10 +313,12 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	free(store);
 	if (e == NULL) {
 		log_warnx("%s", err);
+		free(outdir);
 		return EXIT_RUNTIME;
 	}
 	if (engine_reconcile(e, from, &rs) == -1) {
 		engine_free(e);
+		free(outdir);
 		return EXIT_RUNTIME;
 	}
 	printf("simulating from %s: %d jobs\n",
@@ -306,5 +326,6 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	rc = play(e, from, to);
 	simulate_summary(e, out);
 	engine_free(e);
+	free(outdir);
 	return rc;
 }
