@@ -10,7 +10,7 @@
 #    random, so the set is written and ID.txt is a file of its own;
 #  - the spool's final names ID.txt, ID.cap.xml, the day's M3U;
 #  - a speech cache entry linked to another item's WAV: that WAV is not
-#    aired for this item;
+#    aired for this item; the cache's folder (tts/) a link: not used;
 #  - the lock file and the store;
 #  - simulate's marker (.loa-simulate) in a new --out folder, and an
 #    outbox/ of an earlier simulation replaced by a link to a folder
@@ -167,6 +167,30 @@ if [ "$(states broadcast)" = sent ] && ! cmp -s "$sp/$id1.wav" "$planted" &&
 	ok "a linked speech cache entry: not aired, not written through, said"
 else
 	ko "a linked speech cache entry (rc $rc, $(states broadcast))" "$(cat "$tmp/run.out")"
+fi
+
+# 5b. The speech cache's folder a link to a folder elsewhere, holding
+# another item's WAV under tin-1's key.
+fresh
+mv "$var/tts" "$tmp/out/tts"
+planted=$($PY - "$tmp/out/tts" <<'PY'
+import os, shutil, sys
+d = sys.argv[1]
+w = sorted((os.path.getsize(os.path.join(d, n)), n) for n in os.listdir(d))
+shutil.copy(os.path.join(d, w[-1][1]), os.path.join(d, w[0][1]))
+print(os.path.join(d, w[0][1]))
+PY
+)
+sums=$(cd "$tmp/out/tts" && sha256sum *)
+ln -s "$tmp/out/tts" "$var/tts"
+run_at "2026-03-02 06:25"
+id1=$(bc_id tin-1)
+if [ "$(states broadcast)" = sent ] && [ "$(cd "$tmp/out/tts" && sha256sum *)" = "$sums" ] &&
+    ! cmp -s "$sp/$id1.wav" "$planted" &&
+    grep -q "speech cache: .*tts: a symbolic link" "$tmp/run.out"; then
+	ok "the speech cache's folder a link: not read, not written through, said"
+else
+	ko "the speech cache's folder a link (rc $rc, $(states broadcast))" "$(ls -l "$tmp/out/tts"; cat "$tmp/run.out")"
 fi
 
 # 6. The lock file, 7. the store.
