@@ -528,8 +528,9 @@ speech_seconds_locked(const struct service *svc, const char *text,
 	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
 		 errlen)) == NULL)
 		return -1;
-	if (cache_own(svc) &&
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
+	if (!cache_own(svc))
+		goto make;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			r = pread(fd, hdr, sizeof(hdr), 0);
 		close(fd);
@@ -541,6 +542,7 @@ speech_seconds_locked(const struct service *svc, const char *text,
 			goto out;
 		}
 	}
+make:
 	rc = make(svc, opening, spoken, key, NULL, NULL, seconds, err, errlen);
 out:
 	free(path);
