@@ -75,3 +75,9 @@ MUTATIONS = [
      "/* The heading: the columns of the rows below. */\n\tfprintf(",
      "/* The heading: the columns of the rows below. */\n\tif (0)\n\t\tfprintf("),
 ]
+MUTATIONS.append(
+    ("nofollow-mail-folder-link",
+     "a link planted at a file gateway's mail/ folder is refused, never written through",
+     "src/gw/file.c",
+     "if (fs_mkdir_own(sub, err, sizeof(err)) == -1 ||",
+     "if ((mkdirs(sub), 0) ||"))

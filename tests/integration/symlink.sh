@@ -5,7 +5,7 @@
 # then leaves the decoy as it was, says which file it refused and why, and
 # keeps the job for a retry (or exits non-zero); once the link is gone,
 # the next run sends it:
-#  - var/outbox/sms.jsonl (a symbolic link; a hard link);
+#  - var/outbox/sms.jsonl (a symbolic link; a hard link), outbox/mail/;
 #  - the spool's former temporary names (.ID.txt.tmp, .ID.json.tmp): now
 #    random, so the set is written and ID.txt is a file of its own;
 #  - the spool's final names ID.txt, ID.cap.xml, the day's M3U;
@@ -26,10 +26,10 @@ broadcast = { slots = ( { name = "Sáng"; start = "06:00"; end = "08:00"; } );
 CFG
 cat >"$tmp/conf/plan.cfg" <<'PLAN'
 plan = { id = "9/TB-UBND"; issued = "2026-03-02"; title = "Thông báo"; issuer = "UBND xã Đại Sơn"; };
-people = ( { id = "an"; name = "Nguyễn Văn An"; phone = "0912345678"; },
+people = ( { id = "an"; name = "Nguyễn Văn An"; phone = "0912345678"; email = "an@daison.example"; },
            { id = "binh"; name = "Trần Thị Bình"; phone = "0987654321"; } );
 groups = ( { id = "thon"; name = "Thôn Đông"; members = [ "an", "binh" ]; } );
-distribution = { at = "plan.issued at 09:00"; to = [ "thon" ]; channels = [ "sms" ]; };
+distribution = { at = "plan.issued at 09:00"; to = [ "thon" ]; channels = [ "sms", "email" ]; };
 broadcasts = (
   { id = "tin-1"; title = "Tin một"; text = "Một hai ba."; air = [ "2026-03-02 06:00" ]; },
   { id = "khan"; title = "Khẩn"; text = "Dông lốc chiều nay, bà con tránh xa cây lớn và cột điện."; air = [ "2026-03-02 06:20" ]; priority = "emergency"; }
@@ -98,6 +98,18 @@ if untouched && grep -q "sms.jsonl: has 2 names (a hard link)" "$tmp/run.out" &&
 	ok "sms.jsonl a hard link: not written, said, kept for a retry"
 else
 	ko "sms.jsonl a hard link (rc $rc, $(states sms))" "$(cat "$tmp/run.out")"
+fi
+
+# 2b. The mail folder (outbox/mail/) a link to a folder elsewhere.
+fresh
+mkdir -p "$tmp/out/mail"
+ln -s "$tmp/out/mail" "$var/outbox/mail"
+run_at "2026-03-02 10:00"
+if [ -z "$(ls "$tmp/out/mail")" ] && [ "$(states email)" = failed ] &&
+    grep -q "outbox/mail: a symbolic link, which loa did not make" "$tmp/run.out"; then
+	ok "outbox/mail a link: nothing written through it, said, the mail kept for a retry"
+else
+	ko "outbox/mail a link (rc $rc, $(states email))" "$(ls "$tmp/out/mail"; cat "$tmp/run.out")"
 fi
 
 # 3. The spool's former temporary names: predictable no more.
