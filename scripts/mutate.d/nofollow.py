@@ -49,6 +49,11 @@ MUTATIONS = [
      "src/cli/sim.c",
      "if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))",
      "if (1)"),
+    ("nofollow-mail-folder-link",
+     "a link planted at a file gateway's mail/ folder is refused, never written through",
+     "src/gw/file.c",
+     "if (fs_mkdir_own(sub, err, sizeof(err)) == -1 ||",
+     "if ((mkdirs(sub), 0) ||"),
     ("nofollow-verbose-buffered",
      "-v: run's lines reach a pipe as they are made (stdout line-buffered)",
      "src/cli/main.c",
@@ -75,9 +80,3 @@ MUTATIONS = [
      "/* The heading: the columns of the rows below. */\n\tfprintf(",
      "/* The heading: the columns of the rows below. */\n\tif (0)\n\t\tfprintf("),
 ]
-MUTATIONS.append(
-    ("nofollow-mail-folder-link",
-     "a link planted at a file gateway's mail/ folder is refused, never written through",
-     "src/gw/file.c",
-     "if (fs_mkdir_own(sub, err, sizeof(err)) == -1 ||",
-     "if ((mkdirs(sub), 0) ||"))
