@@ -11,7 +11,8 @@
 #  - the spool's final names ID.txt, ID.cap.xml, the day's M3U;
 #  - a speech cache entry linked to another item's WAV: that WAV is not
 #    aired for this item; the cache's folder (tts/) a link: not used;
-#  - the lock file and the store;
+#  - the lock file and the store; `broadcast add` signals no process
+#    holding a lock on a file the lock file links to;
 #  - simulate's marker (.loa-simulate) in a new --out folder, and an
 #    outbox/ of an earlier simulation replaced by a link to a folder
 #    elsewhere: its files are not emptied.
@@ -226,6 +227,32 @@ if [ "$rc" -ne 0 ] && [ "$(sha256sum <"$tmp/out/loa.db")" = "$sum" ] &&
 else
 	ko "a link at the store (rc $rc)" "$(cat "$tmp/run.out")"
 fi
+
+# 7b. `loa broadcast add` tells the service by the lock's holder: a link
+# at the lock file to a file another process holds a lock on is not
+# followed, and that process is sent no SIGHUP.
+rm -f "$var/loa.db"
+mv "$tmp/out/loa.db" "$var/loa.db"
+$PY -c 'import fcntl, signal, sys
+f = open(sys.argv[1], "w")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+signal.pause()' "$tmp/out/held" "$tmp/out/ready" &
+hpid=$!
+at_exit "kill $hpid 2>/dev/null"
+poll_until 30 test -f "$tmp/out/ready" || ko "the lock holder did not start"
+rm -f "$var/loa.db.lock"
+ln -s "$tmp/out/held" "$var/loa.db.lock"
+"$LOA" -c "$cfg" broadcast add --title "Tin" --text "Họp thôn." \
+    --now "2026-03-02 06:25" >"$tmp/run.out" 2>&1
+rc=$?
+if alive "$hpid" && grep -q "loa.db.lock: a symbolic link, which loa did not make" "$tmp/run.out"; then
+	ok "broadcast add: a link at the lock file is not followed, its holder not signalled (rc $rc)"
+else
+	ko "broadcast add with a linked lock file (rc $rc)" "$(cat "$tmp/run.out")"
+fi
+kill "$hpid" 2>/dev/null
+rm "$var/loa.db.lock"
 
 # 8. simulate: a link at the marker; a link where its outbox/ was.
 mkdir -p "$tmp/sim1"
