@@ -224,11 +224,13 @@ fs_write_atomic(const char *dir, const char *name, const void *data, size_t len,
 	}
 	/* A random name, made with O_EXCL: nothing planted is followed. */
 	if ((fd = mkstemp(tmp)) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		int e = errno;
+
 		if (fd != -1) {
 			close(fd);
 			unlink(tmp);
 		}
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "%s: %s", tmp, strerror(e));
 		goto out;
 	}
 	if (fault_write(fd, data, len) == -1 || fault_fsync(fd) == -1) {
