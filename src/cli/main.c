@@ -39,7 +39,7 @@ static const char usage_text[] =
     "Options:\n"
     "  -c FILE     the service config (default $LOA_CONFIG, else "
     "conf/loa.cfg)\n"
-    "  -v          more messages on stderr\n"
+    "  -v          more messages on stderr (run: a line a send on stdout)\n"
     "  --version   print the version\n"
     "  --help      this text; COMMAND --help for one command\n"
     "\n"
@@ -102,6 +102,9 @@ main(int argc, char **argv)
 		}
 	}
 	log_init(verbose);
+	/* -v lines (a line a send) go out as they are made, even to a pipe. */
+	if (verbose > 0)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	if (i == argc) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;

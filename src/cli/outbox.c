@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +35,39 @@ write_failed(void)
 	return EXIT_RUNTIME;
 }
 
+/* The heading of the `loa outbox` table: print_row's columns. */
+static void
+print_heading(void)
+{
+	printf("%-16s  %-10s %-14s %-16s %-14s %-9s %-30s %-16s %8s  %s\n",
+	    "DUE", "STATE", "KIND", "OBJECT", "TO", "CHANNEL", "ADDRESS",
+	    "SENT", "ATTEMPTS", "ERROR");
+}
+
+/* A time of the table in zone z, to the minute ("-" for none). */
+static void
+table_time(const struct tz *z, int64_t t, char *s, size_t len)
+{
+	assert(len >= 17);
+	if (t == TIMEX_NONE) {
+		snprintf(s, len, "-");
+		return;
+	}
+	tz_rfc3339(z, t, s, len);
+	s[16] = '\0';
+	s[10] = ' ';
+}
+
 /* One row of the `loa outbox` table; due and sent_at in zone z. */
 static void
 print_row(const struct ob_job *j, const struct tz *z)
 {
-	char	    due[40], *own[4];
+	char	    due[40], sent[40], *own[4];
 	const char *obj, *to, *addr, *why;
 	int	    k;
 
-	tz_rfc3339(z, j->due, due, sizeof(due));
-	due[16] = '\0';
-	due[10] = ' ';
+	table_time(z, j->due, due, sizeof(due));
+	table_time(z, j->sent_at, sent, sizeof(sent));
 	/* What the outbox holds reaches a terminal escaped. */
 	obj = text_safe(j->object, &own[0]);
 	to = text_safe(j->recipient ? j->recipient : "-", &own[1]);
@@ -54,10 +77,10 @@ print_row(const struct ob_job *j, const struct tz *z)
 				    "",
 	    &own[3]);
 	/* The last column (why) is apart from the attempts, always. */
-	printf("%s  %-10s %-14s %-16s %-14s %-9s %-30s %d%s%s\n", due,
+	printf("%-16s  %-10s %-14s %-16s %-14s %-9s %-30s %-16s %8d%s%s\n", due,
 	    job_state_names[j->state], job_kind_names[j->kind], obj, to,
-	    channel_names[j->channel], addr, j->attempts, *why ? "  " : "",
-	    why);
+	    channel_names[j->channel], addr, sent, j->attempts,
+	    *why ? "  " : "", why);
 	for (k = 0; k < 4; k++)
 		free(own[k]);
 }
@@ -132,6 +155,8 @@ cmd_outbox(const char *cfg, int argc, char **argv)
 	}
 	if (json)
 		jw = out_json_begin(stdout);
+	else
+		print_heading();
 	for (i = 0; i < n; i++) {
 		struct plan	*p = world_plan(&w, v[i].plan);
 		const struct tz *z = p ? p->tz : w.svc->tz;

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,9 @@ static const char simulate_usage[] =
     "usage: loa [-c FILE] simulate [--from T] [--to T] [--out DIR]\n"
     "\n"
     "Play the whole timeline on a virtual clock into file gateways under DIR\n"
-    "(default var/simulate, emptied first), never a real gateway, printing\n"
-    "each send, then a summary.\n";
+    "(relative to the current folder; default: simulate/ beside the store,\n"
+    "var/simulate with the default loa.store; emptied first), never a real\n"
+    "gateway, printing each send, then a summary.\n";
 
 /* 1 when dir/name exists. */
 static int
@@ -46,10 +48,14 @@ dir_has(const char *dir, const char *name)
 static int
 remove_tree(const char *path)
 {
-	DIR	      *d = opendir(path);
+	struct stat    st;
+	DIR	      *d = NULL;
 	struct dirent *de;
 	int	       rc = 0;
 
+	/* A link is removed, never followed into another folder. */
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		d = opendir(path);
 	if (d == NULL) {
 		if (unlink(path) == -1 && errno != ENOENT) {
 			log_warn("simulate: removing %s", path);
@@ -80,16 +86,19 @@ remove_tree(const char *path)
 static int
 write_mark(const char *mark)
 {
-	FILE *f = fopen(mark, "w");
-	int   bad;
+	static const char
+	     text[] = "loa simulate output: emptied by the next simulate\n";
+	char err[512];
+	int  fd, bad;
 
-	if (f == NULL) {
-		log_warn("simulate: %s", mark);
+	/* A new file, never through a link planted at its name. */
+	if ((fd = fs_open_own(mark, O_WRONLY | O_CREAT | O_EXCL, 0600, err,
+		 sizeof(err))) == -1) {
+		log_warnx("simulate: %s", err);
 		return -1;
 	}
-	bad = fputs("loa simulate output: emptied by the next simulate\n", f) ==
-	    EOF;
-	if (fclose(f) == EOF)
+	bad = write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1);
+	if (close(fd) == -1)
 		bad = 1;
 	if (bad) {
 		log_warn("simulate: writing %s", mark);
@@ -141,7 +150,7 @@ prepare_out(const char *out, const char *store)
 {
 	char	   *mark = xasprintf("%s/.loa-simulate", out), *f, err[512];
 	struct stat st;
-	int	    ours = stat(mark, &st) == 0, i, rc = 0;
+	int ours = lstat(mark, &st) == 0 && S_ISREG(st.st_mode), i, rc = 0;
 
 	if (!ours &&
 	    (stat(store, &st) == 0 || dir_has(out, "outbox") ||
@@ -188,6 +197,18 @@ prepare_out(const char *out, const char *store)
 	return rc;
 }
 
+/* The default --out: simulate/ in the folder of the store (as the config
+ * names it, relative to the config's folder). */
+static char *
+default_out(const char *store)
+{
+	const char *slash = strrchr(store, '/');
+
+	if (slash == NULL)
+		return xstrdup("simulate");
+	return xasprintf("%.*s/simulate", (int)(slash - store), store);
+}
+
 /* Play the outbox of e on a virtual clock from `from` to `to` (TIMEX_NONE:
  * the end): each step at the next due time. Returns 0 or an exit code. */
 static int
@@ -227,10 +248,10 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	struct engine_opts     o = { 0 };
 	struct reconcile_stats rs;
 	const char	      *fromarg = NULL, *toarg = NULL;
-	const char	      *out = "var/simulate";
+	const char	      *out = NULL;
 	int64_t		       from = TIMEX_NONE, to = TIMEX_NONE, now;
 	const struct tz	      *z;
-	char		       err[512], *store;
+	char		       err[512], *store, *outdir = NULL;
 	int		       i, rc;
 
 	umask(077); /* its outbox and files hold names and phones */
@@ -272,10 +293,15 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	/* The virtual clock starts at the first job unless told. */
 	if (from == TIMEX_NONE)
 		from = first_due(w, now);
+	/* --out, a command-line path, is the current folder's; its
+	 * default lies beside the store, as the config names it. */
+	if (out == NULL)
+		out = outdir = default_out(w->svc->store);
 	/* A fresh outbox every time: a simulation never resumes. */
 	store = xasprintf("%s/loa.db", out);
 	if ((rc = prepare_out(out, store)) != 0) {
 		free(store);
+		free(outdir);
 		world_free(w);
 		free(w);
 		return rc;
@@ -287,10 +313,12 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	free(store);
 	if (e == NULL) {
 		log_warnx("%s", err);
+		free(outdir);
 		return EXIT_RUNTIME;
 	}
 	if (engine_reconcile(e, from, &rs) == -1) {
 		engine_free(e);
+		free(outdir);
 		return EXIT_RUNTIME;
 	}
 	printf("simulating from %s: %d jobs\n",
@@ -298,5 +326,6 @@ cmd_simulate(const char *cfg, int argc, char **argv)
 	rc = play(e, from, to);
 	simulate_summary(e, out);
 	engine_free(e);
+	free(outdir);
 	return rc;
 }

@@ -673,9 +673,20 @@ bqueue_notify(const char *store, long *pid, char *err, size_t errlen)
 	int	     fd;
 
 	*pid = 0;
-	if ((fd = open(lock, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* Never a link planted at its name: the holder of a lock on the
+	 * file it names would be sent the signal. */
+	if ((fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		if (errno == ENOENT) {
+			free(lock);
+			return 0; /* no service has run here */
+		}
+		snprintf(err, errlen, "%s: %s", lock,
+		    errno == ELOOP ? "a symbolic link, which loa did not make: "
+				     "not followed (remove it)" :
+				     strerror(errno));
 		free(lock);
-		return 0; /* no service has run here */
+		return -1;
 	}
 	/* The holder of the POSIX lock outbox_lock takes once it holds the
 	 * store (the pid in the file may be an earlier holder's); none:

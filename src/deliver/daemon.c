@@ -141,8 +141,8 @@ engine_run(struct engine *e, int once, int64_t offset)
 
 	engine_sig_serving(1);
 	publish(e, now);
-	log_info("running: %zu plan%s", e->w->nplans,
-	    e->w->nplans == 1 ? "" : "s");
+	log_info("running: %zu plan%s", world_plan_files(e->w),
+	    world_plan_files(e->w) == 1 ? "" : "s");
 	while (!engine_stopping()) {
 		struct pollfd pfd[ENGINE_MAXFDS];
 		double	      fnow, wake;

@@ -156,7 +156,8 @@ outbox_is_ours(const char *path, char *err, size_t errlen)
 	int	      app = 0, v = 0, jobs = 0, rc = -1, e;
 
 	if (sqlite3_open_v2(path, &db,
-		SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+		SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+		    SQLITE_OPEN_NOFOLLOW,
 		NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT " OURS_COLUMNS(OB_COL_SQL), -1, &st,
 		NULL) != SQLITE_OK ||
@@ -214,13 +215,22 @@ outbox_may_open(const char *path, int *create, char *err, size_t errlen)
 	struct stat sb;
 
 	*create = 0;
-	if (stat(path, &sb) == -1) {
+	if (lstat(path, &sb) == -1) {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			return -1;
 		}
 		*create = 1;
 		return 0;
+	}
+	/* A link planted at the store's name is not followed: loa.store
+	 * names the file itself (SQLite keeps -wal and -shm beside it). */
+	if (S_ISLNK(sb.st_mode)) {
+		snprintf(err, errlen,
+		    "%s: a symbolic link; loa opens its store only by its own "
+		    "name (set loa.store to the file the link names)",
+		    path);
+		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		snprintf(err, errlen, "%s: not a loa outbox (not a file)",
@@ -327,7 +337,7 @@ outbox_open(const char *path, char *err, size_t errlen)
 	ob = xcalloc(1, sizeof(*ob));
 	if (sqlite3_open_v2(path, &ob->db,
 		SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-		    SQLITE_OPEN_NOMUTEX,
+		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
 		NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 		    ob->db ? sqlite3_errmsg(ob->db) : "cannot open");
@@ -360,8 +370,9 @@ outbox_lock(const char *path, char *err, size_t errlen)
 	assert(path != NULL && err != NULL && errlen > 0);
 	lock = xasprintf("%s.lock", path);
 	outbox_mkdir(path);
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		snprintf(err, errlen, "%s: %s", lock, strerror(errno));
+	/* Never through a link planted at its name (fs.h). */
+	if ((fd = fs_open_own(lock, O_RDWR | O_CREAT, 0600, err, errlen)) ==
+	    -1) {
 		free(lock);
 		return -1;
 	}

@@ -111,7 +111,7 @@ spool_file(struct gw *g, const char *id, const char *ext, const void *data,
 {
 	char  err[256];
 	char *name = xasprintf("%s.%s", id, ext);
-	int rc = fs_write_atomic(g->dir, name, data, len, 0, err, sizeof(err));
+	int   rc = fs_write_atomic(g->dir, name, data, len, err, sizeof(err));
 
 	if (rc == -1) {
 		snprintf(a->text, sizeof(a->text), "%s", err);
@@ -303,10 +303,10 @@ spool_playlists(struct gw *g, char *err, size_t errlen)
 		    strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
 		/* A regular file only, never blocking: a FIFO named
-		 * x.json would hang the flush for good. */
+		 * x.json would hang the flush for good; never a link. */
 		path = xasprintf("%s/%s", g->dir, de->d_name);
 		o = NULL;
-		if (fs_slurp(path, FS_MAX_FILE, &data, &dlen, serr,
+		if (fs_slurp_own(path, FS_MAX_FILE, &data, &dlen, serr,
 			sizeof(serr)) == 0)
 			o = json_loadb(data, dlen, 0, NULL);
 		free(data);
@@ -365,8 +365,7 @@ spool_playlists(struct gw *g, char *err, size_t errlen)
 			buf_printf(&b, "#EXTINF:%lld,%s\n%s\n",
 			    (long long)llround(v[j].secs), v[j].title,
 			    v[j].file);
-		if (fs_write_atomic(g->dir, pl, b.s, b.len, 0, err, errlen) ==
-		    -1)
+		if (fs_write_atomic(g->dir, pl, b.s, b.len, err, errlen) == -1)
 			rc = -1;
 		buf_free(&b);
 		free(pl);
@@ -417,10 +416,11 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		 * records the batch as sent.
 		 */
 		if (g->fd == -1) {
-			if ((g->fd = open(path,
-				 O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
-				 0600)) == -1) {
-				file_fail(a, path);
+			/* Never through a link planted at the name. */
+			if ((g->fd = fs_open_own(path,
+				 O_RDWR | O_CREAT | O_APPEND, 0600, a->text,
+				 sizeof(a->text))) == -1) {
+				a->result = GW_TEMPFAIL;
 				free(path);
 				free(line);
 				return a->result;
@@ -465,11 +465,10 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 		char *sub = xasprintf("%s/mail", g->dir);
 		char *name = xasprintf("%s.eml", m->id);
 
-		if (access(sub, F_OK) == -1) {
-			mkdirs(sub);
+		if (access(sub, F_OK) == -1)
 			g->dirty |= DIRTY_DIR; /* a new name in DIR */
-		}
-		if (fs_write_atomic(sub, name, m->data, strlen(m->data), 0, err,
+		if (fs_mkdir_own(sub, err, sizeof(err)) == -1 ||
+		    fs_write_atomic(sub, name, m->data, strlen(m->data), err,
 			sizeof(err)) == -1) {
 			snprintf(a->text, sizeof(a->text), "%s", err);
 			a->result = GW_TEMPFAIL;

@@ -52,6 +52,10 @@ timeline_print_text(FILE *f, const struct jobs *js, int64_t from, int64_t to)
 {
 	size_t i;
 
+	/* The heading: the columns of the rows below. */
+	fprintf(f, "%-16s  %-14s %-16s %-14s %-9s %-30s %-9s %s\n", "DUE",
+	    "KIND", "OBJECT", "TO", "CHANNEL", "ADDRESS", "STATE",
+	    "DETAIL  REASON");
 	for (i = 0; i < js->n; i++) {
 		const struct job *j = &js->v[i];
 		char		  due[40], extra[64] = "";

@@ -180,3 +180,14 @@ world_plan(const struct world *w, const char *id)
 			return w->plans[i];
 	return NULL;
 }
+
+size_t
+world_plan_files(const struct world *w)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->nplans; i++)
+		if (strcmp(w->plans[i]->id, ADHOC_PLAN) != 0)
+			n++;
+	return n;
+}

@@ -67,4 +67,7 @@ void world_queue(struct world *w, const struct world_queue *q, struct diag *d);
 /* The plan with id, or NULL. */
 struct plan *world_plan(const struct world *w, const char *id);
 
+/* How many of w's plans are plan files (the ad-hoc plan is not one). */
+size_t world_plan_files(const struct world *w);
+
 #endif

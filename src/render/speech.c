@@ -424,8 +424,21 @@ static int
 cache_put(const char *dir, const char *name, const void *data, size_t len,
     char *err, size_t errlen)
 {
-	mkdirs(dir);
-	return fs_write_atomic(dir, name, data, len, 1, err, errlen);
+	if (fs_mkdir_own(dir, err, errlen) == -1)
+		return -1;
+	return fs_write_atomic(dir, name, data, len, err, errlen);
+}
+
+/* Whether the cache's folder is loa's own (not a link planted at its
+ * name): else the cache is neither read nor written. */
+static int
+cache_own(const struct service *svc)
+{
+	char *dir = cache_dir(svc), why[256];
+	int   own = fs_mkdir_own(dir, why, sizeof(why)) == 0;
+
+	free(dir);
+	return own;
 }
 
 /* The seconds of a WAV of ours (n bytes from b), or -1 if it is not one. */
@@ -515,6 +528,8 @@ speech_seconds_locked(const struct service *svc, const char *text,
 	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
 		 errlen)) == NULL)
 		return -1;
+	if (!cache_own(svc))
+		goto make;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			r = pread(fd, hdr, sizeof(hdr), 0);
@@ -527,6 +542,7 @@ speech_seconds_locked(const struct service *svc, const char *text,
 			goto out;
 		}
 	}
+make:
 	rc = make(svc, opening, spoken, key, NULL, NULL, seconds, err, errlen);
 out:
 	free(path);
@@ -546,7 +562,8 @@ speech_wav_locked(const struct service *svc, const char *text, void **wav,
 	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
 		 errlen)) == NULL)
 		return -1;
-	if (fs_slurp(path, WAV_MAX, &data, len, why, sizeof(why)) == 0 &&
+	if (cache_own(svc) &&
+	    fs_slurp_own(path, WAV_MAX, &data, len, why, sizeof(why)) == 0 &&
 	    (*seconds = wav_seconds((unsigned char *)data, *len, *len)) >= 0) {
 		sp_stats.cached++;
 		*wav = data;

@@ -1,8 +1,10 @@
 /*
- * fs.c: reading whole files (see fs.h).
+ * fs.c: reading whole files, and opening and writing loa's own files
+ * without following a link (see fs.h).
  */
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -131,19 +133,104 @@ fs_slurp(const char *path, size_t max, char **data, size_t *len, char *err,
 	return slurp_fd(fd, path, max, data, len, err, errlen);
 }
 
+/* Say in err why path could not be opened (errno e), a link in words. */
+static void
+own_error(const char *path, int e, char *err, size_t errlen)
+{
+	if (e == ELOOP)
+		snprintf(err, errlen,
+		    "%s: a symbolic link, which loa did not make: not "
+		    "followed (remove it)",
+		    path);
+	else
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+}
+
+int
+fs_slurp_own(const char *path, size_t max, char **data, size_t *len, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		own_error(path, errno, err, errlen);
+		return -1;
+	}
+	return slurp_fd(fd, path, max, data, len, err, errlen);
+}
+
+int
+fs_open_own(const char *path, int flags, mode_t mode, char *err, size_t errlen)
+{
+	struct stat st;
+	int	    fd;
+
+	assert(path != NULL && err != NULL && errlen > 0);
+	if ((fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+		 mode)) == -1) {
+		int e = errno;
+
+		/* O_EXCL meets a link: say it is one. */
+		if (e == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			e = ELOOP;
+		own_error(path, e, err, errlen);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		own_error(path, errno, err, errlen);
+		close(fd);
+		return -1;
+	}
+	/* Not a FIFO or a device; and not a hard link to a file elsewhere,
+	 * which O_NOFOLLOW does not see. */
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file; left as it is",
+		    path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_nlink > 1) {
+		snprintf(err, errlen,
+		    "%s: has %lu names (a hard link), which loa did not make: "
+		    "not written (remove it)",
+		    path, (unsigned long)st.st_nlink);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 fs_write_atomic(const char *dir, const char *name, const void *data, size_t len,
-    int unique, char *err, size_t errlen)
+    char *err, size_t errlen)
 {
-	char *tmp = xasprintf(unique ? "%s/.%s.XXXXXX" : "%s/.%s.tmp", dir,
-	    name);
-	char *dst = xasprintf("%s/%s", dir, name);
-	int   fd, rc = -1;
+	char	   *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
+	char	   *dst = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	int	    fd, rc = -1;
 
-	fd = unique ? mkstemp(tmp) :
-		      open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	/* What is at the name must be a file of loa's own: a link planted
+	 * there is refused and left, not replaced. */
+	if (lstat(dst, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISLNK(st.st_mode))
+			own_error(dst, ELOOP, err, errlen);
+		else
+			snprintf(err, errlen,
+			    "%s: not a regular file; left as it is", dst);
+		goto out;
+	}
+	/* A random name, made with O_EXCL: nothing planted is followed. */
+	if ((fd = mkstemp(tmp)) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		int e = errno;
+
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
+		snprintf(err, errlen, "%s: %s", tmp, strerror(e));
 		goto out;
 	}
 	if (fault_write(fd, data, len) == -1 || fault_fsync(fd) == -1) {
@@ -183,4 +270,25 @@ mkdirs(const char *dir)
 	}
 	mkdir(p, 0700); /* the folders of the outbox: personal data */
 	free(p);
+}
+
+int
+fs_mkdir_own(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	mkdirs(dir);
+	if (lstat(dir, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		own_error(dir, ELOOP, err, errlen);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a folder; left as it is", dir);
+		return -1;
+	}
+	return 0;
 }

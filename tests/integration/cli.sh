@@ -8,6 +8,13 @@
 #   - control characters in config texts (a plan id) and in what the outbox
 #     holds (a reason, a gateway's error) reach the terminal escaped;
 #   - `outbox` keeps the attempts and the error in separate columns.
+#   - `-v`: each send's line reaches a pipe while `run` still runs (stdout
+#     line-buffered); the service log counts the plan files ("running: 1
+#     plan" with broadcasts, whose ad-hoc plan is not a file);
+#   - `simulate` without --out writes beside the store (the config's
+#     folder), with --out DIR relative to the current folder;
+#   - the `timeline` and `outbox` tables have a heading, and `outbox` a
+#     SENT column.
 # Needs LOA (the binary).
 . "$LOA_SRC/tests/tools/prologue.sh"
 esc=$(printf '\033')
@@ -135,6 +142,71 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	fi
 else
 	echo "skip outbox checks: no sqlite3 (scripts/install-deps installs it)"
+fi
+
+# A plan with one SMS and a broadcast, the service's stdout a pipe.
+mkdir -p "$tmp/v/conf" "$tmp/v/cwd"
+cat >"$tmp/v/conf/loa.cfg" <<'EOF'
+loa = { timezone = "Asia/Ho_Chi_Minh"; store = "../var/loa.db"; plans = [ "plan.cfg" ]; };
+EOF
+cat >"$tmp/v/conf/plan.cfg" <<'EOF'
+plan = { id = "5/TB"; issued = "2026-03-02"; title = "Họp"; };
+people = ( { id = "an"; name = "An"; phone = "0912345678"; } );
+groups = ( { id = "g"; name = "G"; members = [ "an" ]; } );
+distribution = { at = "plan.issued at 09:00"; to = [ "g" ]; channels = [ "sms" ]; };
+broadcasts = ( { id = "tin"; title = "Tin"; text = "Họp thôn."; air = [ "2026-03-02 06:00" ]; } );
+EOF
+vcfg="$tmp/v/conf/loa.cfg"
+mkfifo "$tmp/v/pipe"
+cat "$tmp/v/pipe" >"$tmp/v/out" &
+catpid=$!
+"$LOA" -v -c "$vcfg" run --now "2026-03-02 09:30" >"$tmp/v/pipe" 2>"$tmp/v/err" &
+vpid=$!
+at_exit "kill $vpid 2>/dev/null"
+if poll_until 60 grep -q "distribution .* sms .*sms.jsonl" "$tmp/v/out" && alive "$vpid"; then
+	ok "-v: a send's line reaches the pipe while run runs"
+else
+	ko "-v: nothing in the pipe while run runs" "$(cat "$tmp/v/out" "$tmp/v/err")"
+fi
+poll_until 60 grep -q "running: " "$tmp/v/err"
+if grep -q "running: 1 plan$" "$tmp/v/err"; then
+	ok "the service log counts one plan file as 1 plan"
+else
+	ko "the plan count" "$(grep running "$tmp/v/err")"
+fi
+poll_until 60 catches "$vpid" 15
+kill -TERM "$vpid"
+wait "$vpid"
+wait "$catpid"
+
+# The tables' headings, and the outbox's sent time.
+"$LOA" -c "$vcfg" outbox >"$tmp/v/ob" 2>&1
+if head -n 1 "$tmp/v/ob" | grep -q "^DUE  *STATE  *KIND .* ADDRESS  *SENT  *ATTEMPTS  ERROR$" &&
+    grep -q "^2026-03-02 09:00  sent .* +84912345678  *2026-03-02 09:30  *1$" "$tmp/v/ob"; then
+	ok "outbox: a heading, and the sent time in its column"
+else
+	ko "outbox's table" "$(cat "$tmp/v/ob")"
+fi
+"$LOA" -c "$vcfg" timeline --no-speech >"$tmp/v/tl" 2>&1
+if head -n 1 "$tmp/v/tl" | grep -q "^DUE  *KIND  *OBJECT  *TO  *CHANNEL  *ADDRESS  *STATE" &&
+    [ "$(wc -l <"$tmp/v/tl")" -eq 3 ]; then
+	ok "timeline: a heading above its rows"
+else
+	ko "timeline's table" "$(cat "$tmp/v/tl")"
+fi
+
+# simulate: the default beside the store, --out from the current folder.
+(cd "$tmp/v/cwd" && "$LOA" -c ../conf/loa.cfg simulate >/dev/null 2>"$tmp/v/err")
+if [ -f "$tmp/v/var/simulate/loa.db" ] && [ ! -e "$tmp/v/cwd/var" ]; then
+	ok "simulate without --out: simulate/ beside the store"
+else
+	ko "simulate's default folder" "$(ls -R "$tmp/v" | head -30; cat "$tmp/v/err")"
+fi
+(cd "$tmp/v/cwd" && "$LOA" -c ../conf/loa.cfg simulate --out sim >/dev/null 2>"$tmp/v/err")
+if [ -f "$tmp/v/cwd/sim/loa.db" ] && [ ! -e "$tmp/v/conf/sim" ]; then
+	ok "simulate --out DIR: relative to the current folder"
+else
+	ko "simulate --out" "$(cat "$tmp/v/err")"
 fi
 
 finish

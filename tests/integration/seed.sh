@@ -79,8 +79,10 @@ then ok "timeline JSON has the plan's jobs in conf/REFERENCE.md §7's shape"
 else ko "timeline JSON content"
 fi
 
+# Under the table's heading, the rows of that day only.
 "$LOA" -c "$cfg" timeline --from 2025-12-26 --to 2025-12-27 >"$tmp/day" &&
-    [ -s "$tmp/day" ] && ! grep -qv '^2025-12-26 ' "$tmp/day" &&
+    head -n 1 "$tmp/day" | grep -q '^DUE ' && [ "$(wc -l <"$tmp/day")" -gt 1 ] &&
+    ! tail -n +2 "$tmp/day" | grep -qv '^2025-12-26 ' &&
     ok "--from/--to keep one day" || ko "--from/--to"
 "$LOA" -c "$cfg" timeline --from yesterday >/dev/null 2>&1
 [ $? -eq 2 ] && ok "bad --from is a usage error (2)" || ko "bad --from"

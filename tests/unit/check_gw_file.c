@@ -348,7 +348,7 @@ START_TEST(test_write_atomic)
 {
 	char err[256] = "", *path, *s;
 
-	ck_assert_int_eq(fs_write_atomic(fx.dir, "a.json", "{}", 2, 0, err,
+	ck_assert_int_eq(fs_write_atomic(fx.dir, "a.json", "{}", 2, err,
 			     sizeof(err)),
 	    0);
 	path = xasprintf("%s/a.json", fx.dir);
@@ -357,7 +357,7 @@ START_TEST(test_write_atomic)
 	free(s);
 	/* The rename fails: the old file stays whole, no temporary left. */
 	fault_arm(FAULT_RENAME, 1, 0);
-	ck_assert_int_eq(fs_write_atomic(fx.dir, "a.json", "[1, 2]", 6, 0, err,
+	ck_assert_int_eq(fs_write_atomic(fx.dir, "a.json", "[1, 2]", 6, err,
 			     sizeof(err)),
 	    -1);
 	ck_assert_msg(strstr(err, strerror(EIO)) != NULL, "%s", err);
@@ -367,7 +367,7 @@ START_TEST(test_write_atomic)
 	assert_names(fx.dir, "a.json outbox");
 	/* The write fails: the same. */
 	fault_arm(FAULT_WRITE, 1, 0);
-	ck_assert_int_eq(fs_write_atomic(fx.dir, "a.json", "[1, 2]", 6, 0, err,
+	ck_assert_int_eq(fs_write_atomic(fx.dir, "a.json", "[1, 2]", 6, err,
 			     sizeof(err)),
 	    -1);
 	ck_assert_msg(strstr(err, strerror(ENOSPC)) != NULL, "%s", err);
@@ -376,8 +376,8 @@ START_TEST(test_write_atomic)
 	ck_assert_str_eq(s, "{}");
 	free(s);
 	/* A folder that is not there. */
-	ck_assert_int_eq(fs_write_atomic("/nonexistent/dir", "x", "x", 1, 0,
-			     err, sizeof(err)),
+	ck_assert_int_eq(fs_write_atomic("/nonexistent/dir", "x", "x", 1, err,
+			     sizeof(err)),
 	    -1);
 	ck_assert_msg(strstr(err, "/nonexistent/dir") != NULL, "%s", err);
 	free(path);
@@ -554,7 +554,7 @@ START_TEST(test_atomic_short_write)
 	ck_assert_msg(strstr(a.text, strerror(ENOSPC)) != NULL, "%s", a.text);
 	assert_names(mail, "");
 	fault_arm(FAULT_SHORT, 1, 0);
-	ck_assert_int_eq(fs_write_atomic(fx.g.dir, "x.json", "{}", 2, 0, err,
+	ck_assert_int_eq(fs_write_atomic(fx.g.dir, "x.json", "{}", 2, err,
 			     sizeof(err)),
 	    -1);
 	ck_assert_msg(strstr(err, "x.json") != NULL, "%s", err);
