@@ -166,14 +166,14 @@ MUTATIONS = [
      "src/api/server.c",
      "if (len < 16 ||",
      "if (len < 17 ||"),
-    # Quiet hours at send time for a broadcast's SMS (deliver/sched.c,
+    # Quiet hours at send time for a broadcast's SMS (deliver/policy.c,
     # jobs/expand.c): gw_quiet.sh.
     ("pgw-quiet-broadcast-sms",
      "a broadcast's SMS (not an emergency's) that comes due in quiet hours "
      "waits for their end at send time",
-     "src/deliver/sched.c",
-     "!(j->kind == JK_BROADCAST && j->priority == PRIO_EMERGENCY)) {",
-     "!(j->kind == JK_BROADCAST)) {"),
+     "src/deliver/policy.c",
+     "if (ch != CH_SMS || (k == JK_BROADCAST && priority == PRIO_EMERGENCY))",
+     "if (ch != CH_SMS || k == JK_BROADCAST)"),
     ("pgw-quiet-broadcast-expires",
      "a broadcast's SMS goes until the item's expires: quiet hours past it "
      "expire it",
