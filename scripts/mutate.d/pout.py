@@ -274,4 +274,9 @@ MUTATIONS = [
      "src/gw/file.c",
      "(char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' :",
      "(char)(0 ? ch - 'A' + 'a' :"),
+    ("speech-cache-warn-once",
+     "a speech cache that cannot be written is warned of once a process",
+     "src/render/speech.c",
+     "\t\tif (!said++)\n\t\t\tlog_warnx(\"speech cache: %s; speaking without it\", why);",
+     "\t\tif (said++ >= 0)\n\t\t\tlog_warnx(\"speech cache: %s; speaking without it\", why);"),
 ]

@@ -16,6 +16,7 @@
 #     files untouched); a changed text is synthesised again, never the old
 #     WAV; so is a changed voice, rate, opening line or chime (its samples),
 #     each alone; three loa filling a cold cache at once leave it whole;
+#     a cache that cannot be written is said once, and speech goes on;
 #   - a bad voice, chime or rate: `check` exits 1 with FILE:LINE.
 # Needs LOA and LOA_SRC.
 . "$LOA_SRC/tests/tools/prologue.sh"
@@ -321,6 +322,19 @@ key opening 'voice = "vi"; rate = 130; opening = "Xin chào.";' 3
 key chime 'voice = "vi"; rate = 130; chime = "chime.wav";' 3
 key chime-samples 'voice = "vi"; rate = 130; chime = "chime2.wav";' 3
 key chime-again 'voice = "vi"; rate = 130; chime = "chime2.wav";' 0
+
+# A cache folder loa cannot make (a file named tts beside the store): it
+# warns once and speaks without it, every WAV made anew.
+mkdir -p "$tmp/ro"
+: >"$tmp/ro/tts"
+sed 's|store = "../var/loa.db";|store = "../ro/loa.db";|' "$tmp/pl/on.cfg" >"$tmp/pl/ro.cfg"
+if "$LOA" -v -c "$tmp/pl/ro.cfg" timeline >/dev/null 2>"$tmp/err" &&
+    grep -q 'speech: 3 synthesised, 0 from the cache' "$tmp/err" &&
+    [ "$(grep -c 'speech cache: .*speaking without it' "$tmp/err")" -eq 1 ]; then
+	ok "a cache that cannot be written: one warning, speech without it"
+else
+	ko "a cache that cannot be written" "$(cat "$tmp/err")"
+fi
 
 # --- bad settings: check exits 1 with FILE:LINE ---------------------------
 sox -n -r 44100 -c 2 -b 16 "$tmp/pl/stereo.wav" synth 0.3 sine 880 \
