@@ -136,6 +136,19 @@ static const struct scase cases[] = {
 	{ "32/12/2025 ",
 	    "ba mươi hai tháng mười hai năm hai nghìn không trăm hai mươi "
 	    "lăm" },
+	/* Days a month has not: no date (31 February, 31 April, 29 February
+	 * of a common year); 29/2 of a leap year, or with no year, is one. */
+	{ "31/2/2025",
+	    "ba mươi mốt tháng hai năm hai nghìn không trăm hai mươi lăm" },
+	{ "29/2/2025",
+	    "hai mươi chín tháng hai năm hai nghìn không trăm hai mươi lăm" },
+	{ "31/4", "ba mươi mốt bốn" },
+	{ "29/2/2024",
+	    "ngày hai mươi chín tháng hai năm hai nghìn không trăm hai mươi "
+	    "tư" },
+	{ "29/2", "ngày hai mươi chín tháng hai" },
+	{ "30/4/1975",
+	    "ngày ba mươi tháng tư năm một nghìn chín trăm bảy mươi lăm" },
 	/* Times of day. */
 	{ "8h30", "tám giờ ba mươi phút" },
 	{ "08:30", "tám giờ ba mươi phút" },
