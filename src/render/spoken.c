@@ -1099,8 +1099,8 @@ timeofday(struct sp *sp)
 static int
 month_has(uint64_t y, uint64_t mon, uint64_t day)
 {
-	static const unsigned char mdays[] = { 31, 28, 31, 30, 31, 30, 31,
-		31, 30, 31, 30, 31 };
+	static const unsigned char mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31,
+		30, 31, 30, 31 };
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	assert(mon >= 1 && mon <= 12 && day >= 1);
