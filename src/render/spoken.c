@@ -11,6 +11,7 @@
  * before a comma or a full stop). Every rule looks a bounded way ahead
  * or moves past what it reads, so the pass is linear in the text.
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1094,6 +1095,18 @@ timeofday(struct sp *sp)
 	return 1;
 }
 
+/* Whether month mon (1 to 12) of year y has a day day (1 to 31). */
+static int
+month_has(uint64_t y, uint64_t mon, uint64_t day)
+{
+	static const unsigned char mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31,
+		30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	assert(mon >= 1 && mon <= 12 && day >= 1);
+	return day <= (uint64_t)mdays[mon - 1] + (mon == 2 && leap);
+}
+
 /* "26/12/2025", "26-12", "26/12", "tháng 12/2025": a date at i. */
 static int
 date(struct sp *sp)
@@ -1144,6 +1157,9 @@ date(struct sp *sp)
 	else if (sep == '.' ||
 	    (sep == '-' && day <= mon && !prev_is(sp, i, day_words)))
 		return 0; /* 2.5 is a decimal, 10-12 a range */
+	/* A day its month has (29/2 without a year: a leap year's). */
+	if (!month_has(y != 0 ? value_of(sp, y, e) : 2024, mon, day))
+		return 0;
 	if (!prev_is(sp, i, day_words))
 		put(sp, "ngày");
 	put_number(sp, day);

@@ -68,6 +68,17 @@ then ok "/healthz: 200, the plan, the outbox counts of outbox --json, each gatew
 else ko "/healthz ($code)" "$(head -c 600 "$tmp/health.json")"
 fi
 
+# --- HEAD: a GET route answers it, with the GET's status and headers and
+# no body
+for r in healthz metrics calendar.ics "outbox?limit=1"; do
+	curl -s -I -o "$tmp/head" -w '%{http_code} %{size_download}' "$API/$r" >"$tmp/head.code"
+	if [ "$(cat "$tmp/head.code")" = "200 0" ] && grep -qi '^Content-Type: ' "$tmp/head"; then
+		ok "HEAD /$r: 200 with its Content-Type, no body"
+	else
+		ko "HEAD /$r" "$(cat "$tmp/head.code" "$tmp/head")"
+	fi
+done
+
 # --- the feed, byte for byte `loa ics --all` at its moment
 curl -s -D "$tmp/h1" -o "$tmp/feed.ics" "$API/calendar.ics"
 t=$(feed_time "$tmp/h1")
@@ -155,6 +166,13 @@ byid = {j["id"]: j for j in ref}
 diff = [j["id"] for j in seen if byid.get(j["id"]) != j]
 if diff:
     bad.append("objects differ from outbox --json: %s" % diff[:3])
+# Without limit, a page of 100 (the default), next its last id.
+p = json.load(urllib.request.urlopen(api + "/outbox"))
+want = sorted(j["id"] for j in ref)[:100]
+if len(ref) <= 100:
+    bad.append("only %d jobs: the default page of 100 is not tried" % len(ref))
+elif [j["id"] for j in p["jobs"]] != want or p["next"] != want[-1]:
+    bad.append("default page: %d jobs, next %r" % (len(p["jobs"]), p["next"]))
 # Filters.
 p = json.load(urllib.request.urlopen(api + "/outbox?state=sent&channel=sms&limit=1000"))
 want = [j["id"] for j in ref if j["state"] == "sent" and j["channel"] == "sms"]
@@ -170,7 +188,7 @@ print("%d jobs in %d pages" % (len(ids), pages))
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
-then ok "/outbox: pages of 37 by id give every job of outbox --json once, the same objects; filters"
+then ok "/outbox: pages of 37 by id give every job of outbox --json once, the same objects; a default page of 100; filters"
 else ko "/outbox paging"
 fi
 for q in "limit=0" "limit=1001" "limit=x" "state=nope" "kind=nope" "channel=fax" "colour=red"; do

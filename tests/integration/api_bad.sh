@@ -166,8 +166,33 @@ api_stop
 [ "${API_RC:-1}" = 0 ] && ok "SIGTERM: exit 0" || ko "exit ${API_RC:-?} after SIGTERM"
 
 # --- 405's Allow names every method the path takes (the route table's
-# rows of that path), whichever of them the request missed.
+# rows of that path), whichever of them the request missed. A second plan
+# with a task of the same id: a bare id is 409, PLAN:ID is done.
+cat >"$d/plans/dup.cfg" <<'EOF'
+plan = { id = "2/TB"; issued = "2025-12-01"; title = "Giấy mời"; issuer = "UBND xã"; signed_by = "an"; };
+people = ( { id = "an"; name = "An"; email = "an@x.example"; } );
+tasks = ( { id = "giay-moi"; title = "Giấy mời khác"; owner = [ "an" ]; due = "2026-01-10 17:00"; channels = [ "email" ]; } );
+EOF
+sed -i 's|^  plans = \[ "plans/129-KH-UBND.cfg" \];|  plans = [ "plans/129-KH-UBND.cfg", "plans/dup.cfg" ];|' "$d/loa.cfg"
+grep -q '"plans/dup.cfg"' "$d/loa.cfg" || ko "the second plan is not in the config"
 if api_start "$d" "2025-12-19 07:00"; then
+	"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/before409.json"
+	try "a task id two plans share" 409 -X POST -H "$A" "$T"
+	"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/after409.json"
+	cmp -s "$tmp/before409.json" "$tmp/after409.json" && ok "409: the outbox the same" ||
+	    ko "409 changed the outbox"
+	code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X POST -H "$A" "$API/tasks/2%2FTB:giay-moi/done")
+	"$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/done.json"
+	if [ "$code" = 200 ] && $PY - "$tmp/body" "$tmp/done.json" <<'PY'
+from loatest import load
+import sys
+b, jobs = load(sys.argv[1]), load(sys.argv[2])
+n = sum(1 for j in jobs if (j["plan"], j["object"], j["state"]) == ("2/TB", "giay-moi", "cancelled"))
+sys.exit(0 if b == {"plan": "2/TB", "task": "giay-moi", "done": True, "cancelled": n} and n > 0 else 1)
+PY
+	then ok "PLAN:ID names it: 200 $(cat "$tmp/body"), the count of its reminders cancelled"
+	else ko "POST /tasks/2%2FTB:giay-moi/done: $code" "$(cat "$tmp/body")"
+	fi
 	for c in "PUT /broadcasts GET, HEAD, POST" "GET /tasks/giay-moi/done POST" \
 	    "DELETE /broadcasts/x/audio GET, HEAD" "GET /broadcasts/x/cancel POST" \
 	    "POST /jobs/x GET, HEAD"; do

@@ -79,6 +79,12 @@ sys.exit(0 if any(j["object"] == sys.argv[1] and j["state"] in sys.argv[2:]
 [ "$code" = 201 ] && poll_until 120 handed "$hi" sent &&
     ok "a high item added while a slot is on air is handed in it" ||
     ko "the high item $hi ($code)" "$(cat "$tmp/hi.json")"
+# A second one goes after it (two handed airings for /broadcasts/next).
+code=$(post /broadcasts '{"title": "Cắt nước (2)", "text": "Ngày mai cắt nước.", "priority": "high"}' "$tmp/hi2.json")
+hi2=$(jget "$tmp/hi2.json" 'j["id"]' 2>/dev/null)
+[ "$code" = 201 ] && poll_until 120 handed "$hi2" sent &&
+    ok "a second high item is handed after it" ||
+    ko "the second high item $hi2 ($code)" "$(cat "$tmp/hi2.json")"
 
 # --- an emergency over HTTP: handed at once (the file gateway's spool)
 code=$(post /broadcasts '{"title": "Cảnh báo lũ", "text": "Nước sông dâng cao, mời bà con di dời.", "priority": "emergency"}' "$tmp/em.json")
@@ -106,9 +112,9 @@ PY
 then ok "GET /broadcasts/next: the emergency, with conf/REFERENCE.md §7's keys"
 else ko "GET /broadcasts/next ($code)" "$(cat "$tmp/next1.json")"
 fi
-code=$(curl -s -o "$tmp/wav" -w '%{http_code}' "$API/broadcasts/$n1/audio")
-if [ "$code" = 200 ] && [ "$(head -c 4 "$tmp/wav")" = RIFF ]; then
-	ok "GET /broadcasts/ID/audio: its WAV"
+code=$(curl -s -o "$tmp/wav" -w '%{http_code} %{content_type}' "$API/broadcasts/$n1/audio")
+if [ "$code" = "200 audio/wav" ] && [ "$(head -c 4 "$tmp/wav")" = RIFF ]; then
+	ok "GET /broadcasts/ID/audio: its WAV, as audio/wav"
 else
 	ko "GET /broadcasts/$n1/audio ($code)" "$(head -c 200 "$tmp/wav")"
 fi
@@ -129,6 +135,28 @@ if { [ "$code" = 204 ] || { [ "$code" = 200 ] && [ -n "$n2" ]; }; } && [ "$n2" !
 	ok "GET /broadcasts/next moves on after aired ($code${n2:+ $n2})"
 else
 	ko "GET /broadcasts/next after aired ($code)" "$(cat "$tmp/next2.json")"
+fi
+# next2 is the first of what may be played (README "The HTTP API"):
+# emergencies first, then by planned time, high before normal, then id.
+# (Airings due after NOW may have become playable meanwhile: they come
+# after the ones counted here.)
+L broadcast list --json --now "$NOW" >"$tmp/list3.json" 2>/dev/null
+if $PY - "$tmp/list3.json" "$n2" "$NOW" <<'PY'
+from loatest import load
+import sys
+from datetime import datetime
+now = datetime.fromisoformat(sys.argv[3] + ":00+07:00")
+pr = {"emergency": 2, "high": 1, "normal": 0}
+play = [(a["priority"] != "emergency", a["planned"], -pr[a["priority"]], a["id"])
+        for i in load(sys.argv[1]) if not i["cancelled"] for a in i["airings"]
+        if not a["aired_at"] and a["planned"] and (a["state"] == "sent" or
+           (a["state"] in ("pending", "failed") and datetime.fromisoformat(a["planned"]) <= now))]
+play.sort()
+print(len(play), "playable:", play[:3], "next:", sys.argv[2])
+sys.exit(0 if not play or play[0][3] == sys.argv[2] else 1)
+PY
+then ok "GET /broadcasts/next: the first by planned time"
+else ko "GET /broadcasts/next is not the first by planned time"
 fi
 code=$(post "/broadcasts/$n1/aired" '{}' "$tmp/aired2.json")
 [ "$code" = 400 ] && ok "aired twice: 400" || ko "aired twice ($code)" "$(cat "$tmp/aired2.json")"

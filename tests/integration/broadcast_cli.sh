@@ -204,6 +204,10 @@ bad "unknown id (aired)" aired 0123456789abcdef
 bad "bad priority" add --title T --text X --priority urgent
 bad "bad time" add --title T --text X --air "tomorrow-ish"
 bad "expires before air" add --title T --text X --air "2030-01-02 08:00" --expires "2030-01-02 07:00"
+bad "expires at its air time" add --title T --text X --air "2030-01-02 08:00" --expires "2030-01-02 08:00"
+bad "a title of two lines (LF)" add --title "$(printf 'Dòng một\nDòng hai')" --text X
+bad "a title of two lines (CR)" add --title "$(printf 'Dòng một\rDòng hai')" --text X
+bad "a text of 20,001 bytes" add --title T --text "$(head -c 20001 /dev/zero | tr '\0' a)"
 bad "empty title" add --title "  " --text X
 # The plans' years (2000 to 2100): year 9999 would plan at year 10000.
 bad "air in year 9999" add --title T --text X --air "9999-12-31 23:59"
@@ -217,6 +221,31 @@ bad "rundown bad date" rundown --date 2026-13-45
 bad "unknown subcommand" frob
 "$LOA" -c "$cfg" outbox --json >"$tmp/after.json"
 cmp -s "$tmp/before.json" "$tmp/after.json" && ok "the outbox byte for byte the same" || ko "the outbox changed"
+
+# The limits' edges are taken: a title of 500 bytes, a text of 20,000,
+# both stored in NFC (a decomposed à is read back as one character).
+t500=$(head -c 500 /dev/zero | tr '\0' t)
+t20k=$(head -c 20000 /dev/zero | tr '\0' a)
+ide=$(b add --title "$t500" --text "$t20k" --air "2026-05-06 05:00" --now "2026-05-04 07:00" 2>"$tmp/err") ||
+    ko "a 500-byte title and a 20,000-byte text refused" "$(cat "$tmp/err")"
+idn=$(b add --title "$(printf 'Hoa\314\200 nhac')" --text "$(printf 'ta\314\200i')" \
+    --air "2026-05-06 05:00" --now "2026-05-04 07:00" 2>"$tmp/err") ||
+    ko "a decomposed title refused" "$(cat "$tmp/err")"
+b list --json --now "2026-05-04 07:00" >"$tmp/lim.json" 2>"$tmp/err"
+# (the text is in the outbox's bqueue table; list shows the title)
+sqlite3 "$tmp/var/loa.db" "SELECT id, length(CAST(text AS BLOB)), hex(text) FROM bqueue" >"$tmp/lim.txt"
+if $PY - "$tmp/lim.json" "$ide" "$idn" "$tmp/lim.txt" <<'EOF'
+import sys
+from loatest import load
+items = {(i["plan"], i["id"]): i for i in load(sys.argv[1])}
+e, n = items[("ad-hoc", sys.argv[2])], items[("ad-hoc", sys.argv[3])]
+texts = {l.split("|")[0]: l.split("|")[1:] for l in open(sys.argv[4]).read().split()}
+assert e["title"] == "t" * 500 and texts[sys.argv[2]][0] == "20000", (len(e["title"]), texts[sys.argv[2]][0])
+assert n["title"] == "Hoà nhac" and bytes.fromhex(texts[sys.argv[3]][1]).decode() == "tài", (n, texts)
+EOF
+then ok "a title of 500 bytes and a text of 20,000 are taken; title and text stored in NFC"
+else ko "the limits' edges and NFC" "$(cat "$tmp/err")"
+fi
 
 # A plan file may not take the ad-hoc plan's id.
 sed 's|id = "9/KH"|id = "ad-hoc"|' "$tmp/conf/plan.cfg" >"$tmp/conf/p2.cfg"

@@ -179,6 +179,47 @@ then ok "payloads cap Update/Cancel are handed as that alert; a Cancel writes no
 else ko "the engine's Update/Cancel" "$(cat "$tmp/lint" "$tmp/eng/out")"
 fi
 
+# Text no other case held, with no broadcast.cap (the defaults): every
+# character XML gives a meaning to, escaped in the issuer (senderName and
+# the default areaDesc) and the title; a text of two lines with a CR, a
+# TAB, C0 controls and U+FFFE (the controls and U+FFFE dropped, CR kept as
+# &#13;, TAB and LF as they are); sender "loa", status Actual.
+mkdir -p "$tmp/raw"
+cat >"$tmp/raw/plan.cfg" <<'PLAN'
+plan = { id = "8/TB"; issued = "2026-09-01"; title = "T";
+         issuer = "UBND xã 'Đại' <Sơn> & \"Lộc\""; };
+broadcasts = (
+  { id = "lu"; title = "Lũ > 3m & <khẩn> \"ngay\" 'đi'"; priority = "emergency";
+    text = "Dòng một\r\nDòng\thai\x01\x1f\x7f và \xef\xbf\xbe\xef\xbf\xbf hết"; air = [ "2026-09-01 14:00" ]; }
+);
+PLAN
+printf 'loa = { timezone = "Asia/Ho_Chi_Minh"; store = "var/loa.db"; plans = [ "plan.cfg" ]; };\n' \
+    >"$tmp/raw/loa.cfg"
+"$CAP_RENDER" "$tmp/raw/loa.cfg" 8/TB lu 0123456789abcdef "$due" "" >"$tmp/raw.xml" 2>"$tmp/raw.err" ||
+    ko "cap_render of the raw text" "$(cat "$tmp/raw.err")"
+if xmllint --noout --schema "$xsd" "$tmp/raw.xml" >"$tmp/lint" 2>&1 &&
+    $PY - "$tmp/raw.xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+raw = open(sys.argv[1], encoding="utf-8").read()
+x = ET.fromstring(raw.encode())
+ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+g = lambda p: x.find(p, ns).text
+issuer = "UBND xã 'Đại' <Sơn> & \"Lộc\""
+title = "Lũ > 3m & <khẩn> \"ngay\" 'đi'"
+assert (g("c:sender"), g("c:status")) == ("loa", "Actual"), raw
+assert g("c:info/c:senderName") == issuer, raw
+assert g("c:info/c:area/c:areaDesc") == issuer, raw
+assert g("c:info/c:headline") == title and g("c:info/c:event") == title, raw
+assert g("c:info/c:description") == "Dòng một\r\nDòng\thai\x7f và  hết", \
+    repr(g("c:info/c:description"))
+assert "Lũ &gt; 3m &amp; &lt;khẩn&gt; &quot;ngay&quot; &apos;đi&apos;" in raw, raw
+assert "Dòng một&#13;\nDòng\thai" in raw, raw
+PY
+then ok "escaping of & < > \" ' in the issuer and title, CR as &#13;, controls and U+FFFE dropped, defaults"
+else ko "the raw text's alert" "$(cat "$tmp/lint" "$tmp/raw.xml")"
+fi
+
 # Bad values: check fails with the file and line.
 cp "$tmp/plan.cfg" "$tmp/bad.cfg"
 sed -i 's/category = "Met"/category = "Weather"/; s/severity = "Extreme"/severity = "Huge"/' "$tmp/bad.cfg"

@@ -4,8 +4,9 @@
 # the reference of its alert; its text changed and the service reloaded
 # (run --once again), it gets a broadcast job with the payload
 # "cap Update REFS", handed at once; its title changed, another, whose
-# REFS names both alerts sent; removed from the plan, "cap Cancel REFS"
-# naming all three. A reload with nothing changed makes no job, and an
+# REFS names both alerts sent; its title alone, then one cap value alone
+# changed, one more each; removed from the plan, "cap Cancel REFS"
+# naming all five. A reload with nothing changed makes no job, and an
 # emergency not yet handed gets no Update for its changes. Checked on
 # `outbox --json` (payload, state, channel, priority) and the spool.
 . "$LOA_SRC/tests/tools/prologue.sh"
@@ -21,14 +22,17 @@ channels = { broadcast = "speaker"; sms = "sms"; };
 broadcast = {
   slots = ( { name = "Sáng"; days = "mon-sun"; start = "06:00"; end = "06:30"; } ); };
 CFG
-plan() { # TITLE TEXT [no]: the plan, with the flood item unless $3 is "no"
+plan() { # TITLE TEXT [no] [BAO_TEXT] [CAP]: the plan, with the flood item
+	# (its cap = { CAP } when given) unless $3 is "no"
 	{
 		echo 'plan = { id = "9/TB-UBND"; issued = "2026-12-01"; title = "Thông báo";'
 		echo '         issuer = "UBND xã Đại Sơn"; };'
 		echo 'broadcasts = ('
 		[ "${3:-}" = no ] || {
 			echo "  { id = \"lu-lut\"; title = \"$1\"; priority = \"emergency\";"
-			echo "    text = \"$2\"; air = [ \"2026-12-10 23:00\" ]; },"
+			capl=
+			[ -z "${5:-}" ] || capl=" cap = { $5 };"
+			echo "    text = \"$2\"; air = [ \"2026-12-10 23:00\" ];$capl },"
 		}
 		echo '  { id = "bao"; title = "Bão số 3"; priority = "emergency";'
 		echo "    text = \"${4:-Bão vào bờ sáng mai.}\"; air = [ \"2026-12-11 05:00\" ]; },"
@@ -126,14 +130,31 @@ sys.exit(0 if len(c) == 1 and c[0]["reason"] == "superseded" and c[0]["attempts"
     ko "no superseded Update" "$(grep payload "$tmp/ob.json")"
 want="[[\"Update\", [\"$a0\"]], [\"Update\", [\"$a0\", \"$u1\"]]]"
 check "its title changed: a second Update referencing both alerts sent"
-u2=$($py -c 'import json, sys
+last_sent() { # the id of the last CAP job sent
+	$py -c 'import json, sys
 c = sorted((j for j in json.load(open(sys.argv[1])) if j.get("payload") and j["state"] == "sent"), key=lambda j: j["sent_at"])
-print(c[-1]["id"])' "$tmp/ob.json")
+print(c[-1]["id"])' "$tmp/ob.json"
+}
+u2=$(last_sent)
+
+# One field alone changed is an Update: the title (the text as before),
+# then one of the item's cap values.
+plan "Cảnh báo lũ khẩn cấp!" "Nước sông dâng cao, bà con vùng trũng lên nhà văn hóa xã." "" "Bão vào bờ chiều mai."
+run "2026-12-10 23:46"
+want="[[\"Update\", [\"$a0\"]], [\"Update\", [\"$a0\", \"$u1\"]], [\"Update\", [\"$a0\", \"$u1\", \"$u2\"]]]"
+check "its title alone changed: an Update"
+u3=$(last_sent)
+plan "Cảnh báo lũ khẩn cấp!" "Nước sông dâng cao, bà con vùng trũng lên nhà văn hóa xã." "" "Bão vào bờ chiều mai." \
+    'instruction = "Lên nhà văn hóa xã.";'
+run "2026-12-10 23:47"
+want="[[\"Update\", [\"$a0\"]], [\"Update\", [\"$a0\", \"$u1\"]], [\"Update\", [\"$a0\", \"$u1\", \"$u2\"]], [\"Update\", [\"$a0\", \"$u1\", \"$u2\", \"$u3\"]]]"
+check "its cap instruction alone changed: an Update"
+u4=$(last_sent)
 
 plan "" "" no "Bão vào bờ chiều mai."
 run "2026-12-10 23:50"
-want="[[\"Update\", [\"$a0\"]], [\"Update\", [\"$a0\", \"$u1\"]], [\"Cancel\", [\"$a0\", \"$u1\", \"$u2\"]]]"
-check "removed from the plan: a cap Cancel referencing all three"
+want="[[\"Update\", [\"$a0\"]], [\"Update\", [\"$a0\", \"$u1\"]], [\"Update\", [\"$a0\", \"$u1\", \"$u2\"]], [\"Update\", [\"$a0\", \"$u1\", \"$u2\", \"$u3\"]], [\"Cancel\", [\"$a0\", \"$u1\", \"$u2\", \"$u3\", \"$u4\"]]]"
+check "removed from the plan: a cap Cancel referencing all five"
 run "2026-12-10 23:55"
 check "a reload after the Cancel makes no job"
 

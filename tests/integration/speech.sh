@@ -14,7 +14,9 @@
 #     chime, and it starts with the chime's samples;
 #   - the cache: a second simulate synthesises nothing (-v's count, the
 #     files untouched); a changed text is synthesised again, never the old
-#     WAV; three loa filling a cold cache at once leave it whole;
+#     WAV; so is a changed voice, rate, opening line or chime (its samples),
+#     each alone; three loa filling a cold cache at once leave it whole;
+#     a cache that cannot be written is said once, and speech goes on;
 #   - a bad voice, chime or rate: `check` exits 1 with FILE:LINE.
 # Needs LOA and LOA_SRC.
 . "$LOA_SRC/tests/tools/prologue.sh"
@@ -299,6 +301,44 @@ sys.exit(0 if ok else 1)
 PY
     ok "a chime and an opening line: longer by more than the chime, chime first" ||
     ko "chime and opening"
+
+# --- the cache's key: each setting it names, changed alone, is a miss ----
+# (the small plan's three items; each timeline after the first of a
+# setting is all hits). The chime: present, then another of the same
+# length and format (its samples, not only its length, are in the key).
+sox -n -r 22050 -c 1 -b 16 "$tmp/pl/chime2.wav" synth 1.5 sine 440 \
+    2>/dev/null
+key() { # NAME SETTINGS MADE: timeline with tts = { SETTINGS } synthesises MADE
+	sed "s|tts = {.*};|tts = { $2 };|" "$tmp/pl/on.cfg" >"$tmp/pl/key-$1.cfg"
+	"$LOA" -v -c "$tmp/pl/key-$1.cfg" timeline >/dev/null 2>"$tmp/err"
+	if grep -q "speech: $3 synthesised, $((3 - $3)) from the cache" "$tmp/err"
+	then
+		ok "cache key: $1: $3 synthesised"
+	else
+		ko "cache key: $1: expected $3 synthesised" "$(grep speech "$tmp/err")"
+	fi
+}
+key same 'engine = "espeak-ng"; voice = "vi"; rate = 130;' 0
+key voice 'voice = "vi-vn-x-south"; rate = 130;' 3
+key voice-again 'voice = "vi-vn-x-south"; rate = 130;' 0
+key rate 'voice = "vi"; rate = 140;' 3
+key opening 'voice = "vi"; rate = 130; opening = "Xin chào.";' 3
+key chime 'voice = "vi"; rate = 130; chime = "chime.wav";' 3
+key chime-samples 'voice = "vi"; rate = 130; chime = "chime2.wav";' 3
+key chime-again 'voice = "vi"; rate = 130; chime = "chime2.wav";' 0
+
+# A cache folder loa cannot make (a file named tts beside the store): it
+# warns once and speaks without it, every WAV made anew.
+mkdir -p "$tmp/ro"
+: >"$tmp/ro/tts"
+sed 's|store = "../var/loa.db";|store = "../ro/loa.db";|' "$tmp/pl/on.cfg" >"$tmp/pl/ro.cfg"
+if "$LOA" -v -c "$tmp/pl/ro.cfg" timeline >/dev/null 2>"$tmp/err" &&
+    grep -q 'speech: 3 synthesised, 0 from the cache' "$tmp/err" &&
+    [ "$(grep -c 'speech cache: .*speaking without it' "$tmp/err")" -eq 1 ]; then
+	ok "a cache that cannot be written: one warning, speech without it"
+else
+	ko "a cache that cannot be written" "$(cat "$tmp/err")"
+fi
 
 # --- bad settings: check exits 1 with FILE:LINE ---------------------------
 sox -n -r 44100 -c 2 -b 16 "$tmp/pl/stereo.wav" synth 0.3 sine 880 \

@@ -136,6 +136,19 @@ static const struct scase cases[] = {
 	{ "32/12/2025 ",
 	    "ba mươi hai tháng mười hai năm hai nghìn không trăm hai mươi "
 	    "lăm" },
+	/* Days a month has not: no date (31 February, 31 April, 29 February
+	 * of a common year); 29/2 of a leap year, or with no year, is one. */
+	{ "31/2/2025",
+	    "ba mươi mốt tháng hai năm hai nghìn không trăm hai mươi lăm" },
+	{ "29/2/2025",
+	    "hai mươi chín tháng hai năm hai nghìn không trăm hai mươi lăm" },
+	{ "31/4", "ba mươi mốt bốn" },
+	{ "29/2/2024",
+	    "ngày hai mươi chín tháng hai năm hai nghìn không trăm hai mươi "
+	    "tư" },
+	{ "29/2", "ngày hai mươi chín tháng hai" },
+	{ "30/4/1975",
+	    "ngày ba mươi tháng tư năm một nghìn chín trăm bảy mươi lăm" },
 	/* Times of day. */
 	{ "8h30", "tám giờ ba mươi phút" },
 	{ "08:30", "tám giờ ba mươi phút" },
@@ -216,6 +229,37 @@ static const struct scase cases[] = {
 	{ "  Kính   thưa\n\tbà con !  ", "Kính thưa bà con!" },
 	{ "-5 độ", "âm năm độ" },
 	{ "Hội Nông dân & Đoàn Thanh niên", "Hội Nông dân và Đoàn Thanh niên" },
+	/* Rules of README "Text for the ear" no case above held. */
+	{ "8g30", "tám giờ ba mươi phút" },
+	{ "8h30p", "tám giờ ba mươi phút" },
+	{ "8h00", "tám giờ" },
+	{ "24h", "hai mươi tư giờ" },
+	{ "25h30", "hai mươi lăm h ba mươi" },
+	{ "8h60", "tám h sáu mươi" },
+	{ "26-12-2025",
+	    "ngày hai mươi sáu tháng mười hai năm hai nghìn không trăm hai "
+	    "mươi lăm" },
+	{ "26.12.2025",
+	    "ngày hai mươi sáu tháng mười hai năm hai nghìn không trăm hai "
+	    "mươi lăm" },
+	{ "mồng 4/5", "mồng bốn tháng năm" },
+	{ "hạng 1", "hạng nhất" },
+	{ "2.5", "hai chấm năm" },
+	{ "3,14159", "ba phẩy một bốn một năm chín" },
+	{ "1800 1234", "một tám không không, một hai ba bốn" },
+	{ "hotline 114", "hotline một một bốn" },
+	{ "Điều IX", "Điều chín" },
+	{ "Đợt II", "Đợt hai" },
+	{ "30°C", "ba mươi độ C" },
+	{ "60 km/h", "sáu mươi ki lô mét một giờ" },
+	{ "5 USD", "năm đô la Mỹ" },
+	{ "100 VND", "một trăm đồng" },
+	{ "HTX", "hợp tác xã" },
+	{ "ATGT", "an toàn giao thông" },
+	{ "COVID", "cô vít" },
+	{ "a@b #c_d", "a b c d" },
+	{ "ba\u200bn", "ban" },
+	{ "Hoa\u0300", "Hoà" },
 	{ "", "" },
 };
 
