@@ -205,6 +205,19 @@ bad 404 POST "/broadcasts/a%00b/cancel" '' "" "a NUL"
 bad 400 POST "/broadcasts/a%2Fb/cancel" '' "" "a slash"
 bad 400 POST "/broadcasts/$long/cancel" '' "" "10,000 characters"
 bad 404 GET /broadcasts/nosuch "" "" "unknown route"
+# RFC 3339 offsets out of range (hours 00-23, minutes 00-59) are refused,
+# not read as days away, by the API and by the CLI alike.
+for off in +99:00 +07:99 -99:59; do
+	code=$(post /broadcasts "{\"title\": \"t\", \"text\": \"x\", \"air\": \"2025-12-21T08:00:00$off\"}" "$tmp/off.json")
+	[ "$code" = 400 ] && grep -q '"error":"air \\"2025-12-21T08:00:00'"$off" "$tmp/off.json" &&
+	    ok "POST /broadcasts with air offset $off: 400 naming air" ||
+	    ko "air offset $off: $code" "$(cat "$tmp/off.json")"
+	L broadcast add --title t --text x --air "2025-12-21T08:00:00$off" >"$tmp/off.out" 2>&1
+	rc=$?
+	[ "$rc" != 0 ] && grep -q -- "--air \"2025-12-21T08:00:00$off\"" "$tmp/off.out" &&
+	    ok "broadcast add --air with offset $off: exit $rc naming --air" ||
+	    ko "--air offset $off: exit $rc" "$(cat "$tmp/off.out")"
+done
 L outbox --json >"$tmp/ob.after"
 if cmp -s "$tmp/ob.before" "$tmp/ob.after"; then
 	ok "after every bad request, outbox --json is byte for byte unchanged"
