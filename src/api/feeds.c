@@ -73,21 +73,63 @@ feed_gzip(struct live_feed *f)
 	return 0;
 }
 
-/* Whether If-None-Match names etag (or its gzip form, or "*"). */
+/* RFC 9110 8.8.3's etagc: a byte an opaque tag may hold. */
+static int
+etagc(unsigned char ch)
+{
+	return ch == 0x21 || (ch >= 0x23 && ch != 0x7f);
+}
+
+/* Whether the opaque tag t (len bytes, quotes included) is etag or its
+ * gzip form "...-gz". */
+static int
+etag_is(const char *t, size_t len, const char *etag)
+{
+	static const char gz[] = "-gz\"";
+	size_t		  n = strlen(etag);
+
+	if (len == n)
+		return memcmp(t, etag, n) == 0;
+	return len == n - 1 + strlen(gz) && memcmp(t, etag, n - 1) == 0 &&
+	    memcmp(t + n - 1, gz, strlen(gz)) == 0;
+}
+
+/*
+ * Whether If-None-Match (RFC 9110 13.1.2) names etag, or its gzip form:
+ * "*" alone, or a list of entity-tags, each [W/]"opaque", compared weakly
+ * and whole. A header that is neither names nothing.
+ */
 static int
 etag_match(const char *inm, const char *etag)
 {
-	char   gz[32];
-	size_t n = strlen(etag);
+	const char *p = inm, *q;
+	int	    hit = 0;
 
-	/* A strong ETag: a quoted string, its gzip form "...-gz". */
-	assert(n >= 2 && etag[0] == '"' && etag[n - 1] == '"');
+	/* A strong ETag: a quoted string. */
+	assert(strlen(etag) >= 2 && etag[0] == '"' &&
+	    etag[strlen(etag) - 1] == '"');
 	if (inm == NULL)
 		return 0;
-	if (strchr(inm, '*') != NULL)
-		return 1;
-	snprintf(gz, sizeof(gz), "%.*s-gz\"", (int)(n - 1), etag);
-	return strstr(inm, etag) != NULL || strstr(inm, gz) != NULL;
+	p += strspn(p, " \t");
+	if (*p == '*')
+		return p[1 + strspn(p + 1, " \t")] == '\0';
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			return hit;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p != '"')
+			return 0;
+		for (q = p + 1; etagc((unsigned char)*q); q++)
+			;
+		if (*q != '"')
+			return 0;
+		hit |= etag_is(p, (size_t)(q + 1 - p), etag);
+		p = q + 1 + strspn(q + 1, " \t");
+		if (*p != ',' && *p != '\0')
+			return 0;
+	}
 }
 
 static void

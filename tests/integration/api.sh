@@ -85,6 +85,24 @@ code=$(curl -s -o "$tmp/304" -w '%{http_code}' -H "If-None-Match: $etag" "$API/c
     ko "If-None-Match: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "0000000000000000"' "$API/calendar.ics")
 [ "$code" = 200 ] && ok "another ETag: 200" || ko "another ETag: $code"
+# If-None-Match as RFC 9110 13.1.2 reads it: "*" alone, or a list of
+# entity-tags, [W/] and compared weakly, each whole.
+inm() {
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $2" "$API/calendar.ics")
+	[ "$code" = "$1" ] && ok "If-None-Match: $2: $code" ||
+	    ko "If-None-Match: $2: $code, expected $1"
+}
+inm 304 '*'
+inm 304 "\"0000000000000000\", $etag"
+inm 304 "W/$etag"
+inm 304 " ,$etag , "
+inm 200 '"*"'
+inm 200 '"x*y"'
+inm 200 "\"0000000000000000\" *"
+inm 200 "x$etag"
+inm 200 "\"x$etag\""
+inm 200 "$etag$etag"
+inm 200 "$etag junk"
 curl -s -D "$tmp/hgz" -H 'Accept-Encoding: gzip' -o "$tmp/feed.gz" "$API/calendar.ics"
 if [ "$(hdr Content-Encoding "$tmp/hgz")" = gzip ] &&
     gzip -dc "$tmp/feed.gz" | cmp -s - "$tmp/feed.ics" &&
