@@ -146,33 +146,29 @@ static enum MHD_Result
 serve_feed(struct api *a, struct MHD_Connection *c, struct req *r,
     const char *key, const char *what)
 {
-	static const char *const names[] = { "plan", NULL };
-	struct MHD_Response	*resp;
-	struct live_feed	*f;
-	const char		*bad, *plan = api_q_get(c, "plan");
-	char			*k = NULL, etag[32], date[64];
-	int			 gz;
-	enum MHD_Result		 rc;
-	unsigned int		 status = MHD_HTTP_OK;
+	struct MHD_Response *resp;
+	struct live_feed    *f;
+	const char	    *plan = api_q_get(c, "plan");
+	char		    *k = NULL, etag[32], date[64];
+	int		     gz;
+	enum MHD_Result	     rc;
+	unsigned int	     status = MHD_HTTP_OK;
 
 	assert(key != NULL && what != NULL);
-	if (!api_q_known(c, names, &bad))
-		return api_error(c, MHD_HTTP_BAD_REQUEST,
-		    "unknown parameter \"%s\"", bad);
 	if (r->snap == NULL)
 		r->snap = live_snap_get(a->live);
 	if (r->snap == NULL)
 		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the plans are not loaded yet");
-	if (plan != NULL && *key == '\0') {
+	/* ?plan= is /calendar.ics's alone (router.c). */
+	assert(plan == NULL || *key == '\0');
+	if (plan != NULL) {
 		if (!api_id_ok(plan, 1))
 			return api_error(c, MHD_HTTP_BAD_REQUEST,
 			    "bad plan id");
 		k = xasprintf("plan:%s", plan);
 		what = "plan";
-	} else if (plan != NULL)
-		return api_error(c, MHD_HTTP_BAD_REQUEST,
-		    "?plan= is for /calendar.ics");
+	}
 	f = live_feed(r->snap, k != NULL ? k : key);
 	free(k);
 	if (f == NULL)
