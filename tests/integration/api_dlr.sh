@@ -36,34 +36,36 @@ import json, sys
 j = [j for j in json.load(sys.stdin) if j["channel"] == "sms" and j["state"] in ("sent", "delivered")]
 print(len(j), sum(1 for x in j if x["state"] == "delivered"), " ".join(x["id"] for x in j))'
 }
-# (Until every SMS sent is delivered, and no more are sent for a second.)
-i=0 last=0 same=0
-while [ "$i" -lt 150 ]; do
-	set -- $(sms)
-	if [ "$1" -gt 0 ] && [ "$1" = "$2" ] && [ "$1" = "$last" ]; then
-		same=$((same + 1))
-		[ "$same" -ge 4 ] && break
-	else
-		same=0
-	fi
-	last=$1
-	sleep 0.25
-	i=$((i + 1))
-done
+# Every SMS due at the start has gone out and Kannel's reports have made
+# each one delivered: none due is still to send or awaits its report.
+sms_done() {
+	"$LOA" -c "$d/loa.cfg" outbox --json 2>/dev/null | $PY -c '
+import datetime, json, sys
+start = datetime.datetime.fromisoformat("2025-12-19T08:00:00+07:00")
+j = [j for j in json.load(sys.stdin) if j["channel"] == "sms" and
+     datetime.datetime.fromisoformat(j["due"]) <= start]
+sys.exit(0 if any(x["state"] == "delivered" for x in j) and
+         not any(x["state"] in ("pending", "sending", "failed", "sent") for x in j) else 1)'
+}
+poll_until 120 sms_done
+set -- $(sms)
 echo "$1 SMS sent, $2 delivered"
 [ "$1" -gt 0 ] && [ "$1" = "$2" ] &&
     ok "Kannel called the dlr-url of each of the $1 SMS: every one delivered" ||
     ko "Kannel's reports: $2 of $1 delivered" "$(tail -3 "$tmp/smsbox.log")"
 shift 2
 jid=$1 jid2=$2 jid3=$3
-curl -s -o "$tmp/job.json" "$API/jobs/$jid"
-$PY -c 'from loatest import load
+# (Until both of Kannel's reports are in: they come in either order.)
+attempts_in() {
+	curl -s -o "$tmp/job.json" "$API/jobs/$jid" && $PY -c 'from loatest import load
 import json, sys
 j = load(sys.argv[1])
 o = [a["outcome"] for a in j["attempt_log"]]
 # Kannel may report before the send is recorded (the same second): any order.
 sys.exit(0 if j["state"] == "delivered" and sorted(o) == ["accepted", "delivered", "sent"] else 1)' \
-    "$tmp/job.json" && ok "job $jid: sent, then Kannel's reports kept in its attempts (delivered, accepted)" ||
+	    "$tmp/job.json"
+}
+poll_until 120 attempts_in && ok "job $jid: sent, then Kannel's reports kept in its attempts (delivered, accepted)" ||
     ko "attempts of $jid" "$(cat "$tmp/job.json")"
 
 # A report of failure after (2, as Kannel sends it): kept with its words,
