@@ -8,6 +8,9 @@
 # fake SMSC cannot send) made the way Kannel makes it turns the job
 # `delivered`; 2 keeps it sent with the report as its last error. A report
 # of an unknown id: 200, logged. A wrong dlr token: 403 and nothing changed.
+# A report naming an email or an airing: 409, nothing changed (the
+# emergency is still offered to the player). An answer cut at 200 bytes is
+# cut between characters: the job reads back.
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/kannel.sh"
 . "$TOOLS/api.sh"
@@ -79,8 +82,52 @@ sys.exit(0 if j["state"] in ("sent", "delivered") and "UNDELIV" in (j["last_erro
     "$tmp/job2.json" && ok "status 2: job $jid2 keeps its state, undelivered kept as its last error and attempt" ||
     ko "status 2" "$(cat "$tmp/job2.json")"
 
-# An unknown id: 200 and logged; a wrong token: 403, nothing changed.
+# An answer of 199 ASCII bytes and a 3-byte character, past the 200 bytes
+# kept: cut before the character, never inside it; the job reads back.
+ans=$(printf 'a%.0s' $(seq 199))%E1%BA%BF
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/dlr?id=$jid3&status=4&dlr_token=$API_DLR_TOKEN&answer=$ans")
+code2=$(curl -s -o "$tmp/job3.json" -w '%{http_code}' "$API/jobs/$jid3")
+[ "$code" = 200 ] && [ "$code2" = 200 ] && $PY -c 'from loatest import load
+import sys
+a = load(sys.argv[1])["attempt_log"][-1]["answer"]
+sys.exit(0 if a.startswith("dlr 4: " + "a" * 190) and "\ufffd" not in a and len(a.encode()) <= 210 else 1)' "$tmp/job3.json" &&
+    ok "a 200-byte answer cut inside a character: kept whole characters, GET /jobs/ID 200" ||
+    ko "the cut answer: /dlr $code, /jobs $code2" "$(head -c 300 "$tmp/job3.json")"
+kill -0 "$API_PID" 2>/dev/null || ko "the service died reading the cut answer"
+
+# A report applies to an SMS alone: one naming an email or an airing is
+# 409, logged, and changes nothing; the emergency stays for the player.
+AUTH="Authorization: Bearer $API_TOKEN"
+code=$(curl -s -o "$tmp/em.json" -w '%{http_code}' -X POST -H "$AUTH" \
+    --data-binary '{"title": "Cảnh báo lũ", "text": "Nước sông dâng cao.", "priority": "emergency"}' "$API/broadcasts")
+em=$($PY -c 'from loatest import load; import sys; print(load(sys.argv[1])["id"])' "$tmp/em.json")
+# of CHANNEL STATE: the id of a job of CHANNEL in STATE (of the emergency
+# for broadcast), else fails.
+of() {
+	"$LOA" -c "$d/loa.cfg" outbox --json 2>/dev/null | $PY -c '
+import json, sys
+j = [j["id"] for j in json.load(sys.stdin) if j["channel"] == sys.argv[1] and
+     j["state"] == sys.argv[2] and (sys.argv[1] != "broadcast" or j["object"] == sys.argv[3])]
+print(j[0] if j else "")
+sys.exit(0 if j else 1)' "$@"
+}
+poll_until 120 of broadcast sent "$em" >/dev/null ||
+    ko "the emergency $em ($code) was not handed" "$(tail -3 "$d/run.err")"
+bjob=$(of broadcast sent "$em") ejob=$(of email sent -)
 "$LOA" -c "$d/loa.cfg" outbox --json >"$tmp/o1.json"
+for j in "$bjob" "$ejob"; do
+	code=$(curl -s -o "$tmp/cross.json" -w '%{http_code}' "$API/dlr?id=$j&status=1&dlr_token=$API_DLR_TOKEN")
+	[ -n "$j" ] && [ "$code" = 409 ] && grep -q 'not SMS' "$tmp/cross.json" &&
+	    grep -q "job $j (.*) refused" "$d/run.err" &&
+	    ok "a status-1 report of $j, not an SMS: 409, logged" ||
+	    ko "a report of $j, not an SMS: $code" "$(cat "$tmp/cross.json")"
+done
+code=$(curl -s -o "$tmp/next.json" -w '%{http_code}' "$API/broadcasts/next")
+[ "$code" = 200 ] && grep -q "\"id\":\"$bjob\"" "$tmp/next.json" &&
+    ok "the emergency reported delivered is still what /broadcasts/next offers" ||
+    ko "/broadcasts/next after a report of the emergency: $code" "$(head -c 200 "$tmp/next.json")"
+
+# An unknown id: 200 and logged; a wrong token: 403, nothing changed.
 code=$(curl -s -o "$tmp/unk" -w '%{http_code}' "$API/dlr?id=ffffffffffffffff&status=1&dlr_token=$API_DLR_TOKEN")
 [ "$code" = 200 ] && grep -q 'ffffffffffffffff, which is not in the outbox' "$d/run.err" &&
     ok "a report of an unknown id: 200, logged" || ko "unknown id: $code"
