@@ -33,6 +33,7 @@
 #include "gw/gw.h"
 #include "gw/http_answer.h"
 #include "util/fs.h"
+#include "util/secret.h"
 #include "util/log.h"
 #include "util/subst.h"
 #include "util/text.h"
@@ -789,8 +790,7 @@ static int
 secret_from(const char *gwid, const char *what, const char *env,
     const char *path, char **out, char *err, size_t errlen)
 {
-	char  *data;
-	size_t len;
+	char *data, why[512];
 
 	if (env != NULL) {
 		const char *s = getenv(env);
@@ -806,18 +806,11 @@ secret_from(const char *gwid, const char *what, const char *env,
 		return 0;
 	}
 	if (path != NULL) {
-		if (fs_slurp(path, 4096, &data, &len, err, errlen) == -1)
-			return -1;
-		/* One line: the newline an editor adds is not part of it. */
-		while (
-		    len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-			data[--len] = '\0';
-		if (len == 0 || strlen(data) != len) {
-			snprintf(err, errlen,
-			    "gateway %s: %s (its %s) is empty or holds a NUL "
-			    "byte",
-			    gwid, path, what);
-			free(data);
+		/* Its first line, as every secret file's. */
+		if ((data = secret_file_line(path, 4096, why, sizeof(why))) ==
+		    NULL) {
+			snprintf(err, errlen, "gateway %s: its %s: %s", gwid,
+			    what, why);
 			return -1;
 		}
 		*out = data;

@@ -17,6 +17,8 @@ at_exit api_stop
 d=$tmp/c
 
 api_conf "$d"
+# The token is the first line of its file; what follows (a note) is not.
+printf '%s\n' "rotated 2025-12-01; the old one is void" >>"$d/token"
 # The invitations are due at 08:00 on the 19th: the file gateways send them.
 api_up "$d" "2025-12-19 08:00"
 ok "loa run serves the API on $API"
@@ -300,4 +302,21 @@ else ko "reminders of a task done over HTTP"
 fi
 
 grep -q "$API_TOKEN" "$d/run.err" "$d/run.out" && ko "the token in loa's output"
+
+# The 16-byte minimum holds for the first line, whatever follows it.
+(umask 077 && printf '%s\n%s\n' "short-15-bytes!" "$API_TOKEN" >"$d/token")
+"$LOA" -c "$d/loa.cfg" run --now "2025-12-19 08:00" >/dev/null 2>"$tmp/short.err" &
+pid=$!
+gone() { ! alive "$1"; }
+if poll_until 120 gone "$pid"; then
+	wait "$pid"
+	rc=$?
+else
+	kill "$pid"
+	wait "$pid"
+	rc="none: it started"
+fi
+[ "$rc" = 1 ] && grep -q "token_file .*token: its first line is shorter than 16 bytes" "$tmp/short.err" &&
+    ok "a token file whose first line is 15 bytes: run exits 1 naming it" ||
+    ko "a 15-byte first line: exit $rc" "$(cat "$tmp/short.err")"
 finish

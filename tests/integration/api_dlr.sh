@@ -23,11 +23,14 @@ if ! kannel_start "$tmp" loa 'k4nn3l-pw'; then
 	exit 1
 fi
 ok "Kannel is up on 127.0.0.1:$KANNEL_SENDSMS"
-export LOA_KANNEL_PASSWORD='k4nn3l-pw'
 api_conf "$d" "gateways = ( { id = \"sms\"; kind = \"http\"; preset = \"kannel\";
     url = \"http://127.0.0.1:$KANNEL_SENDSMS/cgi-bin/sendsms\"; user = \"loa\";
-    password_env = \"LOA_KANNEL_PASSWORD\"; concurrency = 100; } );
+    password_file = \"kannel-pw\"; concurrency = 100; } );
 channels = { sms = \"sms\"; };"
+# Every secret is the first line of its file: the notes after them are not
+# sent to Kannel, nor put in the dlr-url.
+(umask 077 && printf 'k4nn3l-pw\nset by the admin, 2025-12-01\n' >"$d/kannel-pw" &&
+    printf 'rotated 2025-12-01\n' >>"$d/dlr-token")
 api_up "$d" "2025-12-19 08:00"
 ok "loa run with the kannel gateway serves the API on $API"
 
