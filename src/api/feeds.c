@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -15,30 +16,60 @@
 #include "api/api_int.h"
 #include "util/mem.h"
 
-/* Whether the client takes gzip (Accept-Encoding, q not 0). */
+/*
+ * The qvalue of one Accept-Encoding element's parameters at p (";q=0.5"),
+ * RFC 9110 12.4.2: 1 when none, -1 when malformed.
+ */
+static double
+coding_q(const char *p, const char *end)
+{
+	char  *e;
+	double q;
+
+	p += strspn(p, " \t");
+	if (p == end)
+		return 1;
+	if (*p++ != ';')
+		return -1;
+	p += strspn(p, " \t");
+	if ((*p != 'q' && *p != 'Q') || p[1] != '=')
+		return -1;
+	p += 2;
+	if (*p != '0' && *p != '1')
+		return -1;
+	q = strtod(p, &e);
+	if (e > end || q > 1 || e[strspn(e, " \t")] != *end)
+		return -1;
+	return q;
+}
+
+/*
+ * Whether the client takes gzip (Accept-Encoding, RFC 9110 12.5.3): gzip
+ * or x-gzip named with q above 0, or "*" so when gzip is not named. A
+ * malformed element is left out.
+ */
 static int
 takes_gzip(struct MHD_Connection *c)
 {
-	const char	 *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		  "Accept-Encoding");
-	const char	 *p;
-	static const char q0[] = ";q=0";
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Accept-Encoding");
+	const char *p = ae, *end, *name;
+	double	    gz = -1, star = -1, q;
+	size_t	    n;
 
-	if (ae == NULL || (p = strstr(ae, "gzip")) == NULL)
-		return 0;
-	p += strlen("gzip");
-	while (*p == ' ')
-		p++;
-	if (strncmp(p, q0, strlen(q0)) == 0) {
-		p += strlen(q0);
-		if (*p == '.')
-			p += 1 + strspn(p + 1, "0");
-		while (*p == ' ')
-			p++;
-		if (*p == '\0' || *p == ',')
-			return 0;
+	for (; p != NULL && *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		name = p + strspn(p, " \t");
+		n = strcspn(name, " \t;,");
+		if (n == 0 || (q = coding_q(name + n, end)) < 0)
+			continue;
+		if ((n == 4 && strncasecmp(name, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(name, "x-gzip", 6) == 0))
+			gz = q;
+		else if (n == 1 && *name == '*')
+			star = q;
 	}
-	return 1;
+	return gz >= 0 ? gz > 0 : star > 0;
 }
 
 /* The feed's gzip, made once (the API thread's). 0, or -1. */

@@ -114,6 +114,16 @@ if [ "$(hdr Content-Encoding "$tmp/hgz")" = gzip ] &&
 else
 	ko "gzip feed"
 fi
+# Accept-Encoding as RFC 9110 12.5.3 reads it: codings by name (any case),
+# q=0 refuses, "*" stands for the unnamed.
+ae() {
+	curl -s -D "$tmp/hae" -o /dev/null -H "Accept-Encoding: $2" "$API/calendar.ics"
+	[ "$(hdr Content-Encoding "$tmp/hae")" = "$1" ] &&
+	    ok "Accept-Encoding: $2: ${1:-identity}" ||
+	    ko "Accept-Encoding: $2: $(hdr Content-Encoding "$tmp/hae"), expected ${1:-identity}"
+}
+for v in GZIP x-gzip 'br, gzip;q=0.5' '*' 'gzip ; q=1' 'identity, *;q=0.1'; do ae gzip "$v"; done
+for v in 'gzip; q=0' 'gzip;q=0.000' notgzip gzipped br '*;q=0' 'gzip;q=0, *' identity; do ae "" "$v"; done
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $(hdr ETag "$tmp/hgz")" \
     -H 'Accept-Encoding: gzip' "$API/calendar.ics")
 [ "$code" = 304 ] && ok "the gzip ETag revalidates: 304" || ko "gzip ETag: $code"
