@@ -157,17 +157,13 @@ api_bq_add(struct api *a, struct MHD_Connection *c, struct req *r)
 enum MHD_Result
 api_bq_rundown(struct api *a, struct MHD_Connection *c, struct req *r)
 {
-	static const char *const names[] = { "date", NULL };
-	struct bq_rundown	 rd;
-	struct bqreq		 q;
-	const char		*bad, *date = api_q_get(c, "date");
-	enum MHD_Result		 rc;
-	int64_t			 t;
-	char			*s;
+	struct bq_rundown rd;
+	struct bqreq	  q;
+	const char	 *date = api_q_get(c, "date");
+	enum MHD_Result	  rc;
+	int64_t		  t;
+	char		 *s;
 
-	if (!api_q_known(c, names, &bad))
-		return api_error(c, MHD_HTTP_BAD_REQUEST,
-		    "unknown parameter \"%s\"", bad);
 	if (date == NULL)
 		return api_error(c, MHD_HTTP_BAD_REQUEST,
 		    "?date=YYYY-MM-DD is needed");

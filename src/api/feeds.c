@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -15,30 +16,60 @@
 #include "api/api_int.h"
 #include "util/mem.h"
 
-/* Whether the client takes gzip (Accept-Encoding, q not 0). */
+/*
+ * The qvalue of one Accept-Encoding element's parameters at p (";q=0.5"),
+ * RFC 9110 12.4.2: 1 when none, -1 when malformed.
+ */
+static double
+coding_q(const char *p, const char *end)
+{
+	char  *e;
+	double q;
+
+	p += strspn(p, " \t");
+	if (p == end)
+		return 1;
+	if (*p++ != ';')
+		return -1;
+	p += strspn(p, " \t");
+	if ((*p != 'q' && *p != 'Q') || p[1] != '=')
+		return -1;
+	p += 2;
+	if (*p != '0' && *p != '1')
+		return -1;
+	q = strtod(p, &e);
+	if (e > end || q > 1 || e[strspn(e, " \t")] != *end)
+		return -1;
+	return q;
+}
+
+/*
+ * Whether the client takes gzip (Accept-Encoding, RFC 9110 12.5.3): gzip
+ * or x-gzip named with q above 0, or "*" so when gzip is not named. A
+ * malformed element is left out.
+ */
 static int
 takes_gzip(struct MHD_Connection *c)
 {
-	const char	 *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		  "Accept-Encoding");
-	const char	 *p;
-	static const char q0[] = ";q=0";
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Accept-Encoding");
+	const char *p = ae, *end, *name;
+	double	    gz = -1, star = -1, q;
+	size_t	    n;
 
-	if (ae == NULL || (p = strstr(ae, "gzip")) == NULL)
-		return 0;
-	p += strlen("gzip");
-	while (*p == ' ')
-		p++;
-	if (strncmp(p, q0, strlen(q0)) == 0) {
-		p += strlen(q0);
-		if (*p == '.')
-			p += 1 + strspn(p + 1, "0");
-		while (*p == ' ')
-			p++;
-		if (*p == '\0' || *p == ',')
-			return 0;
+	for (; p != NULL && *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		name = p + strspn(p, " \t");
+		n = strcspn(name, " \t;,");
+		if (n == 0 || (q = coding_q(name + n, end)) < 0)
+			continue;
+		if ((n == 4 && strncasecmp(name, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(name, "x-gzip", 6) == 0))
+			gz = q;
+		else if (n == 1 && *name == '*')
+			star = q;
 	}
-	return 1;
+	return gz >= 0 ? gz > 0 : star > 0;
 }
 
 /* The feed's gzip, made once (the API thread's). 0, or -1. */
@@ -73,21 +104,63 @@ feed_gzip(struct live_feed *f)
 	return 0;
 }
 
-/* Whether If-None-Match names etag (or its gzip form, or "*"). */
+/* RFC 9110 8.8.3's etagc: a byte an opaque tag may hold. */
+static int
+etagc(unsigned char ch)
+{
+	return ch == 0x21 || (ch >= 0x23 && ch != 0x7f);
+}
+
+/* Whether the opaque tag t (len bytes, quotes included) is etag or its
+ * gzip form "...-gz". */
+static int
+etag_is(const char *t, size_t len, const char *etag)
+{
+	static const char gz[] = "-gz\"";
+	size_t		  n = strlen(etag);
+
+	if (len == n)
+		return memcmp(t, etag, n) == 0;
+	return len == n - 1 + strlen(gz) && memcmp(t, etag, n - 1) == 0 &&
+	    memcmp(t + n - 1, gz, strlen(gz)) == 0;
+}
+
+/*
+ * Whether If-None-Match (RFC 9110 13.1.2) names etag, or its gzip form:
+ * "*" alone, or a list of entity-tags, each [W/]"opaque", compared weakly
+ * and whole. A header that is neither names nothing.
+ */
 static int
 etag_match(const char *inm, const char *etag)
 {
-	char   gz[32];
-	size_t n = strlen(etag);
+	const char *p = inm, *q;
+	int	    hit = 0;
 
-	/* A strong ETag: a quoted string, its gzip form "...-gz". */
-	assert(n >= 2 && etag[0] == '"' && etag[n - 1] == '"');
+	/* A strong ETag: a quoted string. */
+	assert(strlen(etag) >= 2 && etag[0] == '"' &&
+	    etag[strlen(etag) - 1] == '"');
 	if (inm == NULL)
 		return 0;
-	if (strchr(inm, '*') != NULL)
-		return 1;
-	snprintf(gz, sizeof(gz), "%.*s-gz\"", (int)(n - 1), etag);
-	return strstr(inm, etag) != NULL || strstr(inm, gz) != NULL;
+	p += strspn(p, " \t");
+	if (*p == '*')
+		return p[1 + strspn(p + 1, " \t")] == '\0';
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			return hit;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p != '"')
+			return 0;
+		for (q = p + 1; etagc((unsigned char)*q); q++)
+			;
+		if (*q != '"')
+			return 0;
+		hit |= etag_is(p, (size_t)(q + 1 - p), etag);
+		p = q + 1 + strspn(q + 1, " \t");
+		if (*p != ',' && *p != '\0')
+			return 0;
+	}
 }
 
 static void
@@ -104,33 +177,29 @@ static enum MHD_Result
 serve_feed(struct api *a, struct MHD_Connection *c, struct req *r,
     const char *key, const char *what)
 {
-	static const char *const names[] = { "plan", NULL };
-	struct MHD_Response	*resp;
-	struct live_feed	*f;
-	const char		*bad, *plan = api_q_get(c, "plan");
-	char			*k = NULL, etag[32], date[64];
-	int			 gz;
-	enum MHD_Result		 rc;
-	unsigned int		 status = MHD_HTTP_OK;
+	struct MHD_Response *resp;
+	struct live_feed    *f;
+	const char	    *plan = api_q_get(c, "plan");
+	char		    *k = NULL, etag[32], date[64];
+	int		     gz;
+	enum MHD_Result	     rc;
+	unsigned int	     status = MHD_HTTP_OK;
 
 	assert(key != NULL && what != NULL);
-	if (!api_q_known(c, names, &bad))
-		return api_error(c, MHD_HTTP_BAD_REQUEST,
-		    "unknown parameter \"%s\"", bad);
 	if (r->snap == NULL)
 		r->snap = live_snap_get(a->live);
 	if (r->snap == NULL)
 		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the plans are not loaded yet");
-	if (plan != NULL && *key == '\0') {
+	/* ?plan= is /calendar.ics's alone (router.c). */
+	assert(plan == NULL || *key == '\0');
+	if (plan != NULL) {
 		if (!api_id_ok(plan, 1))
 			return api_error(c, MHD_HTTP_BAD_REQUEST,
 			    "bad plan id");
 		k = xasprintf("plan:%s", plan);
 		what = "plan";
-	} else if (plan != NULL)
-		return api_error(c, MHD_HTTP_BAD_REQUEST,
-		    "?plan= is for /calendar.ics");
+	}
 	f = live_feed(r->snap, k != NULL ? k : key);
 	free(k);
 	if (f == NULL)

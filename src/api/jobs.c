@@ -28,20 +28,15 @@ zone_of(const struct live_snap *s, const char *plan)
 enum MHD_Result
 api_outbox(struct api *a, struct MHD_Connection *c, struct req *r)
 {
-	static const char *const names[] = { "state", "kind", "channel",
-		"recipient", "object", "limit", "after", NULL };
-	struct ob_filter	 f = { JS__N, JK__N, CH__N, NULL, NULL };
-	const char		*bad, *s, *after = api_q_get(c, "after");
-	struct ob_job		*v;
-	struct live_snap	*snap;
-	size_t			 n, i;
-	long			 limit = API_PAGE;
-	json_t			*o, *jobs;
-	char			*end;
+	struct ob_filter  f = { JS__N, JK__N, CH__N, NULL, NULL };
+	const char	 *s, *after = api_q_get(c, "after");
+	struct ob_job	 *v;
+	struct live_snap *snap;
+	size_t		  n, i;
+	long		  limit = API_PAGE;
+	json_t		 *o, *jobs;
+	char		 *end;
 
-	if (!api_q_known(c, names, &bad))
-		return api_error(c, MHD_HTTP_BAD_REQUEST,
-		    "unknown parameter \"%s\"", bad);
 	if ((s = api_q_get(c, "state")) != NULL &&
 	    job_state_from_name(s, &f.state) == -1)
 		return api_error(c, MHD_HTTP_BAD_REQUEST, "unknown state");

@@ -5,7 +5,8 @@
  * (struct req's id) for the handler. A path matched with a method no row
  * of it takes is 405 with Allow; a path no row matches is 404. Writes
  * need the bearer token, checked here and nowhere else (/dlr carries its
- * own, in its query: dlr.c).
+ * own, in its query: dlr.c). Each row lists the query parameters its
+ * route takes; any other is 400, named, here and nowhere else.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "api/api_int.h"
 #include "util/mem.h"
 #include "util/buf.h"
+#include "util/text.h"
 
 #define ROUTE_GET  0x1 /* GET, and HEAD (libmicrohttpd sends no body) */
 #define ROUTE_POST 0x2
@@ -28,29 +30,41 @@ enum route_auth {
 };
 
 struct route {
-	unsigned int	methods;
-	const char     *path;
-	enum route_auth auth;
+	unsigned int	   methods;
+	const char	  *path;
+	enum route_auth	   auth;
+	const char *const *params; /* the query parameters it takes */
 	enum MHD_Result (
 	    *fn)(struct api *, struct MHD_Connection *, struct req *);
 };
 
+static const char *const p_none[] = { NULL };
+static const char *const p_feed[] = { "plan", NULL };
+static const char *const p_outbox[] = { "state", "kind", "channel", "recipient",
+	"object", "limit", "after", NULL };
+static const char *const p_dlr[] = { "id", "status", "dlr_token", "answer",
+	NULL };
+static const char *const p_rundown[] = { "date", NULL };
+
 /* README's table of endpoints, in its order. */
 static const struct route routes[] = {
-	{ ROUTE_GET, "/healthz", ROUTE_OPEN, api_healthz },
-	{ ROUTE_GET, "/metrics", ROUTE_OPEN, api_metrics },
-	{ ROUTE_GET, "/calendar.ics", ROUTE_OPEN, api_calendar },
-	{ ROUTE_GET, "/calendar/{AGENCY}.ics", ROUTE_OPEN, api_agency },
-	{ ROUTE_GET, "/outbox", ROUTE_OPEN, api_outbox },
-	{ ROUTE_GET, "/jobs/{ID}", ROUTE_OPEN, api_job },
-	{ ROUTE_POST, "/tasks/{ID}/done", ROUTE_TOKEN, api_task_done },
-	{ ROUTE_GET, "/dlr", ROUTE_OPEN, api_dlr },
-	{ ROUTE_POST, "/broadcasts", ROUTE_TOKEN, api_bq_add },
-	{ ROUTE_GET, "/broadcasts", ROUTE_OPEN, api_bq_rundown },
-	{ ROUTE_GET, "/broadcasts/next", ROUTE_OPEN, api_bq_next },
-	{ ROUTE_GET, "/broadcasts/{ID}/audio", ROUTE_OPEN, api_bq_audio },
-	{ ROUTE_POST, "/broadcasts/{ID}/aired", ROUTE_TOKEN, api_bq_aired },
-	{ ROUTE_POST, "/broadcasts/{ID}/cancel", ROUTE_TOKEN, api_bq_cancel },
+	{ ROUTE_GET, "/healthz", ROUTE_OPEN, p_none, api_healthz },
+	{ ROUTE_GET, "/metrics", ROUTE_OPEN, p_none, api_metrics },
+	{ ROUTE_GET, "/calendar.ics", ROUTE_OPEN, p_feed, api_calendar },
+	{ ROUTE_GET, "/calendar/{AGENCY}.ics", ROUTE_OPEN, p_none, api_agency },
+	{ ROUTE_GET, "/outbox", ROUTE_OPEN, p_outbox, api_outbox },
+	{ ROUTE_GET, "/jobs/{ID}", ROUTE_OPEN, p_none, api_job },
+	{ ROUTE_POST, "/tasks/{ID}/done", ROUTE_TOKEN, p_none, api_task_done },
+	{ ROUTE_GET, "/dlr", ROUTE_OPEN, p_dlr, api_dlr },
+	{ ROUTE_POST, "/broadcasts", ROUTE_TOKEN, p_none, api_bq_add },
+	{ ROUTE_GET, "/broadcasts", ROUTE_OPEN, p_rundown, api_bq_rundown },
+	{ ROUTE_GET, "/broadcasts/next", ROUTE_OPEN, p_none, api_bq_next },
+	{ ROUTE_GET, "/broadcasts/{ID}/audio", ROUTE_OPEN, p_none,
+	    api_bq_audio },
+	{ ROUTE_POST, "/broadcasts/{ID}/aired", ROUTE_TOKEN, p_none,
+	    api_bq_aired },
+	{ ROUTE_POST, "/broadcasts/{ID}/cancel", ROUTE_TOKEN, p_none,
+	    api_bq_cancel },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -93,6 +107,39 @@ refuse_auth(struct MHD_Connection *c, unsigned int status)
 	return api_error(c, status, "wrong token");
 }
 
+/* The path as README names it: "/tasks/ID/done". */
+static void
+path_words(struct buf *b, const char *path)
+{
+	for (; *path != '\0'; path++)
+		if (*path != '{' && *path != '}')
+			buf_addc(b, *path);
+}
+
+/* 400: a query parameter the route r does not take, named (one line of
+ * valid UTF-8, cut), with those it takes. */
+static enum MHD_Result
+refuse_param(struct MHD_Connection *c, const struct route *r, const char *name)
+{
+	enum MHD_Result rc;
+	struct buf	b = { 0 };
+	char	       *shown = text_peer(name, strlen(name), 64);
+	size_t		i;
+
+	path_words(&b, r->path);
+	buf_adds(&b, r->params[0] == NULL ? " takes none" : " takes ");
+	for (i = 0; r->params[i] != NULL; i++) {
+		if (i > 0)
+			buf_adds(&b, ", ");
+		buf_adds(&b, r->params[i]);
+	}
+	rc = api_error(c, MHD_HTTP_BAD_REQUEST, "unknown parameter \"%s\": %s",
+	    shown, b.s);
+	free(shown);
+	buf_free(&b);
+	return rc;
+}
+
 /*
  * 405: the methods the rows of path take, in Allow (RFC 9110 15.5.6); the
  * words name the path as README does ("/tasks/ID/done").
@@ -104,9 +151,7 @@ refuse_method(struct MHD_Connection *c, const char *path, unsigned int allow)
 	struct buf	b = { 0 };
 
 	assert(allow != 0);
-	for (; *path != '\0'; path++)
-		if (*path != '{' && *path != '}')
-			buf_addc(&b, *path);
+	path_words(&b, path);
 	if (allow == ROUTE_GET)
 		rc = api_error_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow",
 		    "GET, HEAD", "%s takes GET", b.s);
@@ -163,7 +208,7 @@ api_route(struct api *a, struct MHD_Connection *c, struct req *r,
     const char *url, const char *method)
 {
 	const struct route *hit = NULL, *seen = NULL;
-	const char	   *id, *hid = NULL;
+	const char	   *id, *hid = NULL, *bad;
 	size_t		    i, idlen, hlen = 0;
 	unsigned int	    m, allow = 0, au;
 	enum MHD_Result	    rc;
@@ -189,6 +234,8 @@ api_route(struct api *a, struct MHD_Connection *c, struct req *r,
 		return refuse_method(c, seen->path, allow);
 	if (hit->auth == ROUTE_TOKEN && (au = auth_status(a, c)) != 0)
 		return refuse_auth(c, au);
+	if (!api_q_known(c, hit->params, &bad))
+		return refuse_param(c, hit, bad);
 	/* The route's {id}, for its handler alone. */
 	assert(r->id == NULL);
 	assert((strchr(hit->path, '{') != NULL) == (hid != NULL && hlen > 0));

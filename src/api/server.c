@@ -26,7 +26,7 @@
 
 #include "api/api.h"
 #include "api/api_int.h"
-#include "util/fs.h"
+#include "util/secret.h"
 #include "util/mem.h"
 #include "util/buf.h"
 
@@ -128,7 +128,7 @@ static char *
 token_read(const char *what, const char *path, char *err, size_t errlen)
 {
 	struct stat sb;
-	char	   *data;
+	char	   *data, why[512];
 	size_t	    len;
 
 	if (path == NULL) {
@@ -150,15 +150,16 @@ token_read(const char *what, const char *path, char *err, size_t errlen)
 		    what, path, (unsigned)(sb.st_mode & 0777));
 		return NULL;
 	}
-	if (fs_slurp(path, 4096, &data, &len, err, errlen) == -1)
+	/* Its first line, as the gateways' secret files. */
+	if ((data = secret_file_line(path, 4096, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "loa.http.%s %s", what, why);
 		return NULL;
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-		data[--len] = '\0';
-	if (len < 16 || strlen(data) != len) {
+	}
+	if ((len = strlen(data)) < 16) {
 		snprintf(err, errlen,
-		    "loa.http.%s %s: empty, shorter than 16 bytes or holding a "
-		    "NUL byte",
+		    "loa.http.%s %s: its first line is shorter than 16 bytes",
 		    what, path);
+		explicit_bzero(data, len);
 		free(data);
 		return NULL;
 	}

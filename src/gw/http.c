@@ -33,6 +33,7 @@
 #include "gw/gw.h"
 #include "gw/http_answer.h"
 #include "util/fs.h"
+#include "util/secret.h"
 #include "util/log.h"
 #include "util/subst.h"
 #include "util/text.h"
@@ -789,8 +790,7 @@ static int
 secret_from(const char *gwid, const char *what, const char *env,
     const char *path, char **out, char *err, size_t errlen)
 {
-	char  *data;
-	size_t len;
+	char *data, why[512];
 
 	if (env != NULL) {
 		const char *s = getenv(env);
@@ -806,22 +806,13 @@ secret_from(const char *gwid, const char *what, const char *env,
 		return 0;
 	}
 	if (path != NULL) {
-		size_t n;
-
-		if (fs_slurp(path, 4096, &data, &len, err, errlen) == -1)
-			return -1;
-		/* Its first line (conf/REFERENCE.md §3): what follows the
-		 * line's end is not the secret. */
-		n = strcspn(data, "\r\n");
-		if (n == 0 || (n < len && data[n] == '\0')) {
-			snprintf(err, errlen,
-			    "gateway %s: %s (its %s) is empty or holds a NUL "
-			    "byte",
-			    gwid, path, what);
-			free(data);
+		/* Its first line, as every secret file's. */
+		if ((data = secret_file_line(path, 4096, why, sizeof(why))) ==
+		    NULL) {
+			snprintf(err, errlen, "gateway %s: its %s: %s", gwid,
+			    what, why);
 			return -1;
 		}
-		data[n] = '\0';
 		*out = data;
 	}
 	return 0;

@@ -56,6 +56,7 @@
 
 #include "gw/gw.h"
 #include "util/fs.h"
+#include "util/secret.h"
 #include "util/log.h"
 #include "util/text.h"
 #include "util/mem.h"
@@ -174,8 +175,7 @@ static int
 smtp_secret(const char *gw, const char *what, const char *env, const char *file,
     char **out, char *err, size_t errlen)
 {
-	char  *data = NULL, why[512];
-	size_t len;
+	char *data = NULL, why[512];
 
 	*out = NULL;
 	if (env != NULL) {
@@ -193,17 +193,10 @@ smtp_secret(const char *gw, const char *what, const char *env, const char *file,
 	}
 	if (file == NULL)
 		return 0;
-	if (fs_slurp(file, SMTP_MAX_SECRET, &data, &len, why, sizeof(why)) ==
-	    -1) {
-		snprintf(err, errlen, "gateway %s: %s_file: %s", gw, what, why);
-		return -1;
-	}
 	/* One line: what follows the first line end is not the secret. */
-	data[strcspn(data, "\r\n")] = '\0';
-	if (*data == '\0') {
-		snprintf(err, errlen, "gateway %s: %s_file: %s is empty", gw,
-		    what, file);
-		secret_free(data);
+	if ((data = secret_file_line(file, SMTP_MAX_SECRET, why,
+		 sizeof(why))) == NULL) {
+		snprintf(err, errlen, "gateway %s: %s_file: %s", gw, what, why);
 		return -1;
 	}
 	*out = data;

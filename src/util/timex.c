@@ -678,8 +678,8 @@ bad:
 int
 timex_parse_instant(const struct tz *z, const char *s, int64_t *out)
 {
-	int	y, mo, d, h = 0, mi = 0, sec = 0, oh, om;
-	int64_t local;
+	int	y, mo, d, h = 0, mi = 0, sec = 0, oh, om, leap;
+	int64_t local, utc;
 
 	if (timex_digits(&s, 4, &y) == -1 || *s++ != '-' ||
 	    timex_digits(&s, 2, &mo) == -1 || *s++ != '-' ||
@@ -698,25 +698,30 @@ timex_parse_instant(const struct tz *z, const char *s, int64_t *out)
 		if (h > 23 || mi > 59 || sec > 60)
 			return -1;
 	}
-	local = civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-	if (*s == '\0') {
-		*out = tz_to_utc(z, local);
-		return 0;
-	}
-	if (*s == 'Z' && s[1] == '\0') {
-		*out = local;
-		return 0;
-	}
-	if ((*s == '+' || *s == '-') && s[1] != '\0') {
+	/* A leap second (:60) is read as :59 and one second on. */
+	leap = sec == 60;
+	local = civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - leap;
+	if (*s == '\0')
+		utc = tz_to_utc(z, local);
+	else if (*s == 'Z' && s[1] == '\0')
+		utc = local;
+	else if ((*s == '+' || *s == '-') && s[1] != '\0') {
 		int sign = *s++ == '+' ? 1 : -1;
 
+		/* RFC 3339's time-numoffset: hours 00-23, minutes 00-59. */
 		if (timex_digits(&s, 2, &oh) == -1 || *s++ != ':' ||
-		    timex_digits(&s, 2, &om) == -1 || *s != '\0')
+		    timex_digits(&s, 2, &om) == -1 || *s != '\0' || oh > 23 ||
+		    om > 59)
 			return -1;
-		*out = local - sign * (oh * 3600 + om * 60);
-		return 0;
-	}
-	return -1;
+		utc = local - sign * (oh * 3600 + om * 60);
+	} else
+		return -1;
+	/* Leap seconds are inserted at the end of a UTC day alone: there it
+	 * is the next day's 00:00:00, as POSIX time counts it. */
+	if (leap && (utc + 1) % 86400 != 0)
+		return -1;
+	*out = utc + leap;
+	return 0;
 }
 
 int64_t

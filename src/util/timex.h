@@ -121,7 +121,9 @@ int timex_parse_date(const char *, int64_t *days, char *err, size_t errlen);
 /* A duration such as "3h30m", "5s", "2d". Returns 0 or -1 with err set. */
 int timex_parse_duration(const char *, int64_t *secs, char *err, size_t errlen);
 /* A time expression or an RFC 3339 instant for the CLI's --now/--from/--to:
- * "YYYY-MM-DD[ HH:MM[:SS]]" local to tz, or with "T" and an offset or Z. */
+ * "YYYY-MM-DD[ HH:MM[:SS]]" local to tz, or with "T" and an offset or Z.
+ * Every field in RFC 3339's range (offset hours 00-23, minutes 00-59); a
+ * second 60 only where a leap second can be, 23:59:60 UTC. */
 int timex_parse_instant(const struct tz *, const char *, int64_t *out);
 
 /* Quiet hours, as minutes of the day; start == end means none. */

@@ -17,6 +17,8 @@ at_exit api_stop
 d=$tmp/c
 
 api_conf "$d"
+# The token is the first line of its file; what follows (a note) is not.
+printf '%s\n' "rotated 2025-12-01; the old one is void" >>"$d/token"
 # The invitations are due at 08:00 on the 19th: the file gateways send them.
 api_up "$d" "2025-12-19 08:00"
 ok "loa run serves the API on $API"
@@ -96,6 +98,25 @@ code=$(curl -s -o "$tmp/304" -w '%{http_code}' -H "If-None-Match: $etag" "$API/c
     ko "If-None-Match: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "0000000000000000"' "$API/calendar.ics")
 [ "$code" = 200 ] && ok "another ETag: 200" || ko "another ETag: $code"
+# If-None-Match as RFC 9110 13.1.2 reads it: "*" alone, or a list of
+# entity-tags, [W/] and compared weakly, each whole.
+inm() {
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $2" "$API/calendar.ics")
+	[ "$code" = "$1" ] && ok "If-None-Match: $2: $code" ||
+	    ko "If-None-Match: $2: $code, expected $1"
+}
+inm 304 '*'
+inm 304 "\"0000000000000000\", $etag"
+inm 304 "W/$etag"
+inm 304 " ,$etag , "
+inm 200 '"*"'
+inm 200 '"x*y"'
+inm 200 '*, "0000000000000000"'
+inm 200 "\"0000000000000000\" *"
+inm 200 "x$etag"
+inm 200 "\"x$etag\""
+inm 200 "$etag$etag"
+inm 200 "$etag junk"
 curl -s -D "$tmp/hgz" -H 'Accept-Encoding: gzip' -o "$tmp/feed.gz" "$API/calendar.ics"
 if [ "$(hdr Content-Encoding "$tmp/hgz")" = gzip ] &&
     gzip -dc "$tmp/feed.gz" | cmp -s - "$tmp/feed.ics" &&
@@ -104,6 +125,16 @@ if [ "$(hdr Content-Encoding "$tmp/hgz")" = gzip ] &&
 else
 	ko "gzip feed"
 fi
+# Accept-Encoding as RFC 9110 12.5.3 reads it: codings by name (any case),
+# q=0 refuses, "*" stands for the unnamed.
+ae() {
+	curl -s -D "$tmp/hae" -o /dev/null -H "Accept-Encoding: $2" "$API/calendar.ics"
+	[ "$(hdr Content-Encoding "$tmp/hae")" = "$1" ] &&
+	    ok "Accept-Encoding: $2: ${1:-identity}" ||
+	    ko "Accept-Encoding: $2: $(hdr Content-Encoding "$tmp/hae"), expected ${1:-identity}"
+}
+for v in GZIP x-gzip 'br, gzip;q=0.5' '*' 'gzip ; q=1' 'identity, *;q=0.1'; do ae gzip "$v"; done
+for v in 'gzip; q=0' 'gzip;q=0.000' notgzip gzipped br '*;q=0' 'gzip;q=0, *' identity; do ae "" "$v"; done
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $(hdr ETag "$tmp/hgz")" \
     -H 'Accept-Encoding: gzip' "$API/calendar.ics")
 [ "$code" = 304 ] && ok "the gzip ETag revalidates: 304" || ko "gzip ETag: $code"
@@ -300,4 +331,21 @@ else ko "reminders of a task done over HTTP"
 fi
 
 grep -q "$API_TOKEN" "$d/run.err" "$d/run.out" && ko "the token in loa's output"
+
+# The 16-byte minimum holds for the first line, whatever follows it.
+(umask 077 && printf '%s\n%s\n' "short-15-bytes!" "$API_TOKEN" >"$d/token")
+"$LOA" -c "$d/loa.cfg" run --now "2025-12-19 08:00" >/dev/null 2>"$tmp/short.err" &
+pid=$!
+gone() { ! alive "$1"; }
+if poll_until 120 gone "$pid"; then
+	wait "$pid"
+	rc=$?
+else
+	kill "$pid"
+	wait "$pid"
+	rc="none: it started"
+fi
+[ "$rc" = 1 ] && grep -q "token_file .*token: its first line is shorter than 16 bytes" "$tmp/short.err" &&
+    ok "a token file whose first line is 15 bytes: run exits 1 naming it" ||
+    ko "a 15-byte first line: exit $rc" "$(cat "$tmp/short.err")"
 finish

@@ -12,9 +12,11 @@
 #       machine far too slow); 1 when it did not
 #   api_up DIR NOW         api_start, or the test ends there: ko with the
 #       end of its log, exit 1
-#   api_settle DIR         wait until `outbox --json` stays the same for
-#       1.2 s (what was due is sent, and the API's counts, made anew at most
-#       once a second while the outbox changes, are exact; 30 s at most)
+#   api_settle DIR         wait until nothing due waits to go and the
+#       API's counts are exact: /healthz says no job is due and unsent
+#       (`oldest_due_s` null), none is `sending`, and its outbox counts are
+#       `outbox --json`'s (they are made anew at most once a second while
+#       the outbox changes); ko after 120 s
 #   api_stop               SIGTERM, wait for it (safe when not started)
 #   api_free_port          print a free loopback port
 
@@ -68,19 +70,21 @@ api_stop() {
 	API_PID=
 }
 
+_api_settled() {
+	curl -s -o "$1/settle.h" "$API/healthz" 2>/dev/null &&
+	    "$LOA" -c "$1/loa.cfg" outbox --json >"$1/settle.o" 2>/dev/null &&
+	    /usr/bin/python3 - "$1/settle.h" "$1/settle.o" 2>/dev/null <<'PY'
+import collections, json, sys
+h = json.load(open(sys.argv[1], encoding="utf-8"))
+by = collections.Counter(j["state"] for j in json.load(open(sys.argv[2], encoding="utf-8")))
+api = {k: v for k, v in h["outbox"].items() if v}
+sys.exit(0 if h["oldest_due_s"] is None and not by["sending"] and api == dict(by) else 1)
+PY
+}
+
 api_settle() {
-	"$LOA" -c "$1/loa.cfg" outbox --json >"$1/settle.a" 2>/dev/null
-	i=0 same=0
-	while [ "$i" -lt 100 ] && [ "$same" -lt 4 ]; do
-		sleep 0.3
-		"$LOA" -c "$1/loa.cfg" outbox --json >"$1/settle.b" 2>/dev/null
-		if cmp -s "$1/settle.a" "$1/settle.b"; then
-			same=$((same + 1))
-		else
-			same=0
-			mv "$1/settle.b" "$1/settle.a"
-		fi
-		i=$((i + 1))
-	done
-	rm -f "$1/settle.a" "$1/settle.b"
+	poll_until 120 _api_settled "$1" ||
+	    ko "the due jobs did not go out, or /healthz's counts are not outbox --json's" \
+	    "$(head -c 300 "$1/settle.h")"
+	rm -f "$1/settle.h" "$1/settle.o"
 }

@@ -806,6 +806,76 @@ START_TEST(test_instant)
 }
 END_TEST
 
+/* RFC 3339's ranges, field by field (section 5.6, 5.7): one past each
+ * end is refused, the end itself taken. */
+static const char *const instant_bad[] = {
+	"2025-12-26T08:00:00+99:00",
+	"2025-12-26T08:00:00+07:99",
+	"2025-12-26T08:00:00-99:59",
+	"2025-12-26T08:00:00+24:00",
+	"2025-12-26T08:00:00-00:60",
+	"2025-12-26T08:00+23:60",
+	"2025-13-01T08:00:00Z",
+	"2025-00-10T08:00:00Z",
+	"2025-12-32T08:00:00Z",
+	"2025-12-00T08:00:00Z",
+	"2025-02-29T08:00:00Z",
+	"2024-02-30T08:00:00Z",
+	"2025-04-31",
+	"2025-12-26T24:00:00Z",
+	"2025-12-26T08:60:00Z",
+	"2025-12-26T08:00:61Z",
+	"2025-12-26T08:00:60Z",
+	"2025-12-26 08:00:60",
+	"2016-12-31T23:59:60+07:00",
+	"2025-12-26T08:00:00+07:00:00",
+	"2025-12-26T08:00:00+0700",
+};
+
+START_TEST(test_instant_range)
+{
+	int64_t t = 42;
+
+	ck_assert_msg(timex_parse_instant(vn, instant_bad[_i], &t) == -1,
+	    "\"%s\" taken", instant_bad[_i]);
+	ck_assert_int_eq(t, 42);
+}
+END_TEST
+
+START_TEST(test_instant_ends)
+{
+	int64_t t = 0;
+
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00:00+23:59",
+			     &t),
+	    0);
+	ck_assert_str_eq(fmt(t), "2025-12-25T15:01:00+07:00");
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00:00-23:59",
+			     &t),
+	    0);
+	ck_assert_str_eq(fmt(t), "2025-12-27T14:59:00+07:00");
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-26T08:00:00-00:00",
+			     &t),
+	    0);
+	ck_assert_str_eq(fmt(t), "2025-12-26T15:00:00+07:00");
+	ck_assert_int_eq(timex_parse_instant(vn, "2025-12-31T23:59:59Z", &t),
+	    0);
+	ck_assert_str_eq(fmt(t), "2026-01-01T06:59:59+07:00");
+	ck_assert_int_eq(timex_parse_instant(vn, "2024-02-29T23:59:00Z", &t),
+	    0);
+	/* A leap second, in UTC or at its local time: the next second. */
+	ck_assert_int_eq(timex_parse_instant(vn, "2016-12-31T23:59:60Z", &t),
+	    0);
+	ck_assert_str_eq(fmt(t), "2017-01-01T07:00:00+07:00");
+	ck_assert_int_eq(timex_parse_instant(vn, "2017-01-01T06:59:60+07:00",
+			     &t),
+	    0);
+	ck_assert_str_eq(fmt(t), "2017-01-01T07:00:00+07:00");
+	ck_assert_int_eq(timex_parse_instant(vn, "2017-01-01 06:59:60", &t), 0);
+	ck_assert_str_eq(fmt(t), "2017-01-01T07:00:00+07:00");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -823,7 +893,8 @@ main(void)
 	tc = TU_CASE("errors", NULL, NULL, 0, NULL);
 	tcase_add_loop_test(tc, test_error, 0, (int)NELEM(error_cases));
 	tcase_add_loop_test(tc, test_error_at_end, 0, (int)NELEM(end_cases));
-	TU_CASE("parsers", NULL, NULL, 0, test_duration, test_hhmm, test_date,
-	    test_instant);
+	tc = TU_CASE("parsers", NULL, NULL, 0, test_duration, test_hhmm,
+	    test_date, test_instant, test_instant_ends);
+	tcase_add_loop_test(tc, test_instant_range, 0, (int)NELEM(instant_bad));
 	return tu_run("timex");
 }
