@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/arena.h"
 #include "util/strmap.h"
+#include "util/text.h"
 
 void
 out_job_from_job(struct out_job *o, const struct job *j)
@@ -89,11 +90,19 @@ jstr(struct out_json *w, const char *s)
 		return "null";
 	if ((v = strmap_get(&w->cache, s)) != NULL)
 		return v;
-	j = json_string_nocheck(s);
-	enc = json_dumps(j, JSON_ENCODE_ANY);
+	/* What is not UTF-8 (a peer's bytes kept by an older loa) is
+	 * written with U+FFFD in place of each bad byte: a reader of the
+	 * outbox is never stopped by what is in it. */
+	if ((j = json_string(s)) == NULL) {
+		char *ok = text_valid(s);
+
+		j = json_string(ok);
+		free(ok);
+	}
+	enc = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 	json_decref(j);
 	if (enc == NULL)
-		fatalx("out: encoding a JSON string");
+		fatalx("out: out of memory encoding a JSON string");
 	v = arena_strdup(w->a, enc);
 	free(enc);
 	strmap_put(&w->cache, arena_strdup(w->a, s), (void *)v);
@@ -224,7 +233,18 @@ bq_time(const struct tz *z, int64_t t)
 static json_t *
 bq_str(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	json_t *j;
+	char   *ok;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	/* Not UTF-8: U+FFFD for each bad byte, never a field lost. */
+	ok = text_valid(s);
+	j = json_string(ok);
+	free(ok);
+	return j;
 }
 
 json_t *

@@ -11,6 +11,9 @@
 #   --reject-rcpt ADDR     550 to RCPT TO:<ADDR> (may be repeated)
 #   --drop-mid-data-once   close the connection in the middle of the first
 #                          DATA (after its first lines, before the dot)
+#   --answer VERB HEX      answer VERB (MAIL or DATA) with these bytes (hex)
+#                          as its whole reply line: any bytes at all, not
+#                          UTF-8 (may be repeated, one a verb)
 #   --slow SECONDS         wait this long before answering the end of each
 #                          DATA (the message received, the reply held)
 #   --out DIR              each message received as DIR/N.eml, and a line
@@ -44,9 +47,12 @@ ap.add_argument("--auth", nargs=2, metavar=("USER", "PASS"))
 ap.add_argument("--fail-data-once", action="store_true")
 ap.add_argument("--reject-rcpt", action="append", default=[])
 ap.add_argument("--drop-mid-data-once", action="store_true")
+ap.add_argument("--answer", nargs=2, action="append", default=[],
+                metavar=("VERB", "HEX"))
 ap.add_argument("--slow", type=float, default=0)
 ap.add_argument("--out")
 opt = ap.parse_args()
+answer = {v.upper(): bytes.fromhex(h) for v, h in opt.answer}
 
 MID = re.compile(rb"^Message-ID:\s*(\S+)", re.I | re.M)
 state = {"n": 0, "failed": set(), "dropped": False}
@@ -68,6 +74,8 @@ class Handler:
                 f.write("MAIL FROM:<%s> tls=%s auth=%s\n" % (
                     address, session.ssl is not None,
                     session.authenticated))
+        if "MAIL" in answer:
+            return answer["MAIL"]
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 2.1.0 Ok"
@@ -85,6 +93,8 @@ class Handler:
                 f.write("%s\n" % message_id(envelope.content))
         if opt.slow:
             await asyncio.sleep(opt.slow)
+        if "DATA" in answer:
+            return answer["DATA"]
         if not opt.out:
             return "250 2.0.0 Ok"
         mid = message_id(envelope.content)

@@ -1,0 +1,179 @@
+/*
+ * secret.c: the secrets loa holds, and blotting them (see secret.h).
+ */
+#include <assert.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "util/secret.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+/* Recursive: running out of memory under it logs, and logging blots. */
+static pthread_mutex_t mu;
+static pthread_once_t  mu_once = PTHREAD_ONCE_INIT;
+static char	     **forms;
+static size_t	       nforms, capforms;
+
+/* s percent-encoded as a URL or a form (form: a space as +). */
+static char *
+pct(const char *s, int form)
+{
+	static const char    hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	struct buf	     b = { 0 };
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
+		    *p == '~')
+			buf_addc(&b, (char)*p);
+		else if (form && *p == ' ')
+			buf_addc(&b, '+');
+		else {
+			buf_addc(&b, '%');
+			buf_addc(&b, hex[*p >> 4]);
+			buf_addc(&b, hex[*p & 15]);
+		}
+	}
+	return buf_take(&b);
+}
+
+/* s as a JSON string holds it, without the quotes; NULL when jansson
+ * will not encode it (not UTF-8). */
+static char *
+json_form(const char *s)
+{
+	json_t *j = json_string(s);
+	char   *js, *r = NULL;
+	size_t	n;
+
+	if (j == NULL)
+		return NULL;
+	js = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (js != NULL && (n = strlen(js)) >= 2)
+		r = xstrndup(js + 1, n - 2);
+	free(js);
+	return r;
+}
+
+static void
+mu_init(void)
+{
+	pthread_mutexattr_t at;
+
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&mu, &at);
+	pthread_mutexattr_destroy(&at);
+}
+
+static void
+lock(void)
+{
+	pthread_once(&mu_once, mu_init);
+	pthread_mutex_lock(&mu);
+}
+
+static void
+zfree(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Add form f (taken) unless known or useless; under mu. */
+static void
+add_form(char *f)
+{
+	size_t i;
+
+	if (f == NULL || *f == '\0' || strcmp(f, "***") == 0) {
+		zfree(f);
+		return;
+	}
+	for (i = 0; i < nforms; i++)
+		if (strcmp(forms[i], f) == 0) {
+			zfree(f);
+			return;
+		}
+	xgrow(&forms, &capforms, nforms + 1, sizeof(*forms));
+	/* Kept longest first. */
+	for (i = nforms; i > 0 && strlen(forms[i - 1]) < strlen(f); i--)
+		forms[i] = forms[i - 1];
+	forms[i] = f;
+	nforms++;
+}
+
+void
+secret_keep(const char *s)
+{
+	char *f[5];
+	int   i;
+
+	if (s == NULL || *s == '\0')
+		return;
+	f[0] = xstrdup(s);
+	f[1] = pct(s, 0);
+	f[2] = pct(s, 1);
+	f[3] = json_form(s);
+	/* A URL inside a URL (Kannel's dlr-url): encoded twice. */
+	f[4] = pct(f[1], 0);
+	lock();
+	for (i = 0; i < 5; i++)
+		add_form(f[i]);
+	pthread_mutex_unlock(&mu);
+}
+
+static void
+blot_one(char *s, const char *w)
+{
+	size_t n = strlen(w);
+	char  *p;
+
+	assert(n > 0);
+	for (p = s; (p = strstr(p, w)) != NULL;) {
+		if (n < 3) {
+			memset(p, '*', n);
+			p += n;
+			continue;
+		}
+		memmove(p + 3, p + n, strlen(p + n) + 1);
+		memcpy(p, "***", 3);
+		p += 3;
+	}
+}
+
+void
+secret_blot(char *s)
+{
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		return;
+	lock();
+	/* Longest first (add_form keeps them so): a form holding another
+	 * is blotted whole. */
+	for (i = 0; i < nforms; i++)
+		blot_one(s, forms[i]);
+	pthread_mutex_unlock(&mu);
+}
+
+void
+secret_forget(void)
+{
+	size_t i;
+
+	lock();
+	for (i = 0; i < nforms; i++)
+		zfree(forms[i]);
+	free(forms);
+	forms = NULL;
+	nforms = capforms = 0;
+	pthread_mutex_unlock(&mu);
+}

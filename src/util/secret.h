@@ -1,0 +1,29 @@
+/*
+ * secret.h: every secret loa holds (gateway passwords and tokens, the
+ * API's tokens, the delivery-report token), known in one place so that
+ * each is blotted from whatever loa keeps or logs: the outbox's answers
+ * and errors, log lines.
+ */
+#ifndef LOA_SECRET_H
+#define LOA_SECRET_H
+
+/*
+ * Know s as a secret from now on, with the forms a peer may echo it in:
+ * as is, percent-encoded (as in a URL or a form, a space as %20 or +; and
+ * twice, as in a URL inside a URL) and as a JSON string escapes it. NULL or "" is nothing. Safe from any
+ * thread; a secret is known until the process ends (one replaced by a
+ * reload is still blotted: an old answer may hold it).
+ */
+void secret_keep(const char *s);
+
+/*
+ * Every known secret in s replaced by "***" in place (one shorter than
+ * three bytes by as many stars): s never grows. NULL is nothing. Safe from
+ * any thread.
+ */
+void secret_blot(char *s);
+
+/* Forget every secret, its bytes zeroed (at exit, and for tests). */
+void secret_forget(void);
+
+#endif
