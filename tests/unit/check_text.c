@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plan/phone.h"
+#include "util/log.h"
 #include "util/secret.h"
 #include "util/sms.h"
 #include "util/text.h"
@@ -506,6 +508,35 @@ START_TEST(test_peer)
 }
 END_TEST
 
+/* A log line stays one line of valid UTF-8, every secret blotted. */
+START_TEST(test_log)
+{
+	char   path[] = "/tmp/loa-logXXXXXX", got[512];
+	int    fd = mkstemp(path), saved = dup(2);
+	FILE  *f;
+	size_t n;
+
+	ck_assert_int_ge(fd, 0);
+	secret_keep("s3cr3t-dlr");
+	dup2(fd, 2);
+	log_warnx("gateway: %s",
+	    "a\xe9\nb\xc2\x85"
+	    "c\xe2\x80\xa8"
+	    "d s3cr3t-dlr");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	rewind(f);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	got[n] = '\0';
+	fclose(f);
+	unlink(path);
+	secret_forget();
+	ck_assert_str_eq(got, "loa: gateway: a\xef\xbf\xbd b c d ***\n");
+}
+END_TEST
+
 START_TEST(test_sms_names)
 {
 	ck_assert_str_eq(sms_encoding_name(SMS_GSM7), "gsm7");
@@ -519,7 +550,7 @@ main(void)
 	TCase *tc;
 
 	tc = TU_CASE("utf8", NULL, NULL, 0, test_line_of, test_codepoints,
-	    test_escape, test_peer, test_valid, test_secret);
+	    test_escape, test_peer, test_valid, test_secret, test_log);
 	tcase_add_loop_test(tc, test_utf8_check, 0, (int)NELEM(utf8_cases));
 	tcase_add_loop_test(tc, test_nfc, 0, (int)NELEM(nfc_cases));
 	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
