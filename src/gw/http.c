@@ -827,6 +827,14 @@ http_init(struct gw *gw, char *err, size_t errlen)
 					     "the config");
 		goto fail;
 	}
+	/* Basic sends the login whole, in base64 (TOKEN:x without a user,
+	 * as http_req does): blotted as such too. */
+	if (g->t->auth == HA_BASIC && g->secret != NULL) {
+		int token = g->user == NULL || *g->user == '\0';
+
+		secret_keep_login(token ? g->secret : g->user,
+		    token ? "x" : g->secret);
+	}
 	if ((g->m = curlm_new(cfg->concurrency, err, errlen)) == NULL)
 		goto fail;
 	gw->priv = g;

@@ -269,6 +269,8 @@ smtp_init(struct gw *g, char *err, size_t errlen)
 		    c->id);
 		goto fail;
 	}
+	/* AUTH PLAIN sends the login whole, in base64. */
+	secret_keep_login(s->user, s->password);
 	/*
 	 * STARTTLS: "try" unless said; a password on smtp:// is never sent
 	 * in clear unless tls = "try" or "off" says so.

@@ -79,6 +79,16 @@ lock(void)
 	pthread_mutex_lock(&mu);
 }
 
+/* The n bytes at p as base64. */
+static char *
+b64(const void *p, size_t n)
+{
+	struct buf b = { 0 };
+
+	buf_base64(&b, p, n);
+	return b.s != NULL ? buf_take(&b) : NULL;
+}
+
 static void
 zfree(char *s)
 {
@@ -113,7 +123,7 @@ add_form(char *f)
 void
 secret_keep(const char *s)
 {
-	char *f[5];
+	char *f[6];
 	int   i;
 
 	if (s == NULL || *s == '\0')
@@ -124,9 +134,37 @@ secret_keep(const char *s)
 	f[3] = json_form(s);
 	/* A URL inside a URL (Kannel's dlr-url): encoded twice. */
 	f[4] = pct(f[1], 0);
+	/* SMTP's AUTH LOGIN sends it as base64. */
+	f[5] = b64(s, strlen(s));
 	lock();
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		add_form(f[i]);
+	pthread_mutex_unlock(&mu);
+}
+
+void
+secret_keep_login(const char *user, const char *pass)
+{
+	struct buf b = { 0 };
+	char	  *f[2];
+
+	if (user == NULL || pass == NULL || *pass == '\0')
+		return;
+	/* HTTP Basic: USER:PASS. */
+	buf_printf(&b, "%s:%s", user, pass);
+	f[0] = b64(b.s, b.len);
+	/* SMTP's AUTH PLAIN: NUL USER NUL PASS. */
+	buf_reset(&b);
+	buf_addc(&b, '\0');
+	buf_adds(&b, user);
+	buf_addc(&b, '\0');
+	buf_adds(&b, pass);
+	f[1] = b64(b.s, b.len);
+	explicit_bzero(b.s, b.cap);
+	buf_free(&b);
+	lock();
+	add_form(f[0]);
+	add_form(f[1]);
 	pthread_mutex_unlock(&mu);
 }
 

@@ -10,11 +10,19 @@
 /*
  * Know s as a secret from now on, with the forms a peer may echo it in:
  * as is, percent-encoded (as in a URL or a form, a space as %20 or +; and
- * twice, as in a URL inside a URL) and as a JSON string escapes it. NULL or "" is nothing. Safe from any
+ * twice, as in a URL inside a URL), as a JSON string escapes it and as
+ * base64 (SMTP's AUTH LOGIN). NULL or "" is nothing. Safe from any
  * thread; a secret is known until the process ends (one replaced by a
  * reload is still blotted: an old answer may hold it).
  */
 void secret_keep(const char *s);
+
+/*
+ * Know a login as a secret too, as the credentials go whole in base64:
+ * HTTP Basic's "USER:PASS" and SMTP AUTH PLAIN's "\0USER\0PASS". Nothing
+ * without a password.
+ */
+void secret_keep_login(const char *user, const char *pass);
 
 /*
  * Every known secret in s replaced by "***" in place (one shorter than

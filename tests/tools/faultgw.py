@@ -25,6 +25,8 @@ and says what to do:
     echo: true         the body is the request echoed: "BODY | METHOD
                        PATH?QUERY" as it came (a gateway that quotes what
                        it was sent in its error)
+    echo_headers: true the body is the request's headers, "Name: value"
+                       lines (one that quotes an Authorization header)
     echo_query: [NAME, ...]   the body is these query parameters as they
                        came in the URL, percent-encoded, "NAME=VALUE&..."
     fault: "timeout"   never answer within loa's timeout (sleep `delay`,
@@ -113,7 +115,8 @@ class H(BaseHTTPRequestHandler):
                 fault = r["fault"]
             else:
                 ans.update({k: r[k] for k in ("status", "body", "type", "headers",
-                                              "body_hex", "echo", "echo_query")
+                                              "body_hex", "echo", "echo_query",
+                                              "echo_headers")
                             if k in r})
             break
         rec = {"t": t, "method": self.command, "path": u.path, "query": q,
@@ -139,6 +142,8 @@ class H(BaseHTTPRequestHandler):
         if ans.get("echo"):
             data = ("%s | %s %s" % (body, self.command, self.path)).encode(
                 "utf-8", "replace")
+        if ans.get("echo_headers"):
+            data = "\n".join("%s: %s" % kv for kv in self.headers.items()).encode()
         if "echo_query" in ans:
             data = "&".join(p for p in u.query.split("&")
                             if p.split("=")[0] in ans["echo_query"]).encode()

@@ -457,6 +457,14 @@ START_TEST(test_secret)
 	secret_blot(s);
 	ck_assert_str_eq(s, "a=***&b=***&c=***&d=\"***\" *** **c");
 	secret_blot(NULL);
+	/* AUTH LOGIN's base64 of one; Basic's USER:PASS; AUTH PLAIN's
+	 * NUL USER NUL PASS ("tok" is dG9r, "u:pw" dTpwdw==, "\0u\0pw"
+	 * AHUAcHc=). */
+	secret_keep_login("u", "pw");
+	secret_keep_login("u", NULL);
+	snprintf(s, sizeof(s), "dG9r dTpwdw== AHUAcHc=");
+	secret_blot(s);
+	ck_assert_str_eq(s, "*** *** ***");
 	secret_forget();
 	snprintf(s, sizeof(s), "tok");
 	secret_blot(s);
