@@ -34,7 +34,8 @@ API_TOKEN='api-Tok3n-HgFdSaQwEr'
     printf '%s\n' "$API_TOKEN" >"$d/token")
 
 # The gateway: Latin-1 to ...01, gzip bytes to ...02, the request echoed
-# to ...03 (its body first), its dlr-url and password to ...05, all 400.
+# to ...03 (its body first), its dlr-url and password to ...05, all 400;
+# ...06 is sent.
 $PY - "$tmp/rules.json" <<'PY'
 import gzip, json, sys
 rules = {"rules": [
@@ -44,6 +45,7 @@ rules = {"rules": [
      "body_hex": gzip.compress(b"refused: bad number " * 4).hex()},
     {"to_suffix": "03", "status": 400, "echo": True},
     {"to_suffix": "05", "status": 400, "echo_query": ["dlr-url", "password"]},
+    {"to_suffix": "06", "status": 202, "body": "0: Accepted for delivery"},
 ]}
 json.dump(rules, open(sys.argv[1], "w"))
 PY
@@ -61,8 +63,9 @@ people = ( { id = "p1"; name = "Người 1"; phone = "0912 345 601"; },
            { id = "p2"; name = "Người 2"; phone = "0912 345 602"; },
            { id = "p3"; name = "Người 3"; phone = "0912 345 603"; },
            { id = "p4"; name = "Người 4"; email = "p4@daison.example"; },
-           { id = "p5"; name = "Người 5"; phone = "0912 345 605"; } );
-distribution = { at = "plan.issued at 09:00"; to = [ "p1", "p2", "p3", "p4", "p5" ];
+           { id = "p5"; name = "Người 5"; phone = "0912 345 605"; },
+           { id = "p6"; name = "Người 6"; phone = "0912 345 606"; } );
+distribution = { at = "plan.issued at 09:00"; to = [ "p1", "p2", "p3", "p4", "p5", "p6" ];
                  channels = [ "sms", "email" ]; };
 PLAN
 cat >"$d/loa.cfg" <<CFG
@@ -80,14 +83,16 @@ gateways = (
 channels = { sms = "sms"; email = "mail"; };
 CFG
 
-# all_dead: every job of the outbox is dead (or loa is gone).
+# all_dead: every job of the outbox is dead but p6's, sent (or loa is
+# gone).
 all_dead() {
 	alive "$API_PID" || return 0
 	curl -s "$API/outbox" >"$tmp/poll.json" 2>/dev/null &&
 	    $PY -c 'import json, sys
 j = json.load(open(sys.argv[1]))
 j = j.get("jobs", j) if isinstance(j, dict) else j
-sys.exit(0 if len(j) == 5 and all(x["state"] == "dead" for x in j) else 1)' \
+sys.exit(0 if len(j) == 6 and all(x["state"] == ("sent" if x["recipient"] == "p6" else "dead")
+                                   for x in j) else 1)' \
 	    "$tmp/poll.json" 2>/dev/null
 }
 
@@ -143,7 +148,7 @@ j = j.get("jobs", j) if isinstance(j, dict) else j
 print(" ".join(x["id"] for x in j))' "$tmp/outbox.json" 2>/dev/null); do
 	curl -s -o "$tmp/job-$id.json" -w '%{http_code}\n' "$API/jobs/$id" >>"$tmp/code"
 done
-if [ "$(sort -u "$tmp/code")" = 200 ] && [ "$(wc -l <"$tmp/code")" -eq 6 ]; then
+if [ "$(sort -u "$tmp/code")" = 200 ] && [ "$(wc -l <"$tmp/code")" -eq 7 ]; then
 	ok "GET /outbox and GET /jobs/ID answer 200"
 else
 	ko "GET /outbox, /jobs/ID" "$(cat "$tmp/code"; tail -3 "$d/run.err")"
@@ -160,6 +165,43 @@ if [ "$(grep -c 'Latin\|Erreur\|refus' "$tmp/table")" -ge 2 ]; then
 else
 	ko "the table shows the answers" "$(cat "$tmp/table")"
 fi
+
+# GET /healthz: the mail gateway's last error as the outbox keeps it.
+if curl -s "$API/healthz" >"$tmp/health.json" && $PY - "$tmp/health.json" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1], encoding="utf-8"))
+gws = h["gateways"]
+gws = gws if isinstance(gws, list) else [dict(v, id=k) for k, v in gws.items()]
+g = [g for g in gws if "mail" in json.dumps(g)]
+assert g and "\ufffd" in g[0]["last_error"], gws
+PY
+then ok "GET /healthz shows the mail gateway's last error, U+FFFD in it"
+else ko "GET /healthz" "$(cat "$tmp/health.json")"
+fi
+
+# A delivery report whose answer holds the gateway's password, the API's
+# token, line breaks and a byte that is not UTF-8: kept as one line, the
+# secrets blotted.
+id6=$($PY -c 'import json, sys
+j = json.load(open(sys.argv[1]))["jobs"]
+print([x["id"] for x in j if x["recipient"] == "p6"][0])' "$tmp/outbox.json")
+pwq=$($PY -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$PW")
+dlrq=$($PY -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$DLR")
+curl -s -o "$tmp/dlr.json" -w '%{http_code}' \
+    "$API/dlr?id=$id6&status=2&dlr_token=$dlrq&answer=bad%20$pwq%20$API_TOKEN%0Aline%E2%80%A8sep%E9" >"$tmp/dlr.code"
+curl -s "$API/jobs/$id6" >"$tmp/job6.json"
+if [ "$(cat "$tmp/dlr.code")" = 200 ] && $PY - "$tmp/job6.json" "$PW" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+j = j.get("job", j)
+e = j["last_error"]
+assert e.startswith("dlr 2: bad *** ***"), e
+assert sys.argv[2] not in e and len(e.splitlines()) == 1, e
+PY
+then ok "a delivery report: kept on one line, the secrets blotted"
+else ko "a delivery report's answer" "$(cat "$tmp/dlr.code" "$tmp/job6.json")"
+fi
+check "after the report: the API shows no secret" "$tmp/job6.json"
 
 # An outbox that holds what is not UTF-8 already: every reader answers.
 $PY - "$d/var/loa.db" <<'PY'
@@ -188,7 +230,7 @@ for f in sys.argv[1:4]:
     for x in j if isinstance(j, list) else [j]:
         assert x["last_error"] == "cafe \ufffd \ufffd\nx\u2028y", (f, x)
 t = open(sys.argv[4], "rb").read().decode("utf-8")
-assert len(t.splitlines()) == len(t.split("\n")) - 1 >= 5, t
+assert len(t.splitlines()) == len(t.split("\n")) - 1 >= 6, t
 assert "\\xe9 \\xff\\x0ax\\u2028y" in t, t
 PY
 then ok "an outbox holding bytes that are not UTF-8 crashes no reader"
