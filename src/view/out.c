@@ -230,8 +230,8 @@ bq_time(const struct tz *z, int64_t t)
 	return json_string(s);
 }
 
-static json_t *
-bq_str(const char *s)
+json_t *
+out_str(const char *s)
 {
 	json_t *j;
 	char   *ok;
@@ -253,20 +253,20 @@ out_bq_entry(const struct tz *z, const struct bq_entry *e)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_string(e->job));
-	json_object_set_new(o, "plan", bq_str(e->plan));
-	json_object_set_new(o, "item", bq_str(e->item));
-	json_object_set_new(o, "title", bq_str(e->title));
+	json_object_set_new(o, "plan", out_str(e->plan));
+	json_object_set_new(o, "item", out_str(e->item));
+	json_object_set_new(o, "title", out_str(e->title));
 	json_object_set_new(o, "priority",
 	    json_string(priority_names[e->priority]));
 	json_object_set_new(o, "air", bq_time(z, e->air));
 	json_object_set_new(o, "planned", bq_time(z, e->planned));
 	json_object_set_new(o, "duration_s", json_integer(e->duration));
-	json_object_set_new(o, "slot", bq_str(e->slot));
-	json_object_set_new(o, "state", bq_str(e->state));
+	json_object_set_new(o, "slot", out_str(e->slot));
+	json_object_set_new(o, "state", out_str(e->state));
 	json_object_set_new(o, "on_air", json_boolean(e->on_air));
 	json_object_set_new(o, "sent_at", bq_time(z, e->sent_at));
 	json_object_set_new(o, "aired_at", bq_time(z, e->aired_at));
-	json_object_set_new(o, "reason", bq_str(e->why ? e->why : e->reason));
+	json_object_set_new(o, "reason", out_str(e->why ? e->why : e->reason));
 	return o;
 }
 
@@ -278,7 +278,7 @@ out_bq_item(const struct tz *z, const struct bq_item *it)
 
 	json_object_set_new(o, "plan", json_string(it->plan->id));
 	json_object_set_new(o, "id", json_string(it->b->id));
-	json_object_set_new(o, "title", bq_str(it->b->title));
+	json_object_set_new(o, "title", out_str(it->b->title));
 	json_object_set_new(o, "priority",
 	    json_string(priority_names[it->b->priority]));
 	json_object_set_new(o, "cancelled", json_boolean(it->b->cancelled));

@@ -209,6 +209,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=30)
 db.execute("UPDATE jobs SET last_error = CAST(X'6361666520e920ff0a78e280a879' AS TEXT), "
            "reason = CAST(X'6361666520e920ff0a78e280a879' AS TEXT)")
+db.execute("UPDATE attempts SET answer = CAST(X'6361666520e920ff0a78e280a879' AS TEXT)")
 db.commit()
 PY
 curl -s -o "$tmp/old.json" -w '%{http_code}' "$API/outbox" >"$tmp/code" 2>&1
@@ -229,6 +230,9 @@ for f in sys.argv[1:4]:
     j = j.get("jobs", j) if isinstance(j, dict) and "jobs" in j else j
     for x in j if isinstance(j, list) else [j]:
         assert x["last_error"] == "cafe \ufffd \ufffd\nx\u2028y", (f, x)
+        for a in x.get("attempt_log", []):
+            assert a["answer"] == x["last_error"], (f, a)
+    assert f != sys.argv[2] or j["attempt_log"], j
 t = open(sys.argv[4], "rb").read().decode("utf-8")
 assert len(t.splitlines()) == len(t.split("\n")) - 1 >= 6, t
 assert "\\xe9 \\xff\\x0ax\\u2028y" in t, t
