@@ -84,7 +84,7 @@ jstr(struct out_json *w, const char *s)
 {
 	const char *v;
 	json_t	   *j;
-	char	   *enc;
+	char	   *enc, *one;
 
 	if (s == NULL)
 		return "null";
@@ -103,8 +103,11 @@ jstr(struct out_json *w, const char *s)
 	json_decref(j);
 	if (enc == NULL)
 		fatalx("out: out of memory encoding a JSON string");
-	v = arena_strdup(w->a, enc);
+	/* One job a line, for any reader: NEL, U+2028, U+2029 escaped. */
+	one = text_json_breaks(enc);
 	free(enc);
+	v = arena_strdup(w->a, one);
+	free(one);
 	strmap_put(&w->cache, arena_strdup(w->a, s), (void *)v);
 	return v;
 }

@@ -11,9 +11,9 @@
 #    `loa outbox` table all answer, with U+FFFD where the bytes were not
 #    UTF-8, each row on one line, and no piece of any secret (the gateway's
 #    password, the dlr token, the API's token) in them or in the log.
-#  - An outbox that already holds bytes that are not UTF-8 (kept by an
-#    older loa) crashes no reader: the API and `outbox --json` write
-#    U+FFFD, the table \xNN.
+#  - An outbox that already holds bytes that are not UTF-8 and line breaks
+#    (kept by an older loa) crashes no reader: the API and `outbox --json`
+#    write U+FFFD (and `outbox --json` stays a job a line), the table \xNN.
 #  - An SMTP server answering MAIL FROM with 550 in Latin-1: the job dead,
 #    its last_error valid UTF-8.
 . "$LOA_SRC/tests/tools/prologue.sh"
@@ -233,6 +233,8 @@ for f in sys.argv[1:4]:
         for a in x.get("attempt_log", []):
             assert a["answer"] == x["last_error"], (f, a)
     assert f != sys.argv[2] or j["attempt_log"], j
+c = open(sys.argv[3], encoding="utf-8", newline="").read()
+assert c.splitlines() == c.split("\n")[:-1], "outbox --json: a job a line"
 t = open(sys.argv[4], "rb").read().decode("utf-8")
 assert len(t.splitlines()) == len(t.split("\n")) - 1 >= 6, t
 assert "\\xe9 \\xff\\x0ax\\u2028y" in t, t
