@@ -2,15 +2,16 @@
  * secret.c: the secrets loa holds, and blotting them (see secret.h).
  */
 #include <assert.h>
-#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "util/secret.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 /* Recursive: running out of memory under it logs, and logging blots. */
@@ -19,26 +20,23 @@ static pthread_once_t  mu_once = PTHREAD_ONCE_INIT;
 static char	     **forms;
 static size_t	       nforms, capforms;
 
-/* s percent-encoded as a URL or a form (form: a space as +). */
+/* s percent-encoded as in a URL (libcurl's escape: all but A-Z a-z 0-9
+ * - . _ ~), or as in a form (a space as + then). */
 static char *
 pct(const char *s, int form)
 {
-	static const char    hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-	struct buf	     b = { 0 };
+	char	  *e = curl_easy_escape(NULL, s, 0), *p;
+	struct buf b = { 0 };
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
-		    *p == '~')
-			buf_addc(&b, (char)*p);
-		else if (form && *p == ' ')
+	if (e == NULL)
+		fatalx("libcurl: out of memory");
+	for (p = e; *p != '\0'; p++)
+		if (form && strncmp(p, "%20", 3) == 0) {
 			buf_addc(&b, '+');
-		else {
-			buf_addc(&b, '%');
-			buf_addc(&b, hex[*p >> 4]);
-			buf_addc(&b, hex[*p & 15]);
-		}
-	}
+			p += 2;
+		} else
+			buf_addc(&b, *p);
+	curl_free(e);
 	return buf_take(&b);
 }
 
