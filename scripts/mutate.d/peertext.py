@@ -49,7 +49,7 @@ MUTATIONS = [
      "\tsecret_blot(one);\n",
      "\t(void)one;\n"),
     ("peertext-secret-twice-encoded",
-     "a secret in a URL inside a URL (Kannel's dlr-url) is blotted",
+     "a secret in a URL quoted in a URL (encoded twice) is blotted",
      "src/util/secret.c",
      "f[4] = pct(f[1], 0);",
      "f[4] = NULL;"),

@@ -130,7 +130,8 @@ secret_keep(const char *s)
 	f[1] = pct(s, 0);
 	f[2] = pct(s, 1);
 	f[3] = json_form(s);
-	/* A URL inside a URL (Kannel's dlr-url): encoded twice. */
+	/* A URL quoted in a URL (a link that carries the request): encoded
+	 * twice. */
 	f[4] = pct(f[1], 0);
 	/* SMTP's AUTH LOGIN sends it as base64. */
 	f[5] = b64(s, strlen(s));

@@ -4,8 +4,8 @@
 #  - Through `loa run` with its API, a real HTTP gateway
 #    (tests/tools/faultgw.py) answering 400 with a Latin-1 body, with gzip
 #    bytes, and with the request echoed (its query holding the password and
-#    the delivery-report token, twice encoded in the dlr-url; its form body
-#    the password and the token), and a real SMTP server
+#    the delivery-report token; its form body the password and the token;
+#    its query quoted in a link, encoded again), and a real SMTP server
 #    (tests/tools/smtpd.py) answering DATA with 554 in Latin-1: every job
 #    is dead, and GET /outbox, GET /jobs/ID, `loa outbox --json` and the
 #    `loa outbox` table all answer, with U+FFFD where the bytes were not
@@ -34,7 +34,8 @@ API_TOKEN='api-Tok3n-HgFdSaQwEr'
     printf '%s\n' "$API_TOKEN" >"$d/token")
 
 # The gateway: Latin-1 to ...01, gzip bytes to ...02, the request echoed
-# to ...03 (its body first), its dlr-url and password to ...05, all 400;
+# to ...03 (its body first), its dlr-url and password in a link to ...05
+# (percent-encoded again: the dlr token twice), all 400;
 # ...06 is sent.
 $PY - "$tmp/rules.json" <<'PY'
 import gzip, json, sys
@@ -44,7 +45,8 @@ rules = {"rules": [
     {"to_suffix": "02", "status": 400,
      "body_hex": gzip.compress(b"refused: bad number " * 4).hex()},
     {"to_suffix": "03", "status": 400, "echo": True},
-    {"to_suffix": "05", "status": 400, "echo_query": ["dlr-url", "password"]},
+    {"to_suffix": "05", "status": 400, "echo_query": ["dlr-url", "password"],
+     "link": True},
     {"to_suffix": "06", "status": 202, "body": "0: Accepted for delivery"},
 ]}
 json.dump(rules, open(sys.argv[1], "w"))

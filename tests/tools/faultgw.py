@@ -29,6 +29,9 @@ and says what to do:
                        lines (one that quotes an Authorization header)
     echo_query: [NAME, ...]   the body is these query parameters as they
                        came in the URL, percent-encoded, "NAME=VALUE&..."
+    link: true         the body (as the rules above made it) as a link,
+                       "see http://help.example/?q=" and the body
+                       percent-encoded again
     fault: "timeout"   never answer within loa's timeout (sleep `delay`,
                        default 5 s, then close without a word)
     fault: "reset"     close the connection with a TCP RST
@@ -116,7 +119,7 @@ class H(BaseHTTPRequestHandler):
             else:
                 ans.update({k: r[k] for k in ("status", "body", "type", "headers",
                                               "body_hex", "echo", "echo_query",
-                                              "echo_headers")
+                                              "echo_headers", "link")
                             if k in r})
             break
         rec = {"t": t, "method": self.command, "path": u.path, "query": q,
@@ -147,6 +150,9 @@ class H(BaseHTTPRequestHandler):
         if "echo_query" in ans:
             data = "&".join(p for p in u.query.split("&")
                             if p.split("=")[0] in ans["echo_query"]).encode()
+        if ans.get("link"):
+            data = ("see http://help.example/?q=" +
+                    urllib.parse.quote(data, safe="")).encode()
         self.send_response(ans["status"])
         self.send_header("Content-Type", ans.get("type", "text/plain"))
         self.send_header("Content-Length", str(len(data)))
