@@ -311,6 +311,8 @@ say(struct gw_answer *a, const char *note, const char *what, const char *body,
 		buf_add(&b, body, len);
 	}
 	clean = text_peer(b.s, b.len, 3 * b.len + 3);
+	/* Before spaces are squeezed: a secret may hold two. */
+	secret_blot(clean);
 	buf_reset(&b);
 	for (i = 0; clean[i] != '\0'; i++)
 		if (clean[i] != ' ' || (b.len > 0 && b.s[b.len - 1] != ' '))
@@ -318,9 +320,7 @@ say(struct gw_answer *a, const char *note, const char *what, const char *body,
 	while (b.len > 0 && b.s[b.len - 1] == ' ')
 		b.s[--b.len] = '\0';
 	free(clean);
-	secret_blot(b.s);
-	/* Shorter now: its length anew. */
-	cut = text_peer(b.s, strlen(b.s), sizeof(a->text) - 1);
+	cut = text_peer(b.s, b.len, sizeof(a->text) - 1);
 	snprintf(a->text, sizeof(a->text), "%s", cut);
 	free(cut);
 	buf_free(&b);
