@@ -121,9 +121,7 @@ api_job(struct api *a, struct MHD_Connection *c, struct req *r)
 
 		json_object_set_new(e, "at", api_json_time(z, at[i].at));
 		json_object_set_new(e, "outcome", json_string(at[i].outcome));
-		json_object_set_new(e, "answer",
-		    at[i].answer != NULL ? json_string(at[i].answer) :
-					   json_null());
+		json_object_set_new(e, "answer", out_str(at[i].answer));
 		json_array_append_new(arr, e);
 	}
 	json_object_set_new(o, "attempt_log", arr);

@@ -27,6 +27,7 @@
 #include "api/api.h"
 #include "api/api_int.h"
 #include "util/secret.h"
+#include "util/fs.h"
 #include "util/mem.h"
 #include "util/buf.h"
 
@@ -233,6 +234,9 @@ api_start(const struct api_opts *o, char *err, size_t errlen)
 		api_stop(a);
 		return NULL;
 	}
+	/* Blotted from whatever loa keeps or logs (util/secret). */
+	secret_keep(a->token);
+	secret_keep(a->dlr_token);
 	if ((a->ob = outbox_open(o->store, err, errlen)) == NULL) {
 		api_stop(a);
 		return NULL;

@@ -285,8 +285,11 @@ cmd_check_timeline(const char *cfg, int argc, char **argv, int timeline)
 	 * timeline places the items with their real lengths unless told. */
 	sp = !timeline ? &speech_settings : o.no_speech ? NULL : &speech_synth;
 	if (world_load_speech(&w, cfg, now, sp, &d) == -1) {
-		fprintf(stderr, "%s: %d error%s\n", cfg, d.errors,
-		    d.errors == 1 ? "" : "s");
+		char *own;
+
+		fprintf(stderr, "%s: %d error%s\n", text_safe(cfg, &own),
+		    d.errors, d.errors == 1 ? "" : "s");
+		free(own);
 		world_free(&w);
 		return EXIT_INVALID;
 	}

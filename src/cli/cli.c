@@ -10,6 +10,7 @@
 #include "plan/service.h"
 #include "render/speech.h"
 #include "util/log.h"
+#include "util/text.h"
 
 int
 arg_time(const char *opt, const char *arg, const struct tz *z, int64_t *out)
@@ -81,8 +82,14 @@ load_quiet(struct world *w, const char *cfg, int64_t now, const char *note)
 	memset(&d, 0, sizeof(d));
 	/* It fails again: this load is for its messages. */
 	(void)world_load_speech(w, cfg, now, &speech_synth, &d);
-	fprintf(stderr, "%s: %d error%s%s\n", cfg, d.errors,
-	    d.errors == 1 ? "" : "s", note);
+	{
+		char *own;
+
+		/* The path as a terminal's one line (text_safe). */
+		fprintf(stderr, "%s: %d error%s%s\n", text_safe(cfg, &own),
+		    d.errors, d.errors == 1 ? "" : "s", note);
+		free(own);
+	}
 	world_free(w);
 	return -1;
 }

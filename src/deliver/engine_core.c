@@ -13,6 +13,7 @@
 #include "deliver/engine_int.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/arena.h"
 #include "util/strmap.h"
 
@@ -232,7 +233,7 @@ void
 engine_trace(struct engine *e, const struct ob_job *j, const char *what,
     const char *detail)
 {
-	char	     due[40];
+	char	     due[40], *own = NULL;
 	struct plan *p = world_plan(e->w, j->plan);
 
 	if (e->o.trace == NULL)
@@ -243,11 +244,14 @@ engine_trace(struct engine *e, const struct ob_job *j, const char *what,
 		snprintf(due, sizeof(due), "%lld", (long long)j->due);
 	due[16] = '\0';
 	due[10] = ' ';
+	/* A table: what a peer answered (detail) escaped to one line. */
+	detail = detail != NULL ? text_safe(detail, &own) : NULL;
 	fprintf(e->o.trace, "%s  %-8s %-14s %-16s %-14s %-9s %s%s%s\n", due,
 	    what, job_kind_names[j->kind], j->object,
 	    j->recipient ? j->recipient : "-", channel_names[j->channel],
 	    j->address ? j->address : "-", detail ? "  " : "",
 	    detail ? detail : "");
+	free(own);
 }
 
 void

@@ -121,11 +121,19 @@ struct ob_rowtype {
 };
 
 /* outbox_sql.c: errors and statements. */
+/*
+ * bind_peer: what a peer said (a gateway's answer, a delivery report, an
+ * error holding either), bound as kept: text_peer (valid UTF-8 on one
+ * line, at most OB_PEER_MAX bytes), every secret blotted (util/secret). A
+ * copy is bound: s may go at once.
+ */
+#define OB_PEER_MAX 1024
 int	    ob_fail(struct outbox *, const char *, ...) LOA_PRINTF(2, 3);
 int	    ob_exec(struct outbox *, const char *sql);
 int	    ob_prepare(struct outbox *, sqlite3_stmt **, const char *sql);
 int	    ob_step_done(struct outbox *, sqlite3_stmt *, const char *what);
 void	    bind_text(sqlite3_stmt *, int, const char *);
+void	    bind_peer(sqlite3_stmt *, int, const char *);
 void	    bind_time(sqlite3_stmt *, int, int64_t);
 char	   *col_text(sqlite3_stmt *, int);
 int64_t	    col_time(sqlite3_stmt *, int);
@@ -134,8 +142,8 @@ const char *col_name(sqlite3_stmt *, int);
 /*
  * The one way a statement is run: prepared (ob_vquery, outbox_sql.c), its
  * parameters bound in order from the type string: 's' text (NULL binds
- * NULL), 'i' int, 'I' int64, 't' a time (TIMEX_NONE binds NULL); one a
- * parameter, every parameter bound. what names it in an error ("outbox:
+ * NULL), 'p' a peer's text (bind_peer), 'i' int, 'I' int64, 't' a time
+ * (TIMEX_NONE binds NULL); one a parameter, every parameter bound. what names it in an error ("outbox:
  * WHAT"). Each returns 0, or -1 with the outbox's error set, and ON -1
  * THERE IS NOTHING TO FREE: whatever the call had collected is freed, its
  * outputs are empty.

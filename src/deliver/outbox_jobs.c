@@ -214,7 +214,7 @@ ob_attempt(struct outbox *ob, const char *id, int64_t now, const char *outcome,
 	bind_text(ob->attempt, 1, id);
 	sqlite3_bind_int64(ob->attempt, 2, now);
 	bind_text(ob->attempt, 3, outcome);
-	bind_text(ob->attempt, 4, answer);
+	bind_peer(ob->attempt, 4, answer);
 	return ob_step_done(ob, ob->attempt, "recording an attempt");
 }
 
@@ -239,7 +239,7 @@ outbox_sent(struct outbox *ob, const char *id, int64_t rowid, int64_t now,
 	sqlite3_bind_int64(ob->sent, 1, rowid);
 	bind_text(ob->sent, 4, id);
 	sqlite3_bind_int64(ob->sent, 2, now);
-	bind_text(ob->sent, 3, answer);
+	bind_peer(ob->sent, 3, answer);
 	if (ob_step_done(ob, ob->sent, "recording a send") == -1)
 		return -1;
 	if (sqlite3_changes(ob->db) != 1) {
@@ -263,7 +263,7 @@ outbox_retry(struct outbox *ob, const char *id, int64_t now, int64_t next_at,
 		return -1;
 	bind_text(ob->retry, 1, id);
 	sqlite3_bind_int64(ob->retry, 2, next_at);
-	bind_text(ob->retry, 3, answer);
+	bind_peer(ob->retry, 3, answer);
 	sqlite3_bind_int64(ob->retry, 4, now);
 	if (ob_step_done(ob, ob->retry, "recording a failure") == -1)
 		return -1;
@@ -285,7 +285,7 @@ outbox_finish(struct outbox *ob, const char *id, int64_t now,
 		return -1;
 	bind_text(ob->finish, 1, id);
 	bind_text(ob->finish, 2, job_state_names[state]);
-	bind_text(ob->finish, 3, reason);
+	bind_peer(ob->finish, 3, reason);
 	sqlite3_bind_int64(ob->finish, 4, now);
 	if (ob_step_done(ob, ob->finish, "finishing a job") == -1)
 		return -1;

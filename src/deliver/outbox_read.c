@@ -240,7 +240,7 @@ outbox_dlr(struct outbox *ob, const char *id, int status, const char *report,
 		"INSERT INTO attempts (job, at, outcome, answer) SELECT id, "
 		"?2, ?3, ?4 FROM jobs WHERE id = ?1 AND state IN ('sending', "
 		"'sent', 'delivered')",
-		"sIss", id, now, dlr_outcome(status), report) == -1 ||
+		"sIsp", id, now, dlr_outcome(status), report) == -1 ||
 	    (n > 0 && status == 1 &&
 		ob_write(ob, "marking a job delivered", NULL,
 		    "UPDATE jobs SET state = 'delivered', updated = ?2 WHERE "
@@ -248,7 +248,7 @@ outbox_dlr(struct outbox *ob, const char *id, int status, const char *report,
 		    "sI", id, now) == -1) ||
 	    (n > 0 && (status == 2 || status == 16) &&
 		ob_write(ob, "noting an undelivered message", NULL,
-		    "UPDATE jobs SET last_error = ?2 WHERE id = ?1", "ss", id,
+		    "UPDATE jobs SET last_error = ?2 WHERE id = ?1", "sp", id,
 		    report) == -1)) {
 		outbox_rollback(ob);
 		return -1;

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "deliver/outbox_int.h"
+#include "util/secret.h"
 #include "util/sms.h"
+#include "util/text.h"
 #include "util/mem.h"
 
 int
@@ -81,6 +83,24 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 void
+bind_peer(sqlite3_stmt *st, int i, const char *s)
+{
+	char *clean;
+
+	if (s == NULL) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	/* Valid UTF-8 on one line, bounded, every secret blotted: no
+	 * reader of the outbox can be crashed or shown a secret by what a
+	 * peer sent. */
+	clean = text_peer(s, strlen(s), OB_PEER_MAX);
+	secret_blot(clean);
+	sqlite3_bind_text(st, i, clean, -1, SQLITE_TRANSIENT);
+	free(clean);
+}
+
+void
 bind_time(sqlite3_stmt *st, int i, int64_t t)
 {
 	if (t == TIMEX_NONE)
@@ -136,6 +156,9 @@ ob_vquery(struct outbox *ob, sqlite3_stmt **st, const char *what,
 		switch (types[i]) {
 		case 's':
 			bind_text(*st, i + 1, va_arg(ap, const char *));
+			break;
+		case 'p':
+			bind_peer(*st, i + 1, va_arg(ap, const char *));
 			break;
 		case 'i':
 			sqlite3_bind_int(*st, i + 1, va_arg(ap, int));

@@ -334,10 +334,9 @@ spool_playlists(struct gw *g, char *err, size_t errlen)
 			it = &v[n++];
 			it->planned = name;
 			it->id = xstrdup(id);
-			it->title = xstrdup(title);
-			for (q = it->title; *q != '\0'; q++)
-				if (*q == '\r' || *q == '\n')
-					*q = ' ';
+			/* One line: every control and Unicode line break
+			 * (VT, FF, NEL, U+2028, U+2029) a space. */
+			it->title = text_oneline(title);
 			it->file = audio != NULL ? xstrdup(audio) :
 						   xasprintf("%s.txt", id);
 			it->secs = json_is_number(dur) ?
@@ -405,6 +404,10 @@ file_submit(struct gw *g, const struct gw_msg *m, struct gw_answer *a)
 
 		line = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
+		/* NEL, U+2028, U+2029 escaped: one line to every reader. */
+		path = text_json_breaks(line);
+		free(line);
+		line = path;
 		len = strlen(line);
 		line = xreallocarray(line, len + 2, 1);
 		line[len++] = '\n';

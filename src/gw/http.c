@@ -16,8 +16,9 @@
  *	connection errors
  *	any other status		GW_PERMFAIL, the answer kept
  *
- * The secret lives in memory only; every answer text has it (and a user
- * taken from the environment) blotted out before it leaves this file.
+ * The secrets live in memory only, known to util/secret (with a user taken
+ * from the environment): every answer text has them blotted out before it
+ * leaves this file.
  */
 #include <assert.h>
 #include <ctype.h>
@@ -35,6 +36,7 @@
 #include "util/fs.h"
 #include "util/secret.h"
 #include "util/log.h"
+#include "util/secret.h"
 #include "util/subst.h"
 #include "util/text.h"
 #include "util/mem.h"
@@ -288,96 +290,40 @@ has_header(const struct tfield *f, const char *name)
 	return 0;
 }
 
-/* The secret (and an environment's user) in s replaced by "***". */
+/*
+ * The answer's text: the message's note, what, then the body's first
+ * bytes as a peer's text (text_peer: valid UTF-8 on one line, a run of
+ * spaces one), every secret blotted before the cut: a secret across the
+ * cut is still found.
+ */
 static void
-blot(const struct hgw *g, char *s)
-{
-	const char *w[5];
-	struct buf  enc = { 0 }, form = { 0 };
-	char	   *p, *js = NULL;
-	size_t	    i, n;
-	json_t	   *j;
-
-	/* As sent: plain, percent-encoded, form-encoded (a space as +),
-	 * and as a JSON string escapes it; a gateway may echo any. */
-	w[0] = g->secret;
-	pct(&enc, g->secret != NULL ? g->secret : "", 0);
-	w[1] = enc.s;
-	pct(&form, g->secret != NULL ? g->secret : "", 1);
-	w[2] = form.s;
-	if (g->secret != NULL && (j = json_string(g->secret)) != NULL) {
-		if ((js = json_dumps(j, JSON_ENCODE_ANY)) != NULL &&
-		    strlen(js) >= 2) {
-			js[strlen(js) - 1] = '\0';
-			w[3] = js + 1;
-		} else
-			w[3] = NULL;
-		json_decref(j);
-	} else
-		w[3] = NULL;
-	w[4] = g->user_secret ? g->user : NULL;
-	for (i = 0; i < 5; i++) {
-		if (w[i] == NULL || (n = strlen(w[i])) == 0 ||
-		    strcmp(w[i], "***") == 0)
-			continue;
-		for (p = s; (p = strstr(p, w[i])) != NULL;) {
-			if (n < 3) {
-				/* Shorter than "***": starred in place. */
-				memset(p, '*', n);
-				p += n;
-				continue;
-			}
-			memmove(p + 3, p + n, strlen(p + n) + 1);
-			memcpy(p, "***", 3);
-			p += 3;
-		}
-	}
-	buf_free(&enc);
-	buf_free(&form);
-	free(js);
-}
-
-/* The answer's text: the message's note, what, then the body's first
- * bytes, cleaned. */
-static void
-say(const struct hgw *g, struct gw_answer *a, const char *note,
-    const char *what, const char *body, size_t len)
+say(struct gw_answer *a, const char *note, const char *what, const char *body,
+    size_t len)
 {
 	struct buf b = { 0 };
-	size_t	   i, room = sizeof(a->text) - 1;
-	int	   space = 0;
+	char	  *clean, *cut;
+	size_t	   i;
 
 	if (note != NULL && *note != '\0')
 		buf_printf(&b, "%s; ", note);
 	buf_adds(&b, what);
-	if (body != NULL && len > 0)
+	if (body != NULL && len > 0) {
 		buf_adds(&b, ": ");
-	/* The whole body (at most HTTP_BODY_MAX) is cleaned and the secret
-	 * blotted before the cut: a secret across the cut is still found. */
-	for (i = 0; body != NULL && i < len; i++) {
-		unsigned char ch = (unsigned char)body[i];
-
-		if (ch < ' ' || ch == 0x7f) {
-			space = 1;
-			continue;
-		}
-		if (space && b.len > 0 && b.s[b.len - 1] != ' ' &&
-		    b.s[b.len - 1] != ':')
-			buf_addc(&b, ' ');
-		space = 0;
-		buf_addc(&b, (char)ch);
+		buf_add(&b, body, len);
 	}
+	clean = text_peer(b.s, b.len, 3 * b.len + 3);
+	/* Before spaces are squeezed: a secret may hold two. */
+	secret_blot(clean);
+	buf_reset(&b);
+	for (i = 0; clean[i] != '\0'; i++)
+		if (clean[i] != ' ' || (b.len > 0 && b.s[b.len - 1] != ' '))
+			buf_addc(&b, clean[i]);
 	while (b.len > 0 && b.s[b.len - 1] == ' ')
 		b.s[--b.len] = '\0';
-	blot(g, b.s);
-	if (b.len > room) {
-		/* Never half a UTF-8 sequence. */
-		i = room;
-		while (i > 0 && ((unsigned char)b.s[i] & 0xc0) == 0x80)
-			i--;
-		b.s[i] = '\0';
-	}
-	snprintf(a->text, sizeof(a->text), "%s", b.s);
+	free(clean);
+	cut = text_peer(b.s, b.len, sizeof(a->text) - 1);
+	snprintf(a->text, sizeof(a->text), "%s", cut);
+	free(cut);
 	buf_free(&b);
 }
 
@@ -455,7 +401,7 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 		a.result = http_judge_curl(rc);
 		snprintf(what, sizeof(what), "%s",
 		    x->err[0] != '\0' ? x->err : curl_easy_strerror(rc));
-		say(g, &a, x->note, what, NULL, 0);
+		say(&a, x->note, what, NULL, 0);
 	} else {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
 		a.result = http_judge(g->t, st, x->resp.s ? x->resp.s : "",
@@ -464,7 +410,7 @@ fin(void *arg, CURL *h, CURLcode rc, void *tag)
 			snprintf(what, sizeof(what), "HTTP %ld (%s)", st, why);
 		else
 			snprintf(what, sizeof(what), "HTTP %ld", st);
-		say(g, &a, x->note, what, x->resp.s, x->resp.len);
+		say(&a, x->note, what, x->resp.s, x->resp.len);
 		if (a.result == GW_TEMPFAIL)
 			a.retry_after = x->retry_after;
 	}
@@ -678,7 +624,7 @@ http_submit(struct gw *gw, const struct gw_msg *m, struct gw_answer *a)
 	a->retry_after = 0;
 	if (curlm_start(g->m, h, x, err, sizeof(err)) == -1) {
 		a->result = GW_TEMPFAIL;
-		say(g, a, m->note, err, NULL, 0);
+		say(a, m->note, err, NULL, 0);
 		hx_free(x);
 		return GW_TEMPFAIL;
 	}
@@ -803,6 +749,7 @@ secret_from(const char *gwid, const char *what, const char *env,
 			return -1;
 		}
 		*out = xstrdup(s);
+		secret_keep(*out);
 		return 0;
 	}
 	if (path != NULL) {
@@ -814,6 +761,7 @@ secret_from(const char *gwid, const char *what, const char *env,
 			return -1;
 		}
 		*out = data;
+		secret_keep(*out);
 	}
 	return 0;
 }
@@ -871,6 +819,14 @@ http_init(struct gw *gw, char *err, size_t errlen)
 			cfg->user_env	   ? cfg->user_env :
 					     "the config");
 		goto fail;
+	}
+	/* Basic sends the login whole, in base64 (TOKEN:x without a user,
+	 * as http_req does): blotted as such too. */
+	if (g->t->auth == HA_BASIC && g->secret != NULL) {
+		int token = g->user == NULL || *g->user == '\0';
+
+		secret_keep_login(token ? g->secret : g->user,
+		    token ? "x" : g->secret);
 	}
 	if ((g->m = curlm_new(cfg->concurrency, err, errlen)) == NULL)
 		goto fail;

@@ -58,6 +58,7 @@
 #include "util/fs.h"
 #include "util/secret.h"
 #include "util/log.h"
+#include "util/secret.h"
 #include "util/text.h"
 #include "util/mem.h"
 
@@ -189,6 +190,7 @@ smtp_secret(const char *gw, const char *what, const char *env, const char *file,
 			return -1;
 		}
 		*out = xstrdup(v);
+		secret_keep(*out);
 		return 0;
 	}
 	if (file == NULL)
@@ -200,6 +202,7 @@ smtp_secret(const char *gw, const char *what, const char *env, const char *file,
 		return -1;
 	}
 	*out = data;
+	secret_keep(*out);
 	return 0;
 }
 
@@ -259,6 +262,8 @@ smtp_init(struct gw *g, char *err, size_t errlen)
 		    c->id);
 		goto fail;
 	}
+	/* AUTH PLAIN sends the login whole, in base64. */
+	secret_keep_login(s->user, s->password);
 	/*
 	 * STARTTLS: "try" unless said; a password on smtp:// is never sent
 	 * in clear unless tls = "try" or "off" says so.
@@ -403,17 +408,26 @@ reply_code(const char *r)
 	return (r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0');
 }
 
-/* Answer r with the text made of fmt, cut to the answer's room. */
+/*
+ * Answer r with the text made of fmt, which holds what the server said: a
+ * peer's text (text_peer: valid UTF-8 on one line), every secret blotted,
+ * cut to the answer's room.
+ */
 static void LOA_PRINTF(3, 4)
     say(struct gw_answer *a, enum gw_result r, const char *fmt, ...)
 {
 	va_list ap;
+	char	raw[2 * sizeof(a->text)], *clean;
 
 	assert(r != GW_INFLIGHT); /* an answer is a verdict */
 	a->result = r;
 	va_start(ap, fmt);
-	(void)vsnprintf(a->text, sizeof(a->text), fmt, ap);
+	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	secret_blot(raw);
+	clean = text_peer(raw, strlen(raw), sizeof(a->text) - 1);
+	snprintf(a->text, sizeof(a->text), "%s", clean);
+	free(clean);
 }
 
 /* Set a's result and text for transfer x that ended with rc. */
@@ -458,11 +472,12 @@ classify(struct xfer *x, CURLcode rc, struct gw_answer *a)
 	} else if (code >= 500 && code < 600) {
 		/* To MAIL, RCPT or DATA: this message. Before: all of them
 		 * (a greeting or an EHLO refused). */
-		a->result = x->verb == V_MAIL || x->verb == V_RCPT ||
-			x->verb == V_DATA ?
-		    GW_PERMFAIL :
-		    GW_CONFFAIL;
-		snprintf(a->text, sizeof(a->text), "%s", x->reply);
+		say(a,
+		    x->verb == V_MAIL || x->verb == V_RCPT ||
+			    x->verb == V_DATA ?
+			GW_PERMFAIL :
+			GW_CONFFAIL,
+		    "%s", x->reply);
 	} else if (code >= 400 && code < 500) {
 		say(a, GW_TEMPFAIL, "%s", x->reply);
 	} else {

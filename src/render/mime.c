@@ -1,6 +1,5 @@
 /*
- * mime.c: building MIME messages. Base64 is written here because none of
- * loa's libraries exports an encoder (libcurl's is internal).
+ * mime.c: building MIME messages (base64 by util/buf's buf_base64).
  */
 #include <assert.h>
 #include <errno.h>
@@ -15,36 +14,6 @@
 #include "util/mem.h"
 #include "util/buf.h"
 
-static const char
-    b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Base64 without line breaks. */
-static void
-b64_raw(struct buf *b, const unsigned char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		char q[4] = { b64[s[i] >> 2],
-			b64[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
-			b64[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)],
-			b64[s[i + 2] & 63] };
-
-		buf_add(b, q, 4);
-	}
-	if (n - i == 1) {
-		char q[4] = { b64[s[i] >> 2], b64[(s[i] & 3) << 4], '=', '=' };
-
-		buf_add(b, q, 4);
-	} else if (n - i == 2) {
-		char q[4] = { b64[s[i] >> 2],
-			b64[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
-			b64[(s[i + 1] & 15) << 2], '=' };
-
-		buf_add(b, q, 4);
-	}
-}
-
 void
 mime_base64(struct buf *b, const void *p, size_t n)
 {
@@ -53,7 +22,7 @@ mime_base64(struct buf *b, const void *p, size_t n)
 
 	/* 57 input bytes make one 76-character line. */
 	for (i = 0; i < n; i += 57) {
-		b64_raw(b, s + i, n - i < 57 ? n - i : 57);
+		buf_base64(b, s + i, n - i < 57 ? n - i : 57);
 		buf_add(b, "\r\n", 2);
 	}
 }
@@ -147,7 +116,7 @@ hdr_words(struct hdr *h, const char *s)
 								     s[i + k];
 		w.len = 0;
 		buf_adds(&w, "=?UTF-8?B?");
-		b64_raw(&w, (unsigned char *)chunk, n);
+		buf_base64(&w, chunk, n);
 		buf_adds(&w, "?=");
 		hdr_put(h, " ", 1, w.s, w.len);
 		i += n;

@@ -76,3 +76,35 @@ buf_free(struct buf *b)
 	b->s = NULL;
 	b->len = b->cap = 0;
 }
+
+static const char
+    b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Written here because none of loa's libraries exports an encoder
+ * (libcurl's is internal). */
+void
+buf_base64(struct buf *b, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t		     i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		char q[4] = { b64[s[i] >> 2],
+			b64[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
+			b64[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)],
+			b64[s[i + 2] & 63] };
+
+		buf_add(b, q, 4);
+	}
+	if (n - i == 1) {
+		char q[4] = { b64[s[i] >> 2], b64[(s[i] & 3) << 4], '=', '=' };
+
+		buf_add(b, q, 4);
+	} else if (n - i == 2) {
+		char q[4] = { b64[s[i] >> 2],
+			b64[((s[i] & 3) << 4) | (s[i + 1] >> 4)],
+			b64[(s[i + 1] & 15) << 2], '=' };
+
+		buf_add(b, q, 4);
+	}
+}

@@ -22,5 +22,7 @@ void  buf_reset(struct buf *);
 /* Take the string out of the buffer; the caller owns it, buf is emptied. */
 char *buf_take(struct buf *);
 void  buf_free(struct buf *);
+/* The n bytes at p appended as base64 (RFC 4648), without line breaks. */
+void  buf_base64(struct buf *, const void *p, size_t n);
 
 #endif

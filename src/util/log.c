@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/mem.h"
+#include "util/secret.h"
+#include "util/text.h"
 
 static int verbosity;
 
@@ -24,17 +27,33 @@ log_verbose(void)
 	return verbosity;
 }
 
-/* Print one line: "loa: MESSAGE[: SUFFIX]". */
+/*
+ * Print one line: "loa: MESSAGE[: SUFFIX]", whatever a peer or a file put
+ * in it: valid UTF-8, every line break a space (text_oneline), every
+ * secret blotted.
+ */
 static void
 vlog(const char *fmt, va_list ap, const char *suffix)
 {
-	char line[1024];
+	static _Thread_local int nested;
+	char			 line[1024];
+	char			*joined, *one;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (suffix != NULL)
-		fprintf(stderr, "loa: %s: %s\n", line, suffix);
-	else
+	if (nested) {
+		/* Out of memory while cleaning a line: this one as is. */
 		fprintf(stderr, "loa: %s\n", line);
+		return;
+	}
+	nested = 1;
+	joined = suffix != NULL ? xasprintf("%s: %s", line, suffix) :
+				  xstrdup(line);
+	one = text_oneline(joined);
+	secret_blot(one);
+	fprintf(stderr, "loa: %s\n", one);
+	free(one);
+	free(joined);
+	nested = 0;
 }
 
 void

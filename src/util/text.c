@@ -102,25 +102,55 @@ text_codepoints(const char *s)
 	return n;
 }
 
+/*
+ * How the character at p (n bytes left) is escaped for a terminal: 0 as
+ * is, 'x' as \xNN (a C0 control, DEL, a byte of no valid UTF-8
+ * sequence), 'u' as \uNNNN (a C1 control, U+2028, U+2029), '\\' doubled;
+ * *len its length, *cp its code point.
+ */
+static int
+esc_kind(const unsigned char *p, size_t n, size_t *len, utf8proc_int32_t *cp)
+{
+	utf8proc_ssize_t k;
+
+	*len = 1;
+	*cp = *p;
+	if (*p < 0x80)
+		return *p < 0x20 || *p == 0x7f ? 'x' : *p == '\\' ? '\\' : 0;
+	k = utf8proc_iterate(p, (utf8proc_ssize_t)n, cp);
+	if (k < 1) {
+		*cp = *p;
+		return 'x';
+	}
+	*len = (size_t)k;
+	return *cp <= 0x9f || *cp == 0x2028 || *cp == 0x2029 ? 'u' : 0;
+}
+
 char *
 text_escape(const char *s)
 {
 	struct buf	     b = { 0 };
 	const unsigned char *p;
+	size_t		     n, len;
+	utf8proc_int32_t     cp;
 
 	if (s == NULL)
 		return NULL;
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
+	p = (const unsigned char *)s;
+	for (n = strlen(s); n > 0; p += len, n -= len) {
+		switch (esc_kind(p, n, &len, &cp)) {
+		case 'x':
 			buf_printf(&b, "\\x%02x", *p);
-		else if (*p == '\\')
+			break;
+		case 'u':
+			buf_printf(&b, "\\u%04x", (unsigned)cp);
+			break;
+		case '\\':
 			buf_adds(&b, "\\\\");
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			/* A C1 control in UTF-8. */
-			buf_printf(&b, "\\u%04x", p[1]);
-			p++;
-		} else
-			buf_addc(&b, (char)*p);
+			break;
+		default:
+			buf_add(&b, p, len);
+		}
 	}
 	if (b.s == NULL)
 		return xstrdup("");
@@ -130,12 +160,13 @@ text_escape(const char *s)
 const char *
 text_safe(const char *s, char **owned)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t		     n, len;
+	utf8proc_int32_t     cp;
 
 	*owned = NULL;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '\\' ||
-		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+	for (n = strlen(s); n > 0; p += len, n -= len)
+		if (esc_kind(p, n, &len, &cp) != 0)
 			return *owned = text_escape(s);
 	return s;
 }
@@ -192,6 +223,55 @@ char *
 text_oneline(const char *s)
 {
 	return text_peer(s, s != NULL ? strlen(s) : 0, (size_t)-1);
+}
+
+char *
+text_valid(const char *s)
+{
+	static const char	rep[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	struct buf		b = { 0 };
+	size_t			i = 0, n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	while (i < n) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t k;
+
+		k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &c);
+		if (k < 1) {
+			buf_add(&b, rep, sizeof(rep) - 1);
+			k = 1;
+		} else
+			buf_add(&b, p + i, (size_t)k);
+		i += (size_t)k;
+	}
+	return b.s != NULL ? buf_take(&b) : xstrdup("");
+}
+
+char *
+text_json_breaks(const char *s)
+{
+	struct buf b = { 0 };
+	size_t	   i;
+
+	assert(s != NULL);
+	/* JSON's structure is ASCII: these bytes are inside strings. */
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\xc2' && s[i + 1] == '\x85') {
+			buf_adds(&b, "\\u0085");
+			i++;
+		} else if (s[i] == '\xe2' && s[i + 1] == '\x80' &&
+		    (s[i + 2] == '\xa8' || s[i + 2] == '\xa9')) {
+			buf_adds(&b,
+			    s[i + 2] == '\xa8' ? "\\u2028" : "\\u2029");
+			i += 2;
+		} else
+			buf_addc(&b, s[i]);
+	}
+	return b.s != NULL ? buf_take(&b) : xstrdup("");
 }
 
 int

@@ -29,9 +29,10 @@ char *text_nfc(const char *s);
 char *text_fold(const char *s);
 
 /*
- * s made safe for a terminal: C0 controls (CR, LF, ESC, ...), DEL and the
- * C1 controls U+0080..U+009F written as \xNN or \u00NN, a backslash as
- * \\; everything else as is. Newly allocated (caller frees); NULL gives
+ * s made safe for a terminal, one line: C0 controls (CR, LF, ESC, ...),
+ * DEL and each byte of no valid UTF-8 sequence written as \xNN, the C1
+ * controls U+0080..U+009F (NEL) and the line and paragraph separators
+ * U+2028, U+2029 as \uNNNN, a backslash as \\; everything else as is. Newly allocated (caller frees); NULL gives
  * NULL. Can't fail.
  */
 char *text_escape(const char *s);
@@ -56,6 +57,22 @@ char *text_peer(const char *s, size_t n, size_t max);
 
 /* text_peer of a C string with no bound: one line of valid UTF-8. */
 char *text_oneline(const char *s);
+
+/*
+ * C string s with each invalid UTF-8 sequence replaced by U+FFFD, all else
+ * as is (line breaks and controls too): for a writer of JSON or XML, which
+ * escapes those but cannot carry invalid bytes. Newly allocated (caller
+ * frees); NULL gives NULL. Can't fail.
+ */
+char *text_valid(const char *s);
+
+/*
+ * JSON text s (as jansson writes it, which leaves them raw) with NEL
+ * (U+0085) and the line and paragraph separators (U+2028, U+2029) written
+ * as \u escapes: the same value, one line to any reader that splits on
+ * Unicode line breaks. Newly allocated (caller frees). Can't fail.
+ */
+char *text_json_breaks(const char *s);
 
 /*
  * Whether s says nothing a reader would see: NULL, empty, or only white

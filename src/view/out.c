@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/arena.h"
 #include "util/strmap.h"
+#include "util/text.h"
 
 void
 out_job_from_job(struct out_job *o, const struct job *j)
@@ -83,19 +84,30 @@ jstr(struct out_json *w, const char *s)
 {
 	const char *v;
 	json_t	   *j;
-	char	   *enc;
+	char	   *enc, *one;
 
 	if (s == NULL)
 		return "null";
 	if ((v = strmap_get(&w->cache, s)) != NULL)
 		return v;
-	j = json_string_nocheck(s);
-	enc = json_dumps(j, JSON_ENCODE_ANY);
+	/* What is not UTF-8 (a peer's bytes kept by an older loa) is
+	 * written with U+FFFD in place of each bad byte: a reader of the
+	 * outbox is never stopped by what is in it. */
+	if ((j = json_string(s)) == NULL) {
+		char *ok = text_valid(s);
+
+		j = json_string(ok);
+		free(ok);
+	}
+	enc = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 	json_decref(j);
 	if (enc == NULL)
-		fatalx("out: encoding a JSON string");
-	v = arena_strdup(w->a, enc);
+		fatalx("out: out of memory encoding a JSON string");
+	/* One job a line, for any reader: NEL, U+2028, U+2029 escaped. */
+	one = text_json_breaks(enc);
 	free(enc);
+	v = arena_strdup(w->a, one);
+	free(one);
 	strmap_put(&w->cache, arena_strdup(w->a, s), (void *)v);
 	return v;
 }
@@ -221,10 +233,21 @@ bq_time(const struct tz *z, int64_t t)
 	return json_string(s);
 }
 
-static json_t *
-bq_str(const char *s)
+json_t *
+out_str(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	json_t *j;
+	char   *ok;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	/* Not UTF-8: U+FFFD for each bad byte, never a field lost. */
+	ok = text_valid(s);
+	j = json_string(ok);
+	free(ok);
+	return j;
 }
 
 json_t *
@@ -233,20 +256,20 @@ out_bq_entry(const struct tz *z, const struct bq_entry *e)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_string(e->job));
-	json_object_set_new(o, "plan", bq_str(e->plan));
-	json_object_set_new(o, "item", bq_str(e->item));
-	json_object_set_new(o, "title", bq_str(e->title));
+	json_object_set_new(o, "plan", out_str(e->plan));
+	json_object_set_new(o, "item", out_str(e->item));
+	json_object_set_new(o, "title", out_str(e->title));
 	json_object_set_new(o, "priority",
 	    json_string(priority_names[e->priority]));
 	json_object_set_new(o, "air", bq_time(z, e->air));
 	json_object_set_new(o, "planned", bq_time(z, e->planned));
 	json_object_set_new(o, "duration_s", json_integer(e->duration));
-	json_object_set_new(o, "slot", bq_str(e->slot));
-	json_object_set_new(o, "state", bq_str(e->state));
+	json_object_set_new(o, "slot", out_str(e->slot));
+	json_object_set_new(o, "state", out_str(e->state));
 	json_object_set_new(o, "on_air", json_boolean(e->on_air));
 	json_object_set_new(o, "sent_at", bq_time(z, e->sent_at));
 	json_object_set_new(o, "aired_at", bq_time(z, e->aired_at));
-	json_object_set_new(o, "reason", bq_str(e->why ? e->why : e->reason));
+	json_object_set_new(o, "reason", out_str(e->why ? e->why : e->reason));
 	return o;
 }
 
@@ -258,7 +281,7 @@ out_bq_item(const struct tz *z, const struct bq_item *it)
 
 	json_object_set_new(o, "plan", json_string(it->plan->id));
 	json_object_set_new(o, "id", json_string(it->b->id));
-	json_object_set_new(o, "title", bq_str(it->b->title));
+	json_object_set_new(o, "title", out_str(it->b->title));
 	json_object_set_new(o, "priority",
 	    json_string(priority_names[it->b->priority]));
 	json_object_set_new(o, "cancelled", json_boolean(it->b->cancelled));

@@ -84,6 +84,12 @@ int		 out_json_end(struct out_json *);
 json_t *out_job_json(const struct out_job *);
 
 /*
+ * s as a JSON string, null for NULL; bytes that are not UTF-8 (kept by an
+ * older loa) as U+FFFD: never a field lost. Can't fail.
+ */
+json_t *out_str(const char *s);
+
+/*
  * The loudspeaker's queue as `loa broadcast list|rundown --json` and the
  * HTTP API show it (deliver/bqueue.h), times in zone z: one airing; one
  * item with its airings (a member of list's array); a day's running

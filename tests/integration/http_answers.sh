@@ -1,8 +1,9 @@
 #!/bin/sh
 # http_answers.sh: what the http gateway makes of hostile or odd answers
 # (tests/tools/faultgw.py): a secret echoed in a long error body, or
-# form-encoded, or JSON-escaped, is in no outbox text (it is blotted before
-# the answer is cut); `Retry-After: 120 ` (trailing space, RFC 9110 §5.5)
+# form-encoded, or JSON-escaped, or in the Basic Authorization header
+# quoted back (base64 of USER:SECRET), is in no outbox text (it is blotted
+# before the answer is cut); `Retry-After: 120 ` (trailing space, RFC 9110 §5.5)
 # is honoured; a success status whose body is too long to read at the
 # success pointer is taken as sent, not sent again.
 . "$LOA_SRC/tests/tools/prologue.sh"
@@ -20,6 +21,7 @@ rules = {"rules": [
     {"path": "/form", "status": 400,
      "body": "echo=" + urllib.parse.quote_plus(tok)},
     {"path": "/json", "status": 400, "body": json.dumps({"echo": tok})},
+    {"path": "/basic", "status": 400, "echo_headers": True},
     {"path": "/later", "attempt": 1, "status": 503,
      "headers": {"Retry-After": "120 "}, "body": "busy"},
     {"path": "/big", "status": 200, "body": long_ok,
@@ -50,17 +52,22 @@ CFG
 	    2>>"$tmp/$1/err"
 }
 
-for n in long form json; do
-	conf "$n" "$n"
+for n in long form json basic; do
+	if [ "$n" = basic ]; then
+		conf "$n" "$n" 'auth = "basic"; user = "AC0123";'
+	else
+		conf "$n" "$n"
+	fi
 	if $PY - "$tmp/$n/outbox.json" "$TOKEN" "$tmp/$n/err" <<'PY'
 from loatest import load
-import json, sys
+import base64, json, sys
 jobs, tok = load(sys.argv[1]), sys.argv[2]
 text = open(sys.argv[1]).read() + open(sys.argv[3]).read()
 j = jobs[0]
 assert j["state"] == "dead" and "400" in (j["last_error"] or ""), j
 # No piece of the token (5 characters or more, as any form) is left.
-forms = [tok, tok.replace(" ", "+"), json.dumps(tok)[1:-1]]
+forms = [tok, tok.replace(" ", "+"), json.dumps(tok)[1:-1],
+         base64.b64encode(("AC0123:" + tok).encode()).decode()]
 for f in forms:
     for i in range(len(f) - 4):
         assert f[i:i + 5] not in text, (f[i:i + 5], j["last_error"])

@@ -25,6 +25,18 @@ A RULE matches on any of
                 lo <= n < hi (with concurrency = 1, the order they came)
 and says what to do:
     status, body, type, headers   the answer (as ANSWER)
+    body_hex           the body as these bytes (hex): any bytes at all,
+                       not UTF-8 (a Latin-1 text, gzip)
+    echo: true         the body is the request echoed: "BODY | METHOD
+                       PATH?QUERY" as it came (a gateway that quotes what
+                       it was sent in its error)
+    echo_headers: true the body is the request's headers, "Name: value"
+                       lines (one that quotes an Authorization header)
+    echo_query: [NAME, ...]   the body is these query parameters as they
+                       came in the URL, percent-encoded, "NAME=VALUE&..."
+    link: true         the body (as the rules above made it) as a link,
+                       "see http://help.example/?q=" and the body
+                       percent-encoded again
     fault: "timeout"   never answer within loa's timeout (sleep `delay`,
                        default 5 s, then close without a word)
     fault: "reset"     close the connection with a TCP RST
@@ -129,7 +141,9 @@ class H(BaseHTTPRequestHandler):
             if r.get("fault") in ("timeout", "reset"):
                 fault = r["fault"]
             else:
-                ans.update({k: r[k] for k in ("status", "body", "type", "headers")
+                ans.update({k: r[k] for k in ("status", "body", "type", "headers",
+                                              "body_hex", "echo", "echo_query",
+                                              "echo_headers", "link")
                             if k in r})
             break
         rec = {"t": t, "method": self.command, "path": u.path, "query": q,
@@ -150,6 +164,19 @@ class H(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         data = ans.get("body", "").encode("utf-8")
+        if "body_hex" in ans:
+            data = bytes.fromhex(ans["body_hex"])
+        if ans.get("echo"):
+            data = ("%s | %s %s" % (body, self.command, self.path)).encode(
+                "utf-8", "replace")
+        if ans.get("echo_headers"):
+            data = "\n".join("%s: %s" % kv for kv in self.headers.items()).encode()
+        if "echo_query" in ans:
+            data = "&".join(p for p in u.query.split("&")
+                            if p.split("=")[0] in ans["echo_query"]).encode()
+        if ans.get("link"):
+            data = ("see http://help.example/?q=" +
+                    urllib.parse.quote(data, safe="")).encode()
         self.send_response(ans["status"])
         self.send_header("Content-Type", ans.get("type", "text/plain"))
         self.send_header("Content-Length", str(len(data)))

@@ -17,6 +17,9 @@
 #                          the server gets, counting from 1 (may be repeated)
 #   --reject-mail          550 to every MAIL FROM
 #   --reject-data          554 to the end of every DATA
+#   --answer VERB HEX      answer VERB (MAIL or DATA) with these bytes (hex)
+#                          as its whole reply line: any bytes at all, not
+#                          UTF-8 (may be repeated, one a verb)
 #   --slow SECONDS         wait this long before answering the end of each
 #                          DATA (the message received, the reply held)
 #   --out DIR              each message received as DIR/N.eml, and a line
@@ -55,9 +58,12 @@ ap.add_argument("--refuse-helo", action="store_true")
 ap.add_argument("--refuse-mail", type=int, action="append", default=[])
 ap.add_argument("--reject-mail", action="store_true")
 ap.add_argument("--reject-data", action="store_true")
+ap.add_argument("--answer", nargs=2, action="append", default=[],
+                metavar=("VERB", "HEX"))
 ap.add_argument("--slow", type=float, default=0)
 ap.add_argument("--out")
 opt = ap.parse_args()
+answer = {v.upper(): bytes.fromhex(h) for v, h in opt.answer}
 
 MID = re.compile(rb"^Message-ID:\s*(\S+)", re.I | re.M)
 state = {"n": 0, "failed": set(), "dropped": False, "mail": 0}
@@ -84,6 +90,8 @@ class Handler:
                 f.write("MAIL FROM:<%s> tls=%s auth=%s\n" % (
                     address, session.ssl is not None,
                     session.authenticated))
+        if "MAIL" in answer:
+            return answer["MAIL"]
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 2.1.0 Ok"
@@ -103,6 +111,8 @@ class Handler:
             await asyncio.sleep(opt.slow)
         if opt.reject_data:
             return "554 5.6.0 Message content rejected"
+        if "DATA" in answer:
+            return answer["DATA"]
         if not opt.out:
             return "250 2.0.0 Ok"
         mid = message_id(envelope.content)

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plan/phone.h"
+#include "util/log.h"
+#include "util/secret.h"
 #include "util/sms.h"
 #include "util/text.h"
 #include "testutil.h"
@@ -399,6 +402,11 @@ START_TEST(test_escape)
 		{ "c1\xc2\x9b", "c1\\u009b" },
 		{ "back\\slash", "back\\\\slash" },
 		{ "\xc2\xa0nbsp", "\xc2\xa0nbsp" },
+		/* Unicode line breaks: a table row stays one line. */
+		{ "n\xc2\x85l\xe2\x80\xa8s\xe2\x80\xa9p",
+		    "n\\u0085l\\u2028s\\u2029p" },
+		/* Bytes of no UTF-8 sequence, each as \xNN. */
+		{ "caf\xe9!\xe1\xbb", "caf\\xe9!\\xe1\\xbb" },
 	};
 	size_t i;
 
@@ -409,6 +417,58 @@ START_TEST(test_escape)
 		free(e);
 	}
 	ck_assert_ptr_null(text_escape(NULL));
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char	   *own;
+		const char *t = text_safe(v[i].in, &own);
+
+		ck_assert_str_eq(t, v[i].out);
+		ck_assert(own != NULL || t == v[i].in);
+		free(own);
+	}
+}
+END_TEST
+
+/* What JSON can carry: bad bytes as U+FFFD, all else as is. */
+START_TEST(test_valid)
+{
+	char *e = text_valid("a\xe9\n\xe2\x80\xa8\xc4\x91\xe1\xbb");
+
+	ck_assert_str_eq(e,
+	    "a\xef\xbf\xbd\n\xe2\x80\xa8\xc4\x91\xef\xbf\xbd"
+	    "\xef\xbf\xbd");
+	free(e);
+	ck_assert_ptr_null(text_valid(NULL));
+}
+END_TEST
+
+/* Every secret known is blotted, in every form a peer may echo. */
+START_TEST(test_secret)
+{
+	char s[256];
+
+	secret_keep("p@ss word\"x");
+	secret_keep("tok");
+	secret_keep("ab");
+	secret_keep(NULL);
+	secret_keep("");
+	snprintf(s, sizeof(s),
+	    "a=p@ss word\"x&b=p%%40ss%%20word%%22x&"
+	    "c=p%%40ss+word%%22x&d=\"p@ss word\\\"x\" tok abc");
+	secret_blot(s);
+	ck_assert_str_eq(s, "a=***&b=***&c=***&d=\"***\" *** **c");
+	secret_blot(NULL);
+	/* AUTH LOGIN's base64 of one; Basic's USER:PASS; AUTH PLAIN's
+	 * NUL USER NUL PASS ("tok" is dG9r, "u:pw" dTpwdw==, "\0u\0pw"
+	 * AHUAcHc=). */
+	secret_keep_login("u", "pw");
+	secret_keep_login("u", NULL);
+	snprintf(s, sizeof(s), "dG9r dTpwdw== AHUAcHc=");
+	secret_blot(s);
+	ck_assert_str_eq(s, "*** *** ***");
+	secret_forget();
+	snprintf(s, sizeof(s), "tok");
+	secret_blot(s);
+	ck_assert_str_eq(s, "tok");
 }
 END_TEST
 
@@ -456,6 +516,35 @@ START_TEST(test_peer)
 }
 END_TEST
 
+/* A log line stays one line of valid UTF-8, every secret blotted. */
+START_TEST(test_log)
+{
+	char   path[] = "/tmp/loa-logXXXXXX", got[512];
+	int    fd = mkstemp(path), saved = dup(2);
+	FILE  *f;
+	size_t n;
+
+	ck_assert_int_ge(fd, 0);
+	secret_keep("s3cr3t-dlr");
+	dup2(fd, 2);
+	log_warnx("gateway: %s",
+	    "a\xe9\nb\xc2\x85"
+	    "c\xe2\x80\xa8"
+	    "d s3cr3t-dlr");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	rewind(f);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	got[n] = '\0';
+	fclose(f);
+	unlink(path);
+	secret_forget();
+	ck_assert_str_eq(got, "loa: gateway: a\xef\xbf\xbd b c d ***\n");
+}
+END_TEST
+
 START_TEST(test_sms_names)
 {
 	ck_assert_str_eq(sms_encoding_name(SMS_GSM7), "gsm7");
@@ -469,7 +558,7 @@ main(void)
 	TCase *tc;
 
 	tc = TU_CASE("utf8", NULL, NULL, 0, test_line_of, test_codepoints,
-	    test_escape, test_peer);
+	    test_escape, test_peer, test_valid, test_secret, test_log);
 	tcase_add_loop_test(tc, test_utf8_check, 0, (int)NELEM(utf8_cases));
 	tcase_add_loop_test(tc, test_nfc, 0, (int)NELEM(nfc_cases));
 	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
