@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "api/api_int.h"
 #include "util/mem.h"
+#include "util/text.h"
 
 enum MHD_Result
 api_dlr(struct api *a, struct MHD_Connection *c, struct req *r)
@@ -47,9 +48,15 @@ api_dlr(struct api *a, struct MHD_Connection *c, struct req *r)
 		return api_reply_json(c, MHD_HTTP_OK,
 		    json_pack("{sbsb}", "ok", 1, "known", 0));
 	}
-	report = ans != NULL && *ans != '\0' ?
-	    xasprintf("dlr %ld: %.200s", status, ans) :
-	    xasprintf("dlr %ld", status);
+	if (ans != NULL && *ans != '\0') {
+		/* Any bytes at all: valid UTF-8 on one line, cut on a
+		 * character boundary, before the outbox keeps it. */
+		char *words = text_peer(ans, strlen(ans), 200);
+
+		report = xasprintf("dlr %ld: %s", status, words);
+		free(words);
+	} else
+		report = xasprintf("dlr %ld", status);
 	rc = outbox_dlr(a->ob, id, (int)status, report, api_now(a), &found);
 	free(report);
 	if (rc == -1) {
