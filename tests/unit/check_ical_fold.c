@@ -213,6 +213,9 @@ START_TEST(test_finish_quotes)
 	 * line: it is dropped as a control, never a line of its own. */
 	finish_is("ATTENDEE;CN=Lan:mailto:l@x\rBEGIN:VALARM\r\nEND:VEVENT\r\n",
 	    "ATTENDEE;CN=Lan:mailto:l@xBEGIN:VALARM\r\nEND:VEVENT\r\n");
+	/* A line of nothing but controls is no empty content line. */
+	finish_is("BEGIN:VTODO\r\n\x01\x1b\r\n\r\rEND:VTODO\r\n",
+	    "BEGIN:VTODO\r\nEND:VTODO\r\n");
 }
 END_TEST
 
