@@ -13,6 +13,7 @@
  * breaks apifx's checks (JSON that does not parse, a header libmicrohttpd
  * would refuse).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (target != NULL && target[0] == '/' && method[0] != '\0') {
 		apifx_request(method, target, hdrs, body, (size_t)(end - body),
 		    &ans);
+		/* For whoever writes the corpus: what each request got. */
+		if (getenv("APIFX_SHOW") != NULL)
+			printf("%s %s: %u %.*s\n", method, target, ans.status,
+			    (int)(ans.len > 160 ? 160 : ans.len),
+			    ans.body != NULL ? ans.body : "");
 		apifx_free(&ans);
 	}
 	free(hdrs);

@@ -27,8 +27,9 @@ void apifx_init(void);
  * Route one request: method, target (path, then ?query: each %XX
  * decoded, as libmicrohttpd does), header lines "Name: value" separated
  * by \n, body. The answer is checked (one response queued, a status
- * HTTP knows, header values without CR or LF, JSON that parses when the
- * type says JSON) and put in *ans; the caller frees with apifx_free.
+ * HTTP knows and no 5xx, header values without CR or LF, JSON that
+ * parses when the type says JSON, no body with 204 or 304) and put in
+ * *ans; the caller frees with apifx_free.
  */
 void apifx_request(const char *method, const char *target, const char *headers,
     const char *body, size_t len, struct apifx_answer *ans);
