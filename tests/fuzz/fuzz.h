@@ -2,7 +2,7 @@
  * fuzz.h: what the fuzz harnesses of tests/fuzz/ share. Each harness is
  * one libFuzzer target (LLVMFuzzerTestOneInput); with -DLOA_FUZZ=ON it is
  * linked with libFuzzer (scripts/fuzz), otherwise with replay.c, which
- * runs it once over each file of its seed corpus (ctest fuzz_NAME).
+ * runs it once over each file of its seed corpus (ctest unit_fuzz_NAME).
  */
 #ifndef LOA_FUZZ_H
 #define LOA_FUZZ_H
