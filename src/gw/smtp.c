@@ -55,6 +55,7 @@
 #include <curl/curl.h>
 
 #include "gw/gw.h"
+#include "gw/smtp.h"
 #include "util/fs.h"
 #include "util/secret.h"
 #include "util/log.h"
@@ -841,6 +842,24 @@ smtp_shutdown(struct gw *g)
 	secret_free(s->user);
 	secret_free(s->password);
 	free(s);
+}
+
+void
+smtp_judge(const struct smtp_line *lines, size_t n, CURLcode rc,
+    const char *errbuf, struct gw_answer *a)
+{
+	struct xfer x;
+	size_t	    i;
+
+	assert(lines != NULL || n == 0);
+	assert(errbuf != NULL && a != NULL);
+	memset(&x, 0, sizeof(x));
+	snprintf(x.errbuf, sizeof(x.errbuf), "%s", errbuf);
+	for (i = 0; i < n; i++)
+		on_debug(NULL,
+		    lines[i].out ? CURLINFO_HEADER_OUT : CURLINFO_HEADER_IN,
+		    (char *)lines[i].p, lines[i].n, &x);
+	classify(&x, rc, a);
 }
 
 const struct gw_backend gw_backend_smtp = {

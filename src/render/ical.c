@@ -657,7 +657,9 @@ ical_finish(const char *raw)
 	struct buf b = { 0 }, line = { 0 };
 
 	while (*s != '\0') {
-		size_t n = strcspn(s, "\r\n");
+		/* A line ends at LF (its CR is a control, dropped below): a
+		 * bare CR inside a value breaks no line. */
+		size_t n = strcspn(s, "\n");
 
 		if (n > 0) {
 			char  *clean = xstrndup(s, n);
@@ -672,7 +674,8 @@ ical_finish(const char *raw)
 					clean[k++] = clean[i];
 			buf_reset(&line);
 			ical_quote_params(&line, clean, k);
-			ical_fold_line(&b, line.s, line.len);
+			if (k > 0)
+				ical_fold_line(&b, line.s, line.len);
 			free(clean);
 		}
 		s += n;

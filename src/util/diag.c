@@ -20,7 +20,7 @@ diag_v(struct diag *d, const char *what, const struct loc *l, const char *key,
 {
 	FILE	  *f = d->out != NULL ? d->out : stderr;
 	struct buf b = { 0 };
-	char	  *own;
+	char	  *own = NULL;
 	va_list	   aq;
 	int	   n;
 

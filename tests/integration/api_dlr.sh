@@ -6,7 +6,8 @@
 # Kannel calls it when the fake SMSC takes each message (status 8, noted in
 # the job's attempts); a status 1 report (delivered to the phone, which the
 # fake SMSC cannot send) made the way Kannel makes it turns the job
-# `delivered`; 2 keeps it sent with the report as its last error. A report
+# `delivered`; 2 keeps it sent with the report as its last error, made
+# valid UTF-8 when its bytes are not. A report
 # of an unknown id: 200, logged. A wrong dlr token: 403 and nothing changed.
 # A report naming an email or an airing: 409, nothing changed (the
 # emergency is still offered to the player). An answer cut at 200 bytes is
@@ -84,6 +85,18 @@ j = load(sys.argv[1])
 sys.exit(0 if j["state"] in ("sent", "delivered") and "UNDELIV" in (j["last_error"] or "") and j["attempt_log"][-1]["outcome"] == "undelivered" else 1)' \
     "$tmp/job2.json" && ok "status 2: job $jid2 keeps its state, undelivered kept as its last error and attempt" ||
     ko "status 2" "$(cat "$tmp/job2.json")"
+
+# Bytes that are not UTF-8 in a report's answer (%E9 of Latin-1, a
+# sequence cut short): kept as valid UTF-8, and the job still reads.
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/dlr?id=$jid2&status=2&dlr_token=$API_DLR_TOKEN&answer=%E9chec%E1%BB")
+code2=$(curl -s -o "$tmp/job2b.json" -w '%{http_code}' "$API/jobs/$jid2")
+[ "$code" = 200 ] && [ "$code2" = 200 ] && $PY -c 'from loatest import load
+import sys
+j = load(sys.argv[1])
+sys.exit(0 if "\ufffdchec\ufffd" in j["last_error"] else 1)' "$tmp/job2b.json" &&
+    ok "an answer that is not UTF-8: kept with U+FFFD, GET /jobs/$jid2 answers" ||
+    ko "a non-UTF-8 answer: /dlr $code, /jobs $code2" "$(cat "$tmp/job2b.json")"
+
 
 # An answer of 199 ASCII bytes and a 3-byte character, past the 200 bytes
 # kept: cut before the character, never inside it; the job reads back.

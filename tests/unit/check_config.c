@@ -25,6 +25,7 @@
 #include "plan/service.h"
 #include "plan/resolve.h"
 #include "jobs/world.h"
+#include "util/diag.h"
 #include "util/strmap.h"
 #include "testutil.h"
 
@@ -301,6 +302,37 @@ START_TEST(test_ok_times)
 END_TEST
 
 /* conf/REFERENCE.md §4 and §3: the channels when the config says nothing. */
+/* Leave the stack where diag_v's locals go full of non-NULL bytes. */
+static void __attribute__((noinline)) stack_dirty(void)
+{
+	volatile char junk[4096];
+	size_t	      i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)0xa5;
+}
+
+/* A message with no place, key or words is an empty line, counted. */
+START_TEST(test_diag_empty)
+{
+	struct diag d = { NULL, 0, 0 };
+	char	   *out = NULL;
+	size_t	    len = 0;
+
+	d.out = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(d.out);
+	stack_dirty();
+	diag_error(&d, NULL, NULL, "%s", "");
+	stack_dirty();
+	diag_warn(&d, NULL, NULL, "%s", "");
+	fclose(d.out);
+	ck_assert_str_eq(out, "\nwarning: \n");
+	ck_assert_int_eq(d.errors, 1);
+	ck_assert_int_eq(d.warnings, 1);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_ok_channels)
 {
 	struct plan	       *p = load_ok();
@@ -397,6 +429,7 @@ main(void)
 	    test_bad, 0, nbad);
 	TU_CASE("ok", setup, teardown, 0, test_ok_loads, test_ok_phones,
 	    test_ok_nfc, test_ok_times, test_ok_channels);
+	TU_CASE("diag", NULL, NULL, 0, test_diag_empty);
 	rc = tu_run("config");
 	for (i = 0; i < nbad; i++)
 		free(bad[i]);

@@ -209,6 +209,13 @@ START_TEST(test_finish_quotes)
 	    "ATTENDEE;CN=\"Nguyễn Lan\":mailto:l@x\r\n");
 	finish_is("BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n",
 	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n");
+	/* A bare CR inside a value (libical writes it as it is) ends no
+	 * line: it is dropped as a control, never a line of its own. */
+	finish_is("ATTENDEE;CN=Lan:mailto:l@x\rBEGIN:VALARM\r\nEND:VEVENT\r\n",
+	    "ATTENDEE;CN=Lan:mailto:l@xBEGIN:VALARM\r\nEND:VEVENT\r\n");
+	/* A line of nothing but controls is no empty content line. */
+	finish_is("BEGIN:VTODO\r\n\x01\x1b\r\n\r\rEND:VTODO\r\n",
+	    "BEGIN:VTODO\r\nEND:VTODO\r\n");
 }
 END_TEST
 
