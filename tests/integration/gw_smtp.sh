@@ -153,7 +153,7 @@ refuses() {
 : >"$tmp/empty"
 setup "smtp://127.0.0.1:$port" "user = \"loa\"; password_file = \"$tmp/empty\";"
 refuses "an empty password_file: run exits 3, naming the gateway and the file" \
-    "gateway mail: password_file: $tmp/empty is empty"
+    "gateway mail: password_file: $tmp/empty: its first line is empty"
 setup "smtp://127.0.0.1:$port" "password_file = \"$tmp/pw\";"
 refuses "a password without a user: run exits 3, naming the gateway" \
     "gateway mail: a password without a user"
