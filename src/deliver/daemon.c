@@ -118,7 +118,8 @@ reload(struct engine *e, int64_t now, int api)
 	int		       rc;
 
 	if (api) {
-		log_info("a task marked done over HTTP: reloading %s",
+		log_warnx("a change over HTTP (a task done, a broadcast): "
+			  "reloading %s",
 		    e->o.config);
 	} else
 		log_warnx("SIGHUP: reloading %s", e->o.config);
