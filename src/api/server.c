@@ -40,13 +40,13 @@
 #include "util/mem.h"
 #include "util/buf.h"
 
-#define API_BODY_MAX   (64 * 1024)	  /* a request's body */
-#define API_DRAIN_MAX  (16 * 1024 * 1024) /* read and dropped past it */
-#define API_CONN_MAX   2000		  /* connections at once */
-#define API_TIMEOUT    10		  /* seconds a connection may idle */
-#define API_PER_CLIENT 32		  /* connections of one address */
-#define API_LOG_QUIET  10		  /* s: a repeated message is counted */
-#define API_CONN_MEM   (64 * 1024)	  /* per connection: headers, buffers */
+#define API_BODY_MAX  (64 * 1024)	 /* a request's body */
+#define API_DRAIN_MAX (16 * 1024 * 1024) /* read and dropped past it */
+#define API_CONN_MAX  2000		 /* connections at once */
+#define API_TIMEOUT   10		 /* seconds a connection may idle */
+#define API_PER_ADDR  32		 /* connections of one address */
+#define API_LOG_QUIET 10		 /* s: a repeated message is counted */
+#define API_CONN_MEM  (64 * 1024)	 /* per connection: headers, buffers */
 
 static double
 mono(void)
@@ -458,7 +458,7 @@ api_start(const struct api_opts *o, char *err, size_t errlen)
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)(o->client_conns > 0 ? o->client_conns :
-						 API_PER_CLIENT),
+						 API_PER_ADDR),
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_conn, a,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEM,

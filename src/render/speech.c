@@ -531,33 +531,44 @@ make(const struct service *svc, const char *opening, const char *spoken,
 	return 0;
 }
 
+/* The seconds of the cached WAV at path: 0, or -1 when it is not there
+ * (or not one of ours). */
 static int
-speech_seconds_locked(const struct service *svc, const char *text,
-    double *seconds, char *err, size_t errlen)
+cached_seconds(const char *path, double *seconds)
 {
-	char	      key[33], *opening = NULL, *spoken = NULL, *path;
 	unsigned char hdr[44];
 	struct stat   st;
-	int	      fd, rc;
+	int	      fd;
 	ssize_t	      r = -1;
 
-	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
-		 errlen)) == NULL)
-		return -1;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			r = pread(fd, hdr, sizeof(hdr), 0);
 		close(fd);
 		if (r == (ssize_t)sizeof(hdr) &&
 		    (*seconds = wav_seconds(hdr, sizeof(hdr),
-			 (size_t)st.st_size)) >= 0) {
-			sp_stats.cached++;
-			rc = 0;
-			goto out;
-		}
+			 (size_t)st.st_size)) >= 0)
+			return 0;
 	}
-	rc = make(svc, opening, spoken, key, NULL, NULL, seconds, err, errlen);
-out:
+	return -1;
+}
+
+static int
+speech_seconds_locked(const struct service *svc, const char *text,
+    double *seconds, char *err, size_t errlen)
+{
+	char key[33], *opening = NULL, *spoken = NULL, *path;
+	int  rc;
+
+	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
+		 errlen)) == NULL)
+		return -1;
+	if (cached_seconds(path, seconds) == 0) {
+		sp_stats.cached++;
+		rc = 0;
+	} else
+		rc = make(svc, opening, spoken, key, NULL, NULL, seconds, err,
+		    errlen);
 	free(path);
 	free(opening);
 	free(spoken);
@@ -665,27 +676,17 @@ int
 speech_cached_seconds(const struct service *svc, const char *text,
     double *seconds)
 {
-	char	      key[33], *opening = NULL, *spoken = NULL, *path;
-	unsigned char hdr[44];
-	struct stat   st;
-	ssize_t	      r = -1;
-	int	      fd;
+	char *opening = NULL, *spoken = NULL, *path, key[33];
+	int   rc;
 
 	if (svc->tts_engine == NULL || !speech_up())
 		return -1;
 	path = cache_path_up(svc, text, &opening, &spoken, key);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-			r = pread(fd, hdr, sizeof(hdr), 0);
-		close(fd);
-	}
+	rc = cached_seconds(path, seconds);
 	free(path);
 	free(opening);
 	free(spoken);
-	if (r != (ssize_t)sizeof(hdr))
-		return -1;
-	*seconds = wav_seconds(hdr, sizeof(hdr), (size_t)st.st_size);
-	return *seconds >= 0 ? 0 : -1;
+	return rc;
 }
 
 int

@@ -238,6 +238,21 @@ grep -q "api: 8 connections closed: no whole request in 15 s" "$d/run.err" &&
 kill -0 "$API_PID" 2>/dev/null && ok "the service runs on" || ko "the service died under slowloris"
 api_stop
 [ "${API_RC:-1}" = 0 ] && ok "SIGTERM: exit 0" || ko "exit ${API_RC:-?} after SIGTERM"
+# The 192 refusals are in the log, but not 192 lines of it: the first, then
+# "N more in 10 s" (said once it is quiet, or at the stop).
+$PY - "$d/run.err" <<'PY' && ok "192 refusals logged in a few lines with their count" ||
+import re, sys
+said = n = 0
+for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    if "Server reached connection limit" not in l:
+        continue
+    said += 1
+    m = re.search(r"api: (\d+) more in 10 s: ", l)
+    n += int(m.group(1)) if m else 1
+print("%d lines, %d refusals" % (said, n))
+sys.exit(0 if n == 192 and said <= 4 else 1)
+PY
+    ko "the refusals in the log" "$(grep -c 'connection limit' "$d/run.err") lines"
 
 # --- 405's Allow names every method the path takes (the route table's
 # rows of that path), whichever of them the request missed.
