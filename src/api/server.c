@@ -44,7 +44,7 @@
 #define API_DRAIN_MAX (16 * 1024 * 1024) /* read and dropped past it */
 #define API_CONN_MAX  2000		 /* connections at once */
 #define API_TIMEOUT   10		 /* seconds a connection may idle */
-#define API_PER_ADDR  32		 /* connections of one address */
+#define API_PER_ADDR  512		 /* connections of one address */
 #define API_LOG_QUIET 10		 /* s: a repeated message is counted */
 #define API_CONN_MEM  (64 * 1024)	 /* per connection: headers, buffers */
 

@@ -625,7 +625,7 @@ svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 	config_setting_t	*g;
 
 	svc->http_unhealthy_after = 600;
-	svc->http_client_conns = 32;
+	svc->http_client_conns = 512;
 	svc->http_request_timeout = 10;
 	if ((g = cfg_group(c, loa, "loa", "http")) != NULL) {
 		cfg_keys(c, g, "loa.http", keys);
