@@ -49,4 +49,15 @@ MUTATIONS = [
      "\t    speech_wav(svc, text, (void **)&data, len, &(double){ 0 }, why,\n"
      "\t\tsizeof(why)) == 0) {\n"
      "\t\t*wav = data;"),
+    ("apib-reload-line",
+     "a refused reload names its first error's FILE:LINE in /healthz",
+     "src/deliver/daemon.c",
+     "*why = m != NULL ? first_error(m) : NULL;",
+     "*why = NULL;"),
+    ("apib-client-default",
+     "loa.http.client_connections defaults to 512 (a Kannel's burst of "
+     "delivery reports)",
+     "src/plan/service.c",
+     "svc->http_client_conns = 512;",
+     "svc->http_client_conns = 16;"),
 ]
