@@ -383,6 +383,10 @@ struct service {
 	char		*http_dlr_token_file;  /* NULL: /dlr refuses all */
 	int64_t		 http_unhealthy_after; /* a gateway failing this long:
 						  /healthz says 503 */
+	int		 http_client_conns;    /* connections an address
+						  may hold at once */
+	int64_t		 http_request_timeout; /* s from accept to a whole
+						  request */
 	int		 http_on; /* loa.http.listen given: run serves it */
 	int		 max_parts;
 

@@ -139,9 +139,7 @@ api_bq_audio(struct api *a, struct MHD_Connection *c, struct req *r)
 	struct bqreq	       q;
 	enum MHD_Result	       rc;
 	size_t		       n, len;
-	double		       secs;
 	void		      *wav;
-	char		       err[256];
 
 	assert(job != NULL);
 	if (!api_ref_ok(job))
@@ -163,13 +161,13 @@ api_bq_audio(struct api *a, struct MHD_Connection *c, struct req *r)
 		api_bq_done(&q);
 		return api_error(c, MHD_HTTP_NOT_FOUND, "no such airing");
 	}
-	if (speech_wav(q.w.svc, it->b->text, &wav, &len, &secs, err,
-		sizeof(err)) == -1) {
-		log_warnx("api: %s: speech: %s", job, err);
+	/* From the cache: the service's loop synthesises, never the API's
+	 * one thread. */
+	if (speech_wav_cached(q.w.svc, it->b->text, &wav, &len) == -1) {
 		bq_items_free(v, n);
 		api_bq_done(&q);
 		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "the speech cannot be made now");
+		    "the speech of %s is being prepared; try again", job);
 	}
 	bq_items_free(v, n);
 	api_bq_done(&q);

@@ -21,6 +21,11 @@ struct api_opts {
 	int64_t	     offset;	     /* the service's clock: real + offset */
 	/* A gateway that failed every attempt this long (s): 503. */
 	int64_t	     unhealthy_after;
+	/* Connections one client address may hold at once (0: 512). */
+	int	     client_conns;
+	/* Seconds from a connection's accept (or its last answer) to a
+	 * whole request (head and body): then it is closed (0: 10). */
+	int64_t	     request_timeout;
 	struct live *live;
 };
 

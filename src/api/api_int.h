@@ -20,6 +20,7 @@
 #ifndef LOA_API_INT_H
 #define LOA_API_INT_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,8 +41,26 @@
 #define API_PAGE     100 /* /outbox's default limit */
 #define API_PAGE_MAX 1000
 
+/* A connection whose request has not arrived whole yet (server.c). */
+struct api_conn {
+	struct api_conn *prev, *next; /* a->pend, by deadline */
+	int		 fd;
+	int		 pending; /* in a->pend */
+	double		 deadline;
+};
+
 struct api {
 	struct MHD_Daemon *d;
+	/* The thread that runs d (server.c), woken to stop by wake[1]. */
+	pthread_t	   thr;
+	int		   running;
+	int		   wake[2];
+	double		   request_timeout;
+	struct api_conn	  *pend_head, *pend_tail;
+	/* libmicrohttpd's last message, when, and its repeats since. */
+	char		   log_last[256];
+	double		   log_at;
+	long		   log_again;
 	struct outbox	  *ob;
 	struct live	  *live;
 	char		  *config; /* the broadcast routes load it */

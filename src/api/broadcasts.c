@@ -6,6 +6,12 @@
  * POST /broadcasts adds, GET /broadcasts?date= is the running order, POST
  * /broadcasts/{ID}/aired and /cancel record and cancel. The airings a
  * controller pulls are airings.c's.
+ *
+ * Speech is never made here (a long text takes seconds, and the API has
+ * one thread): the config is loaded with the cached hook, so an item
+ * whose WAV the speech cache has not got yet is placed with its estimated
+ * length, and the service's loop synthesises it on the reload an add
+ * asks for ("speech": "preparing", then "ready").
  */
 #include <assert.h>
 #include <errno.h>
@@ -47,7 +53,7 @@ api_bq_load(struct api *a, struct MHD_Connection *c, struct bqreq *q,
 		    "/dev/null: %s", strerror(errno));
 		return -1;
 	}
-	lr = world_load_speech(&q->w, a->config, q->now, &speech_synth, &d);
+	lr = world_load_speech(&q->w, a->config, q->now, &speech_cached, &d);
 	fclose(d.out);
 	if (lr == -1) {
 		world_free(&q->w);
@@ -84,19 +90,31 @@ api_bq_error(struct MHD_Connection *c, int rc, const char *what,
 	    "the outbox cannot be written");
 }
 
-/* The item plan:id of the queue as list shows it, or NULL. */
+/*
+ * The item plan:id of the queue as list shows it, or NULL. With speech
+ * on, "speech": "ready" when the cache has its WAV (its airings placed
+ * with the real length), else "preparing" (the service synthesises it).
+ */
 static json_t *
 bq_item_json(const struct bqreq *q, const char *plan, const char *id)
 {
 	struct bq_item *v;
 	size_t		n, i;
 	json_t	       *o = NULL;
+	double		secs;
 
 	bqueue_list(&q->w, &q->st, q->now, &v, &n);
 	for (i = 0; i < n && o == NULL; i++)
 		if (strcmp(v[i].plan->id, plan) == 0 &&
-		    strcmp(v[i].b->id, id) == 0)
+		    strcmp(v[i].b->id, id) == 0) {
 			o = out_bq_item(q->w.svc->tz, &v[i]);
+			if (q->w.svc->tts_engine != NULL)
+				json_object_set_new(o, "speech",
+				    json_string(speech_cached_seconds(q->w.svc,
+						    v[i].b->text, &secs) == 0 ?
+					    "ready" :
+					    "preparing"));
+		}
 	bq_items_free(v, n);
 	return o;
 }

@@ -142,6 +142,17 @@ api_healthz(struct api *a, struct MHD_Connection *c, struct req *r)
 		json_array_append_new(gws, go);
 	}
 	json_object_set_new(o, "gateways", gws);
+	/* A refused reload: the running config stays, but the one on disk
+	 * is broken until a reload lands (live_reload). */
+	if (v.reload_refused_at != TIMEX_NONE) {
+		json_object_set_new(o, "reload",
+		    json_pack("{sssoso}", "state", "refused", "at",
+			api_json_time(z, v.reload_refused_at), "error",
+			json_string(v.reload_error)));
+		ok = 0;
+	} else
+		json_object_set_new(o, "reload",
+		    json_pack("{ss}", "state", "ok"));
 	json_object_set_new(o, "status", json_string(ok ? "ok" : "failing"));
 	live_snap_put(a->live, s);
 	return api_reply_json(c,

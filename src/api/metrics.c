@@ -167,6 +167,12 @@ api_metrics(struct api *a, struct MHD_Connection *c, struct req *r)
 	    (unsigned long long)v.reloads_ok,
 	    (unsigned long long)v.reloads_failed);
 	buf_adds(&b,
+	    "# HELP loa_config_reload_failed 1 while the last reload was "
+	    "refused (no good one since), else 0.\n"
+	    "# TYPE loa_config_reload_failed gauge\n");
+	buf_printf(&b, "loa_config_reload_failed %d\n",
+	    v.reload_refused_at != TIMEX_NONE);
+	buf_adds(&b,
 	    "# HELP loa_start_time_seconds When the service started, in Unix "
 	    "time.\n# TYPE loa_start_time_seconds gauge\n");
 	buf_printf(&b, "loa_start_time_seconds %lld\n", (long long)v.started);

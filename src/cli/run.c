@@ -117,6 +117,8 @@ cmd_run(const char *cfg, int argc, char **argv)
 		ao.dlr_token_file = w->svc->http_dlr_token_file;
 		ao.offset = offset;
 		ao.unhealthy_after = w->svc->http_unhealthy_after;
+		ao.client_conns = w->svc->http_client_conns;
+		ao.request_timeout = w->svc->http_request_timeout;
 		ao.live = live;
 		if ((api = api_start(&ao, err, sizeof(err))) == NULL) {
 			log_warnx("%s; not started", err);

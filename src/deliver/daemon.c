@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,18 +49,77 @@ publish(struct engine *e, int64_t now)
 	live_publish(e->o.live, e->w, e->ob, now);
 }
 
+/*
+ * The first error of a load's messages (m, one a line, as check prints
+ * them): "FILE:LINE: ...". From the heap; NULL when none.
+ */
+static char *
+first_error(const char *m)
+{
+	const char *p = m;
+	size_t	    n;
+	char	   *line;
+
+	for (; *p != '\0'; p += n + (p[n] == '\n')) {
+		n = strcspn(p, "\n");
+		if (n == 0)
+			continue;
+		line = xstrndup(p, n);
+		if (strstr(line, ": warning: ") == NULL)
+			return line;
+		free(line);
+	}
+	return NULL;
+}
+
+/* A reload refused for why: logged, and kept for /healthz and /metrics
+ * until a good one lands. */
+static void
+refused(struct engine *e, int64_t now, const char *why)
+{
+	log_warnx("reload refused: %s; the running config stays", why);
+	live_reload(e->o.live, now, why);
+}
+
+/* Load the config into nw, its messages to stderr as before; with rc -1,
+ * *why the first error (caller frees). */
+static int
+load(struct engine *e, struct world *nw, int64_t now, char **why)
+{
+	struct diag d = { 0 };
+	char	   *m = NULL;
+	size_t	    n = 0;
+	int	    rc;
+
+	*why = NULL;
+	d.out = open_memstream(&m, &n);
+	rc = world_load_speech(nw, e->o.config, now, &speech_synth, &d);
+	if (d.out != NULL) {
+		fclose(d.out);
+		fwrite(m, 1, n, stderr);
+	}
+	if (rc == -1) {
+		*why = m != NULL ? first_error(m) : NULL;
+		if (*why == NULL)
+			*why = xasprintf("%s has %d error%s", e->o.config,
+			    d.errors, d.errors == 1 ? "" : "s");
+	}
+	free(m);
+	return rc;
+}
+
 /* SIGHUP: load the config again; keep the old one when the new fails. */
 static void
 reload(struct engine *e, int64_t now, int api)
 {
 	struct world	      *nw = xcalloc(1, sizeof(*nw));
-	struct diag	       d = { 0 };
 	struct reconcile_stats rs;
-	char		       err[512];
+	char		       err[512], *why;
 	int		       rc;
 
 	if (api) {
-		log_info("a task marked done over HTTP: reloading %s",
+		log_warnx("a change over HTTP (a task done, a broadcast): "
+			  "reloading %s",
 		    e->o.config);
 	} else
 		log_warnx("SIGHUP: reloading %s", e->o.config);
@@ -68,18 +128,12 @@ reload(struct engine *e, int64_t now, int api)
 	engine_sig_loading(engine_inflight(e) == 0);
 	if (engine_stopping())
 		engine_sig_loading(0);
-	rc = world_load_speech(nw, e->o.config, now, &speech_synth, &d);
+	rc = load(e, nw, now, &why);
 	engine_sig_loading(0);
 	if (rc == -1 || engine_stopping()) {
-		if (engine_stopping()) {
-			world_free(nw);
-			free(nw);
-			return;
-		}
-		log_warnx("reload refused: %s has %d error%s; the running "
-			  "config stays",
-		    e->o.config, d.errors, d.errors == 1 ? "" : "s");
-		live_reload(e->o.live, 0);
+		if (!engine_stopping())
+			refused(e, now, why);
+		free(why);
 		world_free(nw);
 		free(nw);
 		return;
@@ -88,8 +142,7 @@ reload(struct engine *e, int64_t now, int api)
 	 * rate): started first, so one that cannot start refuses the reload
 	 * and the running ones go on. */
 	if (engine_regateway(e, nw, now, err, sizeof(err)) == -1) {
-		log_warnx("reload refused: %s; the running config stays", err);
-		live_reload(e->o.live, 0);
+		refused(e, now, err);
 		world_free(nw);
 		free(nw);
 		return;
@@ -103,7 +156,7 @@ reload(struct engine *e, int64_t now, int api)
 		log_warnx("reloaded: %d added, %d moved, %d cancelled, "
 			  "%d updates, %d cancellations",
 		    rs.added, rs.moved, rs.cancelled, rs.updates, rs.cancels);
-	live_reload(e->o.live, 1);
+	live_reload(e->o.live, now, NULL);
 	publish(e, now);
 }
 

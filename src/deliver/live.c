@@ -3,6 +3,7 @@
  * serves (live.h).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "plan/resolve.h"
 #include "render/ical.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "util/timex.h"
 #include "util/mem.h"
 
@@ -37,6 +39,7 @@ live_new(int64_t started)
 
 	pthread_mutex_init(&l->mu, NULL);
 	l->v.started = started;
+	l->v.reload_refused_at = TIMEX_NONE;
 	for (ch = 0; ch < CH__N; ch++) {
 		l->v.gw[ch].last_ok = TIMEX_NONE;
 		l->v.gw[ch].fail_since = TIMEX_NONE;
@@ -165,16 +168,28 @@ live_pause(struct live *l, enum channel ch, double until)
 }
 
 void
-live_reload(struct live *l, int ok)
+live_reload(struct live *l, int64_t now, const char *why)
 {
+	char *line;
+
 	if (l == NULL)
 		return;
+	/* Valid UTF-8 on one line, cut on a character: /healthz's JSON. */
+	line = text_peer(why, why != NULL ? strlen(why) : 0,
+	    sizeof(l->v.reload_error) - 1);
 	pthread_mutex_lock(&l->mu);
-	if (ok)
+	if (why == NULL) {
 		l->v.reloads_ok++;
-	else
+		l->v.reload_refused_at = TIMEX_NONE;
+		l->v.reload_error[0] = '\0';
+	} else {
 		l->v.reloads_failed++;
+		l->v.reload_refused_at = now;
+		snprintf(l->v.reload_error, sizeof(l->v.reload_error), "%s",
+		    line);
+	}
 	pthread_mutex_unlock(&l->mu);
+	free(line);
 }
 
 void

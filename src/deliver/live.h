@@ -62,6 +62,10 @@ struct live_view {
 	struct live_gw	 gw[CH__N];
 	struct live_hist lag;
 	uint64_t	 reloads_ok, reloads_failed;
+	/* The last reload refused, while no good one landed since: when
+	 * (TIMEX_NONE: none refused since), and its first error. */
+	int64_t		 reload_refused_at;
+	char		 reload_error[256];
 };
 
 /* One rendered feed of a snapshot: all, one plan's, one agency's. */
@@ -117,7 +121,9 @@ void live_send(struct live *, enum channel, int result, double secs,
 /* Seconds from a job's due time to its hand-over to a gateway. */
 void live_lag(struct live *, double secs);
 void live_pause(struct live *, enum channel, double until);
-void live_reload(struct live *, int ok);
+/* A reload at now: landed (why NULL), or refused for why (its first
+ * error, "FILE:LINE: ..."), which /healthz shows until one lands. */
+void live_reload(struct live *, int64_t now, const char *why);
 /* Build the snapshot of world w (facts from ob) at now, and put it in
  * place of the last one. */
 void

@@ -620,10 +620,13 @@ static void
 svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 {
 	static const char *const keys[] = { "listen", "token_file", "token_env",
-		"dlr_token_file", "unhealthy_after", NULL };
+		"dlr_token_file", "unhealthy_after", "client_connections",
+		"request_timeout", NULL };
 	config_setting_t	*g;
 
 	svc->http_unhealthy_after = 600;
+	svc->http_client_conns = 512;
+	svc->http_request_timeout = 10;
 	if ((g = cfg_group(c, loa, "loa", "http")) != NULL) {
 		cfg_keys(c, g, "loa.http", keys);
 		svc->http_listen = cfg_str(c, g, "loa.http", "listen", 0);
@@ -647,6 +650,17 @@ svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 			    "loa.http", "unhealthy_after",
 			    "%lld s; expected 1 s to 1 d",
 			    (long long)svc->http_unhealthy_after);
+		cfg_int(c, g, "loa.http", "client_connections",
+		    &svc->http_client_conns, 1, 2000);
+		if (cfg_duration(c, g, "loa.http", "request_timeout",
+			&svc->http_request_timeout) == 0 &&
+		    (svc->http_request_timeout < 1 ||
+			svc->http_request_timeout > 600))
+			cfg_error(c,
+			    config_setting_get_member(g, "request_timeout"),
+			    "loa.http", "request_timeout",
+			    "%lld s; expected 1 s to 10 min",
+			    (long long)svc->http_request_timeout);
 	}
 	if (svc->http_listen == NULL)
 		svc->http_listen = arena_strdup(svc->arena, "127.0.0.1:8787");

@@ -102,9 +102,19 @@ speech_init(char *err, size_t errlen)
 	if (sp_version == NULL)
 		sp_version = "?";
 	espeak_SetSynthCallback(synth_cb);
-	sp_state = 1;
+	/* Up: sp_rate and sp_version stay as they are from here on, and
+	 * the cached path reads them without sp_mu (speech_up()). */
+	__atomic_store_n(&sp_state, 1, __ATOMIC_RELEASE);
 	atexit(speech_end);
 	return 0;
+}
+
+/* Whether the library is up: then sp_rate and sp_version are set for
+ * good, and may be read without sp_mu. */
+static int
+speech_up(void)
+{
+	return __atomic_load_n(&sp_state, __ATOMIC_ACQUIRE) == 1;
 }
 
 static uint32_t
@@ -253,33 +263,17 @@ voice_list(void)
 	return buf_take(&b);
 }
 
+/* The chime (broadcast.tts.chime) read into svc: PCM 16-bit mono at the
+ * library's rate, which is up. */
 static void
-speech_install_locked(struct service *svc, struct diag *d)
+chime_load(struct service *svc, struct diag *d)
 {
-	char		  err[256];
-	const struct loc *vl;
-	char		 *data = NULL;
-	size_t		  len, at, n;
-	unsigned	  fmt = 0, ch = 0, rate = 0, bits = 0;
+	char	 err[256];
+	char	*data = NULL;
+	size_t	 len, at, n;
+	unsigned fmt = 0, ch = 0, rate = 0, bits = 0;
 
-	if (svc->tts_engine == NULL)
-		return;
-	vl = svc->tts_voice_loc.line > 0 ? &svc->tts_voice_loc : &svc->tts_loc;
-	if (speech_init(err, sizeof(err)) == -1) {
-		diag_error(d, &svc->tts_loc, "broadcast.tts", "%s", err);
-		return;
-	}
-	if (!voice_ok(svc->tts_voice)) {
-		char *l = voice_list();
-
-		diag_error(d, vl, "broadcast.tts.voice",
-		    "espeak-ng has no Vietnamese voice \"%s\"; it has: %s "
-		    "(a variant may follow, as in vi+f3)",
-		    svc->tts_voice, l);
-		free(l);
-	}
-	if (svc->tts_chime == NULL)
-		return;
+	assert(speech_up() && svc->tts_chime != NULL);
 	if (fs_slurp(svc->tts_chime, FS_MAX_FILE, &data, &len, err,
 		sizeof(err)) == -1) {
 		diag_error(d, &svc->tts_chime_loc, "broadcast.tts.chime", "%s",
@@ -308,6 +302,32 @@ speech_install_locked(struct service *svc, struct diag *d)
 		memcpy(svc->tts_chime_pcm, data + at, svc->tts_chime_len);
 	}
 	free(data);
+}
+
+static void
+speech_install_locked(struct service *svc, struct diag *d)
+{
+	char		  err[256];
+	const struct loc *vl;
+
+	if (svc->tts_engine == NULL)
+		return;
+	vl = svc->tts_voice_loc.line > 0 ? &svc->tts_voice_loc : &svc->tts_loc;
+	if (speech_init(err, sizeof(err)) == -1) {
+		diag_error(d, &svc->tts_loc, "broadcast.tts", "%s", err);
+		return;
+	}
+	if (!voice_ok(svc->tts_voice)) {
+		char *l = voice_list();
+
+		diag_error(d, vl, "broadcast.tts.voice",
+		    "espeak-ng has no Vietnamese voice \"%s\"; it has: %s "
+		    "(a variant may follow, as in vi+f3)",
+		    svc->tts_voice, l);
+		free(l);
+	}
+	if (svc->tts_chime != NULL)
+		chime_load(svc, d);
 }
 
 /* The cache's folder: tts/ beside the store. From the heap. */
@@ -454,19 +474,14 @@ wav_seconds(const unsigned char *b, size_t n, size_t total)
 	return (double)(total - 44) / 2 / sp_rate;
 }
 
-/* The cached WAV's path for text, or NULL on failure (err). */
+/* The cached WAV's path for text, the library up. From the heap. */
 static char *
-cache_path(const struct service *svc, const char *text, char **opening,
-    char **spoken, char key[33], char *err, size_t errlen)
+cache_path_up(const struct service *svc, const char *text, char **opening,
+    char **spoken, char key[33])
 {
 	char *dir, *path;
 
-	if (svc->tts_engine == NULL) {
-		snprintf(err, errlen, "broadcast.tts is off");
-		return NULL;
-	}
-	if (speech_init(err, errlen) == -1)
-		return NULL;
+	assert(speech_up() && svc->tts_engine != NULL);
 	*opening = svc->tts_opening ? spoken_text(svc->tts_opening, svc) : NULL;
 	*spoken = spoken_text(text ? text : "", svc);
 	cache_key(svc, *opening, *spoken, key);
@@ -474,6 +489,20 @@ cache_path(const struct service *svc, const char *text, char **opening,
 	path = xasprintf("%s/%s.wav", dir, key);
 	free(dir);
 	return path;
+}
+
+/* The cached WAV's path for text, or NULL on failure (err). */
+static char *
+cache_path(const struct service *svc, const char *text, char **opening,
+    char **spoken, char key[33], char *err, size_t errlen)
+{
+	if (svc->tts_engine == NULL) {
+		snprintf(err, errlen, "broadcast.tts is off");
+		return NULL;
+	}
+	if (speech_init(err, errlen) == -1)
+		return NULL;
+	return cache_path_up(svc, text, opening, spoken, key);
 }
 
 /*
@@ -515,36 +544,46 @@ make(const struct service *svc, const char *opening, const char *spoken,
 	return 0;
 }
 
+/* The seconds of the cached WAV at path: 0, or -1 when it is not there
+ * (or not one of ours, or the cache's folder is not loa's own). */
 static int
-speech_seconds_locked(const struct service *svc, const char *text,
-    double *seconds, char *err, size_t errlen)
+cached_seconds(const struct service *svc, const char *path, double *seconds)
 {
-	char	      key[33], *opening = NULL, *spoken = NULL, *path;
 	unsigned char hdr[44];
 	struct stat   st;
-	int	      fd, rc;
+	int	      fd;
 	ssize_t	      r = -1;
 
-	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
-		 errlen)) == NULL)
-		return -1;
 	if (!cache_own(svc))
-		goto make;
+		return -1;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			r = pread(fd, hdr, sizeof(hdr), 0);
 		close(fd);
 		if (r == (ssize_t)sizeof(hdr) &&
 		    (*seconds = wav_seconds(hdr, sizeof(hdr),
-			 (size_t)st.st_size)) >= 0) {
-			sp_stats.cached++;
-			rc = 0;
-			goto out;
-		}
+			 (size_t)st.st_size)) >= 0)
+			return 0;
 	}
-make:
-	rc = make(svc, opening, spoken, key, NULL, NULL, seconds, err, errlen);
-out:
+	return -1;
+}
+
+static int
+speech_seconds_locked(const struct service *svc, const char *text,
+    double *seconds, char *err, size_t errlen)
+{
+	char key[33], *opening = NULL, *spoken = NULL, *path;
+	int  rc;
+
+	if ((path = cache_path(svc, text, &opening, &spoken, key, err,
+		 errlen)) == NULL)
+		return -1;
+	if (cached_seconds(svc, path, seconds) == 0) {
+		sp_stats.cached++;
+		rc = 0;
+	} else
+		rc = make(svc, opening, spoken, key, NULL, NULL, seconds, err,
+		    errlen);
 	free(path);
 	free(opening);
 	free(spoken);
@@ -579,16 +618,16 @@ out:
 	return rc;
 }
 
-void
-speech_durations(const struct service *svc, struct jobs *js,
-    const struct plan *plan, struct diag *d)
+/* Each broadcast job of js (plan's only, unless NULL) timed by its WAV:
+ * synthesised when the cache has not got it (synth), else left as it is
+ * when the cache has not got it. */
+static void
+durations(const struct service *svc, struct jobs *js, const struct plan *plan,
+    struct diag *d, int synth)
 {
-	struct speech_stats before = speech_stats(), after;
-	char		    err[256];
-	size_t		    i;
+	char   err[256];
+	size_t i;
 
-	if (svc->tts_engine == NULL)
-		return;
 	for (i = 0; i < js->n; i++) {
 		struct job	       *j = &js->v[i];
 		const struct named     *n;
@@ -602,16 +641,93 @@ speech_durations(const struct service *svc, struct jobs *js,
 		if (n == NULL || n->kind != N_BROADCAST)
 			continue;
 		b = n->p;
+		if (!synth) {
+			if (speech_cached_seconds(svc, b->text, &s) == 0)
+				j->duration = (int)ceil(s);
+			continue;
+		}
 		if (speech_seconds(svc, b->text, &s, err, sizeof(err)) == -1) {
 			diag_error(d, &b->loc, b->id, "speech: %s", err);
 			continue;
 		}
 		j->duration = (int)ceil(s);
 	}
+}
+
+void
+speech_durations(const struct service *svc, struct jobs *js,
+    const struct plan *plan, struct diag *d)
+{
+	struct speech_stats before = speech_stats(), after;
+
+	if (svc->tts_engine == NULL)
+		return;
+	durations(svc, js, plan, d, 1);
 	after = speech_stats();
 	if (after.made != before.made || after.cached != before.cached)
 		log_info("speech: %u synthesised, %u from the cache",
 		    after.made - before.made, after.cached - before.cached);
+}
+
+/* The cached hook's: from the cache only. */
+static void
+durations_cached(const struct service *svc, struct jobs *js,
+    const struct plan *plan, struct diag *d)
+{
+	if (svc->tts_engine != NULL)
+		durations(svc, js, plan, d, 0);
+}
+
+/* The cached hook's: the chime read, when the library is up (else the
+ * cache is not looked at: every length an estimate). No voice check:
+ * that would wait for a synthesis under way. */
+static void
+install_cached(struct service *svc, struct diag *d)
+{
+	if (svc->tts_engine != NULL && svc->tts_chime != NULL && speech_up())
+		chime_load(svc, d);
+}
+
+int
+speech_cached_seconds(const struct service *svc, const char *text,
+    double *seconds)
+{
+	char *opening = NULL, *spoken = NULL, *path, key[33];
+	int   rc;
+
+	if (svc->tts_engine == NULL || !speech_up())
+		return -1;
+	path = cache_path_up(svc, text, &opening, &spoken, key);
+	rc = cached_seconds(svc, path, seconds);
+	free(path);
+	free(opening);
+	free(spoken);
+	return rc;
+}
+
+int
+speech_wav_cached(const struct service *svc, const char *text, void **wav,
+    size_t *len)
+{
+	char key[33], *opening = NULL, *spoken = NULL, *path, *data = NULL;
+	char why[256];
+	int  rc = -1;
+
+	if (svc->tts_engine == NULL || !speech_up())
+		return -1;
+	path = cache_path_up(svc, text, &opening, &spoken, key);
+	if (cache_own(svc) &&
+	    fs_slurp_own(path, WAV_MAX, &data, len, why, sizeof(why)) == 0 &&
+	    wav_seconds((unsigned char *)data, *len, *len) >= 0) {
+		*wav = data;
+		data = NULL;
+		rc = 0;
+	}
+	free(data);
+	free(path);
+	free(opening);
+	free(spoken);
+	return rc;
 }
 
 char *
@@ -680,3 +796,4 @@ speech_wav(const struct service *svc, const char *text, void **wav, size_t *len,
 
 const struct speech_hook speech_synth = { speech_install, speech_durations };
 const struct speech_hook speech_settings = { speech_install, NULL };
+const struct speech_hook speech_cached = { install_cached, durations_cached };

@@ -30,10 +30,25 @@ struct speech_stats {
  * checks the settings and places each item with its WAV's real length
  * (synthesised into the cache when it is not there); speech_settings
  * only checks the settings (`loa check`: the library is started, nothing
- * is synthesised or written).
+ * is synthesised or written); speech_cached places each item whose WAV
+ * the cache has with its real length and leaves the others' estimates,
+ * never synthesising nor waiting for a synthesis under way in another
+ * thread (the HTTP API's: the service synthesises).
  */
 extern const struct speech_hook speech_synth;
 extern const struct speech_hook speech_settings;
+extern const struct speech_hook speech_cached;
+
+/*
+ * From the cache only, never waiting for the library (see speech_cached):
+ * the length in seconds of text read aloud as svc says, or its WAV (caller
+ * frees). 0, or -1 when the cache has not got it (or tts is off, or the
+ * library is not up in this process).
+ */
+int speech_cached_seconds(const struct service *svc, const char *text,
+    double *seconds);
+int speech_wav_cached(const struct service *svc, const char *text, void **wav,
+    size_t *len);
 
 /*
  * With broadcast.tts on: start the library, check the voice against its

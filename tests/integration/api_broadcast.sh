@@ -287,5 +287,58 @@ else
 	ko "a bad request changed the outbox" "$(diff "$tmp/ob.before" "$tmp/ob.after" | head -10)"
 fi
 
+# --- a long text (19,900 bytes): POST answers at once, "speech":
+# "preparing"; the service's loop synthesises it (the reload the add asks
+# for is under way, its WAV not yet in the cache) while /healthz answers;
+# then the WAV is there and the same text is "ready".
+wavs() { ls "$d/var/tts" 2>/dev/null | grep -Ec '^[0-9a-f]{32}\.wav$'; }
+$PY - "$tmp/long.json" <<'PY'
+import json, sys
+s = "Bà con chú ý, chiều nay xã tổ chức tiêm phòng cho trẻ em tại trạm y tế. "
+t = (s * (19900 // len(s.encode()) + 1)).encode()[:19900].decode("utf-8", "ignore").strip()
+json.dump({"title": "Thông báo dài", "text": t}, open(sys.argv[1], "w"), ensure_ascii=False)
+PY
+w0=$(wavs)
+r0=$(grep -c 'over HTTP.*reloading' "$d/run.err")
+code=$(curl -s -o "$tmp/long.out" -w '%{http_code}' -m 120 -X POST -H "$AUTH" \
+    -H 'Content-Type: application/json' --data-binary @"$tmp/long.json" "$API/broadcasts")
+sp=$(jget "$tmp/long.out" 'j.get("speech")' 2>/dev/null)
+reloading() { [ "$(grep -c 'over HTTP.*reloading' "$d/run.err")" -gt "$r0" ]; }
+poll_until 60 reloading
+hz=$(curl -s -o /dev/null -w '%{http_code}' -m 60 "$API/healthz")
+w1=$(wavs)
+if [ "$code" = 201 ] && [ "$sp" = preparing ] && [ "$hz" = 200 ] && [ "$w1" = "$w0" ]; then
+	ok "POST of a 19,900-byte text: 201 preparing; /healthz 200 while the service synthesises"
+else
+	ko "long text: POST $code speech ${sp:-none}, /healthz $hz, WAVs $w0 -> $w1" "$(head -c 200 "$tmp/long.out")"
+fi
+made() { [ "$(wavs)" -gt "$w0" ]; }
+poll_until 300 made && ok "the service synthesised it into the cache" ||
+    ko "no WAV of the long text" "$(tail -3 "$d/run.err")"
+sed -i 's/"Thông báo dài"/"Thông báo dài, lần hai"/' "$tmp/long.json"
+code=$(curl -s -o "$tmp/long2.out" -w '%{http_code}' -m 120 -X POST -H "$AUTH" \
+    -H 'Content-Type: application/json' --data-binary @"$tmp/long.json" "$API/broadcasts")
+sp=$(jget "$tmp/long2.out" 'j.get("speech")' 2>/dev/null)
+[ "$code" = 201 ] && [ "$sp" = ready ] && ok "the same text again: 201 ready" ||
+    ko "the same text again: $code ${sp:-none}" "$(head -c 200 "$tmp/long2.out")"
+
+# --- an airing's audio is read from the cache, never made on the API's
+# thread: with the cache emptied, 503 "being prepared"; once a reload of
+# the service has made it again, 200.
+rm -f "$d/var/tts/"*.wav
+code=$(curl -s -o "$tmp/wav2" -w '%{http_code}' -m 60 "$API/broadcasts/$n1/audio")
+w=$(wavs)
+[ "$code" = 503 ] && [ "$w" = 0 ] && grep -q 'being prepared' "$tmp/wav2" &&
+    ok "audio not in the cache: 503, and the API made none" ||
+    ko "audio with the cache emptied: $code, $w WAVs" "$(head -c 200 "$tmp/wav2")"
+poll_until 120 catches "$API_PID" 1
+kill -HUP "$API_PID"
+audio() {
+	[ "$(curl -s -o "$tmp/wav3" -w '%{http_code}' -m 60 "$API/broadcasts/$n1/audio")" = 200 ] &&
+	    [ "$(head -c 4 "$tmp/wav3")" = RIFF ]
+}
+poll_until 300 audio && ok "made again by the service's reload: 200, its WAV" ||
+    ko "audio after the reload" "$(head -c 200 "$tmp/wav3")"
+
 api_stop
 finish

@@ -5,7 +5,9 @@
 # to `outbox --json`'s counts, loa_sends_total and the send duration
 # histogram counting the sends the outbox has, loa_due_lag_seconds one
 # observation a hand-over, loa_reloads_total counting a SIGHUP and a
-# refused one, loa_build_info 1 with the version.
+# refused one and a good one again, loa_build_info 1 with the version. A refused reload (a plan
+# with an impossible date) shows in /healthz (503, its FILE:LINE) and in
+# loa_config_reload_failed until a good reload lands.
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/api.sh"
 at_exit api_stop
@@ -20,12 +22,47 @@ until_log() { poll_until 300 grep -q "$1" "$d/run.err"; }
 poll_until 120 catches "$API_PID" 1
 kill -HUP "$API_PID"
 until_log 'reloaded:'
-cp "$d/loa.cfg" "$tmp/good.cfg"
-echo 'broken = ;' >>"$d/loa.cfg"
+plan=$d/plans/129-KH-UBND.cfg
+cp "$plan" "$tmp/good.cfg"
+sed -i 's/issued = "2025-11-28";/issued = "2025-11-31";/' "$plan"
+line=$(grep -n 'issued = "2025-11-31"' "$plan" | cut -d: -f1)
+[ -n "$line" ] || ko "the plan broken"
 poll_until 120 catches "$API_PID" 1
 kill -HUP "$API_PID"
 until_log 'reload refused'
-cp "$tmp/good.cfg" "$d/loa.cfg"
+# reload STATE [ERROR]: /healthz's reload member says STATE (and its error
+# holds ERROR), the status and code agree, loa_config_reload_failed too.
+reload() {
+	curl -s -o "$tmp/h.json" -w '%{http_code}' "$API/healthz" >"$tmp/code"
+	curl -s "$API/metrics" >"$tmp/m"
+	$PY - "$tmp/h.json" "$(cat "$tmp/code")" "$tmp/m" "$1" "${2:-}" <<'PY'
+from loatest import load
+import sys
+h, code, m, state, err = load(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+r = h.get("reload") or {}
+g = [l for l in open(m, encoding="utf-8") if l.startswith("loa_config_reload_failed ")]
+if state == "refused":
+    good = (r.get("state") == "refused" and err in (r.get("error") or "") and r.get("at")
+            and h["status"] == "failing" and code == "503" and g == ["loa_config_reload_failed 1\n"])
+else:
+    good = (r == {"state": "ok"} and h["status"] == "ok" and code == "200"
+            and g == ["loa_config_reload_failed 0\n"])
+sys.exit(0 if good else 1)
+PY
+}
+poll_until 60 reload refused "129-KH-UBND.cfg:$line: " &&
+    ok "a refused reload: /healthz 503 naming the plan's line, the gauge 1" ||
+    ko "refused reload in /healthz" "$(cat "$tmp/code") $(cat "$tmp/h.json")"
+grep -q "reload refused: .*129-KH-UBND.cfg:$line: " "$d/run.err" &&
+    ok "the log names the line" || ko "log" "$(grep refused "$d/run.err")"
+# Still so after another request and a while later: until a good reload.
+reload refused "impossible" && ok "still refused" || ko "still refused" "$(cat "$tmp/h.json")"
+cp "$tmp/good.cfg" "$plan"
+poll_until 120 catches "$API_PID" 1
+kill -HUP "$API_PID"
+poll_until 60 reload ok &&
+    ok "a good reload: /healthz ok again, the gauge 0" ||
+    ko "good reload in /healthz" "$(cat "$tmp/code") $(cat "$tmp/h.json")"
 # The outbox still again after the reload.
 api_settle "$d"
 
@@ -44,7 +81,8 @@ fams = {f.name: f for f in text_string_to_metric_families(text)}
 bad = []
 want = {"loa_build_info": "gauge", "loa_jobs": "gauge", "loa_sends": "counter",
         "loa_send_duration_seconds": "histogram", "loa_due_lag_seconds": "histogram",
-        "loa_oldest_due_seconds": "gauge", "loa_reloads": "counter"}
+        "loa_oldest_due_seconds": "gauge", "loa_reloads": "counter",
+        "loa_config_reload_failed": "gauge"}
 for n, t in want.items():
     if n not in fams:
         bad.append("no family %s (have %s)" % (n, sorted(fams)))
@@ -89,8 +127,8 @@ for fam in ("loa_send_duration_seconds", "loa_due_lag_seconds"):
         if any(v[i][1] > v[i + 1][1] for i in range(len(v) - 1)):
             bad.append("%s%r buckets shrink" % (fam, k))
 rl = {s.labels["result"]: s.value for s in fams["loa_reloads"].samples if s.name == "loa_reloads_total"}
-if rl.get("ok") != 1 or rl.get("failed") != 1:
-    bad.append("reloads %r, expected ok 1 and failed 1" % rl)
+if rl.get("ok") != 2 or rl.get("failed") != 1:
+    bad.append("reloads %r, expected ok 2 and failed 1" % rl)
 print("%d families, %d loa_jobs series, %d sent" % (len(fams), len(got), sent))
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
