@@ -233,13 +233,14 @@ outbox_dlr(struct outbox *ob, const char *id, int status, const char *report,
 	*found = 0;
 	if (outbox_begin(ob) == -1)
 		return -1;
-	/* Only a job that went out takes a report; one still `sending`
-	 * (the report came before the gateway's answer was recorded) is
-	 * made delivered by outbox_sent. */
+	/* Only an SMS that went out takes a report (the API refuses one of
+	 * another channel first; this holds whoever calls); one still
+	 * `sending` (the report came before the gateway's answer was
+	 * recorded) is made delivered by outbox_sent. */
 	if (ob_write(ob, "noting a delivery report", &n,
 		"INSERT INTO attempts (job, at, outcome, answer) SELECT id, "
-		"?2, ?3, ?4 FROM jobs WHERE id = ?1 AND state IN ('sending', "
-		"'sent', 'delivered')",
+		"?2, ?3, ?4 FROM jobs WHERE id = ?1 AND channel = 'sms' AND "
+		"state IN ('sending', 'sent', 'delivered')",
 		"sIsp", id, now, dlr_outcome(status), report) == -1 ||
 	    (n > 0 && status == 1 &&
 		ob_write(ob, "marking a job delivered", NULL,

@@ -33,6 +33,7 @@
 #include "render/speech.h"
 #include "util/fs.h"
 #include "util/sms.h"
+#include "util/text.h"
 #include "util/mem.h"
 #include "util/arena.h"
 #include "util/strmap.h"
@@ -189,17 +190,17 @@ record(struct engine *e, struct sendctx *c, int64_t now)
 	}
 }
 
-/* Answer for the gateway: result r, with why cut to the answer's room. */
+/* Answer for the gateway: result r, with why on one line of valid UTF-8,
+ * cut on a character boundary to the answer's room (a path, a peer's
+ * words may be in it). */
 static void
 answer(struct sendctx *c, enum gw_result r, const char *why)
 {
-	size_t n = strlen(why);
+	char *t = text_peer(why, strlen(why), sizeof(c->ans.text) - 1);
 
-	if (n >= sizeof(c->ans.text))
-		n = sizeof(c->ans.text) - 1;
 	c->ans.result = r;
-	memcpy(c->ans.text, why, n);
-	c->ans.text[n] = '\0';
+	snprintf(c->ans.text, sizeof(c->ans.text), "%s", t);
+	free(t);
 }
 
 /*

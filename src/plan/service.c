@@ -619,7 +619,7 @@ svc_defaults(struct cfg *c, config_setting_t *loa, struct service *svc)
 static void
 svc_http(struct cfg *c, config_setting_t *loa, struct service *svc)
 {
-	static const char *const keys[] = { "listen", "token_file", "token_env",
+	static const char *const keys[] = { "listen", "token_file",
 		"dlr_token_file", "unhealthy_after", "client_connections",
 		"request_timeout", NULL };
 	config_setting_t	*g;
