@@ -233,8 +233,12 @@ sed 's/^/  /' "$tmp/slow.out"
 [ "$rc" = 0 ] &&
     ok "slowloris: 8 held per address, the rest closed, /healthz answers, tricklers cut at request_timeout" ||
     ko "slowloris" "$(tail -3 "$tmp/slow.out")"
-grep -q "api: 8 connections closed: no whole request in 15 s" "$d/run.err" &&
-    ok "the cut is logged" || ko "the cut not logged" "$(grep api: "$d/run.err" | tail -3)"
+# Logged, with their count: in one line or in a few (a busy machine may
+# see the deadlines pass in more than one round).
+cut=$(sed -n 's/.*api: \([0-9]*\) connections\{0,1\} closed: no whole request in 15 s.*/\1/p' \
+    "$d/run.err" | awk '{ n += $1 } END { print n + 0 }')
+[ "$cut" = 8 ] &&
+    ok "the cut is logged, with the count" || ko "the cut logged for $cut connections, not 8" "$(grep api: "$d/run.err" | tail -3)"
 kill -0 "$API_PID" 2>/dev/null && ok "the service runs on" || ko "the service died under slowloris"
 api_stop
 [ "${API_RC:-1}" = 0 ] && ok "SIGTERM: exit 0" || ko "exit ${API_RC:-?} after SIGTERM"
