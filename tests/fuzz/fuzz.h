@@ -30,6 +30,15 @@ FILE	   *fz_null(void);
  */
 const char *fz_seed_config(void);
 
+/*
+ * The loaders' harnesses (config, plan): fz_dir() holds loa.cfg and
+ * plan.cfg, the one named fixed copied from tests/data/ok, the other
+ * written from each input by fz_load, which loads the pair as `loa check`
+ * does, at a fixed instant, and checks that a failure counted an error.
+ */
+void fz_load_init(const char *fixed);
+void fz_load(const char *fuzzed, const uint8_t *data, size_t size);
+
 /* The fuzzer's own checks: fail loudly (abort) when cond is false. */
 #define FZ_CHECK(cond) ((cond) ? (void)0 : fz_fail(__FILE__, __LINE__, #cond))
 void

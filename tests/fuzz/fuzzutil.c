@@ -8,9 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jobs/world.h"
+#include "util/diag.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/timex.h"
 #include "fuzz.h"
 
 static char dir[256];
@@ -143,4 +146,47 @@ fz_seed_config(void)
 	snprintf(dst, sizeof(dst), "%s/plans/files/129-KH-UBND.txt", d);
 	copy(src, dst, NULL, NULL, NULL);
 	return cfg;
+}
+
+static int64_t load_now;
+
+void
+fz_load_init(const char *fixed)
+{
+	char   src[512], dst[512];
+	char  *data;
+	size_t len;
+	FILE  *f;
+
+	snprintf(dst, sizeof(dst), "%s/%s", fz_dir(), fixed);
+	snprintf(src, sizeof(src), "%s/tests/data/ok/%s", LOA_FUZZ_SRC, fixed);
+	if ((f = fopen(src, "rb")) == NULL) {
+		perror(src);
+		abort();
+	}
+	data = xmalloc(1 << 16);
+	len = fread(data, 1, 1 << 16, f);
+	fclose(f);
+	fz_write(dst, data, len);
+	free(data);
+	if (timex_parse_instant(tz_get("Asia/Ho_Chi_Minh"), "2027-01-01 00:00",
+		&load_now) != 0)
+		abort();
+}
+
+void
+fz_load(const char *fuzzed, const uint8_t *data, size_t size)
+{
+	struct diag  d = { fz_null(), 0, 0 };
+	struct world w;
+	char	     path[512], cfg[512];
+	int	     rc;
+
+	snprintf(path, sizeof(path), "%s/%s", fz_dir(), fuzzed);
+	snprintf(cfg, sizeof(cfg), "%s/loa.cfg", fz_dir());
+	fz_write(path, data, size);
+	memset(&w, 0, sizeof(w));
+	rc = world_load(&w, cfg, load_now, &d);
+	FZ_CHECK(rc == 0 || d.errors > 0);
+	world_free(&w);
 }

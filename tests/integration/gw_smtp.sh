@@ -21,70 +21,16 @@
 . "$LOA_SRC/tests/tools/prologue.sh"
 . "$TOOLS/smtpd.sh"
 at_exit smtpd_stop_all
-cfg="$tmp/conf/loa.cfg"
 
-# setup URL KEYS: a fresh config, outbox and plan (three mails at 09:00).
-setup() {
-	rm -rf "$tmp/conf" "$tmp/var" "$tmp/srv"
-	: >"$tmp/run.err"
-	mkdir -p "$tmp/conf"
-	cat >"$cfg" <<CFG
-loa = { timezone = "Asia/Ho_Chi_Minh"; store = "../var/loa.db";
-        plans = [ "plan.cfg" ]; };
-gateways = (
-  { id = "mail"; kind = "smtp"; url = "$1";
-    from = "UBND xã Đại Sơn <ubnd@daison.example>"; timeout = "5s"; $2 }
-);
-channels = { email = "mail"; };
-CFG
-	cat >"$tmp/conf/plan.cfg" <<'PLAN'
-plan = { id = "8/KH-UBND"; issued = "2026-03-02"; title = "Thử thư";
-         issuer = "Ủy ban nhân dân xã Đại Sơn"; };
-people = (
-  { id = "an"; name = "Trần Văn An"; email = "an@daison.example"; },
-  { id = "binh"; name = "Lê Thị Bình"; email = "binh@daison.example"; },
-  { id = "chi"; name = "Đỗ Kim Chi"; email = "chi@daison.example"; }
-);
-distribution = { at = "plan.issued at 09:00"; to = [ "an", "binh", "chi" ]; };
-PLAN
-}
-
-run() {
-	"$LOA" -c "$cfg" run --once --now "$1" >>"$tmp/run.out" 2>>"$tmp/run.err"
-}
-
-# expect WHAT PYTHON-CONDITION: over `st`, `err`, `att` (by recipient),
-# `log` (the messages the server took) and `mails` (its MAIL FROM lines).
-expect() {
-	"$LOA" -c "$cfg" outbox --json >"$tmp/outbox.json" 2>"$tmp/outbox.err"
-	if $PY - "$tmp/outbox.json" "$tmp/srv" "$2" <<'PY'; then
-import os, sys
-from loatest import jobs, jsonl
-jobs = jobs(sys.argv[1], "email")
-st = {j["recipient"]: j["state"] for j in jobs}
-err = {j["recipient"]: j["last_error"] or "" for j in jobs}
-att = {j["recipient"]: j["attempts"] for j in jobs}
-p = os.path.join(sys.argv[2], "log.jsonl")
-log = jsonl(p) if os.path.exists(p) else []
-p = os.path.join(sys.argv[2], "mail.log")
-mails = open(p).read().splitlines() if os.path.exists(p) else []
-ok = eval(sys.argv[3])
-if not ok:
-    print("   states %r\n   errors %r\n   attempts %r\n   server %d, %d MAIL"
-          % (st, err, att, len(log), len(mails)))
-sys.exit(0 if ok else 1)
-PY
-		ok "$1"
-	else
-		ko "$1" "$(cat "$tmp/run.err")"
-	fi
-}
+. "$TOOLS/smtpcase.sh"
+setup() { smtp_setup "$1" "$2" 8/KH-UBND; : >"$tmp/run.err"; }
+run() { smtp_run "$@"; }
+expect() { smtp_expect "$@"; }
 # logged WHAT PATTERN N: PATTERN is on N lines of the run's log.
 logged() {
 	n=$(grep -c "$2" "$tmp/run.err")
 	[ "$n" -eq "$3" ] && ok "$1" || ko "$1: $n lines, expected $3" "$(cat "$tmp/run.err")"
 }
-ALL='["an", "binh", "chi"]'
 port=$(free_port)
 
 setup "smtp://127.0.0.1:$port" 'tls = "off";'
