@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "util/mem.h"
+#include "util/text.h"
 #include "deliveryfx.h"
 
 /* The email gateway of the tests that script it. */
@@ -145,6 +146,38 @@ START_TEST(test_permfail_dead_at_once)
 	efx_step(t + 86400);
 	ck_assert_int_eq(script->submits, 1);
 	ck_assert_str_eq(state_of(id), "dead");
+}
+END_TEST
+
+/* What a peer says is kept as valid UTF-8 on one line, whatever the
+ * gateway passed on: the outbox makes it so itself. */
+START_TEST(test_permfail_peer_bytes)
+{
+	static const struct nullgw_answer pf[] = { { GW_PERMFAIL, 0 } };
+	const struct ob_job		 *j;
+	const char			 *id;
+
+	dfx_open(ONE, 1);
+	use_script(1, pf);
+	nullgw[CH_EMAIL].say = "550 \xe9"
+			       "chec\r\nX-Injected: 1\xe2\x80\xa8"
+			       "end";
+	id = invitation_id("an", "email");
+	efx_step(LOCAL_TIME(T_INV));
+	nullgw[CH_EMAIL].say = NULL;
+	j = job_get(id);
+	ck_assert_str_eq(ob_state(j), "dead");
+	ck_assert_ptr_nonnull(j->last_error);
+	ck_assert_msg(text_utf8_check(j->last_error, strlen(j->last_error)) ==
+		-1,
+	    "not UTF-8: %s", j->last_error);
+	ck_assert_msg(strpbrk(j->last_error, "\r\n") == NULL &&
+		strstr(j->last_error, "\xe2\x80\xa8") == NULL,
+	    "more than one line: %s", j->last_error);
+	ck_assert_msg(strstr(j->last_error,
+			  "550 \xef\xbf\xbd"
+			  "chec  X-Injected: 1 end") != NULL,
+	    "%s", j->last_error);
 }
 END_TEST
 
@@ -440,8 +473,8 @@ main(void)
 {
 	TU_CASE("retry", dfx_setup, dfx_teardown, 60,
 	    test_tempfail_dead_after_12, test_tempfail_dead_after_24h,
-	    test_permfail_dead_at_once, test_tempfail_then_ok,
-	    test_retry_after_floor);
+	    test_permfail_dead_at_once, test_permfail_peer_bytes,
+	    test_tempfail_then_ok, test_retry_after_floor);
 	TU_CASE("rate", dfx_setup, dfx_teardown, 60, test_rate_limit,
 	    test_rate_subsecond, test_rate_per_minute, test_fair_limit,
 	    test_retry_after_pauses_gateway, test_retry_after_pause_capped);

@@ -21,6 +21,12 @@ answer(struct nullgw *n, const char *id, const struct nullgw_answer *s,
 	a->id = id;
 	a->result = s->result;
 	a->retry_after = s->retry_after;
+	if (n->say != NULL) {
+		/* Any bytes at all, as a peer may send them. */
+		snprintf(a->text, sizeof(a->text), "%s", n->say);
+		++n->answers;
+		return;
+	}
 	snprintf(a->text, sizeof(a->text), "%s (answer %d)",
 	    s->result == GW_OK		 ? "250 2.0.0 queued" :
 		s->result == GW_TEMPFAIL ? "451 4.3.0 try again later" :

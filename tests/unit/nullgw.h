@@ -28,6 +28,8 @@ struct nullgw_answer {
 /* One channel's gateway: its script and what it saw. */
 struct nullgw {
 	struct nullgw_answer script[NULLGW_MAX];
+	const char	    *say; /* every answer's words (any bytes, as a
+				   * peer's); NULL: the usual ones */
 	int		     nscript;
 	int		     submits; /* how many sends it was given */
 	int		     answers; /* how many it answered */
