@@ -181,8 +181,13 @@ peer_breaks(utf8proc_int32_t c)
 	    k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
 }
 
-char *
-text_peer(const char *s, size_t n, size_t max)
+/*
+ * The n bytes at s with each invalid UTF-8 sequence as U+FFFD and, when
+ * oneline, every control and line break as a space; cut to max bytes as
+ * text_peer says. Never NULL.
+ */
+static char *
+clean(const char *s, size_t n, size_t max, int oneline)
 {
 	static const char	ell[] = "\xe2\x80\xa6"; /* U+2026 */
 	static const char	rep[] = "\xef\xbf\xbd"; /* U+FFFD */
@@ -200,7 +205,7 @@ text_peer(const char *s, size_t n, size_t max)
 		if (k < 1) {
 			buf_add(&b, rep, sizeof(rep) - 1);
 			k = 1;
-		} else if (peer_breaks(c))
+		} else if (oneline && peer_breaks(c))
 			buf_addc(&b, ' ');
 		else
 			buf_add(&b, p + i, (size_t)k);
@@ -220,35 +225,21 @@ text_peer(const char *s, size_t n, size_t max)
 }
 
 char *
+text_peer(const char *s, size_t n, size_t max)
+{
+	return clean(s, n, max, 1);
+}
+
+char *
 text_oneline(const char *s)
 {
-	return text_peer(s, s != NULL ? strlen(s) : 0, (size_t)-1);
+	return clean(s, s != NULL ? strlen(s) : 0, (size_t)-1, 1);
 }
 
 char *
 text_valid(const char *s)
 {
-	static const char	rep[] = "\xef\xbf\xbd"; /* U+FFFD */
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-	struct buf		b = { 0 };
-	size_t			i = 0, n;
-
-	if (s == NULL)
-		return NULL;
-	n = strlen(s);
-	while (i < n) {
-		utf8proc_int32_t c;
-		utf8proc_ssize_t k;
-
-		k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &c);
-		if (k < 1) {
-			buf_add(&b, rep, sizeof(rep) - 1);
-			k = 1;
-		} else
-			buf_add(&b, p + i, (size_t)k);
-		i += (size_t)k;
-	}
-	return b.s != NULL ? buf_take(&b) : xstrdup("");
+	return s != NULL ? clean(s, strlen(s), (size_t)-1, 0) : NULL;
 }
 
 char *
